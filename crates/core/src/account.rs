@@ -1,0 +1,69 @@
+//! Account rules. spec: accounts.md §0 and limits.md §1–§2.
+
+/// A UserID is at most 32 bytes (documented on every account API).
+pub const MAX_USER_ID_BYTES: usize = 32;
+/// multiaccount_import, account_delete and account_check take at most 100 accounts.
+pub const MAX_ACCOUNT_BATCH: usize = 100;
+/// Profile values (`Nick`, `FaceUrl`) are at most 500 bytes (40601 beyond).
+pub const MAX_PROFILE_VALUE_BYTES: usize = 500;
+/// The admin every app has and that can never be removed (rest-protocol.md §7).
+pub const DEFAULT_ADMIN: &str = "administrator";
+
+/// Checks a UserID given to an import API.
+///
+/// Our rule (accounts.md §0, inferred): non-empty, ≤ 32 bytes, printable ASCII 0x20–0x7E.
+/// We deliberately allow `@`, `.`, `:` and the like because real apps use them.
+pub fn validate_user_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("UserID is empty".into());
+    }
+    if id.len() > MAX_USER_ID_BYTES {
+        return Err(format!(
+            "UserID {id:?} is longer than {MAX_USER_ID_BYTES} bytes"
+        ));
+    }
+    if let Some(b) = id.bytes().find(|b| !(0x20..=0x7e).contains(b)) {
+        return Err(format!(
+            "UserID {id:?} contains byte 0x{b:02x} outside printable ASCII"
+        ));
+    }
+    Ok(())
+}
+
+/// Profile fields stored by account_import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub nick: Option<String>,
+    pub face_url: Option<String>,
+}
+
+impl Profile {
+    /// 40601 when a value is longer than allowed.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, v) in [("Nick", &self.nick), ("FaceUrl", &self.face_url)] {
+            if let Some(v) = v {
+                if v.len() > MAX_PROFILE_VALUE_BYTES {
+                    return Err(format!(
+                        "{name} is longer than {MAX_PROFILE_VALUE_BYTES} bytes"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_id_rules() {
+        for ok in ["a", "user_01-A", "a@b.c:d", "with space", &"x".repeat(32)] {
+            assert!(validate_user_id(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", &"x".repeat(33), "tab\there", "é", "nul\0"] {
+            assert!(validate_user_id(bad).is_err(), "{bad:?}");
+        }
+    }
+}

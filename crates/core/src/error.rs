@@ -1,0 +1,146 @@
+//! The single table of every Tencent Cloud Chat error code timber returns, and the domain error.
+//!
+//! spec: rest-protocol.md §9, accounts.md, groups.md §4, group-messages.md §14, c2c-messages.md §11.
+//! A code is added here before it is returned anywhere; nothing else in the code base spells a
+//! number. Codes whose use is our choice rather than documented say so in their doc comment.
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $name:ident = $code:literal, $meaning:literal; )*) => {
+        /// Every error code timber can put into `ErrorCode`, with its documented meaning.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl ErrorCode {
+            /// All codes, in table order (used by tests and the README's error table).
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$name, )* ];
+
+            /// The number sent on the wire.
+            pub const fn code(self) -> u32 {
+                match self { $( ErrorCode::$name => $code, )* }
+            }
+
+            /// The documented meaning, paraphrased; the default `ErrorInfo`.
+            pub const fn meaning(self) -> &'static str {
+                match self { $( ErrorCode::$name => $meaning, )* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // ---- gateway (rest-protocol.md §9.1) ----
+    /// Malformed URL/query (missing identifier, non-numeric sdkappid) or an unsupported method.
+    HttpParse = 60002, "HTTP parse error: check the URL format";
+    /// The body is empty or not JSON at all (services other than openim).
+    JsonParse = 60003, "HTTP request JSON parse error";
+    /// Unknown API version or service in the path.
+    UnknownResource = 60009, "requested resource error: check the URL";
+    /// The `identifier` is not an app admin of this SDKAppID.
+    AdminRequired = 60010, "the request requires App admin permission";
+    /// No `sdkappid` in the URL.
+    SdkAppIdMissing = 60012, "the REST API needs an SDKAppID";
+    /// An account field in the body is a number instead of a string.
+    AccountNotString = 60015, "wrong account type in the request body: accounts must be strings";
+
+    // ---- accounts and signatures (rest-protocol.md §9.2, usersig.md §3) ----
+    SigExpired = 70001, "UserSig expired";
+    SigEmpty = 70002, "UserSig length is 0";
+    SigMalformed = 70003, "UserSig could not be parsed";
+    SigBadSignature = 70009, "UserSig verification failed";
+    SigIdentifierMismatch = 70013, "the UserID in the request differs from the UserID of the UserSig";
+    SigSdkAppIdMismatch = 70014, "the SDKAppID in the request differs from the SDKAppID of the UserSig";
+    /// Our choice for an `sdkappid` this server does not host (rest-protocol.md §2).
+    SdkAppIdNotFound = 70020, "SDKAppID not found";
+    /// The user was kicked after this UserSig was issued (inferred mapping, usersig.md §3).
+    SigRevoked = 70052, "UserSig has been invalidated: generate a new one";
+    AccountNotFound = 70107, "the account does not exist";
+    /// Too many items in a batch (inferred code, limits.md §2).
+    BatchSizeInvalid = 70206, "the batch size in the request is invalid";
+    AccountInvalidParameter = 70402, "invalid parameter: a required field is missing or malformed";
+    AccountInternal = 70500, "internal server error: retry";
+    ProfileValueTooLong = 40601, "a profile field value exceeds 500 bytes";
+
+    // ---- group service (group-messages.md §14) ----
+    GroupInternal = 10002, "internal server error: retry";
+    GroupUnknownCommand = 10003, "invalid command word";
+    GroupInvalidParameter = 10004, "invalid parameter";
+    GroupTooManyAccounts = 10005, "too many accounts in the request";
+    /// No permission: an operation the group type does not support, or a caller without rights.
+    GroupPermissionDenied = 10007, "insufficient permission, or the operation is not supported by this group type";
+    GroupNotFound = 10010, "the group does not exist or was dissolved";
+    GroupFull = 10014, "the group is full";
+    GroupInvalidId = 10015, "invalid group ID";
+    GroupSenderMuted = 10017, "the sender is muted in this group";
+    GroupResponseTooLarge = 10018, "the response would exceed 1 MB: page the request";
+    GroupAccountNotFound = 10019, "an account in the request does not exist";
+    GroupIdInUse = 10021, "the group ID is already in use";
+    GroupIdInUseByOwner = 10025, "the group ID is in use and the operator is its owner";
+    RecallMsgNotFound = 10030, "the message to recall does not exist";
+    GroupMemberLimit = 10038, "the member count exceeds the group's limit";
+    /// group_msg_get_simple on a type without roaming (AVChatRoom); our choice, group-messages.md §5.
+    GroupNoRoaming = 10044, "this group type does not store message history";
+    GroupTooManyAt = 10053, "more than 30 @ mentions";
+
+    // ---- message service, openim (c2c-messages.md §11) ----
+    MsgNotFound = 20022, "the message does not exist";
+    MsgFiltered = 80001, "the message content failed the text filter";
+    MsgTooLong = 80002, "the message is too long";
+    OpenimJsonParse = 90001, "failed to parse the JSON body";
+    MsgBodyFormat = 90002, "MsgBody does not follow the message element format";
+    MsgBodyNotArray = 90007, "MsgBody is not an array";
+    MsgElemFormat = 90010, "the message does not follow the element format";
+    OpenimInternal = 91000, "internal server error: retry";
+    /// Our choice for any request body over the configured size limit.
+    BodyTooLarge = 93000, "the JSON packet is too long";
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
+
+/// A failure that becomes the response's `ErrorCode` and `ErrorInfo`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code} {info}")]
+pub struct Error {
+    pub code: ErrorCode,
+    pub info: String,
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, info: impl Into<String>) -> Self {
+        Error {
+            code,
+            info: info.into(),
+        }
+    }
+}
+
+impl From<ErrorCode> for Error {
+    fn from(code: ErrorCode) -> Self {
+        Error {
+            code,
+            info: code.meaning().to_owned(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_have_meanings() {
+        let mut seen = HashSet::new();
+        for c in ErrorCode::ALL {
+            assert!(seen.insert(c.code()), "duplicate code {}", c.code());
+            assert!(!c.meaning().is_empty());
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! timber's domain: the types and rules of accounts, groups and messages, and `ErrorCode`,
+//! the single table of every Tencent code we return. Pure: no IO, no HTTP, no SQL.
+
+pub mod account;
+pub mod error;
+pub mod group;
+pub mod message;
+
+pub use error::{Error, ErrorCode, Result};
+
+/// The SDKAppID: the tenant every stored key starts with.
+pub type AppId = u64;
+
+/// Unix time in seconds, the unit of every timestamp in the API.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,91 @@
+//! The apps (SDKAppIDs) this server hosts, each with its secret key, admins and settings.
+//! Apps come from configuration and never change while the process runs, so they are safe to
+//! keep in memory on every node.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+use timber_core::account::DEFAULT_ADMIN;
+use timber_core::AppId;
+
+/// One app as written in the configuration file's `[[apps]]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    pub sdkappid: AppId,
+    /// The console's secret key, used as raw UTF-8 bytes for HMAC (usersig.md §2).
+    pub key: String,
+    /// App admins; the first is the default admin. `administrator` is always one (rest-protocol.md §7).
+    #[serde(default = "default_admins")]
+    pub admins: Vec<String>,
+    /// Days group and one-to-one messages are kept; 0 keeps them forever (group-messages.md §1.3).
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+    /// Largest message (MsgBody + CloudCustomData) in bytes (limits.md §4).
+    #[serde(default = "default_max_msg_bytes")]
+    pub max_msg_bytes: usize,
+}
+
+fn default_admins() -> Vec<String> {
+    vec![DEFAULT_ADMIN.to_owned()]
+}
+const fn default_retention_days() -> u32 {
+    7
+}
+const fn default_max_msg_bytes() -> usize {
+    timber_core::message::DEFAULT_MAX_MSG_BYTES
+}
+
+impl App {
+    pub fn new(sdkappid: AppId, key: impl Into<String>) -> App {
+        App {
+            sdkappid,
+            key: key.into(),
+            admins: default_admins(),
+            retention_days: default_retention_days(),
+            max_msg_bytes: default_max_msg_bytes(),
+        }
+    }
+
+    /// `administrator` is an admin of every app, whatever the configuration lists.
+    pub fn is_admin(&self, identifier: &str) -> bool {
+        identifier == DEFAULT_ADMIN || self.admins.iter().any(|a| a == identifier)
+    }
+
+    /// The admin to print in examples and to use when none is named.
+    pub fn default_admin(&self) -> &str {
+        self.admins
+            .first()
+            .map(String::as_str)
+            .unwrap_or(DEFAULT_ADMIN)
+    }
+
+    /// Every admin identifier, `administrator` included, without duplicates.
+    pub fn all_admins(&self) -> Vec<String> {
+        let mut all = self.admins.clone();
+        if !all.iter().any(|a| a == DEFAULT_ADMIN) {
+            all.push(DEFAULT_ADMIN.to_owned());
+        }
+        all
+    }
+}
+
+/// The hosted apps by SDKAppID.
+#[derive(Debug, Clone, Default)]
+pub struct Apps(HashMap<AppId, Arc<App>>);
+
+impl Apps {
+    pub fn new(apps: impl IntoIterator<Item = App>) -> Apps {
+        Apps(
+            apps.into_iter()
+                .map(|a| (a.sdkappid, Arc::new(a)))
+                .collect(),
+        )
+    }
+    pub fn get(&self, id: AppId) -> Option<&Arc<App>> {
+        self.0.get(&id)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<App>> {
+        self.0.values()
+    }
+}

@@ -1,0 +1,169 @@
+//! Who is calling: the query parameters, the UserSig check (with a cache of verified
+//! signatures), kicks, and the app-admin rule. spec: rest-protocol.md §2, §6, §7; usersig.md §3.
+
+use crate::apps::App;
+use crate::State;
+use percent_encoding::percent_decode_str;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use timber_core::{AppId, Error, ErrorCode};
+use timber_usersig::{Verified, VerifyError};
+
+/// The query parameters the envelope reads; everything else (`random`, `contenttype`, unknown
+/// names) is ignored (rest-protocol.md §2).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Query {
+    pub sdkappid: Option<String>,
+    pub identifier: Option<String>,
+    pub usersig: Option<String>,
+}
+
+impl Query {
+    /// Percent-decodes each value. `+` stays `+`: clients build this query by concatenation,
+    /// and a UserID may contain `+` (the UserSig alphabet itself uses `*`, `-`, `_`).
+    pub fn parse(raw: Option<&str>) -> Query {
+        let mut q = Query::default();
+        for pair in raw.unwrap_or("").split('&') {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let slot = match name {
+                "sdkappid" => &mut q.sdkappid,
+                "identifier" => &mut q.identifier,
+                "usersig" => &mut q.usersig,
+                _ => continue,
+            };
+            *slot = Some(percent_decode_str(value).decode_utf8_lossy().into_owned());
+        }
+        q
+    }
+}
+
+/// An authenticated admin caller.
+pub struct Caller {
+    pub app: Arc<App>,
+    pub identifier: String,
+}
+
+/// Runs envelope steps 3–5 (rest-protocol.md §6): the app, the UserSig of `identifier`, kicks,
+/// then the admin rule.
+pub async fn authenticate(state: &State, query: Query, now: i64) -> Result<Caller, Error> {
+    let sdkappid = match query.sdkappid.as_deref() {
+        None | Some("") => return Err(ErrorCode::SdkAppIdMissing.into()),
+        Some(s) => s.parse::<AppId>().map_err(|_| {
+            Error::new(
+                ErrorCode::HttpParse,
+                format!("sdkappid {s:?} is not a decimal integer"),
+            )
+        })?,
+    };
+    let app = state.apps.get(sdkappid).cloned().ok_or_else(|| {
+        Error::new(
+            ErrorCode::SdkAppIdNotFound,
+            format!("SDKAppID {sdkappid} is not hosted here"),
+        )
+    })?;
+    let identifier = match query.identifier {
+        Some(id) if !id.is_empty() => id,
+        _ => {
+            return Err(Error::new(
+                ErrorCode::HttpParse,
+                "the identifier query parameter is missing",
+            ))
+        }
+    };
+    let usersig = query.usersig.unwrap_or_default();
+    let verified = state.sigs.verify(&app, &identifier, &usersig, now)?;
+    let revoked = state
+        .store
+        .revoked_before(sdkappid, &identifier)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading kick state failed");
+            Error::from(ErrorCode::AccountInternal)
+        })?;
+    if revoked.is_some_and(|at| verified.time < at) {
+        return Err(ErrorCode::SigRevoked.into());
+    }
+    if !app.is_admin(&identifier) {
+        return Err(Error::new(
+            ErrorCode::AdminRequired,
+            format!("{identifier:?} is not an App admin of {sdkappid}"),
+        ));
+    }
+    Ok(Caller { app, identifier })
+}
+
+/// Verified signatures by their text, so the hot path neither inflates nor HMACs. What a
+/// signature says never changes, so the cache is correct on any number of nodes; expiry and
+/// kicks are still checked on every request.
+pub struct SigCache {
+    entries: Mutex<HashMap<String, (AppId, String, Verified)>>,
+    capacity: usize,
+}
+
+impl SigCache {
+    pub fn new(capacity: usize) -> SigCache {
+        SigCache {
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    pub fn verify(
+        &self,
+        app: &App,
+        identifier: &str,
+        usersig: &str,
+        now: i64,
+    ) -> Result<Verified, Error> {
+        let cached = self.entries.lock().ok().and_then(|m| {
+            m.get(usersig)
+                .filter(|(a, id, _)| *a == app.sdkappid && id == identifier)
+                .map(|(_, _, v)| *v)
+        });
+        let verified = match cached {
+            Some(v) if now > v.expires_at() => return Err(sig_error(VerifyError::Expired)),
+            Some(v) => v,
+            None => {
+                let v = timber_usersig::verify(usersig, app.sdkappid, identifier, &app.key, now)
+                    .map_err(sig_error)?;
+                if let Ok(mut m) = self.entries.lock() {
+                    // A full cache starts over: simple, and a miss only costs one verification.
+                    if m.len() >= self.capacity {
+                        m.clear();
+                    }
+                    m.insert(usersig.to_owned(), (app.sdkappid, identifier.to_owned(), v));
+                }
+                v
+            }
+        };
+        Ok(verified)
+    }
+}
+
+fn sig_error(e: VerifyError) -> Error {
+    let code = match e {
+        VerifyError::Empty => ErrorCode::SigEmpty,
+        VerifyError::Malformed => ErrorCode::SigMalformed,
+        VerifyError::SdkAppIdMismatch => ErrorCode::SigSdkAppIdMismatch,
+        VerifyError::IdentifierMismatch => ErrorCode::SigIdentifierMismatch,
+        VerifyError::Expired => ErrorCode::SigExpired,
+        VerifyError::BadSignature => ErrorCode::SigBadSignature,
+    };
+    Error::new(code, e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_decoding() {
+        let q = Query::parse(Some(
+            "sdkappid=1400000000&identifier=a%2Bb+c&usersig=eJy%2A-_&random=1&x",
+        ));
+        assert_eq!(q.sdkappid.as_deref(), Some("1400000000"));
+        assert_eq!(q.identifier.as_deref(), Some("a+b+c"));
+        assert_eq!(q.usersig.as_deref(), Some("eJy*-_"));
+        assert_eq!(Query::parse(None), Query::default());
+    }
+}

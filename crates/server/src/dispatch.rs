@@ -1,0 +1,62 @@
+//! The dispatch table: (service, command) → handler. One list, from which both the route check
+//! (unknown command → 60009 / 10003, before authentication) and the dispatch are generated.
+
+use crate::envelope::{self, Service};
+use crate::{im_open_login_svc, Ctx};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::future::Future;
+use timber_core::Error;
+
+/// Parses the body into the handler's request type, runs it and builds the envelope.
+async fn run<'a, Req, Resp, Fut>(
+    ctx: &'a Ctx,
+    body: &[u8],
+    handler: fn(&'a Ctx, Req) -> Fut,
+) -> Result<Vec<u8>, Error>
+where
+    Req: DeserializeOwned,
+    Resp: Serialize,
+    Fut: Future<Output = Result<Resp, Error>> + 'a,
+{
+    let req = envelope::parse(ctx.service, body)?;
+    let resp = handler(ctx, req).await?;
+    envelope::ok_body(&resp).map_err(|e| {
+        tracing::error!(error = %e, "serializing a response failed");
+        ctx.service.internal().into()
+    })
+}
+
+macro_rules! commands {
+    ($( $service:ident { $( $command:literal => $handler:path, )* } )*) => {
+        /// Every (service, command) timber answers.
+        pub const COMMANDS: &[(&str, &str)] = &[ $( $( (Service::$service.name(), $command), )* )* ];
+
+        pub(crate) fn is_known(service: Service, command: &str) -> bool {
+            match service {
+                $( Service::$service => [$( $command ),*].contains(&command), )*
+            }
+        }
+
+        pub(crate) async fn dispatch(ctx: &Ctx, command: &str, body: &[u8]) -> Result<Vec<u8>, Error> {
+            match (ctx.service, command) {
+                $( $( (Service::$service, $command) => run(ctx, body, $handler).await, )* )*
+                _ => Err(ctx.service.unknown_command().into()),
+            }
+        }
+    };
+}
+
+commands! {
+    Login {
+        "account_import" => im_open_login_svc::account_import,
+        "multiaccount_import" => im_open_login_svc::multiaccount_import,
+        "account_delete" => im_open_login_svc::account_delete,
+        "account_check" => im_open_login_svc::account_check,
+        "kick" => im_open_login_svc::kick,
+    }
+    Group {
+    }
+    OpenIm {
+    }
+}

@@ -1,0 +1,232 @@
+//! The REST envelope: services and their codes, parsing a body into a typed request, and the
+//! `{"ActionStatus","ErrorInfo","ErrorCode", ...}` answer. spec: rest-protocol.md §4–§5.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use timber_core::{Error, ErrorCode};
+
+/// The services timber speaks. Each has its own codes for the same kinds of failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// `im_open_login_svc`: accounts.
+    Login,
+    /// `group_open_http_svc`: groups and group messages.
+    Group,
+    /// `openim`: one-to-one messages, online status, modify_group_msg.
+    OpenIm,
+}
+
+impl Service {
+    pub fn parse(name: &str) -> Option<Service> {
+        Some(match name {
+            "im_open_login_svc" => Service::Login,
+            "group_open_http_svc" => Service::Group,
+            "openim" => Service::OpenIm,
+            _ => return None,
+        })
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Service::Login => "im_open_login_svc",
+            Service::Group => "group_open_http_svc",
+            Service::OpenIm => "openim",
+        }
+    }
+
+    /// A field of a valid JSON document is missing or has the wrong type or value.
+    pub const fn invalid_parameter(self) -> ErrorCode {
+        match self {
+            Service::Login => ErrorCode::AccountInvalidParameter,
+            Service::Group => ErrorCode::GroupInvalidParameter,
+            Service::OpenIm => ErrorCode::OpenimJsonParse,
+        }
+    }
+
+    /// Something broke underneath; the caller may retry.
+    pub const fn internal(self) -> ErrorCode {
+        match self {
+            Service::Login => ErrorCode::AccountInternal,
+            Service::Group => ErrorCode::GroupInternal,
+            Service::OpenIm => ErrorCode::OpenimInternal,
+        }
+    }
+
+    /// The command word is not one of this service's (the group service documents 10003).
+    pub const fn unknown_command(self) -> ErrorCode {
+        match self {
+            Service::Group => ErrorCode::GroupUnknownCommand,
+            _ => ErrorCode::UnknownResource,
+        }
+    }
+
+    /// The body is not JSON at all: 60003, except openim, which documents 90001.
+    pub const fn not_json(self) -> ErrorCode {
+        match self {
+            Service::OpenIm => ErrorCode::OpenimJsonParse,
+            _ => ErrorCode::JsonParse,
+        }
+    }
+
+    /// Shorthand for an invalid-parameter error with a reason.
+    pub fn invalid(self, info: impl Into<String>) -> Error {
+        Error::new(self.invalid_parameter(), info)
+    }
+}
+
+/// Marker put into serde errors by [`account`], so that `parse` can answer 60015.
+const ACCOUNT_NOT_STRING: &str = "timber:account-not-string";
+
+/// Parses a request body into its typed request (unknown fields are ignored, DESIGN.md
+/// invariant 6). Not JSON → 60003/90001; JSON of the wrong shape → the service's
+/// invalid-parameter code; an account given as a number → 60015.
+pub fn parse<T: DeserializeOwned>(service: Service, body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| {
+        use serde_json::error::Category;
+        let msg = e.to_string();
+        if msg.contains(ACCOUNT_NOT_STRING) {
+            let field = msg.split(ACCOUNT_NOT_STRING).nth(1).unwrap_or("").trim();
+            Error::new(
+                ErrorCode::AccountNotString,
+                format!("account field must be a string{field}"),
+            )
+        } else {
+            match e.classify() {
+                Category::Syntax | Category::Eof | Category::Io => Error::new(
+                    service.not_json(),
+                    format!("the request body is not valid JSON: {e}"),
+                ),
+                Category::Data => service.invalid(format!("invalid request body: {e}")),
+            }
+        }
+    })
+}
+
+/// Deserializes an account (UserID) field: a JSON string; a number is the documented 60015.
+pub fn account<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match AccountValue::deserialize(d)? {
+        AccountValue::Str(s) => Ok(s),
+        AccountValue::Other(v) => Err(serde::de::Error::custom(format!(
+            "{ACCOUNT_NOT_STRING} (got {v})"
+        ))),
+    }
+}
+
+/// Like [`account`] for optional fields.
+pub fn opt_account<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    account(d).map(Some)
+}
+
+/// Like [`account`] for arrays of accounts.
+pub fn accounts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let values = Vec::<AccountValue>::deserialize(d)?;
+    values
+        .into_iter()
+        .map(|v| match v {
+            AccountValue::Str(s) => Ok(s),
+            AccountValue::Other(v) => Err(serde::de::Error::custom(format!(
+                "{ACCOUNT_NOT_STRING} (got {v})"
+            ))),
+        })
+        .collect()
+}
+
+/// Like [`accounts`] for optional arrays.
+pub fn opt_accounts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    accounts(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AccountValue {
+    Str(String),
+    Other(serde_json::Value),
+}
+
+/// A success with no fields beyond the envelope.
+#[derive(Serialize)]
+pub struct Empty {}
+
+/// The answer of a successful call: the envelope followed by the response's own fields, in
+/// the order the documentation's samples show.
+pub fn ok_body<T: Serialize>(resp: &T) -> Result<Vec<u8>, serde_json::Error> {
+    let fields = serde_json::to_vec(resp)?;
+    let mut out = Vec::with_capacity(fields.len() + 56);
+    out.extend_from_slice(br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0"#);
+    // `fields` is a JSON object: splice its members after the envelope's.
+    if fields.len() > 2 {
+        out.push(b',');
+        out.extend_from_slice(&fields[1..]);
+    } else {
+        out.push(b'}');
+    }
+    Ok(out)
+}
+
+/// The answer of a failed call: the three envelope fields only (rest-protocol.md §5).
+pub fn fail_body(err: &Error) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Fail<'a> {
+        #[serde(rename = "ActionStatus")]
+        status: &'static str,
+        #[serde(rename = "ErrorInfo")]
+        info: &'a str,
+        #[serde(rename = "ErrorCode")]
+        code: u32,
+    }
+    serde_json::to_vec(&Fail {
+        status: "FAIL",
+        info: &err.info,
+        code: err.code.code(),
+    })
+    .unwrap_or_else(|_| br#"{"ActionStatus":"FAIL","ErrorInfo":"","ErrorCode":60003}"#.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize, Debug)]
+    struct Req {
+        #[serde(rename = "UserID", deserialize_with = "account")]
+        _user: String,
+    }
+
+    #[test]
+    fn parse_maps_errors_to_codes() {
+        let code = |body: &[u8], s| parse::<Req>(s, body).unwrap_err().code;
+        assert_eq!(code(b"", Service::Login), ErrorCode::JsonParse);
+        assert_eq!(code(b"{", Service::Group), ErrorCode::JsonParse);
+        assert_eq!(code(b"nope", Service::OpenIm), ErrorCode::OpenimJsonParse);
+        assert_eq!(
+            code(b"{}", Service::Login),
+            ErrorCode::AccountInvalidParameter
+        );
+        assert_eq!(
+            code(b"{}", Service::Group),
+            ErrorCode::GroupInvalidParameter
+        );
+        assert_eq!(
+            code(br#"{"UserID":12}"#, Service::Login),
+            ErrorCode::AccountNotString
+        );
+        assert!(parse::<Req>(Service::Login, br#"{"UserID":"a","Extra":1}"#).is_ok());
+    }
+
+    #[test]
+    fn ok_body_splices_fields() {
+        #[derive(Serialize)]
+        struct R {
+            #[serde(rename = "GroupId")]
+            g: &'static str,
+        }
+        assert_eq!(
+            ok_body(&R { g: "x" }).unwrap(),
+            br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"GroupId":"x"}"#
+        );
+        assert_eq!(
+            ok_body(&Empty {}).unwrap(),
+            br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}"#
+        );
+    }
+}

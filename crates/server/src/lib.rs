@@ -1,0 +1,203 @@
+//! timber's HTTP layer: the REST envelope, the dispatch table, one module per service, and the
+//! operational endpoints (`/healthz`, `/readyz`, `/metrics`).
+//!
+//! Data only moves down (HTTP → handler → domain → store) and answers only move up; nothing
+//! here writes SQL, and the store never sees HTTP.
+
+pub mod apps;
+pub mod auth;
+mod dispatch;
+pub mod envelope;
+mod health;
+mod im_open_login_svc;
+mod metrics;
+
+use apps::Apps;
+use auth::{Query, SigCache};
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State as AxState};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+use envelope::Service;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use timber_core::{Error, ErrorCode};
+use timber_store::Store;
+
+pub use dispatch::COMMANDS;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Largest accepted request body; beyond it the answer is 93000.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Everything a request may use, shared by all of them.
+pub struct State {
+    pub store: Arc<dyn Store>,
+    pub apps: Apps,
+    pub settings: Settings,
+    pub sigs: SigCache,
+    next_request_id: AtomicU64,
+    pub metrics: metrics::Metrics,
+}
+
+impl State {
+    pub fn new(store: Arc<dyn Store>, apps: Apps, settings: Settings) -> Arc<State> {
+        Arc::new(State {
+            store,
+            apps,
+            settings,
+            sigs: SigCache::new(100_000),
+            next_request_id: AtomicU64::new(1),
+            metrics: metrics::Metrics::default(),
+        })
+    }
+}
+
+/// What a handler gets besides its typed request.
+pub struct Ctx {
+    pub state: Arc<State>,
+    pub caller: auth::Caller,
+    pub service: Service,
+    /// Unix seconds at the start of the request: one clock reading per request.
+    pub now: i64,
+}
+
+impl Ctx {
+    pub fn store(&self) -> &dyn Store {
+        &*self.state.store
+    }
+
+    /// Turns a store failure into the answer: a domain refusal as it is, anything else as the
+    /// service's internal error, with the cause logged (DESIGN.md invariant 5).
+    pub fn store_err(&self, e: timber_store::StoreError) -> Error {
+        match e {
+            timber_store::StoreError::Domain(e) => e,
+            timber_store::StoreError::Internal(cause) => {
+                tracing::error!(%cause, "store failure");
+                self.service.internal().into()
+            }
+        }
+    }
+}
+
+/// The router: the REST API under `/v4/{service}/{command}` and the operational endpoints.
+pub fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .route("/v4/{service}/{command}", any(api))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
+        .fallback(unknown_path)
+        .with_state(state)
+}
+
+/// One REST call, end to end (rest-protocol.md §6): route → method → app and UserSig →
+/// admin → body → handler. Every outcome is HTTP 200 with the envelope.
+async fn api(
+    AxState(state): AxState<Arc<State>>,
+    Path((service_name, command)): Path<(String, String)>,
+    RawQuery(raw_query): RawQuery,
+    method: Method,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let request_id = state.next_request_id.fetch_add(1, Ordering::Relaxed);
+    let service = Service::parse(&service_name);
+    let outcome = handle(&state, service, &command, raw_query, method, body).await;
+    let (bytes, code) = match outcome {
+        Ok(bytes) => (bytes, 0),
+        Err(e) => (envelope::fail_body(&e), e.code.code()),
+    };
+    let micros = started.elapsed().as_micros() as u64;
+    state.metrics.record(code, micros);
+    tracing::info!(
+        request_id,
+        service = %service_name,
+        command = %command,
+        error_code = code,
+        micros,
+        "request"
+    );
+    json_response(bytes, request_id)
+}
+
+async fn handle(
+    state: &Arc<State>,
+    service: Option<Service>,
+    command: &str,
+    raw_query: Option<String>,
+    method: Method,
+    body: Body,
+) -> Result<Vec<u8>, Error> {
+    let service = service.ok_or_else(|| Error::from(ErrorCode::UnknownResource))?;
+    if !dispatch::is_known(service, command) {
+        return Err(Error::new(
+            service.unknown_command(),
+            format!("{}/{command} is not a command timber knows", service.name()),
+        ));
+    }
+    // Real clients send some commands as GET, with or without a body: treat GET like POST.
+    let bodyless_get = method == Method::GET;
+    if method != Method::POST && method != Method::GET {
+        return Err(Error::new(
+            ErrorCode::HttpParse,
+            format!("method {method} is not supported; use POST"),
+        ));
+    }
+    let now = timber_core::now_secs();
+    let caller = auth::authenticate(state, Query::parse(raw_query.as_deref()), now).await?;
+    let bytes = axum::body::to_bytes(body, state.settings.max_body_bytes)
+        .await
+        .map_err(|_| {
+            Error::new(
+                ErrorCode::BodyTooLarge,
+                format!(
+                    "the request body exceeds {} bytes",
+                    state.settings.max_body_bytes
+                ),
+            )
+        })?;
+    let body: &[u8] = if bodyless_get && bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        &bytes
+    };
+    let ctx = Ctx {
+        state: state.clone(),
+        caller,
+        service,
+        now,
+    };
+    dispatch::dispatch(&ctx, command, body).await
+}
+
+async fn unknown_path() -> Response {
+    json_response(envelope::fail_body(&ErrorCode::UnknownResource.into()), 0)
+}
+
+fn json_response(bytes: Vec<u8>, request_id: u64) -> Response {
+    let mut resp = (StatusCode::OK, bytes).into_response();
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if request_id != 0 {
+        headers.insert("x-request-id", HeaderValue::from(request_id));
+    }
+    resp
+}

@@ -1,0 +1,138 @@
+//! The SQLite store: the embedded default (a WAL file under the data directory) and, with no
+//! file, the `memory` store. One writer thread commits in groups; reads use a small pool of
+//! read-only connections that see only committed data.
+//!
+//! One process owns a database file (an exclusive lock on `<file>.lock`), so state that only
+//! this process's writer can change may be cached in memory without ever being stale.
+
+mod accounts;
+mod readers;
+mod schema;
+mod writer;
+
+use crate::{Result, Store, StoreError};
+use readers::ReadPool;
+use rusqlite::{Connection, OpenFlags};
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use timber_core::AppId;
+use writer::Writer;
+
+/// Read connections of a file store; SQLite readers in WAL mode never block the writer.
+const READERS: usize = 4;
+
+pub struct SqliteStore {
+    writer: Writer,
+    /// `None` for the memory store, whose reads go through the writer.
+    readers: Option<ReadPool>,
+    /// Kick times of the accounts that have one (see `AccountStore::revoked_before`).
+    revoked: RwLock<HashMap<(AppId, String), i64>>,
+    _lock: Option<File>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`, migrated to the current schema.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(StoreError::internal)?;
+        }
+        let lock_path = PathBuf::from(format!("{}.lock", path.display()));
+        let lock = File::create(&lock_path).map_err(StoreError::internal)?;
+        lock.try_lock().map_err(|_| {
+            StoreError::internal(format!(
+                "{} is in use by another timber process (lock {})",
+                path.display(),
+                lock_path.display()
+            ))
+        })?;
+        let conn = Connection::open(path).map_err(StoreError::internal)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA busy_timeout = 5000;
+             PRAGMA cache_size = -16000;
+             PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(StoreError::internal)?;
+        schema::migrate(&conn)?;
+        let revoked = accounts::load_revoked(&conn)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            readers.push(open_reader(path)?);
+        }
+        Ok(SqliteStore {
+            writer: Writer::start(conn),
+            readers: Some(ReadPool::new(readers, path.to_owned())),
+            revoked: RwLock::new(revoked),
+            _lock: Some(lock),
+        })
+    }
+
+    /// A store that lives in memory only and is gone when the process ends.
+    pub fn open_memory() -> Result<SqliteStore> {
+        let conn = Connection::open_in_memory().map_err(StoreError::internal)?;
+        schema::migrate(&conn)?;
+        Ok(SqliteStore {
+            writer: Writer::start(conn),
+            readers: None,
+            revoked: RwLock::new(HashMap::new()),
+            _lock: None,
+        })
+    }
+
+    /// Runs a state-dependent check and its write in one transaction; answers once durable.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.writer.run(f).await
+    }
+
+    /// Runs a read in one snapshot of committed data.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        match &self.readers {
+            Some(pool) => pool.run(f).await,
+            None => self.writer.run(f).await,
+        }
+    }
+}
+
+pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(StoreError::internal)?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;")
+        .map_err(StoreError::internal)?;
+    Ok(conn)
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        self.read(|c| {
+            c.query_row("SELECT 1", [], |_| Ok(()))
+                .map_err(StoreError::internal)
+        })
+        .await
+    }
+
+    async fn close(&self) {
+        self.writer.close();
+    }
+}
+
+/// Maps any rusqlite error to an internal store error (`?` on rusqlite calls).
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::internal(e)
+    }
+}

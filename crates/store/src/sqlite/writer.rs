@@ -1,0 +1,133 @@
+//! The single SQLite writer with group commit.
+//!
+//! All writes run on one thread that owns the write connection. It takes every job that is
+//! waiting, runs each inside its own SAVEPOINT (so one job's failure undoes only its own
+//! changes), commits them together with one fsync, and only then answers them: an answer
+//! always means "durable" (DESIGN.md invariant 3) while the fsync cost is shared.
+
+use crate::{Result, StoreError};
+use rusqlite::Connection;
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+use tokio::sync::oneshot;
+
+/// A job runs on the writer's connection inside the open transaction (`None` when no
+/// transaction could be opened) and returns what to do once the transaction's fate is known
+/// (`true` = committed).
+type Job = Box<dyn FnOnce(Option<&Connection>) -> Completion + Send>;
+type Completion = Box<dyn FnOnce(bool) + Send>;
+
+/// Upper bound on jobs per transaction, so one commit never holds answers back for long.
+const MAX_BATCH: usize = 512;
+
+pub(crate) struct Writer {
+    tx: Mutex<Option<mpsc::Sender<Job>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Writer {
+    pub(crate) fn start(conn: Connection) -> Writer {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("timber-sqlite-writer".into())
+            .spawn(move || run(conn, rx))
+            .expect("spawn the SQLite writer thread");
+        Writer {
+            tx: Mutex::new(Some(tx)),
+            thread: Mutex::new(Some(thread)),
+        }
+    }
+
+    /// Runs `f` in a savepoint of the next group commit and returns its result once committed.
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (answer, receive) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = match conn {
+                Some(conn) => in_savepoint(conn, f),
+                None => Err(StoreError::internal("could not begin a transaction")),
+            };
+            Box::new(move |committed| {
+                let result = if committed {
+                    result
+                } else {
+                    result.and(Err(StoreError::internal("the transaction did not commit")))
+                };
+                let _ = answer.send(result);
+            })
+        });
+        let sent = match self.tx.lock().map_err(StoreError::internal)?.as_ref() {
+            Some(tx) => tx.send(job).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(StoreError::internal("the store is closed"));
+        }
+        receive
+            .await
+            .map_err(|_| StoreError::internal("the writer stopped"))?
+    }
+
+    /// Stops accepting jobs, lets the queued ones finish, and joins the thread.
+    pub(crate) fn close(&self) {
+        if let Ok(mut tx) = self.tx.lock() {
+            tx.take();
+        }
+        let handle = self.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    conn.execute_batch("SAVEPOINT job")
+        .map_err(StoreError::internal)?;
+    let result = f(conn);
+    let end = if result.is_ok() {
+        "RELEASE job"
+    } else {
+        "ROLLBACK TO job; RELEASE job"
+    };
+    conn.execute_batch(end).map_err(StoreError::internal)?;
+    result
+}
+
+fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
+    let mut pending: Vec<Completion> = Vec::with_capacity(MAX_BATCH);
+    while let Ok(first) = rx.recv() {
+        let began = conn.execute_batch("BEGIN IMMEDIATE");
+        let tx = began.is_ok().then_some(&conn);
+        pending.push(first(tx));
+        while pending.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => pending.push(job(tx)),
+                Err(_) => break,
+            }
+        }
+        let committed = match began {
+            Ok(()) => match conn.execute_batch("COMMIT") {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::error!(error = %e, "SQLite group commit failed; rolling back the batch");
+                    let _ = conn.execute_batch("ROLLBACK");
+                    false
+                }
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "SQLite could not begin a transaction");
+                false
+            }
+        };
+        for done in pending.drain(..) {
+            done(committed);
+        }
+    }
+    // The channel is closed and drained: checkpoint so the WAL does not outlive the process.
+    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+    let _ = conn.close();
+}

@@ -1,0 +1,200 @@
+//! Configuration: one TOML file (optional) with `TIMBER_*` environment overrides. Every key has
+//! a default, so `timber serve` works with no file at all.
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use timber_server::apps::App;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port (printed at start).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Where the SQLite database and the generated app live.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// `sqlite` (default), `memory`, or a `postgres://…` URL.
+    #[serde(default = "default_storage")]
+    pub storage: String,
+    /// Log filter in `tracing` syntax, e.g. `info` or `warn,timber_server=debug`.
+    #[serde(default = "default_log")]
+    pub log: String,
+    /// Largest request body in bytes (93000 beyond).
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+    /// The hosted apps. Empty: one app is generated on first start and kept in `data_dir`.
+    #[serde(default)]
+    pub apps: Vec<App>,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_data_dir() -> PathBuf {
+    "./timber-data".into()
+}
+fn default_storage() -> String {
+    "sqlite".into()
+}
+fn default_log() -> String {
+    "info".into()
+}
+const fn default_max_body_bytes() -> usize {
+    1 << 20
+}
+
+/// Top-level keys that `TIMBER_<KEY>` may override. String keys are taken verbatim; the others
+/// are parsed as TOML values (so `TIMBER_APPS='[{sdkappid = 1, key = "k"}]'` works too).
+const STRING_KEYS: &[&str] = &["listen", "data_dir", "storage", "log"];
+const VALUE_KEYS: &[&str] = &["max_body_bytes", "apps"];
+
+impl Config {
+    /// Reads `file` (if given), then applies the environment overrides, then validates.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("reading the configuration file {}", path.display())
+                })?;
+                toml::from_str::<toml::Table>(&text)
+                    .with_context(|| format!("parsing the configuration file {}", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        apply_env(&mut table, |k| std::env::var(k).ok())?;
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .context("invalid configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        for app in &self.apps {
+            if !seen.insert(app.sdkappid) {
+                bail!("SDKAppID {} is configured twice", app.sdkappid);
+            }
+            if app.key.is_empty() {
+                bail!("SDKAppID {} has an empty key", app.sdkappid);
+            }
+            if app
+                .admins
+                .iter()
+                .any(|a| timber_core::account::validate_user_id(a).is_err())
+            {
+                bail!(
+                    "SDKAppID {} has an admin that is not a valid UserID",
+                    app.sdkappid
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+fn apply_env(table: &mut toml::Table, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+    let var = |key: &str| get(&format!("TIMBER_{}", key.to_ascii_uppercase()));
+    for key in STRING_KEYS {
+        if let Some(v) = var(key) {
+            table.insert((*key).into(), toml::Value::String(v));
+        }
+    }
+    for key in VALUE_KEYS {
+        if let Some(v) = var(key) {
+            let parsed: toml::Table = toml::from_str(&format!("v = {v}")).with_context(|| {
+                format!("TIMBER_{} is not a TOML value", key.to_ascii_uppercase())
+            })?;
+            if let Some(value) = parsed.get("v") {
+                table.insert((*key).into(), value.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(toml_text: &str, env: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let mut table: toml::Table = toml::from_str(toml_text)?;
+        apply_env(&mut table, |k| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })?;
+        let c: Config = toml::Value::Table(table).try_into()?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    #[test]
+    fn defaults_with_no_file() {
+        let c = parse("", &[]).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("./timber-data"));
+        assert_eq!(c.storage, "sqlite");
+        assert!(c.apps.is_empty());
+    }
+
+    #[test]
+    fn file_and_env_overrides() {
+        let file = r#"
+            listen = "127.0.0.1:9000"
+            data_dir = "/tmp/x"
+            storage = "sqlite"
+            [[apps]]
+            sdkappid = 1400000001
+            key = "k1"
+            admins = ["administrator", "ops"]
+            [[apps]]
+            sdkappid = 1400000002
+            key = "k2"
+            retention_days = 0
+        "#;
+        let c = parse(
+            file,
+            &[
+                ("TIMBER_LISTEN", "0.0.0.0:1"),
+                ("TIMBER_STORAGE", "memory"),
+                ("TIMBER_MAX_BODY_BYTES", "42"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.listen, "0.0.0.0:1");
+        assert_eq!(c.storage, "memory");
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(c.max_body_bytes, 42);
+        assert_eq!(c.apps.len(), 2);
+        assert_eq!(c.apps[0].admins, vec!["administrator", "ops"]);
+        assert_eq!(c.apps[1].admins, vec!["administrator"]);
+        assert_eq!(c.apps[1].retention_days, 0);
+        assert_eq!(c.apps[0].retention_days, 7);
+
+        let c = parse(
+            "",
+            &[
+                ("TIMBER_APPS", r#"[{sdkappid = 7, key = "k"}]"#),
+                ("TIMBER_DATA_DIR", "123"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.apps[0].sdkappid, 7);
+        assert_eq!(c.data_dir, PathBuf::from("123"));
+    }
+
+    #[test]
+    fn bad_configs_are_refused() {
+        assert!(parse("lisen = \"x\"", &[]).is_err());
+        assert!(parse("[[apps]]\nsdkappid = 1\nkey = \"\"", &[]).is_err());
+        assert!(parse(
+            "[[apps]]\nsdkappid = 1\nkey = \"a\"\n[[apps]]\nsdkappid = 1\nkey = \"b\"",
+            &[]
+        )
+        .is_err());
+        assert!(parse("", &[("TIMBER_MAX_BODY_BYTES", "lots")]).is_err());
+    }
+}
