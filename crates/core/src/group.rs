@@ -502,3 +502,49 @@ mod tests {
         }
     }
 }
+
+/// A custom field (`AppDefinedData`, `AppMemberDefinedData`): `{"Key": …, "Value": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyValue {
+    #[serde(rename = "Key")]
+    pub key: String,
+    #[serde(rename = "Value")]
+    pub value: String,
+}
+
+/// Checks custom fields: at most `max_fields`, valid keys, no key twice, values ≤ `max_value`
+/// bytes (groups.md §3.4; 10004 otherwise).
+pub fn validate_custom_fields(
+    kv: &[KeyValue],
+    max_fields: usize,
+    max_value: usize,
+) -> Result<(), Error> {
+    if kv.len() > max_fields {
+        return Err(Error::new(
+            ErrorCode::GroupInvalidParameter,
+            format!("at most {max_fields} custom fields are allowed"),
+        ));
+    }
+    for (i, f) in kv.iter().enumerate() {
+        check_custom_key(&f.key)?;
+        check_len(&format!("custom field {:?}", f.key), &f.value, max_value)?;
+        if kv[..i].iter().any(|g| g.key == f.key) {
+            return Err(Error::new(
+                ErrorCode::GroupInvalidParameter,
+                format!("custom field {:?} is given twice", f.key),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Applies updates to stored custom fields: set each key; an empty value deletes it
+/// (groups.md §4.5, inferred).
+pub fn merge_custom_fields(stored: &mut Vec<KeyValue>, updates: &[KeyValue]) {
+    for u in updates {
+        stored.retain(|kv| kv.key != u.key);
+        if !u.value.is_empty() {
+            stored.push(u.clone());
+        }
+    }
+}

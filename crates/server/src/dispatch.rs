@@ -2,6 +2,7 @@
 //! (unknown command → 60009 / 10003, before authentication) and the dispatch are generated.
 
 use crate::envelope::{self, Service};
+use crate::group_open_http_svc::{groups, members};
 use crate::{im_open_login_svc, Ctx};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -56,6 +57,10 @@ commands! {
         "kick" => im_open_login_svc::kick,
     }
     Group {
+        "create_group" => groups::create_group,
+        "destroy_group" => groups::destroy_group,
+        "get_group_info" => groups::get_group_info,
+        "add_group_member" => members::add_group_member,
     }
     OpenIm {
     }

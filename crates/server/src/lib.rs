@@ -8,6 +8,7 @@ pub mod apps;
 pub mod auth;
 mod dispatch;
 pub mod envelope;
+mod group_open_http_svc;
 mod health;
 mod im_open_login_svc;
 mod metrics;

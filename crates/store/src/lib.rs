@@ -5,9 +5,13 @@
 //! timber nodes on one database can never both take the same MsgSeq (DESIGN.md, Storage).
 
 mod accounts;
+pub mod groups;
+pub mod messages;
 pub mod sqlite;
 
 pub use accounts::{AccountStore, NewAccount};
+pub use groups::GroupStore;
+pub use messages::MessageStore;
 
 use timber_core::{Error, ErrorCode};
 
@@ -37,7 +41,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything timber keeps. One trait object per process, shared by every request.
 #[async_trait::async_trait]
-pub trait Store: AccountStore + Send + Sync + 'static {
+pub trait Store: AccountStore + GroupStore + MessageStore + Send + Sync + 'static {
     /// Answers when the store can serve requests (`/readyz`).
     async fn ping(&self) -> Result<()>;
     /// Finishes queued writes and closes the store; later calls fail.

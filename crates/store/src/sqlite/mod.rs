@@ -6,6 +6,8 @@
 //! this process's writer can change may be cached in memory without ever being stale.
 
 mod accounts;
+mod groups;
+mod messages;
 mod readers;
 mod schema;
 mod writer;

@@ -1,0 +1,171 @@
+//! Group and membership operations. spec: groups.md.
+//!
+//! Every operation checks the group type's capabilities (`GroupType::check`) and the state it
+//! depends on inside the same transaction as its write.
+
+use crate::Result;
+use timber_core::group::{GroupType, KeyValue, Role};
+use timber_core::AppId;
+
+/// A group to create (create_group) or import (import_group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewGroup {
+    /// A custom ID (already validated), or `None` for a generated one.
+    pub group_id: Option<String>,
+    pub ty: GroupType,
+    pub name: String,
+    pub introduction: String,
+    pub notification: String,
+    pub face_url: String,
+    /// Must be an existing account; becomes a member with role Owner.
+    pub owner: Option<String>,
+    pub create_time: i64,
+    pub max_member_num: u64,
+    pub apply_join_option: String,
+    pub invite_join_option: Option<String>,
+    pub mute_all: bool,
+    pub support_topic: bool,
+    pub app_defined_data: Vec<KeyValue>,
+    /// Initial members besides the owner (create_group's `MemberList`).
+    pub members: Vec<NewMember>,
+}
+
+/// A member to add or import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMember {
+    pub account: String,
+    pub role: Role,
+    pub join_time: i64,
+    /// import_group_member's `UnreadMsgNum`; `None` = nothing unread.
+    pub unread: Option<u64>,
+    pub app_member_defined_data: Vec<KeyValue>,
+}
+
+impl NewMember {
+    pub fn member(account: impl Into<String>, join_time: i64) -> NewMember {
+        NewMember {
+            account: account.into(),
+            role: Role::Member,
+            join_time,
+            unread: None,
+            app_member_defined_data: Vec::new(),
+        }
+    }
+}
+
+/// A stored group as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRecord {
+    /// Internal key; never reused, never shown.
+    pub key: i64,
+    pub group_id: String,
+    pub ty: GroupType,
+    pub name: String,
+    pub introduction: String,
+    pub notification: String,
+    pub face_url: String,
+    /// Empty for an ownerless group.
+    pub owner: String,
+    pub create_time: i64,
+    pub info_seq: u64,
+    pub last_info_time: i64,
+    pub last_msg_time: i64,
+    /// The seq the next stored message will take (group-messages.md §1.1).
+    pub next_msg_seq: u64,
+    pub member_num: u64,
+    pub max_member_num: u64,
+    pub apply_join_option: String,
+    pub invite_join_option: Option<String>,
+    pub mute_all: bool,
+    /// `None` = the type's default (`GroupType::history_before_join_default`).
+    pub history_before_join: Option<bool>,
+    pub support_topic: bool,
+    pub app_defined_data: Vec<KeyValue>,
+    /// Seqs at or below this were cleared by clear_group_msg (hidden from members).
+    pub cleared_upto: u64,
+    /// Every member has read at least up to this seq (import_group_msg resets unread counts).
+    pub read_floor: u64,
+}
+
+impl GroupRecord {
+    /// The newest allocated seq (0 for a group without messages).
+    pub fn last_seq(&self) -> u64 {
+        self.next_msg_seq - 1
+    }
+
+    /// A Work group stays invisible in join lists until its first message (groups.md §1.2).
+    pub fn is_active(&self) -> bool {
+        self.ty != GroupType::Private || self.next_msg_seq > 1
+    }
+
+    pub fn history_before_join(&self) -> bool {
+        self.history_before_join
+            .unwrap_or(self.ty.history_before_join_default())
+    }
+}
+
+/// A stored membership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRecord {
+    pub account: String,
+    pub role: Role,
+    pub join_time: i64,
+    /// `NextMsgSeq` when the member joined: the first seq they may read unless history before
+    /// joining is visible.
+    pub join_seq: u64,
+    /// The seq of the member's last read message (`MsgSeq` in member info).
+    pub read_seq: u64,
+    pub msg_flag: String,
+    pub last_send_time: i64,
+    pub name_card: String,
+    /// 0 = not muted; otherwise Unix seconds when the mute ends.
+    pub mute_until: i64,
+    pub app_member_defined_data: Vec<KeyValue>,
+}
+
+/// A group with (optionally) its members, as get_group_info needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupWithMembers {
+    pub group: GroupRecord,
+    pub members: Vec<MemberRecord>,
+}
+
+/// add_group_member's per-account `Result` (groups.md §3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddResult {
+    Failed = 0,
+    Added = 1,
+    AlreadyMember = 2,
+}
+
+#[async_trait::async_trait]
+pub trait GroupStore {
+    /// Creates a group with its owner and members (all must be existing accounts: 10019).
+    /// A custom ID in use answers 10021, or 10025 when its owner is the requested owner.
+    /// Returns the GroupId.
+    async fn create_group(&self, app: AppId, group: NewGroup, now: i64) -> Result<String>;
+
+    /// Destroys a group: from now on every API answers 10010 for its ID. Its members and
+    /// messages are deleted later by the background purge.
+    async fn destroy_group(&self, app: AppId, group_id: String) -> Result<()>;
+
+    /// Reads groups by ID, in request order; `None` for an ID of no live group.
+    async fn get_groups(
+        &self,
+        app: AppId,
+        group_ids: Vec<String>,
+        with_members: bool,
+    ) -> Result<Vec<Option<GroupWithMembers>>>;
+
+    /// Adds members (existing accounts, else 10019). Unless `silent`, a members-joined tip is
+    /// stored for types that store member tips, sent by `operator`.
+    async fn add_members(
+        &self,
+        app: AppId,
+        group_id: String,
+        members: Vec<NewMember>,
+        silent: bool,
+        operator: String,
+        now: i64,
+    ) -> Result<Vec<AddResult>>;
+}
