@@ -87,8 +87,8 @@ impl Ctx {
     pub fn store_err(&self, e: timber_store::StoreError) -> Error {
         match e {
             timber_store::StoreError::Domain(e) => e,
-            timber_store::StoreError::Internal(cause) => {
-                tracing::error!(%cause, "store failure");
+            other => {
+                tracing::error!(cause = %other, "store failure");
                 self.service.internal().into()
             }
         }

@@ -7,6 +7,7 @@
 mod accounts;
 pub mod groups;
 pub mod messages;
+pub mod postgres;
 pub mod sqlite;
 
 pub use accounts::{AccountStore, NewAccount};
@@ -23,6 +24,10 @@ pub enum StoreError {
     Domain(#[from] Error),
     #[error("storage failure: {0}")]
     Internal(String),
+    /// The transaction lost a race with another node (a serialization failure or deadlock).
+    /// The PostgreSQL store retries these itself; one only escapes when retries ran out.
+    #[error("transaction conflict: {0}")]
+    Conflict(String),
 }
 
 impl StoreError {

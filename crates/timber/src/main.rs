@@ -9,6 +9,7 @@ use config::Config;
 use std::path::PathBuf;
 use std::sync::Arc;
 use timber_server::apps::{App, Apps};
+use timber_store::postgres::PgStore;
 use timber_store::sqlite::SqliteStore;
 use timber_store::{NewAccount, Store};
 
@@ -117,9 +118,11 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
             Arc::new(store)
         }
         "memory" => Arc::new(SqliteStore::open_memory()?),
-        url if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            bail!("the PostgreSQL store is not available in this build yet")
-        }
+        url if url.starts_with("postgres://") || url.starts_with("postgresql://") => Arc::new(
+            PgStore::connect(url)
+                .await
+                .context("connecting to PostgreSQL")?,
+        ),
         other => {
             bail!("unknown storage {other:?}: use \"sqlite\", \"memory\" or a postgres:// URL")
         }

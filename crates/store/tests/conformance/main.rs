@@ -6,6 +6,7 @@ mod accounts;
 
 use std::future::Future;
 use std::sync::Arc;
+use timber_store::postgres::{testing, PgStore};
 use timber_store::sqlite::SqliteStore;
 use timber_store::Store;
 
@@ -14,6 +15,8 @@ pub struct Backend {
     pub name: &'static str,
     pub store: Arc<dyn Store>,
     _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL schema to drop afterwards.
+    pg_schema: Option<(String, String)>,
 }
 
 /// Every available implementation, freshly created and empty.
@@ -21,20 +24,36 @@ pub async fn backends() -> Vec<Backend> {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = SqliteStore::open(&dir.path().join("timber.db")).expect("open SQLite");
     let memory = SqliteStore::open_memory().expect("open memory store");
-    let all = vec![
+    let mut all = vec![
         Backend {
             name: "sqlite",
             store: Arc::new(file),
             _dir: Some(dir),
+            pg_schema: None,
         },
         Backend {
             name: "memory",
             store: Arc::new(memory),
             _dir: None,
+            pg_schema: None,
         },
     ];
-    if std::env::var("TIMBER_TEST_POSTGRES_URL").is_err() {
-        eprintln!("NOTE: TIMBER_TEST_POSTGRES_URL is not set: PostgreSQL conformance SKIPPED");
+    match std::env::var("TIMBER_TEST_POSTGRES_URL") {
+        Ok(base) => {
+            let (url, schema) = testing::fresh_schema(&base)
+                .await
+                .expect("create a test schema");
+            let store = PgStore::connect(&url).await.expect("connect to PostgreSQL");
+            all.push(Backend {
+                name: "postgres",
+                store: Arc::new(store),
+                _dir: None,
+                pg_schema: Some((base, schema)),
+            });
+        }
+        Err(_) => {
+            eprintln!("NOTE: TIMBER_TEST_POSTGRES_URL is not set: PostgreSQL conformance SKIPPED")
+        }
     }
     all
 }
@@ -49,5 +68,10 @@ where
         eprintln!("-- backend {}", b.name);
         case(b.store.clone()).await;
         b.store.close().await;
+        if let Some((base, schema)) = &b.pg_schema {
+            testing::drop_schema(base, schema)
+                .await
+                .expect("drop the test schema");
+        }
     }
 }
