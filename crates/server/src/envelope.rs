@@ -70,6 +70,19 @@ impl Service {
         }
     }
 
+    /// The group service refuses to answer with more than 1 MB (10018, "page the request",
+    /// group-messages.md §14); the other services document no such limit.
+    pub fn check_response_size(self, bytes: usize) -> Result<(), Error> {
+        const GROUP_MAX_RESPONSE_BYTES: usize = 1 << 20;
+        if self == Service::Group && bytes > GROUP_MAX_RESPONSE_BYTES {
+            return Err(Error::new(
+                ErrorCode::GroupResponseTooLarge,
+                format!("the response would be {bytes} bytes, over 1 MB: page the request"),
+            ));
+        }
+        Ok(())
+    }
+
     /// The body is not JSON at all: 60003, except openim, which documents 90001.
     pub const fn not_json(self) -> ErrorCode {
         match self {
