@@ -649,7 +649,10 @@ fn http_client() -> reqwest::Client {
 
 fn short(s: &str) -> String {
     if s.len() > 300 {
-        let end = (0..=300).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+        let end = (0..=300)
+            .rev()
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(0);
         format!("{}… ({} bytes)", &s[..end], s.len())
     } else {
         s.to_owned()
