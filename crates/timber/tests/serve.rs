@@ -301,6 +301,9 @@ async fn run_timber(args: &[&str], env: &[(&str, &str)]) -> (bool, String, Strin
     )
 }
 
+/// Environment variables of one run.
+type Env<'a> = Vec<(&'a str, &'a str)>;
+
 #[tokio::test]
 async fn bad_configuration_is_refused_at_start() {
     let dir = DataDir::new();
@@ -310,7 +313,7 @@ async fn bad_configuration_is_refused_at_start() {
     let bad_file = bad_file.to_str().unwrap();
     let base = [("TIMBER_LISTEN", "127.0.0.1:0"), ("TIMBER_DATA_DIR", data)];
     #[rustfmt::skip]
-    let cases: Vec<(&str, Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<(&str, Vec<&str>, Env, &str)> = vec![
         ("max_body_bytes not a number", vec!["serve"], vec![("TIMBER_MAX_BODY_BYTES", "lots")], "TIMBER_MAX_BODY_BYTES"),
         ("unknown storage", vec!["serve"], vec![("TIMBER_STORAGE", "floppy")], "floppy"),
         ("unknown key in the file", vec!["serve", "--config", bad_file], vec![], "lisen"),
