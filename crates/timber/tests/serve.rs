@@ -225,6 +225,8 @@ async fn environment_overrides_the_file() {
         env: vec![
             ("TIMBER_MAX_BODY_BYTES".into(), "3000".into()),
             ("TIMBER_LOG".into(), "info".into()),
+            // TIMBER_LOG wins over RUST_LOG too.
+            ("RUST_LOG".into(), "warn".into()),
         ],
         ..Default::default()
     })
