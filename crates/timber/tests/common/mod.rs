@@ -40,7 +40,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestApp {
     pub sdkappid: u64,
-    /// The secret key (empty when the server generated the app and the test cannot know it).
+    /// The secret key, so a test can sign as anyone.
     pub key: String,
     /// The admin the default client calls as.
     pub admin: String,
@@ -96,11 +96,12 @@ pub struct ServerOptions {
     /// random app.
     pub apps: Vec<TestApp>,
     /// Configure no app at all, so the server creates (or reuses) its own default app; the
-    /// harness then reads it back from the data dir (SQLite) to fill `TestServer::apps`.
+    /// harness then reads it back from the data dir to fill `TestServer::apps` (left empty
+    /// with memory storage, which saves nothing: use `banner()` there).
     pub bootstrap: bool,
     /// `sqlite`, `memory` or a `postgres://` URL. `None`: `$TIMBER_TEST_STORAGE`, else `sqlite`.
     pub storage: Option<String>,
-    /// Extra TOML lines appended to the configuration file (top-level keys first).
+    /// Extra TOML at the top of the configuration file, before the harness's `[[apps]]`.
     pub config: String,
     /// Extra environment variables for the server; they win over the harness's own.
     pub env: Vec<(String, String)>,
