@@ -72,11 +72,6 @@ impl GroupType {
         }
     }
 
-    /// Whether the type has group admins besides the owner (groups.md §1.2: Work has none).
-    pub const fn has_admins(self) -> bool {
-        !matches!(self, GroupType::Private)
-    }
-
     /// Whether membership changes and other member tips are stored in history by default
     /// (groups.md §6: Work/Public/Community yes; Meeting off; AVChatRoom never).
     pub const fn stores_member_tips(self) -> bool {
@@ -89,11 +84,6 @@ impl GroupType {
     /// Whether profile-change tips (name, notification, introduction, avatar, owner) are stored.
     pub const fn stores_profile_tips(self) -> bool {
         self.stores_history()
-    }
-
-    /// Whether members have an unread count (groups.md §1.2: not Meeting, not AVChatRoom).
-    pub const fn counts_unread(self) -> bool {
-        !matches!(self, GroupType::ChatRoom | GroupType::AVChatRoom)
     }
 
     /// The `ApplyJoinOption` a type forces whatever the request says: nobody can apply to a

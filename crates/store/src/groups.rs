@@ -4,7 +4,7 @@
 //! depends on inside the same transaction as its write.
 
 use crate::Result;
-use timber_core::group::{GroupType, KeyValue, Role};
+use timber_core::group::{GroupOp, GroupType, KeyValue, Role};
 use timber_core::AppId;
 
 /// A group to create (create_group) or import (import_group).
@@ -104,9 +104,10 @@ impl GroupRecord {
     }
 
     /// A member's unread count: stored messages after the last one they read (import_group_msg
-    /// and clear_group_msg move everyone's floor). 0 for types without unread counts.
+    /// and clear_group_msg move everyone's floor). 0 for the types without unread counts, those
+    /// where set_unread_msg_num is a documented no-op (groups.md §1.2, §1.4).
     pub fn unread(&self, m: &MemberRecord) -> u64 {
-        if !self.ty.counts_unread() {
+        if self.ty.check(GroupOp::SetUnread) != Ok(true) {
             return 0;
         }
         let read = m.read_seq.max(self.read_floor).max(self.cleared_upto);

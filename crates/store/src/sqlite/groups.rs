@@ -639,13 +639,9 @@ fn modify_member(
         }
         _ => None,
     };
-    let until = match ch.mute_time {
-        Some(t) => {
-            g.ty.check(GroupOp::Mute)?;
-            Some(mute_until(now, t))
-        }
-        None => None,
-    };
+    if ch.mute_time.is_some() {
+        g.ty.check(GroupOp::Mute)?;
+    }
     let custom = merged_custom_fields(
         &m.app_member_defined_data,
         &ch.app_member_defined_data,
@@ -672,8 +668,8 @@ fn modify_member(
         };
         store_tip(c, app, &mut g, operator, tip, now)?;
     }
-    if let (Some(until), Some(mute_time)) = (until, ch.mute_time) {
-        set_mute(c, app, g.key, account, until)?;
+    if let Some(mute_time) = ch.mute_time {
+        set_mute(c, app, g.key, account, mute_until(now, mute_time))?;
         let tip = Tip::MembersMuted {
             members: vec![account.to_owned()],
             mute_time,
