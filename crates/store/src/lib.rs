@@ -7,7 +7,9 @@
 mod accounts;
 pub mod groups;
 pub mod messages;
+mod ops;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 pub use accounts::{AccountStore, NewAccount};

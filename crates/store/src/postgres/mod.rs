@@ -60,7 +60,7 @@ impl PgStore {
     }
 }
 
-/// Runs `$body` (an expression using the transaction `$t`) in one transaction and commits;
+/// Runs `$body` (an expression using `$t: &mut PgTx`, e.g. a shared operation) in one transaction and commits;
 /// retried from the start when it loses a race with another transaction. A macro rather than
 /// a closure-taking function, so the body can borrow the caller's locals freely.
 macro_rules! tx {
@@ -68,9 +68,13 @@ macro_rules! tx {
         let mut attempt = 0;
         loop {
             let mut client = $store.pool.get().await.map_err($crate::StoreError::internal)?;
-            let $t = client.transaction().await?;
-            let outcome = match async { $body }.await {
-                Ok(v) => $t.commit().await.map(|()| v).map_err($crate::StoreError::from),
+            let txn = client.transaction().await?;
+            let result = {
+                let $t = &mut $crate::sql::postgres::PgTx::new(&txn);
+                async { $body }.await
+            };
+            let outcome = match result {
+                Ok(v) => txn.commit().await.map(|()| v).map_err($crate::StoreError::from),
                 Err(e) => Err(e),
             };
             match outcome {

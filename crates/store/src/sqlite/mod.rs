@@ -106,6 +106,33 @@ impl SqliteStore {
     }
 }
 
+/// Runs a shared operation (`crate::ops`) as one write job of the group commit:
+/// `write_op!(self, t => ops::groups::create_group(t, app, &group, now))`.
+macro_rules! write_op {
+    ($store:expr, $t:ident => $op:expr) => {
+        $store
+            .write(move |c| {
+                let $t = &mut $crate::sql::sqlite::SqliteTx::new(c);
+                $crate::sql::sqlite::run_sync($op)
+            })
+            .await
+    };
+}
+pub(crate) use write_op;
+
+/// Runs a shared read operation on a reader connection, in one snapshot.
+macro_rules! read_op {
+    ($store:expr, $t:ident => $op:expr) => {
+        $store
+            .read(move |c| {
+                let $t = &mut $crate::sql::sqlite::SqliteTx::new(c);
+                $crate::sql::sqlite::run_sync($op)
+            })
+            .await
+    };
+}
+pub(crate) use read_op;
+
 pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,

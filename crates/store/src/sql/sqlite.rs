@@ -1,0 +1,91 @@
+//! [`Tx`] on a rusqlite connection.
+
+use super::{Cell, Param, Row, Tx};
+use crate::{Result, StoreError};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::Connection;
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+pub(crate) struct SqliteTx<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> SqliteTx<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Self {
+        SqliteTx { conn }
+    }
+}
+
+/// Runs an operation on SQLite to completion. Its only awaits are `SqliteTx` calls, which
+/// never wait, so one poll finishes it.
+pub(crate) fn run_sync<T>(op: impl Future<Output = Result<T>>) -> Result<T> {
+    match pin!(op).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(r) => r,
+        Poll::Pending => Err(StoreError::internal("a SQLite operation waited on something else")),
+    }
+}
+
+/// `$1` → `?1`: PostgreSQL's numbered parameters in SQLite's spelling.
+fn sqlite_sql(sql: &str) -> Cow<'_, str> {
+    if !sql.contains('$') {
+        return Cow::Borrowed(sql);
+    }
+    Cow::Owned(sql.replace('$', "?"))
+}
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match *self {
+            Param::I64(v) => ToSqlOutput::from(v),
+            Param::Str(s) => ToSqlOutput::from(s),
+            Param::OptStr(Some(s)) => ToSqlOutput::from(s),
+            Param::Bool(b) | Param::OptBool(Some(b)) => ToSqlOutput::from(b),
+            Param::OptStr(None) | Param::OptBool(None) => ToSqlOutput::from(rusqlite::types::Null),
+        })
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
+        let mut stmt = self.conn.prepare_cached(&sqlite_sql(sql))?;
+        Ok(stmt.execute(rusqlite::params_from_iter(params))? as u64)
+    }
+
+    async fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
+        let mut stmt = self.conn.prepare_cached(&sqlite_sql(sql))?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut cells = Vec::with_capacity(n);
+            for i in 0..n {
+                cells.push(match r.get_ref(i)? {
+                    ValueRef::Null => Cell::Null,
+                    ValueRef::Integer(v) => Cell::I64(v),
+                    ValueRef::Real(v) => Cell::I64(v as i64),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+                });
+            }
+            out.push(Row(cells));
+        }
+        Ok(out)
+    }
+
+    fn for_update(&self) -> &'static str {
+        ""
+    }
+
+    async fn next_group_key(&mut self) -> Result<i64> {
+        // AUTOINCREMENT's high-water mark; inserting this key explicitly raises it.
+        let row = self
+            .query_one(
+                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'groups'), 0) + 1",
+                &[],
+            )
+            .await?;
+        Ok(row.i64(0))
+    }
+}
