@@ -4,6 +4,7 @@
 
 pub mod groups;
 pub mod members;
+pub mod messages;
 
 use timber_core::group::validate_group_id;
 use timber_core::{Error, ErrorCode};
