@@ -51,7 +51,7 @@ pub struct SendGroupMsgReq {
     from: Option<String>,
     #[serde(rename = "MsgPriority")]
     msg_priority: Option<String>,
-    /// Kept for push integrations; type-checked only.
+    /// Type-checked, not kept: timber sends no offline pushes yet.
     #[serde(rename = "OfflinePushInfo")]
     _offline_push_info: Option<Map<String, Value>>,
     /// timber runs no callbacks yet; type-checked only.

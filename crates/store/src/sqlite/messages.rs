@@ -584,6 +584,16 @@ fn expire_step(
         let Some(cutoff) = (Retention { days, now }).cutoff() else {
             continue;
         };
+        // One primary-key probe decides most groups: nothing to do unless the oldest row expired.
+        let oldest: Option<i64> = c
+            .prepare_cached(
+                "SELECT time FROM group_messages WHERE app = ?1 AND gkey = ?2 ORDER BY seq LIMIT 1",
+            )?
+            .query_row(params![app, gkey], |r| r.get(0))
+            .optional()?;
+        if oldest.is_none_or(|t| t >= cutoff) {
+            continue;
+        }
         let budget = max_rows - step.deleted;
         // The expired rows among the group's oldest `budget` rows; with times non-decreasing in
         // seq these are exactly its oldest expired rows.
