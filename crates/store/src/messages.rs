@@ -130,7 +130,7 @@ pub trait MessageStore {
     /// or an app admin: 10007; an existing account: 10019; in AVChatRoom anyone may send),
     /// mutes (10017; mute-all spares owner, admins and app admins), targeted receivers
     /// (members of the group: 10004), then the five-minute `Random` window, then takes the
-    /// next seq. AVChatRoom takes a seq and stores nothing.
+    /// next seq. AVChatRoom takes a seq and stores nothing (so it has no duplicate window).
     async fn send_message(&self, app: AppId, group_id: String, msg: SendMsg) -> Result<Sent>;
 
     /// import_group_msg (group-messages.md §10), uncapped here (the HTTP layer allows 7 per
