@@ -19,6 +19,7 @@ pub mod sweeper;
 use apps::Apps;
 use auth::{Query, SigCache};
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State as AxState};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -121,11 +122,16 @@ pub fn router(state: Arc<State>) -> Router {
 /// admin → body → handler. Every outcome is HTTP 200 with the envelope.
 async fn api(
     AxState(state): AxState<Arc<State>>,
-    Path((service_name, command)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(raw_query): RawQuery,
     method: Method,
     body: Body,
 ) -> Response {
+    // A segment that does not percent-decode to UTF-8 names no service: 60009, not HTTP 400.
+    let (service_name, command) = match path {
+        Ok(Path(segments)) => segments,
+        Err(_) => ("<invalid>".to_owned(), "<invalid>".to_owned()),
+    };
     let started = Instant::now();
     let request_id = state.next_request_id.fetch_add(1, Ordering::Relaxed);
     let service = Service::parse(&service_name);

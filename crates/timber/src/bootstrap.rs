@@ -64,19 +64,62 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 pub fn banner(addr: &std::net::SocketAddr, app: &App, now: i64) -> String {
     let admin = app.default_admin();
     let sig = timber_usersig::generate(app.sdkappid, &app.key, admin, BANNER_SIG_LIFETIME, now);
-    let host = if addr.ip().is_unspecified() {
-        "127.0.0.1".to_owned()
-    } else {
-        addr.ip().to_string()
+    // An unspecified address (0.0.0.0, [::]) is reachable on loopback; IPv6 needs brackets.
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
     };
-    let base = format!("http://{host}:{}", addr.port());
+    let base = format!("http://{}", std::net::SocketAddr::new(ip, addr.port()));
+    // Admins may contain characters that a URL, JSON or the shell would read differently.
+    let admin_in_url =
+        percent_encoding::utf8_percent_encode(admin, percent_encoding::NON_ALPHANUMERIC);
+    let body = serde_json::json!({"CheckItem": [{"UserID": admin}]}).to_string();
+    let body = body.replace('\'', "'\\''");
     format!(
         "timber listening on {base}\n\
          SDKAppID:   {sdkappid}\n\
          admin:      {admin}\n\
          UserSig:    {sig}\n\
          try:\n\
-         curl -s '{base}/v4/im_open_login_svc/account_check?sdkappid={sdkappid}&identifier={admin}&usersig={sig}&random=1&contenttype=json' -d '{{\"CheckItem\":[{{\"UserID\":\"{admin}\"}}]}}'\n",
+         curl -s '{base}/v4/im_open_login_svc/account_check?sdkappid={sdkappid}&identifier={admin_in_url}&usersig={sig}&random=1&contenttype=json' -d '{body}'\n",
         sdkappid = app.sdkappid,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banner_addresses() {
+        let app = App::new(1_400_000_000, "k");
+        for (listen, base) in [
+            ("127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("0.0.0.0:80", "http://127.0.0.1:80"),
+            ("[::1]:8080", "http://[::1]:8080"),
+            ("[::]:9000", "http://[::1]:9000"),
+        ] {
+            let text = banner(&listen.parse().unwrap(), &app, 0);
+            let first = text.lines().next().unwrap();
+            assert_eq!(first, format!("timber listening on {base}"));
+            assert!(text.contains(&format!("curl -s '{base}/v4/")), "{text}");
+        }
+    }
+
+    #[test]
+    fn banner_quotes_the_admin() {
+        let mut app = App::new(1_400_000_000, "k");
+        app.admins = vec!["o'neil & \"co\"".into()];
+        let text = banner(&"127.0.0.1:1".parse().unwrap(), &app, 0);
+        let curl = text.lines().find(|l| l.starts_with("curl")).unwrap();
+        assert!(
+            curl.contains("identifier=o%27neil%20%26%20%22co%22&"),
+            "{curl}"
+        );
+        assert!(
+            curl.ends_with(r#"-d '{"CheckItem":[{"UserID":"o'\''neil & \"co\""}]}'"#),
+            "{curl}"
+        );
+    }
 }

@@ -18,7 +18,8 @@ pub struct Config {
     /// `sqlite` (default), `memory`, or a `postgres://…` URL.
     #[serde(default = "default_storage")]
     pub storage: String,
-    /// Log filter in `tracing` syntax, e.g. `info` or `warn,timber_server=debug`.
+    /// Log filter in `tracing` syntax, e.g. `info` or `warn,timber_server=debug`. Default:
+    /// `$RUST_LOG`, else `info`.
     #[serde(default = "default_log")]
     pub log: String,
     /// Largest request body in bytes (93000 beyond).
@@ -42,8 +43,9 @@ fn default_data_dir() -> PathBuf {
 fn default_storage() -> String {
     "sqlite".into()
 }
+/// With `log` set neither in the file nor by `TIMBER_LOG`, the usual `RUST_LOG` applies.
 fn default_log() -> String {
-    "info".into()
+    std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into())
 }
 const fn default_max_body_bytes() -> usize {
     1 << 20

@@ -97,9 +97,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// `filter` is the configured one: TIMBER_LOG, else the file's `log`, else RUST_LOG, else info.
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    let filter = tracing_subscriber::EnvFilter::new(filter);
     use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)

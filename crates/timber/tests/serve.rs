@@ -1,0 +1,535 @@
+//! `timber serve` as an operator meets it: the first-start banner and its curl line, reuse of
+//! the generated app, storage modes, configuration file and environment, health endpoints,
+//! request logs, and SIGTERM. spec: DESIGN.md (Configuration), issue 2.
+
+mod common;
+
+use common::{read_generated_app, Client, DataDir, ServerOptions, TestApp, TestServer, TIMBER};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const IMPORT: &str = "im_open_login_svc/account_import";
+const MULTI: &str = "im_open_login_svc/multiaccount_import";
+const CHECK: &str = "im_open_login_svc/account_check";
+
+/// Runs the banner's curl line exactly as a user would paste it, and returns the JSON answer.
+fn run_curl(line: &str) -> Value {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(line)
+        .output()
+        .expect("run sh (is curl installed? .ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "the banner's curl line failed: {}\n{line}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "curl printed no JSON ({e}): {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn assert_curl_ok(line: &str, admin: &str) {
+    let resp = run_curl(line);
+    assert_eq!(resp["ErrorCode"], 0, "{resp}");
+    assert_eq!(
+        resp["ResultItem"],
+        json!([{"UserID": admin, "ResultCode": 0, "ResultInfo": "", "AccountStatus": "Imported"}])
+    );
+}
+
+async fn exists(c: &Client, user: &str) -> bool {
+    let resp = c
+        .call_ok(CHECK, json!({"CheckItem": [{"UserID": user}]}))
+        .await;
+    resp["ResultItem"][0]["AccountStatus"] == "Imported"
+}
+
+/// SQLite writes 2 at offsets 18 and 19 of the header of a database in WAL mode.
+fn is_wal(db: &Path) -> bool {
+    let header = std::fs::read(db).expect("read the database file");
+    header.len() >= 100 && header[18] == 2 && header[19] == 2
+}
+
+#[tokio::test]
+async fn first_start_prints_a_working_curl_and_a_second_start_reuses_the_app() {
+    let server = TestServer::start_with(ServerOptions {
+        bootstrap: true,
+        storage: Some("sqlite".into()),
+        ..Default::default()
+    })
+    .await;
+    let banner = server.banner().await;
+    assert_eq!(banner.base, server.base);
+    assert_eq!(banner.admin, "administrator");
+    // The generated app is kept in the data dir, readable only by its owner.
+    let dir = server.data_dir.clone();
+    let app = read_generated_app(dir.path()).expect("app.toml in the data dir");
+    assert_eq!(app.sdkappid, banner.sdkappid);
+    assert_eq!(app.key.len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("app.toml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "app.toml holds the secret key");
+    }
+    assert!(is_wal(&dir.path().join("timber.db")), "SQLite in WAL mode");
+
+    assert!(banner.curl.starts_with("curl "));
+    assert_curl_ok(&banner.curl, "administrator");
+    let admin = server.client();
+    admin.call_ok(IMPORT, json!({"UserID": "kept"})).await;
+
+    // Second start on the same data dir: same app, same key (the old UserSig still works),
+    // same data.
+    let server = server.restart().await;
+    let again = server.banner().await;
+    assert_eq!(again.sdkappid, banner.sdkappid);
+    assert_eq!(server.apps, vec![app]);
+    let old = server.client_with_sig(banner.sdkappid, "administrator", &banner.usersig);
+    assert!(exists(&old, "kept").await);
+    assert_curl_ok(&again.curl, "administrator");
+}
+
+#[tokio::test]
+async fn default_data_dir_is_timber_data_under_the_working_directory() {
+    let cwd = DataDir::new();
+    let server = TestServer::start_with(ServerOptions {
+        bootstrap: true,
+        no_config_file: true,
+        env_remove: vec!["TIMBER_DATA_DIR".into(), "TIMBER_STORAGE".into()],
+        cwd: Some(cwd.path().to_owned()),
+        ..Default::default()
+    })
+    .await;
+    let banner = server.banner().await;
+    let data = cwd.path().join("timber-data");
+    assert_eq!(
+        read_generated_app(&data).map(|a| a.sdkappid),
+        Some(banner.sdkappid)
+    );
+    assert!(is_wal(&data.join("timber.db")));
+    assert_curl_ok(&banner.curl, "administrator");
+}
+
+#[tokio::test]
+async fn memory_storage_keeps_nothing_on_disk() {
+    // No app configured: a throw-away app, not saved.
+    let server = TestServer::start_with(ServerOptions {
+        bootstrap: true,
+        storage: Some("memory".into()),
+        ..Default::default()
+    })
+    .await;
+    let banner = server.banner().await;
+    assert_curl_ok(&banner.curl, "administrator");
+    let files: Vec<_> = std::fs::read_dir(server.data_dir.path()).unwrap().collect();
+    assert!(files.is_empty(), "memory storage wrote {files:?}");
+
+    // Configured app: works, and a restart forgets everything.
+    let server = TestServer::start_with(ServerOptions {
+        storage: Some("memory".into()),
+        ..Default::default()
+    })
+    .await;
+    server
+        .client()
+        .call_ok(IMPORT, json!({"UserID": "fleeting"}))
+        .await;
+    assert!(exists(&server.client(), "fleeting").await);
+    let server = server.restart().await;
+    assert!(!exists(&server.client(), "fleeting").await);
+    assert_eq!(
+        std::fs::read_dir(server.data_dir.path()).unwrap().count(),
+        0
+    );
+}
+
+/// A valid account_check body of exactly `len` bytes.
+fn body_of(len: usize) -> String {
+    let body = r#"{"CheckItem":[]}"#;
+    format!("{body}{}", " ".repeat(len - body.len()))
+}
+
+async fn body_code(c: &Client, len: usize) -> u64 {
+    c.request(CHECK).body(body_of(len)).send().await.code()
+}
+
+fn request_log_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.contains(" request ") && l.contains("request_id="))
+        .collect()
+}
+
+#[tokio::test]
+async fn configuration_file_keys() {
+    // Every key in the file, no TIMBER_* variable at all.
+    let data = DataDir::new();
+    let app = TestApp::random();
+    let config = format!(
+        "listen = \"127.0.0.1:0\"\ndata_dir = {:?}\nstorage = \"sqlite\"\nlog = \"info\"\nmax_body_bytes = 150\n{}",
+        data.path(),
+        app.toml(&["ops"]),
+    );
+    let server = TestServer::start_with(ServerOptions {
+        // The app is in `config`; the harness adds none.
+        bootstrap: true,
+        config,
+        env_remove: ["TIMBER_LISTEN", "TIMBER_DATA_DIR", "TIMBER_STORAGE"]
+            .map(String::from)
+            .to_vec(),
+        ..Default::default()
+    })
+    .await;
+    let ops = server.client_with_sig(app.sdkappid, "ops", &app.sig("ops"));
+    assert_eq!(body_code(&ops, 150).await, 0);
+    assert_eq!(body_code(&ops, 151).await, 93000);
+    // `administrator` is an admin even when the file does not list it.
+    server
+        .client_with_sig(app.sdkappid, "administrator", &app.sig("administrator"))
+        .call_ok(CHECK, json!({"CheckItem": []}))
+        .await;
+    assert!(is_wal(&data.path().join("timber.db")));
+    assert_eq!(request_log_lines(&server.log()).len(), 3);
+
+    // storage = "memory" in the file.
+    let server = TestServer::start_with(ServerOptions {
+        config: "storage = \"memory\"".into(),
+        env_remove: vec!["TIMBER_STORAGE".into()],
+        ..Default::default()
+    })
+    .await;
+    server
+        .client()
+        .call_ok(CHECK, json!({"CheckItem": []}))
+        .await;
+    assert_eq!(
+        std::fs::read_dir(server.data_dir.path()).unwrap().count(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn environment_overrides_the_file() {
+    // The file says warn and 100 bytes; the environment says info and 3000.
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![TestApp::random(), TestApp::random()],
+        config: "max_body_bytes = 100\nlog = \"warn\"".into(),
+        env: vec![
+            ("TIMBER_MAX_BODY_BYTES".into(), "3000".into()),
+            ("TIMBER_LOG".into(), "info".into()),
+            // TIMBER_LOG wins over RUST_LOG too.
+            ("RUST_LOG".into(), "warn".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let c = server.client();
+    assert_eq!(body_code(&c, 3000).await, 0);
+    assert_eq!(body_code(&c, 3001).await, 93000);
+    let other = server.client_for(1, "administrator");
+    other.call_ok(CHECK, json!({"CheckItem": []})).await;
+    assert_eq!(request_log_lines(&server.log()).len(), 3);
+
+    // Apps from TIMBER_APPS alone (no file), a quieter log, memory storage.
+    let (a, b) = (TestApp::random(), TestApp::random());
+    let apps = format!(
+        "[{{sdkappid = {}, key = {:?}, admins = [\"ops\"]}}, {{sdkappid = {}, key = {:?}}}]",
+        a.sdkappid, a.key, b.sdkappid, b.key
+    );
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![
+            TestApp {
+                admin: "ops".into(),
+                ..a
+            },
+            b,
+        ],
+        no_config_file: true,
+        env: vec![
+            ("TIMBER_APPS".into(), apps),
+            ("TIMBER_LOG".into(), "warn".into()),
+            ("TIMBER_MAX_BODY_BYTES".into(), "100".into()),
+            ("TIMBER_STORAGE".into(), "memory".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let ops = server.client();
+    assert_eq!(body_code(&ops, 100).await, 0);
+    assert_eq!(body_code(&ops, 101).await, 93000);
+    server
+        .client_for(1, "administrator")
+        .call_ok(CHECK, json!({"CheckItem": []}))
+        .await;
+    let (code, _) = server
+        .client_for(1, "ops")
+        .call_err(CHECK, json!({"CheckItem": []}))
+        .await;
+    assert_eq!(code, 60010, "ops is an admin of the first app only");
+    assert!(request_log_lines(&server.log()).is_empty());
+    assert_eq!(
+        std::fs::read_dir(server.data_dir.path()).unwrap().count(),
+        0
+    );
+}
+
+/// Runs `timber ARGS` with these environment variables (and no inherited TIMBER_*); returns
+/// (success, stdout, stderr). Fails the test if it does not exit within 20 s.
+async fn run_timber(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut cmd = tokio::process::Command::new(TIMBER);
+    cmd.args(args).kill_on_drop(true);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("TIMBER_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.envs(env.iter().copied());
+    let out = tokio::time::timeout(Duration::from_secs(20), cmd.output())
+        .await
+        .unwrap_or_else(|_| panic!("timber {args:?} did not exit"))
+        .expect("run timber");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Environment variables of one run.
+type Env<'a> = Vec<(&'a str, &'a str)>;
+
+#[tokio::test]
+async fn bad_configuration_is_refused_at_start() {
+    let dir = DataDir::new();
+    let data = dir.path().to_str().unwrap();
+    let bad_file = dir.path().join("bad.toml");
+    std::fs::write(&bad_file, "lisen = \"127.0.0.1:0\"\n").unwrap();
+    let bad_file = bad_file.to_str().unwrap();
+    let base = [("TIMBER_LISTEN", "127.0.0.1:0"), ("TIMBER_DATA_DIR", data)];
+    #[rustfmt::skip]
+    let cases: Vec<(&str, Vec<&str>, Env, &str)> = vec![
+        ("max_body_bytes not a number", vec!["serve"], vec![("TIMBER_MAX_BODY_BYTES", "lots")], "TIMBER_MAX_BODY_BYTES"),
+        ("unknown storage", vec!["serve"], vec![("TIMBER_STORAGE", "floppy")], "floppy"),
+        ("unknown key in the file", vec!["serve", "--config", bad_file], vec![], "lisen"),
+        ("missing file", vec!["serve", "--config", "/nonexistent/timber.toml"], vec![], "/nonexistent/timber.toml"),
+        ("apps with one SDKAppID twice", vec!["serve"], vec![("TIMBER_APPS", r#"[{sdkappid = 1, key = "a"}, {sdkappid = 1, key = "b"}]"#)], "twice"),
+        ("listen address that is not one", vec!["serve"], vec![("TIMBER_LISTEN", "not-an-address")], "not-an-address"),
+    ];
+    for (what, args, env, mention) in cases {
+        let mut all = base.to_vec();
+        all.extend(env);
+        let (ok, _, stderr) = run_timber(&args, &all).await;
+        assert!(!ok, "{what}: timber should refuse to start");
+        assert!(
+            stderr.contains(mention),
+            "{what}: stderr should mention {mention:?}: {stderr}"
+        );
+    }
+
+    // One data dir, one process: a second server on it refuses to start.
+    let server = TestServer::start().await;
+    let data = server.data_dir.path().to_str().unwrap().to_owned();
+    let (ok, _, stderr) = run_timber(
+        &["serve"],
+        &[("TIMBER_LISTEN", "127.0.0.1:0"), ("TIMBER_DATA_DIR", &data)],
+    )
+    .await;
+    assert!(!ok, "a second server on the same data dir must not start");
+    assert!(stderr.contains("in use"), "{stderr}");
+    server
+        .client()
+        .call_ok(CHECK, json!({"CheckItem": []}))
+        .await;
+}
+
+#[tokio::test]
+async fn migrate_creates_the_database() {
+    let dir = DataDir::new();
+    let data = dir.path().to_str().unwrap();
+    let (ok, stdout, stderr) = run_timber(&["migrate"], &[("TIMBER_DATA_DIR", data)]).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("migrations applied"), "{stdout}");
+    assert!(is_wal(&dir.path().join("timber.db")));
+    // Idempotent, and the server starts on the migrated database.
+    let (ok, _, stderr) = run_timber(&["migrate"], &[("TIMBER_DATA_DIR", data)]).await;
+    assert!(ok, "{stderr}");
+    let server = TestServer::start_with(ServerOptions {
+        data_dir: Some(dir),
+        ..Default::default()
+    })
+    .await;
+    server
+        .client()
+        .call_ok(CHECK, json!({"CheckItem": []}))
+        .await;
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let server = TestServer::start().await;
+    assert_eq!(server.get("/healthz").await, (200, "ok\n".to_owned()));
+    assert_eq!(server.get("/readyz").await, (200, "ready\n".to_owned()));
+
+    let metric = |text: &str, name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .parse()
+            .unwrap()
+    };
+    let (status, before) = server.get("/metrics").await;
+    assert_eq!(status, 200);
+    let c = server.client();
+    c.call_ok(CHECK, json!({"CheckItem": []})).await;
+    c.call_err(CHECK, json!({})).await;
+    let (_, after) = server.get("/metrics").await;
+    for (name, delta) in [
+        ("timber_requests_total", 2.0),
+        ("timber_requests_failed_total", 1.0),
+    ] {
+        assert_eq!(
+            metric(&after, name) - metric(&before, name),
+            delta,
+            "{name}"
+        );
+    }
+    assert!(metric(&after, "timber_request_seconds_total") > 0.0);
+}
+
+#[tokio::test]
+async fn one_log_line_per_request() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    admin.call_ok(CHECK, json!({"CheckItem": []})).await;
+    server
+        .client_for(0, "bob")
+        .call_err(CHECK, json!({"CheckItem": []}))
+        .await;
+    admin.call_err("im_open_login_svc/no_such", json!({})).await;
+    let log = server.log();
+    let lines = request_log_lines(&log);
+    assert_eq!(lines.len(), 3, "{log}");
+    for (line, command, code) in [
+        (lines[0], "account_check", 0),
+        (lines[1], "account_check", 60010),
+        (lines[2], "no_such", 60009),
+    ] {
+        assert!(line.contains(&format!("command={command} ")), "{line}");
+        assert!(line.contains(&format!("error_code={code} ")), "{line}");
+    }
+    let ids: std::collections::HashSet<&str> = lines
+        .iter()
+        .map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("request_id="))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids.len(), 3, "request ids are distinct: {lines:#?}");
+}
+
+/// SIGTERM while many writes are in flight: every request that was answered was answered OK
+/// (the store closes only after the last one), the process exits 0 promptly, and after a
+/// restart every acknowledged write is there (DESIGN.md invariant 3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_in_flight_requests_and_keeps_acknowledged_writes() {
+    let server = TestServer::start().await;
+    let apps = server.apps.clone();
+    let dir = server.data_dir.clone();
+    let mut writers = Vec::new();
+    for w in 0..16 {
+        let c = server.client();
+        writers.push(tokio::spawn(async move {
+            let (mut acked, mut failed) = (Vec::new(), Vec::new());
+            let started = Instant::now();
+            // Bounded: stops at the first request without an answer, or after 20 s.
+            for round in 0..100_000 {
+                if started.elapsed() > Duration::from_secs(20) {
+                    break;
+                }
+                let users: Vec<String> = (0..10).map(|i| format!("w{w}-{round}-{i}")).collect();
+                let reply = c
+                    .request(MULTI)
+                    .json(&json!({ "Accounts": users }))
+                    .try_send()
+                    .await;
+                match reply {
+                    Err(_) => break,
+                    Ok(r) => match r.try_envelope() {
+                        Ok(v) if v["ErrorCode"] == 0 && v["FailAccounts"] == json!([]) => {
+                            acked.extend(users)
+                        }
+                        Ok(v) => failed.push(v.to_string()),
+                        Err(why) => failed.push(why),
+                    },
+                }
+            }
+            (acked, failed)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stopping = Instant::now();
+    let status = server.stop().await;
+    let took = stopping.elapsed();
+    assert!(status.success(), "exit status {status}");
+    assert!(took < Duration::from_secs(5), "exit took {took:?}");
+
+    let (mut acked, mut failed) = (Vec::new(), Vec::new());
+    for w in writers {
+        let (a, f) = w.await.unwrap();
+        acked.extend(a);
+        failed.extend(f);
+    }
+    assert!(failed.is_empty(), "answers during shutdown: {failed:#?}");
+    assert!(
+        !acked.is_empty(),
+        "no write was acknowledged before SIGTERM"
+    );
+    // A clean close checkpoints the WAL into the database file.
+    let wal = dir.path().join("timber.db-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal_len, 0, "the WAL should be checkpointed on close");
+
+    let server = TestServer::start_with(ServerOptions {
+        apps,
+        data_dir: Some(dir),
+        ..Default::default()
+    })
+    .await;
+    let c = server.client();
+    for chunk in acked.chunks(100) {
+        let items: Vec<Value> = chunk.iter().map(|u| json!({ "UserID": u })).collect();
+        let resp = c.call_ok(CHECK, json!({ "CheckItem": items })).await;
+        for item in resp["ResultItem"].as_array().unwrap() {
+            assert_eq!(
+                item["AccountStatus"], "Imported",
+                "acknowledged but lost: {item}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn banner_with_a_configured_admin_that_needs_quoting() {
+    let app = TestApp {
+        admin: "o'neil & co".into(),
+        ..TestApp::random()
+    };
+    let server = TestServer::start_with(ServerOptions {
+        config: app.toml(&["o'neil & co"]),
+        apps: vec![TestApp::random()],
+        ..Default::default()
+    })
+    .await;
+    let banner = server.banner().await;
+    assert_eq!(banner.admin, "o'neil & co");
+    assert_curl_ok(&banner.curl, "o'neil & co");
+}
