@@ -72,11 +72,6 @@ impl GroupType {
         }
     }
 
-    /// Whether the type has group admins besides the owner (groups.md §1.2: Work has none).
-    pub const fn has_admins(self) -> bool {
-        !matches!(self, GroupType::Private)
-    }
-
     /// Whether membership changes and other member tips are stored in history by default
     /// (groups.md §6: Work/Public/Community yes; Meeting off; AVChatRoom never).
     pub const fn stores_member_tips(self) -> bool {
@@ -89,6 +84,16 @@ impl GroupType {
     /// Whether profile-change tips (name, notification, introduction, avatar, owner) are stored.
     pub const fn stores_profile_tips(self) -> bool {
         self.stores_history()
+    }
+
+    /// The `ApplyJoinOption` a type forces whatever the request says: nobody can apply to a
+    /// Work group (groups.md §1.2), so it shows `DisableApply` (inferred: the documented
+    /// "ignored", made visible the way the cloud shows it).
+    pub const fn fixed_apply_join_option(self) -> Option<&'static str> {
+        match self {
+            GroupType::Private => Some("DisableApply"),
+            _ => None,
+        }
     }
 
     /// Whether members may read messages sent before they joined when `HistoryMsgBeforeJoin` is
@@ -119,6 +124,8 @@ pub enum GroupOp {
     ModifyMsg,
     SetUnread,
     AppointAdmin,
+    /// modify_group_base_info `HistoryMsgBeforeJoin`.
+    HistoryBeforeJoin,
 }
 
 /// Outcome of the capability check: run it, accept and do nothing, or refuse with a code.
@@ -197,6 +204,17 @@ const MATRIX: &[(GroupOp, [Support; 5])] = {
         (
             GroupOp::AppointAdmin,
             [No(GroupPermissionDenied), Yes, Yes, Yes, Yes],
+        ),
+        // groups.md §3.1: Work/Public/Meeting only; refusing the others is our reading.
+        (
+            GroupOp::HistoryBeforeJoin,
+            [
+                Yes,
+                Yes,
+                Yes,
+                No(GroupPermissionDenied),
+                No(GroupPermissionDenied),
+            ],
         ),
     ]
 };
@@ -332,6 +350,16 @@ pub const MAX_MEMBER_PAGE: u64 = 6_000;
 pub const AVCHATROOM_MEMBER_LIST_CAP: u64 = 300;
 /// forbid_send_msg `MuteTime` meaning "forever".
 pub const MUTE_FOREVER: u64 = u32::MAX as u64;
+
+/// When a mute of `mute_time` seconds given at `now` ends: `None` unmutes (0), `MUTE_FOREVER`
+/// is kept as that timestamp (year 2106), which is also what listings show (groups.md §4.13).
+pub fn mute_until(now: i64, mute_time: u64) -> Option<i64> {
+    match mute_time {
+        0 => None,
+        MUTE_FOREVER => Some(MUTE_FOREVER as i64),
+        t => Some(now.saturating_add(t.min(MUTE_FOREVER) as i64)),
+    }
+}
 
 /// Checks a UTF-8 string field against its byte limit (10004 beyond).
 pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), Error> {

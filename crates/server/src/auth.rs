@@ -2,6 +2,7 @@
 //! signatures), kicks, and the app-admin rule. spec: rest-protocol.md §2, §6, §7; usersig.md §3.
 
 use crate::apps::App;
+use crate::envelope::Service;
 use crate::State;
 use percent_encoding::percent_decode_str;
 use std::collections::HashMap;
@@ -44,8 +45,13 @@ pub struct Caller {
 }
 
 /// Runs envelope steps 3–5 (rest-protocol.md §6): the app, the UserSig of `identifier`, kicks,
-/// then the admin rule.
-pub async fn authenticate(state: &State, query: Query, now: i64) -> Result<Caller, Error> {
+/// then the admin rule, whose code depends on the `service` called.
+pub async fn authenticate(
+    state: &State,
+    service: Service,
+    query: Query,
+    now: i64,
+) -> Result<Caller, Error> {
     let sdkappid = match query.sdkappid.as_deref() {
         None | Some("") => return Err(ErrorCode::SdkAppIdMissing.into()),
         Some(s) => s.parse::<AppId>().map_err(|_| {
@@ -85,7 +91,7 @@ pub async fn authenticate(state: &State, query: Query, now: i64) -> Result<Calle
     }
     if !app.is_admin(&identifier) {
         return Err(Error::new(
-            ErrorCode::AdminRequired,
+            service.admin_required(),
             format!("{identifier:?} is not an App admin of {sdkappid}"),
         ));
     }

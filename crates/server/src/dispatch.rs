@@ -2,7 +2,7 @@
 //! (unknown command → 60009 / 10003, before authentication) and the dispatch are generated.
 
 use crate::envelope::{self, Service};
-use crate::group_open_http_svc::{groups, members, messages};
+use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::{im_open_login_svc, openim, Ctx};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -22,10 +22,12 @@ where
 {
     let req = envelope::parse(ctx.service, body)?;
     let resp = handler(ctx, req).await?;
-    envelope::ok_body(&resp).map_err(|e| {
+    let bytes = envelope::ok_body(&resp).map_err(|e| {
         tracing::error!(error = %e, "serializing a response failed");
-        ctx.service.internal().into()
-    })
+        Error::from(ctx.service.internal())
+    })?;
+    ctx.service.check_response_size(bytes.len())?;
+    Ok(bytes)
 }
 
 macro_rules! commands {
@@ -59,8 +61,22 @@ commands! {
     Group {
         "create_group" => groups::create_group,
         "destroy_group" => groups::destroy_group,
+        "get_appid_group_list" => groups::get_appid_group_list,
         "get_group_info" => groups::get_group_info,
+        "modify_group_base_info" => groups::modify_group_base_info,
+        "import_group" => groups::import_group,
+        "get_online_member_num" => groups::get_online_member_num,
         "add_group_member" => members::add_group_member,
+        "delete_group_member" => members::delete_group_member,
+        "get_group_member_info" => members::get_group_member_info,
+        "modify_group_member_info" => members::modify_group_member_info,
+        "get_joined_group_list" => members::get_joined_group_list,
+        "get_role_in_group" => members::get_role_in_group,
+        "change_group_owner" => members::change_group_owner,
+        "import_group_member" => members::import_group_member,
+        "forbid_send_msg" => mutes::forbid_send_msg,
+        "get_group_muted_account" => mutes::get_group_muted_account,
+        "get_group_shutted_uin" => mutes::get_group_shutted_uin,
         "send_group_msg" => messages::send_group_msg,
         "send_group_system_notification" => messages::send_group_system_notification,
         "group_msg_get_simple" => messages::group_msg_get_simple,

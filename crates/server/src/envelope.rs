@@ -60,6 +60,29 @@ impl Service {
         }
     }
 
+    /// The caller's `identifier` is not an app admin. The gateway code is 60010
+    /// (rest-protocol.md §7), but the group service documents its own 10007 for "the operator
+    /// must be the app admin" (groups.md §4), and group clients check for that.
+    pub const fn admin_required(self) -> ErrorCode {
+        match self {
+            Service::Group => ErrorCode::GroupPermissionDenied,
+            _ => ErrorCode::AdminRequired,
+        }
+    }
+
+    /// The group service refuses to answer with more than 1 MB (10018, "page the request",
+    /// group-messages.md §14); the other services document no such limit.
+    pub fn check_response_size(self, bytes: usize) -> Result<(), Error> {
+        const GROUP_MAX_RESPONSE_BYTES: usize = 1 << 20;
+        if self == Service::Group && bytes > GROUP_MAX_RESPONSE_BYTES {
+            return Err(Error::new(
+                ErrorCode::GroupResponseTooLarge,
+                format!("the response would be {bytes} bytes, over 1 MB: page the request"),
+            ));
+        }
+        Ok(())
+    }
+
     /// The body is not JSON at all: 60003, except openim, which documents 90001.
     pub const fn not_json(self) -> ErrorCode {
         match self {
@@ -211,6 +234,16 @@ mod tests {
             ErrorCode::AccountNotString
         );
         assert!(parse::<Req>(Service::Login, br#"{"UserID":"a","Extra":1}"#).is_ok());
+    }
+
+    #[test]
+    fn admin_required_is_10007_only_for_groups() {
+        assert_eq!(
+            Service::Group.admin_required(),
+            ErrorCode::GroupPermissionDenied
+        );
+        assert_eq!(Service::Login.admin_required(), ErrorCode::AdminRequired);
+        assert_eq!(Service::OpenIm.admin_required(), ErrorCode::AdminRequired);
     }
 
     #[test]

@@ -177,7 +177,8 @@ async fn handle(
         ));
     }
     let now = timber_core::now_secs();
-    let caller = auth::authenticate(state, Query::parse(raw_query.as_deref()), now).await?;
+    let caller =
+        auth::authenticate(state, service, Query::parse(raw_query.as_deref()), now).await?;
     let bytes = axum::body::to_bytes(body, state.settings.max_body_bytes)
         .await
         .map_err(|_| {

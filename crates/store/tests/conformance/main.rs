@@ -3,6 +3,7 @@
 //! the run says loudly that PostgreSQL was skipped).
 
 mod accounts;
+mod groups;
 mod messages;
 
 use std::future::Future;
