@@ -537,14 +537,6 @@ pub fn supports_targeted(ty: GroupType) -> bool {
     )
 }
 
-/// Whether a group type keeps unread counts (groups.md §1.2: not ChatRoom, not AVChatRoom).
-pub fn counts_unread(ty: GroupType) -> bool {
-    matches!(
-        ty,
-        GroupType::Private | GroupType::Public | GroupType::Community
-    )
-}
-
 /// Where a member has read up to, for unread counts.
 ///
 /// import_group_msg makes every member's unread count 0 by raising the group's `read_floor`
@@ -824,8 +816,5 @@ mod tests {
         );
         assert_eq!(read_seq_for_unread(10, 3), 7);
         assert_eq!(read_seq_for_unread(10, 30), 0);
-        assert!(counts_unread(GroupType::Private));
-        assert!(!counts_unread(GroupType::ChatRoom));
-        assert!(!counts_unread(GroupType::AVChatRoom));
     }
 }

@@ -88,8 +88,8 @@ pub(crate) fn not_found(group_id: &str) -> Error {
 
 /// Columns read into a [`MemberRecord`], with the mute joined from `group_mutes`.
 const MEMBER_SELECT: &str = "SELECT m.user_id, m.role, m.join_time, m.join_seq, m.read_seq, \
-    m.msg_flag, m.last_send_time, m.name_card, coalesce(u.mute_until, 0), m.app_member_defined_data \
-    FROM group_members m LEFT JOIN group_mutes u \
+    m.msg_flag, m.last_send_time, m.name_card, coalesce(u.mute_until, 0), m.app_member_defined_data, \
+    m.read_floor_seen FROM group_members m LEFT JOIN group_mutes u \
     ON u.app = m.app AND u.gkey = m.gkey AND u.user_id = m.user_id";
 
 fn member_from_row(r: &Row<'_>) -> rusqlite::Result<MemberRecord> {
@@ -109,6 +109,7 @@ fn member_from_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<MemberRecord> 
         name_card: r.get(at + 7)?,
         mute_until: r.get(at + 8)?,
         app_member_defined_data: from_json(&r.get::<_, String>(at + 9)?),
+        read_floor_seen: r.get::<_, i64>(at + 10)? as u64,
     })
 }
 
@@ -771,7 +772,8 @@ fn joined_groups(c: &Connection, app: AppId, account: &str, q: JoinedQuery) -> R
         .join(", ");
     let sql = format!(
         "SELECT {group_cols}, m.user_id, m.role, m.join_time, m.join_seq, m.read_seq, m.msg_flag,
-             m.last_send_time, m.name_card, coalesce(u.mute_until, 0), m.app_member_defined_data
+             m.last_send_time, m.name_card, coalesce(u.mute_until, 0), m.app_member_defined_data,
+             m.read_floor_seen
          {JOINED_WHERE} ORDER BY g.gkey LIMIT ?7 OFFSET ?8"
     );
     let n = GROUP_COLUMNS.split(',').count();

@@ -16,9 +16,9 @@ use crate::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use timber_core::group::{GroupOp, GroupType, Role};
 use timber_core::message::{
-    admin_page, cleared_watermark, counts_unread, dedup_since, effective_read_seq, import_time_ok,
-    msg_bytes, plan_page, read_seq_for_unread, supports_targeted, MemberPage, MemberView,
-    Retention, SlotState, StoredMsg, DEFAULT_PRIORITY, DELETE_BY_SENDER_SCAN,
+    admin_page, cleared_watermark, dedup_since, import_time_ok, msg_bytes, plan_page,
+    read_seq_for_unread, supports_targeted, MemberPage, MemberView, Retention, SlotState,
+    StoredMsg, DEFAULT_PRIORITY, DELETE_BY_SENDER_SCAN,
 };
 use timber_core::{AppId, Error, ErrorCode};
 
@@ -449,27 +449,6 @@ fn clear_history(c: &Connection, app: AppId, group_id: &str, upto: Option<u64>) 
     Ok(watermark)
 }
 
-/// A membership's read state: `(read_seq, join_seq, read_floor_seen)`.
-fn read_state(
-    c: &Connection,
-    app: AppId,
-    gkey: i64,
-    member: &str,
-) -> Result<Option<(u64, u64, u64)>> {
-    Ok(c.prepare_cached(
-        "SELECT read_seq, join_seq, read_floor_seen FROM group_members
-         WHERE app = ?1 AND gkey = ?2 AND user_id = ?3",
-    )?
-    .query_row(params![app as i64, gkey, member], |r| {
-        Ok((
-            r.get::<_, i64>(0)? as u64,
-            r.get::<_, i64>(1)? as u64,
-            r.get::<_, i64>(2)? as u64,
-        ))
-    })
-    .optional()?)
-}
-
 /// 10019 for an account that does not exist, else 10007: not a member.
 fn missing_member(c: &Connection, app: AppId, group_id: &str, member: &str) -> crate::StoreError {
     match require_accounts(c, app, [member]) {
@@ -503,13 +482,9 @@ fn set_unread(c: &Connection, app: AppId, group_id: &str, member: &str, unread: 
 
 fn unread_count(c: &Connection, app: AppId, group_id: &str, member: &str) -> Result<u64> {
     let g = load_group(c, app, group_id)?;
-    let (read_seq, join_seq, floor_seen) = read_state(c, app, g.key, member)?
+    let m = find_member(c, app, g.key, member)?
         .ok_or_else(|| missing_member(c, app, group_id, member))?;
-    if !counts_unread(g.ty) {
-        return Ok(0);
-    }
-    let read = effective_read_seq(read_seq, join_seq, floor_seen, g.read_floor, g.cleared_upto);
-    Ok(g.last_seq().saturating_sub(read))
+    Ok(g.unread(&m))
 }
 
 /// Deletes at most `max_rows` rows of one destroyed group; dequeues it once nothing is left.
