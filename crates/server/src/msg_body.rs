@@ -39,14 +39,3 @@ pub(crate) fn stored_body(ctx: &Ctx, text: String) -> Result<Box<RawValue>, Erro
         ctx.service.internal().into()
     })
 }
-
-/// Community topics are not implemented: a request that names one is refused rather than
-/// written to or read from the group's main conversation.
-pub(crate) fn no_topic(ctx: &Ctx, topic: Option<&str>) -> Result<(), Error> {
-    match topic {
-        Some(t) if !t.is_empty() => Err(ctx.service.invalid(format!(
-            "TopicId {t:?}: Community topics are not supported by this server"
-        ))),
-        _ => Ok(()),
-    }
-}

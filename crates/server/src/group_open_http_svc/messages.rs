@@ -5,9 +5,9 @@
 //! the group, the sender, mutes, seqs — is checked by the store in the transaction that
 //! writes.
 
-use super::{check_count, group_id, required};
+use super::{check_count, group_id, invalid, no_topic, required};
 use crate::envelope::{opt_account, opt_accounts, Empty};
-use crate::msg_body::{check_size, checked_body, no_topic, stored_body};
+use crate::msg_body::{check_size, checked_body, stored_body};
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -23,19 +23,14 @@ use timber_store::messages::{HistoryQuery, ImportMsg, Imported, NewGroupMsg, Sen
 /// The group service answers every malformed `MsgBody` with 10004, naming what is wrong.
 fn body(raw: Option<Box<RawValue>>) -> Result<String, Error> {
     let raw = required(raw, "MsgBody")?;
-    checked_body(&raw).map_err(|e: BodyError| {
-        Error::new(ErrorCode::GroupInvalidParameter, format!("MsgBody: {e}"))
-    })
+    checked_body(&raw).map_err(|e: BodyError| invalid(format!("MsgBody: {e}")))
 }
 
 fn flag(value: Option<u8>, field: &str) -> Result<bool, Error> {
     match value.unwrap_or(0) {
         0 => Ok(false),
         1 => Ok(true),
-        v => Err(Error::new(
-            ErrorCode::GroupInvalidParameter,
-            format!("{field} must be 0 or 1, got {v}"),
-        )),
+        v => Err(invalid(format!("{field} must be 0 or 1, got {v}"))),
     }
 }
 
@@ -105,10 +100,9 @@ fn check_mentions(at: &[GroupAt]) -> Result<(), Error> {
     for (i, a) in at.iter().enumerate() {
         let all = flag(a.all, &format!("GroupAtInfo[{i}].GroupAtAllFlag"))?;
         if !all && a.account.as_deref().is_none_or(str::is_empty) {
-            return Err(Error::new(
-                ErrorCode::GroupInvalidParameter,
-                format!("GroupAtInfo[{i}] names no GroupAt_Account and is not @all"),
-            ));
+            return Err(invalid(format!(
+                "GroupAtInfo[{i}] names no GroupAt_Account and is not @all"
+            )));
         }
     }
     Ok(())
@@ -119,17 +113,16 @@ fn check_mentions(at: &[GroupAt]) -> Result<(), Error> {
 /// still recognised) but never its body: history shows it as a placeholder.
 pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroupMsgResp, Error> {
     let id = group_id(req.group_id)?;
-    no_topic(ctx, req.topic_id.as_deref())?;
+    no_topic(req.topic_id)?;
     let random = required(req.random, "Random")?;
     let body = body(req.msg_body)?;
     check_size(ctx, &body, req.cloud_custom_data.as_deref())?;
     let priority = match req.msg_priority.as_deref() {
         None => DEFAULT_PRIORITY,
         Some(p) => parse_priority(p).ok_or_else(|| {
-            Error::new(
-                ErrorCode::GroupInvalidParameter,
-                format!("MsgPriority {p:?} is not High, Normal, Low or Lowest"),
-            )
+            invalid(format!(
+                "MsgPriority {p:?} is not High, Normal, Low or Lowest"
+            ))
         })?,
     };
     let online_only = flag(req.online_only_flag, "OnlineOnlyFlag")?;
@@ -138,14 +131,12 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         .iter()
         .find(|c| !SEND_MSG_CONTROLS.contains(&c.as_str()))
     {
-        return Err(Error::new(
-            ErrorCode::GroupInvalidParameter,
-            format!("SendMsgControl {bad:?} is not one of {SEND_MSG_CONTROLS:?}"),
-        ));
+        return Err(invalid(format!(
+            "SendMsgControl {bad:?} is not one of {SEND_MSG_CONTROLS:?}"
+        )));
     }
     if online_only && !controls.is_empty() {
-        return Err(Error::new(
-            ErrorCode::GroupInvalidParameter,
+        return Err(invalid(
             "SendMsgControl cannot be combined with OnlineOnlyFlag 1",
         ));
     }
@@ -156,8 +147,7 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
     let mentions = req.group_at_info.unwrap_or_default();
     check_mentions(&mentions)?;
     if !to_accounts.is_empty() && !mentions.is_empty() {
-        return Err(Error::new(
-            ErrorCode::GroupInvalidParameter,
+        return Err(invalid(
             "a targeted message (To_Account) cannot @-mention (GroupAtInfo)",
         ));
     }
@@ -224,13 +214,10 @@ pub async fn send_group_system_notification(
     req: SystemNotificationReq,
 ) -> Result<Empty, Error> {
     let id = group_id(req.group_id)?;
-    no_topic(ctx, req.topic_id.as_deref())?;
+    no_topic(req.topic_id)?;
     let content = required(req.content, "Content")?;
     if content.is_empty() {
-        return Err(Error::new(
-            ErrorCode::GroupInvalidParameter,
-            "Content must not be empty",
-        ));
+        return Err(invalid("Content must not be empty"));
     }
     let to = req.to_members.unwrap_or_default();
     check_count(to.len(), MAX_NOTIFICATION_RECEIVERS, "ToMembers_Account")?;
@@ -246,8 +233,7 @@ pub async fn send_group_system_notification(
         ));
     };
     if g.group.ty == timber_core::group::GroupType::AVChatRoom && !to.is_empty() {
-        return Err(Error::new(
-            ErrorCode::GroupInvalidParameter,
+        return Err(invalid(
             "AVChatRoom notifications go to the whole group: ToMembers_Account must be empty",
         ));
     }
@@ -308,13 +294,10 @@ pub struct GetSimpleResp {
 /// slots as placeholders (`IsPlaceMsg` 1). AVChatRoom keeps no history: 10044.
 pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSimpleResp, Error> {
     let id = group_id(req.group_id)?;
-    no_topic(ctx, req.topic_id.as_deref())?;
+    no_topic(req.topic_id)?;
     let req_number = required(req.req_msg_number, "ReqMsgNumber")?;
     if req_number == 0 {
-        return Err(Error::new(
-            ErrorCode::GroupInvalidParameter,
-            "ReqMsgNumber must be at least 1",
-        ));
+        return Err(invalid("ReqMsgNumber must be at least 1"));
     }
     let query = HistoryQuery {
         req_seq: req.req_msg_seq,
@@ -390,26 +373,22 @@ const MAX_RECALL_REASON_BYTES: usize = 100;
 /// Cleared messages are still the admin's to recall.
 pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, Error> {
     let id = group_id(req.group_id)?;
-    no_topic(ctx, req.topic_id.as_deref())?;
+    no_topic(req.topic_id)?;
     let list = required(req.msg_seq_list, "MsgSeqList")?;
     if list.is_empty() || list.len() > MAX_RECALL_SEQS {
-        return Err(Error::new(
-            ErrorCode::GroupInvalidParameter,
-            format!(
-                "MsgSeqList has {} entries; 1-{MAX_RECALL_SEQS} are allowed",
-                list.len()
-            ),
-        ));
+        return Err(invalid(format!(
+            "MsgSeqList has {} entries; 1-{MAX_RECALL_SEQS} are allowed",
+            list.len()
+        )));
     }
     if req
         .reason
         .as_ref()
         .is_some_and(|r| r.len() > MAX_RECALL_REASON_BYTES)
     {
-        return Err(Error::new(
-            ErrorCode::GroupInvalidParameter,
-            format!("Reason is longer than {MAX_RECALL_REASON_BYTES} bytes"),
-        ));
+        return Err(invalid(format!(
+            "Reason is longer than {MAX_RECALL_REASON_BYTES} bytes"
+        )));
     }
     let seqs: Vec<u64> = list.iter().map(|s| s.msg_seq).collect();
     let results = ctx
@@ -443,7 +422,7 @@ pub struct DeleteBySenderReq {
 /// the point). AVChatRoom: accepted, nothing stored to mark.
 pub async fn delete_group_msg_by_sender(ctx: &Ctx, req: DeleteBySenderReq) -> Result<Empty, Error> {
     let id = group_id(req.group_id)?;
-    no_topic(ctx, req.topic_id.as_deref())?;
+    no_topic(req.topic_id)?;
     let sender = required(req.sender.filter(|s| !s.is_empty()), "Sender_Account")?;
     ctx.store()
         .delete_by_sender(ctx.caller.app.sdkappid, id, sender)
@@ -523,16 +502,13 @@ pub struct ImportResp {
 /// users. AVChatRoom: 10007.
 pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, Error> {
     let id = group_id(req.group_id)?;
-    no_topic(ctx, req.topic_id.as_deref())?;
+    no_topic(req.topic_id)?;
     let list = required(req.msg_list, "MsgList")?;
     if list.is_empty() || list.len() > MAX_IMPORT_MSGS {
-        return Err(Error::new(
-            ErrorCode::GroupInvalidParameter,
-            format!(
-                "MsgList has {} messages; 1-{MAX_IMPORT_MSGS} are allowed",
-                list.len()
-            ),
-        ));
+        return Err(invalid(format!(
+            "MsgList has {} messages; 1-{MAX_IMPORT_MSGS} are allowed",
+            list.len()
+        )));
     }
     // Per message: Ok(message to import) or the Result code it already failed with.
     let mut checked: Vec<Result<ImportMsg, (i64, ErrorCode)>> = Vec::with_capacity(list.len());

@@ -1,7 +1,8 @@
 //! modify_group_msg, the one group-message API under `openim`. spec: group-messages.md §9.
 
 use crate::envelope::Empty;
-use crate::msg_body::{checked_body, no_topic};
+use crate::group_open_http_svc::no_topic;
+use crate::msg_body::checked_body;
 use crate::Ctx;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -43,7 +44,8 @@ pub async fn modify_group_msg(ctx: &Ctx, req: ModifyGroupMsgReq) -> Result<Empty
         .group_id
         .ok_or_else(|| ctx.service.invalid("GroupId is required"))?;
     validate_group_id(&id)?;
-    no_topic(ctx, req.topic_id.as_deref())?;
+    // The group service's rule, with this service's invalid-parameter code.
+    no_topic(req.topic_id).map_err(|e| ctx.service.invalid(e.info))?;
     let seq = req
         .msg_seq
         .ok_or_else(|| ctx.service.invalid("MsgSeq is required"))?;
