@@ -85,6 +85,24 @@ async fn next_msg_seq(admin: &Client, gid: &str) -> u64 {
     r["GroupInfo"][0]["NextMsgSeq"].as_u64().unwrap()
 }
 
+/// `member`'s unread count in `gid`, as get_joined_group_list reports it.
+async fn unread(admin: &Client, member: &str, gid: &str) -> u64 {
+    let r = admin
+        .call_ok(
+            "group_open_http_svc/get_joined_group_list",
+            json!({"Member_Account": member, "ResponseFilter": {"SelfInfoFilter": ["UnreadMsgNum"]}}),
+        )
+        .await;
+    let entry = r["GroupIdList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["GroupId"] == gid)
+        .unwrap_or_else(|| panic!("{member} is not in {gid}: {r}"))
+        .clone();
+    entry["SelfInfo"]["UnreadMsgNum"].as_u64().unwrap()
+}
+
 /// The fields every `RspMsgList` entry carries, placeholders included.
 const ENTRY_FIELDS: [&str; 9] = [
     "CloudCustomData",
@@ -462,9 +480,15 @@ async fn import_group_msg_takes_consecutive_seqs_under_the_time_rules() {
     assert_eq!(seqs(&page), vec![3, 2, 1]);
     assert_eq!(page["RspMsgList"][0]["From_Account"], "departed");
     assert_eq!(page["RspMsgList"][2]["MsgRandom"], 11);
+    assert_eq!(
+        unread(&admin, "b", "work").await,
+        0,
+        "an import leaves nothing unread"
+    );
     // Sends continue the same sequence.
     assert_eq!(send(&admin, "work", "a", 1, "live").await.0, 4);
     assert_eq!(next_msg_seq(&admin, "work").await, 5);
+    assert_eq!(unread(&admin, "b", "work").await, 1);
 }
 
 /// Migration: import_group with a past CreateTime, then history, then members with unread
@@ -505,6 +529,12 @@ async fn a_migrated_group_gets_its_history_with_original_times() {
             json!({"GroupId": "old", "MemberList": [{"Member_Account": "a", "UnreadMsgNum": 3}]}),
         )
         .await;
+    assert_eq!(
+        unread(&admin, "a", "old").await,
+        3,
+        "a member imported after the messages keeps its count"
+    );
+    assert_eq!(unread(&admin, "o", "old").await, 0);
     admin
         .call_ok(
             "group_open_http_svc/set_unread_msg_num",
@@ -525,6 +555,7 @@ async fn a_migrated_group_gets_its_history_with_original_times() {
         .unwrap()
         .clone();
     assert_eq!(a["MsgSeq"], 5, "7 messages, 2 unread");
+    assert_eq!(unread(&admin, "a", "old").await, 2);
 }
 
 #[tokio::test]
@@ -587,6 +618,15 @@ async fn set_unread_msg_num_sets_the_read_position() {
         .unwrap()
         .clone();
     assert_eq!(b["MsgSeq"], 3, "5 messages, 2 unread: read up to 3");
+    assert_eq!(unread(&admin, "b", "g").await, 2);
+    admin
+        .call_ok(CLEAR, json!({"GroupId": "g", "MsgSeq": 4}))
+        .await;
+    assert_eq!(
+        unread(&admin, "b", "g").await,
+        1,
+        "cleared messages count as read"
+    );
     // ChatRoom keeps no unread counts: accepted, nothing changes.
     group(&admin, "ChatRoom", "room").await;
     admin
