@@ -147,8 +147,7 @@ async fn clear_group_msg_errors() {
     assert_eq!(code, 10010);
 }
 
-/// 10007 for a caller that is not an app admin (the groups branch makes the gateway answer
-/// 10007 instead of 60010 for group_open_http_svc).
+/// 10007 for a caller of group_open_http_svc that is not an app admin.
 #[tokio::test]
 async fn group_message_apis_require_the_app_admin() {
     let server = TestServer::start().await;
@@ -177,6 +176,14 @@ async fn group_message_apis_require_the_app_admin() {
         let (code, _) = user.call_err(path, body).await;
         assert_eq!(code, 10007, "{path}");
     }
+    // openim keeps the gateway's 60010 (rest-protocol.md §7; its own 90009 is not used).
+    let (code, _) = user
+        .call_err(
+            MODIFY,
+            json!({"GroupId": "pub", "MsgSeq": 1, "CloudCustomData": "x"}),
+        )
+        .await;
+    assert_eq!(code, 60010);
 }
 
 /// Tenancy: another app's admin sees no group of this app.
