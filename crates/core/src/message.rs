@@ -2,6 +2,7 @@
 //! sizes, priorities, and the group history model (MsgSeq slots, clearing, paging, retention).
 //! spec: c2c-messages.md §2, group-messages.md §1, §2, §5, §7, §13; limits.md §4–§5.
 
+use crate::group::GroupType;
 use serde_json::Value;
 
 /// One message (MsgBody + CloudCustomData) may be at most 12 KB (limits.md §4).
@@ -182,15 +183,52 @@ pub fn parse_priority(s: &str) -> Option<u8> {
 }
 pub const DEFAULT_PRIORITY: u8 = 2;
 
-/// Whether a message sent at `msg_time` has passed the app's retention at `now`.
-/// `retention_days == 0` keeps messages forever.
-pub fn is_expired(msg_time: i64, retention_days: u32, now: i64) -> bool {
-    retention_days > 0 && msg_time < now - i64::from(retention_days) * 86_400
+/// `SendMsgControl` values (group-messages.md §3). `WithMuteNotifications` is listed by the
+/// SDK constants; accepted, with no effect here.
+pub const SEND_MSG_CONTROLS: &[&str] = &["NoLastMsg", "NoUnread", "WithMuteNotifications"];
+
+/// The size a message counts against the limit: its `MsgBody` JSON text plus its
+/// `CloudCustomData` (limits.md §4, inferred measure).
+pub fn msg_bytes(body: &str, cloud_custom_data: Option<&str>) -> usize {
+    body.len() + cloud_custom_data.map_or(0, str::len)
 }
 
-/// The oldest message time that is still retained, or `None` when nothing expires.
-pub fn retention_cutoff(retention_days: u32, now: i64) -> Option<i64> {
-    (retention_days > 0).then(|| now - i64::from(retention_days) * 86_400)
+/// The app's retention at one instant: which message times have expired.
+/// `days == 0` keeps messages forever (group-messages.md §1.3, limits.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub days: u32,
+    pub now: i64,
+}
+
+impl Retention {
+    pub const fn forever(now: i64) -> Retention {
+        Retention { days: 0, now }
+    }
+
+    /// Messages sent before this time have expired; `None` when nothing expires.
+    pub fn cutoff(self) -> Option<i64> {
+        (self.days > 0).then(|| self.now - i64::from(self.days) * 86_400)
+    }
+
+    pub fn expired(self, msg_time: i64) -> bool {
+        self.cutoff().is_some_and(|cutoff| msg_time < cutoff)
+    }
+}
+
+/// A new message at `time` duplicates an earlier one with the same `Random` sent at or after
+/// this time (group-messages.md §1.1: five minutes).
+pub const fn dedup_since(time: i64) -> i64 {
+    time - DEDUP_WINDOW_SECS
+}
+
+/// Whether import_group_msg may store a message sent at `send_time` (group-messages.md §10):
+/// not in the future, not before the group was created, not before the newest message already
+/// stored. Equal times are accepted (our choice), so several messages of one second can be
+/// imported; this also keeps message times non-decreasing with seq, which the retention
+/// sweeper relies on.
+pub fn import_time_ok(send_time: i64, create_time: i64, newest_time: i64, now: i64) -> bool {
+    send_time <= now && send_time >= create_time && send_time >= newest_time
 }
 
 /// The cleared watermark after clear_group_msg: never lower, never beyond the last allocated
@@ -254,12 +292,62 @@ pub enum Place {
     Recalled = 2,
 }
 
-/// One entry of a history page. A placeholder carries only its seq (`msg` is `None`).
+/// `MsgBody` of a placeholder: an empty element list.
+pub const PLACEHOLDER_BODY: &str = "[]";
+
+/// One entry of group_msg_get_simple, every documented field filled: strict client libraries
+/// reject entries that lack one (group-messages.md §5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
     pub seq: u64,
     pub place: Place,
-    pub msg: Option<StoredMsg>,
+    pub from: String,
+    pub random: u32,
+    pub time: i64,
+    /// 1 High … 4 Lowest.
+    pub priority: u8,
+    pub is_system: bool,
+    /// The `MsgBody` JSON text.
+    pub body: String,
+    /// `""` when the message has none.
+    pub cloud_custom_data: String,
+}
+
+impl HistoryEntry {
+    /// The entry of a slot whose content is gone (expired, never stored, swept). The values are
+    /// fixed, whatever the slot once held, so an entry reads the same before and after the
+    /// sweeper deletes its row: `From_Account` "", `MsgRandom` 0, `MsgTimeStamp` 0,
+    /// `MsgPriority` 2 (Normal), `IsSystemMsg` 0, `MsgBody` [], `CloudCustomData` "" (our
+    /// choice; the documentation only says the body is empty).
+    pub fn placeholder(seq: u64) -> HistoryEntry {
+        HistoryEntry {
+            seq,
+            place: Place::Placeholder,
+            from: String::new(),
+            random: 0,
+            time: 0,
+            priority: DEFAULT_PRIORITY,
+            is_system: false,
+            body: PLACEHOLDER_BODY.to_owned(),
+            cloud_custom_data: String::new(),
+        }
+    }
+
+    /// A stored message shown as it is; a recalled one keeps its body (admin audit, our choice
+    /// for group-messages.md §2 open point 1).
+    fn message(m: StoredMsg, place: Place) -> HistoryEntry {
+        HistoryEntry {
+            seq: m.seq,
+            place,
+            from: m.from,
+            random: m.random,
+            time: m.time,
+            priority: m.priority,
+            is_system: m.is_system,
+            body: m.body,
+            cloud_custom_data: m.cloud_custom_data.unwrap_or_default(),
+        }
+    }
 }
 
 /// The seq range one history call covers, newest first: `[lo, hi]`.
@@ -271,8 +359,10 @@ pub struct PageRange {
     pub complete: bool,
 }
 
-/// Plans a group_msg_get_simple call (group-messages.md §5): start at `ReqMsgSeq` (clipped to
-/// the newest seq; absent = newest), cover at most 20 slots. `None` when there is nothing to read.
+/// Plans a group_msg_get_simple call (group-messages.md §5): the caller asks for the range
+/// `[ReqMsgSeq − ReqMsgNumber + 1, ReqMsgSeq]` (ReqMsgSeq clipped to the newest seq, absent =
+/// newest; the range clipped at 1), of which at most 20 slots are read. `None` when there is
+/// nothing to read.
 pub fn plan_page(req_seq: Option<u64>, req_number: u64, last_seq: u64) -> Option<PageRange> {
     let hi = req_seq.unwrap_or(last_seq).min(last_seq);
     if hi == 0 || req_number == 0 {
@@ -289,15 +379,16 @@ pub fn plan_page(req_seq: Option<u64>, req_number: u64, last_seq: u64) -> Option
 }
 
 /// Builds the admin's history page from the stored rows of `range` (any order, missing slots
-/// allowed). Cleared messages stay visible to the admin; recalled ones appear only with
-/// `WithRecalledMsg`; expired, unstored and missing slots become placeholders.
-/// Returns the entries newest first and `IsFinished`.
+/// allowed). Cleared messages stay visible to the admin (the documentation says the admin can
+/// still pull them); recalled ones appear only with `WithRecalledMsg`, as `IsPlaceMsg` 2;
+/// expired, unstored and missing slots become placeholders. Returns the entries newest first
+/// and `IsFinished`: 1 = the whole requested range, 0 = only part of it (more than 20 slots),
+/// 2 = only part of it and every slot read had expired.
 pub fn admin_page(
     range: PageRange,
     mut rows: Vec<StoredMsg>,
     with_recalled: bool,
-    retention_days: u32,
-    now: i64,
+    retention: Retention,
 ) -> (Vec<HistoryEntry>, u8) {
     rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.seq));
     let mut rows = rows.into_iter().peekable();
@@ -308,30 +399,18 @@ pub fn admin_page(
             rows.next();
         }
         let row = rows.next_if(|r| r.seq == seq);
-        let expired = row
-            .as_ref()
-            .is_none_or(|r| is_expired(r.time, retention_days, now));
+        let expired = row.as_ref().is_none_or(|r| retention.expired(r.time));
         all_expired &= expired;
         match row {
             Some(r) if !expired && r.state == SlotState::Recalled => {
                 if with_recalled {
-                    out.push(HistoryEntry {
-                        seq,
-                        place: Place::Recalled,
-                        msg: Some(r),
-                    });
+                    out.push(HistoryEntry::message(r, Place::Recalled));
                 }
             }
-            Some(r) if !expired && r.state == SlotState::Normal => out.push(HistoryEntry {
-                seq,
-                place: Place::Real,
-                msg: Some(r),
-            }),
-            _ => out.push(HistoryEntry {
-                seq,
-                place: Place::Placeholder,
-                msg: None,
-            }),
+            Some(r) if !expired && r.state == SlotState::Normal => {
+                out.push(HistoryEntry::message(r, Place::Real))
+            }
+            _ => out.push(HistoryEntry::placeholder(seq)),
         }
     }
     let finished = if range.complete {
@@ -344,16 +423,18 @@ pub fn admin_page(
     (out, finished)
 }
 
-/// What a member may see of a group's history (the member-facing view).
+/// What one member may see of a group's history (the member-facing view, DESIGN.md
+/// invariant 4): nothing at or below the cleared watermark, nothing sent before the member
+/// joined unless the group shows history before joining, nothing expired or never stored,
+/// targeted messages only to their sender and receivers, recalled messages as bare markers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemberView<'a> {
     pub member: &'a str,
     /// Seqs at or below this were cleared by clear_group_msg.
     pub cleared_upto: u64,
-    /// The first seq the member may read (history before joining is hidden unless allowed).
+    /// The first seq the member may read.
     pub first_visible_seq: u64,
-    pub retention_days: u32,
-    pub now: i64,
+    pub retention: Retention,
 }
 
 /// One entry of the member view: a message, or the fact that a message was recalled.
@@ -377,33 +458,114 @@ impl MemberEntry {
     }
 }
 
-/// Filters stored rows down to what `view.member` sees: nothing at or below the cleared
-/// watermark or before the member's first visible seq, nothing expired or unstored, targeted
-/// messages only for their receivers and sender, recalled ones as bare recall markers.
-pub fn member_visible(view: &MemberView<'_>, row: StoredMsg) -> Option<MemberEntry> {
-    if row.seq <= view.cleared_upto
-        || row.seq < view.first_visible_seq
-        || is_expired(row.time, view.retention_days, view.now)
-    {
-        return None;
+/// One page of the member view, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberPage {
+    pub entries: Vec<MemberEntry>,
+    /// The `ReqMsgSeq` of the next (older) page; `None` when nothing older is visible.
+    pub next_seq: Option<u64>,
+}
+
+impl MemberView<'_> {
+    /// No seq below this can be visible to the member.
+    pub fn floor(&self) -> u64 {
+        (self.cleared_upto + 1).max(self.first_visible_seq).max(1)
     }
-    if !row.to_accounts.is_empty()
-        && row.from != view.member
-        && !row.to_accounts.iter().any(|a| a == view.member)
-    {
-        return None;
+
+    /// The slots one page reads: at most `limit` (≤ 20) at or below `req_seq` (absent: the
+    /// newest), never below the floor. Cleared and pre-join slots are a prefix of the seq
+    /// space, so they are never even read. `None` when nothing is left.
+    pub fn plan(&self, req_seq: Option<u64>, limit: u64, last_seq: u64) -> Option<PageRange> {
+        let hi = req_seq.unwrap_or(last_seq).min(last_seq);
+        let floor = self.floor();
+        if hi < floor || limit == 0 {
+            return None;
+        }
+        let lo = hi
+            .saturating_sub(limit.min(MAX_HISTORY_PAGE) - 1)
+            .max(floor);
+        Some(PageRange {
+            lo,
+            hi,
+            complete: lo == floor,
+        })
     }
-    match row.state {
-        SlotState::Normal => Some(MemberEntry::Message(row)),
-        SlotState::Recalled => Some(MemberEntry::Recalled {
-            seq: row.seq,
-            from: row.from,
-            time: row.time,
-        }),
-        SlotState::Unstored => None,
+
+    /// Filters the stored rows of a planned range into the member's page.
+    pub fn page(&self, range: PageRange, mut rows: Vec<StoredMsg>) -> MemberPage {
+        rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.seq));
+        let entries = rows
+            .into_iter()
+            .filter(|r| (range.lo..=range.hi).contains(&r.seq))
+            .filter_map(|r| self.visible(r))
+            .collect();
+        MemberPage {
+            entries,
+            next_seq: (!range.complete).then(|| range.lo - 1),
+        }
+    }
+
+    /// What the member sees of one stored row, if anything.
+    pub fn visible(&self, row: StoredMsg) -> Option<MemberEntry> {
+        if row.seq < self.floor() || self.retention.expired(row.time) {
+            return None;
+        }
+        if !row.to_accounts.is_empty()
+            && row.from != self.member
+            && !row.to_accounts.iter().any(|a| a == self.member)
+        {
+            return None;
+        }
+        match row.state {
+            SlotState::Normal => Some(MemberEntry::Message(row)),
+            SlotState::Recalled => Some(MemberEntry::Recalled {
+                seq: row.seq,
+                from: row.from,
+                time: row.time,
+            }),
+            SlotState::Unstored => None,
+        }
     }
 }
 
+/// Whether a group type takes targeted messages (`To_Account`; group-messages.md §3: only
+/// Private, Public and ChatRoom).
+pub fn supports_targeted(ty: GroupType) -> bool {
+    matches!(
+        ty,
+        GroupType::Private | GroupType::Public | GroupType::ChatRoom
+    )
+}
+
+/// Where a member has read up to, for unread counts.
+///
+/// import_group_msg makes every member's unread count 0 by raising the group's `read_floor`
+/// to its last seq (O(1), whatever the member count). The floor applies to a member unless
+/// the member's own position was set after it was raised: the member joined after the import
+/// (`read_floor < join_seq`, e.g. import_group_member with `UnreadMsgNum`), or
+/// set_unread_msg_num ran since (`floor_seen`, the floor it saw, is not below it). Cleared
+/// messages count as read (group-messages.md §7, inferred).
+pub fn effective_read_seq(
+    read_seq: u64,
+    join_seq: u64,
+    floor_seen: u64,
+    read_floor: u64,
+    cleared_upto: u64,
+) -> u64 {
+    let floor_applies = read_floor >= join_seq && read_floor > floor_seen;
+    let read = if floor_applies {
+        read_seq.max(read_floor)
+    } else {
+        read_seq
+    };
+    read.max(cleared_upto)
+}
+
+/// The read position set_unread_msg_num stores so that `unread` messages are unread, clamped
+/// to the messages there are (group-messages.md §11).
+pub fn read_seq_for_unread(last_seq: u64, unread: u64) -> u64 {
+    last_seq - unread.min(last_seq)
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,79 +609,63 @@ mod tests {
     }
 
     #[test]
+    fn retention_and_import_times() {
+        let r = Retention {
+            days: 1,
+            now: 200_000,
+        };
+        assert_eq!(r.cutoff(), Some(200_000 - 86_400));
+        assert!(r.expired(200_000 - 86_401));
+        assert!(!r.expired(200_000 - 86_400));
+        assert!(!Retention::forever(200_000).expired(0));
+        assert_eq!(Retention::forever(5).cutoff(), None);
+        // (send_time, create_time, newest, now)
+        assert!(import_time_ok(10, 10, 10, 10), "equal times are accepted");
+        assert!(!import_time_ok(11, 0, 0, 10), "future");
+        assert!(
+            !import_time_ok(9, 10, 0, 20),
+            "before the group was created"
+        );
+        assert!(!import_time_ok(9, 0, 10, 20), "before the newest message");
+        assert_eq!(msg_bytes("[]", Some("abc")), 5);
+        assert_eq!(msg_bytes("[]", None), 2);
+    }
+
+    #[test]
     fn watermark_never_goes_down_or_past_last() {
         assert_eq!(cleared_watermark(0, None, 10), 10);
         assert_eq!(cleared_watermark(5, Some(3), 10), 5);
         assert_eq!(cleared_watermark(5, Some(7), 10), 7);
         assert_eq!(cleared_watermark(5, Some(99), 10), 10);
+        assert_eq!(cleared_watermark(0, Some(0), 10), 0);
         assert_eq!(cleared_watermark(0, None, 0), 0);
     }
 
     #[test]
     fn page_planning() {
+        let range = |lo, hi, complete| Some(PageRange { lo, hi, complete });
         assert_eq!(plan_page(None, 20, 0), None);
-        assert_eq!(
-            plan_page(None, 5, 100),
-            Some(PageRange {
-                lo: 96,
-                hi: 100,
-                complete: true
-            })
-        );
-        assert_eq!(
-            plan_page(Some(500), 5, 100),
-            Some(PageRange {
-                lo: 96,
-                hi: 100,
-                complete: true
-            })
-        );
-        assert_eq!(
-            plan_page(Some(3), 20, 100),
-            Some(PageRange {
-                lo: 1,
-                hi: 3,
-                complete: true
-            })
-        );
-        assert_eq!(
-            plan_page(None, 50, 100),
-            Some(PageRange {
-                lo: 81,
-                hi: 100,
-                complete: false
-            })
-        );
-        assert_eq!(
-            plan_page(None, 50, 30),
-            Some(PageRange {
-                lo: 11,
-                hi: 30,
-                complete: false
-            })
-        );
-        assert_eq!(
-            plan_page(None, 50, 20),
-            Some(PageRange {
-                lo: 1,
-                hi: 20,
-                complete: true
-            })
-        );
+        assert_eq!(plan_page(None, 5, 100), range(96, 100, true));
+        assert_eq!(plan_page(Some(500), 5, 100), range(96, 100, true));
+        assert_eq!(plan_page(Some(3), 20, 100), range(1, 3, true));
+        assert_eq!(plan_page(None, 50, 100), range(81, 100, false));
+        assert_eq!(plan_page(None, 50, 30), range(11, 30, false));
+        assert_eq!(plan_page(None, 50, 20), range(1, 20, true));
         assert_eq!(plan_page(Some(0), 5, 100), None);
+        assert_eq!(plan_page(None, 0, 100), None);
     }
 
     fn msg(seq: u64, time: i64, state: SlotState) -> StoredMsg {
         StoredMsg {
             seq,
             from: "a".into(),
-            random: 1,
+            random: 7,
             time,
-            priority: 2,
+            priority: 1,
             state,
             is_system: false,
-            body: "[]".into(),
-            cloud_custom_data: None,
+            body: r#"[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]"#.into(),
+            cloud_custom_data: Some("c".into()),
             to_accounts: vec![],
         }
     }
@@ -527,6 +673,7 @@ mod tests {
     #[test]
     fn admin_page_marks_slots() {
         let now = 1_000_000;
+        let retention = Retention { days: 1, now };
         let range = plan_page(None, 5, 5).unwrap();
         let rows = vec![
             msg(1, 0, SlotState::Normal), // expired with 1-day retention
@@ -535,7 +682,7 @@ mod tests {
             // 4 missing (swept)
             msg(5, now, SlotState::Normal),
         ];
-        let (page, fin) = admin_page(range, rows.clone(), false, 1, now);
+        let (page, fin) = admin_page(range, rows.clone(), false, retention);
         let places: Vec<_> = page.iter().map(|e| (e.seq, e.place)).collect();
         assert_eq!(
             places,
@@ -547,11 +694,32 @@ mod tests {
             ]
         );
         assert_eq!(fin, 1);
-        let (page, _) = admin_page(range, rows, true, 1, now);
-        assert_eq!(
-            page.iter().find(|e| e.seq == 2).unwrap().place,
-            Place::Recalled
-        );
+        assert_eq!(page[0].cloud_custom_data, "c");
+        assert_eq!(page[0].priority, 1);
+        // Placeholders carry fixed values, whatever the row held.
+        assert_eq!(page[2], HistoryEntry::placeholder(3));
+        assert_eq!(page[3], HistoryEntry::placeholder(1));
+        let (page, _) = admin_page(range, rows, true, retention);
+        let recalled = page.iter().find(|e| e.seq == 2).unwrap();
+        assert_eq!(recalled.place, Place::Recalled);
+        assert_eq!(recalled.body, msg(2, now, SlotState::Recalled).body);
+    }
+
+    #[test]
+    fn admin_page_is_finished_two_when_partial_and_all_expired() {
+        let retention = Retention {
+            days: 1,
+            now: 1_000_000,
+        };
+        let range = plan_page(None, 30, 25).unwrap();
+        let rows = (1..=25).map(|s| msg(s, 0, SlotState::Normal)).collect();
+        let (page, fin) = admin_page(range, rows, false, retention);
+        assert_eq!(page.len(), 20);
+        assert_eq!(fin, 2);
+        let rows = (1..=25)
+            .map(|s| msg(s, 999_999, SlotState::Normal))
+            .collect();
+        assert_eq!(admin_page(range, rows, false, retention).1, 0);
     }
 
     #[test]
@@ -560,28 +728,93 @@ mod tests {
             member: "m",
             cleared_upto: 3,
             first_visible_seq: 2,
-            retention_days: 0,
-            now: 0,
+            retention: Retention::forever(0),
         };
-        assert!(member_visible(&view, msg(3, 0, SlotState::Normal)).is_none());
-        assert!(member_visible(&view, msg(4, 0, SlotState::Normal)).is_some());
-        assert!(member_visible(&view, msg(4, 0, SlotState::Unstored)).is_none());
+        assert!(view.visible(msg(3, 0, SlotState::Normal)).is_none());
+        assert!(view.visible(msg(4, 0, SlotState::Normal)).is_some());
+        assert!(view.visible(msg(4, 0, SlotState::Unstored)).is_none());
         assert!(matches!(
-            member_visible(&view, msg(4, 0, SlotState::Recalled)),
-            Some(MemberEntry::Recalled { .. })
+            view.visible(msg(4, 0, SlotState::Recalled)),
+            Some(MemberEntry::Recalled { seq: 4, .. })
         ));
         let mut t = msg(5, 0, SlotState::Normal);
         t.to_accounts = vec!["x".into()];
-        assert!(member_visible(&view, t.clone()).is_none());
+        assert!(view.visible(t.clone()).is_none());
         t.to_accounts.push("m".into());
-        assert!(member_visible(&view, t).is_some());
+        assert!(view.visible(t.clone()).is_some());
+        t.to_accounts = vec!["x".into()];
+        t.from = "m".into();
+        assert!(
+            view.visible(t).is_some(),
+            "the sender sees its targeted message"
+        );
         let view = MemberView {
             member: "m",
             cleared_upto: 0,
             first_visible_seq: 10,
-            retention_days: 0,
-            now: 0,
+            retention: Retention::forever(0),
         };
-        assert!(member_visible(&view, msg(9, 0, SlotState::Normal)).is_none());
+        assert!(view.visible(msg(9, 0, SlotState::Normal)).is_none());
+        let view = MemberView {
+            member: "m",
+            cleared_upto: 0,
+            first_visible_seq: 1,
+            retention: Retention {
+                days: 1,
+                now: 1_000_000,
+            },
+        };
+        assert!(view.visible(msg(1, 0, SlotState::Normal)).is_none());
+    }
+
+    #[test]
+    fn member_pages_stop_at_the_floor() {
+        let view = MemberView {
+            member: "m",
+            cleared_upto: 30,
+            first_visible_seq: 1,
+            retention: Retention::forever(0),
+        };
+        let range = |lo, hi, complete| Some(PageRange { lo, hi, complete });
+        assert_eq!(view.plan(None, 20, 100), range(81, 100, false));
+        assert_eq!(view.plan(Some(40), 20, 100), range(31, 40, true));
+        assert_eq!(view.plan(Some(30), 20, 100), None);
+        assert_eq!(view.plan(None, 20, 30), None);
+        let rows = (31..=40).map(|s| msg(s, 0, SlotState::Normal)).collect();
+        let page = view.page(view.plan(Some(40), 20, 100).unwrap(), rows);
+        assert_eq!(page.next_seq, None);
+        let seqs: Vec<_> = page.entries.iter().map(MemberEntry::seq).collect();
+        assert_eq!(seqs, (31..=40).rev().collect::<Vec<_>>());
+        let page = view.page(view.plan(None, 5, 100).unwrap(), vec![]);
+        assert_eq!(page.next_seq, Some(95));
+    }
+
+    #[test]
+    fn unread_positions() {
+        // (read_seq, join_seq, floor_seen, read_floor, cleared_upto)
+        assert_eq!(effective_read_seq(3, 1, 0, 0, 0), 3);
+        assert_eq!(
+            effective_read_seq(3, 1, 0, 10, 0),
+            10,
+            "an import reads everything"
+        );
+        assert_eq!(
+            effective_read_seq(5, 1, 10, 10, 0),
+            5,
+            "set_unread_msg_num after the import wins"
+        );
+        assert_eq!(
+            effective_read_seq(7, 11, 0, 10, 0),
+            7,
+            "a member that joined after the import keeps its own position"
+        );
+        assert_eq!(effective_read_seq(5, 1, 10, 12, 0), 12, "a later import");
+        assert_eq!(
+            effective_read_seq(3, 1, 0, 0, 8),
+            8,
+            "cleared counts as read"
+        );
+        assert_eq!(read_seq_for_unread(10, 3), 7);
+        assert_eq!(read_seq_for_unread(10, 30), 0);
     }
 }

@@ -2,8 +2,8 @@
 //! (unknown command → 60009 / 10003, before authentication) and the dispatch are generated.
 
 use crate::envelope::{self, Service};
-use crate::group_open_http_svc::{groups, members, mutes};
-use crate::{im_open_login_svc, Ctx};
+use crate::group_open_http_svc::{groups, members, messages, mutes};
+use crate::{im_open_login_svc, openim, Ctx};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::future::Future;
@@ -77,7 +77,16 @@ commands! {
         "forbid_send_msg" => mutes::forbid_send_msg,
         "get_group_muted_account" => mutes::get_group_muted_account,
         "get_group_shutted_uin" => mutes::get_group_shutted_uin,
+        "send_group_msg" => messages::send_group_msg,
+        "send_group_system_notification" => messages::send_group_system_notification,
+        "group_msg_get_simple" => messages::group_msg_get_simple,
+        "group_msg_recall" => messages::group_msg_recall,
+        "delete_group_msg_by_sender" => messages::delete_group_msg_by_sender,
+        "clear_group_msg" => messages::clear_group_msg,
+        "import_group_msg" => messages::import_group_msg,
+        "set_unread_msg_num" => messages::set_unread_msg_num,
     }
     OpenIm {
+        "modify_group_msg" => openim::group_messages::modify_group_msg,
     }
 }

@@ -12,6 +12,9 @@ mod group_open_http_svc;
 mod health;
 mod im_open_login_svc;
 mod metrics;
+mod msg_body;
+mod openim;
+pub mod sweeper;
 
 use apps::Apps;
 use auth::{Query, SigCache};
@@ -81,6 +84,14 @@ pub struct Ctx {
 impl Ctx {
     pub fn store(&self) -> &dyn Store {
         &*self.state.store
+    }
+
+    /// The app's message retention at this request's instant.
+    pub fn retention(&self) -> timber_core::message::Retention {
+        timber_core::message::Retention {
+            days: self.caller.app.retention_days,
+            now: self.now,
+        }
     }
 
     /// Turns a store failure into the answer: a domain refusal as it is, anything else as the

@@ -104,13 +104,20 @@ impl GroupRecord {
     }
 
     /// A member's unread count: stored messages after the last one they read (import_group_msg
-    /// and clear_group_msg move everyone's floor). 0 for the types without unread counts, those
-    /// where set_unread_msg_num is a documented no-op (groups.md §1.2, §1.4).
+    /// and clear_group_msg move everyone's floor; see `effective_read_seq`). 0 for the types
+    /// without unread counts, those where set_unread_msg_num is a documented no-op
+    /// (groups.md §1.2, §1.4).
     pub fn unread(&self, m: &MemberRecord) -> u64 {
         if self.ty.check(GroupOp::SetUnread) != Ok(true) {
             return 0;
         }
-        let read = m.read_seq.max(self.read_floor).max(self.cleared_upto);
+        let read = timber_core::message::effective_read_seq(
+            m.read_seq,
+            m.join_seq,
+            m.read_floor_seen,
+            self.read_floor,
+            self.cleared_upto,
+        );
         self.last_seq().saturating_sub(read)
     }
 }
@@ -132,6 +139,9 @@ pub struct MemberRecord {
     /// 0 = not muted; otherwise Unix seconds when the mute ends.
     pub mute_until: i64,
     pub app_member_defined_data: Vec<KeyValue>,
+    /// The group's `read_floor` when set_unread_msg_num last set `read_seq`: an import floor
+    /// no higher than this no longer applies to the member.
+    pub read_floor_seen: u64,
 }
 
 /// A group with (optionally) its members, as get_group_info needs it.

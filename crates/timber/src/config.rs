@@ -25,6 +25,10 @@ pub struct Config {
     /// Largest request body in bytes (93000 beyond).
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
+    /// Seconds between two passes of the background sweeper, which deletes messages past
+    /// their app's `retention_days` and purges destroyed groups. 0 turns it off.
+    #[serde(default = "default_sweep_interval_secs")]
+    pub sweep_interval_secs: u64,
     /// The hosted apps. Empty: one app is generated on first start and kept in `data_dir`.
     #[serde(default)]
     pub apps: Vec<App>,
@@ -46,11 +50,14 @@ fn default_log() -> String {
 const fn default_max_body_bytes() -> usize {
     1 << 20
 }
+const fn default_sweep_interval_secs() -> u64 {
+    60
+}
 
 /// Top-level keys that `TIMBER_<KEY>` may override. String keys are taken verbatim; the others
 /// are parsed as TOML values (so `TIMBER_APPS='[{sdkappid = 1, key = "k"}]'` works too).
 const STRING_KEYS: &[&str] = &["listen", "data_dir", "storage", "log"];
-const VALUE_KEYS: &[&str] = &["max_body_bytes", "apps"];
+const VALUE_KEYS: &[&str] = &["max_body_bytes", "sweep_interval_secs", "apps"];
 
 impl Config {
     /// Reads `file` (if given), then applies the environment overrides, then validates.
@@ -139,6 +146,7 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert_eq!(c.data_dir, PathBuf::from("./timber-data"));
         assert_eq!(c.storage, "sqlite");
+        assert_eq!(c.sweep_interval_secs, 60);
         assert!(c.apps.is_empty());
     }
 
@@ -163,6 +171,7 @@ mod tests {
                 ("TIMBER_LISTEN", "0.0.0.0:1"),
                 ("TIMBER_STORAGE", "memory"),
                 ("TIMBER_MAX_BODY_BYTES", "42"),
+                ("TIMBER_SWEEP_INTERVAL_SECS", "0"),
             ],
         )
         .unwrap();
@@ -170,6 +179,7 @@ mod tests {
         assert_eq!(c.storage, "memory");
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(c.max_body_bytes, 42);
+        assert_eq!(c.sweep_interval_secs, 0);
         assert_eq!(c.apps.len(), 2);
         assert_eq!(c.apps[0].admins, vec!["administrator", "ops"]);
         assert_eq!(c.apps[1].admins, vec!["administrator"]);

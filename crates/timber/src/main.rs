@@ -174,10 +174,22 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     std::io::stdout().flush()?;
     tracing::info!(%addr, storage = %config.storage, "timber started");
 
-    axum::serve(listener, timber_server::router(state))
+    let sweeper = (config.sweep_interval_secs > 0).then(|| {
+        timber_server::sweeper::Sweeper::start(
+            store.clone(),
+            &state.apps,
+            std::time::Duration::from_secs(config.sweep_interval_secs),
+        )
+    });
+
+    let served = axum::serve(listener, timber_server::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .context("serving HTTP")?;
+        .context("serving HTTP");
+    if let Some(sweeper) = sweeper {
+        sweeper.stop().await;
+    }
+    served?;
     tracing::info!("draining done; closing the store");
     store.close().await;
     Ok(())

@@ -5,6 +5,7 @@
 
 pub mod groups;
 pub mod members;
+pub mod messages;
 pub mod mutes;
 mod views;
 

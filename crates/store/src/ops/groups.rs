@@ -98,7 +98,8 @@ pub(crate) fn not_found(group_id: &str) -> Error {
 
 /// Member columns, with the mute joined from `group_mutes`, in [`member_from_row`] order.
 const MEMBER_COLUMNS: &str = "m.user_id, m.role, m.join_time, m.join_seq, m.read_seq, \
-    m.msg_flag, m.last_send_time, m.name_card, coalesce(u.mute_until, 0), m.app_member_defined_data";
+    m.msg_flag, m.last_send_time, m.name_card, coalesce(u.mute_until, 0), m.app_member_defined_data, \
+    m.read_floor_seen";
 const MEMBER_FROM: &str = "FROM group_members m LEFT JOIN group_mutes u \
     ON u.app = m.app AND u.gkey = m.gkey AND u.user_id = m.user_id";
 
@@ -115,6 +116,7 @@ fn member_from_row(r: &mut Row, at: usize) -> MemberRecord {
         name_card: r.take_str(at + 7),
         mute_until: r.i64(at + 8),
         app_member_defined_data: from_json(&r.take_str(at + 9)),
+        read_floor_seen: r.u64(at + 10),
     }
 }
 

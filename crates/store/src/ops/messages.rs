@@ -1,10 +1,22 @@
 //! Group message operations, written once for every backend. spec: group-messages.md.
+//!
+//! Reads of history are one range query on the primary key `(app, gkey, seq)`. Message times
+//! are non-decreasing with seq within a group (sends use the clock, imports must not be older
+//! than the newest message), so expired rows are the low end of each group's key range and the
+//! sweeper deletes them by primary key, without a time index.
 
+use super::groups::{find_member, load_group, lock_group, require_accounts};
 use crate::groups::GroupRecord;
-use crate::messages::NewGroupMsg;
-use crate::sql::{params, Tx};
+use crate::messages::{HistoryPage, HistoryQuery, ImportMsg, Imported, NewGroupMsg, RetentionPolicy, SendMsg, Sent, SweepStep};
+use crate::sql::{params, Row, Tx};
 use crate::Result;
-use timber_core::AppId;
+use timber_core::group::{GroupOp, GroupType, Role};
+use timber_core::message::{
+    admin_page, cleared_watermark, dedup_since, import_time_ok, msg_bytes, plan_page,
+    read_seq_for_unread, supports_targeted, MemberPage, MemberView, Retention, SlotState,
+    StoredMsg, DEFAULT_PRIORITY, DELETE_BY_SENDER_SCAN,
+};
+use timber_core::{AppId, Error, ErrorCode};
 
 /// Gives `msg` the group's next MsgSeq and stores it (AVChatRoom: the seq is taken for
 /// ordering, nothing is stored). The caller holds the group (`lock_group`) in the same
@@ -45,4 +57,428 @@ pub(crate) async fn append_message(t: &mut impl Tx, app: AppId, g: &mut GroupRec
     g.next_msg_seq = seq + 1;
     g.last_msg_time = g.last_msg_time.max(msg.time);
     Ok(seq)
+}
+
+/// Columns read into a [`StoredMsg`], in [`msg_from_row`] order.
+const MSG_SELECT: &str = "SELECT seq, sender, random, time, priority, state, is_system, body, \
+    cloud_custom_data, to_accounts FROM group_messages";
+
+fn msg_from_row(mut r: Row) -> StoredMsg {
+    let to = r.take_opt_str(9);
+    StoredMsg {
+        seq: r.u64(0),
+        from: r.take_str(1),
+        random: r.i64(2) as u32,
+        time: r.i64(3),
+        priority: r.i64(4) as u8,
+        state: SlotState::from_db(r.i64(5)),
+        is_system: r.bool(6),
+        body: r.take_str(7),
+        cloud_custom_data: r.take_opt_str(8),
+        to_accounts: to.map(|t| serde_json::from_str(&t).unwrap_or_default()).unwrap_or_default(),
+    }
+}
+
+/// The stored rows of seqs `[lo, hi]`, newest first: one range scan of the primary key.
+async fn read_range(t: &mut impl Tx, app: AppId, gkey: i64, lo: u64, hi: u64) -> Result<Vec<StoredMsg>> {
+    let sql = format!("{MSG_SELECT} WHERE app = $1 AND gkey = $2 AND seq BETWEEN $3 AND $4 ORDER BY seq DESC");
+    let rows = t.query(&sql, params![app, gkey, lo, hi]).await?;
+    Ok(rows.into_iter().map(msg_from_row).collect())
+}
+
+async fn read_one(t: &mut impl Tx, app: AppId, gkey: i64, seq: u64) -> Result<Option<StoredMsg>> {
+    let sql = format!("{MSG_SELECT} WHERE app = $1 AND gkey = $2 AND seq = $3");
+    Ok(t.query_opt(&sql, params![app, gkey, seq]).await?.map(msg_from_row))
+}
+
+/// The newest message of the group with this `Random` sent at or after `since`, if any: the
+/// five-minute duplicate window (group-messages.md §1.1), served by the `(app, gkey, random)`
+/// index.
+async fn find_duplicate(t: &mut impl Tx, app: AppId, gkey: i64, random: u32, since: i64) -> Result<Option<Sent>> {
+    let row = t
+        .query_opt(
+            "SELECT seq, time FROM group_messages
+             WHERE app = $1 AND gkey = $2 AND random = $3 AND time >= $4
+             ORDER BY seq DESC LIMIT 1",
+            params![app, gkey, random, since],
+        )
+        .await?;
+    Ok(row.map(|r| Sent { seq: r.u64(0), time: r.i64(1), duplicate: true }))
+}
+
+/// A mute recorded for an account that has no membership row (AVChatRoom members are not
+/// tracked, but they can be muted).
+async fn mute_of(t: &mut impl Tx, app: AppId, gkey: i64, account: &str) -> Result<i64> {
+    let row = t
+        .query_opt(
+            "SELECT mute_until FROM group_mutes WHERE app = $1 AND gkey = $2 AND user_id = $3",
+            params![app, gkey, account],
+        )
+        .await?;
+    Ok(row.map_or(0, |r| r.i64(0)))
+}
+
+fn not_member(account: &str, group_id: &str) -> Error {
+    Error::new(
+        ErrorCode::GroupPermissionDenied,
+        format!("{account:?} is not a member of group {group_id:?}"),
+    )
+}
+
+pub(crate) async fn send_message(t: &mut impl Tx, app: AppId, group_id: &str, send: &SendMsg) -> Result<Sent> {
+    let mut g = lock_group(t, app, group_id).await?;
+    let msg = &send.msg;
+    let now = msg.time;
+    let member = find_member(t, app, g.key, &msg.from).await?;
+    let mute_until = match &member {
+        Some(m) => m.mute_until,
+        None => {
+            require_accounts(t, app, &[msg.from.as_str()]).await?;
+            // AVChatRoom keeps no member list: anyone may send there.
+            if g.ty != GroupType::AVChatRoom && !send.sender_is_admin {
+                return Err(not_member(&msg.from, group_id).into());
+            }
+            mute_of(t, app, g.key, &msg.from).await?
+        }
+    };
+    if mute_until > now {
+        return Err(Error::new(ErrorCode::GroupSenderMuted, format!("{:?} is muted until {mute_until}", msg.from)).into());
+    }
+    let privileged = send.sender_is_admin || member.as_ref().is_some_and(|m| matches!(m.role, Role::Owner | Role::Admin));
+    if g.mute_all && !privileged {
+        return Err(Error::new(ErrorCode::GroupSenderMuted, format!("all members of group {group_id:?} are muted")).into());
+    }
+    if !msg.to_accounts.is_empty() {
+        if !supports_targeted(g.ty) {
+            return Err(Error::new(
+                ErrorCode::GroupPermissionDenied,
+                format!("{} groups do not take targeted messages", g.ty.as_str()),
+            )
+            .into());
+        }
+        for to in &msg.to_accounts {
+            if find_member(t, app, g.key, to).await?.is_none() {
+                return Err(Error::new(
+                    ErrorCode::GroupInvalidParameter,
+                    format!("To_Account {to:?} is not a member of group {group_id:?}"),
+                )
+                .into());
+            }
+        }
+    }
+    if g.ty.stores_history() {
+        if let Some(original) = find_duplicate(t, app, g.key, msg.random, dedup_since(now)).await? {
+            return Ok(original);
+        }
+    }
+    let seq = append_message(t, app, &mut g, msg).await?;
+    if member.is_some() {
+        t.execute(
+            "UPDATE group_members SET last_send_time = $4 WHERE app = $1 AND gkey = $2 AND user_id = $3",
+            params![app, g.key, &msg.from, now],
+        )
+        .await?;
+    }
+    Ok(Sent { seq, time: now, duplicate: false })
+}
+
+pub(crate) async fn import_messages(t: &mut impl Tx, app: AppId, group_id: &str, msgs: &[ImportMsg], now: i64) -> Result<Vec<Imported>> {
+    let mut g = lock_group(t, app, group_id).await?;
+    g.ty.check(GroupOp::ImportMsg)?;
+    let mut out = Vec::with_capacity(msgs.len());
+    let mut stored = false;
+    for m in msgs {
+        // A repeated Random first, so that retrying an import that did commit answers the
+        // original seqs instead of failing the time rule.
+        if let Some(r) = m.random {
+            if let Some(original) = find_duplicate(t, app, g.key, r, dedup_since(m.send_time)).await? {
+                out.push(Imported::Stored(original));
+                continue;
+            }
+        }
+        if !import_time_ok(m.send_time, g.create_time, g.last_msg_time, now) {
+            out.push(Imported::Refused(ErrorCode::GroupInvalidParameter));
+            continue;
+        }
+        let msg = NewGroupMsg {
+            from: m.from.clone(),
+            random: m.random.unwrap_or_else(crate::messages::rand_u32),
+            time: m.send_time,
+            priority: DEFAULT_PRIORITY,
+            state: SlotState::Normal,
+            is_system: false,
+            body: m.body.clone(),
+            cloud_custom_data: m.cloud_custom_data.clone(),
+            to_accounts: Vec::new(),
+        };
+        let seq = append_message(t, app, &mut g, &msg).await?;
+        stored = true;
+        out.push(Imported::Stored(Sent { seq, time: m.send_time, duplicate: false }));
+    }
+    if stored {
+        // Every member's unread count becomes 0 (§10): one write, whatever the member count.
+        t.execute("UPDATE groups SET read_floor = $2 WHERE gkey = $1", params![g.key, g.last_seq()])
+            .await?;
+    }
+    Ok(out)
+}
+
+pub(crate) async fn history(t: &mut impl Tx, app: AppId, group_id: &str, q: HistoryQuery, retention: Retention) -> Result<HistoryPage> {
+    let g = load_group(t, app, group_id).await?;
+    g.ty.check(GroupOp::PullHistory)?;
+    let Some(range) = plan_page(q.req_seq, q.req_number, g.last_seq()) else {
+        return Ok(HistoryPage { entries: Vec::new(), is_finished: 1 });
+    };
+    let rows = read_range(t, app, g.key, range.lo, range.hi).await?;
+    let (entries, is_finished) = admin_page(range, rows, q.with_recalled, retention);
+    Ok(HistoryPage { entries, is_finished })
+}
+
+pub(crate) async fn member_history(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    member: &str,
+    req_seq: Option<u64>,
+    limit: u64,
+    retention: Retention,
+) -> Result<MemberPage> {
+    let g = load_group(t, app, group_id).await?;
+    g.ty.check(GroupOp::PullHistory)?;
+    let m = find_member(t, app, g.key, member).await?.ok_or_else(|| not_member(member, group_id))?;
+    let view = MemberView {
+        member,
+        cleared_upto: g.cleared_upto,
+        first_visible_seq: if g.history_before_join() { 1 } else { m.join_seq },
+        retention,
+    };
+    let Some(range) = view.plan(req_seq, limit, g.last_seq()) else {
+        return Ok(MemberPage { entries: Vec::new(), next_seq: None });
+    };
+    let rows = read_range(t, app, g.key, range.lo, range.hi).await?;
+    Ok(view.page(range, rows))
+}
+
+pub(crate) async fn recall_messages(t: &mut impl Tx, app: AppId, group_id: &str, seqs: &[u64], retention: Retention) -> Result<Vec<Result<(), ErrorCode>>> {
+    let g = lock_group(t, app, group_id).await?;
+    let mut out = Vec::with_capacity(seqs.len());
+    for &seq in seqs {
+        let result = if !g.ty.stores_history() {
+            // AVChatRoom: a recall only tells the online members; any allocated seq may be named.
+            if (1..=g.last_seq()).contains(&seq) {
+                Ok(())
+            } else {
+                Err(ErrorCode::RecallMsgNotFound)
+            }
+        } else {
+            match read_one(t, app, g.key, seq).await? {
+                Some(m) if retention.expired(m.time) => Err(ErrorCode::RecallMsgNotFound),
+                Some(m) if m.state == SlotState::Recalled => Ok(()),
+                Some(m) if m.state == SlotState::Normal => {
+                    t.execute(
+                        "UPDATE group_messages SET state = $4 WHERE app = $1 AND gkey = $2 AND seq = $3",
+                        params![app, g.key, seq, SlotState::Recalled.to_db()],
+                    )
+                    .await?;
+                    Ok(())
+                }
+                // Never stored (online-only) or gone.
+                _ => Err(ErrorCode::RecallMsgNotFound),
+            }
+        };
+        out.push(result);
+    }
+    Ok(out)
+}
+
+pub(crate) async fn delete_by_sender(t: &mut impl Tx, app: AppId, group_id: &str, sender: &str) -> Result<u64> {
+    let g = lock_group(t, app, group_id).await?;
+    if !g.ty.check(GroupOp::DeleteMsgBySender)? {
+        return Ok(0);
+    }
+    let lo = g.last_seq().saturating_sub(DELETE_BY_SENDER_SCAN) + 1;
+    t.execute(
+        "UPDATE group_messages SET state = $5
+         WHERE app = $1 AND gkey = $2 AND seq >= $3 AND sender = $4 AND state = $6",
+        params![app, g.key, lo, sender, SlotState::Recalled.to_db(), SlotState::Normal.to_db()],
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn modify_message(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    seq: u64,
+    body: Option<&str>,
+    cloud_custom_data: Option<&str>,
+    max_bytes: usize,
+    retention: Retention,
+) -> Result<()> {
+    let g = lock_group(t, app, group_id).await?;
+    g.ty.check(GroupOp::ModifyMsg)?;
+    let m = read_one(t, app, g.key, seq)
+        .await?
+        .filter(|m| m.state == SlotState::Normal && !retention.expired(m.time))
+        .ok_or_else(|| Error::new(ErrorCode::MsgNotFound, format!("group {group_id:?} has no message with MsgSeq {seq}")))?;
+    let body = body.unwrap_or(&m.body);
+    let cloud_custom_data = cloud_custom_data.or(m.cloud_custom_data.as_deref());
+    let size = msg_bytes(body, cloud_custom_data);
+    if size > max_bytes {
+        return Err(Error::new(
+            ErrorCode::MsgTooLong,
+            format!("the modified message is {size} bytes; at most {max_bytes} are allowed"),
+        )
+        .into());
+    }
+    t.execute(
+        "UPDATE group_messages SET body = $4, cloud_custom_data = $5
+         WHERE app = $1 AND gkey = $2 AND seq = $3",
+        params![app, g.key, seq, body, cloud_custom_data],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Raises the cleared watermark: one write to the group's row, whatever the history's size
+/// (DESIGN.md invariant 4).
+pub(crate) async fn clear_history(t: &mut impl Tx, app: AppId, group_id: &str, upto: Option<u64>) -> Result<u64> {
+    let g = lock_group(t, app, group_id).await?;
+    if !g.ty.check(GroupOp::ClearHistory)? {
+        return Ok(g.cleared_upto);
+    }
+    let watermark = cleared_watermark(g.cleared_upto, upto, g.last_seq());
+    if watermark != g.cleared_upto {
+        t.execute("UPDATE groups SET cleared_upto = $2 WHERE gkey = $1", params![g.key, watermark])
+            .await?;
+    }
+    Ok(watermark)
+}
+
+/// 10019 for an account that does not exist, else 10007: not a member.
+async fn missing_member(t: &mut impl Tx, app: AppId, group_id: &str, member: &str) -> crate::StoreError {
+    match require_accounts(t, app, &[member]).await {
+        Err(e) => e,
+        Ok(()) => not_member(member, group_id).into(),
+    }
+}
+
+pub(crate) async fn set_unread(t: &mut impl Tx, app: AppId, group_id: &str, member: &str, unread: u64) -> Result<()> {
+    let g = lock_group(t, app, group_id).await?;
+    if !g.ty.check(GroupOp::SetUnread)? {
+        return Ok(());
+    }
+    let n = t
+        .execute(
+            "UPDATE group_members SET read_seq = $4, read_floor_seen = $5
+             WHERE app = $1 AND gkey = $2 AND user_id = $3",
+            params![app, g.key, member, read_seq_for_unread(g.last_seq(), unread), g.read_floor],
+        )
+        .await?;
+    if n == 0 {
+        return Err(missing_member(t, app, group_id, member).await);
+    }
+    Ok(())
+}
+
+pub(crate) async fn unread_count(t: &mut impl Tx, app: AppId, group_id: &str, member: &str) -> Result<u64> {
+    let g = load_group(t, app, group_id).await?;
+    match find_member(t, app, g.key, member).await? {
+        Some(m) => Ok(g.unread(&m)),
+        None => Err(missing_member(t, app, group_id, member).await),
+    }
+}
+
+/// Deletes at most `max_rows` rows of one destroyed group; dequeues it once nothing is left.
+pub(crate) async fn purge_step(t: &mut impl Tx, max_rows: u64) -> Result<u64> {
+    let Some(row) = t.query_opt("SELECT gkey, app FROM purge_queue ORDER BY gkey LIMIT 1", params![]).await? else {
+        return Ok(0);
+    };
+    let (gkey, app) = (row.i64(0), row.i64(1));
+    let mut deleted = 0u64;
+    // Each statement deletes the first rows of the group's key range, up to the budget left.
+    let statements = [
+        "DELETE FROM group_messages WHERE app = $1 AND gkey = $2 AND seq IN
+             (SELECT seq FROM group_messages WHERE app = $1 AND gkey = $2 ORDER BY seq LIMIT $3)",
+        "DELETE FROM group_members WHERE app = $1 AND gkey = $2 AND user_id IN
+             (SELECT user_id FROM group_members WHERE app = $1 AND gkey = $2 ORDER BY user_id LIMIT $3)",
+        "DELETE FROM group_mutes WHERE app = $1 AND gkey = $2 AND user_id IN
+             (SELECT user_id FROM group_mutes WHERE app = $1 AND gkey = $2 ORDER BY user_id LIMIT $3)",
+    ];
+    for sql in statements {
+        let budget = max_rows - deleted;
+        if budget == 0 {
+            return Ok(deleted);
+        }
+        deleted += t.execute(sql, params![app, gkey, budget]).await?;
+    }
+    if deleted < max_rows {
+        deleted += t.execute("DELETE FROM purge_queue WHERE gkey = $1", params![gkey]).await?;
+    }
+    Ok(deleted)
+}
+
+/// The sweeper's position: groups with a key above it are still to be swept in this pass.
+const SWEEP_CURSOR: &str = "sweep_gkey";
+/// Groups probed per step at most, so a step stays short even when nothing is expired.
+const SWEEP_GROUPS_PER_STEP: u64 = 64;
+
+pub(crate) async fn expire_step(t: &mut impl Tx, policy: &RetentionPolicy, now: i64, max_rows: u64) -> Result<SweepStep> {
+    let cursor = t
+        .query_opt("SELECT value FROM meta WHERE key = $1", params![SWEEP_CURSOR])
+        .await?
+        .map_or(0, |r| r.i64(0));
+    let groups: Vec<(i64, AppId)> = t
+        .query(
+            "SELECT gkey, app FROM groups WHERE gkey > $1 ORDER BY gkey LIMIT $2",
+            params![cursor, SWEEP_GROUPS_PER_STEP],
+        )
+        .await?
+        .into_iter()
+        .map(|r| (r.i64(0), r.u64(1)))
+        .collect();
+    let mut step = SweepStep { deleted: 0, pass_done: (groups.len() as u64) < SWEEP_GROUPS_PER_STEP };
+    let mut next_cursor = if step.pass_done { 0 } else { groups.last().map_or(0, |g| g.0) };
+    for (gkey, app) in groups {
+        let days = policy.get(&app).copied().unwrap_or(0);
+        let Some(cutoff) = (Retention { days, now }).cutoff() else {
+            continue;
+        };
+        // One primary-key probe decides most groups: nothing to do unless the oldest row expired.
+        let oldest = t
+            .query_opt(
+                "SELECT time FROM group_messages WHERE app = $1 AND gkey = $2 ORDER BY seq LIMIT 1",
+                params![app, gkey],
+            )
+            .await?
+            .map(|r| r.i64(0));
+        if oldest.is_none_or(|time| time >= cutoff) {
+            continue;
+        }
+        let budget = max_rows - step.deleted;
+        // The expired rows among the group's oldest `budget` rows; with times non-decreasing in
+        // seq these are exactly its oldest expired rows.
+        step.deleted += t
+            .execute(
+                "DELETE FROM group_messages WHERE app = $1 AND gkey = $2 AND time < $4 AND seq IN
+                     (SELECT seq FROM group_messages WHERE app = $1 AND gkey = $2
+                      ORDER BY seq LIMIT $3)",
+                params![app, gkey, budget, cutoff],
+            )
+            .await?;
+        if step.deleted >= max_rows {
+            // This group may have more: resume with it.
+            next_cursor = gkey - 1;
+            step.pass_done = false;
+            break;
+        }
+    }
+    t.execute(
+        "INSERT INTO meta (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![SWEEP_CURSOR, next_cursor],
+    )
+    .await?;
+    Ok(step)
 }

@@ -60,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
         last_send_time           BIGINT NOT NULL DEFAULT 0,
         name_card                TEXT   NOT NULL DEFAULT '',
         app_member_defined_data  TEXT   NOT NULL DEFAULT '[]',
+        read_floor_seen          BIGINT NOT NULL DEFAULT 0,
         PRIMARY KEY (app, gkey, user_id)
     );
     CREATE INDEX group_members_by_user ON group_members (app, user_id, gkey);

@@ -103,6 +103,11 @@ const MIGRATIONS: &[&str] = &[
         value  INTEGER NOT NULL
     );
     ",
+    // 2: set_unread_msg_num records the import floor it saw, so that a later explicit unread
+    // count wins over an earlier import_group_msg (timber_core::message::effective_read_seq).
+    "
+    ALTER TABLE group_members ADD COLUMN read_floor_seen INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// Brings the database to the newest schema; each step runs in its own transaction.

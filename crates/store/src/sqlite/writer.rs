@@ -7,8 +7,9 @@
 
 use crate::{Result, StoreError};
 use rusqlite::Connection;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
@@ -24,19 +25,29 @@ const MAX_BATCH: usize = 512;
 pub(crate) struct Writer {
     tx: Mutex<Option<mpsc::Sender<Job>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// Rows inserted, updated or deleted by the writer so far (SQLite's `total_changes`).
+    rows_written: Arc<AtomicU64>,
 }
 
 impl Writer {
     pub(crate) fn start(conn: Connection) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>();
+        let rows_written = Arc::new(AtomicU64::new(0));
+        let counter = rows_written.clone();
         let thread = std::thread::Builder::new()
             .name("timber-sqlite-writer".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, &counter))
             .expect("spawn the SQLite writer thread");
         Writer {
             tx: Mutex::new(Some(tx)),
             thread: Mutex::new(Some(thread)),
+            rows_written,
         }
+    }
+
+    /// Rows written so far; up to date for every job that has been answered.
+    pub(crate) fn rows_written(&self) -> u64 {
+        self.rows_written.load(Ordering::Acquire)
     }
 
     /// Runs `f` in a savepoint of the next group commit and returns its result once committed.
@@ -97,7 +108,8 @@ fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) 
     result
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
+fn run(conn: Connection, rx: mpsc::Receiver<Job>, rows_written: &AtomicU64) {
+    let base = conn.total_changes();
     let mut pending: Vec<Completion> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
         let began = conn.execute_batch("BEGIN IMMEDIATE");
@@ -123,6 +135,7 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
                 false
             }
         };
+        rows_written.store(conn.total_changes() - base, Ordering::Release);
         for done in pending.drain(..) {
             done(committed);
         }

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod groups;
+mod messages;
 
 use std::future::Future;
 use std::sync::Arc;

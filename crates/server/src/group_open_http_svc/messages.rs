@@ -1,0 +1,589 @@
+//! Group messages: send, system notification, history, recall, delete by sender, import,
+//! clear, unread counts. spec: group-messages.md (modify_group_msg lives under `openim`).
+//!
+//! Fields are checked here (10004 and friends); everything that depends on stored state —
+//! the group, the sender, mutes, seqs — is checked by the store in the transaction that
+//! writes.
+
+use super::{check_count, group_id, invalid, no_topic, required};
+use crate::envelope::{opt_account, opt_accounts, Empty};
+use crate::msg_body::{check_size, checked_body, stored_body};
+use crate::Ctx;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use timber_core::message::{
+    parse_priority, BodyError, SlotState, DEFAULT_PRIORITY, MAX_AT_MENTIONS, MAX_IMPORT_MSGS,
+    MAX_NOTIFICATION_RECEIVERS, MAX_RECALL_SEQS, MAX_TARGETED_RECEIVERS, PLACEHOLDER_BODY,
+    SEND_MSG_CONTROLS,
+};
+use timber_core::{Error, ErrorCode};
+use timber_store::messages::{HistoryQuery, ImportMsg, Imported, NewGroupMsg, SendMsg};
+
+/// The group service answers every malformed `MsgBody` with 10004, naming what is wrong.
+fn body(raw: Option<Box<RawValue>>) -> Result<String, Error> {
+    let raw = required(raw, "MsgBody")?;
+    checked_body(&raw).map_err(|e: BodyError| invalid(format!("MsgBody: {e}")))
+}
+
+fn flag(value: Option<u8>, field: &str) -> Result<bool, Error> {
+    match value.unwrap_or(0) {
+        0 => Ok(false),
+        1 => Ok(true),
+        v => Err(invalid(format!("{field} must be 0 or 1, got {v}"))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SendGroupMsgReq {
+    #[serde(rename = "GroupId")]
+    group_id: Option<String>,
+    #[serde(rename = "Random")]
+    random: Option<u32>,
+    #[serde(rename = "MsgBody")]
+    msg_body: Option<Box<RawValue>>,
+    #[serde(rename = "From_Account", default, deserialize_with = "opt_account")]
+    from: Option<String>,
+    #[serde(rename = "MsgPriority")]
+    msg_priority: Option<String>,
+    /// Type-checked, not kept: timber sends no offline pushes yet.
+    #[serde(rename = "OfflinePushInfo")]
+    _offline_push_info: Option<Map<String, Value>>,
+    /// timber runs no callbacks yet; type-checked only.
+    #[serde(rename = "ForbidCallbackControl")]
+    _forbid_callback_control: Option<Vec<String>>,
+    #[serde(rename = "OnlineOnlyFlag")]
+    online_only_flag: Option<u8>,
+    #[serde(rename = "SendMsgControl")]
+    send_msg_control: Option<Vec<String>>,
+    #[serde(rename = "CloudCustomData")]
+    cloud_custom_data: Option<String>,
+    #[serde(rename = "To_Account", default, deserialize_with = "opt_accounts")]
+    to_account: Option<Vec<String>>,
+    #[serde(rename = "GroupAtInfo")]
+    group_at_info: Option<Vec<GroupAt>>,
+    #[serde(rename = "TopicId")]
+    topic_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct GroupAt {
+    #[serde(rename = "GroupAtAllFlag")]
+    all: Option<u8>,
+    #[serde(rename = "GroupAt_Account", default, deserialize_with = "opt_account")]
+    account: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct SendGroupMsgResp {
+    #[serde(rename = "MsgTime")]
+    msg_time: i64,
+    #[serde(rename = "MsgSeq")]
+    msg_seq: u64,
+    /// Empty: timber never drops a message for frequency control.
+    #[serde(rename = "MsgDropReason")]
+    msg_drop_reason: &'static str,
+}
+
+/// Checks `GroupAtInfo`: at most 30 mentions (10053); each either @all (`GroupAtAllFlag` 1)
+/// or one account (`GroupAtAllFlag` 0 with `GroupAt_Account`).
+fn check_mentions(at: &[GroupAt]) -> Result<(), Error> {
+    if at.len() > MAX_AT_MENTIONS {
+        return Err(Error::new(
+            ErrorCode::GroupTooManyAt,
+            format!(
+                "GroupAtInfo has {} entries; at most {MAX_AT_MENTIONS} are allowed",
+                at.len()
+            ),
+        ));
+    }
+    for (i, a) in at.iter().enumerate() {
+        let all = flag(a.all, &format!("GroupAtInfo[{i}].GroupAtAllFlag"))?;
+        if !all && a.account.as_deref().is_none_or(str::is_empty) {
+            return Err(invalid(format!(
+                "GroupAtInfo[{i}] names no GroupAt_Account and is not @all"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// spec: group-messages.md §3. The sender defaults to the calling admin. An online-only
+/// message (`OnlineOnlyFlag` 1) takes a seq and keeps the slot (so a repeated `Random` is
+/// still recognised) but never its body: history shows it as a placeholder.
+pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroupMsgResp, Error> {
+    let id = group_id(req.group_id)?;
+    no_topic(req.topic_id)?;
+    let random = required(req.random, "Random")?;
+    let body = body(req.msg_body)?;
+    check_size(ctx, &body, req.cloud_custom_data.as_deref())?;
+    let priority = match req.msg_priority.as_deref() {
+        None => DEFAULT_PRIORITY,
+        Some(p) => parse_priority(p).ok_or_else(|| {
+            invalid(format!(
+                "MsgPriority {p:?} is not High, Normal, Low or Lowest"
+            ))
+        })?,
+    };
+    let online_only = flag(req.online_only_flag, "OnlineOnlyFlag")?;
+    let controls = req.send_msg_control.unwrap_or_default();
+    if let Some(bad) = controls
+        .iter()
+        .find(|c| !SEND_MSG_CONTROLS.contains(&c.as_str()))
+    {
+        return Err(invalid(format!(
+            "SendMsgControl {bad:?} is not one of {SEND_MSG_CONTROLS:?}"
+        )));
+    }
+    if online_only && !controls.is_empty() {
+        return Err(invalid(
+            "SendMsgControl cannot be combined with OnlineOnlyFlag 1",
+        ));
+    }
+    let mut to_accounts = req.to_account.unwrap_or_default();
+    check_count(to_accounts.len(), MAX_TARGETED_RECEIVERS, "To_Account")?;
+    let mut seen = std::collections::HashSet::new();
+    to_accounts.retain(|a| seen.insert(a.clone()));
+    let mentions = req.group_at_info.unwrap_or_default();
+    check_mentions(&mentions)?;
+    if !to_accounts.is_empty() && !mentions.is_empty() {
+        return Err(invalid(
+            "a targeted message (To_Account) cannot @-mention (GroupAtInfo)",
+        ));
+    }
+    let from = req
+        .from
+        .filter(|f| !f.is_empty())
+        .unwrap_or_else(|| ctx.caller.identifier.clone());
+    let sender_is_admin = ctx.caller.app.is_admin(&from);
+    let (state, body) = if online_only {
+        (SlotState::Unstored, PLACEHOLDER_BODY.to_owned())
+    } else {
+        (SlotState::Normal, body)
+    };
+    let msg = NewGroupMsg {
+        from,
+        random,
+        time: ctx.now,
+        priority,
+        state,
+        is_system: false,
+        body,
+        cloud_custom_data: req.cloud_custom_data,
+        to_accounts,
+    };
+    let sent = ctx
+        .store()
+        .send_message(
+            ctx.caller.app.sdkappid,
+            id,
+            SendMsg {
+                msg,
+                sender_is_admin,
+            },
+        )
+        .await
+        .map_err(|e| ctx.store_err(e))?;
+    Ok(SendGroupMsgResp {
+        msg_time: sent.time,
+        msg_seq: sent.seq,
+        msg_drop_reason: "",
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SystemNotificationReq {
+    #[serde(rename = "GroupId")]
+    group_id: Option<String>,
+    #[serde(rename = "Content")]
+    content: Option<String>,
+    #[serde(
+        rename = "ToMembers_Account",
+        default,
+        deserialize_with = "opt_accounts"
+    )]
+    to_members: Option<Vec<String>>,
+    #[serde(rename = "TopicId")]
+    topic_id: Option<String>,
+}
+
+/// spec: group-messages.md §4. A notification is pushed to online members only: it takes no
+/// MsgSeq and is not stored (inferred), so all that is left to do is check the request.
+pub async fn send_group_system_notification(
+    ctx: &Ctx,
+    req: SystemNotificationReq,
+) -> Result<Empty, Error> {
+    let id = group_id(req.group_id)?;
+    no_topic(req.topic_id)?;
+    let content = required(req.content, "Content")?;
+    if content.is_empty() {
+        return Err(invalid("Content must not be empty"));
+    }
+    let to = req.to_members.unwrap_or_default();
+    check_count(to.len(), MAX_NOTIFICATION_RECEIVERS, "ToMembers_Account")?;
+    let groups = ctx
+        .store()
+        .get_groups(ctx.caller.app.sdkappid, vec![id.clone()], false)
+        .await
+        .map_err(|e| ctx.store_err(e))?;
+    let Some(Some(g)) = groups.into_iter().next() else {
+        return Err(Error::new(
+            ErrorCode::GroupNotFound,
+            format!("group {id:?} does not exist or was dissolved"),
+        ));
+    };
+    if g.group.ty == timber_core::group::GroupType::AVChatRoom && !to.is_empty() {
+        return Err(invalid(
+            "AVChatRoom notifications go to the whole group: ToMembers_Account must be empty",
+        ));
+    }
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+pub struct GetSimpleReq {
+    #[serde(rename = "GroupId")]
+    group_id: Option<String>,
+    #[serde(rename = "ReqMsgNumber")]
+    req_msg_number: Option<u64>,
+    #[serde(rename = "ReqMsgSeq")]
+    req_msg_seq: Option<u64>,
+    #[serde(rename = "WithRecalledMsg")]
+    with_recalled_msg: Option<u8>,
+    #[serde(rename = "TopicId")]
+    topic_id: Option<String>,
+}
+
+/// One `RspMsgList` entry. Every field is always present (placeholders carry the fixed
+/// values of `HistoryEntry::placeholder`): strict client libraries reject entries without
+/// them. `MsgKey` is only for official-account messages and is omitted.
+#[derive(Serialize)]
+pub struct RspMsg {
+    #[serde(rename = "From_Account")]
+    from: String,
+    #[serde(rename = "IsPlaceMsg")]
+    is_place_msg: u8,
+    #[serde(rename = "IsSystemMsg")]
+    is_system_msg: u8,
+    #[serde(rename = "MsgBody")]
+    msg_body: Box<RawValue>,
+    #[serde(rename = "MsgPriority")]
+    msg_priority: u8,
+    #[serde(rename = "MsgRandom")]
+    msg_random: u32,
+    #[serde(rename = "MsgSeq")]
+    msg_seq: u64,
+    #[serde(rename = "MsgTimeStamp")]
+    msg_time_stamp: i64,
+    #[serde(rename = "CloudCustomData")]
+    cloud_custom_data: String,
+}
+
+#[derive(Serialize)]
+pub struct GetSimpleResp {
+    #[serde(rename = "GroupId")]
+    group_id: String,
+    #[serde(rename = "IsFinished")]
+    is_finished: u8,
+    #[serde(rename = "RspMsgList")]
+    rsp_msg_list: Vec<RspMsg>,
+}
+
+/// spec: group-messages.md §5. The app admin's view: cleared messages included, recalled
+/// ones only with `WithRecalledMsg` 1 (`IsPlaceMsg` 2, body kept), expired or never-stored
+/// slots as placeholders (`IsPlaceMsg` 1). AVChatRoom keeps no history: 10044.
+pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSimpleResp, Error> {
+    let id = group_id(req.group_id)?;
+    no_topic(req.topic_id)?;
+    let req_number = required(req.req_msg_number, "ReqMsgNumber")?;
+    if req_number == 0 {
+        return Err(invalid("ReqMsgNumber must be at least 1"));
+    }
+    let query = HistoryQuery {
+        req_seq: req.req_msg_seq,
+        req_number,
+        with_recalled: flag(req.with_recalled_msg, "WithRecalledMsg")?,
+    };
+    let page = ctx
+        .store()
+        .history(ctx.caller.app.sdkappid, id.clone(), query, ctx.retention())
+        .await
+        .map_err(|e| ctx.store_err(e))?;
+    let rsp_msg_list = page
+        .entries
+        .into_iter()
+        .map(|e| {
+            Ok(RspMsg {
+                from: e.from,
+                is_place_msg: e.place as u8,
+                is_system_msg: u8::from(e.is_system),
+                msg_body: stored_body(ctx, e.body)?,
+                msg_priority: e.priority,
+                msg_random: e.random,
+                msg_seq: e.seq,
+                msg_time_stamp: e.time,
+                cloud_custom_data: e.cloud_custom_data,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(GetSimpleResp {
+        group_id: id,
+        is_finished: page.is_finished,
+        rsp_msg_list,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RecallReq {
+    #[serde(rename = "GroupId")]
+    group_id: Option<String>,
+    #[serde(rename = "MsgSeqList")]
+    msg_seq_list: Option<Vec<SeqItem>>,
+    #[serde(rename = "Reason")]
+    reason: Option<String>,
+    #[serde(rename = "TopicId")]
+    topic_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SeqItem {
+    #[serde(rename = "MsgSeq")]
+    msg_seq: u64,
+}
+
+#[derive(Serialize)]
+pub struct RecallRet {
+    #[serde(rename = "MsgSeq")]
+    msg_seq: u64,
+    #[serde(rename = "RetCode")]
+    ret_code: u32,
+}
+
+#[derive(Serialize)]
+pub struct RecallResp {
+    #[serde(rename = "RecallRetList")]
+    recall_ret_list: Vec<RecallRet>,
+}
+
+/// The longest `Reason` (bytes).
+const MAX_RECALL_REASON_BYTES: usize = 100;
+
+/// spec: group-messages.md §6. Each seq gets its own `RetCode`: 0 when recalled (now or
+/// before: recalling is idempotent), 10030 when there is no stored, retained message there.
+/// Cleared messages are still the admin's to recall.
+pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, Error> {
+    let id = group_id(req.group_id)?;
+    no_topic(req.topic_id)?;
+    let list = required(req.msg_seq_list, "MsgSeqList")?;
+    if list.is_empty() || list.len() > MAX_RECALL_SEQS {
+        return Err(invalid(format!(
+            "MsgSeqList has {} entries; 1-{MAX_RECALL_SEQS} are allowed",
+            list.len()
+        )));
+    }
+    if req
+        .reason
+        .as_ref()
+        .is_some_and(|r| r.len() > MAX_RECALL_REASON_BYTES)
+    {
+        return Err(invalid(format!(
+            "Reason is longer than {MAX_RECALL_REASON_BYTES} bytes"
+        )));
+    }
+    let seqs: Vec<u64> = list.iter().map(|s| s.msg_seq).collect();
+    let results = ctx
+        .store()
+        .recall_messages(ctx.caller.app.sdkappid, id, seqs.clone(), ctx.retention())
+        .await
+        .map_err(|e| ctx.store_err(e))?;
+    let recall_ret_list = seqs
+        .into_iter()
+        .zip(results)
+        .map(|(msg_seq, r)| RecallRet {
+            msg_seq,
+            ret_code: r.err().map_or(0, |c| c.code()),
+        })
+        .collect();
+    Ok(RecallResp { recall_ret_list })
+}
+
+#[derive(Deserialize)]
+pub struct DeleteBySenderReq {
+    #[serde(rename = "GroupId")]
+    group_id: Option<String>,
+    #[serde(rename = "Sender_Account", default, deserialize_with = "opt_account")]
+    sender: Option<String>,
+    #[serde(rename = "TopicId")]
+    topic_id: Option<String>,
+}
+
+/// spec: group-messages.md §8. Silently marks as recalled the sender's messages among the
+/// newest 1,000; the sender need not exist any more (cleaning up after a deleted spammer is
+/// the point). AVChatRoom: accepted, nothing stored to mark.
+pub async fn delete_group_msg_by_sender(ctx: &Ctx, req: DeleteBySenderReq) -> Result<Empty, Error> {
+    let id = group_id(req.group_id)?;
+    no_topic(req.topic_id)?;
+    let sender = required(req.sender.filter(|s| !s.is_empty()), "Sender_Account")?;
+    ctx.store()
+        .delete_by_sender(ctx.caller.app.sdkappid, id, sender)
+        .await
+        .map_err(|e| ctx.store_err(e))?;
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+pub struct ClearReq {
+    #[serde(rename = "GroupId")]
+    group_id: Option<String>,
+    #[serde(rename = "MsgSeq")]
+    msg_seq: Option<u64>,
+}
+
+/// spec: group-messages.md §7 (the founding API). Hides every message with seq ≤ `MsgSeq`
+/// (absent: all) from members by raising the group's cleared watermark — never lowering it,
+/// never past the newest seq, so later messages are unaffected; `MsgSeq` 0 clears nothing.
+/// No message row is rewritten (DESIGN.md invariant 4), and the admin's history pull still
+/// returns the cleared messages. Community: 10007; AVChatRoom: accepted, nothing to clear.
+pub async fn clear_group_msg(ctx: &Ctx, req: ClearReq) -> Result<Empty, Error> {
+    let id = group_id(req.group_id)?;
+    ctx.store()
+        .clear_history(ctx.caller.app.sdkappid, id, req.msg_seq)
+        .await
+        .map_err(|e| ctx.store_err(e))?;
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+pub struct ImportReq {
+    #[serde(rename = "GroupId")]
+    group_id: Option<String>,
+    #[serde(rename = "MsgList")]
+    msg_list: Option<Vec<ImportItem>>,
+    /// 1 = update members' conversation lists; timber keeps no conversation lists yet.
+    #[serde(rename = "RecentContactFlag")]
+    _recent_contact_flag: Option<u8>,
+    #[serde(rename = "TopicId")]
+    topic_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ImportItem {
+    #[serde(rename = "From_Account", default, deserialize_with = "opt_account")]
+    from: Option<String>,
+    #[serde(rename = "SendTime")]
+    send_time: Option<i64>,
+    #[serde(rename = "Random")]
+    random: Option<u32>,
+    #[serde(rename = "MsgBody")]
+    msg_body: Option<Box<RawValue>>,
+}
+
+#[derive(Serialize)]
+pub struct ImportResult {
+    #[serde(rename = "MsgSeq")]
+    msg_seq: u64,
+    #[serde(rename = "MsgTime")]
+    msg_time: i64,
+    #[serde(rename = "Result")]
+    result: u32,
+}
+
+#[derive(Serialize)]
+pub struct ImportResp {
+    #[serde(rename = "ImportMsgResult")]
+    import_msg_result: Vec<ImportResult>,
+}
+
+/// spec: group-messages.md §10. At most 7 messages, each checked on its own: a message too
+/// long gets `Result` 80002, one breaking the time rules (not after now, not before the
+/// group's CreateTime or the newest message) 10004; refused messages take no seq (`MsgSeq`
+/// 0, `MsgTime` their SendTime). A malformed request (field types, MsgBody format) refuses
+/// the whole call with 10004. Senders need not exist: imported history may name departed
+/// users. AVChatRoom: 10007.
+pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, Error> {
+    let id = group_id(req.group_id)?;
+    no_topic(req.topic_id)?;
+    let list = required(req.msg_list, "MsgList")?;
+    if list.is_empty() || list.len() > MAX_IMPORT_MSGS {
+        return Err(invalid(format!(
+            "MsgList has {} messages; 1-{MAX_IMPORT_MSGS} are allowed",
+            list.len()
+        )));
+    }
+    // Per message: Ok(message to import) or the Result code it already failed with.
+    let mut checked: Vec<Result<ImportMsg, (i64, ErrorCode)>> = Vec::with_capacity(list.len());
+    for (i, m) in list.into_iter().enumerate() {
+        let from = required(
+            m.from.filter(|f| !f.is_empty()),
+            &format!("MsgList[{i}].From_Account"),
+        )?;
+        let send_time = required(m.send_time, &format!("MsgList[{i}].SendTime"))?;
+        let body =
+            body(m.msg_body).map_err(|e| Error::new(e.code, format!("MsgList[{i}].{}", e.info)))?;
+        checked.push(match check_size(ctx, &body, None) {
+            Err(e) => Err((send_time, e.code)),
+            Ok(()) => Ok(ImportMsg {
+                from,
+                send_time,
+                random: m.random,
+                body,
+                cloud_custom_data: None,
+            }),
+        });
+    }
+    let to_import: Vec<ImportMsg> = checked.iter().filter_map(|c| c.clone().ok()).collect();
+    let mut imported = if to_import.is_empty() {
+        Vec::new()
+    } else {
+        ctx.store()
+            .import_messages(ctx.caller.app.sdkappid, id, to_import, ctx.now)
+            .await
+            .map_err(|e| ctx.store_err(e))?
+    }
+    .into_iter();
+    let mut import_msg_result = Vec::with_capacity(checked.len());
+    for c in checked {
+        let (msg_seq, msg_time, result) = match c {
+            Err((send_time, code)) => (0, send_time, code.code()),
+            Ok(m) => match imported.next() {
+                Some(Imported::Stored(sent)) => (sent.seq, sent.time, 0),
+                Some(Imported::Refused(code)) => (0, m.send_time, code.code()),
+                None => {
+                    tracing::error!("the store answered fewer import results than messages");
+                    return Err(ctx.service.internal().into());
+                }
+            },
+        };
+        import_msg_result.push(ImportResult {
+            msg_seq,
+            msg_time,
+            result,
+        });
+    }
+    Ok(ImportResp { import_msg_result })
+}
+
+#[derive(Deserialize)]
+pub struct SetUnreadReq {
+    #[serde(rename = "GroupId")]
+    group_id: Option<String>,
+    #[serde(rename = "Member_Account", default, deserialize_with = "opt_account")]
+    member: Option<String>,
+    #[serde(rename = "UnreadMsgNum")]
+    unread_msg_num: Option<u64>,
+}
+
+/// spec: group-messages.md §11. Sets the member's read position so that `UnreadMsgNum`
+/// messages are unread (clamped to the messages there are). Not a member: 10007 (10019 for
+/// an account that does not exist). ChatRoom and AVChatRoom keep no unread counts: accepted,
+/// nothing changes.
+pub async fn set_unread_msg_num(ctx: &Ctx, req: SetUnreadReq) -> Result<Empty, Error> {
+    let id = group_id(req.group_id)?;
+    let member = required(req.member.filter(|m| !m.is_empty()), "Member_Account")?;
+    let unread = required(req.unread_msg_num, "UnreadMsgNum")?;
+    ctx.store()
+        .set_unread(ctx.caller.app.sdkappid, id, member, unread)
+        .await
+        .map_err(|e| ctx.store_err(e))?;
+    Ok(Empty {})
+}

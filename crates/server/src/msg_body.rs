@@ -1,0 +1,41 @@
+//! What every message API does with a `MsgBody`: parse it once to validate it, and keep the
+//! exact text that was sent, which is what the store keeps and history returns.
+//! spec: c2c-messages.md §2, group-messages.md §13.
+
+use crate::Ctx;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use timber_core::message::{msg_bytes, validate_msg_body, BodyError};
+use timber_core::{Error, ErrorCode};
+
+/// Validates a `MsgBody` and returns its text as sent.
+pub(crate) fn checked_body(raw: &RawValue) -> Result<String, BodyError> {
+    let value: Value = serde_json::from_str(raw.get()).map_err(|_| BodyError::NotArray)?;
+    validate_msg_body(&value)?;
+    Ok(raw.get().to_owned())
+}
+
+/// 80002 when a message (body plus custom data) exceeds the app's limit (limits.md §4).
+pub(crate) fn check_size(
+    ctx: &Ctx,
+    body: &str,
+    cloud_custom_data: Option<&str>,
+) -> Result<(), Error> {
+    let size = msg_bytes(body, cloud_custom_data);
+    let max = ctx.caller.app.max_msg_bytes;
+    if size > max {
+        return Err(Error::new(
+            ErrorCode::MsgTooLong,
+            format!("the message is {size} bytes (MsgBody and CloudCustomData); at most {max} are allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// A stored `MsgBody` text as a JSON value to put in a response.
+pub(crate) fn stored_body(ctx: &Ctx, text: String) -> Result<Box<RawValue>, Error> {
+    RawValue::from_string(text).map_err(|e| {
+        tracing::error!(error = %e, "a stored MsgBody is not JSON");
+        ctx.service.internal().into()
+    })
+}

@@ -1,0 +1,74 @@
+//! modify_group_msg, the one group-message API under `openim`. spec: group-messages.md §9.
+
+use crate::envelope::Empty;
+use crate::group_open_http_svc::no_topic;
+use crate::msg_body::checked_body;
+use crate::Ctx;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use timber_core::group::validate_group_id;
+use timber_core::message::BodyError;
+use timber_core::{Error, ErrorCode};
+
+#[derive(Deserialize)]
+pub struct ModifyGroupMsgReq {
+    #[serde(rename = "GroupId")]
+    group_id: Option<String>,
+    #[serde(rename = "MsgSeq")]
+    msg_seq: Option<u64>,
+    #[serde(rename = "MsgBody")]
+    msg_body: Option<Box<RawValue>>,
+    #[serde(rename = "CloudCustomData")]
+    cloud_custom_data: Option<String>,
+    #[serde(rename = "TopicId")]
+    topic_id: Option<String>,
+}
+
+/// The openim codes for a bad `MsgBody`: 90007 not an array, 90010 an element type we do not
+/// know, 90002 any other format error.
+fn body_error(e: BodyError) -> Error {
+    let code = match e {
+        BodyError::NotArray => ErrorCode::MsgBodyNotArray,
+        BodyError::UnknownType(_) => ErrorCode::MsgElemFormat,
+        BodyError::Empty | BodyError::BadElement(_) => ErrorCode::MsgBodyFormat,
+    };
+    Error::new(code, format!("MsgBody: {e}"))
+}
+
+/// spec: group-messages.md §9. Replaces the body and/or custom data of one stored message in
+/// place; seq, sender and time stay. Missing fields: 90001; no such group: 10010; a seq with
+/// no stored, retained, unrecalled message: 20022 (both inferred); AVChatRoom: 10007; a
+/// result over the size limit: 80002.
+pub async fn modify_group_msg(ctx: &Ctx, req: ModifyGroupMsgReq) -> Result<Empty, Error> {
+    let id = req
+        .group_id
+        .ok_or_else(|| ctx.service.invalid("GroupId is required"))?;
+    validate_group_id(&id)?;
+    // The group service's rule, with this service's invalid-parameter code.
+    no_topic(req.topic_id).map_err(|e| ctx.service.invalid(e.info))?;
+    let seq = req
+        .msg_seq
+        .ok_or_else(|| ctx.service.invalid("MsgSeq is required"))?;
+    if req.msg_body.is_none() && req.cloud_custom_data.is_none() {
+        return Err(ctx
+            .service
+            .invalid("give MsgBody, CloudCustomData or both to modify"));
+    }
+    let body = req
+        .msg_body
+        .map(|raw| checked_body(&raw).map_err(body_error))
+        .transpose()?;
+    ctx.store()
+        .modify_message(
+            ctx.caller.app.sdkappid,
+            id,
+            seq,
+            body,
+            req.cloud_custom_data,
+            ctx.caller.app.max_msg_bytes,
+            ctx.retention(),
+        )
+        .await
+        .map_err(|e| ctx.store_err(e))?;
+    Ok(Empty {})
+}

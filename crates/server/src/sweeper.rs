@@ -1,0 +1,135 @@
+//! The background sweeper: reclaims space, never inside a request (DESIGN.md invariant 4).
+//!
+//! Each pass first purges destroyed groups (their members, mutes and messages), then deletes
+//! messages past their app's retention. Work is done in small steps — each one short write
+//! transaction of at most `STEP_ROWS` rows — with a pause between steps, so requests never
+//! queue behind a long delete. The retention cursor lives in the store, so a restart resumes
+//! where the last step stopped. Until a row is swept it already reads as expired
+//! (`IsPlaceMsg` 1), so sweeping late is never visible.
+
+use crate::apps::Apps;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use timber_store::messages::RetentionPolicy;
+use timber_store::Store;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Rows deleted per step at most.
+const STEP_ROWS: u64 = 500;
+/// Pause between two steps: at most 10,000 rows a second leave through the sweeper.
+const STEP_PAUSE: Duration = Duration::from_millis(50);
+
+/// A running sweeper; [`Sweeper::stop`] ends it after its current step.
+pub struct Sweeper {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Sweeper {
+    /// Starts sweeping every `interval` (the pause between the end of one pass and the start of
+    /// the next). The retention of each hosted app is read once: apps never change while the
+    /// process runs.
+    pub fn start(store: Arc<dyn Store>, apps: &Apps, interval: Duration) -> Sweeper {
+        let policy: RetentionPolicy = Arc::new(
+            apps.iter()
+                .map(|a| (a.sdkappid, a.retention_days))
+                .collect::<HashMap<_, _>>(),
+        );
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(run(store, policy, interval, stopped));
+        Sweeper { stop, task }
+    }
+
+    /// Asks the sweeper to stop and waits until it has (at most one step).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "the sweeper task failed");
+        }
+    }
+}
+
+async fn run(
+    store: Arc<dyn Store>,
+    policy: RetentionPolicy,
+    interval: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        if let Err(e) = pass(&*store, &policy, &mut stopped).await {
+            tracing::warn!(error = %e, "sweep pass interrupted; retrying at the next interval");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stopped.changed() => {}
+        }
+        if *stopped.borrow() {
+            return;
+        }
+    }
+}
+
+/// One pass; returns early (Ok) when asked to stop.
+async fn pass(
+    store: &dyn Store,
+    policy: &RetentionPolicy,
+    stopped: &mut watch::Receiver<bool>,
+) -> timber_store::Result<()> {
+    let (mut purged, mut expired) = (0, 0);
+    loop {
+        if *stopped.borrow() {
+            return Ok(());
+        }
+        let n = store.purge_step(STEP_ROWS).await?;
+        if n == 0 {
+            break;
+        }
+        purged += n;
+        pause(stopped).await;
+    }
+    loop {
+        if *stopped.borrow() {
+            return Ok(());
+        }
+        let step = store
+            .expire_step(policy.clone(), timber_core::now_secs(), STEP_ROWS)
+            .await?;
+        expired += step.deleted;
+        if step.pass_done {
+            break;
+        }
+        pause(stopped).await;
+    }
+    if purged + expired > 0 {
+        tracing::info!(purged, expired, "sweep pass done");
+    }
+    Ok(())
+}
+
+async fn pause(stopped: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        _ = tokio::time::sleep(STEP_PAUSE) => {}
+        _ = stopped.changed() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apps::App;
+    use timber_store::sqlite::SqliteStore;
+
+    #[tokio::test]
+    async fn stops_promptly_even_with_a_long_interval() {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open_memory().unwrap());
+        let apps = Apps::new([App::new(1, "k")]);
+        let sweeper = Sweeper::start(store.clone(), &apps, Duration::from_secs(3_600));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::timeout(Duration::from_secs(5), sweeper.stop())
+            .await
+            .expect("the sweeper stopped");
+        store.close().await;
+    }
+}
