@@ -76,6 +76,7 @@ async fn account_import() {
     )
     .await;
 }
+common::also_on_postgres!(account_import);
 
 #[tokio::test]
 async fn account_import_errors() {
@@ -105,6 +106,7 @@ async fn account_import_errors() {
     }
     assert!(!exists(&c, "a").await, "a failed import must not create");
 }
+common::also_on_postgres!(account_import_errors);
 
 #[tokio::test]
 async fn multiaccount_import() {
@@ -172,6 +174,7 @@ async fn multiaccount_import() {
     let refs: Vec<&str> = hundred.iter().map(String::as_str).collect();
     assert!(statuses(&c, &refs).await.iter().all(|s| s == "Imported"));
 }
+common::also_on_postgres!(multiaccount_import);
 
 #[tokio::test]
 async fn multiaccount_import_errors() {
@@ -204,6 +207,7 @@ async fn multiaccount_import_errors() {
         "a refused batch must import nothing"
     );
 }
+common::also_on_postgres!(multiaccount_import_errors);
 
 #[tokio::test]
 async fn account_delete() {
@@ -242,6 +246,7 @@ async fn account_delete() {
     let resp = c.call_ok(DELETE, json!({ "DeleteItem": hundred })).await;
     assert_eq!(resp["ResultItem"].as_array().unwrap().len(), 100);
 }
+common::also_on_postgres!(account_delete);
 
 #[tokio::test]
 async fn account_delete_errors() {
@@ -269,6 +274,7 @@ async fn account_delete_errors() {
         "a refused batch must delete nothing"
     );
 }
+common::also_on_postgres!(account_delete_errors);
 
 #[tokio::test]
 async fn account_check() {
@@ -312,6 +318,7 @@ async fn account_check() {
         assert_eq!(code, expected, "{what}: {info}");
     }
 }
+common::also_on_postgres!(account_check);
 
 /// An app whose admins are `administrator` and `ops`, so a test can kick an admin and watch its
 /// UserSigs over the REST API (only admins can call it).
@@ -375,6 +382,7 @@ async fn kick_invalidates_earlier_usersigs() {
         .call_ok(CHECK, json!({"CheckItem": []}))
         .await;
 }
+common::also_on_postgres!(kick_invalidates_earlier_usersigs);
 
 /// Accounts of one app are invisible to another (DESIGN.md invariant 1).
 #[tokio::test]
@@ -401,3 +409,4 @@ async fn apps_do_not_see_each_other() {
     let (code, _) = cross.call_err(CHECK, json!({"CheckItem": []})).await;
     assert_eq!(code, 70014);
 }
+common::also_on_postgres!(apps_do_not_see_each_other);

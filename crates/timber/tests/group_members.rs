@@ -154,6 +154,7 @@ async fn add_group_member_results_limits_and_errors() {
         assert_eq!(c.call_err(ADD, body.clone()).await.0, expected, "{body}");
     }
 }
+common::also_on_postgres!(add_group_member_results_limits_and_errors);
 
 #[tokio::test]
 async fn delete_group_member_ignores_strangers_and_keeps_the_owner() {
@@ -190,6 +191,7 @@ async fn delete_group_member_ignores_strangers_and_keeps_the_owner() {
         "nothing removed by a refused call"
     );
 }
+common::also_on_postgres!(delete_group_member_ignores_strangers_and_keeps_the_owner);
 
 #[tokio::test]
 async fn get_group_member_info_pages_filters_and_limits() {
@@ -305,6 +307,7 @@ async fn get_group_member_info_pages_filters_and_limits() {
         );
     }
 }
+common::also_on_postgres!(get_group_member_info_pages_filters_and_limits);
 
 #[tokio::test]
 async fn a_member_list_over_one_megabyte_is_10018() {
@@ -331,6 +334,7 @@ async fn a_member_list_over_one_megabyte_is_10018() {
     assert_eq!(page["MemberList"].as_array().unwrap().len(), 3000);
     assert_eq!(page["MemberNum"], 6000);
 }
+common::also_on_postgres!(a_member_list_over_one_megabyte_is_10018);
 
 #[tokio::test]
 async fn modify_group_member_info_fields_roles_and_errors() {
@@ -442,6 +446,7 @@ async fn modify_group_member_info_fields_roles_and_errors() {
     )
     .await;
 }
+common::also_on_postgres!(modify_group_member_info_fields_roles_and_errors);
 
 #[tokio::test]
 async fn change_group_owner_and_get_role_in_group() {
@@ -522,6 +527,7 @@ async fn change_group_owner_and_get_role_in_group() {
         assert_eq!(c.call_err(ROLES, body.clone()).await.0, expected, "{body}");
     }
 }
+common::also_on_postgres!(change_group_owner_and_get_role_in_group);
 
 #[tokio::test]
 async fn forbid_send_msg_and_the_muted_lists() {
@@ -606,6 +612,7 @@ async fn forbid_send_msg_and_the_muted_lists() {
         .await;
     assert_eq!(code, 10004);
 }
+common::also_on_postgres!(forbid_send_msg_and_the_muted_lists);
 
 #[tokio::test]
 async fn import_group_member_roles_times_and_unread_counts() {
@@ -697,6 +704,7 @@ async fn import_group_member_roles_times_and_unread_counts() {
         .await;
     assert_eq!(code, 10007, "Work groups have no admins");
 }
+common::also_on_postgres!(import_group_member_roles_times_and_unread_counts);
 
 #[tokio::test]
 async fn get_joined_group_list_filters_and_pages() {
@@ -797,6 +805,7 @@ async fn get_joined_group_list_filters_and_pages() {
         assert_eq!(c.call_err(JOINED, body.clone()).await.0, expected, "{body}");
     }
 }
+common::also_on_postgres!(get_joined_group_list_filters_and_pages);
 
 /// The MsgSeq model from the first message: stored tips take the next seq of the group, per
 /// type (groups.md §6, group-messages.md §1.2).
@@ -942,3 +951,4 @@ async fn stored_tips_take_the_next_msg_seq_per_type() {
     .await;
     assert_eq!(next_seq(&c, &av).await, 1);
 }
+common::also_on_postgres!(stored_tips_take_the_next_msg_seq_per_type);

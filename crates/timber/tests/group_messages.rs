@@ -175,6 +175,7 @@ async fn clear_group_msg_hides_from_members_and_keeps_for_the_admin() {
     let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 20})).await;
     assert_eq!(seqs(&page), vec![6, 5, 4, 3, 2, 1]);
 }
+common::also_on_postgres!(clear_group_msg_hides_from_members_and_keeps_for_the_admin);
 
 #[tokio::test]
 async fn send_and_pull_every_element_type_with_every_field() {
@@ -252,6 +253,7 @@ async fn send_and_pull_every_element_type_with_every_field() {
     }
     assert_eq!(next_msg_seq(&admin, "g").await, 6);
 }
+common::also_on_postgres!(send_and_pull_every_element_type_with_every_field);
 
 #[tokio::test]
 async fn a_repeated_random_answers_the_original_seq_and_time() {
@@ -265,6 +267,7 @@ async fn a_repeated_random_answers_the_original_seq_and_time() {
     let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 20})).await;
     assert_eq!(seqs(&page), vec![2, 1]);
 }
+common::also_on_postgres!(a_repeated_random_answers_the_original_seq_and_time);
 
 #[tokio::test]
 async fn online_only_messages_take_a_seq_and_read_as_placeholders() {
@@ -298,6 +301,7 @@ async fn online_only_messages_take_a_seq_and_read_as_placeholders() {
         .await;
     assert_eq!(again["MsgSeq"], 2);
 }
+common::also_on_postgres!(online_only_messages_take_a_seq_and_read_as_placeholders);
 
 #[tokio::test]
 async fn history_pages_newest_first_by_smallest_seq_minus_one() {
@@ -342,6 +346,7 @@ async fn history_pages_newest_first_by_smallest_seq_minus_one() {
     assert_eq!(page["RspMsgList"], json!([]));
     assert_eq!(page["IsFinished"], 1);
 }
+common::also_on_postgres!(history_pages_newest_first_by_smallest_seq_minus_one);
 
 #[tokio::test]
 async fn recall_and_delete_by_sender_mark_slots() {
@@ -413,6 +418,7 @@ async fn recall_and_delete_by_sender_mark_slots() {
         json!([{"MsgSeq": 1, "RetCode": 0}, {"MsgSeq": 2, "RetCode": 10030}])
     );
 }
+common::also_on_postgres!(recall_and_delete_by_sender_mark_slots);
 
 #[tokio::test]
 async fn modify_group_msg_rewrites_in_place() {
@@ -446,6 +452,7 @@ async fn modify_group_msg_rewrites_in_place() {
     assert_eq!(page["RspMsgList"][0]["CloudCustomData"], "c3");
     assert_eq!(next_msg_seq(&admin, "g").await, 2);
 }
+common::also_on_postgres!(modify_group_msg_rewrites_in_place);
 
 #[tokio::test]
 async fn import_group_msg_takes_consecutive_seqs_under_the_time_rules() {
@@ -490,6 +497,7 @@ async fn import_group_msg_takes_consecutive_seqs_under_the_time_rules() {
     assert_eq!(next_msg_seq(&admin, "work").await, 5);
     assert_eq!(unread(&admin, "b", "work").await, 1);
 }
+common::also_on_postgres!(import_group_msg_takes_consecutive_seqs_under_the_time_rules);
 
 /// Migration: import_group with a past CreateTime, then history, then members with unread
 /// counts (import_group and import_group_member are on the groups branch).
@@ -557,6 +565,7 @@ async fn a_migrated_group_gets_its_history_with_original_times() {
     assert_eq!(a["MsgSeq"], 5, "7 messages, 2 unread");
     assert_eq!(unread(&admin, "a", "old").await, 2);
 }
+common::also_on_postgres!(a_migrated_group_gets_its_history_with_original_times);
 
 #[tokio::test]
 async fn retention_zero_keeps_imported_history_forever() {
@@ -590,6 +599,7 @@ async fn retention_zero_keeps_imported_history_forever() {
     assert_eq!(page["RspMsgList"][0]["IsPlaceMsg"], 0);
     assert_eq!(page["RspMsgList"][0]["MsgTimeStamp"], created);
 }
+common::also_on_postgres!(retention_zero_keeps_imported_history_forever);
 
 #[tokio::test]
 async fn set_unread_msg_num_sets_the_read_position() {
@@ -636,6 +646,7 @@ async fn set_unread_msg_num_sets_the_read_position() {
         )
         .await;
 }
+common::also_on_postgres!(set_unread_msg_num_sets_the_read_position);
 
 #[tokio::test]
 async fn system_notifications_take_no_seq() {
@@ -662,6 +673,7 @@ async fn system_notifications_take_no_seq() {
         )
         .await;
 }
+common::also_on_postgres!(system_notifications_take_no_seq);
 
 #[tokio::test]
 async fn targeted_messages_are_stored_for_the_admin() {
@@ -677,6 +689,7 @@ async fn targeted_messages_are_stored_for_the_admin() {
     let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 1})).await;
     assert_eq!(page["RspMsgList"][0]["MsgBody"], text("psst"));
 }
+common::also_on_postgres!(targeted_messages_are_stored_for_the_admin);
 
 /// DESIGN.md invariant 3: an acknowledged message survives `kill -9`.
 #[tokio::test]
@@ -705,11 +718,7 @@ async fn acknowledged_messages_survive_kill_9() {
     let pid = server.pid() as i32;
     // SAFETY: sending a signal to our own child process.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
-    let options = ServerOptions {
-        apps: server.apps.clone(),
-        data_dir: Some(server.data_dir.clone()),
-        ..ServerOptions::default()
-    };
+    let options = server.same_data();
     drop(server);
     // Let the kernel finish the process (and release its lock on the database).
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -727,6 +736,7 @@ async fn acknowledged_messages_survive_kill_9() {
     assert_eq!(all, (1..=40).rev().collect::<Vec<u64>>());
     assert_eq!(next_msg_seq(&admin, "g").await, 41);
 }
+common::also_on_postgres!(acknowledged_messages_survive_kill_9);
 
 /// The sweeper runs in the background and stops cleanly with the server.
 #[tokio::test]
@@ -762,3 +772,4 @@ async fn the_sweeper_runs_and_stops_with_the_server() {
     let status = server.stop().await;
     assert!(status.success(), "timber exited with {status}");
 }
+common::also_on_postgres!(the_sweeper_runs_and_stops_with_the_server);

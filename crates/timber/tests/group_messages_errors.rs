@@ -146,6 +146,7 @@ async fn clear_group_msg_errors() {
     let (code, _) = admin.call_err(CLEAR, json!({"GroupId": "quiet"})).await;
     assert_eq!(code, 10010);
 }
+common::also_on_postgres!(clear_group_msg_errors);
 
 /// 10007 for a caller of group_open_http_svc that is not an app admin.
 #[tokio::test]
@@ -185,6 +186,7 @@ async fn group_message_apis_require_the_app_admin() {
         .await;
     assert_eq!(code, 60010);
 }
+common::also_on_postgres!(group_message_apis_require_the_app_admin);
 
 /// Tenancy: another app's admin sees no group of this app.
 #[tokio::test]
@@ -222,6 +224,7 @@ async fn another_app_cannot_touch_the_group() {
     assert_eq!(code, 10010);
     assert_eq!(snapshot(&admin).await, before);
 }
+common::also_on_postgres!(another_app_cannot_touch_the_group);
 
 #[tokio::test]
 async fn send_group_msg_errors() {
@@ -291,6 +294,7 @@ async fn send_group_msg_errors() {
     )
     .await;
 }
+common::also_on_postgres!(send_group_msg_errors);
 
 /// 10017 for a member muted with forbid_send_msg (groups branch), until the mute ends.
 #[tokio::test]
@@ -317,6 +321,7 @@ async fn a_muted_member_gets_10017() {
     // Seqs 4 and 5 are the stored mute and unmute tips (groups.md §6).
     assert_eq!(r["MsgSeq"], 6);
 }
+common::also_on_postgres!(a_muted_member_gets_10017);
 
 #[tokio::test]
 async fn notification_history_recall_delete_errors() {
@@ -443,6 +448,7 @@ async fn notification_history_recall_delete_errors() {
         json!([{"MsgSeq": 99, "RetCode": 10030}])
     );
 }
+common::also_on_postgres!(notification_history_recall_delete_errors);
 
 #[tokio::test]
 async fn import_and_unread_errors() {
@@ -485,6 +491,7 @@ async fn import_and_unread_errors() {
     )
     .await;
 }
+common::also_on_postgres!(import_and_unread_errors);
 
 #[tokio::test]
 async fn modify_group_msg_errors_use_the_openim_codes() {
@@ -518,3 +525,4 @@ async fn modify_group_msg_errors_use_the_openim_codes() {
     let reply = admin.request(MODIFY).body("not json").send().await;
     assert_eq!(reply.code(), 90001);
 }
+common::also_on_postgres!(modify_group_msg_errors_use_the_openim_codes);

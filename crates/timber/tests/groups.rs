@@ -181,6 +181,7 @@ async fn create_group_for_every_type_and_alias() {
         (json!(""), json!(0))
     );
 }
+common::also_on_postgres!(create_group_for_every_type_and_alias);
 
 #[tokio::test]
 async fn create_group_errors() {
@@ -283,6 +284,7 @@ async fn create_group_errors() {
         "no failed request created anything"
     );
 }
+common::also_on_postgres!(create_group_errors);
 
 #[tokio::test]
 async fn group_ids_generated_custom_and_never_reused() {
@@ -349,6 +351,7 @@ async fn group_ids_generated_custom_and_never_reused() {
     c.call_ok(CREATE, body("other")).await;
     assert_eq!(info(&c, "taken").await["Owner_Account"], "other");
 }
+common::also_on_postgres!(group_ids_generated_custom_and_never_reused);
 
 /// Every group API with a body naming `GroupId` (import_group names it as a custom ID).
 fn apis_on(id: &str) -> Vec<(&'static str, Value)> {
@@ -421,6 +424,7 @@ async fn unknown_destroyed_malformed_and_missing_ids() {
     let joined = c.call_ok(JOINED, json!({"Member_Account": "m1"})).await;
     assert_eq!(joined["TotalCount"], 0);
 }
+common::also_on_postgres!(unknown_destroyed_malformed_and_missing_ids);
 
 #[tokio::test]
 async fn get_appid_group_list_pages_through_every_group() {
@@ -491,6 +495,7 @@ async fn get_appid_group_list_pages_through_every_group() {
     let theirs = other.call_ok(LIST, json!({})).await;
     assert_eq!(theirs["TotalCount"], 1);
 }
+common::also_on_postgres!(get_appid_group_list_pages_through_every_group);
 
 #[tokio::test]
 async fn get_group_info_filters_and_per_entry_errors() {
@@ -587,6 +592,7 @@ async fn get_group_info_filters_and_per_entry_errors() {
     assert_eq!(c.call_err(INFO, json!({"GroupIdList": []})).await.0, 10004);
     assert_eq!(c.call_err(INFO, json!({})).await.0, 10004);
 }
+common::also_on_postgres!(get_group_info_filters_and_per_entry_errors);
 
 #[tokio::test]
 async fn modify_group_base_info_changes_fields_and_stores_profile_tips() {
@@ -672,6 +678,7 @@ async fn modify_group_base_info_changes_fields_and_stores_profile_tips() {
         "failed requests change nothing"
     );
 }
+common::also_on_postgres!(modify_group_base_info_changes_fields_and_stores_profile_tips);
 
 /// One row of the capability table: an API call on a prepared group of each type, and the
 /// answer per type in `TYPES` order (0 = success). spec: groups.md §1.2–§1.4.
@@ -803,6 +810,7 @@ async fn capability_table_type_by_api() {
         .await;
     assert_eq!(info(&c, &av).await["MaxMemberNum"], 4294967295u64);
 }
+common::also_on_postgres!(capability_table_type_by_api);
 
 #[tokio::test]
 async fn import_group_keeps_its_create_time_and_adds_no_tip() {
@@ -862,6 +870,7 @@ async fn import_group_keeps_its_create_time_and_adds_no_tip() {
         assert_eq!(c.call_err(IMPORT, body.clone()).await.0, expected, "{body}");
     }
 }
+common::also_on_postgres!(import_group_keeps_its_create_time_and_adds_no_tip);
 
 #[tokio::test]
 async fn only_app_admins_may_call_and_the_group_service_says_10007() {
@@ -888,6 +897,7 @@ async fn only_app_admins_may_call_and_the_group_service_says_10007() {
     // Nothing changed.
     assert_eq!(info(&admin, &id).await["ErrorCode"], 0);
 }
+common::also_on_postgres!(only_app_admins_may_call_and_the_group_service_says_10007);
 
 #[tokio::test]
 async fn one_app_can_neither_see_nor_change_another_apps_groups() {
@@ -939,3 +949,4 @@ async fn one_app_can_neither_see_nor_change_another_apps_groups() {
     assert_eq!(b.call_ok(LIST, json!({})).await["TotalCount"], 1);
     assert_eq!(a.call_ok(LIST, json!({})).await["TotalCount"], 2);
 }
+common::also_on_postgres!(one_app_can_neither_see_nor_change_another_apps_groups);

@@ -5,12 +5,20 @@ use crate::{NewAccount, Result};
 use timber_core::AppId;
 
 pub(crate) async fn account_exists(t: &mut impl Tx, app: AppId, user: &str) -> Result<bool> {
-    Ok(t.query_opt("SELECT 1 FROM accounts WHERE app = $1 AND user_id = $2", params![app, user])
-        .await?
-        .is_some())
+    Ok(t.query_opt(
+        "SELECT 1 FROM accounts WHERE app = $1 AND user_id = $2",
+        params![app, user],
+    )
+    .await?
+    .is_some())
 }
 
-pub(crate) async fn import(t: &mut impl Tx, app: AppId, accounts: &[NewAccount], now: i64) -> Result<()> {
+pub(crate) async fn import(
+    t: &mut impl Tx,
+    app: AppId,
+    accounts: &[NewAccount],
+    now: i64,
+) -> Result<()> {
     for a in accounts {
         t.execute(
             "INSERT INTO accounts (app, user_id, nick, face_url, created_at)
@@ -30,7 +38,10 @@ pub(crate) async fn delete(t: &mut impl Tx, app: AppId, users: &[String]) -> Res
     let mut out = Vec::with_capacity(users.len());
     for user in users {
         let n = t
-            .execute("DELETE FROM accounts WHERE app = $1 AND user_id = $2", params![app, user])
+            .execute(
+                "DELETE FROM accounts WHERE app = $1 AND user_id = $2",
+                params![app, user],
+            )
             .await?;
         if n > 0 {
             leave_all_groups(t, app, user).await?;
@@ -49,12 +60,21 @@ async fn leave_all_groups(t: &mut impl Tx, app: AppId, user: &str) -> Result<()>
         params![app, user],
     )
     .await?;
-    t.execute("UPDATE groups SET owner = '' WHERE app = $1 AND owner = $2", params![app, user])
-        .await?;
-    t.execute("DELETE FROM group_members WHERE app = $1 AND user_id = $2", params![app, user])
-        .await?;
-    t.execute("DELETE FROM group_mutes WHERE app = $1 AND user_id = $2", params![app, user])
-        .await?;
+    t.execute(
+        "UPDATE groups SET owner = '' WHERE app = $1 AND owner = $2",
+        params![app, user],
+    )
+    .await?;
+    t.execute(
+        "DELETE FROM group_members WHERE app = $1 AND user_id = $2",
+        params![app, user],
+    )
+    .await?;
+    t.execute(
+        "DELETE FROM group_mutes WHERE app = $1 AND user_id = $2",
+        params![app, user],
+    )
+    .await?;
     Ok(())
 }
 
@@ -93,7 +113,13 @@ pub(crate) async fn revoked_before(t: &mut impl Tx, app: AppId, user: &str) -> R
 /// Kick times of every account that has one (the SQLite store keeps them in memory).
 pub(crate) async fn all_revoked(t: &mut impl Tx) -> Result<Vec<(AppId, String, i64)>> {
     let rows = t
-        .query("SELECT app, user_id, revoked_before FROM accounts WHERE revoked_before IS NOT NULL", params![])
+        .query(
+            "SELECT app, user_id, revoked_before FROM accounts WHERE revoked_before IS NOT NULL",
+            params![],
+        )
         .await?;
-    Ok(rows.into_iter().map(|mut r| (r.u64(0), r.take_str(1), r.i64(2))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|mut r| (r.u64(0), r.take_str(1), r.i64(2)))
+        .collect())
 }

@@ -68,7 +68,11 @@ fn to_json(kv: &[KeyValue]) -> String {
 }
 
 /// The live group with this ID, if any, read without a lock.
-pub(crate) async fn find_group(t: &mut impl Tx, app: AppId, group_id: &str) -> Result<Option<GroupRecord>> {
+pub(crate) async fn find_group(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+) -> Result<Option<GroupRecord>> {
     let sql = format!("SELECT {GROUP_COLUMNS} FROM groups WHERE app = $1 AND group_id = $2");
     let row = t.query_opt(&sql, params![app, group_id]).await?;
     Ok(row.map(|mut r| group_from_row(&mut r, 0)))
@@ -76,7 +80,9 @@ pub(crate) async fn find_group(t: &mut impl Tx, app: AppId, group_id: &str) -> R
 
 /// The live group with this ID, or 10010; for reads.
 pub(crate) async fn load_group(t: &mut impl Tx, app: AppId, group_id: &str) -> Result<GroupRecord> {
-    find_group(t, app, group_id).await?.ok_or_else(|| not_found(group_id).into())
+    find_group(t, app, group_id)
+        .await?
+        .ok_or_else(|| not_found(group_id).into())
 }
 
 /// The live group with this ID, locked until the transaction ends, or 10010; for writes.
@@ -86,7 +92,8 @@ pub(crate) async fn lock_group(t: &mut impl Tx, app: AppId, group_id: &str) -> R
         t.for_update()
     );
     let row = t.query_opt(&sql, params![app, group_id]).await?;
-    row.map(|mut r| group_from_row(&mut r, 0)).ok_or_else(|| not_found(group_id).into())
+    row.map(|mut r| group_from_row(&mut r, 0))
+        .ok_or_else(|| not_found(group_id).into())
 }
 
 pub(crate) fn not_found(group_id: &str) -> Error {
@@ -121,17 +128,33 @@ fn member_from_row(r: &mut Row, at: usize) -> MemberRecord {
 }
 
 /// One membership, if the account is a member.
-pub(crate) async fn find_member(t: &mut impl Tx, app: AppId, gkey: i64, account: &str) -> Result<Option<MemberRecord>> {
-    let sql = format!("SELECT {MEMBER_COLUMNS} {MEMBER_FROM} WHERE m.app = $1 AND m.gkey = $2 AND m.user_id = $3");
+pub(crate) async fn find_member(
+    t: &mut impl Tx,
+    app: AppId,
+    gkey: i64,
+    account: &str,
+) -> Result<Option<MemberRecord>> {
+    let sql = format!(
+        "SELECT {MEMBER_COLUMNS} {MEMBER_FROM} WHERE m.app = $1 AND m.gkey = $2 AND m.user_id = $3"
+    );
     let row = t.query_opt(&sql, params![app, gkey, account]).await?;
     Ok(row.map(|mut r| member_from_row(&mut r, 0)))
 }
 
 /// All members of a group, in a stable order (by UserID).
-pub(crate) async fn all_members(t: &mut impl Tx, app: AppId, gkey: i64) -> Result<Vec<MemberRecord>> {
-    let sql = format!("SELECT {MEMBER_COLUMNS} {MEMBER_FROM} WHERE m.app = $1 AND m.gkey = $2 ORDER BY m.user_id");
+pub(crate) async fn all_members(
+    t: &mut impl Tx,
+    app: AppId,
+    gkey: i64,
+) -> Result<Vec<MemberRecord>> {
+    let sql = format!(
+        "SELECT {MEMBER_COLUMNS} {MEMBER_FROM} WHERE m.app = $1 AND m.gkey = $2 ORDER BY m.user_id"
+    );
     let rows = t.query(&sql, params![app, gkey]).await?;
-    Ok(rows.into_iter().map(|mut r| member_from_row(&mut r, 0)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|mut r| member_from_row(&mut r, 0))
+        .collect())
 }
 
 /// Inserts a membership; the caller keeps `member_num` in step.
@@ -160,8 +183,11 @@ async fn insert_member(t: &mut impl Tx, app: AppId, g: &GroupRecord, m: &NewMemb
 }
 
 async fn set_member_num(t: &mut impl Tx, g: &mut GroupRecord, member_num: u64) -> Result<()> {
-    t.execute("UPDATE groups SET member_num = $2 WHERE gkey = $1", params![g.key, member_num])
-        .await?;
+    t.execute(
+        "UPDATE groups SET member_num = $2 WHERE gkey = $1",
+        params![g.key, member_num],
+    )
+    .await?;
     g.member_num = member_num;
     Ok(())
 }
@@ -170,17 +196,31 @@ async fn set_member_num(t: &mut impl Tx, g: &mut GroupRecord, member_num: u64) -
 pub(crate) async fn require_accounts(t: &mut impl Tx, app: AppId, accounts: &[&str]) -> Result<()> {
     for a in accounts {
         if !account_exists(t, app, a).await? {
-            return Err(Error::new(ErrorCode::GroupAccountNotFound, format!("account {a:?} does not exist")).into());
+            return Err(Error::new(
+                ErrorCode::GroupAccountNotFound,
+                format!("account {a:?} does not exist"),
+            )
+            .into());
         }
     }
     Ok(())
 }
 
-pub(crate) async fn create_group(t: &mut impl Tx, app: AppId, g: &NewGroup, now: i64) -> Result<String> {
+pub(crate) async fn create_group(
+    t: &mut impl Tx,
+    app: AppId,
+    g: &NewGroup,
+    now: i64,
+) -> Result<String> {
     if let Some(id) = &g.group_id {
         if let Some(existing) = find_group(t, app, id).await? {
-            let own = !existing.owner.is_empty() && g.owner.as_deref() == Some(existing.owner.as_str());
-            let code = if own { ErrorCode::GroupIdInUseByOwner } else { ErrorCode::GroupIdInUse };
+            let own =
+                !existing.owner.is_empty() && g.owner.as_deref() == Some(existing.owner.as_str());
+            let code = if own {
+                ErrorCode::GroupIdInUseByOwner
+            } else {
+                ErrorCode::GroupIdInUse
+            };
             return Err(Error::new(code, format!("group ID {id:?} is already in use")).into());
         }
     }
@@ -197,7 +237,10 @@ pub(crate) async fn create_group(t: &mut impl Tx, app: AppId, g: &NewGroup, now:
     // The owner first, then the listed members, each once.
     let mut members: Vec<NewMember> = Vec::with_capacity(g.members.len() + 1);
     if let Some(owner) = &g.owner {
-        members.push(NewMember { role: Role::Owner, ..NewMember::member(owner.clone(), g.create_time) });
+        members.push(NewMember {
+            role: Role::Owner,
+            ..NewMember::member(owner.clone(), g.create_time)
+        });
     }
     for m in &g.members {
         if !members.iter().any(|x| x.account == m.account) {
@@ -207,13 +250,20 @@ pub(crate) async fn create_group(t: &mut impl Tx, app: AppId, g: &NewGroup, now:
     if members.len() as u64 > g.max_member_num {
         return Err(Error::new(
             ErrorCode::GroupMemberLimit,
-            format!("{} members exceed MaxMemberNum {}", members.len(), g.max_member_num),
+            format!(
+                "{} members exceed MaxMemberNum {}",
+                members.len(),
+                g.max_member_num
+            ),
         )
         .into());
     }
 
     let key = t.next_group_key().await?;
-    let group_id = g.group_id.clone().unwrap_or_else(|| generated_group_id(g.ty, key as u64));
+    let group_id = g
+        .group_id
+        .clone()
+        .unwrap_or_else(|| generated_group_id(g.ty, key as u64));
     // A custom ID taken by another node between the check above and this insert is refused by
     // the unique index: no row is written and the ID is reported as in use.
     let inserted = t
@@ -245,7 +295,11 @@ pub(crate) async fn create_group(t: &mut impl Tx, app: AppId, g: &NewGroup, now:
         )
         .await?;
     if inserted == 0 {
-        return Err(Error::new(ErrorCode::GroupIdInUse, format!("group ID {group_id:?} is already in use")).into());
+        return Err(Error::new(
+            ErrorCode::GroupIdInUse,
+            format!("group ID {group_id:?} is already in use"),
+        )
+        .into());
     }
     let mut record = lock_group(t, app, &group_id).await?;
     for m in &members {
@@ -256,9 +310,15 @@ pub(crate) async fn create_group(t: &mut impl Tx, app: AppId, g: &NewGroup, now:
 }
 
 /// Destroys a group in O(1): its row goes; members and messages are purged in the background.
-pub(crate) async fn destroy_group(t: &mut impl Tx, app: AppId, group_id: &str, now: i64) -> Result<()> {
+pub(crate) async fn destroy_group(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    now: i64,
+) -> Result<()> {
     let g = lock_group(t, app, group_id).await?;
-    t.execute("DELETE FROM groups WHERE gkey = $1", params![g.key]).await?;
+    t.execute("DELETE FROM groups WHERE gkey = $1", params![g.key])
+        .await?;
     t.execute(
         "INSERT INTO purge_queue (gkey, app, queued_at) VALUES ($1, $2, $3)",
         params![g.key, app, now],
@@ -267,14 +327,23 @@ pub(crate) async fn destroy_group(t: &mut impl Tx, app: AppId, group_id: &str, n
     Ok(())
 }
 
-pub(crate) async fn get_groups(t: &mut impl Tx, app: AppId, group_ids: &[String], with_members: bool) -> Result<Vec<Option<GroupWithMembers>>> {
+pub(crate) async fn get_groups(
+    t: &mut impl Tx,
+    app: AppId,
+    group_ids: &[String],
+    with_members: bool,
+) -> Result<Vec<Option<GroupWithMembers>>> {
     let mut out = Vec::with_capacity(group_ids.len());
     for id in group_ids {
         let Some(group) = find_group(t, app, id).await? else {
             out.push(None);
             continue;
         };
-        let members = if with_members { all_members(t, app, group.key).await? } else { Vec::new() };
+        let members = if with_members {
+            all_members(t, app, group.key).await?
+        } else {
+            Vec::new()
+        };
         out.push(Some(GroupWithMembers { group, members }));
     }
     Ok(out)
@@ -282,7 +351,14 @@ pub(crate) async fn get_groups(t: &mut impl Tx, app: AppId, group_ids: &[String]
 
 /// Stores `tip` in the group's history when its type stores that kind of tip (groups.md §6).
 /// An inactive Work group gets none (groups.md §4.6), so a tip never activates one.
-async fn store_tip(t: &mut impl Tx, app: AppId, g: &mut GroupRecord, operator: &str, tip: Tip, now: i64) -> Result<()> {
+async fn store_tip(
+    t: &mut impl Tx,
+    app: AppId,
+    g: &mut GroupRecord,
+    operator: &str,
+    tip: Tip,
+    now: i64,
+) -> Result<()> {
     if tip.is_stored_in(g.ty) && g.is_active() {
         append_message(t, app, g, &NewGroupMsg::tip(operator, &tip, now)).await?;
     }
@@ -292,7 +368,12 @@ async fn store_tip(t: &mut impl Tx, app: AppId, g: &mut GroupRecord, operator: &
 /// Adds those of `members` (existing accounts, else 10019) that are not members yet; the
 /// others answer AlreadyMember. All or nothing: if the group cannot take them all, 10014.
 /// An `Admin` role needs a type with admins (10007). Returns the results and who was added.
-async fn join(t: &mut impl Tx, app: AppId, g: &mut GroupRecord, members: &[NewMember]) -> Result<(Vec<AddResult>, Vec<String>)> {
+async fn join(
+    t: &mut impl Tx,
+    app: AppId,
+    g: &mut GroupRecord,
+    members: &[NewMember],
+) -> Result<(Vec<AddResult>, Vec<String>)> {
     if members.iter().any(|m| m.role == Role::Admin) {
         g.ty.check(GroupOp::AppointAdmin)?;
     }
@@ -303,7 +384,11 @@ async fn join(t: &mut impl Tx, app: AppId, g: &mut GroupRecord, members: &[NewMe
     for m in members {
         let member = added.iter().any(|a| a.account == m.account)
             || find_member(t, app, g.key, &m.account).await?.is_some();
-        results.push(if member { AddResult::AlreadyMember } else { AddResult::Added });
+        results.push(if member {
+            AddResult::AlreadyMember
+        } else {
+            AddResult::Added
+        });
         if !member {
             added.push(m);
         }
@@ -312,7 +397,11 @@ async fn join(t: &mut impl Tx, app: AppId, g: &mut GroupRecord, members: &[NewMe
     if total > g.max_member_num {
         return Err(Error::new(
             ErrorCode::GroupFull,
-            format!("adding {} members would exceed MaxMemberNum {}", added.len(), g.max_member_num),
+            format!(
+                "adding {} members would exceed MaxMemberNum {}",
+                added.len(),
+                g.max_member_num
+            ),
         )
         .into());
     }
@@ -342,7 +431,12 @@ pub(crate) async fn add_members(
     Ok(results)
 }
 
-pub(crate) async fn import_members(t: &mut impl Tx, app: AppId, group_id: &str, members: &[NewMember]) -> Result<Vec<AddResult>> {
+pub(crate) async fn import_members(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    members: &[NewMember],
+) -> Result<Vec<AddResult>> {
     let mut g = lock_group(t, app, group_id).await?;
     g.ty.check(GroupOp::ImportMember)?;
     Ok(join(t, app, &mut g, members).await?.0)
@@ -362,7 +456,10 @@ pub(crate) async fn delete_members(
     if !g.owner.is_empty() && accounts.contains(&g.owner) {
         return Err(Error::new(
             ErrorCode::GroupPermissionDenied,
-            format!("{:?} is the owner and cannot be removed; change_group_owner first", g.owner),
+            format!(
+                "{:?} is the owner and cannot be removed; change_group_owner first",
+                g.owner
+            ),
         )
         .into());
     }
@@ -396,7 +493,11 @@ fn invalid(info: String) -> crate::StoreError {
 }
 
 /// Applies set/delete updates to stored custom fields, keeping at most `max` keys (10004).
-fn merged_custom_fields(stored: &[KeyValue], updates: &[KeyValue], max: usize) -> Result<Vec<KeyValue>> {
+fn merged_custom_fields(
+    stored: &[KeyValue],
+    updates: &[KeyValue],
+    max: usize,
+) -> Result<Vec<KeyValue>> {
     let mut fields = stored.to_vec();
     merge_custom_fields(&mut fields, updates);
     if fields.len() > max {
@@ -436,13 +537,20 @@ pub(crate) async fn modify_group(
     };
     let apply_join_option = match g.ty.fixed_apply_join_option() {
         Some(fixed) => fixed.to_owned(),
-        None => ch.apply_join_option.clone().unwrap_or_else(|| g.apply_join_option.clone()),
+        None => ch
+            .apply_join_option
+            .clone()
+            .unwrap_or_else(|| g.apply_join_option.clone()),
     };
     let invite_join_option = match &ch.invite_join_option {
         Some(v) if g.ty != GroupType::AVChatRoom => Some(v.clone()),
         _ => g.invite_join_option.clone(),
     };
-    let app_defined_data = merged_custom_fields(&g.app_defined_data, &ch.app_defined_data, MAX_GROUP_CUSTOM_FIELDS)?;
+    let app_defined_data = merged_custom_fields(
+        &g.app_defined_data,
+        &ch.app_defined_data,
+        MAX_GROUP_CUSTOM_FIELDS,
+    )?;
     // Only these four changes make a stored tip (groups.md §1.2).
     let mut changed = Vec::new();
     for (field, new, old) in [
@@ -485,10 +593,17 @@ pub(crate) async fn modify_group(
     Ok(())
 }
 
-pub(crate) async fn get_members(t: &mut impl Tx, app: AppId, group_id: &str, q: &MemberQuery) -> Result<MemberPage> {
+pub(crate) async fn get_members(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    q: &MemberQuery,
+) -> Result<MemberPage> {
     let group = load_group(t, app, group_id).await?;
     if group.ty == GroupType::Community && q.offset > 0 {
-        return Err(invalid("Community members are paged with Next, not Offset".into()));
+        return Err(invalid(
+            "Community members are paged with Next, not Offset".into(),
+        ));
     }
     let mut limit = q.limit.unwrap_or(u64::MAX);
     // AVChatRoom lists show only the first members (groups.md §4.8, inferred).
@@ -497,7 +612,11 @@ pub(crate) async fn get_members(t: &mut impl Tx, app: AppId, group_id: &str, q: 
     }
     // The role filter as three values (an empty filter means every role).
     let all = [Role::Owner, Role::Admin, Role::Member];
-    let roles = if q.roles.is_empty() { &all[..] } else { &q.roles[..] };
+    let roles = if q.roles.is_empty() {
+        &all[..]
+    } else {
+        &q.roles[..]
+    };
     let role = |i: usize| roles[i.min(roles.len() - 1)].to_db();
     let sql = format!(
         "SELECT {MEMBER_COLUMNS} {MEMBER_FROM}
@@ -510,21 +629,42 @@ pub(crate) async fn get_members(t: &mut impl Tx, app: AppId, group_id: &str, q: 
     let rows = t
         .query(
             &sql,
-            params![app, group.key, role(0), role(1), role(2), &q.after, fetch, q.offset.min(i64::MAX as u64)],
+            params![
+                app,
+                group.key,
+                role(0),
+                role(1),
+                role(2),
+                &q.after,
+                fetch,
+                q.offset.min(i64::MAX as u64)
+            ],
         )
         .await?;
-    let mut members: Vec<MemberRecord> = rows.into_iter().map(|mut r| member_from_row(&mut r, 0)).collect();
+    let mut members: Vec<MemberRecord> = rows
+        .into_iter()
+        .map(|mut r| member_from_row(&mut r, 0))
+        .collect();
     let next = if members.len() as u64 > limit {
         members.truncate(limit as usize);
         members.last().map(|m| m.account.clone())
     } else {
         None
     };
-    Ok(MemberPage { group, members, next })
+    Ok(MemberPage {
+        group,
+        members,
+        next,
+    })
 }
 
 /// 10019 for an account that does not exist, 10007 for one that is not a member.
-async fn require_member(t: &mut impl Tx, app: AppId, g: &GroupRecord, account: &str) -> Result<MemberRecord> {
+async fn require_member(
+    t: &mut impl Tx,
+    app: AppId,
+    g: &GroupRecord,
+    account: &str,
+) -> Result<MemberRecord> {
     require_accounts(t, app, &[account]).await?;
     find_member(t, app, g.key, account).await?.ok_or_else(|| {
         Error::new(
@@ -536,7 +676,13 @@ async fn require_member(t: &mut impl Tx, app: AppId, g: &GroupRecord, account: &
 }
 
 /// Sets or lifts one account's mute (kept apart from membership).
-async fn set_mute(t: &mut impl Tx, app: AppId, gkey: i64, account: &str, until: Option<i64>) -> Result<()> {
+async fn set_mute(
+    t: &mut impl Tx,
+    app: AppId,
+    gkey: i64,
+    account: &str,
+    until: Option<i64>,
+) -> Result<()> {
     match until {
         Some(until) => {
             t.execute(
@@ -593,7 +739,11 @@ pub(crate) async fn modify_member(
     if ch.mute_time.is_some() {
         g.ty.check(GroupOp::Mute)?;
     }
-    let custom = merged_custom_fields(&m.app_member_defined_data, &ch.app_member_defined_data, MAX_MEMBER_CUSTOM_FIELDS)?;
+    let custom = merged_custom_fields(
+        &m.app_member_defined_data,
+        &ch.app_member_defined_data,
+        MAX_MEMBER_CUSTOM_FIELDS,
+    )?;
     t.execute(
         "UPDATE group_members SET role = $4, msg_flag = $5, name_card = $6,
              app_member_defined_data = $7
@@ -610,12 +760,18 @@ pub(crate) async fn modify_member(
     )
     .await?;
     if let Some(role) = role {
-        let tip = Tip::RoleChanged { member: account.to_owned(), role: role.as_str().to_owned() };
+        let tip = Tip::RoleChanged {
+            member: account.to_owned(),
+            role: role.as_str().to_owned(),
+        };
         store_tip(t, app, &mut g, operator, tip, now).await?;
     }
     if let Some(mute_time) = ch.mute_time {
         set_mute(t, app, g.key, account, mute_until(now, mute_time)).await?;
-        let tip = Tip::MembersMuted { members: vec![account.to_owned()], mute_time };
+        let tip = Tip::MembersMuted {
+            members: vec![account.to_owned()],
+            mute_time,
+        };
         store_tip(t, app, &mut g, operator, tip, now).await?;
     }
     Ok(())
@@ -630,7 +786,14 @@ async fn set_role(t: &mut impl Tx, app: AppId, gkey: i64, account: &str, role: R
     Ok(())
 }
 
-pub(crate) async fn change_owner(t: &mut impl Tx, app: AppId, group_id: &str, new_owner: &str, operator: &str, now: i64) -> Result<()> {
+pub(crate) async fn change_owner(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    new_owner: &str,
+    operator: &str,
+    now: i64,
+) -> Result<()> {
     let mut g = lock_group(t, app, group_id).await?;
     g.ty.check(GroupOp::ChangeOwner)?;
     require_member(t, app, &g, new_owner).await?;
@@ -646,7 +809,9 @@ pub(crate) async fn change_owner(t: &mut impl Tx, app: AppId, group_id: &str, ne
         params![app, g.key, new_owner, now],
     )
     .await?;
-    let tip = Tip::OwnerChanged { new_owner: new_owner.to_owned() };
+    let tip = Tip::OwnerChanged {
+        new_owner: new_owner.to_owned(),
+    };
     store_tip(t, app, &mut g, operator, tip, now).await
 }
 
@@ -667,11 +832,19 @@ pub(crate) async fn mute(
     for a in accounts {
         set_mute(t, app, g.key, a, until).await?;
     }
-    let tip = Tip::MembersMuted { members: accounts.to_vec(), mute_time };
+    let tip = Tip::MembersMuted {
+        members: accounts.to_vec(),
+        mute_time,
+    };
     store_tip(t, app, &mut g, operator, tip, now).await
 }
 
-pub(crate) async fn muted(t: &mut impl Tx, app: AppId, group_id: &str, now: i64) -> Result<Vec<(String, i64)>> {
+pub(crate) async fn muted(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    now: i64,
+) -> Result<Vec<(String, i64)>> {
     let g = load_group(t, app, group_id).await?;
     let rows = t
         .query(
@@ -680,10 +853,18 @@ pub(crate) async fn muted(t: &mut impl Tx, app: AppId, group_id: &str, now: i64)
             params![app, g.key, now],
         )
         .await?;
-    Ok(rows.into_iter().map(|mut r| (r.take_str(0), r.i64(1))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|mut r| (r.take_str(0), r.i64(1)))
+        .collect())
 }
 
-pub(crate) async fn roles(t: &mut impl Tx, app: AppId, group_id: &str, accounts: &[String]) -> Result<Vec<Option<Role>>> {
+pub(crate) async fn roles(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    accounts: &[String],
+) -> Result<Vec<Option<Role>>> {
     let g = load_group(t, app, group_id).await?;
     let mut out = Vec::with_capacity(accounts.len());
     for a in accounts {
@@ -703,13 +884,25 @@ const JOINED_WHERE: &str = "FROM group_members m
       AND ($5 OR g.type <> 'Private' OR g.next_msg_seq > 1)
       AND (CAST($6 AS BOOLEAN) IS NULL OR g.support_topic = $6)";
 
-pub(crate) async fn joined_groups(t: &mut impl Tx, app: AppId, account: &str, q: &JoinedQuery) -> Result<JoinedPage> {
+pub(crate) async fn joined_groups(
+    t: &mut impl Tx,
+    app: AppId,
+    account: &str,
+    q: &JoinedQuery,
+) -> Result<JoinedPage> {
     let with_huge = q.with_huge_groups || q.ty == Some(GroupType::AVChatRoom);
     let ty = q.ty.map(GroupType::as_str);
     let total = t
         .query_one(
             &format!("SELECT count(*) {JOINED_WHERE}"),
-            params![app, account, ty, with_huge, q.with_inactive, q.support_topic],
+            params![
+                app,
+                account,
+                ty,
+                with_huge,
+                q.with_inactive,
+                q.support_topic
+            ],
         )
         .await?
         .u64(0);
@@ -718,22 +911,44 @@ pub(crate) async fn joined_groups(t: &mut impl Tx, app: AppId, account: &str, q:
         .map(|col| format!("g.{}", col.trim()))
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!("SELECT {group_cols}, {MEMBER_COLUMNS} {JOINED_WHERE} ORDER BY g.gkey LIMIT $7 OFFSET $8");
+    let sql = format!(
+        "SELECT {group_cols}, {MEMBER_COLUMNS} {JOINED_WHERE} ORDER BY g.gkey LIMIT $7 OFFSET $8"
+    );
     let limit = q.limit.unwrap_or(u64::MAX).min(i64::MAX as u64);
     let rows = t
         .query(
             &sql,
-            params![app, account, ty, with_huge, q.with_inactive, q.support_topic, limit, q.offset.min(i64::MAX as u64)],
+            params![
+                app,
+                account,
+                ty,
+                with_huge,
+                q.with_inactive,
+                q.support_topic,
+                limit,
+                q.offset.min(i64::MAX as u64)
+            ],
         )
         .await?;
     let groups = rows
         .into_iter()
-        .map(|mut r| (group_from_row(&mut r, 0), member_from_row(&mut r, GROUP_COLUMN_COUNT)))
+        .map(|mut r| {
+            (
+                group_from_row(&mut r, 0),
+                member_from_row(&mut r, GROUP_COLUMN_COUNT),
+            )
+        })
         .collect();
     Ok(JoinedPage { total, groups })
 }
 
-pub(crate) async fn list_groups(t: &mut impl Tx, app: AppId, ty: Option<GroupType>, after: u64, limit: u64) -> Result<GroupIdPage> {
+pub(crate) async fn list_groups(
+    t: &mut impl Tx,
+    app: AppId,
+    ty: Option<GroupType>,
+    after: u64,
+    limit: u64,
+) -> Result<GroupIdPage> {
     let ty = ty.map(GroupType::as_str);
     let total = t
         .query_one(
@@ -751,14 +966,21 @@ pub(crate) async fn list_groups(t: &mut impl Tx, app: AppId, ty: Option<GroupTyp
             params![app, ty, after.min(i64::MAX as u64), fetch],
         )
         .await?;
-    let mut rows: Vec<(u64, String)> = rows.into_iter().map(|mut r| (r.u64(0), r.take_str(1))).collect();
+    let mut rows: Vec<(u64, String)> = rows
+        .into_iter()
+        .map(|mut r| (r.u64(0), r.take_str(1)))
+        .collect();
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map_or(0, |(key, _)| *key)
     } else {
         0
     };
-    Ok(GroupIdPage { total, group_ids: rows.into_iter().map(|(_, id)| id).collect(), next })
+    Ok(GroupIdPage {
+        total,
+        group_ids: rows.into_iter().map(|(_, id)| id).collect(),
+        next,
+    })
 }
 
 #[cfg(test)]

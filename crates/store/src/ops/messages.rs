@@ -7,7 +7,10 @@
 
 use super::groups::{find_member, load_group, lock_group, require_accounts};
 use crate::groups::GroupRecord;
-use crate::messages::{HistoryPage, HistoryQuery, ImportMsg, Imported, NewGroupMsg, RetentionPolicy, SendMsg, Sent, SweepStep};
+use crate::messages::{
+    HistoryPage, HistoryQuery, ImportMsg, Imported, NewGroupMsg, RetentionPolicy, SendMsg, Sent,
+    SweepStep,
+};
 use crate::sql::{params, Row, Tx};
 use crate::Result;
 use timber_core::group::{GroupOp, GroupType, Role};
@@ -21,7 +24,12 @@ use timber_core::{AppId, Error, ErrorCode};
 /// Gives `msg` the group's next MsgSeq and stores it (AVChatRoom: the seq is taken for
 /// ordering, nothing is stored). The caller holds the group (`lock_group`) in the same
 /// transaction, so a seq is never skipped or taken twice (DESIGN.md invariant 2).
-pub(crate) async fn append_message(t: &mut impl Tx, app: AppId, g: &mut GroupRecord, msg: &NewGroupMsg) -> Result<u64> {
+pub(crate) async fn append_message(
+    t: &mut impl Tx,
+    app: AppId,
+    g: &mut GroupRecord,
+    msg: &NewGroupMsg,
+) -> Result<u64> {
     let seq = t
         .query_one(
             "UPDATE groups SET next_msg_seq = next_msg_seq + 1,
@@ -32,7 +40,8 @@ pub(crate) async fn append_message(t: &mut impl Tx, app: AppId, g: &mut GroupRec
         .await?
         .u64(0);
     if g.ty.stores_history() {
-        let to = (!msg.to_accounts.is_empty()).then(|| serde_json::to_string(&msg.to_accounts).unwrap_or_default());
+        let to = (!msg.to_accounts.is_empty())
+            .then(|| serde_json::to_string(&msg.to_accounts).unwrap_or_default());
         t.execute(
             "INSERT INTO group_messages (app, gkey, seq, sender, random, time, priority, state,
                  is_system, body, cloud_custom_data, to_accounts)
@@ -75,26 +84,44 @@ fn msg_from_row(mut r: Row) -> StoredMsg {
         is_system: r.bool(6),
         body: r.take_str(7),
         cloud_custom_data: r.take_opt_str(8),
-        to_accounts: to.map(|t| serde_json::from_str(&t).unwrap_or_default()).unwrap_or_default(),
+        to_accounts: to
+            .map(|t| serde_json::from_str(&t).unwrap_or_default())
+            .unwrap_or_default(),
     }
 }
 
 /// The stored rows of seqs `[lo, hi]`, newest first: one range scan of the primary key.
-async fn read_range(t: &mut impl Tx, app: AppId, gkey: i64, lo: u64, hi: u64) -> Result<Vec<StoredMsg>> {
-    let sql = format!("{MSG_SELECT} WHERE app = $1 AND gkey = $2 AND seq BETWEEN $3 AND $4 ORDER BY seq DESC");
+async fn read_range(
+    t: &mut impl Tx,
+    app: AppId,
+    gkey: i64,
+    lo: u64,
+    hi: u64,
+) -> Result<Vec<StoredMsg>> {
+    let sql = format!(
+        "{MSG_SELECT} WHERE app = $1 AND gkey = $2 AND seq BETWEEN $3 AND $4 ORDER BY seq DESC"
+    );
     let rows = t.query(&sql, params![app, gkey, lo, hi]).await?;
     Ok(rows.into_iter().map(msg_from_row).collect())
 }
 
 async fn read_one(t: &mut impl Tx, app: AppId, gkey: i64, seq: u64) -> Result<Option<StoredMsg>> {
     let sql = format!("{MSG_SELECT} WHERE app = $1 AND gkey = $2 AND seq = $3");
-    Ok(t.query_opt(&sql, params![app, gkey, seq]).await?.map(msg_from_row))
+    Ok(t.query_opt(&sql, params![app, gkey, seq])
+        .await?
+        .map(msg_from_row))
 }
 
 /// The newest message of the group with this `Random` sent at or after `since`, if any: the
 /// five-minute duplicate window (group-messages.md §1.1), served by the `(app, gkey, random)`
 /// index.
-async fn find_duplicate(t: &mut impl Tx, app: AppId, gkey: i64, random: u32, since: i64) -> Result<Option<Sent>> {
+async fn find_duplicate(
+    t: &mut impl Tx,
+    app: AppId,
+    gkey: i64,
+    random: u32,
+    since: i64,
+) -> Result<Option<Sent>> {
     let row = t
         .query_opt(
             "SELECT seq, time FROM group_messages
@@ -103,7 +130,11 @@ async fn find_duplicate(t: &mut impl Tx, app: AppId, gkey: i64, random: u32, sin
             params![app, gkey, random, since],
         )
         .await?;
-    Ok(row.map(|r| Sent { seq: r.u64(0), time: r.i64(1), duplicate: true }))
+    Ok(row.map(|r| Sent {
+        seq: r.u64(0),
+        time: r.i64(1),
+        duplicate: true,
+    }))
 }
 
 /// A mute recorded for an account that has no membership row (AVChatRoom members are not
@@ -125,7 +156,12 @@ fn not_member(account: &str, group_id: &str) -> Error {
     )
 }
 
-pub(crate) async fn send_message(t: &mut impl Tx, app: AppId, group_id: &str, send: &SendMsg) -> Result<Sent> {
+pub(crate) async fn send_message(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    send: &SendMsg,
+) -> Result<Sent> {
     let mut g = lock_group(t, app, group_id).await?;
     let msg = &send.msg;
     let now = msg.time;
@@ -142,11 +178,22 @@ pub(crate) async fn send_message(t: &mut impl Tx, app: AppId, group_id: &str, se
         }
     };
     if mute_until > now {
-        return Err(Error::new(ErrorCode::GroupSenderMuted, format!("{:?} is muted until {mute_until}", msg.from)).into());
+        return Err(Error::new(
+            ErrorCode::GroupSenderMuted,
+            format!("{:?} is muted until {mute_until}", msg.from),
+        )
+        .into());
     }
-    let privileged = send.sender_is_admin || member.as_ref().is_some_and(|m| matches!(m.role, Role::Owner | Role::Admin));
+    let privileged = send.sender_is_admin
+        || member
+            .as_ref()
+            .is_some_and(|m| matches!(m.role, Role::Owner | Role::Admin));
     if g.mute_all && !privileged {
-        return Err(Error::new(ErrorCode::GroupSenderMuted, format!("all members of group {group_id:?} are muted")).into());
+        return Err(Error::new(
+            ErrorCode::GroupSenderMuted,
+            format!("all members of group {group_id:?} are muted"),
+        )
+        .into());
     }
     if !msg.to_accounts.is_empty() {
         if !supports_targeted(g.ty) {
@@ -179,10 +226,20 @@ pub(crate) async fn send_message(t: &mut impl Tx, app: AppId, group_id: &str, se
         )
         .await?;
     }
-    Ok(Sent { seq, time: now, duplicate: false })
+    Ok(Sent {
+        seq,
+        time: now,
+        duplicate: false,
+    })
 }
 
-pub(crate) async fn import_messages(t: &mut impl Tx, app: AppId, group_id: &str, msgs: &[ImportMsg], now: i64) -> Result<Vec<Imported>> {
+pub(crate) async fn import_messages(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    msgs: &[ImportMsg],
+    now: i64,
+) -> Result<Vec<Imported>> {
     let mut g = lock_group(t, app, group_id).await?;
     g.ty.check(GroupOp::ImportMsg)?;
     let mut out = Vec::with_capacity(msgs.len());
@@ -191,7 +248,9 @@ pub(crate) async fn import_messages(t: &mut impl Tx, app: AppId, group_id: &str,
         // A repeated Random first, so that retrying an import that did commit answers the
         // original seqs instead of failing the time rule.
         if let Some(r) = m.random {
-            if let Some(original) = find_duplicate(t, app, g.key, r, dedup_since(m.send_time)).await? {
+            if let Some(original) =
+                find_duplicate(t, app, g.key, r, dedup_since(m.send_time)).await?
+            {
                 out.push(Imported::Stored(original));
                 continue;
             }
@@ -213,25 +272,44 @@ pub(crate) async fn import_messages(t: &mut impl Tx, app: AppId, group_id: &str,
         };
         let seq = append_message(t, app, &mut g, &msg).await?;
         stored = true;
-        out.push(Imported::Stored(Sent { seq, time: m.send_time, duplicate: false }));
+        out.push(Imported::Stored(Sent {
+            seq,
+            time: m.send_time,
+            duplicate: false,
+        }));
     }
     if stored {
         // Every member's unread count becomes 0 (§10): one write, whatever the member count.
-        t.execute("UPDATE groups SET read_floor = $2 WHERE gkey = $1", params![g.key, g.last_seq()])
-            .await?;
+        t.execute(
+            "UPDATE groups SET read_floor = $2 WHERE gkey = $1",
+            params![g.key, g.last_seq()],
+        )
+        .await?;
     }
     Ok(out)
 }
 
-pub(crate) async fn history(t: &mut impl Tx, app: AppId, group_id: &str, q: HistoryQuery, retention: Retention) -> Result<HistoryPage> {
+pub(crate) async fn history(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    q: HistoryQuery,
+    retention: Retention,
+) -> Result<HistoryPage> {
     let g = load_group(t, app, group_id).await?;
     g.ty.check(GroupOp::PullHistory)?;
     let Some(range) = plan_page(q.req_seq, q.req_number, g.last_seq()) else {
-        return Ok(HistoryPage { entries: Vec::new(), is_finished: 1 });
+        return Ok(HistoryPage {
+            entries: Vec::new(),
+            is_finished: 1,
+        });
     };
     let rows = read_range(t, app, g.key, range.lo, range.hi).await?;
     let (entries, is_finished) = admin_page(range, rows, q.with_recalled, retention);
-    Ok(HistoryPage { entries, is_finished })
+    Ok(HistoryPage {
+        entries,
+        is_finished,
+    })
 }
 
 pub(crate) async fn member_history(
@@ -245,21 +323,36 @@ pub(crate) async fn member_history(
 ) -> Result<MemberPage> {
     let g = load_group(t, app, group_id).await?;
     g.ty.check(GroupOp::PullHistory)?;
-    let m = find_member(t, app, g.key, member).await?.ok_or_else(|| not_member(member, group_id))?;
+    let m = find_member(t, app, g.key, member)
+        .await?
+        .ok_or_else(|| not_member(member, group_id))?;
     let view = MemberView {
         member,
         cleared_upto: g.cleared_upto,
-        first_visible_seq: if g.history_before_join() { 1 } else { m.join_seq },
+        first_visible_seq: if g.history_before_join() {
+            1
+        } else {
+            m.join_seq
+        },
         retention,
     };
     let Some(range) = view.plan(req_seq, limit, g.last_seq()) else {
-        return Ok(MemberPage { entries: Vec::new(), next_seq: None });
+        return Ok(MemberPage {
+            entries: Vec::new(),
+            next_seq: None,
+        });
     };
     let rows = read_range(t, app, g.key, range.lo, range.hi).await?;
     Ok(view.page(range, rows))
 }
 
-pub(crate) async fn recall_messages(t: &mut impl Tx, app: AppId, group_id: &str, seqs: &[u64], retention: Retention) -> Result<Vec<Result<(), ErrorCode>>> {
+pub(crate) async fn recall_messages(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    seqs: &[u64],
+    retention: Retention,
+) -> Result<Vec<Result<(), ErrorCode>>> {
     let g = lock_group(t, app, group_id).await?;
     let mut out = Vec::with_capacity(seqs.len());
     for &seq in seqs {
@@ -291,7 +384,12 @@ pub(crate) async fn recall_messages(t: &mut impl Tx, app: AppId, group_id: &str,
     Ok(out)
 }
 
-pub(crate) async fn delete_by_sender(t: &mut impl Tx, app: AppId, group_id: &str, sender: &str) -> Result<u64> {
+pub(crate) async fn delete_by_sender(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    sender: &str,
+) -> Result<u64> {
     let g = lock_group(t, app, group_id).await?;
     if !g.ty.check(GroupOp::DeleteMsgBySender)? {
         return Ok(0);
@@ -300,7 +398,14 @@ pub(crate) async fn delete_by_sender(t: &mut impl Tx, app: AppId, group_id: &str
     t.execute(
         "UPDATE group_messages SET state = $5
          WHERE app = $1 AND gkey = $2 AND seq >= $3 AND sender = $4 AND state = $6",
-        params![app, g.key, lo, sender, SlotState::Recalled.to_db(), SlotState::Normal.to_db()],
+        params![
+            app,
+            g.key,
+            lo,
+            sender,
+            SlotState::Recalled.to_db(),
+            SlotState::Normal.to_db()
+        ],
     )
     .await
 }
@@ -321,7 +426,12 @@ pub(crate) async fn modify_message(
     let m = read_one(t, app, g.key, seq)
         .await?
         .filter(|m| m.state == SlotState::Normal && !retention.expired(m.time))
-        .ok_or_else(|| Error::new(ErrorCode::MsgNotFound, format!("group {group_id:?} has no message with MsgSeq {seq}")))?;
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::MsgNotFound,
+                format!("group {group_id:?} has no message with MsgSeq {seq}"),
+            )
+        })?;
     let body = body.unwrap_or(&m.body);
     let cloud_custom_data = cloud_custom_data.or(m.cloud_custom_data.as_deref());
     let size = msg_bytes(body, cloud_custom_data);
@@ -343,28 +453,47 @@ pub(crate) async fn modify_message(
 
 /// Raises the cleared watermark: one write to the group's row, whatever the history's size
 /// (DESIGN.md invariant 4).
-pub(crate) async fn clear_history(t: &mut impl Tx, app: AppId, group_id: &str, upto: Option<u64>) -> Result<u64> {
+pub(crate) async fn clear_history(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    upto: Option<u64>,
+) -> Result<u64> {
     let g = lock_group(t, app, group_id).await?;
     if !g.ty.check(GroupOp::ClearHistory)? {
         return Ok(g.cleared_upto);
     }
     let watermark = cleared_watermark(g.cleared_upto, upto, g.last_seq());
     if watermark != g.cleared_upto {
-        t.execute("UPDATE groups SET cleared_upto = $2 WHERE gkey = $1", params![g.key, watermark])
-            .await?;
+        t.execute(
+            "UPDATE groups SET cleared_upto = $2 WHERE gkey = $1",
+            params![g.key, watermark],
+        )
+        .await?;
     }
     Ok(watermark)
 }
 
 /// 10019 for an account that does not exist, else 10007: not a member.
-async fn missing_member(t: &mut impl Tx, app: AppId, group_id: &str, member: &str) -> crate::StoreError {
+async fn missing_member(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    member: &str,
+) -> crate::StoreError {
     match require_accounts(t, app, &[member]).await {
         Err(e) => e,
         Ok(()) => not_member(member, group_id).into(),
     }
 }
 
-pub(crate) async fn set_unread(t: &mut impl Tx, app: AppId, group_id: &str, member: &str, unread: u64) -> Result<()> {
+pub(crate) async fn set_unread(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    member: &str,
+    unread: u64,
+) -> Result<()> {
     let g = lock_group(t, app, group_id).await?;
     if !g.ty.check(GroupOp::SetUnread)? {
         return Ok(());
@@ -373,7 +502,13 @@ pub(crate) async fn set_unread(t: &mut impl Tx, app: AppId, group_id: &str, memb
         .execute(
             "UPDATE group_members SET read_seq = $4, read_floor_seen = $5
              WHERE app = $1 AND gkey = $2 AND user_id = $3",
-            params![app, g.key, member, read_seq_for_unread(g.last_seq(), unread), g.read_floor],
+            params![
+                app,
+                g.key,
+                member,
+                read_seq_for_unread(g.last_seq(), unread),
+                g.read_floor
+            ],
         )
         .await?;
     if n == 0 {
@@ -382,7 +517,12 @@ pub(crate) async fn set_unread(t: &mut impl Tx, app: AppId, group_id: &str, memb
     Ok(())
 }
 
-pub(crate) async fn unread_count(t: &mut impl Tx, app: AppId, group_id: &str, member: &str) -> Result<u64> {
+pub(crate) async fn unread_count(
+    t: &mut impl Tx,
+    app: AppId,
+    group_id: &str,
+    member: &str,
+) -> Result<u64> {
     let g = load_group(t, app, group_id).await?;
     match find_member(t, app, g.key, member).await? {
         Some(m) => Ok(g.unread(&m)),
@@ -392,7 +532,13 @@ pub(crate) async fn unread_count(t: &mut impl Tx, app: AppId, group_id: &str, me
 
 /// Deletes at most `max_rows` rows of one destroyed group; dequeues it once nothing is left.
 pub(crate) async fn purge_step(t: &mut impl Tx, max_rows: u64) -> Result<u64> {
-    let Some(row) = t.query_opt("SELECT gkey, app FROM purge_queue ORDER BY gkey LIMIT 1", params![]).await? else {
+    let Some(row) = t
+        .query_opt(
+            "SELECT gkey, app FROM purge_queue ORDER BY gkey LIMIT 1",
+            params![],
+        )
+        .await?
+    else {
         return Ok(0);
     };
     let (gkey, app) = (row.i64(0), row.i64(1));
@@ -414,7 +560,9 @@ pub(crate) async fn purge_step(t: &mut impl Tx, max_rows: u64) -> Result<u64> {
         deleted += t.execute(sql, params![app, gkey, budget]).await?;
     }
     if deleted < max_rows {
-        deleted += t.execute("DELETE FROM purge_queue WHERE gkey = $1", params![gkey]).await?;
+        deleted += t
+            .execute("DELETE FROM purge_queue WHERE gkey = $1", params![gkey])
+            .await?;
     }
     Ok(deleted)
 }
@@ -424,9 +572,17 @@ const SWEEP_CURSOR: &str = "sweep_gkey";
 /// Groups probed per step at most, so a step stays short even when nothing is expired.
 const SWEEP_GROUPS_PER_STEP: u64 = 64;
 
-pub(crate) async fn expire_step(t: &mut impl Tx, policy: &RetentionPolicy, now: i64, max_rows: u64) -> Result<SweepStep> {
+pub(crate) async fn expire_step(
+    t: &mut impl Tx,
+    policy: &RetentionPolicy,
+    now: i64,
+    max_rows: u64,
+) -> Result<SweepStep> {
     let cursor = t
-        .query_opt("SELECT value FROM meta WHERE key = $1", params![SWEEP_CURSOR])
+        .query_opt(
+            "SELECT value FROM meta WHERE key = $1",
+            params![SWEEP_CURSOR],
+        )
         .await?
         .map_or(0, |r| r.i64(0));
     let groups: Vec<(i64, AppId)> = t
@@ -438,8 +594,15 @@ pub(crate) async fn expire_step(t: &mut impl Tx, policy: &RetentionPolicy, now: 
         .into_iter()
         .map(|r| (r.i64(0), r.u64(1)))
         .collect();
-    let mut step = SweepStep { deleted: 0, pass_done: (groups.len() as u64) < SWEEP_GROUPS_PER_STEP };
-    let mut next_cursor = if step.pass_done { 0 } else { groups.last().map_or(0, |g| g.0) };
+    let mut step = SweepStep {
+        deleted: 0,
+        pass_done: (groups.len() as u64) < SWEEP_GROUPS_PER_STEP,
+    };
+    let mut next_cursor = if step.pass_done {
+        0
+    } else {
+        groups.last().map_or(0, |g| g.0)
+    };
     for (gkey, app) in groups {
         let days = policy.get(&app).copied().unwrap_or(0);
         let Some(cutoff) = (Retention { days, now }).cutoff() else {

@@ -4,6 +4,7 @@
 
 use crate::Result;
 use deadpool_postgres::Object;
+use tokio_postgres::error::SqlState;
 
 const MIGRATIONS: &[&str] = &[
     // 1: accounts, groups, members, mutes, messages.
@@ -106,21 +107,22 @@ const MIGRATIONS: &[&str] = &[
 /// Brings the current schema (`search_path`) to the newest version.
 pub(super) async fn migrate(client: &mut Object) -> Result<()> {
     // One lock per schema, so test runs in separate schemas do not wait on each other.
-    client
-        .execute(
-            "SELECT pg_advisory_lock(hashtext('timber-migrate:' || current_schema()))",
-            &[],
-        )
-        .await?;
+    let lock = "SELECT pg_advisory_lock(hashtext('timber-migrate:' || current_schema()))";
+    match client.execute(lock, &[]).await {
+        Ok(_) => {}
+        // Engines without advisory locks (CockroachDB): migrate unlocked; the README asks to
+        // run `timber migrate` once before starting several nodes there.
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_FUNCTION) => {
+            tracing::warn!("no advisory locks on this database: migrating without one");
+            return apply(client).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
     let result = apply(client).await;
-    let unlock = client
-        .execute(
-            "SELECT pg_advisory_unlock(hashtext('timber-migrate:' || current_schema()))",
-            &[],
-        )
-        .await;
+    let unlock = "SELECT pg_advisory_unlock(hashtext('timber-migrate:' || current_schema()))";
+    let unlocked = client.execute(unlock, &[]).await;
     result?;
-    unlock?;
+    unlocked?;
     Ok(())
 }
 

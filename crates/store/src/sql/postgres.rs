@@ -17,7 +17,11 @@ impl<'a> PgTx<'a> {
 }
 
 impl ToSql for Param<'_> {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match *self {
             Param::I64(v) => v.to_sql(ty, out),
             Param::Str(s) => s.to_sql(ty, out),
@@ -37,13 +41,15 @@ impl ToSql for Param<'_> {
 impl Tx for PgTx<'_> {
     async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
         let stmt = self.t.prepare_cached(sql).await?;
-        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let params: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         Ok(self.t.execute(&stmt, &params).await?)
     }
 
     async fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
         let stmt = self.t.prepare_cached(sql).await?;
-        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let params: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let rows = self.t.query(&stmt, &params).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -51,13 +57,17 @@ impl Tx for PgTx<'_> {
             for (i, col) in r.columns().iter().enumerate() {
                 let ty = col.type_();
                 cells.push(if *ty == Type::BOOL {
-                    r.try_get::<_, Option<bool>>(i)?.map_or(Cell::Null, |b| Cell::I64(i64::from(b)))
+                    r.try_get::<_, Option<bool>>(i)?
+                        .map_or(Cell::Null, |b| Cell::I64(i64::from(b)))
                 } else if *ty == Type::INT8 {
-                    r.try_get::<_, Option<i64>>(i)?.map_or(Cell::Null, Cell::I64)
+                    r.try_get::<_, Option<i64>>(i)?
+                        .map_or(Cell::Null, Cell::I64)
                 } else if *ty == Type::INT4 {
-                    r.try_get::<_, Option<i32>>(i)?.map_or(Cell::Null, |v| Cell::I64(i64::from(v)))
+                    r.try_get::<_, Option<i32>>(i)?
+                        .map_or(Cell::Null, |v| Cell::I64(i64::from(v)))
                 } else {
-                    r.try_get::<_, Option<String>>(i)?.map_or(Cell::Null, Cell::Text)
+                    r.try_get::<_, Option<String>>(i)?
+                        .map_or(Cell::Null, Cell::Text)
                 });
             }
             out.push(Row(cells));
@@ -70,6 +80,9 @@ impl Tx for PgTx<'_> {
     }
 
     async fn next_group_key(&mut self) -> Result<i64> {
-        Ok(self.query_one("SELECT nextval('group_keys')", &[]).await?.i64(0))
+        Ok(self
+            .query_one("SELECT nextval('group_keys')", &[])
+            .await?
+            .i64(0))
     }
 }

@@ -24,7 +24,9 @@ impl<'c> SqliteTx<'c> {
 pub(crate) fn run_sync<T>(op: impl Future<Output = Result<T>>) -> Result<T> {
     match pin!(op).poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(r) => r,
-        Poll::Pending => Err(StoreError::internal("a SQLite operation waited on something else")),
+        Poll::Pending => Err(StoreError::internal(
+            "a SQLite operation waited on something else",
+        )),
     }
 }
 
@@ -66,7 +68,9 @@ impl Tx for SqliteTx<'_> {
                     ValueRef::Null => Cell::Null,
                     ValueRef::Integer(v) => Cell::I64(v),
                     ValueRef::Real(v) => Cell::I64(v as i64),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        Cell::Text(String::from_utf8_lossy(t).into_owned())
+                    }
                 });
             }
             out.push(Row(cells));

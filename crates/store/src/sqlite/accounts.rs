@@ -11,7 +11,10 @@ use timber_core::AppId;
 /// Loads the kick times at start-up; afterwards this process's writer keeps them current.
 pub(super) fn load_revoked(conn: &Connection) -> Result<HashMap<(AppId, String), i64>> {
     let all = run_sync(accounts::all_revoked(&mut SqliteTx::new(conn)))?;
-    Ok(all.into_iter().map(|(app, user, at)| ((app, user), at)).collect())
+    Ok(all
+        .into_iter()
+        .map(|(app, user, at)| ((app, user), at))
+        .collect())
 }
 
 #[async_trait::async_trait]

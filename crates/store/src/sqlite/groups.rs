@@ -21,51 +21,128 @@ impl GroupStore for SqliteStore {
         write_op!(self, t => groups::destroy_group(t, app, &group_id, now))
     }
 
-    async fn get_groups(&self, app: AppId, group_ids: Vec<String>, with_members: bool) -> Result<Vec<Option<GroupWithMembers>>> {
+    async fn get_groups(
+        &self,
+        app: AppId,
+        group_ids: Vec<String>,
+        with_members: bool,
+    ) -> Result<Vec<Option<GroupWithMembers>>> {
         read_op!(self, t => groups::get_groups(t, app, &group_ids, with_members))
     }
 
-    async fn add_members(&self, app: AppId, group_id: String, members: Vec<NewMember>, silent: bool, operator: String, now: i64) -> Result<Vec<AddResult>> {
+    async fn add_members(
+        &self,
+        app: AppId,
+        group_id: String,
+        members: Vec<NewMember>,
+        silent: bool,
+        operator: String,
+        now: i64,
+    ) -> Result<Vec<AddResult>> {
         write_op!(self, t => groups::add_members(t, app, &group_id, &members, silent, &operator, now))
     }
 
-    async fn import_members(&self, app: AppId, group_id: String, members: Vec<NewMember>) -> Result<Vec<AddResult>> {
+    async fn import_members(
+        &self,
+        app: AppId,
+        group_id: String,
+        members: Vec<NewMember>,
+    ) -> Result<Vec<AddResult>> {
         write_op!(self, t => groups::import_members(t, app, &group_id, &members))
     }
 
-    async fn delete_members(&self, app: AppId, group_id: String, accounts: Vec<String>, silent: bool, operator: String, now: i64) -> Result<()> {
+    async fn delete_members(
+        &self,
+        app: AppId,
+        group_id: String,
+        accounts: Vec<String>,
+        silent: bool,
+        operator: String,
+        now: i64,
+    ) -> Result<()> {
         write_op!(self, t => groups::delete_members(t, app, &group_id, &accounts, silent, &operator, now))
     }
 
-    async fn list_groups(&self, app: AppId, ty: Option<GroupType>, after: u64, limit: u64) -> Result<GroupIdPage> {
+    async fn list_groups(
+        &self,
+        app: AppId,
+        ty: Option<GroupType>,
+        after: u64,
+        limit: u64,
+    ) -> Result<GroupIdPage> {
         read_op!(self, t => groups::list_groups(t, app, ty, after, limit))
     }
 
-    async fn modify_group(&self, app: AppId, group_id: String, changes: GroupChanges, operator: String, now: i64) -> Result<()> {
+    async fn modify_group(
+        &self,
+        app: AppId,
+        group_id: String,
+        changes: GroupChanges,
+        operator: String,
+        now: i64,
+    ) -> Result<()> {
         write_op!(self, t => groups::modify_group(t, app, &group_id, &changes, &operator, now))
     }
 
-    async fn get_members(&self, app: AppId, group_id: String, query: MemberQuery) -> Result<MemberPage> {
+    async fn get_members(
+        &self,
+        app: AppId,
+        group_id: String,
+        query: MemberQuery,
+    ) -> Result<MemberPage> {
         read_op!(self, t => groups::get_members(t, app, &group_id, &query))
     }
 
-    async fn modify_member(&self, app: AppId, group_id: String, account: String, changes: MemberChanges, operator: String, now: i64) -> Result<()> {
+    async fn modify_member(
+        &self,
+        app: AppId,
+        group_id: String,
+        account: String,
+        changes: MemberChanges,
+        operator: String,
+        now: i64,
+    ) -> Result<()> {
         write_op!(self, t => groups::modify_member(t, app, &group_id, &account, &changes, &operator, now))
     }
 
-    async fn joined_groups(&self, app: AppId, account: String, query: JoinedQuery) -> Result<JoinedPage> {
+    async fn joined_groups(
+        &self,
+        app: AppId,
+        account: String,
+        query: JoinedQuery,
+    ) -> Result<JoinedPage> {
         read_op!(self, t => groups::joined_groups(t, app, &account, &query))
     }
 
-    async fn roles(&self, app: AppId, group_id: String, accounts: Vec<String>) -> Result<Vec<Option<Role>>> {
+    async fn roles(
+        &self,
+        app: AppId,
+        group_id: String,
+        accounts: Vec<String>,
+    ) -> Result<Vec<Option<Role>>> {
         read_op!(self, t => groups::roles(t, app, &group_id, &accounts))
     }
 
-    async fn change_owner(&self, app: AppId, group_id: String, new_owner: String, operator: String, now: i64) -> Result<()> {
+    async fn change_owner(
+        &self,
+        app: AppId,
+        group_id: String,
+        new_owner: String,
+        operator: String,
+        now: i64,
+    ) -> Result<()> {
         write_op!(self, t => groups::change_owner(t, app, &group_id, &new_owner, &operator, now))
     }
 
-    async fn mute(&self, app: AppId, group_id: String, accounts: Vec<String>, mute_time: u64, operator: String, now: i64) -> Result<()> {
+    async fn mute(
+        &self,
+        app: AppId,
+        group_id: String,
+        accounts: Vec<String>,
+        mute_time: u64,
+        operator: String,
+        now: i64,
+    ) -> Result<()> {
         write_op!(self, t => groups::mute(t, app, &group_id, &accounts, mute_time, &operator, now))
     }
 

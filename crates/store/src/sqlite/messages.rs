@@ -16,19 +16,45 @@ impl MessageStore for SqliteStore {
         write_op!(self, t => messages::send_message(t, app, &group_id, &msg))
     }
 
-    async fn import_messages(&self, app: AppId, group_id: String, msgs: Vec<ImportMsg>, now: i64) -> Result<Vec<Imported>> {
+    async fn import_messages(
+        &self,
+        app: AppId,
+        group_id: String,
+        msgs: Vec<ImportMsg>,
+        now: i64,
+    ) -> Result<Vec<Imported>> {
         write_op!(self, t => messages::import_messages(t, app, &group_id, &msgs, now))
     }
 
-    async fn history(&self, app: AppId, group_id: String, query: HistoryQuery, retention: Retention) -> Result<HistoryPage> {
+    async fn history(
+        &self,
+        app: AppId,
+        group_id: String,
+        query: HistoryQuery,
+        retention: Retention,
+    ) -> Result<HistoryPage> {
         read_op!(self, t => messages::history(t, app, &group_id, query, retention))
     }
 
-    async fn member_history(&self, app: AppId, group_id: String, member: String, req_seq: Option<u64>, limit: u64, retention: Retention) -> Result<MemberPage> {
+    async fn member_history(
+        &self,
+        app: AppId,
+        group_id: String,
+        member: String,
+        req_seq: Option<u64>,
+        limit: u64,
+        retention: Retention,
+    ) -> Result<MemberPage> {
         read_op!(self, t => messages::member_history(t, app, &group_id, &member, req_seq, limit, retention))
     }
 
-    async fn recall_messages(&self, app: AppId, group_id: String, seqs: Vec<u64>, retention: Retention) -> Result<Vec<Result<(), ErrorCode>>> {
+    async fn recall_messages(
+        &self,
+        app: AppId,
+        group_id: String,
+        seqs: Vec<u64>,
+        retention: Retention,
+    ) -> Result<Vec<Result<(), ErrorCode>>> {
         write_op!(self, t => messages::recall_messages(t, app, &group_id, &seqs, retention))
     }
 
@@ -36,7 +62,16 @@ impl MessageStore for SqliteStore {
         write_op!(self, t => messages::delete_by_sender(t, app, &group_id, &sender))
     }
 
-    async fn modify_message(&self, app: AppId, group_id: String, seq: u64, body: Option<String>, cloud_custom_data: Option<String>, max_bytes: usize, retention: Retention) -> Result<()> {
+    async fn modify_message(
+        &self,
+        app: AppId,
+        group_id: String,
+        seq: u64,
+        body: Option<String>,
+        cloud_custom_data: Option<String>,
+        max_bytes: usize,
+        retention: Retention,
+    ) -> Result<()> {
         write_op!(self, t => messages::modify_message(t, app, &group_id, seq, body.as_deref(), cloud_custom_data.as_deref(), max_bytes, retention))
     }
 
@@ -44,7 +79,13 @@ impl MessageStore for SqliteStore {
         write_op!(self, t => messages::clear_history(t, app, &group_id, upto))
     }
 
-    async fn set_unread(&self, app: AppId, group_id: String, member: String, unread: u64) -> Result<()> {
+    async fn set_unread(
+        &self,
+        app: AppId,
+        group_id: String,
+        member: String,
+        unread: u64,
+    ) -> Result<()> {
         write_op!(self, t => messages::set_unread(t, app, &group_id, &member, unread))
     }
 
@@ -56,7 +97,12 @@ impl MessageStore for SqliteStore {
         write_op!(self, t => messages::purge_step(t, max_rows))
     }
 
-    async fn expire_step(&self, policy: RetentionPolicy, now: i64, max_rows: u64) -> Result<SweepStep> {
+    async fn expire_step(
+        &self,
+        policy: RetentionPolicy,
+        now: i64,
+        max_rows: u64,
+    ) -> Result<SweepStep> {
         write_op!(self, t => messages::expire_step(t, &policy, now, max_rows))
     }
 }

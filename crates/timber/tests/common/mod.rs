@@ -99,8 +99,12 @@ pub struct ServerOptions {
     /// harness then reads it back from the data dir to fill `TestServer::apps` (left empty
     /// with memory storage, which saves nothing: use `banner()` there).
     pub bootstrap: bool,
-    /// `sqlite`, `memory` or a `postgres://` URL. `None`: `$TIMBER_TEST_STORAGE`, else `sqlite`.
+    /// `sqlite`, `memory`, `postgres` (a fresh schema on `$TIMBER_TEST_POSTGRES_URL`) or a
+    /// `postgres://` URL. `None`: what [`prefer_postgres`] set for this test, else
+    /// `$TIMBER_TEST_STORAGE`, else `sqlite`.
     pub storage: Option<String>,
+    /// The PostgreSQL schema of `storage = "postgres"`, kept across restarts.
+    pub pg: Option<Arc<PgSchema>>,
     /// Extra TOML at the top of the configuration file, before the harness's `[[apps]]`.
     pub config: String,
     /// Extra environment variables for the server; they win over the harness's own.
@@ -114,6 +118,82 @@ pub struct ServerOptions {
     /// Do not pass `--config` (environment only).
     pub no_config_file: bool,
 }
+
+/// A PostgreSQL schema of its own for one test, on the server at `$TIMBER_TEST_POSTGRES_URL`;
+/// dropped with the last server that uses it.
+pub struct PgSchema {
+    base: String,
+    name: String,
+    /// A URL whose connections use this schema.
+    pub url: String,
+}
+
+impl PgSchema {
+    pub async fn create() -> Arc<PgSchema> {
+        let base = std::env::var("TIMBER_TEST_POSTGRES_URL")
+            .expect("TIMBER_TEST_POSTGRES_URL must be set for a PostgreSQL test");
+        let (url, name) = timber_store::postgres::testing::fresh_schema(&base)
+            .await
+            .expect("create a PostgreSQL test schema");
+        Arc::new(PgSchema { base, name, url })
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let (base, name) = (self.base.clone(), self.name.clone());
+        // Drop runs inside the test's runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(rt) = rt {
+                let _ = rt.block_on(timber_store::postgres::testing::drop_schema(&base, &name));
+            }
+        })
+        .join();
+    }
+}
+
+thread_local! {
+    /// The storage of servers whose options name none, set by [`prefer_postgres`].
+    static DEFAULT_STORAGE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Makes servers of this test (on this thread) use PostgreSQL until the guard drops. `None`,
+/// with a loud note, when `TIMBER_TEST_POSTGRES_URL` is not set.
+pub fn prefer_postgres() -> Option<impl Drop> {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            DEFAULT_STORAGE.with(|d| d.borrow_mut().take());
+        }
+    }
+    if std::env::var("TIMBER_TEST_POSTGRES_URL").is_err() {
+        eprintln!("NOTE: TIMBER_TEST_POSTGRES_URL is not set: PostgreSQL variant SKIPPED");
+        return None;
+    }
+    DEFAULT_STORAGE.with(|d| *d.borrow_mut() = Some("postgres".into()));
+    Some(Reset)
+}
+
+/// `also_on_postgres!(test_name);` after a `#[tokio::test]` runs the same test again with
+/// every server on PostgreSQL (a fresh schema each), as `test_name::on_postgres`.
+#[allow(unused_macros)]
+macro_rules! also_on_postgres {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn on_postgres() {
+                if let Some(_pg) = crate::common::prefer_postgres() {
+                    super::$name();
+                }
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use also_on_postgres;
 
 /// A running `timber serve` child process. Dropping it kills the process.
 pub struct TestServer {
@@ -150,9 +230,24 @@ impl TestServer {
         }
         let data_dir = options.data_dir.clone().unwrap_or_else(DataDir::new);
         options.data_dir = Some(data_dir.clone());
-        let storage = options.storage.clone().unwrap_or_else(|| {
-            std::env::var("TIMBER_TEST_STORAGE").unwrap_or_else(|_| "sqlite".into())
-        });
+        let storage = options
+            .storage
+            .clone()
+            .or_else(|| DEFAULT_STORAGE.with(|d| d.borrow().clone()))
+            .or_else(|| std::env::var("TIMBER_TEST_STORAGE").ok())
+            .unwrap_or_else(|| "sqlite".into());
+        let storage = if storage == "postgres" {
+            if options.pg.is_none() {
+                options.pg = Some(PgSchema::create().await);
+            }
+            options
+                .pg
+                .as_ref()
+                .map(|pg| pg.url.clone())
+                .unwrap_or_default()
+        } else {
+            storage
+        };
         let scratch = TempDir::new().expect("create a scratch dir");
 
         let mut config = String::new();
@@ -281,6 +376,18 @@ impl TestServer {
             .as_ref()
             .and_then(Child::id)
             .expect("the server is running")
+    }
+
+    /// Options that start another server on this server's data: its apps, its data dir and,
+    /// on PostgreSQL, its schema.
+    pub fn same_data(&self) -> ServerOptions {
+        ServerOptions {
+            apps: self.apps.clone(),
+            data_dir: Some(self.data_dir.clone()),
+            storage: self.options.storage.clone(),
+            pg: self.options.pg.clone(),
+            ..ServerOptions::default()
+        }
     }
 
     /// The admin client of the first app.
