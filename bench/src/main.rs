@@ -1,1 +1,179 @@
-fn main() {}
+//! `timber-bench`: starts timber (release build, default durable configuration), seeds the
+//! data each scenario needs through the REST API, runs every scenario with keep-alive HTTP
+//! connections, and prints a Markdown table (throughput, latency percentiles, errors, RSS,
+//! and each row's throughput as a ratio to the ceiling measured in the same run).
+
+mod client;
+mod load;
+mod scenarios;
+mod server;
+
+use anyhow::Context;
+use clap::Parser;
+use client::Target;
+use load::Load;
+use scenarios::Scenario;
+use server::Timber;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(about = "Load generator and scenarios for timber")]
+struct Args {
+    /// The timber binary (build it with `cargo build --release`).
+    #[arg(long, default_value = "target/release/timber")]
+    timber: PathBuf,
+    /// `sqlite` (the embedded default) or a `postgres://` URL.
+    #[arg(long, default_value = "sqlite")]
+    storage: String,
+    /// timber processes to start on the same storage (PostgreSQL only for more than one).
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Measured seconds per scenario (after a one-second warm-up).
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Messages in the big history.
+    #[arg(long, default_value_t = 1_000_000)]
+    big: u64,
+    /// Comma-separated scenarios to run (default: all). `ceiling` always runs.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Also write the table to this file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+struct Row {
+    scenario: Scenario,
+    connections: usize,
+    outcome: load::Outcome,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let mut scenarios = vec![Scenario::Ceiling];
+    if args.only.is_empty() {
+        scenarios.extend(&Scenario::ALL[1..]);
+    } else {
+        for name in &args.only {
+            let s = Scenario::parse(name).with_context(|| format!("unknown scenario {name:?}"))?;
+            if !scenarios.contains(&s) {
+                scenarios.push(s);
+            }
+        }
+    }
+
+    let mut nodes = Vec::new();
+    for _ in 0..args.nodes {
+        nodes.push(Timber::start(&args.timber, &args.storage)?);
+    }
+    let start_to_ready = nodes[0].start_to_ready;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss = nodes[0].rss_mib();
+    let pids: Vec<u32> = nodes.iter().map(Timber::pid).collect();
+    let addrs: Vec<_> = nodes.iter().map(|n| n.addr).collect();
+    let target = Target {
+        addr: addrs[0],
+        sdkappid: server::SDKAPPID,
+        identifier: server::ADMIN.into(),
+        usersig: timber_usersig::generate(
+            server::SDKAPPID,
+            server::KEY,
+            server::ADMIN,
+            86_400,
+            now(),
+        ),
+    };
+
+    let seeded = std::time::Instant::now();
+    scenarios::seed(&target, &scenarios, args.big).await?;
+    eprintln!("seeded in {:.1} s", seeded.elapsed().as_secs_f64());
+
+    let mut rows = Vec::new();
+    for s in &scenarios {
+        let load = Load {
+            connections: args.connections,
+            duration: Duration::from_secs(args.duration),
+            warmup: Duration::from_secs(1),
+        };
+        eprintln!(
+            "running {} ({} connections, {} s)…",
+            s.name(),
+            load.connections,
+            args.duration
+        );
+        let outcome = load::run(
+            &addrs,
+            load,
+            scenarios::request(*s, &target, args.big),
+            &pids,
+        )
+        .await?;
+        if let Some(e) = &outcome.first_error {
+            eprintln!("  first error: {e}");
+        }
+        rows.push(Row {
+            scenario: *s,
+            connections: load.connections,
+            outcome,
+        });
+    }
+
+    let table = render(&args, &rows, idle_rss, start_to_ready);
+    println!("{table}");
+    if let Some(path) = &args.out {
+        std::fs::write(path, &table)?;
+    }
+    Ok(())
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn render(args: &Args, rows: &[Row], idle_rss: f64, start_to_ready: Duration) -> String {
+    let ceiling = rows
+        .iter()
+        .find(|r| r.scenario == Scenario::Ceiling)
+        .map(|r| r.outcome.throughput())
+        .unwrap_or(f64::NAN);
+    let storage = if args.storage.starts_with("postgres") {
+        "postgres"
+    } else {
+        args.storage.as_str()
+    };
+    let mut t = format!(
+        "storage: {storage}, nodes: {}, measured {} s per row after 1 s warm-up\n\n\
+         | scenario | what | conns | req/s | × ceiling | p50 ms | p99 ms | p999 ms | errors | peak RSS MiB |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        args.nodes, args.duration
+    );
+    for r in rows {
+        let o = &r.outcome;
+        t.push_str(&format!(
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.1} |\n",
+            r.scenario.name(),
+            r.scenario.describe(args.big),
+            r.connections,
+            o.throughput(),
+            o.throughput() / ceiling,
+            o.ms(0.5),
+            o.ms(0.99),
+            o.ms(0.999),
+            o.errors,
+            o.peak_rss_mib,
+        ));
+    }
+    t.push_str(&format!(
+        "\nidle RSS after start: {idle_rss:.1} MiB; process start to /readyz: {:.0} ms\n",
+        start_to_ready.as_secs_f64() * 1000.0
+    ));
+    t
+}

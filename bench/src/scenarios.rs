@@ -1,0 +1,206 @@
+//! The benchmark scenarios: what each one seeds, and the request it repeats.
+
+use crate::client::{Conn, Target};
+use crate::load::MakeRequest;
+use bytes::Bytes;
+use serde_json::json;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+/// Groups the spread-out send scenario writes to.
+pub const SPREAD_GROUPS: usize = 1_000;
+/// The small group of the clear comparison.
+pub const SMALL_HISTORY: u64 = 1_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    Ceiling,
+    SendSpread,
+    SendHot,
+    HistoryNewest,
+    HistoryDeep,
+    ClearSmall,
+    ClearBig,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 7] = [
+        Scenario::Ceiling,
+        Scenario::SendSpread,
+        Scenario::SendHot,
+        Scenario::HistoryNewest,
+        Scenario::HistoryDeep,
+        Scenario::ClearSmall,
+        Scenario::ClearBig,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Ceiling => "ceiling",
+            Scenario::SendSpread => "send_spread",
+            Scenario::SendHot => "send_hot",
+            Scenario::HistoryNewest => "history_newest",
+            Scenario::HistoryDeep => "history_deep",
+            Scenario::ClearSmall => "clear_small",
+            Scenario::ClearBig => "clear_big",
+        }
+    }
+
+    pub fn describe(self, big: u64) -> String {
+        match self {
+            Scenario::Ceiling => {
+                "account_check of one account (envelope, UserSig, dispatch, a read)".into()
+            }
+            Scenario::SendSpread => format!("send_group_msg over {SPREAD_GROUPS} groups"),
+            Scenario::SendHot => "send_group_msg into one group".into(),
+            Scenario::HistoryNewest => format!("group_msg_get_simple, newest 20 of {big}"),
+            Scenario::HistoryDeep => format!(
+                "group_msg_get_simple, 20 at {} deep of {big}",
+                big - big / 10
+            ),
+            Scenario::ClearSmall => format!("clear_group_msg on {SMALL_HISTORY} messages"),
+            Scenario::ClearBig => format!("clear_group_msg on {big} messages"),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scenario> {
+        Scenario::ALL.into_iter().find(|x| x.name() == s)
+    }
+}
+
+fn text_body(text: &str) -> serde_json::Value {
+    json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": text}}])
+}
+
+/// The request a scenario repeats. Sends use a run-wide counter as `Random`, so no two
+/// messages are duplicates of each other.
+pub fn request(s: Scenario, target: &Target, big: u64) -> MakeRequest {
+    let t = target.clone();
+    match s {
+        Scenario::Ceiling => {
+            let uri = t.uri("im_open_login_svc/account_check");
+            let body = Bytes::from(json!({"CheckItem": [{"UserID": t.identifier}]}).to_string());
+            Arc::new(move |_, _| (uri.clone(), body.clone()))
+        }
+        Scenario::SendSpread | Scenario::SendHot => {
+            let uri = t.uri("group_open_http_svc/send_group_msg");
+            let random = Arc::new(AtomicU32::new(1));
+            let hot = s == Scenario::SendHot;
+            let text = "a benchmark message of a typical length, about sixty bytes".to_owned();
+            Arc::new(move |conn, n| {
+                let group = if hot {
+                    "hot".to_owned()
+                } else {
+                    format!("spread-{}", (conn as u64 * 7919 + n) % SPREAD_GROUPS as u64)
+                };
+                let body = json!({
+                    "GroupId": group,
+                    "Random": random.fetch_add(1, Ordering::Relaxed),
+                    "MsgBody": text_body(&text),
+                });
+                (uri.clone(), Bytes::from(body.to_string()))
+            })
+        }
+        Scenario::HistoryNewest | Scenario::HistoryDeep => {
+            let uri = t.uri("group_open_http_svc/group_msg_get_simple");
+            let body = if s == Scenario::HistoryNewest {
+                json!({"GroupId": "big", "ReqMsgNumber": 20})
+            } else {
+                json!({"GroupId": "big", "ReqMsgNumber": 20, "ReqMsgSeq": big / 10})
+            };
+            let body = Bytes::from(body.to_string());
+            Arc::new(move |_, _| (uri.clone(), body.clone()))
+        }
+        Scenario::ClearSmall | Scenario::ClearBig => {
+            let uri = t.uri("group_open_http_svc/clear_group_msg");
+            let group = if s == Scenario::ClearSmall {
+                "small"
+            } else {
+                "big"
+            };
+            let body = Bytes::from(json!({"GroupId": group}).to_string());
+            Arc::new(move |_, _| (uri.clone(), body.clone()))
+        }
+    }
+}
+
+/// Creates what the scenarios need: the send groups, and the two histories (through
+/// import_group + import_group_msg, the store's real write path), `big` messages long.
+pub async fn seed(target: &Target, scenarios: &[Scenario], big: u64) -> anyhow::Result<()> {
+    let mut c = Conn::connect(target.addr).await?;
+    let needs = |x: &[Scenario]| scenarios.iter().any(|s| x.contains(s));
+    if needs(&[Scenario::SendSpread]) {
+        for i in 0..SPREAD_GROUPS {
+            create_group(&mut c, target, &format!("spread-{i}")).await?;
+        }
+    }
+    if needs(&[Scenario::SendHot]) {
+        create_group(&mut c, target, "hot").await?;
+    }
+    if needs(&[Scenario::ClearSmall]) {
+        import_history(target, "small", SMALL_HISTORY).await?;
+    }
+    if needs(&[
+        Scenario::HistoryNewest,
+        Scenario::HistoryDeep,
+        Scenario::ClearBig,
+    ]) {
+        import_history(target, "big", big).await?;
+    }
+    Ok(())
+}
+
+async fn create_group(c: &mut Conn, t: &Target, id: &str) -> anyhow::Result<()> {
+    c.call_ok(
+        t,
+        "group_open_http_svc/create_group",
+        json!({"Type": "Public", "Name": id, "GroupId": id, "Owner_Account": t.identifier}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Imports `count` messages into a new group `id`, seven per call (the API's limit) over
+/// several connections.
+async fn import_history(t: &Target, id: &str, count: u64) -> anyhow::Result<()> {
+    eprintln!("seeding group {id:?} with {count} messages…");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let mut c = Conn::connect(t.addr).await?;
+    c.call_ok(
+        t,
+        "group_open_http_svc/import_group",
+        json!({"Type": "Public", "Name": id, "GroupId": id, "Owner_Account": t.identifier, "CreateTime": now - 3600}),
+    )
+    .await?;
+    // Every message carries the same SendTime, which satisfies the ascending-time rule
+    // whatever order the concurrent calls commit in.
+    let send_time = now - 600;
+    let calls = count.div_ceil(7);
+    let workers = 16u64;
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let t = t.clone();
+        let id = id.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::connect(t.addr).await?;
+            let mut call = w;
+            while call < calls {
+                let first = call * 7;
+                let n = (count - first).min(7);
+                let msgs: Vec<_> = (first..first + n)
+                    .map(|i| json!({"From_Account": t.identifier, "SendTime": send_time, "Random": i as u32, "MsgBody": text_body(&format!("history message {i}"))}))
+                    .collect();
+                c.call_ok(&t, "group_open_http_svc/import_group_msg", json!({"GroupId": id, "MsgList": msgs}))
+                    .await?;
+                call += workers;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    Ok(())
+}

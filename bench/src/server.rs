@@ -1,0 +1,110 @@
+//! Starting timber for a run: the release binary, its default durable configuration (SQLite
+//! in WAL mode with synchronous commits, or the given PostgreSQL URL), a temp data directory.
+
+use anyhow::{bail, Context};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const SDKAPPID: u64 = 1_400_000_777;
+pub const KEY: &str = "bench-secret-key-0123456789abcdef";
+pub const ADMIN: &str = "administrator";
+
+pub struct Timber {
+    child: Child,
+    pub addr: SocketAddr,
+    /// From spawning the process to the first `200` of `/readyz`.
+    pub start_to_ready: Duration,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Timber {
+    /// Starts `bin serve` on a free port. `storage` is `sqlite` (a fresh temp dir) or a URL.
+    pub fn start(bin: &Path, storage: &str) -> anyhow::Result<Timber> {
+        let dir = tempfile::tempdir()?;
+        let data_dir: PathBuf = dir.path().join("data");
+        let started = Instant::now();
+        let mut child = Command::new(bin)
+            .arg("serve")
+            .env("TIMBER_LISTEN", "127.0.0.1:0")
+            .env("TIMBER_DATA_DIR", &data_dir)
+            .env("TIMBER_STORAGE", storage)
+            // One log line per request would measure the terminal, not timber.
+            .env("TIMBER_LOG", "warn")
+            .env(
+                "TIMBER_APPS",
+                format!(r#"[{{sdkappid = {SDKAPPID}, key = "{KEY}"}}]"#),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let stdout = child.stdout.take().context("timber's stdout")?;
+        let mut first = String::new();
+        BufReader::new(stdout).read_line(&mut first)?;
+        let addr: SocketAddr = first
+            .trim()
+            .strip_prefix("timber listening on http://")
+            .with_context(|| format!("unexpected first line from timber: {first:?}"))?
+            .parse()?;
+        wait_ready(addr)?;
+        Ok(Timber {
+            child,
+            addr,
+            start_to_ready: started.elapsed(),
+            _dir: Some(dir),
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident set size of the server process, in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        rss_mib(self.pid())
+    }
+}
+
+impl Drop for Timber {
+    fn drop(&mut self) {
+        // SIGTERM, so the server closes its store as in production.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_ready(addr: SocketAddr) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(mut s) = std::net::TcpStream::connect(addr) {
+            let _ = s.write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut buf = String::new();
+            let _ = s.read_to_string(&mut buf);
+            if buf.starts_with("HTTP/1.1 200") {
+                return Ok(());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    bail!("timber at {addr} did not become ready")
+}
+
+/// VmRSS of a process, in MiB (0 if it cannot be read).
+pub fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
