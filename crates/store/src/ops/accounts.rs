@@ -104,10 +104,7 @@ pub(crate) async fn revoked_before(t: &mut impl Tx, app: AppId, user: &str) -> R
             params![app, user],
         )
         .await?;
-    Ok(row.and_then(|r| match r.0.first() {
-        Some(crate::sql::Cell::I64(v)) => Some(*v),
-        _ => None,
-    }))
+    Ok(row.and_then(|r| r.opt_i64(0)))
 }
 
 /// Kick times of every account that has one (the SQLite store keeps them in memory).

@@ -122,31 +122,51 @@ async fn find_duplicate(
     random: u32,
     since: i64,
 ) -> Result<Option<Sent>> {
-    let row = t
-        .query_opt(
+    // No ORDER BY: with one, SQLite walks the primary key backwards through the whole group
+    // instead of probing the random index. Matches are rare; the newest is picked here.
+    let rows = t
+        .query(
             "SELECT seq, time FROM group_messages
-             WHERE app = $1 AND gkey = $2 AND random = $3 AND time >= $4
-             ORDER BY seq DESC LIMIT 1",
+             WHERE app = $1 AND gkey = $2 AND random = $3 AND time >= $4",
             params![app, gkey, random, since],
         )
         .await?;
-    Ok(row.map(|r| Sent {
+    Ok(rows.into_iter().max_by_key(|r| r.u64(0)).map(|r| Sent {
         seq: r.u64(0),
         time: r.i64(1),
         duplicate: true,
     }))
 }
 
-/// A mute recorded for an account that has no membership row (AVChatRoom members are not
-/// tracked, but they can be muted).
-async fn mute_of(t: &mut impl Tx, app: AppId, gkey: i64, account: &str) -> Result<i64> {
-    let row = t
-        .query_opt(
-            "SELECT mute_until FROM group_mutes WHERE app = $1 AND gkey = $2 AND user_id = $3",
+/// What send_group_msg needs to know of its sender, in one round trip: whether the account
+/// exists, its role if it is a member, and when its mute ends (mutes are kept apart from
+/// membership, so AVChatRoom senders, who are not tracked as members, can be muted too).
+struct SenderState {
+    exists: bool,
+    role: Option<Role>,
+    mute_until: i64,
+}
+
+async fn sender_state(
+    t: &mut impl Tx,
+    app: AppId,
+    gkey: i64,
+    account: &str,
+) -> Result<SenderState> {
+    let r = t
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
+                 (SELECT role FROM group_members WHERE app = $1 AND gkey = $2 AND user_id = $3),
+                 coalesce((SELECT mute_until FROM group_mutes
+                           WHERE app = $1 AND gkey = $2 AND user_id = $3), 0)",
             params![app, gkey, account],
         )
         .await?;
-    Ok(row.map_or(0, |r| r.i64(0)))
+    Ok(SenderState {
+        exists: r.bool(0),
+        role: r.opt_i64(1).map(Role::from_db),
+        mute_until: r.i64(2),
+    })
 }
 
 fn not_member(account: &str, group_id: &str) -> Error {
@@ -165,29 +185,28 @@ pub(crate) async fn send_message(
     let mut g = lock_group(t, app, group_id).await?;
     let msg = &send.msg;
     let now = msg.time;
-    let member = find_member(t, app, g.key, &msg.from).await?;
-    let mute_until = match &member {
-        Some(m) => m.mute_until,
-        None => {
-            require_accounts(t, app, &[msg.from.as_str()]).await?;
-            // AVChatRoom keeps no member list: anyone may send there.
-            if g.ty != GroupType::AVChatRoom && !send.sender_is_admin {
-                return Err(not_member(&msg.from, group_id).into());
-            }
-            mute_of(t, app, g.key, &msg.from).await?
+    let sender = sender_state(t, app, g.key, &msg.from).await?;
+    if sender.role.is_none() {
+        if !sender.exists {
+            return Err(Error::new(
+                ErrorCode::GroupAccountNotFound,
+                format!("account {:?} does not exist", msg.from),
+            )
+            .into());
         }
-    };
-    if mute_until > now {
+        // AVChatRoom keeps no member list: anyone may send there.
+        if g.ty != GroupType::AVChatRoom && !send.sender_is_admin {
+            return Err(not_member(&msg.from, group_id).into());
+        }
+    }
+    if sender.mute_until > now {
         return Err(Error::new(
             ErrorCode::GroupSenderMuted,
-            format!("{:?} is muted until {mute_until}", msg.from),
+            format!("{:?} is muted until {}", msg.from, sender.mute_until),
         )
         .into());
     }
-    let privileged = send.sender_is_admin
-        || member
-            .as_ref()
-            .is_some_and(|m| matches!(m.role, Role::Owner | Role::Admin));
+    let privileged = send.sender_is_admin || matches!(sender.role, Some(Role::Owner | Role::Admin));
     if g.mute_all && !privileged {
         return Err(Error::new(
             ErrorCode::GroupSenderMuted,
@@ -219,7 +238,7 @@ pub(crate) async fn send_message(
         }
     }
     let seq = append_message(t, app, &mut g, msg).await?;
-    if member.is_some() {
+    if sender.role.is_some() {
         t.execute(
             "UPDATE group_members SET last_send_time = $4 WHERE app = $1 AND gkey = $2 AND user_id = $3",
             params![app, g.key, &msg.from, now],

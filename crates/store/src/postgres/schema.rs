@@ -102,6 +102,11 @@ const MIGRATIONS: &[&str] = &[
         value  BIGINT NOT NULL
     );
     ",
+    // 2: the duplicate-window index covers `time` (as on SQLite).
+    "
+    DROP INDEX group_messages_by_random;
+    CREATE INDEX group_messages_by_random ON group_messages (app, gkey, random, time);
+    ",
 ];
 
 /// Brings the current schema (`search_path`) to the newest version.

@@ -99,6 +99,12 @@ impl Row {
             _ => 0,
         }
     }
+    pub(crate) fn opt_i64(&self, i: usize) -> Option<i64> {
+        match self.0.get(i) {
+            Some(Cell::I64(v)) => Some(*v),
+            _ => None,
+        }
+    }
     pub(crate) fn u64(&self, i: usize) -> u64 {
         self.i64(i).max(0) as u64
     }
@@ -106,10 +112,7 @@ impl Row {
         self.i64(i) != 0
     }
     pub(crate) fn opt_bool(&self, i: usize) -> Option<bool> {
-        match self.0.get(i) {
-            Some(Cell::I64(v)) => Some(*v != 0),
-            _ => None,
-        }
+        self.opt_i64(i).map(|v| v != 0)
     }
     /// Moves a text cell out (an empty string for NULL).
     pub(crate) fn take_str(&mut self, i: usize) -> String {

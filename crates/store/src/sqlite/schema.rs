@@ -108,6 +108,12 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE group_members ADD COLUMN read_floor_seen INTEGER NOT NULL DEFAULT 0;
     ",
+    // 3: the duplicate-window index covers `time`. Without it SQLite judged the extra table
+    // lookup too dear and scanned the group's whole history on every send.
+    "
+    DROP INDEX group_messages_by_random;
+    CREATE INDEX group_messages_by_random ON group_messages (app, gkey, random, time);
+    ",
 ];
 
 /// Brings the database to the newest schema; each step runs in its own transaction.
