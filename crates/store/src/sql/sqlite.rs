@@ -69,7 +69,10 @@ impl Tx for SqliteTx<'_> {
                     ValueRef::Integer(v) => Cell::I64(v),
                     ValueRef::Real(v) => Cell::I64(v as i64),
                     ValueRef::Text(t) | ValueRef::Blob(t) => {
-                        Cell::Text(String::from_utf8_lossy(t).into_owned())
+                        Cell::Text(match std::str::from_utf8(t) {
+                            Ok(s) => s.to_owned(),
+                            Err(_) => String::from_utf8_lossy(t).into_owned(),
+                        })
                     }
                 });
             }

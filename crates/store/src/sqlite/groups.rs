@@ -1,6 +1,6 @@
 //! Groups and members on SQLite: the shared operations, as write jobs or snapshot reads.
 
-use super::{read_op, write_op, SqliteStore};
+use super::{read_op, scan_op, write_op, SqliteStore};
 use crate::groups::{
     AddResult, GroupChanges, GroupIdPage, GroupStore, GroupWithMembers, JoinedPage, JoinedQuery,
     MemberChanges, MemberPage, MemberQuery, NewGroup, NewMember,
@@ -27,7 +27,11 @@ impl GroupStore for SqliteStore {
         group_ids: Vec<String>,
         with_members: bool,
     ) -> Result<Vec<Option<GroupWithMembers>>> {
-        read_op!(self, t => groups::get_groups(t, app, &group_ids, with_members))
+        if with_members {
+            scan_op!(self, t => groups::get_groups(t, app, &group_ids, true))
+        } else {
+            read_op!(self, t => groups::get_groups(t, app, &group_ids, false))
+        }
     }
 
     async fn add_members(
@@ -70,7 +74,7 @@ impl GroupStore for SqliteStore {
         after: u64,
         limit: u64,
     ) -> Result<GroupIdPage> {
-        read_op!(self, t => groups::list_groups(t, app, ty, after, limit))
+        scan_op!(self, t => groups::list_groups(t, app, ty, after, limit))
     }
 
     async fn modify_group(
@@ -90,7 +94,7 @@ impl GroupStore for SqliteStore {
         group_id: String,
         query: MemberQuery,
     ) -> Result<MemberPage> {
-        read_op!(self, t => groups::get_members(t, app, &group_id, &query))
+        scan_op!(self, t => groups::get_members(t, app, &group_id, &query))
     }
 
     async fn modify_member(
@@ -111,7 +115,7 @@ impl GroupStore for SqliteStore {
         account: String,
         query: JoinedQuery,
     ) -> Result<JoinedPage> {
-        read_op!(self, t => groups::joined_groups(t, app, &account, &query))
+        scan_op!(self, t => groups::joined_groups(t, app, &account, &query))
     }
 
     async fn roles(
@@ -120,7 +124,7 @@ impl GroupStore for SqliteStore {
         group_id: String,
         accounts: Vec<String>,
     ) -> Result<Vec<Option<Role>>> {
-        read_op!(self, t => groups::roles(t, app, &group_id, &accounts))
+        scan_op!(self, t => groups::roles(t, app, &group_id, &accounts))
     }
 
     async fn change_owner(
@@ -147,6 +151,6 @@ impl GroupStore for SqliteStore {
     }
 
     async fn muted(&self, app: AppId, group_id: String, now: i64) -> Result<Vec<(String, i64)>> {
-        read_op!(self, t => groups::muted(t, app, &group_id, now))
+        scan_op!(self, t => groups::muted(t, app, &group_id, now))
     }
 }

@@ -6,6 +6,7 @@
 //! this process's writer can change may be cached in memory without ever being stale.
 
 mod accounts;
+mod checkpointer;
 mod groups;
 mod messages;
 mod readers;
@@ -13,6 +14,7 @@ mod schema;
 mod writer;
 
 use crate::{Result, Store, StoreError};
+use checkpointer::Checkpointer;
 use readers::ReadPool;
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
@@ -29,6 +31,8 @@ pub struct SqliteStore {
     writer: Writer,
     /// `None` for the memory store, whose reads go through the writer.
     readers: Option<ReadPool>,
+    /// Checkpoints the WAL in the background (file stores only).
+    checkpointer: Option<Checkpointer>,
     /// Kick times of the accounts that have one (see `AccountStore::revoked_before`).
     revoked: RwLock<HashMap<(AppId, String), i64>>,
     _lock: Option<File>,
@@ -55,7 +59,8 @@ impl SqliteStore {
              PRAGMA synchronous = FULL;
              PRAGMA busy_timeout = 5000;
              PRAGMA cache_size = -16000;
-             PRAGMA temp_store = MEMORY;",
+             PRAGMA temp_store = MEMORY;
+             PRAGMA wal_autocheckpoint = 0;",
         )
         .map_err(StoreError::internal)?;
         schema::migrate(&conn)?;
@@ -64,9 +69,14 @@ impl SqliteStore {
         for _ in 0..READERS {
             readers.push(open_reader(path)?);
         }
+        let checkpoint_conn = Connection::open(path).map_err(StoreError::internal)?;
+        checkpoint_conn
+            .execute_batch("PRAGMA busy_timeout = 5000;")
+            .map_err(StoreError::internal)?;
         Ok(SqliteStore {
             writer: Writer::start(conn),
             readers: Some(ReadPool::new(readers, path.to_owned())),
+            checkpointer: Some(Checkpointer::start(checkpoint_conn)),
             revoked: RwLock::new(revoked),
             _lock: Some(lock),
         })
@@ -79,6 +89,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: Writer::start(conn),
             readers: None,
+            checkpointer: None,
             revoked: RwLock::new(HashMap::new()),
             _lock: None,
         })
@@ -100,8 +111,20 @@ impl SqliteStore {
         self.writer.run(f).await
     }
 
-    /// Runs a read in one snapshot of committed data.
+    /// Runs a short read (a few indexed lookups) in one snapshot of committed data, in place.
     pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        match &self.readers {
+            Some(pool) => pool.run_here(f),
+            None => self.writer.run(f).await,
+        }
+    }
+
+    /// Runs a long read (it may touch thousands of rows) in one snapshot, on a blocking thread.
+    pub(crate) async fn scan<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
@@ -127,7 +150,7 @@ macro_rules! write_op {
 }
 pub(crate) use write_op;
 
-/// Runs a shared read operation on a reader connection, in one snapshot.
+/// Runs a short shared read operation in one snapshot, in place (see `SqliteStore::read`).
 macro_rules! read_op {
     ($store:expr, $t:ident => $op:expr) => {
         $store
@@ -139,6 +162,19 @@ macro_rules! read_op {
     };
 }
 pub(crate) use read_op;
+
+/// Runs a long shared read operation in one snapshot, on a blocking thread.
+macro_rules! scan_op {
+    ($store:expr, $t:ident => $op:expr) => {
+        $store
+            .scan(move |c| {
+                let $t = &mut $crate::sql::sqlite::SqliteTx::new(c);
+                $crate::sql::sqlite::run_sync($op)
+            })
+            .await
+    };
+}
+pub(crate) use scan_op;
 
 pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
@@ -162,6 +198,9 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        if let Some(c) = &self.checkpointer {
+            c.stop();
+        }
         self.writer.close();
     }
 }

@@ -96,15 +96,13 @@ impl Writer {
 }
 
 fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    conn.execute_batch("SAVEPOINT job")
-        .map_err(StoreError::internal)?;
+    let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    run("SAVEPOINT job").map_err(StoreError::internal)?;
     let result = f(conn);
-    let end = if result.is_ok() {
-        "RELEASE job"
-    } else {
-        "ROLLBACK TO job; RELEASE job"
-    };
-    conn.execute_batch(end).map_err(StoreError::internal)?;
+    if result.is_err() {
+        run("ROLLBACK TO job").map_err(StoreError::internal)?;
+    }
+    run("RELEASE job").map_err(StoreError::internal)?;
     result
 }
 
