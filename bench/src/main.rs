@@ -32,9 +32,13 @@ struct Args {
     /// Concurrent keep-alive connections.
     #[arg(long, default_value_t = 64)]
     connections: usize,
-    /// Measured seconds per scenario (after a one-second warm-up).
-    #[arg(long, default_value_t = 10)]
+    /// Measured seconds per scenario and round (after a one-second warm-up).
+    #[arg(long, default_value_t = 5)]
     duration: u64,
+    /// Rounds: every scenario (the ceiling included) runs once per round, and each row
+    /// reports the median round, so a noisy moment on a shared machine moves one sample.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// Messages in the big history.
     #[arg(long, default_value_t = 1_000_000)]
     big: u64,
@@ -46,10 +50,19 @@ struct Args {
     out: Option<PathBuf>,
 }
 
+/// One scenario's results over all rounds.
 struct Row {
     scenario: Scenario,
-    connections: usize,
-    outcome: load::Outcome,
+    rounds: Vec<load::Outcome>,
+}
+
+impl Row {
+    /// Throughput of the median round.
+    fn median_throughput(&self) -> f64 {
+        let mut t: Vec<f64> = self.rounds.iter().map(load::Outcome::throughput).collect();
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    }
 }
 
 #[tokio::main]
@@ -93,37 +106,46 @@ async fn main() -> anyhow::Result<()> {
     scenarios::seed(&target, &scenarios, args.big).await?;
     eprintln!("seeded in {:.1} s", seeded.elapsed().as_secs_f64());
 
-    let mut rows = Vec::new();
-    for s in &scenarios {
-        let load = Load {
-            connections: args.connections,
-            duration: Duration::from_secs(args.duration),
-            warmup: Duration::from_secs(1),
-        };
-        eprintln!(
-            "running {} ({} connections, {} s)…",
-            s.name(),
-            load.connections,
-            args.duration
-        );
-        let outcome = load::run(
-            &addrs,
-            load,
-            scenarios::request(*s, &target, args.big),
-            &pids,
-        )
-        .await?;
-        if let Some(e) = &outcome.first_error {
-            eprintln!("  first error: {e}");
-        }
-        rows.push(Row {
+    // Let the background checkpoint of the seeded data finish before measuring.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let load = Load {
+        connections: args.connections,
+        duration: Duration::from_secs(args.duration),
+        warmup: Duration::from_secs(1),
+    };
+    let mut rows: Vec<Row> = scenarios
+        .iter()
+        .map(|s| Row {
             scenario: *s,
-            connections: load.connections,
-            outcome,
-        });
+            rounds: Vec::new(),
+        })
+        .collect();
+    for round in 1..=args.rounds {
+        for row in &mut rows {
+            let s = row.scenario;
+            eprintln!(
+                "round {round}/{}: {} ({} connections, {} s)…",
+                args.rounds,
+                s.name(),
+                load.connections,
+                args.duration
+            );
+            let outcome = load::run(
+                &addrs,
+                load,
+                scenarios::request(s, &target, args.big),
+                &pids,
+            )
+            .await?;
+            eprintln!("  {:.0} req/s", outcome.throughput());
+            if let Some(e) = &outcome.first_error {
+                eprintln!("  first error: {e}");
+            }
+            row.rounds.push(outcome);
+        }
     }
 
-    let table = render(&args, &rows, idle_rss, start_to_ready);
+    let table = render(&args, &rows, idle_rss, start_to_ready)?;
     println!("{table}");
     if let Some(path) = &args.out {
         std::fs::write(path, &table)?;
@@ -138,11 +160,16 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
-fn render(args: &Args, rows: &[Row], idle_rss: f64, start_to_ready: Duration) -> String {
+fn render(
+    args: &Args,
+    rows: &[Row],
+    idle_rss: f64,
+    start_to_ready: Duration,
+) -> anyhow::Result<String> {
     let ceiling = rows
         .iter()
         .find(|r| r.scenario == Scenario::Ceiling)
-        .map(|r| r.outcome.throughput())
+        .map(Row::median_throughput)
         .unwrap_or(f64::NAN);
     let storage = if args.storage.starts_with("postgres") {
         "postgres"
@@ -150,30 +177,40 @@ fn render(args: &Args, rows: &[Row], idle_rss: f64, start_to_ready: Duration) ->
         args.storage.as_str()
     };
     let mut t = format!(
-        "storage: {storage}, nodes: {}, measured {} s per row after 1 s warm-up\n\n\
-         | scenario | what | conns | req/s | × ceiling | p50 ms | p99 ms | p999 ms | errors | peak RSS MiB |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-        args.nodes, args.duration
+        "storage: {storage}, nodes: {}, {} connections, {} rounds of {} s per scenario (after 1 s warm-up each); \
+         req/s is the median round, latencies are over all rounds\n\n\
+         | scenario | what | req/s | × ceiling | p50 ms | p99 ms | p999 ms | errors | peak RSS MiB | rounds (req/s) |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
+        args.nodes, args.connections, args.rounds, args.duration
     );
     for r in rows {
-        let o = &r.outcome;
+        let mut latency = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+        for o in &r.rounds {
+            latency.add(&o.latency)?;
+        }
+        let ms = |q: f64| latency.value_at_quantile(q) as f64 / 1000.0;
+        let each: Vec<String> = r
+            .rounds
+            .iter()
+            .map(|o| format!("{:.0}", o.throughput()))
+            .collect();
         t.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.1} |\n",
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {} |\n",
             r.scenario.name(),
             r.scenario.describe(args.big),
-            r.connections,
-            o.throughput(),
-            o.throughput() / ceiling,
-            o.ms(0.5),
-            o.ms(0.99),
-            o.ms(0.999),
-            o.errors,
-            o.peak_rss_mib,
+            r.median_throughput(),
+            r.median_throughput() / ceiling,
+            ms(0.5),
+            ms(0.99),
+            ms(0.999),
+            r.rounds.iter().map(|o| o.errors).sum::<u64>(),
+            r.rounds.iter().map(|o| o.peak_rss_mib).fold(0.0, f64::max),
+            each.join(" / "),
         ));
     }
     t.push_str(&format!(
         "\nidle RSS after start: {idle_rss:.1} MiB; process start to /readyz: {:.0} ms\n",
         start_to_ready.as_secs_f64() * 1000.0
     ));
-    t
+    Ok(t)
 }
