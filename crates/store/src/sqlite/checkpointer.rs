@@ -15,8 +15,9 @@ use std::time::Duration;
 
 /// How often the WAL is checkpointed.
 const INTERVAL: Duration = Duration::from_millis(50);
-/// WAL pages (4 KiB each) beyond which the WAL is started over (RESTART).
-const RESTART_PAGES: i64 = 16_000;
+/// WAL pages (4 KiB each, so 256 MiB) beyond which the WAL is started over (RESTART). High,
+/// because a RESTART holds the writer back while it finishes.
+const RESTART_PAGES: i64 = 65_536;
 
 pub(crate) struct Checkpointer {
     stop: Arc<AtomicBool>,

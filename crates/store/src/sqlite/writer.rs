@@ -1,12 +1,18 @@
-//! The single SQLite writer with group commit.
+//! The single SQLite writer with pipelined group commit.
 //!
 //! All writes run on one thread that owns the write connection. It takes every job that is
 //! waiting, runs each inside its own SAVEPOINT (so one job's failure undoes only its own
-//! changes), commits them together with one fsync, and only then answers them: an answer
-//! always means "durable" (DESIGN.md invariant 3) while the fsync cost is shared.
+//! changes) and commits them together. An answer always means "durable" (DESIGN.md
+//! invariant 3), but the writer does not wait for the disk itself: for a file store the
+//! connection commits without fsync (`synchronous = NORMAL`) and hands the batch to a syncer
+//! thread, which fsyncs the WAL and only then answers the batch. While one batch is being
+//! made durable the writer already runs the next, and one fsync covers every batch committed
+//! while the previous one ran. Readers may see a batch a moment before it is on disk; no
+//! writer hears "OK" before it is.
 
 use crate::{Result, StoreError};
 use rusqlite::Connection;
+use std::fs::File;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -30,13 +36,24 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn start(conn: Connection) -> Writer {
+    /// `wal`: the WAL file of a file store whose connection commits without fsync; its
+    /// batches are answered once this file is synced. `None` (the memory store): answered at
+    /// commit.
+    pub(crate) fn start(conn: Connection, wal: Option<File>) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>();
         let rows_written = Arc::new(AtomicU64::new(0));
         let counter = rows_written.clone();
         let thread = std::thread::Builder::new()
             .name("timber-sqlite-writer".into())
-            .spawn(move || run(conn, rx, &counter))
+            .spawn(move || {
+                let syncer = wal.map(Syncer::start);
+                run(&conn, rx, &counter, syncer.as_ref());
+                // Every batch is answered before the WAL is checkpointed away.
+                if let Some(syncer) = syncer {
+                    syncer.finish();
+                }
+                let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+            })
             .expect("spawn the SQLite writer thread");
         Writer {
             tx: Mutex::new(Some(tx)),
@@ -106,12 +123,17 @@ fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) 
     result
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Job>, rows_written: &AtomicU64) {
+fn run(
+    conn: &Connection,
+    rx: mpsc::Receiver<Job>,
+    rows_written: &AtomicU64,
+    syncer: Option<&Syncer>,
+) {
     let base = conn.total_changes();
     let mut pending: Vec<Completion> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
         let began = conn.execute_batch("BEGIN IMMEDIATE");
-        let tx = began.is_ok().then_some(&conn);
+        let tx = began.is_ok().then_some(conn);
         pending.push(first(tx));
         while pending.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -134,11 +156,57 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, rows_written: &AtomicU64) {
             }
         };
         rows_written.store(conn.total_changes() - base, Ordering::Release);
-        for done in pending.drain(..) {
-            done(committed);
+        let batch = std::mem::replace(&mut pending, Vec::with_capacity(MAX_BATCH));
+        match syncer {
+            Some(syncer) if committed => syncer.sync_then_answer(batch),
+            _ => batch.into_iter().for_each(|done| done(committed)),
         }
     }
-    // The channel is closed and drained: checkpoint so the WAL does not outlive the process.
-    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
-    let _ = conn.close();
+}
+
+/// Makes committed batches durable: fsyncs the WAL, then answers every batch committed
+/// before the fsync began.
+struct Syncer {
+    tx: mpsc::Sender<Vec<Completion>>,
+    thread: JoinHandle<()>,
+}
+
+impl Syncer {
+    fn start(wal: File) -> Syncer {
+        let (tx, rx) = mpsc::channel::<Vec<Completion>>();
+        let thread = std::thread::Builder::new()
+            .name("timber-sqlite-sync".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut batches = vec![first];
+                    batches.extend(rx.try_iter());
+                    let synced = match wal.sync_data() {
+                        Ok(()) => true,
+                        Err(e) => {
+                            // The batches are committed but may not be on disk: their writers
+                            // hear an internal error, as after a failed commit.
+                            tracing::error!(error = %e, "fsync of the SQLite WAL failed");
+                            false
+                        }
+                    };
+                    for done in batches.into_iter().flatten() {
+                        done(synced);
+                    }
+                }
+            })
+            .expect("spawn the SQLite sync thread");
+        Syncer { tx, thread }
+    }
+
+    fn sync_then_answer(&self, batch: Vec<Completion>) {
+        if let Err(mpsc::SendError(batch)) = self.tx.send(batch) {
+            batch.into_iter().for_each(|done| done(false));
+        }
+    }
+
+    /// Answers every batch handed over so far, then stops.
+    fn finish(self) {
+        drop(self.tx);
+        let _ = self.thread.join();
+    }
 }
