@@ -132,6 +132,7 @@ fn run(
     let base = conn.total_changes();
     let mut pending: Vec<Completion> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
+        let changes_before = conn.total_changes();
         let began = conn.execute_batch("BEGIN IMMEDIATE");
         let tx = began.is_ok().then_some(conn);
         pending.push(first(tx));
@@ -157,8 +158,10 @@ fn run(
         };
         rows_written.store(conn.total_changes() - base, Ordering::Release);
         let batch = std::mem::replace(&mut pending, Vec::with_capacity(MAX_BATCH));
+        // A batch that changed nothing (reads, no-op clears) has nothing to make durable.
+        let wrote = conn.total_changes() != changes_before;
         match syncer {
-            Some(syncer) if committed => syncer.sync_then_answer(batch),
+            Some(syncer) if committed && wrote => syncer.sync_then_answer(batch),
             _ => batch.into_iter().for_each(|done| done(committed)),
         }
     }
