@@ -4,12 +4,16 @@ use crate::client::{Conn, Target};
 use crate::load::MakeRequest;
 use bytes::Bytes;
 use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Groups the spread-out send scenario writes to.
 pub const SPREAD_GROUPS: usize = 1_000;
-/// The small group of the clear comparison.
+/// Messages in each small group of the clear comparison.
 pub const SMALL_HISTORY: u64 = 1_000;
+/// Small groups: every clear moves a watermark by one seq, so the small side needs many
+/// groups to stay a real write for a whole run (200 × 1,000 clears).
+pub const SMALL_GROUPS: u64 = 200;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scenario {
@@ -57,8 +61,10 @@ impl Scenario {
                 "group_msg_get_simple, 20 at {} deep of {big}",
                 big - big / 10
             ),
-            Scenario::ClearSmall => format!("clear_group_msg on {SMALL_HISTORY} messages"),
-            Scenario::ClearBig => format!("clear_group_msg on {big} messages"),
+            Scenario::ClearSmall => {
+                format!("clear_group_msg on groups of {SMALL_HISTORY} messages")
+            }
+            Scenario::ClearBig => format!("clear_group_msg on a group of {big} messages"),
         }
     }
 
@@ -110,14 +116,24 @@ pub fn request(s: Scenario, target: &Target, big: u64) -> MakeRequest {
             Arc::new(move |_, _| (uri.clone(), body.clone()))
         }
         Scenario::ClearSmall | Scenario::ClearBig => {
+            // Each clear raises a group's watermark by one seq, so each is a real write (a
+            // clear to where the watermark already is changes nothing and writes nothing).
             let uri = t.uri("group_open_http_svc/clear_group_msg");
-            let group = if s == Scenario::ClearSmall {
-                "small"
-            } else {
-                "big"
-            };
-            let body = Bytes::from(json!({"GroupId": group}).to_string());
-            Arc::new(move |_, _| (uri.clone(), body.clone()))
+            let next = Arc::new(AtomicU64::new(0));
+            let small = s == Scenario::ClearSmall;
+            Arc::new(move |_, _| {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let (group, seq) = if small {
+                    (
+                        format!("small-{}", i % SMALL_GROUPS),
+                        (i / SMALL_GROUPS) % SMALL_HISTORY + 1,
+                    )
+                } else {
+                    ("big".to_owned(), i % big + 1)
+                };
+                let body = json!({"GroupId": group, "MsgSeq": seq});
+                (uri.clone(), Bytes::from(body.to_string()))
+            })
         }
     }
 }
@@ -136,7 +152,9 @@ pub async fn seed(target: &Target, scenarios: &[Scenario], big: u64) -> anyhow::
         create_group(&mut c, target, "hot").await?;
     }
     if needs(&[Scenario::ClearSmall]) {
-        import_history(target, "small", SMALL_HISTORY).await?;
+        for i in 0..SMALL_GROUPS {
+            import_history(target, &format!("small-{i}"), SMALL_HISTORY).await?;
+        }
     }
     if needs(&[
         Scenario::HistoryNewest,
@@ -161,7 +179,9 @@ async fn create_group(c: &mut Conn, t: &Target, id: &str) -> anyhow::Result<()> 
 /// Imports `count` messages into a new group `id`, seven per call (the API's limit) over
 /// several connections.
 async fn import_history(t: &Target, id: &str, count: u64) -> anyhow::Result<()> {
-    eprintln!("seeding group {id:?} with {count} messages…");
+    if count >= 10_000 {
+        eprintln!("seeding group {id:?} with {count} messages…");
+    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs() as i64;

@@ -1,6 +1,6 @@
 //! Accounts on PostgreSQL: the shared operations in one transaction each.
 
-use super::{tx, PgStore};
+use super::{read_op, write_op, PgStore};
 use crate::ops::accounts;
 use crate::{AccountStore, NewAccount, Result};
 use timber_core::AppId;
@@ -8,23 +8,23 @@ use timber_core::AppId;
 #[async_trait::async_trait]
 impl AccountStore for PgStore {
     async fn import_accounts(&self, app: AppId, list: Vec<NewAccount>, now: i64) -> Result<()> {
-        tx!(self, t => accounts::import(t, app, &list, now).await)
+        write_op!(self, t => accounts::import(t, app, &list, now))
     }
 
     async fn delete_accounts(&self, app: AppId, users: Vec<String>) -> Result<Vec<bool>> {
-        tx!(self, t => accounts::delete(t, app, &users).await)
+        write_op!(self, t => accounts::delete(t, app, &users))
     }
 
     async fn accounts_exist(&self, app: AppId, users: Vec<String>) -> Result<Vec<bool>> {
-        tx!(self, t => accounts::exist(t, app, &users).await)
+        read_op!(self, t => accounts::exist(t, app, &users))
     }
 
     async fn kick(&self, app: AppId, user: String, at: i64) -> Result<bool> {
-        tx!(self, t => accounts::kick(t, app, &user, at).await)
+        write_op!(self, t => accounts::kick(t, app, &user, at))
     }
 
     async fn revoked_before(&self, app: AppId, user: &str) -> Result<Option<i64>> {
         // Read on every request: another node may have kicked the user a moment ago.
-        tx!(self, t => accounts::revoked_before(t, app, user).await)
+        read_op!(self, t => accounts::revoked_before(t, app, user))
     }
 }

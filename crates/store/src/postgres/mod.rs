@@ -16,7 +16,6 @@
 
 mod accounts;
 mod groups;
-mod messages;
 mod schema;
 
 use crate::{Result, Store, StoreError};
@@ -27,7 +26,7 @@ use tokio_postgres::NoTls;
 /// How often one operation is retried after losing a race with another transaction.
 pub(crate) const MAX_RETRIES: usize = 8;
 /// Connections per node.
-const POOL_SIZE: usize = 16;
+const POOL_SIZE: usize = 32;
 
 pub struct PgStore {
     pool: Pool,
@@ -88,6 +87,31 @@ macro_rules! tx {
     }};
 }
 pub(crate) use tx;
+
+/// Runs a shared write operation (`crate::ops`) as one transaction: `write_op!(self, t => op)`.
+macro_rules! write_op {
+    ($store:expr, $t:ident => $op:expr) => {
+        $crate::postgres::tx!($store, $t => $op.await)
+    };
+}
+pub(crate) use write_op;
+
+/// Runs a shared read operation on a pooled connection, each statement on its own: under
+/// PostgreSQL's READ COMMITTED a transaction would not give one snapshot either, and it
+/// would cost two more round trips.
+macro_rules! read_op {
+    ($store:expr, $t:ident => $op:expr) => {{
+        let client = $store
+            .pool
+            .get()
+            .await
+            .map_err($crate::StoreError::internal)?;
+        let $t = &mut $crate::sql::postgres::PgTx::new(&client);
+        $op.await
+    }};
+}
+pub(crate) use read_op;
+pub(crate) use read_op as scan_op;
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {

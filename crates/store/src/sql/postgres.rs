@@ -1,17 +1,18 @@
-//! [`Tx`] on a tokio-postgres transaction.
+//! [`Tx`] on a tokio-postgres transaction, or on a pooled connection for reads.
 
 use super::{Cell, Param, Row, Tx};
 use crate::Result;
 use bytes::BytesMut;
-use deadpool_postgres::Transaction;
+use deadpool_postgres::GenericClient;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 
-pub(crate) struct PgTx<'a> {
-    t: &'a Transaction<'a>,
+pub(crate) struct PgTx<'a, C> {
+    t: &'a C,
 }
 
-impl<'a> PgTx<'a> {
-    pub(crate) fn new(t: &'a Transaction<'a>) -> Self {
+impl<'a, C: GenericClient> PgTx<'a, C> {
+    /// `t`: a transaction, or a pooled connection (each statement then commits on its own).
+    pub(crate) fn new(t: &'a C) -> Self {
         PgTx { t }
     }
 }
@@ -38,7 +39,7 @@ impl ToSql for Param<'_> {
     to_sql_checked!();
 }
 
-impl Tx for PgTx<'_> {
+impl<C: GenericClient> Tx for PgTx<'_, C> {
     async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
         let stmt = self.t.prepare_cached(sql).await?;
         let params: Vec<&(dyn ToSql + Sync)> =

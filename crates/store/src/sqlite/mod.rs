@@ -8,7 +8,6 @@
 mod accounts;
 mod checkpointer;
 mod groups;
-mod messages;
 mod readers;
 mod schema;
 mod writer;
