@@ -139,11 +139,13 @@ async fn find_duplicate(
 }
 
 /// What send_group_msg needs to know of its sender, in one round trip: whether the account
-/// exists, its role if it is a member, and when its mute ends (mutes are kept apart from
-/// membership, so AVChatRoom senders, who are not tracked as members, can be muted too).
+/// exists, its role and last send time if it is a member, and when its mute ends (mutes are
+/// kept apart from membership, so AVChatRoom senders, who are not tracked as members, can be
+/// muted too).
 struct SenderState {
     exists: bool,
     role: Option<Role>,
+    last_send_time: i64,
     mute_until: i64,
 }
 
@@ -156,16 +158,19 @@ async fn sender_state(
     let r = t
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
-                 (SELECT role FROM group_members WHERE app = $1 AND gkey = $2 AND user_id = $3),
+                 m.role, coalesce(m.last_send_time, 0),
                  coalesce((SELECT mute_until FROM group_mutes
-                           WHERE app = $1 AND gkey = $2 AND user_id = $3), 0)",
+                           WHERE app = $1 AND gkey = $2 AND user_id = $3), 0)
+             FROM (SELECT 1 AS one) AS s LEFT JOIN group_members m
+                 ON m.app = $1 AND m.gkey = $2 AND m.user_id = $3",
             params![app, gkey, account],
         )
         .await?;
     Ok(SenderState {
         exists: r.bool(0),
         role: r.opt_i64(1).map(Role::from_db),
-        mute_until: r.i64(2),
+        last_send_time: r.i64(2),
+        mute_until: r.i64(3),
     })
 }
 
@@ -238,7 +243,9 @@ pub(crate) async fn send_message(
         }
     }
     let seq = append_message(t, app, &mut g, msg).await?;
-    if sender.role.is_some() {
+    // Times are in seconds: a member sending again within the same second changes nothing,
+    // and skipping the write keeps its row's page out of the commit.
+    if sender.role.is_some() && sender.last_send_time < now {
         t.execute(
             "UPDATE group_members SET last_send_time = $4 WHERE app = $1 AND gkey = $2 AND user_id = $3",
             params![app, g.key, &msg.from, now],

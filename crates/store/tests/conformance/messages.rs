@@ -276,6 +276,21 @@ async fn sender_rules() {
             .clone();
         assert_eq!(a.last_send_time, T0);
         assert_eq!(a.role, Role::Member);
+
+        // A later send moves it; a send stamped in the same second leaves it where it is.
+        let last_send = |s: Arc<dyn Store>| async move {
+            let g = s.get_groups(APP, vec!["g".into()], true).await.unwrap();
+            let g = g[0].as_ref().unwrap();
+            g.members
+                .iter()
+                .find(|m| m.account == "a")
+                .unwrap()
+                .last_send_time
+        };
+        send(&*s, "g", msg("a", 10, T0 + 5)).await.unwrap();
+        assert_eq!(last_send(s.clone()).await, T0 + 5);
+        send(&*s, "g", msg("a", 11, T0 + 5)).await.unwrap();
+        assert_eq!(last_send(s.clone()).await, T0 + 5);
     })
     .await;
 }
