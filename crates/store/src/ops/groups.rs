@@ -27,10 +27,10 @@ pub(crate) const GROUP_COLUMNS: &str = "gkey, group_id, type, name, introduction
     max_member_num, apply_join_option, invite_join_option, mute_all, history_before_join, \
     support_topic, app_defined_data, cleared_upto, read_floor";
 /// How many columns [`GROUP_COLUMNS`] has.
-const GROUP_COLUMN_COUNT: usize = 23;
+pub(crate) const GROUP_COLUMN_COUNT: usize = 23;
 
 /// A [`GroupRecord`] from the [`GROUP_COLUMNS`] starting at column `at`.
-fn group_from_row(r: &mut Row, at: usize) -> GroupRecord {
+pub(crate) fn group_from_row(r: &mut Row, at: usize) -> GroupRecord {
     GroupRecord {
         key: r.i64(at),
         group_id: r.take_str(at + 1),

@@ -5,7 +5,10 @@
 //! than the newest message), so expired rows are the low end of each group's key range and the
 //! sweeper deletes them by primary key, without a time index.
 
-use super::groups::{find_member, load_group, lock_group, require_accounts};
+use super::groups::{
+    find_member, group_from_row, load_group, lock_group, not_found, require_accounts,
+    GROUP_COLUMNS, GROUP_COLUMN_COUNT,
+};
 use crate::groups::GroupRecord;
 use crate::messages::{
     HistoryPage, HistoryQuery, ImportMsg, Imported, NewGroupMsg, RetentionPolicy, SendMsg, Sent,
@@ -113,8 +116,8 @@ async fn read_one(t: &mut impl Tx, app: AppId, gkey: i64, seq: u64) -> Result<Op
 }
 
 /// The newest message of the group with this `Random` sent at or after `since`, if any: the
-/// five-minute duplicate window (group-messages.md §1.1), served by the `(app, gkey, random)`
-/// index.
+/// five-minute duplicate window (group-messages.md §1.1) as import_group_msg applies it,
+/// served by the `(app, gkey, random, time)` index.
 async fn find_duplicate(
     t: &mut impl Tx,
     app: AppId,
@@ -138,39 +141,58 @@ async fn find_duplicate(
     }))
 }
 
-/// What send_group_msg needs to know of its sender, in one round trip: whether the account
-/// exists, its role and last send time if it is a member, and when its mute ends (mutes are
-/// kept apart from membership, so AVChatRoom senders, who are not tracked as members, can be
-/// muted too).
-struct SenderState {
-    exists: bool,
+/// Everything send_group_msg checks before it writes, read in one statement (one round trip
+/// on PostgreSQL, where it also takes the group's row lock as [`lock_group`] does): the
+/// group, the sender (whether the account exists, its role and last send time if it is a
+/// member, when its mute ends — mutes are kept apart from membership, so AVChatRoom senders,
+/// who are not tracked as members, can be muted too) and the newest message with the same
+/// `Random` sent at or after `since` (the five-minute duplicate window, group-messages.md
+/// §1.1).
+struct SendContext {
+    group: GroupRecord,
+    sender_exists: bool,
     role: Option<Role>,
     last_send_time: i64,
     mute_until: i64,
+    duplicate_seq: Option<u64>,
 }
 
-async fn sender_state(
+async fn send_context(
     t: &mut impl Tx,
     app: AppId,
-    gkey: i64,
-    account: &str,
-) -> Result<SenderState> {
-    let r = t
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
-                 m.role, coalesce(m.last_send_time, 0),
-                 coalesce((SELECT mute_until FROM group_mutes
-                           WHERE app = $1 AND gkey = $2 AND user_id = $3), 0)
-             FROM (SELECT 1 AS one) AS s LEFT JOIN group_members m
-                 ON m.app = $1 AND m.gkey = $2 AND m.user_id = $3",
-            params![app, gkey, account],
-        )
-        .await?;
-    Ok(SenderState {
-        exists: r.bool(0),
-        role: r.opt_i64(1).map(Role::from_db),
-        last_send_time: r.i64(2),
-        mute_until: r.i64(3),
+    group_id: &str,
+    msg: &NewGroupMsg,
+) -> Result<SendContext> {
+    // `max(seq + 0)`, not `max(seq)`: a bare max(seq) makes SQLite walk the primary key
+    // backwards through the group's whole history instead of probing the covering
+    // `(app, gkey, random, time)` index.
+    let sql = format!(
+        "SELECT {GROUP_COLUMNS},
+             EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
+             (SELECT role FROM group_members m
+              WHERE m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3),
+             (SELECT last_send_time FROM group_members m
+              WHERE m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3),
+             (SELECT mute_until FROM group_mutes u
+              WHERE u.app = $1 AND u.gkey = g.gkey AND u.user_id = $3),
+             (SELECT max(seq + 0) FROM group_messages d
+              WHERE d.app = $1 AND d.gkey = g.gkey AND d.random = $4 AND d.time >= $5)
+         FROM groups g WHERE g.app = $1 AND g.group_id = $2{}",
+        t.for_update()
+    );
+    let since = dedup_since(msg.time);
+    let mut r = t
+        .query_opt(&sql, params![app, group_id, &msg.from, msg.random, since])
+        .await?
+        .ok_or_else(|| not_found(group_id))?;
+    let at = GROUP_COLUMN_COUNT;
+    Ok(SendContext {
+        group: group_from_row(&mut r, 0),
+        sender_exists: r.bool(at),
+        role: r.opt_i64(at + 1).map(Role::from_db),
+        last_send_time: r.opt_i64(at + 2).unwrap_or(0),
+        mute_until: r.opt_i64(at + 3).unwrap_or(0),
+        duplicate_seq: r.opt_i64(at + 4).map(|seq| seq as u64),
     })
 }
 
@@ -187,12 +209,18 @@ pub(crate) async fn send_message(
     group_id: &str,
     send: &SendMsg,
 ) -> Result<Sent> {
-    let mut g = lock_group(t, app, group_id).await?;
     let msg = &send.msg;
     let now = msg.time;
-    let sender = sender_state(t, app, g.key, &msg.from).await?;
-    if sender.role.is_none() {
-        if !sender.exists {
+    let SendContext {
+        group: mut g,
+        sender_exists,
+        role,
+        last_send_time,
+        mute_until,
+        duplicate_seq,
+    } = send_context(t, app, group_id, msg).await?;
+    if role.is_none() {
+        if !sender_exists {
             return Err(Error::new(
                 ErrorCode::GroupAccountNotFound,
                 format!("account {:?} does not exist", msg.from),
@@ -204,14 +232,14 @@ pub(crate) async fn send_message(
             return Err(not_member(&msg.from, group_id).into());
         }
     }
-    if sender.mute_until > now {
+    if mute_until > now {
         return Err(Error::new(
             ErrorCode::GroupSenderMuted,
-            format!("{:?} is muted until {}", msg.from, sender.mute_until),
+            format!("{:?} is muted until {}", msg.from, mute_until),
         )
         .into());
     }
-    let privileged = send.sender_is_admin || matches!(sender.role, Some(Role::Owner | Role::Admin));
+    let privileged = send.sender_is_admin || matches!(role, Some(Role::Owner | Role::Admin));
     if g.mute_all && !privileged {
         return Err(Error::new(
             ErrorCode::GroupSenderMuted,
@@ -237,15 +265,25 @@ pub(crate) async fn send_message(
             }
         }
     }
-    if g.ty.stores_history() {
-        if let Some(original) = find_duplicate(t, app, g.key, msg.random, dedup_since(now)).await? {
-            return Ok(original);
-        }
+    // A repeated `Random` answers the original message (AVChatRoom stores none to match).
+    if let Some(seq) = duplicate_seq {
+        let time = t
+            .query_one(
+                "SELECT time FROM group_messages WHERE app = $1 AND gkey = $2 AND seq = $3",
+                params![app, g.key, seq],
+            )
+            .await?
+            .i64(0);
+        return Ok(Sent {
+            seq,
+            time,
+            duplicate: true,
+        });
     }
     let seq = append_message(t, app, &mut g, msg).await?;
     // Times are in seconds: a member sending again within the same second changes nothing,
     // and skipping the write keeps its row's page out of the commit.
-    if sender.role.is_some() && sender.last_send_time < now {
+    if role.is_some() && last_send_time < now {
         t.execute(
             "UPDATE group_members SET last_send_time = $4 WHERE app = $1 AND gkey = $2 AND user_id = $3",
             params![app, g.key, &msg.from, now],
