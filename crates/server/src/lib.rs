@@ -179,17 +179,7 @@ async fn handle(
     let now = timber_core::now_secs();
     let caller =
         auth::authenticate(state, service, Query::parse(raw_query.as_deref()), now).await?;
-    let bytes = axum::body::to_bytes(body, state.settings.max_body_bytes)
-        .await
-        .map_err(|_| {
-            Error::new(
-                ErrorCode::BodyTooLarge,
-                format!(
-                    "the request body exceeds {} bytes",
-                    state.settings.max_body_bytes
-                ),
-            )
-        })?;
+    let bytes = read_body(body, state.settings.max_body_bytes).await?;
     let body: &[u8] = if bodyless_get && bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -202,6 +192,44 @@ async fn handle(
         now,
     };
     dispatch::dispatch(&ctx, command, body).await
+}
+
+/// How far past the limit an oversized body is still read (and discarded), as a multiple of
+/// the limit.
+const DRAIN_FACTOR: usize = 8;
+
+/// The request body, at most `limit` bytes, or 93000. An oversized body is read on to its
+/// end (up to [`DRAIN_FACTOR`] times the limit) and dropped before answering: a client that is
+/// still writing it would otherwise find the connection closed and never read the 93000.
+async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, Error> {
+    use http_body_util::BodyExt;
+    let broken = |e: axum::Error| {
+        Error::new(
+            ErrorCode::HttpParse,
+            format!("the request body could not be read: {e}"),
+        )
+    };
+    let mut body = body;
+    let mut kept = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(broken)?.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= limit {
+            kept.extend_from_slice(&data);
+        } else if seen > limit.saturating_mul(DRAIN_FACTOR) {
+            break;
+        }
+    }
+    if seen > limit {
+        return Err(Error::new(
+            ErrorCode::BodyTooLarge,
+            format!("the request body exceeds {limit} bytes"),
+        ));
+    }
+    Ok(kept.freeze())
 }
 
 async fn unknown_path() -> Response {
