@@ -59,10 +59,26 @@ struct Row {
 impl Row {
     /// Throughput of the median round.
     fn median_throughput(&self) -> f64 {
-        let mut t: Vec<f64> = self.rounds.iter().map(load::Outcome::throughput).collect();
-        t.sort_by(f64::total_cmp);
-        t[t.len() / 2]
+        median(self.rounds.iter().map(load::Outcome::throughput).collect())
     }
+
+    /// The median over rounds of this row's throughput divided by the ceiling's in the same
+    /// round: the machine's speed changes from minute to minute, and a round's ceiling ran
+    /// seconds before its other rows.
+    fn median_ratio(&self, ceiling: &Row) -> f64 {
+        median(
+            self.rounds
+                .iter()
+                .zip(&ceiling.rounds)
+                .map(|(r, c)| r.throughput() / c.throughput())
+                .collect(),
+        )
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 #[tokio::main]
@@ -169,8 +185,7 @@ fn render(
     let ceiling = rows
         .iter()
         .find(|r| r.scenario == Scenario::Ceiling)
-        .map(Row::median_throughput)
-        .unwrap_or(f64::NAN);
+        .context("the ceiling always runs")?;
     let storage = if args.storage.starts_with("postgres") {
         "postgres"
     } else {
@@ -178,7 +193,8 @@ fn render(
     };
     let mut t = format!(
         "storage: {storage}, nodes: {}, {} connections, {} rounds of {} s per scenario (after 1 s warm-up each); \
-         req/s is the median round, latencies are over all rounds\n\n\
+         req/s is the median round; × ceiling is the median over rounds of req/s divided by the same \
+         round's ceiling; latencies are over all rounds\n\n\
          | scenario | what | req/s | × ceiling | p50 ms | p99 ms | p999 ms | errors | peak RSS MiB | rounds (req/s) |\n\
          |---|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
         args.nodes, args.connections, args.rounds, args.duration
@@ -199,7 +215,7 @@ fn render(
             r.scenario.name(),
             r.scenario.describe(args.big),
             r.median_throughput(),
-            r.median_throughput() / ceiling,
+            r.median_ratio(ceiling),
             ms(0.5),
             ms(0.99),
             ms(0.999),

@@ -277,7 +277,8 @@ async fn sender_rules() {
         assert_eq!(a.last_send_time, T0);
         assert_eq!(a.role, Role::Member);
 
-        // A later send moves it; a send stamped in the same second leaves it where it is.
+        // A later send moves it; one stamped in the same second, or earlier (a clock step
+        // back), leaves it where it is.
         let last_send = |s: Arc<dyn Store>| async move {
             let g = s.get_groups(APP, vec!["g".into()], true).await.unwrap();
             let g = g[0].as_ref().unwrap();
@@ -290,6 +291,8 @@ async fn sender_rules() {
         send(&*s, "g", msg("a", 10, T0 + 5)).await.unwrap();
         assert_eq!(last_send(s.clone()).await, T0 + 5);
         send(&*s, "g", msg("a", 11, T0 + 5)).await.unwrap();
+        assert_eq!(last_send(s.clone()).await, T0 + 5);
+        send(&*s, "g", msg("a", 12, T0 + 3)).await.unwrap();
         assert_eq!(last_send(s.clone()).await, T0 + 5);
     })
     .await;
