@@ -201,7 +201,7 @@ const DRAIN_FACTOR: usize = 8;
 /// The request body, at most `limit` bytes, or 93000. An oversized body is read on to its
 /// end (up to [`DRAIN_FACTOR`] times the limit) and dropped before answering: a client that is
 /// still writing it would otherwise find the connection closed and never read the 93000.
-async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, Error> {
+async fn read_body(mut body: Body, limit: usize) -> Result<bytes::Bytes, Error> {
     use http_body_util::BodyExt;
     let broken = |e: axum::Error| {
         Error::new(
@@ -209,7 +209,6 @@ async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, Error> {
             format!("the request body could not be read: {e}"),
         )
     };
-    let mut body = body;
     let mut kept = bytes::BytesMut::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {

@@ -4,12 +4,11 @@
 
 mod common;
 
-use common::{now, Client, TestServer};
+use common::{group_info, import_accounts, next_msg_seq, now, Client, TestServer};
 use serde_json::{json, Value};
 
 const CREATE: &str = "group_open_http_svc/create_group";
 const DESTROY: &str = "group_open_http_svc/destroy_group";
-const INFO: &str = "group_open_http_svc/get_group_info";
 const MODIFY: &str = "group_open_http_svc/modify_group_base_info";
 const ADD: &str = "group_open_http_svc/add_group_member";
 const DELETE: &str = "group_open_http_svc/delete_group_member";
@@ -22,17 +21,6 @@ const FORBID: &str = "group_open_http_svc/forbid_send_msg";
 const MUTED: &str = "group_open_http_svc/get_group_muted_account";
 const SHUTTED: &str = "group_open_http_svc/get_group_shutted_uin";
 const IMPORT_MEMBER: &str = "group_open_http_svc/import_group_member";
-
-async fn import_accounts(c: &Client, users: &[String]) {
-    for chunk in users.chunks(100) {
-        let list: Vec<Value> = chunk.iter().map(|u| json!({"UserID": u})).collect();
-        c.call_ok(
-            "im_open_login_svc/multiaccount_import",
-            json!({"AccountList": list}),
-        )
-        .await;
-    }
-}
 
 fn names(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}{i:04}")).collect()
@@ -56,17 +44,6 @@ async fn create(c: &Client, ty: &str, owner: &str, members: &[&str]) -> String {
     }
     let resp = c.call_ok(CREATE, body).await;
     resp["GroupId"].as_str().expect("GroupId").to_owned()
-}
-
-async fn info(c: &Client, id: &str) -> Value {
-    let resp = c.call_ok(INFO, json!({"GroupIdList": [id]})).await;
-    resp["GroupInfo"][0].clone()
-}
-
-async fn next_seq(c: &Client, id: &str) -> u64 {
-    info(c, id).await["NextMsgSeq"]
-        .as_u64()
-        .expect("NextMsgSeq")
 }
 
 /// (account, role) of every member get_role_in_group reports for `users`.
@@ -114,7 +91,7 @@ async fn add_group_member_results_limits_and_errors() {
             {"Member_Account": "owner", "Result": 2}
         ])
     );
-    assert_eq!(info(&c, &id).await["MemberNum"], 3);
+    assert_eq!(group_info(&c, &id).await["MemberNum"], 3);
 
     // A full group takes nobody (10014); unknown accounts refuse the whole request (10019).
     c.call_ok(MODIFY, json!({"GroupId": id, "MaxMemberNum": 4}))
@@ -135,7 +112,7 @@ async fn add_group_member_results_limits_and_errors() {
         )
         .await;
     assert_eq!(code, 10014);
-    assert_eq!(info(&c, &id).await["MemberNum"], 3);
+    assert_eq!(group_info(&c, &id).await["MemberNum"], 3);
 
     let many = names("u", 301);
     for (body, expected) in [
@@ -171,7 +148,7 @@ async fn delete_group_member_ignores_strangers_and_keeps_the_owner() {
         roles(&c, &id, &["owner", "a", "b"]).await,
         pairs(&[("owner", "Owner"), ("a", "NotMember"), ("b", "Member")])
     );
-    assert_eq!(info(&c, &id).await["MemberNum"], 2);
+    assert_eq!(group_info(&c, &id).await["MemberNum"], 2);
     let many = names("u", 101);
     for (body, expected) in [
         (
@@ -186,7 +163,7 @@ async fn delete_group_member_ignores_strangers_and_keeps_the_owner() {
         assert_eq!(c.call_err(DELETE, body.clone()).await.0, expected, "{body}");
     }
     assert_eq!(
-        info(&c, &id).await["MemberNum"],
+        group_info(&c, &id).await["MemberNum"],
         2,
         "nothing removed by a refused call"
     );
@@ -485,7 +462,7 @@ async fn change_group_owner_and_get_role_in_group() {
         roles(&c, &id, &["owner", "a"]).await,
         pairs(&[("owner", "Member"), ("a", "Owner")])
     );
-    let g = info(&c, &id).await;
+    let g = group_info(&c, &id).await;
     assert_eq!(
         (g["Owner_Account"].clone(), g["InfoSeq"].clone()),
         (json!("a"), json!(2))
@@ -516,7 +493,7 @@ async fn change_group_owner_and_get_role_in_group() {
         json!({"GroupId": ownerless, "NewOwner_Account": "a"}),
     )
     .await;
-    assert_eq!(info(&c, ownerless).await["Owner_Account"], "a");
+    assert_eq!(group_info(&c, ownerless).await["Owner_Account"], "a");
 
     let many = names("u", 501);
     for (body, expected) in [
@@ -628,7 +605,7 @@ async fn import_group_member_roles_times_and_unread_counts() {
     .await;
     c.call_ok(MODIFY, json!({"GroupId": id, "Name": "renamed"}))
         .await;
-    assert_eq!(next_seq(&c, &id).await, 3);
+    assert_eq!(next_msg_seq(&c, &id).await, 3);
 
     let resp = c
         .call_ok(
@@ -649,7 +626,7 @@ async fn import_group_member_roles_times_and_unread_counts() {
         ])
     );
     assert_eq!(
-        next_seq(&c, &id).await,
+        next_msg_seq(&c, &id).await,
         3,
         "importing members takes no MsgSeq"
     );
@@ -919,7 +896,7 @@ async fn stored_tips_take_the_next_msg_seq_per_type() {
             } else {
                 assert_eq!(resp["ErrorCode"], 0, "{what} on {ty}: {resp}");
             }
-            assert_eq!(next_seq(&c, id).await, want, "{what} on {ty}");
+            assert_eq!(next_msg_seq(&c, id).await, want, "{what} on {ty}");
         }
     }
     // Mutes are member tips too.
@@ -929,14 +906,14 @@ async fn stored_tips_take_the_next_msg_seq_per_type() {
         json!({"GroupId": id, "Members_Account": ["b"], "MuteTime": 60}),
     )
     .await;
-    assert_eq!(next_seq(&c, id).await, 7);
+    assert_eq!(next_msg_seq(&c, id).await, 7);
     c.call_ok(
         FORBID,
         json!({"GroupId": ids[2], "Members_Account": ["b"], "MuteTime": 60}),
     )
     .await;
     assert_eq!(
-        next_seq(&c, &ids[2]).await,
+        next_msg_seq(&c, &ids[2]).await,
         3,
         "Meeting stores no member tips"
     );
@@ -949,6 +926,6 @@ async fn stored_tips_take_the_next_msg_seq_per_type() {
         json!({"GroupId": av, "Members_Account": ["b"], "MuteTime": 60}),
     )
     .await;
-    assert_eq!(next_seq(&c, &av).await, 1);
+    assert_eq!(next_msg_seq(&c, &av).await, 1);
 }
 common::also_on_postgres!(stored_tips_take_the_next_msg_seq_per_type);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{now, Client, ServerOptions, TestServer};
+use common::{next_msg_seq, now, text, Client, ServerOptions, TestServer};
 use serde_json::{json, Value};
 
 const SEND: &str = "group_open_http_svc/send_group_msg";
@@ -44,10 +44,6 @@ async fn start() -> (TestServer, Client) {
     (server, admin)
 }
 
-fn text(t: &str) -> Value {
-    json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}])
-}
-
 /// Sends a text message; returns (MsgSeq, MsgTime).
 async fn send(admin: &Client, gid: &str, from: &str, random: u32, t: &str) -> (u64, i64) {
     let r = admin
@@ -73,16 +69,6 @@ fn seqs(page: &Value) -> Vec<u64> {
         .iter()
         .map(|m| m["MsgSeq"].as_u64().unwrap())
         .collect()
-}
-
-async fn next_msg_seq(admin: &Client, gid: &str) -> u64 {
-    let r = admin
-        .call_ok(
-            "group_open_http_svc/get_group_info",
-            json!({"GroupIdList": [gid]}),
-        )
-        .await;
-    r["GroupInfo"][0]["NextMsgSeq"].as_u64().unwrap()
 }
 
 /// `member`'s unread count in `gid`, as get_joined_group_list reports it.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Client, ServerOptions, TestApp, TestServer};
+use common::{text, Client, ServerOptions, TestApp, TestServer};
 use serde_json::{json, Value};
 
 const SEND: &str = "group_open_http_svc/send_group_msg";
@@ -16,10 +16,6 @@ const CLEAR: &str = "group_open_http_svc/clear_group_msg";
 const IMPORT: &str = "group_open_http_svc/import_group_msg";
 const UNREAD: &str = "group_open_http_svc/set_unread_msg_num";
 const MODIFY: &str = "openim/modify_group_msg";
-
-fn text(t: &str) -> Value {
-    json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}])
-}
 
 /// Accounts `o`, `a`, `b`, `c`; groups `pub` (Public: o, a, b; three messages, the second
 /// recalled), `live` (AVChatRoom), `@TGS#_com` (Community) and `quiet` (Public, everyone

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{now, Client, ServerOptions, TestApp, TestServer};
+use common::{group_info, import_accounts, now, Client, ServerOptions, TestApp, TestServer};
 use serde_json::{json, Value};
 
 const CREATE: &str = "group_open_http_svc/create_group";
@@ -29,19 +29,6 @@ const IMPORT_MEMBER: &str = "group_open_http_svc/import_group_member";
 /// The REST type names, in the column order of the capability tables below.
 const TYPES: [&str; 5] = ["Private", "Public", "ChatRoom", "AVChatRoom", "Community"];
 
-async fn import_accounts(c: &Client, users: &[&str]) {
-    for chunk in users.chunks(100) {
-        let list: Vec<Value> = chunk.iter().map(|u| json!({"UserID": u})).collect();
-        let resp = c
-            .call_ok(
-                "im_open_login_svc/multiaccount_import",
-                json!({"AccountList": list}),
-            )
-            .await;
-        assert_eq!(resp["FailAccounts"], json!([]));
-    }
-}
-
 fn member_list(users: &[&str]) -> Value {
     users.iter().map(|u| json!({"Member_Account": u})).collect()
 }
@@ -54,12 +41,6 @@ async fn create(c: &Client, ty: &str, owner: &str, members: &[&str]) -> String {
     }
     let resp = c.call_ok(CREATE, body).await;
     resp["GroupId"].as_str().expect("GroupId").to_owned()
-}
-
-/// The `GroupInfo` entry of one group (full view).
-async fn info(c: &Client, id: &str) -> Value {
-    let resp = c.call_ok(INFO, json!({"GroupIdList": [id]})).await;
-    resp["GroupInfo"][0].clone()
 }
 
 #[tokio::test]
@@ -93,7 +74,7 @@ async fn create_group_for_every_type_and_alias() {
             id.starts_with(prefix) && id.len() > prefix.len() + 4,
             "{ty}: {id}"
         );
-        let g = info(&c, &id).await;
+        let g = group_info(&c, &id).await;
         assert_eq!(g["ErrorCode"], 0, "{ty}");
         assert_eq!(g["Type"], shown, "{ty}");
         assert_eq!(g["Name"], "group");
@@ -148,7 +129,7 @@ async fn create_group_for_every_type_and_alias() {
             }),
         )
         .await;
-    let g = info(&c, resp["GroupId"].as_str().unwrap()).await;
+    let g = group_info(&c, resp["GroupId"].as_str().unwrap()).await;
     for (field, value) in [
         ("Introduction", json!("intro")),
         ("Notification", json!("notice")),
@@ -175,7 +156,7 @@ async fn create_group_for_every_type_and_alias() {
     let resp = c
         .call_ok(CREATE, json!({"Type": "Public", "Name": "empty"}))
         .await;
-    let g = info(&c, resp["GroupId"].as_str().unwrap()).await;
+    let g = group_info(&c, resp["GroupId"].as_str().unwrap()).await;
     assert_eq!(
         (g["Owner_Account"].clone(), g["MemberNum"].clone()),
         (json!(""), json!(0))
@@ -312,7 +293,7 @@ async fn group_ids_generated_custom_and_never_reused() {
         if ok {
             let resp = c.call_ok(CREATE, body).await;
             assert_eq!(resp["GroupId"], id);
-            assert_eq!(info(&c, id).await["Type"], ty);
+            assert_eq!(group_info(&c, id).await["Type"], ty);
         } else {
             let (code, _) = c.call_err(CREATE, body).await;
             assert_eq!(code, 10015, "{ty} {id:?}");
@@ -349,7 +330,7 @@ async fn group_ids_generated_custom_and_never_reused() {
     }
     c.call_ok(DESTROY, json!({"GroupId": "taken"})).await;
     c.call_ok(CREATE, body("other")).await;
-    assert_eq!(info(&c, "taken").await["Owner_Account"], "other");
+    assert_eq!(group_info(&c, "taken").await["Owner_Account"], "other");
 }
 common::also_on_postgres!(group_ids_generated_custom_and_never_reused);
 
@@ -407,7 +388,7 @@ async fn unknown_destroyed_malformed_and_missing_ids() {
             let (code, _) = c.call_err(api, body).await;
             assert_eq!(code, expected, "{api} on {id:?}");
         }
-        let entry = info(&c, id).await;
+        let entry = group_info(&c, id).await;
         assert_eq!(entry["GroupId"], id);
         assert_eq!(entry["ErrorCode"], expected, "get_group_info on {id:?}");
         assert!(entry.get("Name").is_none());
@@ -609,7 +590,7 @@ async fn modify_group_base_info_changes_fields_and_stores_profile_tips() {
                "AppDefinedData": [{"Key": "k", "Value": "v"}]}),
     )
     .await;
-    let g = info(&c, &id).await;
+    let g = group_info(&c, &id).await;
     for (field, value) in [
         ("Name", json!("renamed")),
         ("Introduction", json!("i")),
@@ -633,7 +614,7 @@ async fn modify_group_base_info_changes_fields_and_stores_profile_tips() {
         json!({"GroupId": id, "ShutUpAllMember": "Off", "AppDefinedData": [{"Key": "k", "Value": ""}]}),
     )
     .await;
-    let g = info(&c, &id).await;
+    let g = group_info(&c, &id).await;
     assert_eq!(
         (
             g["MuteAllMember"].clone(),
@@ -673,7 +654,7 @@ async fn modify_group_base_info_changes_fields_and_stores_profile_tips() {
         assert_eq!(code, expected, "{body}");
     }
     assert_eq!(
-        info(&c, &id).await["InfoSeq"],
+        group_info(&c, &id).await["InfoSeq"],
         3,
         "failed requests change nothing"
     );
@@ -808,7 +789,7 @@ async fn capability_table_type_by_api() {
     assert_eq!(online["OnlineMemberNum"], 0);
     c.call_ok(MODIFY, json!({"GroupId": av, "MaxMemberNum": 10}))
         .await;
-    assert_eq!(info(&c, &av).await["MaxMemberNum"], 4294967295u64);
+    assert_eq!(group_info(&c, &av).await["MaxMemberNum"], 4294967295u64);
 }
 common::also_on_postgres!(capability_table_type_by_api);
 
@@ -825,7 +806,7 @@ async fn import_group_keeps_its_create_time_and_adds_no_tip() {
         )
         .await;
     assert_eq!(resp["GroupId"], "@TGS#_old");
-    let g = info(&c, "@TGS#_old").await;
+    let g = group_info(&c, "@TGS#_old").await;
     assert_eq!(g["CreateTime"], 1_500_000_000);
     assert_eq!(g["MemberList"][0]["JoinTime"], 1_500_000_000);
     assert_eq!(
@@ -836,8 +817,8 @@ async fn import_group_keeps_its_create_time_and_adds_no_tip() {
         .call_ok(IMPORT, json!({"Type": "Meeting", "Name": "m"}))
         .await;
     let id = generated["GroupId"].as_str().unwrap();
-    assert_eq!(info(&c, id).await["Type"], "ChatRoom");
-    assert!((info(&c, id).await["CreateTime"].as_i64().unwrap() - now()).abs() < 60);
+    assert_eq!(group_info(&c, id).await["Type"], "ChatRoom");
+    assert!((group_info(&c, id).await["CreateTime"].as_i64().unwrap() - now()).abs() < 60);
 
     for (body, expected) in [
         (
@@ -895,7 +876,7 @@ async fn only_app_admins_may_call_and_the_group_service_says_10007() {
         .await;
     assert_eq!(code, 60010);
     // Nothing changed.
-    assert_eq!(info(&admin, &id).await["ErrorCode"], 0);
+    assert_eq!(group_info(&admin, &id).await["ErrorCode"], 0);
 }
 common::also_on_postgres!(only_app_admins_may_call_and_the_group_service_says_10007);
 
@@ -919,7 +900,7 @@ async fn one_app_can_neither_see_nor_change_another_apps_groups() {
 
     for id in [generated.as_str(), "shared"] {
         assert_eq!(
-            info(&b, id).await["ErrorCode"],
+            group_info(&b, id).await["ErrorCode"],
             10010,
             "{id} is invisible to app B"
         );
@@ -933,13 +914,13 @@ async fn one_app_can_neither_see_nor_change_another_apps_groups() {
         json!({"Type": "Private", "Name": "B", "GroupId": "shared"}),
     )
     .await;
-    assert_eq!(info(&b, "shared").await["Type"], "Private");
-    let g = info(&a, "shared").await;
+    assert_eq!(group_info(&b, "shared").await["Type"], "Private");
+    let g = group_info(&a, "shared").await;
     assert_eq!(
         (g["Type"].clone(), g["Name"].clone(), g["MemberNum"].clone()),
         (json!("Public"), json!("A"), json!(1))
     );
-    let g = info(&a, &generated).await;
+    let g = group_info(&a, &generated).await;
     assert_eq!(
         (g["MemberNum"].clone(), g["InfoSeq"].clone()),
         (json!(2), json!(1))

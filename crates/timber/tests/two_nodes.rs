@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::{Client, PgSchema, ServerOptions, TestApp, TestServer};
-use serde_json::{json, Value};
+use common::{next_msg_seq, text, Client, PgSchema, ServerOptions, TestApp, TestServer};
+use serde_json::json;
 use std::sync::Arc;
 
 const SEND: &str = "group_open_http_svc/send_group_msg";
@@ -28,20 +28,6 @@ async fn two_nodes() -> Option<(TestServer, TestServer)> {
     let a = TestServer::start_with(options.clone()).await;
     let b = TestServer::start_with(options).await;
     Some((a, b))
-}
-
-fn text(t: &str) -> Value {
-    json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}])
-}
-
-async fn next_msg_seq(admin: &Client, gid: &str) -> u64 {
-    let r = admin
-        .call_ok(
-            "group_open_http_svc/get_group_info",
-            json!({"GroupIdList": [gid]}),
-        )
-        .await;
-    r["GroupInfo"][0]["NextMsgSeq"].as_u64().unwrap()
 }
 
 async fn unread(admin: &Client, member: &str) -> u64 {

@@ -801,3 +801,45 @@ pub fn percent_encode(s: &str) -> String {
         })
         .collect()
 }
+
+// Helpers the group and message tests share.
+
+/// A MsgBody of one text element.
+pub fn text(t: &str) -> Value {
+    serde_json::json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}])
+}
+
+/// Imports `users` through multiaccount_import, 100 per call, and checks none failed.
+pub async fn import_accounts<S: AsRef<str>>(c: &Client, users: &[S]) {
+    for chunk in users.chunks(100) {
+        let list: Vec<Value> = chunk
+            .iter()
+            .map(|u| serde_json::json!({"UserID": u.as_ref()}))
+            .collect();
+        let resp = c
+            .call_ok(
+                "im_open_login_svc/multiaccount_import",
+                serde_json::json!({"AccountList": list}),
+            )
+            .await;
+        assert_eq!(resp["FailAccounts"], serde_json::json!([]));
+    }
+}
+
+/// The group's entry of get_group_info.
+pub async fn group_info(c: &Client, gid: &str) -> Value {
+    let resp = c
+        .call_ok(
+            "group_open_http_svc/get_group_info",
+            serde_json::json!({"GroupIdList": [gid]}),
+        )
+        .await;
+    resp["GroupInfo"][0].clone()
+}
+
+/// The group's NextMsgSeq, as get_group_info reports it.
+pub async fn next_msg_seq(c: &Client, gid: &str) -> u64 {
+    group_info(c, gid).await["NextMsgSeq"]
+        .as_u64()
+        .expect("NextMsgSeq")
+}
