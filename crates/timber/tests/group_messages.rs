@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{next_msg_seq, now, text, Client, ServerOptions, TestServer};
+use common::{group_info, next_msg_seq, now, text, Client, ServerOptions, TestServer};
 use serde_json::{json, Value};
 
 const SEND: &str = "group_open_http_svc/send_group_msg";
@@ -69,6 +69,18 @@ fn seqs(page: &Value) -> Vec<u64> {
         .iter()
         .map(|m| m["MsgSeq"].as_u64().unwrap())
         .collect()
+}
+
+/// `member`'s entry in the MemberList of get_group_info.
+async fn member_info(admin: &Client, gid: &str, member: &str) -> Value {
+    let g = group_info(admin, gid).await;
+    g["MemberList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["Member_Account"] == member)
+        .unwrap_or_else(|| panic!("{member} is not in {gid}: {g}"))
+        .clone()
 }
 
 /// `member`'s unread count in `gid`, as get_joined_group_list reports it.
@@ -535,19 +547,7 @@ async fn a_migrated_group_gets_its_history_with_original_times() {
             json!({"GroupId": "old", "Member_Account": "a", "UnreadMsgNum": 2}),
         )
         .await;
-    let r = admin
-        .call_ok(
-            "group_open_http_svc/get_group_info",
-            json!({"GroupIdList": ["old"]}),
-        )
-        .await;
-    let a = r["GroupInfo"][0]["MemberList"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["Member_Account"] == "a")
-        .unwrap()
-        .clone();
+    let a = member_info(&admin, "old", "a").await;
     assert_eq!(a["MsgSeq"], 5, "7 messages, 2 unread");
     assert_eq!(unread(&admin, "a", "old").await, 2);
 }
@@ -600,19 +600,7 @@ async fn set_unread_msg_num_sets_the_read_position() {
             json!({"GroupId": "g", "Member_Account": "b", "UnreadMsgNum": 2}),
         )
         .await;
-    let r = admin
-        .call_ok(
-            "group_open_http_svc/get_group_info",
-            json!({"GroupIdList": ["g"]}),
-        )
-        .await;
-    let b = r["GroupInfo"][0]["MemberList"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["Member_Account"] == "b")
-        .unwrap()
-        .clone();
+    let b = member_info(&admin, "g", "b").await;
     assert_eq!(b["MsgSeq"], 3, "5 messages, 2 unread: read up to 3");
     assert_eq!(unread(&admin, "b", "g").await, 2);
     admin

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{text, Client, ServerOptions, TestApp, TestServer};
+use common::{group_info, text, Client, ServerOptions, TestApp, TestServer};
 use serde_json::{json, Value};
 
 const SEND: &str = "group_open_http_svc/send_group_msg";
@@ -69,13 +69,10 @@ async fn snapshot(admin: &Client) -> (Value, Value) {
             json!({"GroupId": "pub", "ReqMsgNumber": 20, "WithRecalledMsg": 1}),
         )
         .await;
-    let info = admin
-        .call_ok(
-            "group_open_http_svc/get_group_info",
-            json!({"GroupIdList": ["pub"]}),
-        )
-        .await;
-    (history["RspMsgList"].clone(), info["GroupInfo"][0].clone())
+    (
+        history["RspMsgList"].clone(),
+        group_info(admin, "pub").await,
+    )
 }
 
 /// Runs every case; reports all mismatches at once.
