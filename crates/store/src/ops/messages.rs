@@ -115,9 +115,35 @@ async fn read_one(t: &mut impl Tx, app: AppId, gkey: i64, seq: u64) -> Result<Op
         .map(msg_from_row))
 }
 
-/// The newest message of the group with this `Random` sent at or after `since`, if any: the
-/// five-minute duplicate window (group-messages.md §1.1) as import_group_msg applies it,
-/// served by the `(app, gkey, random, time)` index.
+/// SQL for the newest seq of the group with this `Random` sent at or after `since` (NULL if
+/// none): the five-minute duplicate window (group-messages.md §1.1), probed in the covering
+/// `(app, gkey, random, time)` index. `max(seq + 0)`, not `max(seq)`: a bare max(seq) makes
+/// SQLite walk the primary key backwards through the group's whole history instead. The
+/// arguments are the SQL that gives the group key, the `Random` and the window's start.
+fn duplicate_probe(gkey: &str, random: &str, since: &str) -> String {
+    format!(
+        "SELECT max(seq + 0) FROM group_messages d \
+         WHERE d.app = $1 AND d.gkey = {gkey} AND d.random = {random} AND d.time >= {since}"
+    )
+}
+
+/// The answer to a repeated `Random`: the original message's seq and time.
+async fn original(t: &mut impl Tx, app: AppId, gkey: i64, seq: u64) -> Result<Sent> {
+    let time = t
+        .query_one(
+            "SELECT time FROM group_messages WHERE app = $1 AND gkey = $2 AND seq = $3",
+            params![app, gkey, seq],
+        )
+        .await?
+        .i64(0);
+    Ok(Sent {
+        seq,
+        time,
+        duplicate: true,
+    })
+}
+
+/// The message an import repeats (same `Random` within the window), if any.
 async fn find_duplicate(
     t: &mut impl Tx,
     app: AppId,
@@ -125,20 +151,17 @@ async fn find_duplicate(
     random: u32,
     since: i64,
 ) -> Result<Option<Sent>> {
-    // No ORDER BY: with one, SQLite walks the primary key backwards through the whole group
-    // instead of probing the random index. Matches are rare; the newest is picked here.
-    let rows = t
-        .query(
-            "SELECT seq, time FROM group_messages
-             WHERE app = $1 AND gkey = $2 AND random = $3 AND time >= $4",
+    let seq = t
+        .query_one(
+            &duplicate_probe("$2", "$3", "$4"),
             params![app, gkey, random, since],
         )
-        .await?;
-    Ok(rows.into_iter().max_by_key(|r| r.u64(0)).map(|r| Sent {
-        seq: r.u64(0),
-        time: r.i64(1),
-        duplicate: true,
-    }))
+        .await?
+        .opt_i64(0);
+    match seq {
+        Some(seq) => Ok(Some(original(t, app, gkey, seq as u64).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Everything send_group_msg checks before it writes, read in one statement (one round trip
@@ -163,9 +186,6 @@ async fn send_context(
     group_id: &str,
     msg: &NewGroupMsg,
 ) -> Result<SendContext> {
-    // `max(seq + 0)`, not `max(seq)`: a bare max(seq) makes SQLite walk the primary key
-    // backwards through the group's whole history instead of probing the covering
-    // `(app, gkey, random, time)` index.
     let sql = format!(
         "SELECT {GROUP_COLUMNS},
              EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
@@ -175,9 +195,9 @@ async fn send_context(
               WHERE m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3),
              (SELECT mute_until FROM group_mutes u
               WHERE u.app = $1 AND u.gkey = g.gkey AND u.user_id = $3),
-             (SELECT max(seq + 0) FROM group_messages d
-              WHERE d.app = $1 AND d.gkey = g.gkey AND d.random = $4 AND d.time >= $5)
+             ({})
          FROM groups g WHERE g.app = $1 AND g.group_id = $2{}",
+        duplicate_probe("g.gkey", "$4", "$5"),
         t.for_update()
     );
     let since = dedup_since(msg.time);
@@ -267,18 +287,7 @@ pub(crate) async fn send_message(
     }
     // A repeated `Random` answers the original message (AVChatRoom stores none to match).
     if let Some(seq) = duplicate_seq {
-        let time = t
-            .query_one(
-                "SELECT time FROM group_messages WHERE app = $1 AND gkey = $2 AND seq = $3",
-                params![app, g.key, seq],
-            )
-            .await?
-            .i64(0);
-        return Ok(Sent {
-            seq,
-            time,
-            duplicate: true,
-        });
+        return original(t, app, g.key, seq).await;
     }
     let seq = append_message(t, app, &mut g, msg).await?;
     // Times are in seconds: a member sending again within the same second changes nothing,
