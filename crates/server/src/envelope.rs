@@ -173,15 +173,17 @@ pub struct Empty {}
 /// The answer of a successful call: the envelope followed by the response's own fields, in
 /// the order the documentation's samples show.
 pub fn ok_body<T: Serialize>(resp: &T) -> Result<Vec<u8>, serde_json::Error> {
-    let fields = serde_json::to_vec(resp)?;
-    let mut out = Vec::with_capacity(fields.len() + 56);
-    out.extend_from_slice(br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0"#);
-    // `fields` is a JSON object: splice its members after the envelope's.
-    if fields.len() > 2 {
-        out.push(b',');
-        out.extend_from_slice(&fields[1..]);
-    } else {
+    const ENVELOPE: &[u8] = br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0"#;
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(ENVELOPE);
+    // The response is a JSON object written right after the envelope's members: its `{`
+    // becomes the `,` that joins them, or an empty `{}` becomes the closing `}`.
+    serde_json::to_writer(&mut out, resp)?;
+    if out.len() == ENVELOPE.len() + 2 {
+        out.truncate(ENVELOPE.len());
         out.push(b'}');
+    } else {
+        out[ENVELOPE.len()] = b',';
     }
     Ok(out)
 }
