@@ -26,6 +26,15 @@ pub(crate) const GROUP_COLUMNS: &str = "gkey, group_id, type, name, introduction
     face_url, owner, create_time, info_seq, last_info_time, last_msg_time, next_msg_seq, member_num, \
     max_member_num, apply_join_option, invite_join_option, mute_all, history_before_join, \
     support_topic, app_defined_data, cleared_upto, read_floor";
+/// [`GROUP_COLUMNS`] of the table aliased `g`, for queries that join other tables.
+pub(crate) static GROUP_COLUMNS_OF_G: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| {
+        GROUP_COLUMNS
+            .split(", ")
+            .map(|col| format!("g.{}", col.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
 /// How many columns [`GROUP_COLUMNS`] has.
 pub(crate) const GROUP_COLUMN_COUNT: usize = 23;
 
@@ -88,7 +97,7 @@ pub(crate) async fn load_group(t: &mut impl Tx, app: AppId, group_id: &str) -> R
 /// The live group with this ID, locked until the transaction ends, or 10010; for writes.
 pub(crate) async fn lock_group(t: &mut impl Tx, app: AppId, group_id: &str) -> Result<GroupRecord> {
     let sql = format!(
-        "SELECT {GROUP_COLUMNS} FROM groups WHERE app = $1 AND group_id = $2{}",
+        "SELECT {GROUP_COLUMNS} FROM groups g WHERE app = $1 AND group_id = $2{}",
         t.for_update()
     );
     let row = t.query_opt(&sql, params![app, group_id]).await?;
@@ -906,11 +915,7 @@ pub(crate) async fn joined_groups(
         )
         .await?
         .u64(0);
-    let group_cols = GROUP_COLUMNS
-        .split(", ")
-        .map(|col| format!("g.{}", col.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let group_cols = &*GROUP_COLUMNS_OF_G;
     let sql = format!(
         "SELECT {group_cols}, {MEMBER_COLUMNS} {JOINED_WHERE} ORDER BY g.gkey LIMIT $7 OFFSET $8"
     );

@@ -7,7 +7,7 @@
 
 use super::groups::{
     find_member, group_from_row, load_group, lock_group, not_found, require_accounts,
-    GROUP_COLUMNS, GROUP_COLUMN_COUNT,
+    GROUP_COLUMNS_OF_G, GROUP_COLUMN_COUNT,
 };
 use crate::groups::GroupRecord;
 use crate::messages::{
@@ -187,16 +187,16 @@ async fn send_context(
     msg: &NewGroupMsg,
 ) -> Result<SendContext> {
     let sql = format!(
-        "SELECT {GROUP_COLUMNS},
+        "SELECT {},
              EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
-             (SELECT role FROM group_members m
-              WHERE m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3),
-             (SELECT last_send_time FROM group_members m
-              WHERE m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3),
+             m.role, m.last_send_time,
              (SELECT mute_until FROM group_mutes u
               WHERE u.app = $1 AND u.gkey = g.gkey AND u.user_id = $3),
              ({})
-         FROM groups g WHERE g.app = $1 AND g.group_id = $2{}",
+         FROM groups g
+         LEFT JOIN group_members m ON m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3
+         WHERE g.app = $1 AND g.group_id = $2{}",
+        *GROUP_COLUMNS_OF_G,
         duplicate_probe("g.gkey", "$4", "$5"),
         t.for_update()
     );
@@ -369,15 +369,25 @@ pub(crate) async fn history(
     q: HistoryQuery,
     retention: Retention,
 ) -> Result<HistoryPage> {
-    let g = load_group(t, app, group_id).await?;
-    g.ty.check(GroupOp::PullHistory)?;
-    let Some(range) = plan_page(q.req_seq, q.req_number, g.last_seq()) else {
+    // Only what the page needs: the whole group row costs more to read than the page itself.
+    let mut g = t
+        .query_opt(
+            "SELECT gkey, type, next_msg_seq FROM groups WHERE app = $1 AND group_id = $2",
+            params![app, group_id],
+        )
+        .await?
+        .ok_or_else(|| not_found(group_id))?;
+    let (key, last_seq) = (g.i64(0), g.u64(2).saturating_sub(1));
+    GroupType::parse(&g.take_str(1))
+        .unwrap_or(GroupType::Public)
+        .check(GroupOp::PullHistory)?;
+    let Some(range) = plan_page(q.req_seq, q.req_number, last_seq) else {
         return Ok(HistoryPage {
             entries: Vec::new(),
             is_finished: 1,
         });
     };
-    let rows = read_range(t, app, g.key, range.lo, range.hi).await?;
+    let rows = read_range(t, app, key, range.lo, range.hi).await?;
     let (entries, is_finished) = admin_page(range, rows, q.with_recalled, retention);
     Ok(HistoryPage {
         entries,

@@ -133,8 +133,8 @@ pub(crate) trait Tx {
     async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64>;
     /// Runs a query and returns all rows.
     async fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>>;
-    /// `" FOR UPDATE"` where row locks exist (PostgreSQL); empty on SQLite, whose single
-    /// writer already serializes every write.
+    /// `" FOR UPDATE OF g"` (the group row, aliased `g`) where row locks exist (PostgreSQL);
+    /// empty on SQLite, whose single writer already serializes every write.
     fn for_update(&self) -> &'static str;
     /// A new group key, never handed out before (even for a group since destroyed).
     async fn next_group_key(&mut self) -> Result<i64>;

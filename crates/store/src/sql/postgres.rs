@@ -77,7 +77,7 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
     }
 
     fn for_update(&self) -> &'static str {
-        " FOR UPDATE"
+        " FOR UPDATE OF g"
     }
 
     async fn next_group_key(&mut self) -> Result<i64> {
