@@ -43,7 +43,7 @@ pub(crate) fn group_from_row(r: &mut Row, at: usize) -> GroupRecord {
     GroupRecord {
         key: r.i64(at),
         group_id: r.take_str(at + 1),
-        ty: GroupType::parse(&r.take_str(at + 2)).unwrap_or(GroupType::Public),
+        ty: group_type(&r.take_str(at + 2)),
         name: r.take_str(at + 3),
         introduction: r.take_str(at + 4),
         notification: r.take_str(at + 5),
@@ -65,6 +65,11 @@ pub(crate) fn group_from_row(r: &mut Row, at: usize) -> GroupRecord {
         cleared_upto: r.u64(at + 21),
         read_floor: r.u64(at + 22),
     }
+}
+
+/// A stored group type; one this version does not know reads as Public.
+pub(crate) fn group_type(text: &str) -> GroupType {
+    GroupType::parse(text).unwrap_or(GroupType::Public)
 }
 
 /// Custom fields are stored as their JSON array; a damaged value reads as empty.

@@ -6,7 +6,7 @@
 //! sweeper deletes them by primary key, without a time index.
 
 use super::groups::{
-    find_member, group_from_row, load_group, lock_group, not_found, require_accounts,
+    find_member, group_from_row, group_type, load_group, lock_group, not_found, require_accounts,
     GROUP_COLUMNS_OF_G, GROUP_COLUMN_COUNT,
 };
 use crate::groups::GroupRecord;
@@ -369,7 +369,8 @@ pub(crate) async fn history(
     q: HistoryQuery,
     retention: Retention,
 ) -> Result<HistoryPage> {
-    // Only what the page needs: the whole group row costs more to read than the page itself.
+    // Only what the page needs: reading the whole group row (ten strings) took a tenth of
+    // the request's server time (BENCHMARKS.md).
     let mut g = t
         .query_opt(
             "SELECT gkey, type, next_msg_seq FROM groups WHERE app = $1 AND group_id = $2",
@@ -378,9 +379,7 @@ pub(crate) async fn history(
         .await?
         .ok_or_else(|| not_found(group_id))?;
     let (key, last_seq) = (g.i64(0), g.u64(2).saturating_sub(1));
-    GroupType::parse(&g.take_str(1))
-        .unwrap_or(GroupType::Public)
-        .check(GroupOp::PullHistory)?;
+    group_type(&g.take_str(1)).check(GroupOp::PullHistory)?;
     let Some(range) = plan_page(q.req_seq, q.req_number, last_seq) else {
         return Ok(HistoryPage {
             entries: Vec::new(),
