@@ -10,6 +10,7 @@ mod checkpointer;
 mod groups;
 mod readers;
 mod schema;
+mod wal_vfs;
 mod writer;
 
 use crate::{Result, Store, StoreError};
@@ -52,7 +53,10 @@ impl SqliteStore {
                 lock_path.display()
             ))
         })?;
-        let conn = Connection::open(path).map_err(StoreError::internal)?;
+        // The writer's connection appends each commit to the WAL in one write (wal_vfs.rs).
+        wal_vfs::register().map_err(StoreError::internal)?;
+        let conn = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), wal_vfs::NAME)
+            .map_err(StoreError::internal)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
