@@ -53,7 +53,7 @@ impl SqliteStore {
                 lock_path.display()
             ))
         })?;
-        // The writer's connection appends each commit to the WAL in one write (wal_vfs.rs).
+        // The writer's connection hands each commit to the WAL in a few large writes (wal_vfs.rs).
         wal_vfs::register().map_err(StoreError::internal)?;
         let conn = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), wal_vfs::NAME)
             .map_err(StoreError::internal)?;
