@@ -27,6 +27,10 @@ pub struct Outcome {
     /// Latency in microseconds.
     pub latency: Histogram<u64>,
     pub peak_rss_mib: f64,
+    /// CPU time the server processes used per measured request, in microseconds: what a
+    /// request costs the server, which moves less with a shared machine's speed than
+    /// throughput does.
+    pub server_cpu_us: f64,
     /// The first failed answer, to say what went wrong.
     pub first_error: Option<String>,
 }
@@ -114,12 +118,20 @@ pub async fn run(
         }));
     }
 
+    let server_cpu = || {
+        pids.iter()
+            .map(|p| crate::server::cpu_seconds(*p))
+            .sum::<f64>()
+    };
+    tokio::time::sleep_until(measure_from.into()).await;
+    let cpu_at_start = server_cpu();
     let mut out = Outcome {
         requests: 0,
         errors: 0,
         elapsed: load.duration,
         latency: Histogram::new_with_bounds(1, 60_000_000, 3)?,
         peak_rss_mib: 0.0,
+        server_cpu_us: 0.0,
         first_error: None,
     };
     for t in tasks {
@@ -131,6 +143,7 @@ pub async fn run(
             out.first_error = r.first_error;
         }
     }
+    out.server_cpu_us = (server_cpu() - cpu_at_start) * 1e6 / out.requests.max(1) as f64;
     // Requests still in flight at the end finish a little late; count the real span.
     out.elapsed = Instant::now()
         .saturating_duration_since(measure_from)

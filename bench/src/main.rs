@@ -194,9 +194,9 @@ fn render(
     let mut t = format!(
         "storage: {storage}, nodes: {}, {} connections, {} rounds of {} s per scenario (after 1 s warm-up each); \
          req/s is the median round; × ceiling is the median over rounds of req/s divided by the same \
-         round's ceiling; latencies are over all rounds\n\n\
-         | scenario | what | req/s | × ceiling | p50 ms | p99 ms | p999 ms | errors | peak RSS MiB | rounds (req/s) |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
+         round's ceiling; latencies are over all rounds; server CPU µs/req is the median over rounds\n\n\
+         | scenario | what | req/s | × ceiling | p50 ms | p99 ms | p999 ms | errors | server CPU µs/req | peak RSS MiB | rounds (req/s) |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
         args.nodes, args.connections, args.rounds, args.duration
     );
     for r in rows {
@@ -211,7 +211,7 @@ fn render(
             .map(|o| format!("{:.0}", o.throughput()))
             .collect();
         t.push_str(&format!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {} |\n",
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {:.1} | {} |\n",
             r.scenario.name(),
             r.scenario.describe(args.big),
             r.median_throughput(),
@@ -220,6 +220,7 @@ fn render(
             ms(0.99),
             ms(0.999),
             r.rounds.iter().map(|o| o.errors).sum::<u64>(),
+            median(r.rounds.iter().map(|o| o.server_cpu_us).collect()),
             r.rounds.iter().map(|o| o.peak_rss_mib).fold(0.0, f64::max),
             each.join(" / "),
         ));
