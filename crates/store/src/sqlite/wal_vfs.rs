@@ -312,6 +312,10 @@ mod tests {
     /// Writes passed on to the default VFS, to show the test went through this VFS at all.
     pub(super) static WRITES_PASSED_ON: AtomicUsize = AtomicUsize::new(0);
 
+    /// Held by each test here: one of them limits the size of every file the process
+    /// writes, and the other counts this VFS's writes.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     fn open(path: &std::path::Path) -> Connection {
         register().unwrap();
         let conn = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), NAME).unwrap();
@@ -353,6 +357,7 @@ mod tests {
     /// another connection's RESTART checkpoints make the WAL start over now and then.
     #[test]
     fn every_commit_is_in_the_file_when_it_returns() {
+        let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
         let writer = open(&path);
@@ -427,5 +432,68 @@ mod tests {
             writes * 10 < frames,
             "{writes} writes for a commit of {frames} frames"
         );
+    }
+
+    /// Sets the largest size this process may write any file to (RLIMIT_FSIZE, soft limit).
+    fn limit_file_size(bytes: libc::rlim_t) {
+        // SAFETY: plain system calls on this process's own limits and signal disposition.
+        unsafe {
+            // Past the limit a write fails with EFBIG instead of the process being killed.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let mut limit = std::mem::zeroed::<libc::rlimit>();
+            assert_eq!(libc::getrlimit(libc::RLIMIT_FSIZE, &mut limit), 0);
+            limit.rlim_cur = bytes.min(limit.rlim_max);
+            assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &limit), 0);
+        }
+    }
+
+    /// When the default VFS fails to write a gathered commit (here: the file may not grow),
+    /// COMMIT reports the error, and neither other connections nor a crash see any of the
+    /// transaction, nor lose anything committed before it. Once writes work again, the same
+    /// connection commits normally.
+    #[test]
+    fn a_failed_write_fails_the_commit_and_keeps_what_was_committed() {
+        let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let writer = open(&path);
+        writer.execute_batch("PRAGMA cache_size = 2000").unwrap();
+        let insert = |from: i64, to: i64| {
+            writer.execute_batch("BEGIN IMMEDIATE")?;
+            for k in from..to {
+                writer.execute("INSERT INTO t (k, v) VALUES (?1, zeroblob(2000))", [k])?;
+            }
+            writer.execute_batch("COMMIT")
+        };
+        insert(0, 50).unwrap();
+        let committed = contents(&writer);
+        let wal_len = std::fs::metadata(dir.path().join("db-wal")).unwrap().len();
+
+        let writes_before = WRITES_PASSED_ON.load(Ordering::Relaxed);
+        limit_file_size(wal_len + 64 * 1024);
+        let failed = insert(50, 350);
+        limit_file_size(libc::RLIM_INFINITY);
+        let err = failed.expect_err("a commit that could not be written succeeded");
+        assert!(
+            matches!(
+                err.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure)
+            ),
+            "{err}"
+        );
+        // The failure came from a gathered write-out: nothing was passed on before it.
+        assert_eq!(WRITES_PASSED_ON.load(Ordering::Relaxed), writes_before);
+        if !writer.is_autocommit() {
+            writer.execute_batch("ROLLBACK").unwrap();
+        }
+        let reader = Connection::open(&path).unwrap();
+        assert_eq!(contents(&reader), committed);
+        assert_eq!(after_crash(dir.path(), 1), committed);
+
+        insert(50, 60).unwrap();
+        let written = contents(&writer);
+        assert_eq!(written.0, 60);
+        assert_eq!(contents(&reader), written);
+        assert_eq!(after_crash(dir.path(), 2), written);
     }
 }
