@@ -113,6 +113,7 @@ pub fn cpu_seconds(pid: u32) -> f64 {
                 .sum()
         })
         .unwrap_or(0.0);
+    // SAFETY: sysconf only reads a system constant.
     let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     ticks / per_second
 }

@@ -312,8 +312,8 @@ mod tests {
     /// Writes passed on to the default VFS, to show the test went through this VFS at all.
     pub(super) static WRITES_PASSED_ON: AtomicUsize = AtomicUsize::new(0);
 
-    /// Held by each test here: one of them limits the size of every file the process
-    /// writes, and the other counts this VFS's writes.
+    /// Held by each test here: both count this VFS's writes, and one of them limits the
+    /// size of every file the process writes.
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     fn open(path: &std::path::Path) -> Connection {
@@ -404,7 +404,10 @@ mod tests {
         let in_wal: usize = writer
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
             .unwrap();
-        assert!(in_wal > 0, "the copy had nothing to recover from its WAL");
+        assert!(
+            in_wal > 0,
+            "the last crash copy had nothing to recover from its WAL"
+        );
         frames += in_wal;
         assert!(frames > 1000, "the test wrote only {frames} WAL frames");
         // With a cache this small every transaction spills and reads pages back, so runs
@@ -434,16 +437,19 @@ mod tests {
         );
     }
 
-    /// Sets the largest size this process may write any file to (RLIMIT_FSIZE, soft limit).
-    fn limit_file_size(bytes: libc::rlim_t) {
+    /// Sets the largest size this process may write any file to (RLIMIT_FSIZE, soft limit)
+    /// and returns the previous one.
+    fn limit_file_size(bytes: libc::rlim_t) -> libc::rlim_t {
         // SAFETY: plain system calls on this process's own limits and signal disposition.
         unsafe {
             // Past the limit a write fails with EFBIG instead of the process being killed.
             libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
             let mut limit = std::mem::zeroed::<libc::rlimit>();
             assert_eq!(libc::getrlimit(libc::RLIMIT_FSIZE, &mut limit), 0);
+            let previous = limit.rlim_cur;
             limit.rlim_cur = bytes.min(limit.rlim_max);
             assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &limit), 0);
+            previous
         }
     }
 
@@ -470,9 +476,9 @@ mod tests {
         let wal_len = std::fs::metadata(dir.path().join("db-wal")).unwrap().len();
 
         let writes_before = WRITES_PASSED_ON.load(Ordering::Relaxed);
-        limit_file_size(wal_len + 64 * 1024);
+        let unlimited = limit_file_size(wal_len + 64 * 1024);
         let failed = insert(50, 350);
-        limit_file_size(libc::RLIM_INFINITY);
+        limit_file_size(unlimited);
         let err = failed.expect_err("a commit that could not be written succeeded");
         assert!(
             matches!(
