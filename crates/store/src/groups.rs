@@ -87,10 +87,16 @@ pub struct GroupRecord {
     pub read_floor: u64,
 }
 
+/// The newest allocated seq of a group whose next seq is `next_msg_seq` (0 before the first
+/// message); for reads that load only that column of the group row.
+pub(crate) fn last_seq(next_msg_seq: u64) -> u64 {
+    next_msg_seq.saturating_sub(1)
+}
+
 impl GroupRecord {
     /// The newest allocated seq (0 for a group without messages).
     pub fn last_seq(&self) -> u64 {
-        self.next_msg_seq - 1
+        last_seq(self.next_msg_seq)
     }
 
     /// A Work group stays invisible in join lists until its first message (groups.md §1.2).

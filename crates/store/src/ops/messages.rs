@@ -378,7 +378,7 @@ pub(crate) async fn history(
         )
         .await?
         .ok_or_else(|| not_found(group_id))?;
-    let (key, last_seq) = (g.i64(0), g.u64(2).saturating_sub(1));
+    let (key, last_seq) = (g.i64(0), crate::groups::last_seq(g.u64(2)));
     group_type(&g.take_str(1)).check(GroupOp::PullHistory)?;
     let Some(range) = plan_page(q.req_seq, q.req_number, last_seq) else {
         return Ok(HistoryPage {
