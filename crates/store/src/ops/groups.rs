@@ -5,7 +5,7 @@
 //! its write changes; on SQLite the single writer already guarantees it.
 
 use super::accounts::account_exists;
-use super::messages::append_message;
+use super::messages::{append_message, MsgHead};
 use crate::groups::{
     AddResult, GroupChanges, GroupIdPage, GroupRecord, GroupWithMembers, JoinedPage, JoinedQuery,
     MemberChanges, MemberPage, MemberQuery, MemberRecord, NewGroup, NewMember,
@@ -374,7 +374,9 @@ async fn store_tip(
     now: i64,
 ) -> Result<()> {
     if tip.is_stored_in(g.ty) && g.is_active() {
-        append_message(t, app, g, &NewGroupMsg::tip(operator, &tip, now)).await?;
+        let mut head = MsgHead::of(g);
+        append_message(t, app, &mut head, &NewGroupMsg::tip(operator, &tip, now)).await?;
+        (g.next_msg_seq, g.last_msg_time) = (head.next_msg_seq, head.last_msg_time);
     }
     Ok(())
 }

@@ -6,8 +6,7 @@
 //! sweeper deletes them by primary key, without a time index.
 
 use super::groups::{
-    find_member, group_from_row, group_type, load_group, lock_group, not_found, require_accounts,
-    GROUP_COLUMNS_OF_G, GROUP_COLUMN_COUNT,
+    find_member, group_type, load_group, lock_group, not_found, require_accounts,
 };
 use crate::groups::GroupRecord;
 use crate::messages::{
@@ -24,24 +23,44 @@ use timber_core::message::{
 };
 use timber_core::{AppId, Error, ErrorCode};
 
+/// What storing a message reads and advances of its group's row. Sends read only these
+/// columns (the whole row, with its strings and JSON, was a fifth of the writer's time per
+/// send); operations that hold the whole [`GroupRecord`] take them from it.
+pub(crate) struct MsgHead {
+    pub key: i64,
+    pub ty: GroupType,
+    pub next_msg_seq: u64,
+    pub last_msg_time: i64,
+}
+
+impl MsgHead {
+    pub(crate) fn of(g: &GroupRecord) -> MsgHead {
+        MsgHead {
+            key: g.key,
+            ty: g.ty,
+            next_msg_seq: g.next_msg_seq,
+            last_msg_time: g.last_msg_time,
+        }
+    }
+}
+
 /// Gives `msg` the group's next MsgSeq and stores it (AVChatRoom: the seq is taken for
-/// ordering, nothing is stored). The caller holds the group (`lock_group`) in the same
-/// transaction, so a seq is never skipped or taken twice (DESIGN.md invariant 2).
+/// ordering, nothing is stored). The caller read `g` under the group's lock (`lock_group`,
+/// `send_context`) in the same transaction, so its `next_msg_seq` is the row's own and a seq
+/// is never skipped or taken twice (DESIGN.md invariant 2).
 pub(crate) async fn append_message(
     t: &mut impl Tx,
     app: AppId,
-    g: &mut GroupRecord,
+    g: &mut MsgHead,
     msg: &NewGroupMsg,
 ) -> Result<u64> {
-    let seq = t
-        .query_one(
-            "UPDATE groups SET next_msg_seq = next_msg_seq + 1,
-                 last_msg_time = CASE WHEN last_msg_time > $2 THEN last_msg_time ELSE $2 END
-             WHERE gkey = $1 RETURNING next_msg_seq - 1",
-            params![g.key, msg.time],
-        )
-        .await?
-        .u64(0);
+    let seq = g.next_msg_seq;
+    let last_msg_time = g.last_msg_time.max(msg.time);
+    t.execute(
+        "UPDATE groups SET next_msg_seq = $2, last_msg_time = $3 WHERE gkey = $1",
+        params![g.key, seq + 1, last_msg_time],
+    )
+    .await?;
     if g.ty.stores_history() {
         let to = (!msg.to_accounts.is_empty())
             .then(|| serde_json::to_string(&msg.to_accounts).unwrap_or_default());
@@ -67,7 +86,7 @@ pub(crate) async fn append_message(
         .await?;
     }
     g.next_msg_seq = seq + 1;
-    g.last_msg_time = g.last_msg_time.max(msg.time);
+    g.last_msg_time = last_msg_time;
     Ok(seq)
 }
 
@@ -172,7 +191,8 @@ async fn find_duplicate(
 /// `Random` sent at or after `since` (the five-minute duplicate window, group-messages.md
 /// §1.1).
 struct SendContext {
-    group: GroupRecord,
+    group: MsgHead,
+    mute_all: bool,
     sender_exists: bool,
     role: Option<Role>,
     last_send_time: i64,
@@ -187,7 +207,7 @@ async fn send_context(
     msg: &NewGroupMsg,
 ) -> Result<SendContext> {
     let sql = format!(
-        "SELECT {},
+        "SELECT g.gkey, g.type, g.next_msg_seq, g.last_msg_time, g.mute_all,
              EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
              m.role, m.last_send_time,
              (SELECT mute_until FROM group_mutes u
@@ -196,7 +216,6 @@ async fn send_context(
          FROM groups g
          LEFT JOIN group_members m ON m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3
          WHERE g.app = $1 AND g.group_id = $2{}",
-        *GROUP_COLUMNS_OF_G,
         duplicate_probe("g.gkey", "$4", "$5"),
         t.for_update()
     );
@@ -205,9 +224,15 @@ async fn send_context(
         .query_opt(&sql, params![app, group_id, &msg.from, msg.random, since])
         .await?
         .ok_or_else(|| not_found(group_id))?;
-    let at = GROUP_COLUMN_COUNT;
+    let at = 5;
     Ok(SendContext {
-        group: group_from_row(&mut r, 0),
+        group: MsgHead {
+            key: r.i64(0),
+            ty: group_type(&r.take_str(1)),
+            next_msg_seq: r.u64(2),
+            last_msg_time: r.i64(3),
+        },
+        mute_all: r.bool(4),
         sender_exists: r.bool(at),
         role: r.opt_i64(at + 1).map(Role::from_db),
         last_send_time: r.opt_i64(at + 2).unwrap_or(0),
@@ -233,6 +258,7 @@ pub(crate) async fn send_message(
     let now = msg.time;
     let SendContext {
         group: mut g,
+        mute_all,
         sender_exists,
         role,
         last_send_time,
@@ -260,7 +286,7 @@ pub(crate) async fn send_message(
         .into());
     }
     let privileged = send.sender_is_admin || matches!(role, Some(Role::Owner | Role::Admin));
-    if g.mute_all && !privileged {
+    if mute_all && !privileged {
         return Err(Error::new(
             ErrorCode::GroupSenderMuted,
             format!("all members of group {group_id:?} are muted"),
@@ -313,8 +339,9 @@ pub(crate) async fn import_messages(
     msgs: &[ImportMsg],
     now: i64,
 ) -> Result<Vec<Imported>> {
-    let mut g = lock_group(t, app, group_id).await?;
+    let g = lock_group(t, app, group_id).await?;
     g.ty.check(GroupOp::ImportMsg)?;
+    let mut head = MsgHead::of(&g);
     let mut out = Vec::with_capacity(msgs.len());
     let mut stored = false;
     for m in msgs {
@@ -328,7 +355,7 @@ pub(crate) async fn import_messages(
                 continue;
             }
         }
-        if !import_time_ok(m.send_time, g.create_time, g.last_msg_time, now) {
+        if !import_time_ok(m.send_time, g.create_time, head.last_msg_time, now) {
             out.push(Imported::Refused(ErrorCode::GroupInvalidParameter));
             continue;
         }
@@ -343,7 +370,7 @@ pub(crate) async fn import_messages(
             cloud_custom_data: m.cloud_custom_data.clone(),
             to_accounts: Vec::new(),
         };
-        let seq = append_message(t, app, &mut g, &msg).await?;
+        let seq = append_message(t, app, &mut head, &msg).await?;
         stored = true;
         out.push(Imported::Stored(Sent {
             seq,
@@ -355,7 +382,7 @@ pub(crate) async fn import_messages(
         // Every member's unread count becomes 0 (§10): one write, whatever the member count.
         t.execute(
             "UPDATE groups SET read_floor = $2 WHERE gkey = $1",
-            params![g.key, g.last_seq()],
+            params![g.key, crate::groups::last_seq(head.next_msg_seq)],
         )
         .await?;
     }
