@@ -5,9 +5,7 @@
 //! than the newest message), so expired rows are the low end of each group's key range and the
 //! sweeper deletes them by primary key, without a time index.
 
-use super::groups::{
-    find_member, group_type, load_group, lock_group, not_found, require_accounts,
-};
+use super::groups::{find_member, group_type, load_group, lock_group, not_found, require_accounts};
 use crate::groups::GroupRecord;
 use crate::messages::{
     HistoryPage, HistoryQuery, ImportMsg, Imported, NewGroupMsg, RetentionPolicy, SendMsg, Sent,
@@ -24,8 +22,9 @@ use timber_core::message::{
 use timber_core::{AppId, Error, ErrorCode};
 
 /// What storing a message reads and advances of its group's row. Sends read only these
-/// columns (the whole row, with its strings and JSON, was a fifth of the writer's time per
-/// send); operations that hold the whole [`GroupRecord`] take them from it.
+/// columns: reading the whole row, with its strings and JSON, cost the SQLite writer 15% of
+/// its time per send (BENCHMARKS.md). Operations that hold the whole [`GroupRecord`] take
+/// them from it.
 pub(crate) struct MsgHead {
     pub key: i64,
     pub ty: GroupType,
@@ -185,11 +184,11 @@ async fn find_duplicate(
 
 /// Everything send_group_msg checks before it writes, read in one statement (one round trip
 /// on PostgreSQL, where it also takes the group's row lock as [`lock_group`] does): the
-/// group, the sender (whether the account exists, its role and last send time if it is a
-/// member, when its mute ends — mutes are kept apart from membership, so AVChatRoom senders,
-/// who are not tracked as members, can be muted too) and the newest message with the same
-/// `Random` sent at or after `since` (the five-minute duplicate window, group-messages.md
-/// §1.1).
+/// group's [`MsgHead`] and mute flag, the sender (whether the account exists, its role and
+/// last send time if it is a member, when its mute ends — mutes are kept apart from
+/// membership, so AVChatRoom senders, who are not tracked as members, can be muted too) and
+/// the newest message with the same `Random` sent at or after `since` (the five-minute
+/// duplicate window, group-messages.md §1.1).
 struct SendContext {
     group: MsgHead,
     mute_all: bool,
@@ -224,7 +223,7 @@ async fn send_context(
         .query_opt(&sql, params![app, group_id, &msg.from, msg.random, since])
         .await?
         .ok_or_else(|| not_found(group_id))?;
-    let at = 5;
+    let at = 5; // after the group's five columns
     Ok(SendContext {
         group: MsgHead {
             key: r.i64(0),
