@@ -88,7 +88,7 @@ pub struct GroupRecord {
 }
 
 /// The newest allocated seq of a group whose next seq is `next_msg_seq` (0 before the first
-/// message); for reads that load only that column of the group row.
+/// message); for code that holds only that column, not the whole record.
 pub(crate) fn last_seq(next_msg_seq: u64) -> u64 {
     next_msg_seq.saturating_sub(1)
 }
