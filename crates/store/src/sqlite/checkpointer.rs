@@ -17,10 +17,12 @@ use std::time::Duration;
 /// busy group's newest leaf, its duplicate-window leaf, its row) is copied into the database
 /// once per checkpoint rather than once per few commits: against 50 ms, 500 ms cut the
 /// checkpointer's CPU per spread send from ~4.7 to ~1.2 µs and the send p99 by a third
-/// (BENCHMARKS.md). The WAL is bounded by [`RESTART_PAGES`] either way.
+/// (BENCHMARKS.md). The WAL's size is governed by [`RESTART_PAGES`] either way.
 const INTERVAL: Duration = Duration::from_millis(500);
 /// WAL pages (4 KiB each, so 256 MiB) beyond which the WAL is started over (RESTART). High,
-/// because a RESTART holds the writer back while it finishes.
+/// because a RESTART holds the writer back while it finishes. It is a trigger, not a cap:
+/// the RESTART has to wait for a gap between the writer's batches, and under sustained
+/// writes the WAL has grown to 500–800 MiB meanwhile (README, Operations).
 const RESTART_PAGES: i64 = 65_536;
 
 pub(crate) struct Checkpointer {
