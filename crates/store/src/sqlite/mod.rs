@@ -14,13 +14,13 @@ mod wal_vfs;
 mod writer;
 
 use crate::{Result, Store, StoreError};
-use checkpointer::Checkpointer;
+use checkpointer::{Checkpointer, RestartGate};
 use readers::ReadPool;
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use timber_core::AppId;
 use writer::Writer;
 
@@ -80,14 +80,13 @@ impl SqliteStore {
             conn.execute_batch("PRAGMA synchronous = NORMAL;")
                 .map_err(StoreError::internal)?;
         }
-        let checkpoint_conn = Connection::open(path).map_err(StoreError::internal)?;
-        checkpoint_conn
-            .execute_batch("PRAGMA busy_timeout = 5000;")
+        let gate = Arc::new(RestartGate::default());
+        let checkpointer = Checkpointer::start(Connection::open(path)?, gate.clone())
             .map_err(StoreError::internal)?;
         Ok(SqliteStore {
-            writer: Writer::start(conn, wal),
+            writer: Writer::start(conn, wal, gate),
             readers: Some(ReadPool::new(readers, path.to_owned())),
-            checkpointer: Some(Checkpointer::start(checkpoint_conn)),
+            checkpointer: Some(checkpointer),
             revoked: RwLock::new(revoked),
             _lock: Some(lock),
         })
@@ -98,7 +97,7 @@ impl SqliteStore {
         let conn = Connection::open_in_memory().map_err(StoreError::internal)?;
         schema::migrate(&conn)?;
         Ok(SqliteStore {
-            writer: Writer::start(conn, None),
+            writer: Writer::start(conn, None, Arc::default()),
             readers: None,
             checkpointer: None,
             revoked: RwLock::new(HashMap::new()),

@@ -10,6 +10,7 @@
 //! while the previous one ran. Readers may see a batch a moment before it is on disk; no
 //! writer hears "OK" before it is.
 
+use super::checkpointer::RestartGate;
 use crate::{Result, StoreError};
 use rusqlite::Connection;
 use std::fs::File;
@@ -42,8 +43,9 @@ pub(crate) struct Writer {
 impl Writer {
     /// `wal`: the WAL file of a file store whose connection commits without fsync; its
     /// batches are answered once this file is synced. `None` (the memory store): answered at
-    /// commit.
-    pub(crate) fn start(conn: Connection, wal: Option<File>) -> Writer {
+    /// commit. `gate`: passed before every transaction, so that a RESTART checkpoint can get
+    /// in between two of them.
+    pub(crate) fn start(conn: Connection, wal: Option<File>, gate: Arc<RestartGate>) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>();
         let rows_written = Arc::new(AtomicU64::new(0));
         let counter = rows_written.clone();
@@ -51,7 +53,7 @@ impl Writer {
             .name("timber-sqlite-writer".into())
             .spawn(move || {
                 let syncer = wal.map(Syncer::start);
-                run(&conn, rx, &counter, syncer.as_ref());
+                run(&conn, rx, &counter, syncer.as_ref(), &gate);
                 // Every batch is answered before the WAL is checkpointed away.
                 if let Some(syncer) = syncer {
                     syncer.finish();
@@ -132,10 +134,12 @@ fn run(
     rx: mpsc::Receiver<Job>,
     rows_written: &AtomicU64,
     syncer: Option<&Syncer>,
+    gate: &RestartGate,
 ) {
     let base = conn.total_changes();
     let mut pending: Vec<Completion> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
+        gate.pass();
         let changes_before = conn.total_changes();
         let began = conn.execute_batch("BEGIN IMMEDIATE");
         let tx = began.is_ok().then_some(conn);
