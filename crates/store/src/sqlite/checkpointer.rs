@@ -134,6 +134,7 @@ fn run(conn: &Connection, gate: &RestartGate, stopped: &mpsc::Receiver<()>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Instant;
 
     /// A database in WAL mode whose own connection never checkpoints, as the writer's.
@@ -177,7 +178,7 @@ mod tests {
     #[test]
     fn the_writer_waits_at_a_raised_gate_until_it_is_lowered() {
         let gate = Arc::new(RestartGate::default());
-        let restart_over = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let restart_over = Arc::new(AtomicBool::new(false));
         let (raised, raised_rx) = mpsc::channel();
         let checkpointer = {
             let (gate, over) = (gate.clone(), restart_over.clone());
@@ -185,13 +186,13 @@ mod tests {
                 gate.raised(|| {
                     raised.send(()).unwrap();
                     std::thread::sleep(INTERVAL / 5);
-                    over.store(true, std::sync::atomic::Ordering::SeqCst);
+                    over.store(true, Ordering::SeqCst);
                 })
             })
         };
         raised_rx.recv().unwrap();
         gate.pass();
-        assert!(restart_over.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(restart_over.load(Ordering::SeqCst));
         checkpointer.join().unwrap();
         gate.pass(); // lowered: returns at once
     }
@@ -204,12 +205,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, writer) = wal_db(dir.path());
         let gate = Arc::new(RestartGate::default());
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
         let writing = {
             let (gate, stop) = (gate.clone(), stop.clone());
             std::thread::spawn(move || {
                 let mut n = 0u64;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                while !stop.load(Ordering::Relaxed) {
                     gate.pass();
                     writer
                         .execute_batch(
@@ -234,7 +235,7 @@ mod tests {
             });
             assert_eq!(busy, 0, "the RESTART finished");
         }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        stop.store(true, Ordering::Relaxed);
         assert!(writing.join().unwrap() > 0);
     }
 
