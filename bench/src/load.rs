@@ -2,8 +2,10 @@
 //! previous answer arrived (closed loop), for a fixed time after a short warm-up.
 
 use crate::client::{is_ok, Conn};
+use crate::server::ThreadUsage;
 use bytes::Bytes;
 use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -31,8 +33,38 @@ pub struct Outcome {
     /// request costs the server, which moves less with a shared machine's speed than
     /// throughput does.
     pub server_cpu_us: f64,
+    /// The server's threads over the measured seconds, per request: CPU µs by thread name
+    /// (which stage of the server costs what) and context switches.
+    pub server_threads: PerRequest,
+    /// The same for the load generator itself, which shares the machine's cores.
+    pub generator_threads: PerRequest,
     /// The first failed answer, to say what went wrong.
     pub first_error: Option<String>,
+}
+
+/// Thread usage divided by the requests answered meanwhile.
+#[derive(Clone, Debug, Default)]
+pub struct PerRequest {
+    pub cpu_us_by_name: BTreeMap<String, f64>,
+    pub switches: f64,
+}
+
+impl PerRequest {
+    fn of(used: &ThreadUsage, requests: u64) -> PerRequest {
+        let n = requests.max(1) as f64;
+        PerRequest {
+            cpu_us_by_name: used
+                .cpu_by_name
+                .iter()
+                .map(|(name, s)| (name.clone(), s * 1e6 / n))
+                .collect(),
+            switches: used.switches as f64 / n,
+        }
+    }
+
+    pub fn cpu_us(&self) -> f64 {
+        self.cpu_us_by_name.values().sum()
+    }
 }
 
 impl Outcome {
@@ -123,8 +155,10 @@ pub async fn run(
             .map(|p| crate::server::cpu_seconds(*p))
             .sum::<f64>()
     };
+    let me = [std::process::id()];
     tokio::time::sleep_until(measure_from.into()).await;
     let cpu_at_start = server_cpu();
+    let (server_at_start, generator_at_start) = (ThreadUsage::read(pids), ThreadUsage::read(&me));
     let mut out = Outcome {
         requests: 0,
         errors: 0,
@@ -132,6 +166,8 @@ pub async fn run(
         latency: Histogram::new_with_bounds(1, 60_000_000, 3)?,
         peak_rss_mib: 0.0,
         server_cpu_us: 0.0,
+        server_threads: PerRequest::default(),
+        generator_threads: PerRequest::default(),
         first_error: None,
     };
     for t in tasks {
@@ -144,6 +180,10 @@ pub async fn run(
         }
     }
     out.server_cpu_us = (server_cpu() - cpu_at_start) * 1e6 / out.requests.max(1) as f64;
+    let server_used = ThreadUsage::read(pids).since(&server_at_start);
+    let generator_used = ThreadUsage::read(&me).since(&generator_at_start);
+    out.server_threads = PerRequest::of(&server_used, out.requests);
+    out.generator_threads = PerRequest::of(&generator_used, out.requests);
     // Requests still in flight at the end finish a little late; count the real span.
     out.elapsed = Instant::now()
         .saturating_duration_since(measure_from)

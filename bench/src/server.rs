@@ -2,6 +2,7 @@
 //! in WAL mode with synchronous commits, or the given PostgreSQL URL), a temp data directory.
 
 use anyhow::{bail, Context};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -98,11 +99,15 @@ fn wait_ready(addr: SocketAddr) -> anyhow::Result<()> {
 /// CPU time a process has used so far (user and system, all its threads), in seconds (0 if
 /// it cannot be read).
 pub fn cpu_seconds(pid: u32) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0.0;
-    };
-    // Fields after the command name, which is in parentheses and may hold spaces: utime and
-    // stime are the 12th and 13th, in clock ticks.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| stat_cpu_seconds(&stat))
+        .unwrap_or(0.0)
+}
+
+/// utime + stime of a `/proc/…/stat` line, in seconds. The fields after the command name,
+/// which is in parentheses and may hold spaces: utime and stime are the 12th and 13th, in
+/// clock ticks.
+fn stat_cpu_seconds(stat: &str) -> f64 {
     let ticks: f64 = stat
         .rsplit_once(')')
         .map(|(_, rest)| {
@@ -118,6 +123,63 @@ pub fn cpu_seconds(pid: u32) -> f64 {
     ticks / per_second
 }
 
+/// What the threads of some processes have used so far: CPU seconds by thread name (the
+/// threads of a pool share one, e.g. `tokio-rt-worker`; the kernel keeps 15 bytes of it) and
+/// context switches. A thread that has exited is no longer counted, so a difference of two
+/// readings covers the threads that lived through both.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ThreadUsage {
+    pub cpu_by_name: BTreeMap<String, f64>,
+    /// Voluntary (the thread waited) and involuntary (it was preempted) switches, summed.
+    pub switches: u64,
+}
+
+impl ThreadUsage {
+    /// Reads `/proc/<pid>/task/*` of each process; threads that cannot be read are skipped.
+    pub fn read(pids: &[u32]) -> ThreadUsage {
+        let mut usage = ThreadUsage::default();
+        for pid in pids {
+            let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+                continue;
+            };
+            for task in tasks.flatten() {
+                let dir = task.path();
+                let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
+                    continue;
+                };
+                let name = match (stat.find('('), stat.rfind(')')) {
+                    (Some(open), Some(close)) if open < close => &stat[open + 1..close],
+                    _ => "?",
+                };
+                *usage.cpu_by_name.entry(name.to_owned()).or_default() += stat_cpu_seconds(&stat);
+                let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+                usage.switches += status
+                    .lines()
+                    .filter(|l| l.contains("ctxt_switches:"))
+                    .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                    .sum::<u64>();
+            }
+        }
+        usage
+    }
+
+    /// What was used from `before` to this reading.
+    pub fn since(&self, before: &ThreadUsage) -> ThreadUsage {
+        let cpu_by_name = self
+            .cpu_by_name
+            .iter()
+            .map(|(name, now)| {
+                let then = before.cpu_by_name.get(name).copied().unwrap_or(0.0);
+                (name.clone(), (now - then).max(0.0))
+            })
+            .collect();
+        ThreadUsage {
+            cpu_by_name,
+            switches: self.switches.saturating_sub(before.switches),
+        }
+    }
+}
+
 /// VmRSS of a process, in MiB (0 if it cannot be read).
 pub fn rss_mib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -130,4 +192,53 @@ pub fn rss_mib(pid: u32) -> f64 {
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ThreadUsage;
+    use std::time::{Duration, Instant};
+
+    const NAME: &str = "bench-test-spin";
+
+    fn spin_cpu(usage: &ThreadUsage) -> f64 {
+        usage.cpu_by_name.get(NAME).copied().unwrap_or(0.0)
+    }
+
+    #[test]
+    fn thread_usage_counts_a_named_threads_cpu_and_its_waits() {
+        let me = [std::process::id()];
+        let before = ThreadUsage::read(&me);
+        let after = std::thread::Builder::new()
+            .name(NAME.into())
+            .spawn(move || {
+                // Spin until the thread itself shows 0.3 s of CPU (wall time would depend on
+                // what else the machine runs), reading it every 10 ms.
+                let deadline = Instant::now() + Duration::from_secs(20);
+                let mut check = Instant::now();
+                let mut x = 0u64;
+                while Instant::now() < deadline {
+                    x = std::hint::black_box(x.wrapping_add(1));
+                    if check.elapsed() >= Duration::from_millis(10) {
+                        check = Instant::now();
+                        if spin_cpu(&ThreadUsage::read(&me)) >= 0.3 {
+                            break;
+                        }
+                    }
+                }
+                // Each sleep is a voluntary context switch.
+                for _ in 0..20 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                // Read before the thread exits: an exited thread is no longer counted.
+                ThreadUsage::read(&me)
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        let used = after.since(&before);
+        assert!(spin_cpu(&before) == 0.0, "{before:?}");
+        assert!(spin_cpu(&used) >= 0.3, "{used:?}");
+        assert!(used.switches >= 20, "{} context switches", used.switches);
+    }
 }
