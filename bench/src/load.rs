@@ -43,7 +43,7 @@ pub struct Outcome {
 }
 
 /// Thread usage divided by the requests answered meanwhile.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct PerRequest {
     pub cpu_us_by_name: BTreeMap<String, f64>,
     pub switches: f64,

@@ -127,7 +127,7 @@ fn stat_cpu_seconds(stat: &str) -> f64 {
 /// threads of a pool share one, e.g. `tokio-rt-worker`; the kernel keeps 15 bytes of it) and
 /// context switches. A thread that has exited is no longer counted, so a difference of two
 /// readings covers the threads that lived through both.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub struct ThreadUsage {
     pub cpu_by_name: BTreeMap<String, f64>,
     /// Voluntary (the thread waited) and involuntary (it was preempted) switches, summed.
