@@ -1,11 +1,10 @@
 //! The dispatch table: (service, command) → handler. One list, from which both the route check
 //! (unknown command → 60009 / 10003, before authentication) and the dispatch are generated.
 
-use crate::envelope::{self, Service};
+use crate::envelope::{self, Reply, Service};
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::{im_open_login_svc, openim, Ctx};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::future::Future;
 use timber_core::Error;
 
@@ -17,7 +16,7 @@ async fn run<'a, Req, Resp, Fut>(
 ) -> Result<Vec<u8>, Error>
 where
     Req: DeserializeOwned,
-    Resp: Serialize,
+    Resp: Reply,
     Fut: Future<Output = Result<Resp, Error>> + 'a,
 {
     let req = envelope::parse(ctx.service, body)?;

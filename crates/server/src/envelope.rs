@@ -170,15 +170,34 @@ enum AccountValue {
 #[derive(Serialize)]
 pub struct Empty {}
 
+/// What a handler answers with: something that writes itself as one JSON object. Every
+/// `Serialize` type is one; a response on a hot path may write its JSON by hand instead
+/// (`history_page::GetSimpleResp`).
+pub trait Reply {
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error>;
+
+    /// About how many bytes `write_json` writes, so that the answer's buffer is allocated
+    /// once rather than grown while it is written.
+    fn size_hint(&self) -> usize {
+        256
+    }
+}
+
+impl<T: Serialize> Reply for T {
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        serde_json::to_writer(out, self)
+    }
+}
+
 /// The answer of a successful call: the envelope followed by the response's own fields, in
 /// the order the documentation's samples show.
-pub fn ok_body<T: Serialize>(resp: &T) -> Result<Vec<u8>, serde_json::Error> {
+pub fn ok_body<T: Reply>(resp: &T) -> Result<Vec<u8>, serde_json::Error> {
     const ENVELOPE: &[u8] = br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0"#;
-    let mut out = Vec::with_capacity(256);
+    let mut out = Vec::with_capacity(ENVELOPE.len() + resp.size_hint());
     out.extend_from_slice(ENVELOPE);
     // The response is a JSON object written right after the envelope's members: its `{`
     // becomes the `,` that joins them, or an empty `{}` becomes the closing `}`.
-    serde_json::to_writer(&mut out, resp)?;
+    resp.write_json(&mut out)?;
     if out.len() == ENVELOPE.len() + 2 {
         out.truncate(ENVELOPE.len());
         out.push(b'}');

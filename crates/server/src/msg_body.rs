@@ -31,11 +31,3 @@ pub(crate) fn check_size(
     }
     Ok(())
 }
-
-/// A stored `MsgBody` text as a JSON value to put in a response.
-pub(crate) fn stored_body(ctx: &Ctx, text: String) -> Result<Box<RawValue>, Error> {
-    RawValue::from_string(text).map_err(|e| {
-        tracing::error!(error = %e, "a stored MsgBody is not JSON");
-        ctx.service.internal().into()
-    })
-}

@@ -5,9 +5,10 @@
 //! the group, the sender, mutes, seqs — is checked by the store in the transaction that
 //! writes.
 
+use super::history_page::GetSimpleResp;
 use super::{check_count, group_id, invalid, no_topic, required};
 use crate::envelope::{opt_account, opt_accounts, Empty};
-use crate::msg_body::{check_size, checked_body, stored_body};
+use crate::msg_body::{check_size, checked_body};
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -254,41 +255,6 @@ pub struct GetSimpleReq {
     topic_id: Option<String>,
 }
 
-/// One `RspMsgList` entry. Every field is always present (placeholders carry the fixed
-/// values of `HistoryEntry::placeholder`): strict client libraries reject entries without
-/// them. `MsgKey` is only for official-account messages and is omitted.
-#[derive(Serialize)]
-pub struct RspMsg {
-    #[serde(rename = "From_Account")]
-    from: String,
-    #[serde(rename = "IsPlaceMsg")]
-    is_place_msg: u8,
-    #[serde(rename = "IsSystemMsg")]
-    is_system_msg: u8,
-    #[serde(rename = "MsgBody")]
-    msg_body: Box<RawValue>,
-    #[serde(rename = "MsgPriority")]
-    msg_priority: u8,
-    #[serde(rename = "MsgRandom")]
-    msg_random: u32,
-    #[serde(rename = "MsgSeq")]
-    msg_seq: u64,
-    #[serde(rename = "MsgTimeStamp")]
-    msg_time_stamp: i64,
-    #[serde(rename = "CloudCustomData")]
-    cloud_custom_data: String,
-}
-
-#[derive(Serialize)]
-pub struct GetSimpleResp {
-    #[serde(rename = "GroupId")]
-    group_id: String,
-    #[serde(rename = "IsFinished")]
-    is_finished: u8,
-    #[serde(rename = "RspMsgList")]
-    rsp_msg_list: Vec<RspMsg>,
-}
-
 /// spec: group-messages.md §5. The app admin's view: cleared messages included, recalled
 /// ones only with `WithRecalledMsg` 1 (`IsPlaceMsg` 2, body kept), expired or never-stored
 /// slots as placeholders (`IsPlaceMsg` 1). AVChatRoom keeps no history: 10044.
@@ -309,27 +275,10 @@ pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSim
         .history(ctx.caller.app.sdkappid, id.clone(), query, ctx.retention())
         .await
         .map_err(|e| ctx.store_err(e))?;
-    let rsp_msg_list = page
-        .entries
-        .into_iter()
-        .map(|e| {
-            Ok(RspMsg {
-                from: e.from,
-                is_place_msg: e.place as u8,
-                is_system_msg: u8::from(e.is_system),
-                msg_body: stored_body(ctx, e.body)?,
-                msg_priority: e.priority,
-                msg_random: e.random,
-                msg_seq: e.seq,
-                msg_time_stamp: e.time,
-                cloud_custom_data: e.cloud_custom_data,
-            })
-        })
-        .collect::<Result<_, Error>>()?;
     Ok(GetSimpleResp {
         group_id: id,
         is_finished: page.is_finished,
-        rsp_msg_list,
+        entries: page.entries,
     })
 }
 

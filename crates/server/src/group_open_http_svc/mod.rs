@@ -4,6 +4,7 @@
 //! write they guard.
 
 pub mod groups;
+mod history_page;
 pub mod members;
 pub mod messages;
 pub mod mutes;
