@@ -57,12 +57,16 @@ impl SqliteStore {
         wal_vfs::register().map_err(StoreError::internal)?;
         let conn = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), wal_vfs::NAME)
             .map_err(StoreError::internal)?;
+        // temp_store stays at its default (files), although a send's statement journal then
+        // lives in memory all the same: with temp_store = MEMORY SQLite keeps that journal
+        // (each job's SAVEPOINT copies the pages it first touches there) in 1 KiB pieces, a
+        // malloc and a free for each, 8% of the writer's instructions; at the default it is
+        // one 64 KiB buffer, spilled to a temporary file only past that (BENCHMARKS.md).
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA busy_timeout = 5000;
              PRAGMA cache_size = -16000;
-             PRAGMA temp_store = MEMORY;
              PRAGMA wal_autocheckpoint = 0;",
         )
         .map_err(StoreError::internal)?;
