@@ -2,9 +2,9 @@
 //!
 //! A page is up to twenty messages of nine members each. Derived serialization escapes every
 //! member name of every message again, byte by byte, and a `RawValue` body is parsed once
-//! more: together, 28% of a page's instructions (BENCHMARKS.md). Here the names are constants and only
-//! the values that vary go through serde_json. The bytes are those the derived `Serialize`
-//! wrote, in the same order (the test below holds the two side by side).
+//! more: together, 28% of a page's instructions (BENCHMARKS.md). Here the names are
+//! constants and only the values that vary go through serde_json. The bytes are those the
+//! derived `Serialize` wrote, in the same order (the test below holds the two side by side).
 
 use crate::envelope::Reply;
 use timber_core::message::HistoryEntry;
