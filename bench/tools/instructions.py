@@ -272,7 +272,7 @@ def main():
                     print(f"      {c / n:10,.0f}  {100 * c / whole:5.1f}%  {fn[:110]}")
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)
-            for f in glob.glob(out + ".*"):
+            for f in glob.glob(out + "*"):  # the sends' files too (callgrind.out-sends.*)
                 shutil.copy(f, args.keep)
     finally:
         shutil.rmtree(work, ignore_errors=True)
