@@ -8,6 +8,7 @@
 mod accounts;
 mod checkpointer;
 mod groups;
+mod page_cache;
 mod readers;
 mod schema;
 mod wal_vfs;
@@ -41,6 +42,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`, migrated to the current schema.
     pub fn open(path: &Path) -> Result<SqliteStore> {
+        page_cache::install();
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(StoreError::internal)?;
         }
@@ -98,6 +100,7 @@ impl SqliteStore {
 
     /// A store that lives in memory only and is gone when the process ends.
     pub fn open_memory() -> Result<SqliteStore> {
+        page_cache::install();
         let conn = Connection::open_in_memory().map_err(StoreError::internal)?;
         schema::migrate(&conn)?;
         Ok(SqliteStore {
@@ -199,6 +202,12 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
     conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;")
         .map_err(StoreError::internal)?;
     Ok(conn)
+}
+
+/// Whether SQLite's page cache in this process is wrapped by timber's (page_cache.rs): it is
+/// when opening a store was the first use of SQLite in the process.
+pub fn page_cache_wrapped() -> bool {
+    page_cache::installed()
 }
 
 #[async_trait::async_trait]
