@@ -7,7 +7,8 @@
 //! that remembered number lies far past the end, the cache walks every page it holds to find
 //! none. With the writer's 16 MB cache that walk visits some 4,000 scattered pages, about
 //! 75 µs, and it came at a third of the commits of sends over 1,000 groups: 2.4 µs per send,
-//! a tenth of the writer's time (BENCHMARKS.md).
+//! a tenth of the writer's time (BENCHMARKS.md). Only databases under 1 GiB pay it: in a
+//! larger one the locking page lies inside the file, not past its end.
 //!
 //! This module wraps the default cache and keeps an upper bound of its own on the page
 //! numbers the cache holds, in which a number that is only passed through (moved to and away
