@@ -93,10 +93,10 @@ pub(crate) fn installed() -> bool {
     INSTALLED.get().copied().unwrap_or(false)
 }
 
-/// Installs the wrapper if SQLite has not initialized yet; returns whether it is in place.
-/// Once per process: later calls return the first outcome.
-pub(crate) fn install() -> bool {
-    *INSTALLED.get_or_init(|| {
+/// Installs the wrapper if SQLite has not initialized yet (`installed` tells whether it did).
+/// Once per process: later calls do nothing.
+pub(crate) fn install() {
+    INSTALLED.get_or_init(|| {
         // SAFETY: both calls take a pointer to a methods structure, as the option requires;
         // SQLite copies the structure. Both fail (and change nothing) once SQLite has
         // initialized.
@@ -130,7 +130,7 @@ pub(crate) fn install() -> bool {
                 &wrapper as *const ffi::sqlite3_pcache_methods2,
             ) == ffi::SQLITE_OK
         }
-    })
+    });
 }
 
 /// # Safety
