@@ -21,14 +21,13 @@ use std::time::Duration;
 /// busy group's newest leaf, its duplicate-window leaf, its row) is copied into the database
 /// once per checkpoint rather than once per few commits: against 50 ms, 500 ms cut the
 /// checkpointer's CPU per spread send from ~4.7 to ~1.2 µs and the send p99 by a third
-/// (BENCHMARKS.md). The WAL's size is governed by [`RESTART_PAGES`] either way.
+/// (BENCHMARKS.md). The WAL's size is governed by [`RESTART_BYTES`] either way.
 const INTERVAL: Duration = Duration::from_millis(500);
-/// WAL pages (4 KiB each, so 256 MiB) beyond which the WAL is started over (RESTART). High,
-/// because a RESTART holds the writer back while it finishes. It is a trigger, not a cap:
-/// it is checked once per [`INTERVAL`], after a PASSIVE copy, so under sustained writes the
-/// WAL passes it by what those bring (about 500 MiB at the most in benchmarks; README,
-/// Operations).
-const RESTART_PAGES: i64 = 65_536;
+/// The WAL size beyond which the WAL is started over (RESTART). High, because a RESTART
+/// holds the writer back while it finishes. It is a trigger, not a cap: it is checked once
+/// per [`INTERVAL`], after a PASSIVE copy, so under sustained writes the WAL passes it by
+/// what those bring (about 500 MiB at the most in benchmarks; README, Operations).
+const RESTART_BYTES: i64 = 256 << 20;
 
 /// How long a RESTART waits for the last transaction and the readers still using the WAL
 /// before it gives up until the next interval. Short, because the writer is held back
@@ -118,9 +117,14 @@ fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<i64> {
 }
 
 fn run(conn: &Connection, gate: &RestartGate, stopped: &mpsc::Receiver<()>) {
+    // The WAL counts in pages, whose size depends on when the database was made (mod.rs).
+    let page_size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap_or(4096);
+    let restart_pages = RESTART_BYTES / page_size.max(512);
     while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
         let result = checkpoint(conn, "PASSIVE").and_then(|pages| {
-            if pages > RESTART_PAGES {
+            if pages > restart_pages {
                 gate.raised(|| checkpoint(conn, "RESTART"))?;
             }
             Ok(())
