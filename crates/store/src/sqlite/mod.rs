@@ -67,8 +67,8 @@ impl SqliteStore {
         // A new database gets 2 KiB pages instead of SQLite's 4 KiB. A send dirties a few
         // pages (its group's newest leaf, its duplicate-window leaf, the group's row), and
         // every byte of them is copied into the WAL, checksummed, fsynced and checkpointed:
-        // halving the page halved those bytes and cut the writer's and the syncer's CPU per
-        // spread send by 8% and 13% (BENCHMARKS.md). A database that exists keeps its page
+        // pages half the size cut the writer's and the syncer's CPU per spread send by 8%
+        // and 13% (BENCHMARKS.md). A database that exists keeps its page
         // size (SQLite fixes it at creation); this pragma then changes nothing.
         conn.execute_batch(
             "PRAGMA page_size = 2048;
