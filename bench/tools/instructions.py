@@ -256,7 +256,9 @@ def main():
                 text = open(f, errors="replace").read()
                 ir = int(re.search(r"^summary: (\d+)", text, re.M).group(1))
                 total += ir
-                if "fn=timber_store::sqlite::writer::in_savepoint" in text:
+                # Only the SQLite writer inserts rows. (`in_savepoint`, the mark once, is not
+                # on a send's path: sends run without a savepoint.)
+                if "fn=sqlite3BtreeInsert\n" in text:
                     writer = (f, ir)
             ceiling = ceiling or total / n
             line = f"  {name:15} {total / n:10,.0f}  {total / n / ceiling:5.2f} × ceiling"

@@ -266,6 +266,9 @@ fn not_member(account: &str, group_id: &str) -> Error {
     )
 }
 
+/// Every check comes before the first change: SQLite runs a send without a savepoint of its
+/// own (`checked_write_op!`, `Undo::Batch` in sqlite/writer.rs), so a refusal after a write
+/// would roll back the whole batch of sends it was committed with.
 pub(crate) async fn send_message(
     t: &mut impl Tx,
     app: AppId,

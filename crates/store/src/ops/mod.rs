@@ -10,7 +10,7 @@ pub(crate) mod messages;
 /// backend supplies its three runner macros (`write_op!`, `read_op!`, `scan_op!`).
 macro_rules! group_and_message_store {
     ($store:ty) => {
-        use super::{read_op, scan_op, write_op};
+        use super::{checked_write_op, read_op, scan_op, write_op};
         use $crate::groups::{
             AddResult, GroupChanges, GroupIdPage, GroupWithMembers, JoinedPage, JoinedQuery,
             MemberChanges, MemberPage as GroupMemberPage, MemberQuery, NewGroup, NewMember,
@@ -172,7 +172,7 @@ macro_rules! group_and_message_store {
         #[async_trait::async_trait]
         impl $crate::messages::MessageStore for $store {
             async fn send_message(&self, app: AppId, group_id: String, msg: SendMsg) -> Result<Sent> {
-                write_op!(self, t => messages::send_message(t, app, &group_id, &msg))
+                checked_write_op!(self, t => messages::send_message(t, app, &group_id, &msg))
             }
 
             async fn import_messages(

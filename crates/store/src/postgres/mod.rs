@@ -96,6 +96,15 @@ macro_rules! write_op {
 }
 pub(crate) use write_op;
 
+/// The same as `write_op!` here: each PostgreSQL write is its own transaction, with nothing
+/// else to undo beside it (SQLite runs these without a savepoint).
+macro_rules! checked_write_op {
+    ($store:expr, $t:ident => $op:expr) => {
+        $crate::postgres::write_op!($store, $t => $op)
+    };
+}
+pub(crate) use checked_write_op;
+
 /// Runs a shared read operation on a pooled connection, each statement on its own: under
 /// PostgreSQL's READ COMMITTED a transaction would not give one snapshot either, and it
 /// would cost two more round trips.

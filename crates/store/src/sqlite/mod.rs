@@ -23,6 +23,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use timber_core::AppId;
+pub(crate) use writer::Undo;
 use writer::Writer;
 
 /// Read connections of a file store; SQLite readers in WAL mode never block the writer.
@@ -127,12 +128,13 @@ impl SqliteStore {
     }
 
     /// Runs a state-dependent check and its write in one transaction; answers once durable.
-    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
+    /// `undo`: how a failure of `f` is undone (see [`Undo`]).
+    pub(crate) async fn write<T, F>(&self, undo: Undo, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        self.writer.run(f).await
+        self.writer.run(undo, f).await
     }
 
     /// Runs a short read (a few indexed lookups) in one snapshot of committed data, in place.
@@ -143,7 +145,7 @@ impl SqliteStore {
     {
         match &self.readers {
             Some(pool) => pool.run_here(f),
-            None => self.writer.run(f).await,
+            None => self.writer.run(Undo::Savepoint, f).await,
         }
     }
 
@@ -155,7 +157,7 @@ impl SqliteStore {
     {
         match &self.readers {
             Some(pool) => pool.run(f).await,
-            None => self.writer.run(f).await,
+            None => self.writer.run(Undo::Savepoint, f).await,
         }
     }
 }
@@ -164,8 +166,11 @@ impl SqliteStore {
 /// `write_op!(self, t => ops::groups::create_group(t, app, &group, now))`.
 macro_rules! write_op {
     ($store:expr, $t:ident => $op:expr) => {
+        $crate::sqlite::write_op!($store, $crate::sqlite::Undo::Savepoint, $t => $op)
+    };
+    ($store:expr, $undo:expr, $t:ident => $op:expr) => {
         $store
-            .write(move |c| {
+            .write($undo, move |c| {
                 let $t = &mut $crate::sql::sqlite::SqliteTx::new(c);
                 $crate::sql::sqlite::run_sync($op)
             })
@@ -173,6 +178,15 @@ macro_rules! write_op {
     };
 }
 pub(crate) use write_op;
+
+/// Like `write_op!`, for an operation that checks everything before its first change, so
+/// that it needs no savepoint ([`Undo::Batch`]).
+macro_rules! checked_write_op {
+    ($store:expr, $t:ident => $op:expr) => {
+        $crate::sqlite::write_op!($store, $crate::sqlite::Undo::Batch, $t => $op)
+    };
+}
+pub(crate) use checked_write_op;
 
 /// Runs a short shared read operation in one snapshot, in place (see `SqliteStore::read`).
 macro_rules! read_op {

@@ -2,13 +2,13 @@
 //!
 //! All writes run on one thread that owns the write connection. It takes every job that is
 //! waiting, runs each inside its own SAVEPOINT (so one job's failure undoes only its own
-//! changes) and commits them together. An answer always means "durable" (DESIGN.md
-//! invariant 3), but the writer does not wait for the disk itself: for a file store the
-//! connection commits without fsync (`synchronous = NORMAL`) and hands the batch to a syncer
-//! thread, which fsyncs the WAL and only then answers the batch. While one batch is being
-//! made durable the writer already runs the next, and one fsync covers every batch committed
-//! while the previous one ran. Readers may see a batch a moment before it is on disk; no
-//! writer hears "OK" before it is.
+//! changes; sends go without, see [`Undo`]) and commits them together. An answer always means
+//! "durable" (DESIGN.md invariant 3), but the writer does not wait for the disk itself: for a
+//! file store the connection commits without fsync (`synchronous = NORMAL`) and hands the batch
+//! to a syncer thread, which fsyncs the WAL and only then answers the batch. While one batch is
+//! being made durable the writer already runs the next, and one fsync covers every batch
+//! committed while the previous one ran. Readers may see a batch a moment before it is on disk;
+//! no writer hears "OK" before it is.
 
 use super::checkpointer::RestartGate;
 use crate::{Result, StoreError};
@@ -21,10 +21,31 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
 /// A job runs on the writer's connection inside the open transaction (`None` when no
-/// transaction could be opened) and returns what to do once the transaction's fate is known
-/// (`true` = committed).
-type Job = Box<dyn FnOnce(Option<&Connection>) -> Completion + Send>;
+/// transaction could be opened) and returns what to do once the transaction's fate is known.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> Ran + Send>;
+/// Called with `true` once the job's transaction is committed (and durable), else `false`.
 type Completion = Box<dyn FnOnce(bool) + Send>;
+
+struct Ran {
+    done: Completion,
+    /// The job failed after changing rows that no savepoint can undo: its batch must not
+    /// commit.
+    spoiled: bool,
+}
+
+/// How a failed job's changes are undone.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Undo {
+    /// Inside a SAVEPOINT of its own: a failure undoes the job's changes and nothing else.
+    Savepoint,
+    /// Without a savepoint, for a job whose every failure, other than SQLite failing, comes
+    /// before its first change (a send: its checks, then its writes). A failure that changed
+    /// nothing needs no undoing. One that changed rows all the same cannot be told apart from
+    /// the rest of its batch, so the whole batch is rolled back and every job in it fails, as
+    /// when a commit fails. The savepoint, with its copy of each page a send touches, was 11%
+    /// of the writer's instructions per send (BENCHMARKS.md).
+    Batch,
+}
 
 /// Upper bound on jobs per transaction. Small enough that the pipeline keeps moving: while
 /// the syncer makes one batch durable and its writers send their next requests, the writer
@@ -73,26 +94,38 @@ impl Writer {
         self.rows_written.load(Ordering::Acquire)
     }
 
-    /// Runs `f` in a savepoint of the next group commit and returns its result once committed.
-    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T>
+    /// Runs `f` in the next group commit and returns its result once committed.
+    pub(crate) async fn run<T, F>(&self, undo: Undo, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let (answer, receive) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
-            let result = match conn {
-                Some(conn) => in_savepoint(conn, f),
-                None => Err(StoreError::internal("could not begin a transaction")),
+            let (result, spoiled) = match conn {
+                Some(conn) => match undo {
+                    Undo::Savepoint => (in_savepoint(conn, f), false),
+                    Undo::Batch => {
+                        let before = conn.total_changes();
+                        let result = f(conn);
+                        let spoiled = result.is_err() && conn.total_changes() != before;
+                        (result, spoiled)
+                    }
+                },
+                None => (
+                    Err(StoreError::internal("could not begin a transaction")),
+                    false,
+                ),
             };
-            Box::new(move |committed| {
+            let done: Completion = Box::new(move |committed| {
                 let result = if committed {
                     result
                 } else {
                     result.and(Err(StoreError::internal("the transaction did not commit")))
                 };
                 let _ = answer.send(result);
-            })
+            });
+            Ran { done, spoiled }
         });
         let sent = match self.tx.lock().map_err(StoreError::internal)?.as_ref() {
             Some(tx) => tx.send(job).is_ok(),
@@ -143,14 +176,22 @@ fn run(
         let changes_before = conn.total_changes();
         let began = conn.execute_batch("BEGIN IMMEDIATE");
         let tx = began.is_ok().then_some(conn);
-        pending.push(first(tx));
-        while pending.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => pending.push(job(tx)),
-                Err(_) => break,
+        let mut next = Some(first);
+        let mut spoiled = false;
+        while let Some(job) = next.take() {
+            let ran = job(tx);
+            pending.push(ran.done);
+            spoiled = ran.spoiled;
+            if !spoiled && pending.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
             }
         }
         let committed = match began {
+            Ok(()) if spoiled => {
+                tracing::error!("a write failed after changing rows it cannot undo alone; rolling back its batch");
+                let _ = conn.execute_batch("ROLLBACK");
+                false
+            }
             Ok(()) => match conn.execute_batch("COMMIT") {
                 Ok(()) => true,
                 Err(e) => {
@@ -219,5 +260,124 @@ impl Syncer {
     fn finish(self) {
         drop(self.tx);
         let _ = self.thread.join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writer() -> Arc<Writer> {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+            .unwrap();
+        Arc::new(Writer::start(conn, None, Arc::default()))
+    }
+
+    fn insert(conn: &Connection, k: i64) -> Result<()> {
+        conn.execute("INSERT INTO t (k) VALUES (?1)", [k])?;
+        Ok(())
+    }
+
+    fn refused() -> StoreError {
+        StoreError::internal("refused")
+    }
+
+    type Step = fn(&Connection) -> Result<()>;
+
+    /// Runs `jobs` in one batch: a first job holds the writer until all of them are queued.
+    /// Returns each job's outcome (`Ok` or the error's text) and the keys left in `t`.
+    async fn one_batch(
+        jobs: Vec<(Undo, Step)>,
+    ) -> (Vec<std::result::Result<(), String>>, Vec<i64>) {
+        let w = writer();
+        let (release, held) = mpsc::channel::<()>();
+        let holder = {
+            let w = w.clone();
+            tokio::spawn(async move {
+                w.run(Undo::Savepoint, move |_| {
+                    held.recv().ok();
+                    Ok(())
+                })
+                .await
+            })
+        };
+        tokio::task::yield_now().await;
+        let mut answers = Vec::new();
+        for (undo, step) in jobs {
+            let w = w.clone();
+            answers.push(tokio::spawn(async move { w.run(undo, step).await }));
+            // On the test's one thread, each task runs up to its send before the next starts.
+            tokio::task::yield_now().await;
+        }
+        release.send(()).unwrap();
+        let _ = holder.await.unwrap();
+        let mut outcomes = Vec::new();
+        for a in answers {
+            outcomes.push(a.await.unwrap().map_err(|e| e.to_string()));
+        }
+        let keys = w
+            .run(Undo::Savepoint, |c| {
+                let mut s = c.prepare("SELECT k FROM t ORDER BY k")?;
+                let keys = s
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                Ok(keys)
+            })
+            .await
+            .unwrap();
+        w.close();
+        (outcomes, keys)
+    }
+
+    #[tokio::test]
+    async fn a_failed_job_in_a_savepoint_undoes_only_itself() {
+        let (outcomes, keys) = one_batch(vec![
+            (Undo::Savepoint, |c| insert(c, 1)),
+            (Undo::Savepoint, |c| {
+                insert(c, 2)?;
+                Err(refused())
+            }),
+            (Undo::Batch, |c| insert(c, 3)),
+        ])
+        .await;
+        assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
+        assert!(outcomes[1].as_ref().unwrap_err().contains("refused"));
+        assert_eq!(keys, vec![1, 3]);
+    }
+
+    #[tokio::test]
+    async fn a_job_without_a_savepoint_that_fails_before_changing_anything_spoils_nothing() {
+        let (outcomes, keys) = one_batch(vec![
+            (Undo::Batch, |c| insert(c, 1)),
+            (Undo::Batch, |c| {
+                // A failed statement changes nothing either (SQLite undoes it).
+                assert!(insert(c, 1).is_err());
+                Err(refused())
+            }),
+            (Undo::Batch, |c| insert(c, 3)),
+        ])
+        .await;
+        assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
+        assert!(outcomes[1].as_ref().unwrap_err().contains("refused"));
+        assert_eq!(keys, vec![1, 3]);
+    }
+
+    #[tokio::test]
+    async fn a_job_without_a_savepoint_that_fails_after_a_change_rolls_back_its_batch() {
+        let (outcomes, keys) = one_batch(vec![
+            (Undo::Savepoint, |c| insert(c, 1)),
+            (Undo::Batch, |c| {
+                insert(c, 2)?;
+                Err(refused())
+            }),
+            // Not taken into the spoiled batch: it runs in the next one.
+            (Undo::Batch, |c| insert(c, 3)),
+        ])
+        .await;
+        assert!(outcomes[0].as_ref().unwrap_err().contains("did not commit"));
+        assert!(outcomes[1].as_ref().unwrap_err().contains("refused"));
+        assert_eq!(outcomes[2], Ok(()));
+        assert_eq!(keys, vec![3]);
     }
 }
