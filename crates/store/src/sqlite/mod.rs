@@ -69,8 +69,8 @@ impl SqliteStore {
         // pages (its group's newest leaf, its duplicate-window leaf, the group's row), and
         // every byte of them is copied into the WAL, checksummed, fsynced and checkpointed:
         // pages half the size cut the writer's and the syncer's CPU per spread send by 8%
-        // and 13% (BENCHMARKS.md). A database that exists keeps its page
-        // size (SQLite fixes it at creation); this pragma then changes nothing.
+        // and 13% (BENCHMARKS.md). A database that exists keeps its page size (SQLite fixes
+        // it at creation); this pragma then changes nothing.
         conn.execute_batch(
             "PRAGMA page_size = 2048;
              PRAGMA journal_mode = WAL;

@@ -284,12 +284,12 @@ mod tests {
     }
 
     type Step = fn(&Connection) -> Result<()>;
+    /// A job's answer: `Ok`, or its error's text.
+    type Outcome = std::result::Result<(), String>;
 
     /// Runs `jobs` in one batch: a first job holds the writer until all of them are queued.
-    /// Returns each job's outcome (`Ok` or the error's text) and the keys left in `t`.
-    async fn one_batch(
-        jobs: Vec<(Undo, Step)>,
-    ) -> (Vec<std::result::Result<(), String>>, Vec<i64>) {
+    /// Returns each job's outcome and the keys left in `t`.
+    async fn one_batch(jobs: Vec<(Undo, Step)>) -> (Vec<Outcome>, Vec<i64>) {
         let w = writer();
         let (release, held) = mpsc::channel::<()>();
         let holder = {
@@ -330,6 +330,14 @@ mod tests {
         (outcomes, keys)
     }
 
+    /// The first and the last of three jobs committed; the middle one was refused and left
+    /// nothing behind.
+    fn only_the_middle_one_refused(outcomes: &[Outcome], keys: &[i64]) {
+        assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
+        assert!(outcomes[1].as_ref().unwrap_err().contains("refused"));
+        assert_eq!(keys, [1, 3]);
+    }
+
     #[tokio::test]
     async fn a_failed_job_in_a_savepoint_undoes_only_itself() {
         let (outcomes, keys) = one_batch(vec![
@@ -341,9 +349,7 @@ mod tests {
             (Undo::Batch, |c| insert(c, 3)),
         ])
         .await;
-        assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
-        assert!(outcomes[1].as_ref().unwrap_err().contains("refused"));
-        assert_eq!(keys, vec![1, 3]);
+        only_the_middle_one_refused(&outcomes, &keys);
     }
 
     #[tokio::test]
@@ -358,9 +364,7 @@ mod tests {
             (Undo::Batch, |c| insert(c, 3)),
         ])
         .await;
-        assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
-        assert!(outcomes[1].as_ref().unwrap_err().contains("refused"));
-        assert_eq!(keys, vec![1, 3]);
+        only_the_middle_one_refused(&outcomes, &keys);
     }
 
     #[tokio::test]
