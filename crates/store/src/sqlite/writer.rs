@@ -34,7 +34,7 @@ struct Ran {
 }
 
 /// How a failed job's changes are undone.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy)]
 pub(crate) enum Undo {
     /// Inside a SAVEPOINT of its own: a failure undoes the job's changes and nothing else.
     Savepoint,
