@@ -665,6 +665,37 @@ async fn targeted_messages_are_stored_for_the_admin() {
 }
 common::also_on_postgres!(targeted_messages_are_stored_for_the_admin);
 
+/// The same `Random` sent many times at once, as a client retrying on other connections
+/// (or other nodes) while its first try is still under way, is stored once: every answer
+/// carries the one message's seq.
+#[tokio::test]
+async fn concurrent_repeats_of_a_random_store_one_message() {
+    let (_server, admin) = start().await;
+    group(&admin, "Public", "g").await;
+    for round in 0..5u32 {
+        let random = 7000 + round;
+        let sends: Vec<_> = (0..16)
+            .map(|_| {
+                let admin = admin.clone();
+                tokio::spawn(async move { send(&admin, "g", "a", random, "once").await.0 })
+            })
+            .collect();
+        let mut answered = Vec::new();
+        for s in sends {
+            answered.push(s.await.unwrap());
+        }
+        let first = answered[0];
+        assert!(
+            answered.iter().all(|&seq| seq == first),
+            "round {round}: {answered:?}"
+        );
+        assert_eq!(first, u64::from(round) + 1, "round {round}");
+    }
+    let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 20})).await;
+    assert_eq!(seqs(&page), vec![5, 4, 3, 2, 1]);
+}
+common::also_on_postgres!(concurrent_repeats_of_a_random_store_one_message);
+
 /// DESIGN.md invariant 3: an acknowledged message survives `kill -9`.
 #[tokio::test]
 async fn acknowledged_messages_survive_kill_9() {

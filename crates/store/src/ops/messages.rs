@@ -201,9 +201,8 @@ async fn find_duplicate(
     }
 }
 
-/// Everything send_group_msg checks before it writes, read in one statement (one round trip
-/// on PostgreSQL, where it also takes the group's row lock as [`lock_group`] does): the
-/// group's [`MsgHead`] and mute flag, the sender (whether the account exists, its role and
+/// Everything send_group_msg checks before it writes, read in one statement once the group's
+/// row is locked (see [`lock_group_row`]): the group's [`MsgHead`] and mute flag, the sender (whether the account exists, its role and
 /// last send time if it is a member, when its mute ends — mutes are kept apart from
 /// membership, so AVChatRoom senders, who are not tracked as members, can be muted too) and
 /// the newest message with the same `Random` sent at or after `since` (the five-minute
@@ -218,12 +217,29 @@ struct SendContext {
     duplicate_seq: Option<u64>,
 }
 
+/// Locks the group's row (PostgreSQL) in a statement of its own, before a send reads anything
+/// else. Under READ COMMITTED a statement reads other tables as of its own start, even when it
+/// waited for a row lock: had the lock been taken by the statement that also looks for a
+/// repeated `Random`, sends of the same `Random` waiting on each other would each miss the
+/// message the one before them stored, and store it again. A statement started after the
+/// lock sees every send that held it before. SQLite's single writer already runs sends one at
+/// a time, so there it is a no-op.
+async fn lock_group_row(t: &mut impl Tx, app: AppId, group_id: &str) -> Result<()> {
+    let lock = t.for_update();
+    if !lock.is_empty() {
+        let sql = format!("SELECT 1 FROM groups g WHERE g.app = $1 AND g.group_id = $2{lock}");
+        t.query_opt(&sql, params![app, group_id]).await?;
+    }
+    Ok(())
+}
+
 async fn send_context(
     t: &mut impl Tx,
     app: AppId,
     group_id: &str,
     msg: &NewGroupMsg,
 ) -> Result<SendContext> {
+    lock_group_row(t, app, group_id).await?;
     let sql = format!(
         "SELECT g.gkey, g.type, g.next_msg_seq, g.last_msg_time, g.mute_all,
              EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
@@ -233,9 +249,8 @@ async fn send_context(
              ({})
          FROM groups g
          LEFT JOIN group_members m ON m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3
-         WHERE g.app = $1 AND g.group_id = $2{}",
+         WHERE g.app = $1 AND g.group_id = $2",
         duplicate_probe("g.gkey", "$4", "$5"),
-        t.for_update()
     );
     let since = dedup_since(msg.time);
     let mut r = t
