@@ -46,24 +46,33 @@ pub struct Outcome {
 #[derive(Debug, Default)]
 pub struct PerRequest {
     pub cpu_us_by_name: BTreeMap<String, f64>,
+    /// µs spent waiting for a core, by thread name.
+    pub wait_us_by_name: BTreeMap<String, f64>,
     pub switches: f64,
 }
 
 impl PerRequest {
     fn of(used: &ThreadUsage, requests: u64) -> PerRequest {
         let n = requests.max(1) as f64;
-        PerRequest {
-            cpu_us_by_name: used
-                .cpu_by_name
+        let per_request = |seconds: &BTreeMap<String, f64>| {
+            seconds
                 .iter()
                 .map(|(name, s)| (name.clone(), s * 1e6 / n))
-                .collect(),
+                .collect()
+        };
+        PerRequest {
+            cpu_us_by_name: per_request(&used.cpu_by_name),
+            wait_us_by_name: per_request(&used.wait_by_name),
             switches: used.switches as f64 / n,
         }
     }
 
     pub fn cpu_us(&self) -> f64 {
         self.cpu_us_by_name.values().sum()
+    }
+
+    pub fn wait_us(&self) -> f64 {
+        self.wait_us_by_name.values().sum()
     }
 }
 

@@ -14,7 +14,7 @@ use client::Target;
 use load::{Load, PerRequest};
 use scenarios::Scenario;
 use server::Timber;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -232,38 +232,39 @@ fn render(
     ));
     t.push_str(
         "\nWhere the CPU goes: CPU µs per request by thread name (threads of a pool share one), \
-         and context switches per request; each the median over rounds\n\n\
-         | scenario | server threads, µs/req | server switches/req | load generator µs/req | load generator switches/req |\n\
-         |---|---|---:|---:|---:|\n",
+         µs per request that threads were runnable but waited for a core, and context switches \
+         per request; each the median over rounds\n\n\
+         | scenario | server threads, µs/req | server waits for a core, µs/req | server switches/req | load generator µs/req | load generator waits, µs/req | load generator switches/req |\n\
+         |---|---|---|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let server: Vec<&PerRequest> = r.rounds.iter().map(|o| &o.server_threads).collect();
         let generator: Vec<&PerRequest> = r.rounds.iter().map(|o| &o.generator_threads).collect();
         t.push_str(&format!(
-            "| {} | {} | {:.2} | {:.1} | {:.2} |\n",
+            "| {} | {} | {} | {:.2} | {:.1} | {:.1} | {:.2} |\n",
             r.scenario.name(),
-            by_thread(&server),
+            by_thread(&server, |p| &p.cpu_us_by_name),
+            by_thread(&server, |p| &p.wait_us_by_name),
             median(server.iter().map(|p| p.switches).collect()),
             median(generator.iter().map(|p| p.cpu_us()).collect()),
+            median(generator.iter().map(|p| p.wait_us()).collect()),
             median(generator.iter().map(|p| p.switches).collect()),
         ));
     }
     Ok(t)
 }
 
-/// "name µs, …" for every thread name with a median of at least 0.05 µs per request over the
-/// rounds (0 in a round where no such thread ran), the costliest first.
-fn by_thread(rounds: &[&PerRequest]) -> String {
-    let names: BTreeSet<&String> = rounds
-        .iter()
-        .flat_map(|p| p.cpu_us_by_name.keys())
-        .collect();
+/// "name µs, …" of the figure `of` picks, for every thread name with a median of at least
+/// 0.05 µs per request over the rounds (0 in a round where no such thread ran), the largest
+/// first.
+fn by_thread(rounds: &[&PerRequest], of: impl Fn(&PerRequest) -> &BTreeMap<String, f64>) -> String {
+    let names: BTreeSet<&String> = rounds.iter().flat_map(|p| of(p).keys()).collect();
     let mut medians: Vec<(&String, f64)> = names
         .into_iter()
         .map(|name| {
             let each = rounds
                 .iter()
-                .map(|p| p.cpu_us_by_name.get(name).copied().unwrap_or(0.0))
+                .map(|p| of(p).get(name).copied().unwrap_or(0.0))
                 .collect();
             (name, median(each))
         })

@@ -124,12 +124,16 @@ fn stat_cpu_seconds(stat: &str) -> f64 {
 }
 
 /// What the threads of some processes have used so far: CPU seconds by thread name (the
-/// threads of a pool share one, e.g. `tokio-rt-worker`; the kernel keeps 15 bytes of it) and
-/// context switches. A thread that has exited is no longer counted, so a difference of two
-/// readings covers the threads that lived through both.
+/// threads of a pool share one, e.g. `tokio-rt-worker`; the kernel keeps 15 bytes of it),
+/// seconds spent waiting for a core, and context switches. A thread that has exited is no
+/// longer counted, so a difference of two readings covers the threads that lived through both.
 #[derive(Debug, Default)]
 pub struct ThreadUsage {
     pub cpu_by_name: BTreeMap<String, f64>,
+    /// Time runnable but not running, by thread name: the second field of
+    /// `/proc/<pid>/task/<tid>/schedstat`. On two shared cores a stage can be slow because it
+    /// waits for a core, not because it is busy.
+    pub wait_by_name: BTreeMap<String, f64>,
     /// Voluntary (the thread waited) and involuntary (it was preempted) switches, summed.
     pub switches: u64,
 }
@@ -152,6 +156,9 @@ impl ThreadUsage {
                     _ => "?",
                 };
                 *usage.cpu_by_name.entry(name.to_owned()).or_default() += stat_cpu_seconds(&stat);
+                let schedstat = std::fs::read_to_string(dir.join("schedstat")).unwrap_or_default();
+                *usage.wait_by_name.entry(name.to_owned()).or_default() +=
+                    schedstat_wait_seconds(&schedstat);
                 let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
                 usage.switches += status
                     .lines()
@@ -165,19 +172,32 @@ impl ThreadUsage {
 
     /// What was used from `before` to this reading.
     pub fn since(&self, before: &ThreadUsage) -> ThreadUsage {
-        let cpu_by_name = self
-            .cpu_by_name
-            .iter()
-            .map(|(name, now)| {
-                let then = before.cpu_by_name.get(name).copied().unwrap_or(0.0);
-                (name.clone(), (now - then).max(0.0))
-            })
-            .collect();
         ThreadUsage {
-            cpu_by_name,
+            cpu_by_name: difference(&self.cpu_by_name, &before.cpu_by_name),
+            wait_by_name: difference(&self.wait_by_name, &before.wait_by_name),
             switches: self.switches.saturating_sub(before.switches),
         }
     }
+}
+
+/// `now - then` for each name of `now` (a name missing from `then` counts from 0).
+fn difference(now: &BTreeMap<String, f64>, then: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    now.iter()
+        .map(|(name, n)| {
+            let t = then.get(name).copied().unwrap_or(0.0);
+            (name.clone(), (n - t).max(0.0))
+        })
+        .collect()
+}
+
+/// The run-queue wait of a `/proc/…/schedstat` line ("on-CPU ns, waiting ns, timeslices"),
+/// in seconds; 0 if the kernel keeps no such statistics.
+fn schedstat_wait_seconds(schedstat: &str) -> f64 {
+    schedstat
+        .split_whitespace()
+        .nth(1)
+        .and_then(|ns| ns.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns / 1e9)
 }
 
 /// VmRSS of a process, in MiB (0 if it cannot be read).
@@ -205,13 +225,47 @@ mod tests {
         usage.cpu_by_name.get(NAME).copied().unwrap_or(0.0)
     }
 
+    /// Keeps the calling thread on the first CPU it may use.
+    fn pin_to_one_cpu() {
+        // SAFETY: plain libc calls on a zeroed cpu_set_t, for the calling thread (pid 0).
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            assert_eq!(
+                libc::sched_getaffinity(0, std::mem::size_of_val(&set), &mut set),
+                0
+            );
+            let first = (0..libc::CPU_SETSIZE as usize)
+                .find(|&cpu| libc::CPU_ISSET(cpu, &set))
+                .unwrap();
+            libc::CPU_ZERO(&mut set);
+            libc::CPU_SET(first, &mut set);
+            assert_eq!(
+                libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set),
+                0
+            );
+        }
+    }
+
     #[test]
     fn thread_usage_counts_a_named_threads_cpu_and_its_waits() {
         let me = [std::process::id()];
         let before = ThreadUsage::read(&me);
+        // A second thread spins on the same CPU as the measured one, which must then wait for
+        // it: its wait for a core shows in schedstat.
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let rival = {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                pin_to_one_cpu();
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            })
+        };
         let after = std::thread::Builder::new()
             .name(NAME.into())
             .spawn(move || {
+                pin_to_one_cpu();
                 // Spin until the thread itself shows 0.3 s of CPU (wall time would depend on
                 // what else the machine runs), reading it every 10 ms.
                 let deadline = Instant::now() + Duration::from_secs(20);
@@ -236,9 +290,13 @@ mod tests {
             .unwrap()
             .join()
             .unwrap();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        rival.join().unwrap();
         let used = after.since(&before);
         assert!(spin_cpu(&before) == 0.0, "{before:?}");
         assert!(spin_cpu(&used) >= 0.3, "{used:?}");
+        let waited = used.wait_by_name.get(NAME).copied().unwrap_or(0.0);
+        assert!(waited >= 0.1, "waited {waited} s for a core: {used:?}");
         assert!(used.switches >= 20, "{} context switches", used.switches);
     }
 }
