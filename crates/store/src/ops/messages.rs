@@ -202,11 +202,11 @@ async fn find_duplicate(
 }
 
 /// Everything send_group_msg checks before it writes, read in one statement once the group's
-/// row is locked (see [`lock_group_row`]): the group's [`MsgHead`] and mute flag, the sender (whether the account exists, its role and
-/// last send time if it is a member, when its mute ends — mutes are kept apart from
-/// membership, so AVChatRoom senders, who are not tracked as members, can be muted too) and
-/// the newest message with the same `Random` sent at or after `since` (the five-minute
-/// duplicate window, group-messages.md §1.1).
+/// row is locked (see [`lock_group_row`]): the group's [`MsgHead`] and mute flag, the sender
+/// (whether the account exists, its role and last send time if it is a member, when its mute
+/// ends — mutes are kept apart from membership, so AVChatRoom senders, who are not tracked as
+/// members, can be muted too) and the newest message with the same `Random` sent at or after
+/// `since` (the five-minute duplicate window, group-messages.md §1.1).
 struct SendContext {
     group: MsgHead,
     mute_all: bool,
