@@ -29,7 +29,7 @@ type Completion = Box<dyn FnOnce(bool) + Send>;
 struct Ran {
     done: Completion,
     /// The job failed after changing rows that no savepoint can undo: its batch must not
-    /// commit.
+    /// commit (see also [`run`], for a transaction SQLite rolled back itself).
     spoiled: bool,
 }
 
@@ -181,14 +181,18 @@ fn run(
         while let Some(job) = next.take() {
             let ran = job(tx);
             pending.push(ran.done);
-            spoiled = ran.spoiled;
+            // After some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_NOMEM) SQLite
+            // may roll the whole transaction back on its own. Its jobs are then lost, and a
+            // next job would run outside any transaction, committing as it goes: the batch
+            // is spoiled just the same.
+            spoiled = ran.spoiled || (tx.is_some() && conn.is_autocommit());
             if !spoiled && pending.len() < MAX_BATCH {
                 next = rx.try_recv().ok();
             }
         }
         let committed = match began {
             Ok(()) if spoiled => {
-                tracing::error!("a write failed after changing rows it cannot undo alone; rolling back its batch");
+                tracing::error!("a write left its batch unable to commit; rolling back the batch");
                 let _ = conn.execute_batch("ROLLBACK");
                 false
             }
@@ -381,6 +385,26 @@ mod tests {
         .await;
         assert!(outcomes[0].as_ref().unwrap_err().contains("did not commit"));
         assert!(outcomes[1].as_ref().unwrap_err().contains("refused"));
+        assert_eq!(outcomes[2], Ok(()));
+        assert_eq!(keys, vec![3]);
+    }
+
+    /// SQLite may roll a transaction back itself after an error (a full disk, say); here a
+    /// job does it. The batch fails, the job included, and a job after it runs in the next
+    /// batch rather than outside any transaction.
+    #[tokio::test]
+    async fn a_transaction_sqlite_rolled_back_fails_its_batch() {
+        let (outcomes, keys) = one_batch(vec![
+            (Undo::Savepoint, |c| insert(c, 1)),
+            (Undo::Batch, |c| {
+                c.execute_batch("ROLLBACK")?;
+                Ok(())
+            }),
+            (Undo::Savepoint, |c| insert(c, 3)),
+        ])
+        .await;
+        assert!(outcomes[0].as_ref().unwrap_err().contains("did not commit"));
+        assert!(outcomes[1].as_ref().unwrap_err().contains("did not commit"));
         assert_eq!(outcomes[2], Ok(()));
         assert_eq!(keys, vec![3]);
     }
