@@ -98,44 +98,6 @@ async fn first_start_prints_a_working_curl_and_a_second_start_reuses_the_app() {
     assert_curl_ok(&again.curl, "administrator");
 }
 
-/// The lock SQLite holds on `timber.db` for another process wanting to read it: the
-/// holder's pid, or `None` if it is free. The range is SQLite's shared-lock bytes, which a
-/// reader locks for reading; F_GETLK reports a lock of another process that conflicts.
-fn sqlite_lock_holder(db: &Path) -> Option<i32> {
-    use std::os::fd::AsRawFd;
-    let file = std::fs::File::open(db).expect("open the database file");
-    // SAFETY: a zeroed flock is valid; F_GETLK only reads and writes it.
-    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
-    lock.l_type = libc::F_RDLCK as _;
-    lock.l_whence = libc::SEEK_SET as _;
-    lock.l_start = 0x4000_0002; // SQLite's SHARED_FIRST: the pending byte + 2
-    lock.l_len = 510;
-    // SAFETY: a valid descriptor and a pointer to a live flock.
-    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut lock) };
-    assert_eq!(rc, 0, "F_GETLK: {}", std::io::Error::last_os_error());
-    (i32::from(lock.l_type) != libc::F_UNLCK).then_some(lock.l_pid)
-}
-
-/// timber takes SQLite's lock on its database once, for as long as it runs (README: the
-/// `unix-excl` VFS): no other process can read the file meanwhile, and the WAL index is kept
-/// in memory rather than in a `-shm` file. Once timber exits the file is free again.
-#[tokio::test]
-async fn while_timber_runs_no_other_process_can_read_its_database() {
-    let server = TestServer::start_with(ServerOptions {
-        storage: Some("sqlite".into()),
-        ..Default::default()
-    })
-    .await;
-    let c = server.client();
-    c.call_ok(IMPORT, json!({"UserID": "kept"})).await;
-    let db = server.data_dir.path().join("timber.db");
-    assert_eq!(sqlite_lock_holder(&db), Some(server.pid() as i32));
-    assert!(!server.data_dir.path().join("timber.db-shm").exists());
-    let dir = server.data_dir.clone();
-    assert!(server.stop().await.success());
-    assert_eq!(sqlite_lock_holder(&dir.path().join("timber.db")), None);
-}
-
 #[tokio::test]
 async fn default_data_dir_is_timber_data_under_the_working_directory() {
     let cwd = DataDir::new();

@@ -1,6 +1,6 @@
 //! The SQLite store: the embedded default (a WAL file under the data directory) and, with no
 //! file, the `memory` store. One writer thread commits in groups; reads use a small pool of
-//! connections that never write (`query_only`) and see only committed data.
+//! read-only connections that see only committed data.
 //!
 //! One process owns a database file (an exclusive lock on `<file>.lock`), so state that only
 //! this process's writer can change may be cached in memory without ever being stale.
@@ -28,16 +28,6 @@ use writer::Writer;
 
 /// Read connections of a file store; SQLite readers in WAL mode never block the writer.
 const READERS: usize = 4;
-
-/// The VFS every connection of a file store opens through (the writer's wraps it, see
-/// wal_vfs.rs). `unix-excl` takes SQLite's lock on the database once, for the whole process,
-/// and keeps the WAL index in memory instead of the `-shm` file, so a read transaction's
-/// locks and unlocks stay inside the process. With the default `unix` VFS each one was an
-/// `fcntl` system call, two per read request, and connections of two threads queued on the
-/// mutex around them: 6–8% of the server's CPU per read request (BENCHMARKS.md). One process
-/// owns the database anyway (the lock file); what this adds is that no other process can
-/// read it while timber runs. A `-shm` file left by an earlier version is not used.
-pub(crate) const BASE_VFS: &std::ffi::CStr = c"unix-excl";
 
 pub struct SqliteStore {
     writer: Writer,
@@ -105,10 +95,8 @@ impl SqliteStore {
                 .map_err(StoreError::internal)?;
         }
         let gate = Arc::new(RestartGate::default());
-        let checkpointer =
-            Connection::open_with_flags_and_vfs(path, OpenFlags::default(), BASE_VFS)
-                .and_then(|conn| Checkpointer::start(conn, gate.clone()))
-                .map_err(StoreError::internal)?;
+        let checkpointer = Checkpointer::start(Connection::open(path)?, gate.clone())
+            .map_err(StoreError::internal)?;
         Ok(SqliteStore {
             writer: Writer::start(conn, wal, gate),
             readers: Some(ReadPool::new(readers, path.to_owned())),
@@ -226,20 +214,14 @@ macro_rules! scan_op {
 }
 pub(crate) use scan_op;
 
-/// A connection for reads. It is opened read-write but refuses to write (`query_only`): under
-/// `unix-excl` only a read-write connection shares the process's lock; a read-only one
-/// would still make an `fcntl` call for every lock (see [`BASE_VFS`]).
 pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags_and_vfs(
+    let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        BASE_VFS,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(StoreError::internal)?;
-    conn.execute_batch(
-        "PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000; PRAGMA query_only = ON;",
-    )
-    .map_err(StoreError::internal)?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;")
+        .map_err(StoreError::internal)?;
     Ok(conn)
 }
 
@@ -299,34 +281,6 @@ mod tests {
         let store = SqliteStore::open(path).unwrap();
         let found = store.accounts_exist(app, vec!["kept".into()]).await;
         assert_eq!(found.unwrap(), vec![true]);
-        store.close().await;
-    }
-
-    /// Read connections refuse to write, and the WAL index lives in the process's memory
-    /// (no `-shm` file), which is what keeps a read's locks free of system calls.
-    #[tokio::test]
-    async fn readers_never_write_and_the_wal_index_is_in_memory() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("timber.db");
-        let store = SqliteStore::open(&path).unwrap();
-        store
-            .import_accounts(1, vec![NewAccount::bare("kept")], 1)
-            .await
-            .unwrap();
-        let reader = open_reader(&path).unwrap();
-        let count = |c: &Connection| -> i64 {
-            c.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))
-                .unwrap()
-        };
-        assert_eq!(count(&reader), 1);
-        let refused = reader.execute("DELETE FROM accounts", []).unwrap_err();
-        assert!(
-            refused.to_string().contains("readonly"),
-            "a reader wrote: {refused}"
-        );
-        assert_eq!(count(&reader), 1);
-        assert!(!dir.path().join("timber.db-shm").exists());
-        assert!(dir.path().join("timber.db-wal").exists());
         store.close().await;
     }
 

@@ -3,10 +3,10 @@
 //! SQLite appends a transaction to the WAL frame by frame, and each frame is two `pwrite`
 //! calls: the 24-byte frame header, then the page, which straddles two pages of the page
 //! cache because of that header. A send over 1,000 groups commits about 80 frames, so the
-//! writer thread spent 41% of its time in those calls (BENCHMARKS.md). This VFS wraps
-//! SQLite's `unix-excl` (see `BASE_VFS`) and, for WAL files only, gathers consecutive appends in memory and
+//! writer thread spent 41% of its time in those calls (BENCHMARKS.md). This VFS wraps the
+//! platform's default one and, for WAL files only, gathers consecutive appends in memory and
 //! writes them out when the commit frame arrives, in calls of up to 124 KiB. Main database
-//! files, journals and temporary files go straight to the wrapped VFS, untouched.
+//! files, journals and temporary files go straight to the default VFS, untouched.
 //!
 //! Why nothing changes for readers or for durability: SQLite publishes a transaction to other
 //! connections (the wal-index header) only after its commit frame has been written, and the
@@ -15,7 +15,7 @@
 //! them, through this file, and every read (and sync, size, truncate and close) first writes
 //! out what is gathered. Writes are never reordered: a write that does not continue the
 //! gathered run writes the run out first. So at every point SQLite can observe, the file
-//! holds exactly what the wrapped VFS would have written; only the moment each byte of an
+//! holds exactly what the default VFS would have written; only the moment each byte of an
 //! unfinished transaction reaches the kernel moves later.
 
 use rusqlite::ffi;
@@ -33,10 +33,10 @@ const FRAME_HEADER: usize = 24;
 /// A transaction larger than this is written out in runs of this size.
 const MAX_RUN: usize = 8 << 20;
 
-/// The VFS this one wraps (`unix-excl`, see `BASE_VFS`), set once by `register`.
+/// The VFS this one wraps (the platform default), set once by `register`.
 static INNER: AtomicPtr<ffi::sqlite3_vfs> = AtomicPtr::new(ptr::null_mut());
 
-/// An open WAL file: SQLite's file header, then our state; the wrapped VFS's own file
+/// An open WAL file: SQLite's file header, then our state; the default VFS's own file
 /// structure lives `INNER_OFFSET` bytes after the start.
 #[repr(C)]
 struct WalFile {
@@ -55,19 +55,19 @@ const INNER_OFFSET: usize = std::mem::size_of::<WalFile>().next_multiple_of(16);
 pub(crate) fn register() -> Result<(), String> {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
     DONE.get_or_init(|| {
-        // SAFETY: sqlite3_vfs_find initializes SQLite and returns the VFS it names, which
+        // SAFETY: sqlite3_vfs_find initializes SQLite and returns the default VFS, which
         // lives for the whole process. The copy we register is leaked, so it does too.
         unsafe {
-            let inner = ffi::sqlite3_vfs_find(super::BASE_VFS.as_ptr());
+            let inner = ffi::sqlite3_vfs_find(ptr::null());
             if inner.is_null() {
-                return Err(format!("SQLite has no {:?} VFS", super::BASE_VFS));
+                return Err("SQLite has no default VFS".to_owned());
             }
             INNER.store(inner, Ordering::Release);
             let mut vfs = *inner;
             vfs.szOsFile = c_int::try_from(INNER_OFFSET)
                 .ok()
                 .and_then(|offset| offset.checked_add((*inner).szOsFile))
-                .ok_or("the wrapped VFS's file structure is too large")?;
+                .ok_or("the default VFS's file structure is too large")?;
             vfs.pNext = ptr::null_mut();
             vfs.zName = NAME.as_ptr();
             vfs.xOpen = Some(open);
@@ -89,8 +89,8 @@ unsafe extern "C" fn open(
     out_flags: *mut c_int,
 ) -> c_int {
     // SAFETY: SQLite allocated `file` with our szOsFile bytes. Files other than the WAL use
-    // it as the wrapped VFS's own structure (it is at least that large); a WAL file gets
-    // our header first and the wrapped VFS's structure at INNER_OFFSET.
+    // it as the default VFS's own structure (it is at least that large); a WAL file gets
+    // our header first and the default VFS's structure at INNER_OFFSET.
     unsafe {
         let inner_vfs = INNER.load(Ordering::Acquire);
         let Some(inner_open) = (*inner_vfs).xOpen else {
@@ -150,7 +150,7 @@ unsafe fn wal<'a>(file: *mut ffi::sqlite3_file) -> &'a mut WalFile {
     unsafe { &mut *file.cast::<WalFile>() }
 }
 
-/// Calls the wrapped VFS's method `$m` on the wrapped file.
+/// Calls the default VFS's method `$m` on the wrapped file.
 macro_rules! inner {
     ($w:expr, $m:ident $(, $arg:expr)*) => {{
         let w: &WalFile = $w;
@@ -161,10 +161,10 @@ macro_rules! inner {
     }};
 }
 
-/// The unix VFSes write at most 128 KiB − 1 bytes per call (it masks larger sizes).
+/// The default unix VFS writes at most 128 KiB − 1 bytes per call (it masks larger sizes).
 const MAX_WRITE: usize = 0x1f000;
 
-/// Passes the gathered run on to the wrapped VFS, in as few writes as it accepts.
+/// Passes the gathered run on to the default VFS, in as few writes as it accepts.
 unsafe fn write_out(w: &mut WalFile) -> c_int {
     let mut rc = ffi::SQLITE_OK;
     let mut at = w.run_at;
@@ -309,7 +309,7 @@ mod tests {
     use rusqlite::{Connection, OpenFlags};
     use std::sync::atomic::AtomicUsize;
 
-    /// Writes passed on to the wrapped VFS, to show the test went through this VFS at all.
+    /// Writes passed on to the default VFS, to show the test went through this VFS at all.
     pub(super) static WRITES_PASSED_ON: AtomicUsize = AtomicUsize::new(0);
 
     /// Held by each test here: both count this VFS's writes, and one of them limits the
@@ -453,7 +453,7 @@ mod tests {
         }
     }
 
-    /// When the wrapped VFS fails to write a gathered commit (here: the file may not grow),
+    /// When the default VFS fails to write a gathered commit (here: the file may not grow),
     /// COMMIT reports the error, and neither other connections nor a crash see any of the
     /// transaction, nor lose anything committed before it. Once writes work again, the same
     /// connection commits normally.
