@@ -5,6 +5,7 @@
 
 mod client;
 mod load;
+mod machine;
 mod scenarios;
 mod server;
 
@@ -193,12 +194,16 @@ fn render(
         args.storage.as_str()
     };
     let mut t = format!(
-        "storage: {storage}, nodes: {}, {} connections, {} rounds of {} s per scenario (after 1 s warm-up each); \
+        "machine: {}; storage: {storage}, nodes: {}, {} connections, {} rounds of {} s per scenario (after 1 s warm-up each); \
          req/s is the median round; × ceiling is the median over rounds of req/s divided by the same \
          round's ceiling; latencies are over all rounds; server CPU µs/req is the median over rounds\n\n\
          | scenario | what | req/s | × ceiling | p50 ms | p99 ms | p999 ms | errors | server CPU µs/req | peak RSS MiB | rounds (req/s) |\n\
          |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
-        args.nodes, args.connections, args.rounds, args.duration
+        machine::processor(),
+        args.nodes,
+        args.connections,
+        args.rounds,
+        args.duration
     );
     for r in rows {
         let mut latency = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
