@@ -314,29 +314,67 @@ pub struct HistoryEntry {
 }
 
 impl HistoryEntry {
+    /// The entry of a slot whose content is gone (see [`EntryRef::placeholder`]).
+    pub fn placeholder(seq: u64) -> HistoryEntry {
+        EntryRef::placeholder(seq).to_owned()
+    }
+
+    /// This entry, borrowed.
+    pub fn as_ref(&self) -> EntryRef<'_> {
+        EntryRef {
+            seq: self.seq,
+            place: self.place,
+            from: &self.from,
+            random: self.random,
+            time: self.time,
+            priority: self.priority,
+            is_system: self.is_system,
+            body: &self.body,
+            cloud_custom_data: &self.cloud_custom_data,
+        }
+    }
+}
+
+/// A [`HistoryEntry`] that borrows its strings from the row it was read from, so that a page
+/// is written out without a `String` for each text of every message (BENCHMARKS.md: 6% of a
+/// page's instructions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryRef<'a> {
+    pub seq: u64,
+    pub place: Place,
+    pub from: &'a str,
+    pub random: u32,
+    pub time: i64,
+    pub priority: u8,
+    pub is_system: bool,
+    pub body: &'a str,
+    pub cloud_custom_data: &'a str,
+}
+
+impl EntryRef<'_> {
     /// The entry of a slot whose content is gone (expired, never stored, swept). The values are
     /// fixed, whatever the slot once held, so an entry reads the same before and after the
     /// sweeper deletes its row: `From_Account` "", `MsgRandom` 0, `MsgTimeStamp` 0,
     /// `MsgPriority` 2 (Normal), `IsSystemMsg` 0, `MsgBody` [], `CloudCustomData` "" (our
     /// choice; the documentation only says the body is empty).
-    pub fn placeholder(seq: u64) -> HistoryEntry {
-        HistoryEntry {
+    pub fn placeholder(seq: u64) -> EntryRef<'static> {
+        EntryRef {
             seq,
             place: Place::Placeholder,
-            from: String::new(),
+            from: "",
             random: 0,
             time: 0,
             priority: DEFAULT_PRIORITY,
             is_system: false,
-            body: PLACEHOLDER_BODY.to_owned(),
-            cloud_custom_data: String::new(),
+            body: PLACEHOLDER_BODY,
+            cloud_custom_data: "",
         }
     }
 
     /// A stored message shown as it is; a recalled one keeps its body (admin audit, our choice
     /// for group-messages.md §2 open point 1).
-    fn message(m: StoredMsg, place: Place) -> HistoryEntry {
-        HistoryEntry {
+    fn message<'a>(m: &StoredRef<'a>, place: Place) -> EntryRef<'a> {
+        EntryRef {
             seq: m.seq,
             place,
             from: m.from,
@@ -347,6 +385,63 @@ impl HistoryEntry {
             body: m.body,
             cloud_custom_data: m.cloud_custom_data.unwrap_or_default(),
         }
+    }
+
+    pub fn to_owned(&self) -> HistoryEntry {
+        HistoryEntry {
+            seq: self.seq,
+            place: self.place,
+            from: self.from.to_owned(),
+            random: self.random,
+            time: self.time,
+            priority: self.priority,
+            is_system: self.is_system,
+            body: self.body.to_owned(),
+            cloud_custom_data: self.cloud_custom_data.to_owned(),
+        }
+    }
+}
+
+/// What the admin's history page reads of a stored message, borrowed from its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredRef<'a> {
+    pub seq: u64,
+    pub from: &'a str,
+    pub random: u32,
+    pub time: i64,
+    pub priority: u8,
+    pub state: SlotState,
+    pub is_system: bool,
+    pub body: &'a str,
+    pub cloud_custom_data: Option<&'a str>,
+}
+
+impl StoredMsg {
+    /// This message, borrowed (its receivers left out: the admin's page shows them to no one).
+    pub fn as_ref(&self) -> StoredRef<'_> {
+        StoredRef {
+            seq: self.seq,
+            from: &self.from,
+            random: self.random,
+            time: self.time,
+            priority: self.priority,
+            state: self.state,
+            is_system: self.is_system,
+            body: &self.body,
+            cloud_custom_data: self.cloud_custom_data.as_deref(),
+        }
+    }
+}
+
+/// Takes a history page's entries, newest first, as they are read. The HTTP layer writes each
+/// one straight into its answer; a `Vec` keeps owned copies.
+pub trait PageSink: Send {
+    fn entry(&mut self, e: EntryRef<'_>);
+}
+
+impl PageSink for Vec<HistoryEntry> {
+    fn entry(&mut self, e: EntryRef<'_>) {
+        self.push(e.to_owned());
     }
 }
 
@@ -378,49 +473,80 @@ pub fn plan_page(req_seq: Option<u64>, req_number: u64, last_seq: u64) -> Option
     })
 }
 
-/// Builds the admin's history page from the stored rows of `range` (any order, missing slots
-/// allowed). Cleared messages stay visible to the admin (the documentation says the admin can
-/// still pull them); recalled ones appear only with `WithRecalledMsg`, as `IsPlaceMsg` 2;
-/// expired, unstored and missing slots become placeholders. Returns the entries newest first
-/// and `IsFinished`: 1 = the whole requested range, 0 = only part of it (more than 20 slots),
-/// 2 = only part of it and every slot read had expired.
-pub fn admin_page(
+/// Builds the admin's history page of `range` from its stored rows, fed newest first (rows
+/// may be missing; a row out of order or outside the range is ignored). Cleared messages stay
+/// visible to the admin (the documentation says the admin can still pull them); recalled ones
+/// appear only with `WithRecalledMsg`, as `IsPlaceMsg` 2; expired, unstored and missing slots
+/// become placeholders. Entries go to the sink as the rows come, so none is copied.
+pub struct AdminPage<'s> {
     range: PageRange,
-    mut rows: Vec<StoredMsg>,
     with_recalled: bool,
     retention: Retention,
-) -> (Vec<HistoryEntry>, u8) {
-    rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.seq));
-    let mut rows = rows.into_iter().peekable();
-    let mut out = Vec::with_capacity((range.hi - range.lo + 1) as usize);
-    let mut all_expired = true;
-    for seq in (range.lo..=range.hi).rev() {
-        while rows.peek().is_some_and(|r| r.seq > seq) {
-            rows.next();
-        }
-        let row = rows.next_if(|r| r.seq == seq);
-        let expired = row.as_ref().is_none_or(|r| retention.expired(r.time));
-        all_expired &= expired;
-        match row {
-            Some(r) if !expired && r.state == SlotState::Recalled => {
-                if with_recalled {
-                    out.push(HistoryEntry::message(r, Place::Recalled));
-                }
-            }
-            Some(r) if !expired && r.state == SlotState::Normal => {
-                out.push(HistoryEntry::message(r, Place::Real))
-            }
-            _ => out.push(HistoryEntry::placeholder(seq)),
+    /// The newest seq not yet given an entry; `range.lo - 1` once all have one.
+    next: u64,
+    all_expired: bool,
+    sink: &'s mut dyn PageSink,
+}
+
+impl<'s> AdminPage<'s> {
+    pub fn new(
+        range: PageRange,
+        with_recalled: bool,
+        retention: Retention,
+        sink: &'s mut dyn PageSink,
+    ) -> AdminPage<'s> {
+        AdminPage {
+            range,
+            with_recalled,
+            retention,
+            next: range.hi,
+            all_expired: true,
+            sink,
         }
     }
-    let finished = if range.complete {
-        1
-    } else if all_expired {
-        2
-    } else {
-        0
-    };
-    (out, finished)
+
+    /// The stored row of one slot, older than every row before it.
+    pub fn row(&mut self, m: StoredRef<'_>) {
+        if m.seq > self.next || m.seq < self.range.lo {
+            return;
+        }
+        self.placeholders_above(m.seq);
+        let expired = self.retention.expired(m.time);
+        self.all_expired &= expired;
+        match m.state {
+            SlotState::Recalled if !expired => {
+                if self.with_recalled {
+                    self.sink.entry(EntryRef::message(&m, Place::Recalled));
+                }
+            }
+            SlotState::Normal if !expired => self.sink.entry(EntryRef::message(&m, Place::Real)),
+            _ => self.sink.entry(EntryRef::placeholder(m.seq)),
+        }
+        self.next = m.seq - 1;
+    }
+
+    /// Placeholders for the slots left without a row. Returns `IsFinished`: 1 = the whole
+    /// requested range, 0 = only part of it (more than 20 slots), 2 = only part of it and
+    /// every slot read had expired.
+    pub fn finish(mut self) -> u8 {
+        self.placeholders_above(self.range.lo - 1);
+        if self.range.complete {
+            1
+        } else if self.all_expired {
+            2
+        } else {
+            0
+        }
+    }
+
+    /// Placeholders for the slots from `next` down to just above `seq`: slots without a row
+    /// (swept, or never stored), which count as expired.
+    fn placeholders_above(&mut self, seq: u64) {
+        while self.next > seq {
+            self.sink.entry(EntryRef::placeholder(self.next));
+            self.next -= 1;
+        }
+    }
 }
 
 /// What one member may see of a group's history (the member-facing view, DESIGN.md
@@ -670,6 +796,23 @@ mod tests {
         }
     }
 
+    /// The admin's page of `rows` (any order), collected.
+    fn admin_page(
+        range: PageRange,
+        mut rows: Vec<StoredMsg>,
+        with_recalled: bool,
+        retention: Retention,
+    ) -> (Vec<HistoryEntry>, u8) {
+        rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.seq));
+        let mut out = Vec::new();
+        let mut page = AdminPage::new(range, with_recalled, retention, &mut out);
+        for r in &rows {
+            page.row(r.as_ref());
+        }
+        let finished = page.finish();
+        (out, finished)
+    }
+
     #[test]
     fn admin_page_marks_slots() {
         let now = 1_000_000;
@@ -703,6 +846,41 @@ mod tests {
         let recalled = page.iter().find(|e| e.seq == 2).unwrap();
         assert_eq!(recalled.place, Place::Recalled);
         assert_eq!(recalled.body, msg(2, now, SlotState::Recalled).body);
+    }
+
+    #[test]
+    fn admin_page_streams_rows_newest_first_and_fills_every_gap() {
+        let retention = Retention {
+            days: 0,
+            now: 1_000_000,
+        };
+        let range = plan_page(Some(9), 6, 20).unwrap(); // [4, 9]
+        let mut out = Vec::new();
+        let mut page = AdminPage::new(range, false, retention, &mut out);
+        for seq in [12, 7, 8, 5, 2] {
+            // 12 is above the range, 8 comes after an older row and 2 is below the range:
+            // each is left out rather than breaking the order.
+            page.row(msg(seq, 0, SlotState::Normal).as_ref());
+        }
+        assert_eq!(page.finish(), 1);
+        let places: Vec<_> = out.iter().map(|e| (e.seq, e.place)).collect();
+        assert_eq!(
+            places,
+            vec![
+                (9, Place::Placeholder),
+                (8, Place::Placeholder),
+                (7, Place::Real),
+                (6, Place::Placeholder),
+                (5, Place::Real),
+                (4, Place::Placeholder),
+            ]
+        );
+        let stored = msg(7, 0, SlotState::Normal);
+        assert_eq!(
+            (out[2].from.as_str(), out[2].body.as_str(), out[2].random),
+            (stored.from.as_str(), stored.body.as_str(), stored.random)
+        );
+        assert_eq!(out[2].cloud_custom_data, "c");
     }
 
     #[test]

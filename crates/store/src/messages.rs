@@ -7,7 +7,7 @@
 use crate::Result;
 use std::collections::HashMap;
 use std::sync::Arc;
-use timber_core::message::{HistoryEntry, MemberPage, Retention, SlotState};
+use timber_core::message::{HistoryEntry, MemberPage, PageSink, Retention, SlotState};
 use timber_core::{AppId, ErrorCode};
 
 /// A message to store in a group's history; it takes the group's next MsgSeq.
@@ -144,15 +144,35 @@ pub trait MessageStore {
         now: i64,
     ) -> Result<Vec<Imported>>;
 
-    /// group_msg_get_simple (group-messages.md §5): the app admin's view. One range read on
-    /// the primary key.
+    /// group_msg_get_simple (group-messages.md §5): the app admin's view, entry by entry into
+    /// `sink`, newest first; returns `IsFinished`. One range read on the primary key, its rows
+    /// never copied (the caller writes each entry where it is wanted).
+    async fn history_into(
+        &self,
+        app: AppId,
+        group_id: String,
+        query: HistoryQuery,
+        retention: Retention,
+        sink: &mut dyn PageSink,
+    ) -> Result<u8>;
+
+    /// [`MessageStore::history_into`], collected.
     async fn history(
         &self,
         app: AppId,
         group_id: String,
         query: HistoryQuery,
         retention: Retention,
-    ) -> Result<HistoryPage>;
+    ) -> Result<HistoryPage> {
+        let mut entries = Vec::new();
+        let is_finished = self
+            .history_into(app, group_id, query, retention, &mut entries)
+            .await?;
+        Ok(HistoryPage {
+            entries,
+            is_finished,
+        })
+    }
 
     /// The member-facing view (DESIGN.md invariant 4): one page of what `member` may see,
     /// newest first, at most `limit` (≤ 20) slots at or below `req_seq`. Not a member: 10007;

@@ -1,59 +1,81 @@
-//! The answer of group_msg_get_simple, written by hand.
+//! The answer of group_msg_get_simple, written by hand as the store reads it.
 //!
 //! A page is up to twenty messages of nine members each. Derived serialization escapes every
 //! member name of every message again, byte by byte, and a `RawValue` body is parsed once
 //! more: together, 28% of a page's instructions (BENCHMARKS.md). Here the names are
-//! constants and only the values that vary go through serde_json. The bytes are those the
-//! derived `Serialize` wrote, in the same order (the test below holds the two side by side).
+//! constants and only the values that vary go through serde_json, and each entry is written
+//! while its row is still SQLite's, so its strings are never copied into owned values. The
+//! bytes are those the derived `Serialize` wrote, in the same order (the test below holds the
+//! two side by side).
 
 use crate::envelope::Reply;
-use timber_core::message::HistoryEntry;
+use timber_core::message::{EntryRef, PageSink};
 
 /// spec: group-messages.md §5. Every field of an entry is always present (placeholders carry
-/// the fixed values of `HistoryEntry::placeholder`): strict client libraries reject entries
+/// the fixed values of `EntryRef::placeholder`): strict client libraries reject entries
 /// without them. `MsgKey` is only for official-account messages and is omitted.
 pub struct GetSimpleResp {
     pub group_id: String,
     pub is_finished: u8,
-    /// Newest first. Each `body` is written as stored: every path that stores one checks it
-    /// first (`msg_body::checked_body` for sends, imports and modify_group_msg) or builds it
-    /// with serde_json (group tips), so it is not parsed again here.
-    pub entries: Vec<HistoryEntry>,
+    /// Newest first.
+    pub entries: PageWriter,
+}
+
+/// Writes each entry of a page as the store hands it over: the members of `RspMsgList`.
+pub struct PageWriter {
+    json: Vec<u8>,
+    /// Writing into a `Vec` does not fail; should serde_json still report an error, the
+    /// answer reports it rather than a page with a hole in it.
+    error: Option<serde_json::Error>,
 }
 
 /// An entry's bytes besides its three strings: the member names, punctuation and numbers.
 const ENTRY_OVERHEAD: usize = 192;
 
+impl PageWriter {
+    /// A writer for about `entries` entries of a typical size.
+    pub fn with_capacity(entries: usize) -> PageWriter {
+        PageWriter {
+            json: Vec::with_capacity(entries * (ENTRY_OVERHEAD + 128)),
+            error: None,
+        }
+    }
+}
+
+impl PageSink for PageWriter {
+    fn entry(&mut self, e: EntryRef<'_>) {
+        if !self.json.is_empty() {
+            self.json.push(b',');
+        }
+        if let Err(err) = write_entry(&mut self.json, &e) {
+            self.error.get_or_insert(err);
+        }
+    }
+}
+
 impl Reply for GetSimpleResp {
     fn size_hint(&self) -> usize {
-        let strings: usize = self
-            .entries
-            .iter()
-            .map(|e| e.from.len() + e.body.len() + e.cloud_custom_data.len())
-            .sum();
-        64 + self.group_id.len() + strings + self.entries.len() * ENTRY_OVERHEAD
+        64 + self.group_id.len() + self.entries.json.len()
     }
 
     fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        if let Some(e) = &self.entries.error {
+            return Err(serde_json::Error::io(std::io::Error::other(e.to_string())));
+        }
         out.extend_from_slice(br#"{"GroupId":"#);
         serde_json::to_writer(&mut *out, &self.group_id)?;
         out.extend_from_slice(br#","IsFinished":"#);
         serde_json::to_writer(&mut *out, &self.is_finished)?;
         out.extend_from_slice(br#","RspMsgList":["#);
-        for (i, e) in self.entries.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_entry(out, e)?;
-        }
+        out.extend_from_slice(&self.entries.json);
         out.extend_from_slice(b"]}");
         Ok(())
     }
 }
 
-fn write_entry(out: &mut Vec<u8>, e: &HistoryEntry) -> Result<(), serde_json::Error> {
+fn write_entry(out: &mut Vec<u8>, e: &EntryRef<'_>) -> Result<(), serde_json::Error> {
     out.extend_from_slice(br#"{"From_Account":"#);
-    serde_json::to_writer(&mut *out, &e.from)?;
+    serde_json::to_writer(&mut *out, e.from)?;
     out.extend_from_slice(br#","IsPlaceMsg":"#);
     serde_json::to_writer(&mut *out, &(e.place as u8))?;
     out.extend_from_slice(br#","IsSystemMsg":"#);
@@ -69,7 +91,7 @@ fn write_entry(out: &mut Vec<u8>, e: &HistoryEntry) -> Result<(), serde_json::Er
     out.extend_from_slice(br#","MsgTimeStamp":"#);
     serde_json::to_writer(&mut *out, &e.time)?;
     out.extend_from_slice(br#","CloudCustomData":"#);
-    serde_json::to_writer(&mut *out, &e.cloud_custom_data)?;
+    serde_json::to_writer(&mut *out, e.cloud_custom_data)?;
     out.push(b'}');
     Ok(())
 }
@@ -79,7 +101,7 @@ mod tests {
     use super::*;
     use serde::Serialize;
     use serde_json::value::RawValue;
-    use timber_core::message::Place;
+    use timber_core::message::{HistoryEntry, Place};
 
     /// The page as derived serialization writes it: what the hand-written one must equal.
     #[derive(Serialize)]
@@ -114,12 +136,25 @@ mod tests {
         cloud_custom_data: String,
     }
 
-    fn derived(r: &GetSimpleResp) -> Vec<u8> {
+    /// A page of `entries` and the bytes derived serialization writes for it.
+    fn page(group_id: &str, is_finished: u8, entries: &[HistoryEntry]) -> (GetSimpleResp, Vec<u8>) {
+        let mut writer = PageWriter::with_capacity(entries.len());
+        for e in entries {
+            writer.entry(e.as_ref());
+        }
+        let resp = GetSimpleResp {
+            group_id: group_id.into(),
+            is_finished,
+            entries: writer,
+        };
+        (resp, derived(group_id, is_finished, entries))
+    }
+
+    fn derived(group_id: &str, is_finished: u8, entries: &[HistoryEntry]) -> Vec<u8> {
         serde_json::to_vec(&DerivedResp {
-            group_id: r.group_id.clone(),
-            is_finished: r.is_finished,
-            rsp_msg_list: r
-                .entries
+            group_id: group_id.into(),
+            is_finished,
+            rsp_msg_list: entries
                 .iter()
                 .map(|e| DerivedMsg {
                     from: e.from.clone(),
@@ -159,10 +194,10 @@ mod tests {
 
     #[test]
     fn a_page_is_written_as_derived_serialization_writes_it() {
-        let page = GetSimpleResp {
-            group_id: "@TGS#2\"quoted\"\\group".into(),
-            is_finished: 2,
-            entries: vec![
+        let (page, derived) = page(
+            "@TGS#2\"quoted\"\\group",
+            2,
+            &[
                 entry(
                     u64::MAX,
                     Place::Real,
@@ -180,11 +215,11 @@ mod tests {
                 HistoryEntry::placeholder(6),
                 entry(1, Place::Real, "", "[]", "\\"),
             ],
-        };
+        );
         let out = written(&page);
         assert_eq!(
             String::from_utf8(out.clone()).unwrap(),
-            String::from_utf8(derived(&page)).unwrap()
+            String::from_utf8(derived).unwrap()
         );
         serde_json::from_slice::<serde_json::Value>(&out).expect("the page is JSON");
     }
@@ -192,13 +227,10 @@ mod tests {
     #[test]
     fn the_size_hint_covers_a_page_without_escapes() {
         let body = r#"[{"MsgType":"TIMTextElem","MsgContent":{"Text":"history message"}}]"#;
-        let page = GetSimpleResp {
-            group_id: "@TGS#2J4SZEAEL".into(),
-            is_finished: 0,
-            entries: (1..=20)
-                .map(|seq| entry(u64::MAX - seq, Place::Real, "administrator", body, "custom"))
-                .collect(),
-        };
+        let entries: Vec<_> = (1..=20)
+            .map(|seq| entry(u64::MAX - seq, Place::Real, "administrator", body, "custom"))
+            .collect();
+        let (page, _) = page("@TGS#2J4SZEAEL", 0, &entries);
         let len = written(&page).len();
         assert!(
             len <= page.size_hint(),
@@ -213,12 +245,8 @@ mod tests {
 
     #[test]
     fn an_empty_page_has_an_empty_list() {
-        let page = GetSimpleResp {
-            group_id: "g".into(),
-            is_finished: 1,
-            entries: Vec::new(),
-        };
-        assert_eq!(written(&page), derived(&page));
+        let (page, derived) = page("g", 1, &[]);
+        assert_eq!(written(&page), derived);
         assert_eq!(
             written(&page),
             br#"{"GroupId":"g","IsFinished":1,"RspMsgList":[]}"#

@@ -5,7 +5,7 @@
 //! the group, the sender, mutes, seqs — is checked by the store in the transaction that
 //! writes.
 
-use super::history_page::GetSimpleResp;
+use super::history_page::{GetSimpleResp, PageWriter};
 use super::{check_count, group_id, invalid, no_topic, required};
 use crate::envelope::{opt_account, opt_accounts, Empty};
 use crate::msg_body::{check_size, checked_body};
@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use timber_core::message::{
-    parse_priority, BodyError, SlotState, DEFAULT_PRIORITY, MAX_AT_MENTIONS, MAX_IMPORT_MSGS,
-    MAX_NOTIFICATION_RECEIVERS, MAX_RECALL_SEQS, MAX_TARGETED_RECEIVERS, PLACEHOLDER_BODY,
-    SEND_MSG_CONTROLS,
+    parse_priority, BodyError, SlotState, DEFAULT_PRIORITY, MAX_AT_MENTIONS, MAX_HISTORY_PAGE,
+    MAX_IMPORT_MSGS, MAX_NOTIFICATION_RECEIVERS, MAX_RECALL_SEQS, MAX_TARGETED_RECEIVERS,
+    PLACEHOLDER_BODY, SEND_MSG_CONTROLS,
 };
 use timber_core::{Error, ErrorCode};
 use timber_store::messages::{HistoryQuery, ImportMsg, Imported, NewGroupMsg, SendMsg};
@@ -270,15 +270,22 @@ pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSim
         req_number,
         with_recalled: flag(req.with_recalled_msg, "WithRecalledMsg")?,
     };
-    let page = ctx
+    let mut entries = PageWriter::with_capacity(req_number.min(MAX_HISTORY_PAGE) as usize);
+    let is_finished = ctx
         .store()
-        .history(ctx.caller.app.sdkappid, id.clone(), query, ctx.retention())
+        .history_into(
+            ctx.caller.app.sdkappid,
+            id.clone(),
+            query,
+            ctx.retention(),
+            &mut entries,
+        )
         .await
         .map_err(|e| ctx.store_err(e))?;
     Ok(GetSimpleResp {
         group_id: id,
-        is_finished: page.is_finished,
-        entries: page.entries,
+        is_finished,
+        entries,
     })
 }
 

@@ -8,16 +8,15 @@
 use super::groups::{find_member, group_type, load_group, lock_group, not_found, require_accounts};
 use crate::groups::GroupRecord;
 use crate::messages::{
-    HistoryPage, HistoryQuery, ImportMsg, Imported, NewGroupMsg, RetentionPolicy, SendMsg, Sent,
-    SweepStep,
+    HistoryQuery, ImportMsg, Imported, NewGroupMsg, RetentionPolicy, SendMsg, Sent, SweepStep,
 };
 use crate::sql::{params, Row, Tx};
 use crate::Result;
 use timber_core::group::{GroupOp, GroupType, Role};
 use timber_core::message::{
-    admin_page, cleared_watermark, dedup_since, import_time_ok, msg_bytes, plan_page,
-    read_seq_for_unread, supports_targeted, MemberPage, MemberView, Retention, SlotState,
-    StoredMsg, DEFAULT_PRIORITY, DELETE_BY_SENDER_SCAN,
+    cleared_watermark, dedup_since, import_time_ok, msg_bytes, plan_page, read_seq_for_unread,
+    supports_targeted, AdminPage, MemberPage, MemberView, PageSink, Retention, SlotState,
+    StoredMsg, StoredRef, DEFAULT_PRIORITY, DELETE_BY_SENDER_SCAN,
 };
 use timber_core::{AppId, Error, ErrorCode};
 
@@ -89,10 +88,10 @@ pub(crate) async fn append_message(
     Ok(seq)
 }
 
-/// Columns read into a [`StoredMsg`], in [`msg_from_row`] order; `to_accounts` follows them
-/// when a read needs it (see [`Targets`]).
+/// Columns read into a [`StoredMsg`], in [`msg_from_row`] order (the admin's page reads the
+/// first nine in a statement of its own).
 const MSG_COLUMNS: &str =
-    "seq, sender, random, time, priority, state, is_system, body, cloud_custom_data";
+    "seq, sender, random, time, priority, state, is_system, body, cloud_custom_data, to_accounts";
 
 fn msg_from_row(mut r: Row) -> StoredMsg {
     let to = r.take_opt_str(9);
@@ -112,15 +111,6 @@ fn msg_from_row(mut r: Row) -> StoredMsg {
     }
 }
 
-/// Whether a read needs each message's `to_accounts` (without it, every list is empty). The
-/// admin's history shows targeted messages like any other, so it leaves the column off: one
-/// column fewer to decode and hand over in each of a page's rows.
-#[derive(Clone, Copy)]
-enum Targets {
-    Read,
-    Skip,
-}
-
 /// The stored rows of seqs `[lo, hi]`, newest first: one range scan of the primary key.
 async fn read_range(
     t: &mut impl Tx,
@@ -128,14 +118,9 @@ async fn read_range(
     gkey: i64,
     lo: u64,
     hi: u64,
-    targets: Targets,
 ) -> Result<Vec<StoredMsg>> {
-    let targets = match targets {
-        Targets::Read => ", to_accounts",
-        Targets::Skip => "",
-    };
     let sql = format!(
-        "SELECT {MSG_COLUMNS}{targets} FROM group_messages \
+        "SELECT {MSG_COLUMNS} FROM group_messages \
          WHERE app = $1 AND gkey = $2 AND seq BETWEEN $3 AND $4 ORDER BY seq DESC"
     );
     let rows = t.query(&sql, params![app, gkey, lo, hi]).await?;
@@ -144,8 +129,7 @@ async fn read_range(
 
 async fn read_one(t: &mut impl Tx, app: AppId, gkey: i64, seq: u64) -> Result<Option<StoredMsg>> {
     let sql = format!(
-        "SELECT {MSG_COLUMNS}, to_accounts FROM group_messages \
-         WHERE app = $1 AND gkey = $2 AND seq = $3"
+        "SELECT {MSG_COLUMNS} FROM group_messages WHERE app = $1 AND gkey = $2 AND seq = $3"
     );
     Ok(t.query_opt(&sql, params![app, gkey, seq])
         .await?
@@ -425,13 +409,17 @@ pub(crate) async fn import_messages(
     Ok(out)
 }
 
+/// The admin's page (group-messages.md §5), handed entry by entry to `sink`; returns
+/// `IsFinished`. The rows are read in place, never copied into owned cells, messages and
+/// entries first: that took 6% off a page's instructions (BENCHMARKS.md).
 pub(crate) async fn history(
     t: &mut impl Tx,
     app: AppId,
     group_id: &str,
     q: HistoryQuery,
     retention: Retention,
-) -> Result<HistoryPage> {
+    sink: &mut dyn PageSink,
+) -> Result<u8> {
     // Only what the page needs: reading the whole group row (ten strings) took a tenth of
     // the request's server time (BENCHMARKS.md).
     let mut g = t
@@ -444,17 +432,32 @@ pub(crate) async fn history(
     let (key, last_seq) = (g.i64(0), crate::groups::last_seq(g.u64(2)));
     group_type(&g.take_str(1)).check(GroupOp::PullHistory)?;
     let Some(range) = plan_page(q.req_seq, q.req_number, last_seq) else {
-        return Ok(HistoryPage {
-            entries: Vec::new(),
-            is_finished: 1,
-        });
+        return Ok(1);
     };
-    let rows = read_range(t, app, key, range.lo, range.hi, Targets::Skip).await?;
-    let (entries, is_finished) = admin_page(range, rows, q.with_recalled, retention);
-    Ok(HistoryPage {
-        entries,
-        is_finished,
-    })
+    let mut page = AdminPage::new(range, q.with_recalled, retention, sink);
+    t.query_each(
+        "SELECT seq, sender, random, time, priority, state, is_system, body, cloud_custom_data \
+         FROM group_messages WHERE app = $1 AND gkey = $2 AND seq BETWEEN $3 AND $4 \
+         ORDER BY seq DESC",
+        params![app, key, range.lo, range.hi],
+        |r| {
+            let (from, body, custom) = (r.str(1)?, r.str(7)?, r.opt_str(8)?);
+            page.row(StoredRef {
+                seq: r.i64(0)?.max(0) as u64,
+                from: &from,
+                random: r.i64(2)? as u32,
+                time: r.i64(3)?,
+                priority: r.i64(4)? as u8,
+                state: SlotState::from_db(r.i64(5)?),
+                is_system: r.i64(6)? != 0,
+                body: &body,
+                cloud_custom_data: custom.as_deref(),
+            });
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(page.finish())
 }
 
 pub(crate) async fn member_history(
@@ -487,7 +490,7 @@ pub(crate) async fn member_history(
             next_seq: None,
         });
     };
-    let rows = read_range(t, app, g.key, range.lo, range.hi, Targets::Read).await?;
+    let rows = read_range(t, app, g.key, range.lo, range.hi).await?;
     Ok(view.page(range, rows))
 }
 

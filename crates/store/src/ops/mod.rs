@@ -7,21 +7,22 @@ pub(crate) mod messages;
 
 /// The `GroupStore` and `MessageStore` impls of a backend, generated from this one list: each
 /// method, whether it writes, reads a little or scans, and the shared operation it runs. The
-/// backend supplies its three runner macros (`write_op!`, `read_op!`, `scan_op!`).
+/// backend supplies its runner macros (`write_op!`, `checked_write_op!`, `read_op!`,
+/// `read_into_op!`, `scan_op!`).
 macro_rules! group_and_message_store {
     ($store:ty) => {
-        use super::{checked_write_op, read_op, scan_op, write_op};
+        use super::{checked_write_op, read_into_op, read_op, scan_op, write_op};
         use $crate::groups::{
             AddResult, GroupChanges, GroupIdPage, GroupWithMembers, JoinedPage, JoinedQuery,
             MemberChanges, MemberPage as GroupMemberPage, MemberQuery, NewGroup, NewMember,
         };
         use $crate::messages::{
-            HistoryPage, HistoryQuery, ImportMsg, Imported, RetentionPolicy, SendMsg, Sent, SweepStep,
+            HistoryQuery, ImportMsg, Imported, RetentionPolicy, SendMsg, Sent, SweepStep,
         };
         use $crate::ops::{groups, messages};
         use $crate::Result;
         use timber_core::group::{GroupType, Role};
-        use timber_core::message::Retention;
+        use timber_core::message::{PageSink, Retention};
         use timber_core::{AppId, ErrorCode};
 
         #[async_trait::async_trait]
@@ -185,14 +186,15 @@ macro_rules! group_and_message_store {
                 write_op!(self, t => messages::import_messages(t, app, &group_id, &msgs, now))
             }
 
-            async fn history(
+            async fn history_into(
                 &self,
                 app: AppId,
                 group_id: String,
                 query: HistoryQuery,
                 retention: Retention,
-            ) -> Result<HistoryPage> {
-                read_op!(self, t => messages::history(t, app, &group_id, query, retention))
+                sink: &mut dyn PageSink,
+            ) -> Result<u8> {
+                read_into_op!(self, sink, t => messages::history(t, app, &group_id, query, retention, sink))
             }
 
             async fn member_history(

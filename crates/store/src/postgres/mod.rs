@@ -122,6 +122,15 @@ macro_rules! read_op {
 pub(crate) use read_op;
 pub(crate) use read_op as scan_op;
 
+/// Like `read_op!`, for an operation that hands its entries to `$sink` as it reads (here the
+/// operation runs in the caller's task, so it borrows the sink as it is).
+macro_rules! read_into_op {
+    ($store:expr, $sink:ident, $t:ident => $op:expr) => {
+        $crate::postgres::read_op!($store, $t => $op)
+    };
+}
+pub(crate) use read_into_op;
+
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
         match e.code() {

@@ -1,9 +1,10 @@
 //! One SQL interface over both databases, so every store operation is written once.
 //!
 //! The operations in `ops` speak to a [`Tx`]: an open transaction that runs SQL with `$1`-style
-//! parameters and returns owned rows. `sqlite::SqliteTx` runs it on a rusqlite connection (its
-//! futures are always ready: SQLite is called synchronously on the writer or a reader thread),
-//! `postgres::PgTx` on a tokio-postgres transaction. The SQL is the common subset of SQLite,
+//! parameters and returns owned rows, or hands each row, borrowed, to a function.
+//! `sqlite::SqliteTx` runs it on a rusqlite connection (its futures are always ready: SQLite
+//! is called synchronously on the writer or a reader thread), `postgres::PgTx` on a
+//! tokio-postgres transaction. The SQL is the common subset of SQLite,
 //! PostgreSQL and the PostgreSQL-compatible distributed engines; the few differences are
 //! methods of [`Tx`] (`for_update`, `next_group_key`).
 
@@ -11,6 +12,7 @@ pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
 use crate::Result;
+use std::borrow::Cow;
 
 /// A statement parameter. Integers are always 64-bit (`BIGINT` columns).
 #[derive(Debug, Clone, Copy)]
@@ -88,6 +90,39 @@ pub(crate) enum Cell {
     Text(String),
 }
 
+/// One value of a result row, borrowed from the database's own row buffer.
+pub(crate) enum Value<'a> {
+    Null,
+    I64(i64),
+    /// Text (invalid UTF-8, which timber never stores, is replaced, not refused).
+    Text(Cow<'a, str>),
+}
+
+/// A result row as the database hands it over, valid until the next row is read.
+pub(crate) trait RowRef {
+    fn len(&self) -> usize;
+    fn get(&self, i: usize) -> Result<Value<'_>>;
+
+    /// An integer cell (0 for NULL or text), as [`Row::i64`].
+    fn i64(&self, i: usize) -> Result<i64> {
+        Ok(match self.get(i)? {
+            Value::I64(v) => v,
+            _ => 0,
+        })
+    }
+    /// A text cell; `None` for NULL.
+    fn opt_str(&self, i: usize) -> Result<Option<Cow<'_, str>>> {
+        Ok(match self.get(i)? {
+            Value::Text(t) => Some(t),
+            _ => None,
+        })
+    }
+    /// A text cell ("" for NULL).
+    fn str(&self, i: usize) -> Result<Cow<'_, str>> {
+        Ok(self.opt_str(i)?.unwrap_or_default())
+    }
+}
+
 /// A result row, owned. Booleans arrive as 0/1 from both databases.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Row(pub(crate) Vec<Cell>);
@@ -131,14 +166,39 @@ impl Row {
 pub(crate) trait Tx {
     /// Runs a statement; returns the number of rows it changed.
     async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64>;
-    /// Runs a query and returns all rows.
-    async fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>>;
+    /// Runs a query and hands each row to `f`, which sees it only while it runs: rows
+    /// read this way are never copied into owned cells.
+    async fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        f: impl FnMut(&dyn RowRef) -> Result<()> + Send,
+    ) -> Result<()>;
     /// `" FOR UPDATE OF g"` (the group row, aliased `g`) where row locks exist (PostgreSQL);
     /// empty on SQLite, whose single writer already serializes every write.
     fn for_update(&self) -> &'static str;
     /// A new group key, never handed out before (even for a group since destroyed).
     async fn next_group_key(&mut self) -> Result<i64>;
 
+    /// Runs a query and returns all rows.
+    async fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
+        let mut out = Vec::new();
+        self.query_each(sql, params, |r| {
+            let cells = (0..r.len())
+                .map(|i| {
+                    Ok(match r.get(i)? {
+                        Value::Null => Cell::Null,
+                        Value::I64(v) => Cell::I64(v),
+                        Value::Text(t) => Cell::Text(t.into_owned()),
+                    })
+                })
+                .collect::<Result<_>>()?;
+            out.push(Row(cells));
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
     /// Runs a query that returns at most one row.
     async fn query_opt(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Option<Row>> {
         Ok(self.query(sql, params).await?.into_iter().next())

@@ -1,9 +1,10 @@
 //! [`Tx`] on a tokio-postgres transaction, or on a pooled connection for reads.
 
-use super::{Cell, Param, Row, Tx};
+use super::{Param, RowRef, Tx, Value};
 use crate::Result;
 use bytes::BytesMut;
 use deadpool_postgres::GenericClient;
+use std::borrow::Cow;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 
 pub(crate) struct PgTx<'a, C> {
@@ -39,6 +40,34 @@ impl ToSql for Param<'_> {
     to_sql_checked!();
 }
 
+impl RowRef for tokio_postgres::Row {
+    fn len(&self) -> usize {
+        tokio_postgres::Row::len(self)
+    }
+
+    fn get(&self, i: usize) -> Result<Value<'_>> {
+        let Some(col) = self.columns().get(i) else {
+            return Err(crate::StoreError::internal(format!(
+                "no column {i} in the row"
+            )));
+        };
+        let ty = col.type_();
+        Ok(if *ty == Type::BOOL {
+            self.try_get::<_, Option<bool>>(i)?
+                .map_or(Value::Null, |b| Value::I64(i64::from(b)))
+        } else if *ty == Type::INT8 {
+            self.try_get::<_, Option<i64>>(i)?
+                .map_or(Value::Null, Value::I64)
+        } else if *ty == Type::INT4 {
+            self.try_get::<_, Option<i32>>(i)?
+                .map_or(Value::Null, |v| Value::I64(i64::from(v)))
+        } else {
+            self.try_get::<_, Option<&str>>(i)?
+                .map_or(Value::Null, |t| Value::Text(Cow::Borrowed(t)))
+        })
+    }
+}
+
 impl<C: GenericClient> Tx for PgTx<'_, C> {
     async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
         let stmt = self.t.prepare_cached(sql).await?;
@@ -47,33 +76,19 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
         Ok(self.t.execute(&stmt, &params).await?)
     }
 
-    async fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
+    async fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        mut f: impl FnMut(&dyn RowRef) -> Result<()> + Send,
+    ) -> Result<()> {
         let stmt = self.t.prepare_cached(sql).await?;
         let params: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let rows = self.t.query(&stmt, &params).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let mut cells = Vec::with_capacity(r.len());
-            for (i, col) in r.columns().iter().enumerate() {
-                let ty = col.type_();
-                cells.push(if *ty == Type::BOOL {
-                    r.try_get::<_, Option<bool>>(i)?
-                        .map_or(Cell::Null, |b| Cell::I64(i64::from(b)))
-                } else if *ty == Type::INT8 {
-                    r.try_get::<_, Option<i64>>(i)?
-                        .map_or(Cell::Null, Cell::I64)
-                } else if *ty == Type::INT4 {
-                    r.try_get::<_, Option<i32>>(i)?
-                        .map_or(Cell::Null, |v| Cell::I64(i64::from(v)))
-                } else {
-                    r.try_get::<_, Option<String>>(i)?
-                        .map_or(Cell::Null, Cell::Text)
-                });
-            }
-            out.push(Row(cells));
+        for r in self.t.query(&stmt, &params).await? {
+            f(&r)?;
         }
-        Ok(out)
+        Ok(())
     }
 
     fn for_update(&self) -> &'static str {

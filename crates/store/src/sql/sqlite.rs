@@ -1,6 +1,6 @@
 //! [`Tx`] on a rusqlite connection.
 
-use super::{Cell, Param, Row, Tx};
+use super::{Param, RowRef, Tx, Value};
 use crate::{Result, StoreError};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::Connection;
@@ -50,35 +50,42 @@ impl rusqlite::ToSql for Param<'_> {
     }
 }
 
+impl RowRef for rusqlite::Row<'_> {
+    fn len(&self) -> usize {
+        self.as_ref().column_count()
+    }
+
+    fn get(&self, i: usize) -> Result<Value<'_>> {
+        Ok(match self.get_ref(i)? {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(v) => Value::I64(v),
+            ValueRef::Real(v) => Value::I64(v as i64),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(match std::str::from_utf8(t) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(t),
+            }),
+        })
+    }
+}
+
 impl Tx for SqliteTx<'_> {
     async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
         let mut stmt = self.conn.prepare_cached(&sqlite_sql(sql))?;
         Ok(stmt.execute(rusqlite::params_from_iter(params))? as u64)
     }
 
-    async fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
+    async fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        mut f: impl FnMut(&dyn RowRef) -> Result<()> + Send,
+    ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(&sqlite_sql(sql))?;
-        let n = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-        let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            let mut cells = Vec::with_capacity(n);
-            for i in 0..n {
-                cells.push(match r.get_ref(i)? {
-                    ValueRef::Null => Cell::Null,
-                    ValueRef::Integer(v) => Cell::I64(v),
-                    ValueRef::Real(v) => Cell::I64(v as i64),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => {
-                        Cell::Text(match std::str::from_utf8(t) {
-                            Ok(s) => s.to_owned(),
-                            Err(_) => String::from_utf8_lossy(t).into_owned(),
-                        })
-                    }
-                });
-            }
-            out.push(Row(cells));
+            f(r)?;
         }
-        Ok(out)
+        Ok(())
     }
 
     fn for_update(&self) -> &'static str {

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
+use timber_core::message::{HistoryEntry, PageSink};
 use timber_core::AppId;
 pub(crate) use writer::Undo;
 use writer::Writer;
@@ -149,6 +150,33 @@ impl SqliteStore {
         }
     }
 
+    /// Like [`SqliteStore::read`], for a read that hands what it reads to `sink` as it goes.
+    /// A store without readers (in memory) reads on the writer thread, which cannot borrow the
+    /// caller's sink: there the entries are collected and handed over afterwards.
+    pub(crate) async fn read_into<T, F>(&self, sink: &mut dyn PageSink, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut dyn PageSink) -> Result<T> + Send + 'static,
+    {
+        match &self.readers {
+            Some(pool) => pool.run_here(|c| f(c, sink)),
+            None => {
+                let (entries, out) = self
+                    .writer
+                    .run(Undo::Savepoint, move |c| {
+                        let mut entries: Vec<HistoryEntry> = Vec::new();
+                        let out = f(c, &mut entries)?;
+                        Ok((entries, out))
+                    })
+                    .await?;
+                for e in &entries {
+                    sink.entry(e.as_ref());
+                }
+                Ok(out)
+            }
+        }
+    }
+
     /// Runs a long read (it may touch thousands of rows) in one snapshot, on a blocking thread.
     pub(crate) async fn scan<T, F>(&self, f: F) -> Result<T>
     where
@@ -200,6 +228,20 @@ macro_rules! read_op {
     };
 }
 pub(crate) use read_op;
+
+/// Like `read_op!`, for an operation that hands its entries to `$sink`, a `&mut dyn PageSink`
+/// (see `SqliteStore::read_into`).
+macro_rules! read_into_op {
+    ($store:expr, $sink:ident, $t:ident => $op:expr) => {
+        $store
+            .read_into($sink, move |c, $sink| {
+                let $t = &mut $crate::sql::sqlite::SqliteTx::new(c);
+                $crate::sql::sqlite::run_sync($op)
+            })
+            .await
+    };
+}
+pub(crate) use read_into_op;
 
 /// Runs a long shared read operation in one snapshot, on a blocking thread.
 macro_rules! scan_op {
