@@ -50,6 +50,16 @@ impl rusqlite::ToSql for Param<'_> {
     }
 }
 
+/// A text cell's bytes as text (invalid UTF-8, which timber never stores, replaced).
+fn text(t: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(t) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(t),
+    }
+}
+
+/// `i64` and `opt_str` read the cell they want directly rather than through a [`Value`]: a
+/// history page reads 183 cells.
 impl RowRef for rusqlite::Row<'_> {
     fn len(&self) -> usize {
         self.as_ref().column_count()
@@ -60,10 +70,22 @@ impl RowRef for rusqlite::Row<'_> {
             ValueRef::Null => Value::Null,
             ValueRef::Integer(v) => Value::I64(v),
             ValueRef::Real(v) => Value::I64(v as i64),
-            ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(match std::str::from_utf8(t) {
-                Ok(s) => Cow::Borrowed(s),
-                Err(_) => String::from_utf8_lossy(t),
-            }),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(text(t)),
+        })
+    }
+
+    fn i64(&self, i: usize) -> Result<i64> {
+        Ok(match self.get_ref(i)? {
+            ValueRef::Integer(v) => v,
+            ValueRef::Real(v) => v as i64,
+            _ => 0,
+        })
+    }
+
+    fn opt_str(&self, i: usize) -> Result<Option<Cow<'_, str>>> {
+        Ok(match self.get_ref(i)? {
+            ValueRef::Text(t) | ValueRef::Blob(t) => Some(text(t)),
+            _ => None,
         })
     }
 }
