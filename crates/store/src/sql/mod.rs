@@ -184,15 +184,15 @@ pub(crate) trait Tx {
     async fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
         let mut out = Vec::new();
         self.query_each(sql, params, |r| {
-            let cells = (0..r.len())
-                .map(|i| {
-                    Ok(match r.get(i)? {
-                        Value::Null => Cell::Null,
-                        Value::I64(v) => Cell::I64(v),
-                        Value::Text(t) => Cell::Text(t.into_owned()),
-                    })
-                })
-                .collect::<Result<_>>()?;
+            let n = r.len();
+            let mut cells = Vec::with_capacity(n);
+            for i in 0..n {
+                cells.push(match r.get(i)? {
+                    Value::Null => Cell::Null,
+                    Value::I64(v) => Cell::I64(v),
+                    Value::Text(t) => Cell::Text(t.into_owned()),
+                });
+            }
             out.push(Row(cells));
             Ok(())
         })
