@@ -316,7 +316,7 @@ pub struct HistoryEntry {
 impl HistoryEntry {
     /// The entry of a slot whose content is gone (see [`EntryRef::placeholder`]).
     pub fn placeholder(seq: u64) -> HistoryEntry {
-        EntryRef::placeholder(seq).to_owned()
+        EntryRef::placeholder(seq).to_entry()
     }
 
     /// This entry, borrowed.
@@ -387,7 +387,8 @@ impl EntryRef<'_> {
         }
     }
 
-    pub fn to_owned(&self) -> HistoryEntry {
+    /// An owned copy.
+    pub fn to_entry(&self) -> HistoryEntry {
         HistoryEntry {
             seq: self.seq,
             place: self.place,
@@ -441,7 +442,7 @@ pub trait PageSink: Send {
 
 impl PageSink for Vec<HistoryEntry> {
     fn entry(&mut self, e: EntryRef<'_>) {
-        self.push(e.to_owned());
+        self.push(e.to_entry());
     }
 }
 
