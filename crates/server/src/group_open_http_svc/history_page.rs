@@ -73,6 +73,9 @@ impl Reply for GetSimpleResp {
     }
 }
 
+/// The `body` is written as stored: every path that stores one checks it first
+/// (`msg_body::checked_body` for sends, imports and modify_group_msg) or builds it with
+/// serde_json (group tips), so it is not parsed again here.
 fn write_entry(out: &mut Vec<u8>, e: &EntryRef<'_>) -> Result<(), serde_json::Error> {
     out.extend_from_slice(br#"{"From_Account":"#);
     serde_json::to_writer(&mut *out, e.from)?;

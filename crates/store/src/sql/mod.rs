@@ -4,9 +4,9 @@
 //! parameters and returns owned rows, or hands each row, borrowed, to a function.
 //! `sqlite::SqliteTx` runs it on a rusqlite connection (its futures are always ready: SQLite
 //! is called synchronously on the writer or a reader thread), `postgres::PgTx` on a
-//! tokio-postgres transaction. The SQL is the common subset of SQLite,
-//! PostgreSQL and the PostgreSQL-compatible distributed engines; the few differences are
-//! methods of [`Tx`] (`for_update`, `next_group_key`).
+//! tokio-postgres transaction. The SQL is the common subset of SQLite, PostgreSQL and the
+//! PostgreSQL-compatible distributed engines; the few differences are methods of [`Tx`]
+//! (`for_update`, `next_group_key`).
 
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
