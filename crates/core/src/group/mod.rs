@@ -1,6 +1,17 @@
-//! Group types, their capabilities, group IDs, roles and field rules. spec: groups.md §1–§3, §5.
+//! Group types, their capabilities, group IDs, roles and field rules; the stored records and
+//! the decisions about them live in the submodules. spec: groups.md §1–§3, §5.
+
+mod members;
+mod profile;
+pub(crate) mod record;
+
+pub use members::*;
+pub use profile::*;
+pub use record::*;
 
 use crate::error::{Error, ErrorCode};
+use crate::message::{Appender, NewGroupMsg};
+use crate::tips::Tip;
 
 /// The five group types, stored once and always emitted under their REST names (groups.md §1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -575,4 +586,41 @@ pub fn merge_custom_fields(stored: &mut Vec<KeyValue>, updates: &[KeyValue]) {
             stored.push(u.clone());
         }
     }
+}
+
+/// Who makes a group change, and when: the tips it stores are sent by `operator` at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change<'a> {
+    pub operator: &'a str,
+    pub now: i64,
+}
+
+/// Stores `tip` in `g`'s history when its type keeps that kind of tip (groups.md §6). An
+/// inactive Work group gets none (groups.md §4.6), so a tip never activates one.
+fn store_tip(appender: &mut Appender, g: &GroupRecord, by: Change<'_>, tip: Tip) {
+    if tip.is_stored_in(g.ty) && g.is_active() {
+        appender.push(NewGroupMsg::tip(by.operator, &tip, by.now));
+    }
+}
+
+/// 10004 with a reason, the group service's answer to a value it cannot take.
+fn invalid(info: String) -> Error {
+    Error::new(ErrorCode::GroupInvalidParameter, info)
+}
+
+/// Applies set/delete updates to stored custom fields, keeping at most `max` keys (10004).
+fn merged_custom_fields(
+    stored: &[KeyValue],
+    updates: &[KeyValue],
+    max: usize,
+) -> Result<Vec<KeyValue>, Error> {
+    let mut fields = stored.to_vec();
+    merge_custom_fields(&mut fields, updates);
+    if fields.len() > max {
+        return Err(invalid(format!(
+            "the change would leave {} custom fields; at most {max} are allowed",
+            fields.len()
+        )));
+    }
+    Ok(fields)
 }

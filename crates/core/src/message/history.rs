@@ -1,241 +1,10 @@
-//! Message rules shared by group and one-to-one messages: the element formats (`MsgBody`),
-//! sizes, priorities, and the group history model (MsgSeq slots, clearing, paging, retention).
-//! spec: c2c-messages.md §2, group-messages.md §1, §2, §5, §7, §13; limits.md §4–§5.
+//! A group's history as slots: what is stored per MsgSeq, the admin's page
+//! (group_msg_get_simple) and the member-facing view. spec: group-messages.md §1, §2, §5;
+//! DESIGN.md invariant 4.
 
-use crate::group::GroupType;
-use serde_json::Value;
-
-/// One message (MsgBody + CloudCustomData) may be at most 12 KB (limits.md §4).
-pub const DEFAULT_MAX_MSG_BYTES: usize = 12 * 1024;
-/// group_msg_get_simple returns at most 20 messages per call.
-pub const MAX_HISTORY_PAGE: u64 = 20;
-/// Two group messages with the same `Random` within five minutes are one message (§1.1).
-pub const DEDUP_WINDOW_SECS: i64 = 300;
-/// import_group_msg takes at most 7 messages per call (§10).
-pub const MAX_IMPORT_MSGS: usize = 7;
-/// group_msg_recall takes at most 10 seqs per call (§6).
-pub const MAX_RECALL_SEQS: usize = 10;
-/// delete_group_msg_by_sender scans only the newest 1,000 messages (§8).
-pub const DELETE_BY_SENDER_SCAN: u64 = 1_000;
-/// Targeted messages name at most 50 receivers (§3).
-pub const MAX_TARGETED_RECEIVERS: usize = 50;
-/// At most 30 @ mentions per message (§3, 10053).
-pub const MAX_AT_MENTIONS: usize = 30;
-/// send_group_system_notification names at most 500 receivers (§4).
-pub const MAX_NOTIFICATION_RECEIVERS: usize = 500;
-/// MsgSeq and Random are unsigned 32-bit values on the wire.
-pub const MAX_U32: u64 = u32::MAX as u64;
-
-/// Why a `MsgBody` was refused. Each service maps these to its own code (group service: 10004;
-/// openim: 90007 / 90002 / 90010).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyError {
-    NotArray,
-    Empty,
-    UnknownType(String),
-    BadElement(String),
-}
-
-impl std::fmt::Display for BodyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BodyError::NotArray => write!(f, "MsgBody must be an array"),
-            BodyError::Empty => write!(f, "MsgBody must contain at least one element"),
-            BodyError::UnknownType(t) => write!(f, "unknown MsgType {t:?}"),
-            BodyError::BadElement(why) => write!(f, "{why}"),
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Str,
-    Num,
-}
-
-/// Documented `MsgContent` fields per element type, with their JSON kind and whether a REST
-/// sender must give them. Fields not listed are stored verbatim (version tolerance).
-fn element_fields(msg_type: &str) -> Option<&'static [(&'static str, Kind, bool)]> {
-    use Kind::*;
-    Some(match msg_type {
-        "TIMTextElem" => &[("Text", Str, true)],
-        "TIMFaceElem" => &[("Index", Num, true), ("Data", Str, false)],
-        "TIMLocationElem" => &[
-            ("Desc", Str, false),
-            ("Latitude", Num, true),
-            ("Longitude", Num, true),
-        ],
-        "TIMCustomElem" => &[
-            ("Data", Str, false),
-            ("Desc", Str, false),
-            ("Ext", Str, false),
-            ("Sound", Str, false),
-        ],
-        "TIMImageElem" => &[("UUID", Str, false), ("ImageFormat", Num, false)],
-        "TIMSoundElem" => &[
-            ("Url", Str, false),
-            ("UUID", Str, false),
-            ("Size", Num, false),
-            ("Second", Num, false),
-            ("Download_Flag", Num, false),
-        ],
-        "TIMFileElem" => &[
-            ("Url", Str, false),
-            ("UUID", Str, false),
-            ("FileSize", Num, false),
-            ("FileName", Str, false),
-            ("Download_Flag", Num, false),
-        ],
-        "TIMVideoFileElem" => &[
-            ("VideoUrl", Str, false),
-            ("VideoUUID", Str, false),
-            ("VideoSize", Num, false),
-            ("VideoSecond", Num, false),
-            ("VideoFormat", Str, false),
-            ("VideoDownloadFlag", Num, false),
-            ("ThumbUrl", Str, false),
-            ("ThumbUUID", Str, false),
-            ("ThumbSize", Num, false),
-            ("ThumbWidth", Num, false),
-            ("ThumbHeight", Num, false),
-            ("ThumbFormat", Str, false),
-            ("ThumbDownloadFlag", Num, false),
-        ],
-        _ => return None,
-    })
-}
-
-/// Validates a `MsgBody`: an array of `{MsgType, MsgContent}` with a known type, content of the
-/// documented JSON kinds, and at most one `TIMCustomElem` (c2c-messages.md §2).
-pub fn validate_msg_body(body: &Value) -> Result<(), BodyError> {
-    let elems = body.as_array().ok_or(BodyError::NotArray)?;
-    if elems.is_empty() {
-        return Err(BodyError::Empty);
-    }
-    let mut custom = 0;
-    for (i, elem) in elems.iter().enumerate() {
-        let bad = |why: String| BodyError::BadElement(format!("MsgBody[{i}]: {why}"));
-        let obj = elem
-            .as_object()
-            .ok_or_else(|| bad("element must be an object".into()))?;
-        let ty = obj
-            .get("MsgType")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad("MsgType must be a string".into()))?;
-        let fields = element_fields(ty).ok_or_else(|| BodyError::UnknownType(ty.to_owned()))?;
-        let content = obj
-            .get("MsgContent")
-            .and_then(Value::as_object)
-            .ok_or_else(|| bad("MsgContent must be an object".into()))?;
-        for &(name, kind, required) in fields {
-            match content.get(name) {
-                None | Some(Value::Null) if required => {
-                    return Err(bad(format!("{ty}.{name} is required")))
-                }
-                None | Some(Value::Null) => {}
-                Some(v) => {
-                    let ok = match kind {
-                        Kind::Str => v.is_string(),
-                        Kind::Num => v.is_number(),
-                    };
-                    if !ok {
-                        let want = if kind == Kind::Str {
-                            "a string"
-                        } else {
-                            "a number"
-                        };
-                        return Err(bad(format!("{ty}.{name} must be {want}")));
-                    }
-                }
-            }
-        }
-        if ty == "TIMImageElem" {
-            if let Some(arr) = content.get("ImageInfoArray") {
-                let ok = arr
-                    .as_array()
-                    .is_some_and(|a| a.iter().all(Value::is_object));
-                if !ok {
-                    return Err(bad(
-                        "TIMImageElem.ImageInfoArray must be an array of objects".into(),
-                    ));
-                }
-            }
-        }
-        if ty == "TIMCustomElem" {
-            custom += 1;
-            if custom > 1 {
-                return Err(bad("a message may carry at most one TIMCustomElem".into()));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `MsgPriority`: a string in requests, an integer in history (group-messages.md §15.8).
-pub fn parse_priority(s: &str) -> Option<u8> {
-    Some(match s {
-        "High" => 1,
-        "Normal" => 2,
-        "Low" => 3,
-        "Lowest" => 4,
-        _ => return None,
-    })
-}
-pub const DEFAULT_PRIORITY: u8 = 2;
-
-/// `SendMsgControl` values (group-messages.md §3). `WithMuteNotifications` is listed by the
-/// SDK constants; accepted, with no effect here.
-pub const SEND_MSG_CONTROLS: &[&str] = &["NoLastMsg", "NoUnread", "WithMuteNotifications"];
-
-/// The size a message counts against the limit: its `MsgBody` JSON text plus its
-/// `CloudCustomData` (limits.md §4, inferred measure).
-pub fn msg_bytes(body: &str, cloud_custom_data: Option<&str>) -> usize {
-    body.len() + cloud_custom_data.map_or(0, str::len)
-}
-
-/// The app's retention at one instant: which message times have expired.
-/// `days == 0` keeps messages forever (group-messages.md §1.3, limits.md §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retention {
-    pub days: u32,
-    pub now: i64,
-}
-
-impl Retention {
-    pub const fn forever(now: i64) -> Retention {
-        Retention { days: 0, now }
-    }
-
-    /// Messages sent before this time have expired; `None` when nothing expires.
-    pub fn cutoff(self) -> Option<i64> {
-        (self.days > 0).then(|| self.now - i64::from(self.days) * 86_400)
-    }
-
-    pub fn expired(self, msg_time: i64) -> bool {
-        self.cutoff().is_some_and(|cutoff| msg_time < cutoff)
-    }
-}
-
-/// A new message at `time` duplicates an earlier one with the same `Random` sent at or after
-/// this time (group-messages.md §1.1: five minutes).
-pub const fn dedup_since(time: i64) -> i64 {
-    time - DEDUP_WINDOW_SECS
-}
-
-/// Whether import_group_msg may store a message sent at `send_time` (group-messages.md §10):
-/// not in the future, not before the group was created, not before the newest message already
-/// stored. Equal times are accepted (our choice), so several messages of one second can be
-/// imported; this also keeps message times non-decreasing with seq, which the retention
-/// sweeper relies on.
-pub fn import_time_ok(send_time: i64, create_time: i64, newest_time: i64, now: i64) -> bool {
-    send_time <= now && send_time >= create_time && send_time >= newest_time
-}
-
-/// The cleared watermark after clear_group_msg: never lower, never beyond the last allocated
-/// seq, so messages sent later are unaffected (group-messages.md §7).
-pub fn cleared_watermark(current: u64, requested: Option<u64>, last_seq: u64) -> u64 {
-    current.max(requested.unwrap_or(last_seq).min(last_seq))
-}
+use super::{Retention, DEFAULT_PRIORITY, MAX_HISTORY_PAGE};
+use crate::group::{not_member, GroupOp, GroupRecord, MemberRecord};
+use crate::Error;
 
 /// State of a stored slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -655,118 +424,30 @@ impl MemberView<'_> {
     }
 }
 
-/// Whether a group type takes targeted messages (`To_Account`; group-messages.md §3: only
-/// Private, Public and ChatRoom).
-pub fn supports_targeted(ty: GroupType) -> bool {
-    matches!(
-        ty,
-        GroupType::Private | GroupType::Public | GroupType::ChatRoom
-    )
+/// The member-facing view of `g` for `member` (its membership `m`, if any): 10044 for a type
+/// without history (AVChatRoom), 10007 for an account that is not a member.
+pub fn member_view<'a>(
+    g: &GroupRecord,
+    member: &'a str,
+    m: Option<&MemberRecord>,
+    retention: Retention,
+) -> Result<MemberView<'a>, Error> {
+    g.ty.check(GroupOp::PullHistory)?;
+    let m = m.ok_or_else(|| not_member(member, &g.group_id))?;
+    Ok(MemberView {
+        member,
+        cleared_upto: g.cleared_upto,
+        first_visible_seq: g.first_visible_seq(m),
+        retention,
+    })
 }
 
-/// Where a member has read up to, for unread counts.
-///
-/// import_group_msg makes every member's unread count 0 by raising the group's `read_floor`
-/// to its last seq (O(1), whatever the member count). The floor applies to a member unless
-/// the member's own position was set after it was raised: the member joined after the import
-/// (`read_floor < join_seq`, e.g. import_group_member with `UnreadMsgNum`), or
-/// set_unread_msg_num ran since (`floor_seen`, the floor it saw, is not below it). Cleared
-/// messages count as read (group-messages.md §7, inferred).
-pub fn effective_read_seq(
-    read_seq: u64,
-    join_seq: u64,
-    floor_seen: u64,
-    read_floor: u64,
-    cleared_upto: u64,
-) -> u64 {
-    let floor_applies = read_floor >= join_seq && read_floor > floor_seen;
-    let read = if floor_applies {
-        read_seq.max(read_floor)
-    } else {
-        read_seq
-    };
-    read.max(cleared_upto)
-}
-
-/// The read position set_unread_msg_num stores so that `unread` messages are unread, clamped
-/// to the messages there are (group-messages.md §11).
-pub fn read_seq_for_unread(last_seq: u64, unread: u64) -> u64 {
-    last_seq - unread.min(last_seq)
-}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn body_validation() {
-        assert_eq!(validate_msg_body(&json!({})), Err(BodyError::NotArray));
-        assert_eq!(validate_msg_body(&json!([])), Err(BodyError::Empty));
-        assert!(
-            validate_msg_body(&json!([{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}}]))
-                .is_ok()
-        );
-        assert!(matches!(
-            validate_msg_body(&json!([{"MsgType":"TIMTextElem","MsgContent":{"Text":1}}])),
-            Err(BodyError::BadElement(_))
-        ));
-        assert!(matches!(
-            validate_msg_body(&json!([{"MsgType":"TIMTextElem","MsgContent":{}}])),
-            Err(BodyError::BadElement(_))
-        ));
-        assert!(matches!(
-            validate_msg_body(&json!([{"MsgType":"TIMRelayElem","MsgContent":{}}])),
-            Err(BodyError::UnknownType(_))
-        ));
-        let two_custom = json!([{"MsgType":"TIMCustomElem","MsgContent":{"Data":"a"}},{"MsgType":"TIMCustomElem","MsgContent":{"Data":"b"}}]);
-        assert!(matches!(
-            validate_msg_body(&two_custom),
-            Err(BodyError::BadElement(_))
-        ));
-        let all = json!([
-            {"MsgType":"TIMLocationElem","MsgContent":{"Desc":"d","Latitude":1.5,"Longitude":2}},
-            {"MsgType":"TIMFaceElem","MsgContent":{"Index":1,"Data":"x"}},
-            {"MsgType":"TIMCustomElem","MsgContent":{"Data":"x","Desc":"","Ext":"","Sound":""}},
-            {"MsgType":"TIMImageElem","MsgContent":{"UUID":"u","ImageFormat":1,"ImageInfoArray":[{"Type":1,"Size":1,"Width":1,"Height":1,"URL":"http://x"}]}},
-            {"MsgType":"TIMSoundElem","MsgContent":{"Url":"u","UUID":"u","Size":1,"Second":1,"Download_Flag":2}},
-            {"MsgType":"TIMFileElem","MsgContent":{"Url":"u","UUID":"u","FileSize":1,"FileName":"f","Download_Flag":2}},
-            {"MsgType":"TIMVideoFileElem","MsgContent":{"VideoUrl":"u","VideoUUID":"u","VideoSize":1,"VideoSecond":1,"VideoFormat":"mp4","VideoDownloadFlag":2,"ThumbUrl":"u","ThumbUUID":"u","ThumbSize":1,"ThumbWidth":1,"ThumbHeight":1,"ThumbFormat":"JPG","ThumbDownloadFlag":2}}
-        ]);
-        assert_eq!(validate_msg_body(&all), Ok(()));
-    }
-
-    #[test]
-    fn retention_and_import_times() {
-        let r = Retention {
-            days: 1,
-            now: 200_000,
-        };
-        assert_eq!(r.cutoff(), Some(200_000 - 86_400));
-        assert!(r.expired(200_000 - 86_401));
-        assert!(!r.expired(200_000 - 86_400));
-        assert!(!Retention::forever(200_000).expired(0));
-        assert_eq!(Retention::forever(5).cutoff(), None);
-        // (send_time, create_time, newest, now)
-        assert!(import_time_ok(10, 10, 10, 10), "equal times are accepted");
-        assert!(!import_time_ok(11, 0, 0, 10), "future");
-        assert!(
-            !import_time_ok(9, 10, 0, 20),
-            "before the group was created"
-        );
-        assert!(!import_time_ok(9, 0, 10, 20), "before the newest message");
-        assert_eq!(msg_bytes("[]", Some("abc")), 5);
-        assert_eq!(msg_bytes("[]", None), 2);
-    }
-
-    #[test]
-    fn watermark_never_goes_down_or_past_last() {
-        assert_eq!(cleared_watermark(0, None, 10), 10);
-        assert_eq!(cleared_watermark(5, Some(3), 10), 5);
-        assert_eq!(cleared_watermark(5, Some(7), 10), 7);
-        assert_eq!(cleared_watermark(5, Some(99), 10), 10);
-        assert_eq!(cleared_watermark(0, Some(0), 10), 0);
-        assert_eq!(cleared_watermark(0, None, 0), 0);
-    }
+    use crate::group::record::tests::{group, member};
+    use crate::group::{GroupType, Role};
+    use crate::ErrorCode;
 
     #[test]
     fn page_planning() {
@@ -969,31 +650,17 @@ mod tests {
     }
 
     #[test]
-    fn unread_positions() {
-        // (read_seq, join_seq, floor_seen, read_floor, cleared_upto)
-        assert_eq!(effective_read_seq(3, 1, 0, 0, 0), 3);
-        assert_eq!(
-            effective_read_seq(3, 1, 0, 10, 0),
-            10,
-            "an import reads everything"
-        );
-        assert_eq!(
-            effective_read_seq(5, 1, 10, 10, 0),
-            5,
-            "set_unread_msg_num after the import wins"
-        );
-        assert_eq!(
-            effective_read_seq(7, 11, 0, 10, 0),
-            7,
-            "a member that joined after the import keeps its own position"
-        );
-        assert_eq!(effective_read_seq(5, 1, 10, 12, 0), 12, "a later import");
-        assert_eq!(
-            effective_read_seq(3, 1, 0, 0, 8),
-            8,
-            "cleared counts as read"
-        );
-        assert_eq!(read_seq_for_unread(10, 3), 7);
-        assert_eq!(read_seq_for_unread(10, 30), 0);
+    fn member_views_per_type_and_membership() {
+        let mut g = group(GroupType::Public);
+        g.cleared_upto = 3;
+        let mut m = member("m", Role::Member);
+        m.join_seq = 6;
+        let view = member_view(&g, "m", Some(&m), Retention::forever(0)).unwrap();
+        assert_eq!((view.cleared_upto, view.first_visible_seq), (3, 6));
+        let e = member_view(&g, "x", None, Retention::forever(0)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::GroupPermissionDenied);
+        let av = group(GroupType::AVChatRoom);
+        let e = member_view(&av, "m", Some(&m), Retention::forever(0)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::GroupNoRoaming);
     }
 }
