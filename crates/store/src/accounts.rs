@@ -1,5 +1,7 @@
 //! Account operations. spec: accounts.md.
 
+use crate::backend::Backend;
+use crate::ops::accounts::{Delete, Exist, Import, Kick, RevokedBefore};
 use crate::Result;
 use timber_core::AppId;
 
@@ -41,4 +43,53 @@ pub trait AccountStore {
     /// The time before which `user`'s UserSigs are invalid (the last kick), if any.
     /// Called on every request: implementations must make it cheap without answering stale.
     async fn revoked_before(&self, app: AppId, user: &str) -> Result<Option<i64>>;
+}
+
+#[async_trait::async_trait]
+impl<B: Backend> AccountStore for B {
+    async fn import_accounts(&self, app: AppId, accounts: Vec<NewAccount>, now: i64) -> Result<()> {
+        self.write(Import { app, accounts, now }).await
+    }
+
+    async fn delete_accounts(&self, app: AppId, users: Vec<String>) -> Result<Vec<bool>> {
+        let cached = self.revoked_cache().map(|_| users.clone());
+        let existed = self.write(Delete { app, users }).await?;
+        if let (Some(cache), Some(users)) = (self.revoked_cache(), cached) {
+            for user in users {
+                cache.forget(app, user);
+            }
+        }
+        Ok(existed)
+    }
+
+    async fn accounts_exist(&self, app: AppId, users: Vec<String>) -> Result<Vec<bool>> {
+        self.read(Exist { app, users }).await
+    }
+
+    async fn kick(&self, app: AppId, user: String, at: i64) -> Result<bool> {
+        let found = self
+            .write(Kick {
+                app,
+                user: user.clone(),
+                at,
+            })
+            .await?;
+        if let Some(cache) = self.revoked_cache().filter(|_| found) {
+            cache.set(app, user, at);
+        }
+        Ok(found)
+    }
+
+    /// From memory where this process is the only writer (it updates the cache after each
+    /// committed kick or delete, so the answer is never stale); else from the database, as
+    /// another node may have kicked the user a moment ago.
+    async fn revoked_before(&self, app: AppId, user: &str) -> Result<Option<i64>> {
+        match self.revoked_cache() {
+            Some(cache) => Ok(cache.get(app, user)?),
+            None => {
+                let user = user.to_owned();
+                self.read(RevokedBefore { app, user }).await
+            }
+        }
+    }
 }

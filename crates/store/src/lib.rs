@@ -1,14 +1,19 @@
 //! The `Store` trait — timber's storage spoken in domain operations, never in SQL — and its
 //! implementations: SQLite (the embedded default, also used for `memory`) and PostgreSQL.
 //!
-//! Every operation that checks state and then writes does both in one transaction, so two
-//! timber nodes on one database can never both take the same MsgSeq (DESIGN.md, Storage).
+//! Every operation that checks state and then writes is *load → decide → apply* in one
+//! transaction: the store loads the rows the decision needs, a pure function of
+//! `timber_core` decides (the writes to make, or a refusal), and the store applies them
+//! (`ops::WriteOp`). So two timber nodes on one database can never both take the same
+//! MsgSeq (DESIGN.md, Storage), and no rule of the API is written in this crate.
 
 mod accounts;
+mod backend;
 pub mod groups;
 pub mod messages;
 mod ops;
 pub mod postgres;
+mod schema;
 mod sql;
 pub mod sqlite;
 
@@ -16,31 +21,41 @@ pub use accounts::{AccountStore, NewAccount};
 pub use groups::GroupStore;
 pub use messages::MessageStore;
 
-use timber_core::{Error, ErrorCode};
+use timber_core::Error;
 
-/// A store failure: either a documented refusal from the domain rules, or something broken
-/// underneath (the handler answers the service's internal-error code and logs the cause).
+/// A store failure: either a documented refusal from the domain rules, or the database
+/// failing underneath (the handler answers the service's internal-error code and logs the
+/// cause).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(transparent)]
     Domain(#[from] Error),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The database failing: never a refusal of the API, so it is all that applying a decided
+/// write can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
     #[error("storage failure: {0}")]
     Internal(String),
-    /// The transaction lost a race with another node (a serialization failure or deadlock).
-    /// The PostgreSQL store retries these itself; one only escapes when retries ran out.
+    /// The transaction lost a race with another node (a serialization failure, a deadlock,
+    /// or a key another transaction took since the check). The PostgreSQL store retries the
+    /// whole operation, checks included; one only escapes when retries ran out.
     #[error("transaction conflict: {0}")]
     Conflict(String),
 }
 
-impl StoreError {
+impl DbError {
     pub fn internal(e: impl std::fmt::Display) -> Self {
-        StoreError::Internal(e.to_string())
+        DbError::Internal(e.to_string())
     }
 }
 
-impl From<ErrorCode> for StoreError {
-    fn from(code: ErrorCode) -> Self {
-        StoreError::Domain(code.into())
+impl StoreError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        StoreError::Db(DbError::internal(e))
     }
 }
 

@@ -2,95 +2,21 @@
 //!
 //! Every operation that takes a MsgSeq allocates it and stores the message in the same
 //! transaction (DESIGN.md invariant 2). Recall, delete-by-sender, modify and clear mark
-//! existing slots or the group's watermark; only the background sweeper deletes rows.
+//! existing slots or the group's watermark; only the background sweeper deletes rows. The
+//! types they take and the rules are `timber_core::message`'s.
 
+use crate::backend::Backend;
+use crate::ops::messages::{
+    ClearHistory, DeleteBySender, History, ImportMessages, MemberHistory, ModifyMessage, Recall,
+    SendMessage, SetUnread, UnreadCount,
+};
+use crate::ops::sweep::{ExpireStep, PurgeStep};
 use crate::Result;
 use std::collections::HashMap;
 use std::sync::Arc;
-use timber_core::message::{HistoryEntry, MemberPage, PageSink, Retention, SlotState};
+use timber_core::message::{HistoryEntry, MemberPage, PageSink, Retention};
+pub use timber_core::message::{ImportMsg, Imported, NewGroupMsg, SendMsg, Sent};
 use timber_core::{AppId, ErrorCode};
-
-/// A message to store in a group's history; it takes the group's next MsgSeq.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewGroupMsg {
-    pub from: String,
-    pub random: u32,
-    pub time: i64,
-    /// 1 High … 4 Lowest.
-    pub priority: u8,
-    pub state: SlotState,
-    /// Group tips are system messages (`IsSystemMsg` 1).
-    pub is_system: bool,
-    /// The `MsgBody` JSON text exactly as sent.
-    pub body: String,
-    pub cloud_custom_data: Option<String>,
-    /// Receivers of a targeted message; empty = the whole group.
-    pub to_accounts: Vec<String>,
-}
-
-impl NewGroupMsg {
-    /// A group tip sent by `operator` (groups.md §6).
-    pub fn tip(operator: &str, tip: &timber_core::tips::Tip, time: i64) -> NewGroupMsg {
-        NewGroupMsg {
-            from: operator.to_owned(),
-            random: rand_u32(),
-            time,
-            priority: timber_core::message::DEFAULT_PRIORITY,
-            state: SlotState::Normal,
-            is_system: true,
-            body: tip.body(),
-            cloud_custom_data: None,
-            to_accounts: Vec::new(),
-        }
-    }
-}
-
-/// A random `MsgRandom` for messages whose sender gave none.
-pub fn rand_u32() -> u32 {
-    rand::random()
-}
-
-/// send_group_msg's message and what the store must check about its sender.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendMsg {
-    /// `time` is the server's clock at acceptance; `state` is `Unstored` for an online-only
-    /// message (its seq is taken, its body never kept).
-    pub msg: NewGroupMsg,
-    /// The sender is an app admin: may send without being a member, and mute-all does not
-    /// apply to it.
-    pub sender_is_admin: bool,
-}
-
-/// The seq and time a message got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sent {
-    pub seq: u64,
-    pub time: i64,
-    /// The message repeated the `Random` of one sent within five minutes: nothing was stored
-    /// and `seq`/`time` are the original's.
-    pub duplicate: bool,
-}
-
-/// One message of import_group_msg.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportMsg {
-    pub from: String,
-    pub send_time: i64,
-    /// `None`: a random value is generated and no duplicate check is made.
-    pub random: Option<u32>,
-    /// The `MsgBody` JSON text exactly as sent.
-    pub body: String,
-    pub cloud_custom_data: Option<String>,
-}
-
-/// The outcome of one imported message (`ImportMsgResult`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Imported {
-    /// Stored (or a duplicate of a stored message, whose seq and time these are).
-    Stored(Sent),
-    /// Refused; nothing stored, no seq taken.
-    Refused(ErrorCode),
-}
 
 /// A group_msg_get_simple request, already validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,4 +173,168 @@ pub trait MessageStore {
         now: i64,
         max_rows: u64,
     ) -> Result<SweepStep>;
+}
+
+#[async_trait::async_trait]
+impl<B: Backend> MessageStore for B {
+    async fn send_message(&self, app: AppId, group_id: String, send: SendMsg) -> Result<Sent> {
+        self.write(SendMessage {
+            app,
+            group_id,
+            send,
+        })
+        .await
+    }
+
+    async fn import_messages(
+        &self,
+        app: AppId,
+        group_id: String,
+        msgs: Vec<ImportMsg>,
+        now: i64,
+    ) -> Result<Vec<Imported>> {
+        self.write(ImportMessages {
+            app,
+            group_id,
+            msgs,
+            now,
+        })
+        .await
+    }
+
+    async fn history_into(
+        &self,
+        app: AppId,
+        group_id: String,
+        query: HistoryQuery,
+        retention: Retention,
+        sink: &mut dyn PageSink,
+    ) -> Result<u8> {
+        let op = History {
+            app,
+            group_id,
+            query,
+            retention,
+        };
+        self.read_into(op, sink).await
+    }
+
+    async fn member_history(
+        &self,
+        app: AppId,
+        group_id: String,
+        member: String,
+        req_seq: Option<u64>,
+        limit: u64,
+        retention: Retention,
+    ) -> Result<MemberPage> {
+        self.read(MemberHistory {
+            app,
+            group_id,
+            member,
+            req_seq,
+            limit,
+            retention,
+        })
+        .await
+    }
+
+    async fn recall_messages(
+        &self,
+        app: AppId,
+        group_id: String,
+        seqs: Vec<u64>,
+        retention: Retention,
+    ) -> Result<Vec<Result<(), ErrorCode>>> {
+        self.write(Recall {
+            app,
+            group_id,
+            seqs,
+            retention,
+        })
+        .await
+    }
+
+    async fn delete_by_sender(&self, app: AppId, group_id: String, sender: String) -> Result<u64> {
+        self.write(DeleteBySender {
+            app,
+            group_id,
+            sender,
+        })
+        .await
+    }
+
+    async fn modify_message(
+        &self,
+        app: AppId,
+        group_id: String,
+        seq: u64,
+        body: Option<String>,
+        cloud_custom_data: Option<String>,
+        max_bytes: usize,
+        retention: Retention,
+    ) -> Result<()> {
+        self.write(ModifyMessage {
+            app,
+            group_id,
+            seq,
+            body,
+            cloud_custom_data,
+            max_bytes,
+            retention,
+        })
+        .await
+    }
+
+    async fn clear_history(&self, app: AppId, group_id: String, upto: Option<u64>) -> Result<u64> {
+        self.write(ClearHistory {
+            app,
+            group_id,
+            upto,
+        })
+        .await
+    }
+
+    async fn set_unread(
+        &self,
+        app: AppId,
+        group_id: String,
+        member: String,
+        unread: u64,
+    ) -> Result<()> {
+        self.write(SetUnread {
+            app,
+            group_id,
+            member,
+            unread,
+        })
+        .await
+    }
+
+    async fn unread_count(&self, app: AppId, group_id: String, member: String) -> Result<u64> {
+        self.read(UnreadCount {
+            app,
+            group_id,
+            member,
+        })
+        .await
+    }
+
+    async fn purge_step(&self, max_rows: u64) -> Result<u64> {
+        self.write(PurgeStep { max_rows }).await
+    }
+
+    async fn expire_step(
+        &self,
+        policy: RetentionPolicy,
+        now: i64,
+        max_rows: u64,
+    ) -> Result<SweepStep> {
+        self.write(ExpireStep {
+            policy,
+            now,
+            max_rows,
+        })
+        .await
+    }
 }

@@ -1,76 +1,96 @@
-//! Account operations, written once for every backend. spec: accounts.md.
+//! Account operations. spec: accounts.md. None of them refuses anything, so their writes are
+//! all in `apply`.
 
-use crate::sql::{params, Tx};
-use crate::{NewAccount, Result};
+use super::rows::accounts_exist;
+use super::{ReadOp, WriteOp};
+use crate::sql::{params, ReadTx, WriteTx};
+use crate::{DbError, NewAccount, StoreError};
 use timber_core::AppId;
 
-pub(crate) async fn account_exists(t: &mut impl Tx, app: AppId, user: &str) -> Result<bool> {
-    Ok(t.query_opt(
-        "SELECT 1 FROM accounts WHERE app = $1 AND user_id = $2",
-        params![app, user],
-    )
-    .await?
-    .is_some())
+/// Creates the accounts that do not exist and updates the given profile fields of those
+/// that do.
+pub(crate) struct Import {
+    pub app: AppId,
+    pub accounts: Vec<NewAccount>,
+    pub now: i64,
 }
 
-pub(crate) async fn import(
-    t: &mut impl Tx,
-    app: AppId,
-    accounts: &[NewAccount],
-    now: i64,
-) -> Result<()> {
-    for a in accounts {
-        t.execute(
-            "INSERT INTO accounts (app, user_id, nick, face_url, created_at)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (app, user_id) DO UPDATE SET
-                 nick = coalesce(excluded.nick, accounts.nick),
-                 face_url = coalesce(excluded.face_url, accounts.face_url)",
-            params![app, &a.user_id, &a.nick, &a.face_url, now],
-        )
-        .await?;
+impl WriteOp for Import {
+    type Plan = ();
+    type Out = ();
+
+    async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
+        Ok(())
     }
-    Ok(())
+
+    async fn apply<W: WriteTx>(&self, (): (), w: &mut W) -> Result<(), DbError> {
+        for a in &self.accounts {
+            w.execute(
+                "INSERT INTO accounts (app, user_id, nick, face_url, created_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (app, user_id) DO UPDATE SET
+                     nick = coalesce(excluded.nick, accounts.nick),
+                     face_url = coalesce(excluded.face_url, accounts.face_url)",
+                params![self.app, &a.user_id, &a.nick, &a.face_url, self.now],
+            )
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 /// Deletes accounts with their memberships; per UserID, whether it existed.
-pub(crate) async fn delete(t: &mut impl Tx, app: AppId, users: &[String]) -> Result<Vec<bool>> {
-    let mut out = Vec::with_capacity(users.len());
-    for user in users {
-        let n = t
-            .execute(
-                "DELETE FROM accounts WHERE app = $1 AND user_id = $2",
-                params![app, user],
-            )
-            .await?;
-        if n > 0 {
-            leave_all_groups(t, app, user).await?;
-        }
-        out.push(n > 0);
+pub(crate) struct Delete {
+    pub app: AppId,
+    pub users: Vec<String>,
+}
+
+impl WriteOp for Delete {
+    type Plan = ();
+    type Out = Vec<bool>;
+
+    async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
+        Ok(())
     }
-    Ok(out)
+
+    async fn apply<W: WriteTx>(&self, (): (), w: &mut W) -> Result<Vec<bool>, DbError> {
+        let mut out = Vec::with_capacity(self.users.len());
+        for user in &self.users {
+            let n = w
+                .execute(
+                    "DELETE FROM accounts WHERE app = $1 AND user_id = $2",
+                    params![self.app, user],
+                )
+                .await?;
+            if n > 0 {
+                leave_all_groups(w, self.app, user).await?;
+            }
+            out.push(n > 0);
+        }
+        Ok(out)
+    }
 }
 
 /// A deleted account leaves every group it was in (accounts.md §3): member counts drop, an
 /// owned group becomes ownerless, its mutes go.
-async fn leave_all_groups(t: &mut impl Tx, app: AppId, user: &str) -> Result<()> {
-    t.execute(
+async fn leave_all_groups(w: &mut impl WriteTx, app: AppId, user: &str) -> Result<(), DbError> {
+    w.execute(
         "UPDATE groups SET member_num = member_num - 1
          WHERE gkey IN (SELECT gkey FROM group_members WHERE app = $1 AND user_id = $2)",
         params![app, user],
     )
     .await?;
-    t.execute(
+    w.execute(
         "UPDATE groups SET owner = '' WHERE app = $1 AND owner = $2",
         params![app, user],
     )
     .await?;
-    t.execute(
+    w.execute(
         "DELETE FROM group_members WHERE app = $1 AND user_id = $2",
         params![app, user],
     )
     .await?;
-    t.execute(
+    w.execute(
         "DELETE FROM group_mutes WHERE app = $1 AND user_id = $2",
         params![app, user],
     )
@@ -78,38 +98,68 @@ async fn leave_all_groups(t: &mut impl Tx, app: AppId, user: &str) -> Result<()>
     Ok(())
 }
 
-pub(crate) async fn exist(t: &mut impl Tx, app: AppId, users: &[String]) -> Result<Vec<bool>> {
-    let mut out = Vec::with_capacity(users.len());
-    for u in users {
-        out.push(account_exists(t, app, u).await?);
+pub(crate) struct Exist {
+    pub app: AppId,
+    pub users: Vec<String>,
+}
+
+impl ReadOp for Exist {
+    type Out = Vec<bool>;
+
+    async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Vec<bool>, StoreError> {
+        let names: Vec<&str> = self.users.iter().map(String::as_str).collect();
+        Ok(accounts_exist(r, self.app, &names).await?)
     }
-    Ok(out)
 }
 
 /// Records a kick; `false` when there is no such account.
-pub(crate) async fn kick(t: &mut impl Tx, app: AppId, user: &str, at: i64) -> Result<bool> {
-    let n = t
-        .execute(
-            "UPDATE accounts SET revoked_before = $3 WHERE app = $1 AND user_id = $2",
-            params![app, user, at],
-        )
-        .await?;
-    Ok(n > 0)
+pub(crate) struct Kick {
+    pub app: AppId,
+    pub user: String,
+    pub at: i64,
 }
 
-pub(crate) async fn revoked_before(t: &mut impl Tx, app: AppId, user: &str) -> Result<Option<i64>> {
-    let row = t
-        .query_opt(
-            "SELECT revoked_before FROM accounts WHERE app = $1 AND user_id = $2",
-            params![app, user],
-        )
-        .await?;
-    Ok(row.and_then(|r| r.opt_i64(0)))
+impl WriteOp for Kick {
+    type Plan = ();
+    type Out = bool;
+
+    async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn apply<W: WriteTx>(&self, (): (), w: &mut W) -> Result<bool, DbError> {
+        let n = w
+            .execute(
+                "UPDATE accounts SET revoked_before = $3 WHERE app = $1 AND user_id = $2",
+                params![self.app, &self.user, self.at],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+}
+
+pub(crate) struct RevokedBefore {
+    pub app: AppId,
+    pub user: String,
+}
+
+impl ReadOp for RevokedBefore {
+    type Out = Option<i64>;
+
+    async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Option<i64>, StoreError> {
+        let row = r
+            .query_opt(
+                "SELECT revoked_before FROM accounts WHERE app = $1 AND user_id = $2",
+                params![self.app, &self.user],
+            )
+            .await?;
+        Ok(row.and_then(|r| r.opt_i64(0)))
+    }
 }
 
 /// Kick times of every account that has one (the SQLite store keeps them in memory).
-pub(crate) async fn all_revoked(t: &mut impl Tx) -> Result<Vec<(AppId, String, i64)>> {
-    let rows = t
+pub(crate) async fn all_revoked(r: &mut impl ReadTx) -> Result<Vec<(AppId, String, i64)>, DbError> {
+    let rows = r
         .query(
             "SELECT app, user_id, revoked_before FROM accounts WHERE revoked_before IS NOT NULL",
             params![],

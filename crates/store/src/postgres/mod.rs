@@ -14,17 +14,19 @@
 //! - Serialization failures (SQLSTATE 40001) and deadlocks (40P01) are retried, which is
 //!   what CockroachDB's serializable transactions require of clients.
 
-mod accounts;
-mod groups;
 mod schema;
 
-use crate::{Result, Store, StoreError};
+use crate::backend::{Backend, RevokedCache};
+use crate::ops::{ReadOp, SinkOp, WriteOp};
+use crate::sql::postgres::PgTx;
+use crate::{DbError, Result, Store, StoreError};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use timber_core::message::PageSink;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 /// How often one operation is retried after losing a race with another transaction.
-pub(crate) const MAX_RETRIES: usize = 8;
+const MAX_RETRIES: usize = 8;
 /// Connections per node.
 const POOL_SIZE: usize = 32;
 
@@ -59,89 +61,79 @@ impl PgStore {
     }
 }
 
-/// Runs `$body` (an expression using `$t: &mut PgTx`, e.g. a shared operation) in one transaction and commits;
-/// retried from the start when it loses a race with another transaction. A macro rather than
-/// a closure-taking function, so the body can borrow the caller's locals freely.
-macro_rules! tx {
-    ($store:expr, $t:ident => $body:expr) => {{
+impl PgStore {
+    /// One attempt at `op`: a transaction with its checks, its writes and the commit.
+    async fn try_write<O: WriteOp>(&self, op: &O) -> Result<O::Out> {
+        let mut client = self.pool.get().await.map_err(DbError::internal)?;
+        let txn = client.transaction().await.map_err(DbError::from)?;
+        let t = &mut PgTx::new(&txn);
+        let plan = op.check(t).await?;
+        let out = op.apply(plan, t).await?;
+        txn.commit().await.map_err(DbError::from)?;
+        Ok(out)
+    }
+
+    /// A pooled connection for reads, each statement on its own: under PostgreSQL's READ
+    /// COMMITTED a transaction would not give one snapshot either, and it would cost two more
+    /// round trips.
+    async fn reader(&self) -> Result<deadpool_postgres::Object> {
+        Ok(self.pool.get().await.map_err(DbError::internal)?)
+    }
+}
+
+/// Each write is one transaction, retried from the start (its checks included) when it loses
+/// a race with another transaction; reads run on a pooled connection.
+impl Backend for PgStore {
+    async fn write<O: WriteOp>(&self, op: O) -> Result<O::Out> {
         let mut attempt = 0;
         loop {
-            let mut client = $store.pool.get().await.map_err($crate::StoreError::internal)?;
-            let txn = client.transaction().await?;
-            let result = {
-                let $t = &mut $crate::sql::postgres::PgTx::new(&txn);
-                async { $body }.await
-            };
-            let outcome = match result {
-                Ok(v) => txn.commit().await.map(|()| v).map_err($crate::StoreError::from),
-                Err(e) => Err(e),
-            };
-            match outcome {
-                Err($crate::StoreError::Conflict(why)) if attempt < $crate::postgres::MAX_RETRIES => {
+            match self.try_write(&op).await {
+                Err(StoreError::Db(DbError::Conflict(why))) if attempt < MAX_RETRIES => {
                     attempt += 1;
                     tracing::debug!(attempt, %why, "retrying a PostgreSQL transaction");
                 }
-                other => break other,
+                other => return other,
             }
         }
-    }};
-}
-pub(crate) use tx;
+    }
 
-/// Runs a shared write operation (`crate::ops`) as one transaction: `write_op!(self, t => op)`.
-macro_rules! write_op {
-    ($store:expr, $t:ident => $op:expr) => {
-        $crate::postgres::tx!($store, $t => $op.await)
-    };
-}
-pub(crate) use write_op;
+    async fn read<O: ReadOp>(&self, op: O) -> Result<O::Out> {
+        let client = self.reader().await?;
+        op.read(&mut PgTx::new(&client)).await
+    }
 
-/// The same as `write_op!` here: each PostgreSQL write is its own transaction, with nothing
-/// else to undo beside it (SQLite runs these without a savepoint).
-macro_rules! checked_write_op {
-    ($store:expr, $t:ident => $op:expr) => {
-        $crate::postgres::write_op!($store, $t => $op)
-    };
-}
-pub(crate) use checked_write_op;
+    async fn scan<O: ReadOp>(&self, op: O) -> Result<O::Out> {
+        self.read(op).await
+    }
 
-/// Runs a shared read operation on a pooled connection, each statement on its own: under
-/// PostgreSQL's READ COMMITTED a transaction would not give one snapshot either, and it
-/// would cost two more round trips.
-macro_rules! read_op {
-    ($store:expr, $t:ident => $op:expr) => {{
-        let client = $store
-            .pool
-            .get()
-            .await
-            .map_err($crate::StoreError::internal)?;
-        let $t = &mut $crate::sql::postgres::PgTx::new(&client);
-        $op.await
-    }};
-}
-pub(crate) use read_op;
-pub(crate) use read_op as scan_op;
+    async fn read_into<O: SinkOp>(&self, op: O, sink: &mut dyn PageSink) -> Result<O::Out> {
+        let client = self.reader().await?;
+        op.read_into(&mut PgTx::new(&client), sink).await
+    }
 
-/// Like `read_op!`, for an operation that hands its entries to `$sink` as it reads (here the
-/// operation runs in the caller's task, so it borrows the sink as it is).
-macro_rules! read_into_op {
-    ($store:expr, $sink:ident, $t:ident => $op:expr) => {
-        $crate::postgres::read_op!($store, $t => $op)
-    };
+    /// None: another node may change a kick time at any moment.
+    fn revoked_cache(&self) -> Option<&RevokedCache> {
+        None
+    }
 }
-pub(crate) use read_into_op;
 
-impl From<tokio_postgres::Error> for StoreError {
+impl From<tokio_postgres::Error> for DbError {
     fn from(e: tokio_postgres::Error) -> Self {
         match e.code() {
             Some(c)
                 if *c == SqlState::T_R_SERIALIZATION_FAILURE
                     || *c == SqlState::T_R_DEADLOCK_DETECTED =>
             {
-                StoreError::Conflict(e.to_string())
+                DbError::Conflict(e.to_string())
             }
-            _ => StoreError::Internal(format!("{e:?}")),
+            _ => DbError::Internal(format!("{e:?}")),
         }
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Db(e.into())
     }
 }
 

@@ -1,18 +1,27 @@
 //! One SQL interface over both databases, so every store operation is written once.
 //!
-//! The operations in `ops` speak to a [`Tx`]: an open transaction that runs SQL with `$1`-style
-//! parameters and returns owned rows, or hands each row, borrowed, to a function.
-//! `sqlite::SqliteTx` runs it on a rusqlite connection (its futures are always ready: SQLite
-//! is called synchronously on the writer or a reader thread), `postgres::PgTx` on a
-//! tokio-postgres transaction. The SQL is the common subset of SQLite, PostgreSQL and the
-//! PostgreSQL-compatible distributed engines; the few differences are methods of [`Tx`]
+//! The operations in `ops` speak to a [`ReadTx`] (an open transaction or snapshot that runs
+//! queries with `$1`-style parameters and returns owned rows, or hands each row, borrowed, to
+//! a function) or a [`WriteTx`], which can also change rows. An operation's checks get only a
+//! `ReadTx`, so they cannot write (see `ops::WriteOp`). `sqlite::SqliteTx` runs SQL on a
+//! rusqlite connection (its futures are always ready: SQLite is called synchronously on the
+//! writer or a reader thread), `postgres::PgTx` on a tokio-postgres transaction or
+//! connection. The SQL is the common subset of SQLite, PostgreSQL and the
+//! PostgreSQL-compatible distributed engines; the few differences are methods of the traits
 //! (`for_update`, `next_group_key`).
+//!
+//! The traits' futures are `Send`, so that an operation written once over them runs inside
+//! the PostgreSQL store's `Send` futures; that is also why `SqliteTx` holds its connection
+//! by `&mut` (a `&Connection` is not `Send`).
 
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
-use crate::Result;
+use crate::DbError;
 use std::borrow::Cow;
+use std::future::Future;
+
+type Result<T, E = DbError> = std::result::Result<T, E>;
 
 /// A statement parameter. Integers are always 64-bit (`BIGINT` columns).
 #[derive(Debug, Clone, Copy)]
@@ -30,9 +39,10 @@ impl From<i64> for Param<'_> {
     }
 }
 impl From<u64> for Param<'_> {
+    /// Stored values (seqs, counts, SDKAppIDs) stay far below `i64::MAX`; a bound meaning
+    /// "no limit" (`u64::MAX`) becomes `i64::MAX` rather than a negative number.
     fn from(v: u64) -> Self {
-        // Stored values (seqs, counts, SDKAppIDs) stay far below i64::MAX.
-        Param::I64(v as i64)
+        Param::I64(i64::try_from(v).unwrap_or(i64::MAX))
     }
 }
 impl From<u32> for Param<'_> {
@@ -161,52 +171,81 @@ impl Row {
     }
 }
 
-/// An open transaction (or, for reads, a consistent snapshot).
-#[allow(async_fn_in_trait)]
-pub(crate) trait Tx {
-    /// Runs a statement; returns the number of rows it changed.
-    async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64>;
+/// An open transaction (or, for reads, a consistent snapshot): queries only.
+pub(crate) trait ReadTx: Send {
     /// Runs a query and hands each row to `f`, which sees it only while it runs: rows
     /// read this way are never copied into owned cells.
-    async fn query_each(
+    fn query_each<F>(
         &mut self,
         sql: &str,
         params: &[Param<'_>],
-        f: impl FnMut(&dyn RowRef) -> Result<()> + Send,
-    ) -> Result<()>;
+        f: F,
+    ) -> impl Future<Output = Result<()>> + Send
+    where
+        F: FnMut(&dyn RowRef) -> Result<()> + Send;
+
     /// `" FOR UPDATE OF g"` (the group row, aliased `g`) where row locks exist (PostgreSQL);
     /// empty on SQLite, whose single writer already serializes every write.
     fn for_update(&self) -> &'static str;
-    /// A new group key, never handed out before (even for a group since destroyed).
-    async fn next_group_key(&mut self) -> Result<i64>;
 
     /// Runs a query and returns all rows.
-    async fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
-        let mut out = Vec::new();
-        self.query_each(sql, params, |r| {
-            let n = r.len();
-            let mut cells = Vec::with_capacity(n);
-            for i in 0..n {
-                cells.push(match r.get(i)? {
-                    Value::Null => Cell::Null,
-                    Value::I64(v) => Cell::I64(v),
-                    Value::Text(t) => Cell::Text(t.into_owned()),
-                });
-            }
-            out.push(Row(cells));
-            Ok(())
-        })
-        .await?;
-        Ok(out)
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> impl Future<Output = Result<Vec<Row>>> + Send {
+        async move {
+            let mut out = Vec::new();
+            self.query_each(sql, params, |r| {
+                let n = r.len();
+                let mut cells = Vec::with_capacity(n);
+                for i in 0..n {
+                    cells.push(match r.get(i)? {
+                        Value::Null => Cell::Null,
+                        Value::I64(v) => Cell::I64(v),
+                        Value::Text(t) => Cell::Text(t.into_owned()),
+                    });
+                }
+                out.push(Row(cells));
+                Ok(())
+            })
+            .await?;
+            Ok(out)
+        }
     }
+
     /// Runs a query that returns at most one row.
-    async fn query_opt(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Option<Row>> {
-        Ok(self.query(sql, params).await?.into_iter().next())
+    fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> impl Future<Output = Result<Option<Row>>> + Send {
+        async move { Ok(self.query(sql, params).await?.into_iter().next()) }
     }
+
     /// Runs a query that returns exactly one row.
-    async fn query_one(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Row> {
-        self.query_opt(sql, params)
-            .await?
-            .ok_or_else(|| crate::StoreError::internal(format!("no row returned by: {sql}")))
+    fn query_one(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> impl Future<Output = Result<Row>> + Send {
+        async move {
+            self.query_opt(sql, params)
+                .await?
+                .ok_or_else(|| DbError::internal(format!("no row returned by: {sql}")))
+        }
     }
+}
+
+/// An open transaction that may also change rows.
+pub(crate) trait WriteTx: ReadTx {
+    /// Runs a statement; returns the number of rows it changed.
+    fn execute(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> impl Future<Output = Result<u64>> + Send;
+
+    /// A new group key, never handed out before (even for a group since destroyed).
+    fn next_group_key(&mut self) -> impl Future<Output = Result<i64>> + Send;
 }

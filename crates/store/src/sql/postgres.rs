@@ -1,7 +1,8 @@
-//! [`Tx`] on a tokio-postgres transaction, or on a pooled connection for reads.
+//! [`ReadTx`] and [`WriteTx`] on a tokio-postgres transaction, or on a pooled connection
+//! for reads.
 
-use super::{Param, RowRef, Tx, Value};
-use crate::Result;
+use super::{Param, ReadTx, Result, RowRef, Value, WriteTx};
+use crate::DbError;
 use bytes::BytesMut;
 use deadpool_postgres::GenericClient;
 use std::borrow::Cow;
@@ -47,9 +48,7 @@ impl RowRef for tokio_postgres::Row {
 
     fn get(&self, i: usize) -> Result<Value<'_>> {
         let Some(col) = self.columns().get(i) else {
-            return Err(crate::StoreError::internal(format!(
-                "no column {i} in the row"
-            )));
+            return Err(DbError::internal(format!("no column {i} in the row")));
         };
         let ty = col.type_();
         Ok(if *ty == Type::BOOL {
@@ -68,20 +67,11 @@ impl RowRef for tokio_postgres::Row {
     }
 }
 
-impl<C: GenericClient> Tx for PgTx<'_, C> {
-    async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
-        let stmt = self.t.prepare_cached(sql).await?;
-        let params: Vec<&(dyn ToSql + Sync)> =
-            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        Ok(self.t.execute(&stmt, &params).await?)
-    }
-
-    async fn query_each(
-        &mut self,
-        sql: &str,
-        params: &[Param<'_>],
-        mut f: impl FnMut(&dyn RowRef) -> Result<()> + Send,
-    ) -> Result<()> {
+impl<C: GenericClient + Sync> ReadTx for PgTx<'_, C> {
+    async fn query_each<F>(&mut self, sql: &str, params: &[Param<'_>], mut f: F) -> Result<()>
+    where
+        F: FnMut(&dyn RowRef) -> Result<()> + Send,
+    {
         let stmt = self.t.prepare_cached(sql).await?;
         let params: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
@@ -93,6 +83,15 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
 
     fn for_update(&self) -> &'static str {
         " FOR UPDATE OF g"
+    }
+}
+
+impl<C: GenericClient + Sync> WriteTx for PgTx<'_, C> {
+    async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
+        let stmt = self.t.prepare_cached(sql).await?;
+        let params: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        Ok(self.t.execute(&stmt, &params).await?)
     }
 
     async fn next_group_key(&mut self) -> Result<i64> {

@@ -1,7 +1,7 @@
-//! [`Tx`] on a rusqlite connection.
+//! [`ReadTx`] and [`WriteTx`] on a rusqlite connection.
 
-use super::{Param, RowRef, Tx, Value};
-use crate::{Result, StoreError};
+use super::{Param, ReadTx, Result, RowRef, Value, WriteTx};
+use crate::DbError;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::Connection;
 use std::borrow::Cow;
@@ -9,24 +9,28 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+/// A transaction on a connection the caller has begun (the writer's batch, or a reader's
+/// snapshot).
 pub(crate) struct SqliteTx<'c> {
-    conn: &'c Connection,
+    conn: &'c mut Connection,
 }
 
 impl<'c> SqliteTx<'c> {
-    pub(crate) fn new(conn: &'c Connection) -> Self {
+    pub(crate) fn new(conn: &'c mut Connection) -> Self {
         SqliteTx { conn }
     }
 }
 
 /// Runs an operation on SQLite to completion. Its only awaits are `SqliteTx` calls, which
 /// never wait, so one poll finishes it.
-pub(crate) fn run_sync<T>(op: impl Future<Output = Result<T>>) -> Result<T> {
+pub(crate) fn run_sync<T, E: From<DbError>>(
+    op: impl Future<Output = std::result::Result<T, E>>,
+) -> std::result::Result<T, E> {
     match pin!(op).poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(r) => r,
-        Poll::Pending => Err(StoreError::internal(
-            "a SQLite operation waited on something else",
-        )),
+        Poll::Pending => {
+            Err(DbError::internal("a SQLite operation waited on something else").into())
+        }
     }
 }
 
@@ -92,18 +96,11 @@ impl RowRef for rusqlite::Row<'_> {
     }
 }
 
-impl Tx for SqliteTx<'_> {
-    async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
-        let mut stmt = self.conn.prepare_cached(&sqlite_sql(sql))?;
-        Ok(stmt.execute(rusqlite::params_from_iter(params))? as u64)
-    }
-
-    async fn query_each(
-        &mut self,
-        sql: &str,
-        params: &[Param<'_>],
-        mut f: impl FnMut(&dyn RowRef) -> Result<()> + Send,
-    ) -> Result<()> {
+impl ReadTx for SqliteTx<'_> {
+    async fn query_each<F>(&mut self, sql: &str, params: &[Param<'_>], mut f: F) -> Result<()>
+    where
+        F: FnMut(&dyn RowRef) -> Result<()> + Send,
+    {
         let mut stmt = self.conn.prepare_cached(&sqlite_sql(sql))?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         while let Some(r) = rows.next()? {
@@ -114,6 +111,13 @@ impl Tx for SqliteTx<'_> {
 
     fn for_update(&self) -> &'static str {
         ""
+    }
+}
+
+impl WriteTx for SqliteTx<'_> {
+    async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
+        let mut stmt = self.conn.prepare_cached(&sqlite_sql(sql))?;
+        Ok(stmt.execute(rusqlite::params_from_iter(params))? as u64)
     }
 
     async fn next_group_key(&mut self) -> Result<i64> {

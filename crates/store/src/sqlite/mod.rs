@@ -5,26 +5,24 @@
 //! One process owns a database file (an exclusive lock on `<file>.lock`), so state that only
 //! this process's writer can change may be cached in memory without ever being stale.
 
-mod accounts;
 mod checkpointer;
-mod groups;
 mod page_cache;
 mod readers;
 mod schema;
 mod wal_vfs;
 mod writer;
 
-use crate::{Result, Store, StoreError};
+use crate::backend::{Backend, RevokedCache};
+use crate::ops::{accounts, ReadOp, SinkOp, WriteOp};
+use crate::sql::sqlite::{run_sync, SqliteTx};
+use crate::{DbError, Result, Store, StoreError};
 use checkpointer::{Checkpointer, RestartGate};
 use readers::ReadPool;
 use rusqlite::{Connection, OpenFlags};
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use timber_core::message::{HistoryEntry, PageSink};
-use timber_core::AppId;
-pub(crate) use writer::Undo;
 use writer::Writer;
 
 /// Read connections of a file store; SQLite readers in WAL mode never block the writer.
@@ -36,8 +34,8 @@ pub struct SqliteStore {
     readers: Option<ReadPool>,
     /// Checkpoints the WAL in the background (file stores only).
     checkpointer: Option<Checkpointer>,
-    /// Kick times of the accounts that have one (see `AccountStore::revoked_before`).
-    revoked: RwLock<HashMap<(AppId, String), i64>>,
+    /// Kick times: only this process's writer changes them (see `AccountStore::revoked_before`).
+    revoked: RevokedCache,
     _lock: Option<File>,
 }
 
@@ -59,8 +57,9 @@ impl SqliteStore {
         })?;
         // The writer's connection hands each commit to the WAL in a few large writes (wal_vfs.rs).
         wal_vfs::register().map_err(StoreError::internal)?;
-        let conn = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), wal_vfs::NAME)
-            .map_err(StoreError::internal)?;
+        let mut conn =
+            Connection::open_with_flags_and_vfs(path, OpenFlags::default(), wal_vfs::NAME)
+                .map_err(StoreError::internal)?;
         // temp_store stays at its default (files), although a send's statement journal then
         // lives in memory all the same: with temp_store = MEMORY SQLite keeps that journal
         // (each job's SAVEPOINT copies the pages it first touches there) in 1 KiB pieces, a
@@ -82,7 +81,7 @@ impl SqliteStore {
         )
         .map_err(StoreError::internal)?;
         schema::migrate(&conn)?;
-        let revoked = accounts::load_revoked(&conn)?;
+        let revoked = load_revoked(&mut conn)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             readers.push(open_reader(path)?);
@@ -102,7 +101,7 @@ impl SqliteStore {
             writer: Writer::start(conn, wal, gate),
             readers: Some(ReadPool::new(readers, path.to_owned())),
             checkpointer: Some(checkpointer),
-            revoked: RwLock::new(revoked),
+            revoked,
             _lock: Some(lock),
         })
     }
@@ -116,7 +115,7 @@ impl SqliteStore {
             writer: Writer::start(conn, None, Arc::default()),
             readers: None,
             checkpointer: None,
-            revoked: RwLock::new(HashMap::new()),
+            revoked: RevokedCache::default(),
             _lock: None,
         })
     }
@@ -127,45 +126,60 @@ impl SqliteStore {
     pub fn rows_written(&self) -> u64 {
         self.writer.rows_written()
     }
+}
 
-    /// Runs a state-dependent check and its write in one transaction; answers once durable.
-    /// `undo`: how a failure of `f` is undone (see [`Undo`]).
-    pub(crate) async fn write<T, F>(&self, undo: Undo, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
-    {
-        self.writer.run(undo, f).await
+/// Loads the kick times at start-up; afterwards this process's writer keeps them current.
+fn load_revoked(conn: &mut Connection) -> Result<RevokedCache> {
+    let all = run_sync(accounts::all_revoked(&mut SqliteTx::new(conn)))?;
+    Ok(RevokedCache::new(all))
+}
+
+/// Writes are jobs of the single writer's group commit; short reads run in place on the
+/// calling thread's read connection, long ones on the blocking pool. The memory store has no
+/// read connections: its reads are jobs of the writer too.
+impl Backend for SqliteStore {
+    async fn write<O: WriteOp>(&self, op: O) -> Result<O::Out> {
+        self.writer
+            .run(move |conn| {
+                run_sync(async {
+                    let t = &mut SqliteTx::new(conn);
+                    let plan = op.check(t).await?;
+                    Ok(op.apply(plan, t).await?)
+                })
+            })
+            .await
     }
 
-    /// Runs a short read (a few indexed lookups) in one snapshot of committed data, in place.
-    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
-    {
+    async fn read<O: ReadOp>(&self, op: O) -> Result<O::Out> {
+        let read = move |conn: &mut Connection| run_sync(op.read(&mut SqliteTx::new(conn)));
         match &self.readers {
-            Some(pool) => pool.run_here(f),
-            None => self.writer.run(Undo::Savepoint, f).await,
+            Some(pool) => pool.run_here(read),
+            None => self.writer.run(read).await,
         }
     }
 
-    /// Like [`SqliteStore::read`], for a read that hands what it reads to `sink` as it goes.
-    /// A store without readers (in memory) reads on the writer thread, which cannot borrow the
-    /// caller's sink: there the entries are collected and handed over afterwards.
-    pub(crate) async fn read_into<T, F>(&self, sink: &mut dyn PageSink, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection, &mut dyn PageSink) -> Result<T> + Send + 'static,
-    {
+    async fn scan<O: ReadOp>(&self, op: O) -> Result<O::Out> {
+        let read = move |conn: &mut Connection| run_sync(op.read(&mut SqliteTx::new(conn)));
         match &self.readers {
-            Some(pool) => pool.run_here(|c| f(c, sink)),
+            Some(pool) => pool.run(read).await,
+            None => self.writer.run(read).await,
+        }
+    }
+
+    /// The writer thread cannot borrow the caller's sink: there the entries are collected and
+    /// handed over afterwards.
+    async fn read_into<O: SinkOp>(&self, op: O, sink: &mut dyn PageSink) -> Result<O::Out> {
+        match &self.readers {
+            Some(pool) => {
+                pool.run_here(|conn| run_sync(op.read_into(&mut SqliteTx::new(conn), sink)))
+            }
             None => {
                 let (entries, out) = self
                     .writer
-                    .run(Undo::Savepoint, move |c| {
+                    .run(move |conn| {
                         let mut entries: Vec<HistoryEntry> = Vec::new();
-                        let out = f(c, &mut entries)?;
+                        let t = &mut SqliteTx::new(conn);
+                        let out = run_sync(op.read_into(t, &mut entries))?;
                         Ok((entries, out))
                     })
                     .await?;
@@ -177,84 +191,10 @@ impl SqliteStore {
         }
     }
 
-    /// Runs a long read (it may touch thousands of rows) in one snapshot, on a blocking thread.
-    pub(crate) async fn scan<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
-    {
-        match &self.readers {
-            Some(pool) => pool.run(f).await,
-            None => self.writer.run(Undo::Savepoint, f).await,
-        }
+    fn revoked_cache(&self) -> Option<&RevokedCache> {
+        Some(&self.revoked)
     }
 }
-
-/// Runs a shared operation (`crate::ops`) as one write job of the group commit:
-/// `write_op!(self, t => ops::groups::create_group(t, app, &group, now))`.
-macro_rules! write_op {
-    ($store:expr, $t:ident => $op:expr) => {
-        $crate::sqlite::write_op!($store, $crate::sqlite::Undo::Savepoint, $t => $op)
-    };
-    ($store:expr, $undo:expr, $t:ident => $op:expr) => {
-        $store
-            .write($undo, move |c| {
-                let $t = &mut $crate::sql::sqlite::SqliteTx::new(c);
-                $crate::sql::sqlite::run_sync($op)
-            })
-            .await
-    };
-}
-pub(crate) use write_op;
-
-/// Like `write_op!`, for an operation that checks everything before its first change, so
-/// that it needs no savepoint ([`Undo::Batch`]).
-macro_rules! checked_write_op {
-    ($store:expr, $t:ident => $op:expr) => {
-        $crate::sqlite::write_op!($store, $crate::sqlite::Undo::Batch, $t => $op)
-    };
-}
-pub(crate) use checked_write_op;
-
-/// Runs a short shared read operation in one snapshot, in place (see `SqliteStore::read`).
-macro_rules! read_op {
-    ($store:expr, $t:ident => $op:expr) => {
-        $store
-            .read(move |c| {
-                let $t = &mut $crate::sql::sqlite::SqliteTx::new(c);
-                $crate::sql::sqlite::run_sync($op)
-            })
-            .await
-    };
-}
-pub(crate) use read_op;
-
-/// Like `read_op!`, for an operation that hands its entries to `$sink`, a `&mut dyn PageSink`
-/// (see `SqliteStore::read_into`).
-macro_rules! read_into_op {
-    ($store:expr, $sink:ident, $t:ident => $op:expr) => {
-        $store
-            .read_into($sink, move |c, $sink| {
-                let $t = &mut $crate::sql::sqlite::SqliteTx::new(c);
-                $crate::sql::sqlite::run_sync($op)
-            })
-            .await
-    };
-}
-pub(crate) use read_into_op;
-
-/// Runs a long shared read operation in one snapshot, on a blocking thread.
-macro_rules! scan_op {
-    ($store:expr, $t:ident => $op:expr) => {
-        $store
-            .scan(move |c| {
-                let $t = &mut $crate::sql::sqlite::SqliteTx::new(c);
-                $crate::sql::sqlite::run_sync($op)
-            })
-            .await
-    };
-}
-pub(crate) use scan_op;
 
 pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
@@ -276,11 +216,11 @@ pub fn page_cache_wrapped() -> bool {
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<()> {
-        self.read(|c| {
-            c.query_row("SELECT 1", [], |_| Ok(()))
-                .map_err(StoreError::internal)
-        })
-        .await
+        let ping = |c: &mut Connection| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?);
+        match &self.readers {
+            Some(pool) => pool.run_here(ping),
+            None => self.writer.run(ping).await,
+        }
     }
 
     async fn close(&self) {
@@ -292,9 +232,15 @@ impl Store for SqliteStore {
 }
 
 /// Maps any rusqlite error to an internal store error (`?` on rusqlite calls).
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::internal(e)
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::internal(e)
+        StoreError::Db(e.into())
     }
 }
 
@@ -312,7 +258,7 @@ mod tests {
 
     /// Opens `path`, stores an account, closes, opens again and reads it back.
     async fn write_and_read_back(path: &Path) {
-        let app: AppId = 1;
+        let app: timber_core::AppId = 1;
         let store = SqliteStore::open(path).unwrap();
         store
             .import_accounts(app, vec![NewAccount::bare("kept")], 1)

@@ -29,7 +29,10 @@ pub(crate) struct ReadPool {
 }
 
 /// Runs `f` inside one read transaction: one consistent snapshot of committed data.
-fn in_snapshot<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+fn in_snapshot<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&mut Connection) -> Result<T>,
+) -> Result<T> {
     conn.prepare_cached("BEGIN")?.execute([])?;
     let result = f(conn);
     conn.prepare_cached("ROLLBACK")?.execute([])?;
@@ -49,7 +52,7 @@ impl ReadPool {
     }
 
     /// Runs a short read right here, on this thread's connection.
-    pub(crate) fn run_here<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn run_here<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         HERE.with(|here| {
             let mut here = here.try_borrow_mut().map_err(StoreError::internal)?;
             let conn = match here.entry(self.id) {
@@ -66,7 +69,7 @@ impl ReadPool {
     pub(crate) async fn run<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
         let _permit = self.permits.acquire().await.map_err(StoreError::internal)?;
         let conn = self.conns.lock().map_err(StoreError::internal)?.pop();
@@ -76,7 +79,8 @@ impl ReadPool {
             None => super::open_reader(&self.path)?,
         };
         let (conn, result) = tokio::task::spawn_blocking(move || {
-            let result = in_snapshot(&conn, f);
+            let mut conn = conn;
+            let result = in_snapshot(&mut conn, f);
             (conn, result)
         })
         .await

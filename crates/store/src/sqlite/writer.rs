@@ -1,8 +1,14 @@
 //! The single SQLite writer with pipelined group commit.
 //!
 //! All writes run on one thread that owns the write connection. It takes every job that is
-//! waiting, runs each inside its own SAVEPOINT (so one job's failure undoes only its own
-//! changes; sends go without, see [`Undo`]) and commits them together. An answer always means
+//! waiting, runs them one after the other in one transaction and commits them together. A job
+//! needs no SAVEPOINT of its own: every store write refuses, if it does, before its first
+//! change (`crate::ops::WriteOp`), and a refusal that changed nothing has nothing to undo. A
+//! job that fails after changing rows all the same (SQLite itself failing) cannot be told
+//! apart from the rest of its batch, so the whole batch is rolled back and every job in it
+//! fails, as when a commit fails. The savepoint, with its copy of each page a job first
+//! touches, was 11% of the writer's instructions per send (BENCHMARKS.md, ledger: sends
+//! without a savepoint). An answer always means
 //! "durable" (DESIGN.md invariant 3), but the writer does not wait for the disk itself: for a
 //! file store the connection commits without fsync (`synchronous = NORMAL`) and hands the batch
 //! to a syncer thread, which fsyncs the WAL and only then answers the batch. While one batch is
@@ -22,29 +28,15 @@ use tokio::sync::oneshot;
 
 /// A job runs on the writer's connection inside the open transaction (`None` when no
 /// transaction could be opened) and returns what to do once the transaction's fate is known.
-type Job = Box<dyn FnOnce(Option<&Connection>) -> Ran + Send>;
+type Job = Box<dyn FnOnce(Option<&mut Connection>) -> Ran + Send>;
 /// Called with `true` once the job's transaction is committed (and durable), else `false`.
 type Completion = Box<dyn FnOnce(bool) + Send>;
 
 struct Ran {
     done: Completion,
-    /// The job failed after changing rows that no savepoint can undo: its batch must not
-    /// commit (see also [`run`], for a transaction SQLite rolled back itself).
+    /// The job failed after changing rows: its batch must not commit (see also [`run`], for
+    /// a transaction SQLite rolled back itself).
     spoiled: bool,
-}
-
-/// How a failed job's changes are undone.
-#[derive(Clone, Copy)]
-pub(crate) enum Undo {
-    /// Inside a SAVEPOINT of its own: a failure undoes the job's changes and nothing else.
-    Savepoint,
-    /// Without a savepoint, for a job whose every failure, other than SQLite failing, comes
-    /// before its first change (a send: its checks, then its writes). A failure that changed
-    /// nothing needs no undoing. One that changed rows all the same cannot be told apart from
-    /// the rest of its batch, so the whole batch is rolled back and every job in it fails, as
-    /// when a commit fails. The savepoint, with its copy of each page a send touches, was 11%
-    /// of the writer's instructions per send (BENCHMARKS.md).
-    Batch,
 }
 
 /// Upper bound on jobs per transaction. Small enough that the pipeline keeps moving: while
@@ -73,8 +65,9 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("timber-sqlite-writer".into())
             .spawn(move || {
+                let mut conn = conn;
                 let syncer = wal.map(Syncer::start);
-                run(&conn, rx, &counter, syncer.as_ref(), &gate);
+                run(&mut conn, rx, &counter, syncer.as_ref(), &gate);
                 // Every batch is answered before the WAL is checkpointed away.
                 if let Some(syncer) = syncer {
                     syncer.finish();
@@ -95,23 +88,20 @@ impl Writer {
     }
 
     /// Runs `f` in the next group commit and returns its result once committed.
-    pub(crate) async fn run<T, F>(&self, undo: Undo, f: F) -> Result<T>
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
         let (answer, receive) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let (result, spoiled) = match conn {
-                Some(conn) => match undo {
-                    Undo::Savepoint => (in_savepoint(conn, f), false),
-                    Undo::Batch => {
-                        let before = conn.total_changes();
-                        let result = f(conn);
-                        let spoiled = result.is_err() && conn.total_changes() != before;
-                        (result, spoiled)
-                    }
-                },
+                Some(conn) => {
+                    let before = conn.total_changes();
+                    let result = f(conn);
+                    let spoiled = result.is_err() && conn.total_changes() != before;
+                    (result, spoiled)
+                }
                 None => (
                     Err(StoreError::internal("could not begin a transaction")),
                     false,
@@ -151,19 +141,8 @@ impl Writer {
     }
 }
 
-fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
-    run("SAVEPOINT job").map_err(StoreError::internal)?;
-    let result = f(conn);
-    if result.is_err() {
-        run("ROLLBACK TO job").map_err(StoreError::internal)?;
-    }
-    run("RELEASE job").map_err(StoreError::internal)?;
-    result
-}
-
 fn run(
-    conn: &Connection,
+    conn: &mut Connection,
     rx: mpsc::Receiver<Job>,
     rows_written: &AtomicU64,
     syncer: Option<&Syncer>,
@@ -175,17 +154,16 @@ fn run(
         gate.pass();
         let changes_before = conn.total_changes();
         let began = conn.execute_batch("BEGIN IMMEDIATE");
-        let tx = began.is_ok().then_some(conn);
         let mut next = Some(first);
         let mut spoiled = false;
         while let Some(job) = next.take() {
-            let ran = job(tx);
+            let ran = job(began.is_ok().then_some(&mut *conn));
             pending.push(ran.done);
             // After some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_NOMEM) SQLite
             // may roll the whole transaction back on its own. Its jobs are then lost, and a
             // next job would run outside any transaction, committing as it goes: the batch
             // is spoiled just the same.
-            spoiled = ran.spoiled || (tx.is_some() && conn.is_autocommit());
+            spoiled = ran.spoiled || (began.is_ok() && conn.is_autocommit());
             if !spoiled && pending.len() < MAX_BATCH {
                 next = rx.try_recv().ok();
             }
@@ -278,7 +256,7 @@ mod tests {
         Arc::new(Writer::start(conn, None, Arc::default()))
     }
 
-    fn insert(conn: &Connection, k: i64) -> Result<()> {
+    fn insert(conn: &mut Connection, k: i64) -> Result<()> {
         conn.execute("INSERT INTO t (k) VALUES (?1)", [k])?;
         Ok(())
     }
@@ -287,19 +265,19 @@ mod tests {
         StoreError::internal("refused")
     }
 
-    type Step = fn(&Connection) -> Result<()>;
+    type Step = fn(&mut Connection) -> Result<()>;
     /// A job's answer: `Ok`, or its error's text.
     type Outcome = std::result::Result<(), String>;
 
     /// Runs `jobs` in one batch: a first job holds the writer until all of them are queued.
     /// Returns each job's outcome and the keys left in `t`.
-    async fn one_batch(jobs: Vec<(Undo, Step)>) -> (Vec<Outcome>, Vec<i64>) {
+    async fn one_batch(jobs: Vec<Step>) -> (Vec<Outcome>, Vec<i64>) {
         let w = writer();
         let (release, held) = mpsc::channel::<()>();
         let holder = {
             let w = w.clone();
             tokio::spawn(async move {
-                w.run(Undo::Savepoint, move |_| {
+                w.run(move |_| {
                     held.recv().ok();
                     Ok(())
                 })
@@ -308,9 +286,9 @@ mod tests {
         };
         tokio::task::yield_now().await;
         let mut answers = Vec::new();
-        for (undo, step) in jobs {
+        for step in jobs {
             let w = w.clone();
-            answers.push(tokio::spawn(async move { w.run(undo, step).await }));
+            answers.push(tokio::spawn(async move { w.run(step).await }));
             // On the test's one thread, each task runs up to its send before the next starts.
             tokio::task::yield_now().await;
         }
@@ -321,7 +299,7 @@ mod tests {
             outcomes.push(a.await.unwrap().map_err(|e| e.to_string()));
         }
         let keys = w
-            .run(Undo::Savepoint, |c| {
+            .run(|c| {
                 let mut s = c.prepare("SELECT k FROM t ORDER BY k")?;
                 let keys = s
                     .query_map([], |r| r.get(0))?
@@ -343,44 +321,30 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_job_in_a_savepoint_undoes_only_itself() {
+    async fn a_job_that_fails_before_changing_anything_spoils_nothing() {
         let (outcomes, keys) = one_batch(vec![
-            (Undo::Savepoint, |c| insert(c, 1)),
-            (Undo::Savepoint, |c| {
-                insert(c, 2)?;
-                Err(refused())
-            }),
-            (Undo::Batch, |c| insert(c, 3)),
-        ])
-        .await;
-        only_the_middle_one_refused(&outcomes, &keys);
-    }
-
-    #[tokio::test]
-    async fn a_job_without_a_savepoint_that_fails_before_changing_anything_spoils_nothing() {
-        let (outcomes, keys) = one_batch(vec![
-            (Undo::Batch, |c| insert(c, 1)),
-            (Undo::Batch, |c| {
+            |c| insert(c, 1),
+            |c| {
                 // A failed statement changes nothing either (SQLite undoes it).
                 assert!(insert(c, 1).is_err());
                 Err(refused())
-            }),
-            (Undo::Batch, |c| insert(c, 3)),
+            },
+            |c| insert(c, 3),
         ])
         .await;
         only_the_middle_one_refused(&outcomes, &keys);
     }
 
     #[tokio::test]
-    async fn a_job_without_a_savepoint_that_fails_after_a_change_rolls_back_its_batch() {
+    async fn a_job_that_fails_after_a_change_rolls_back_its_batch() {
         let (outcomes, keys) = one_batch(vec![
-            (Undo::Savepoint, |c| insert(c, 1)),
-            (Undo::Batch, |c| {
+            |c| insert(c, 1),
+            |c| {
                 insert(c, 2)?;
                 Err(refused())
-            }),
+            },
             // Not taken into the spoiled batch: it runs in the next one.
-            (Undo::Batch, |c| insert(c, 3)),
+            |c| insert(c, 3),
         ])
         .await;
         assert!(outcomes[0].as_ref().unwrap_err().contains("did not commit"));
@@ -395,12 +359,12 @@ mod tests {
     #[tokio::test]
     async fn a_transaction_sqlite_rolled_back_fails_its_batch() {
         let (outcomes, keys) = one_batch(vec![
-            (Undo::Savepoint, |c| insert(c, 1)),
-            (Undo::Batch, |c| {
+            |c| insert(c, 1),
+            |c| {
                 c.execute_batch("ROLLBACK")?;
                 Ok(())
-            }),
-            (Undo::Savepoint, |c| insert(c, 3)),
+            },
+            |c| insert(c, 3),
         ])
         .await;
         assert!(outcomes[0].as_ref().unwrap_err().contains("did not commit"));

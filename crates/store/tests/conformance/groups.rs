@@ -2,12 +2,12 @@
 
 use crate::on_every_backend;
 use std::sync::Arc;
-use timber_core::group::{GroupType, KeyValue, Role, MUTE_FOREVER};
-use timber_core::ErrorCode;
-use timber_store::groups::{
-    AddResult, GroupChanges, GroupRecord, JoinedQuery, MemberChanges, MemberQuery, NewGroup,
-    NewMember,
+use timber_core::group::{
+    AddResult, GroupChanges, GroupRecord, GroupType, KeyValue, MemberChanges, MemberQuery,
+    NewGroup, NewMember, Role, MUTE_FOREVER,
 };
+use timber_core::ErrorCode;
+use timber_store::groups::JoinedQuery;
 use timber_store::{NewAccount, Store, StoreError};
 
 const APP: u64 = 1400000001;

@@ -5,13 +5,13 @@
 use crate::{backends, on_every_backend};
 use std::collections::HashMap;
 use std::sync::Arc;
-use timber_core::group::{GroupType, Role};
-use timber_core::message::{MemberEntry, MemberPage, Place, Retention, SlotState};
-use timber_core::ErrorCode;
-use timber_store::groups::{NewGroup, NewMember};
-use timber_store::messages::{
-    HistoryPage, HistoryQuery, ImportMsg, Imported, NewGroupMsg, SendMsg, Sent,
+use timber_core::group::{GroupType, NewGroup, NewMember, Role};
+use timber_core::message::{
+    ImportMsg, Imported, MemberEntry, MemberPage, NewGroupMsg, Place, Retention, SendMsg, Sent,
+    SlotState,
 };
+use timber_core::ErrorCode;
+use timber_store::messages::{HistoryPage, HistoryQuery};
 use timber_store::sqlite::SqliteStore;
 use timber_store::{GroupStore, MessageStore, NewAccount, Store, StoreError};
 

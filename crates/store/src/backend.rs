@@ -1,0 +1,75 @@
+//! What a database must do to serve the store: run its operations (`crate::ops`). The
+//! `AccountStore`, `GroupStore` and `MessageStore` traits are implemented once, over this
+//! trait, for both databases (in `accounts.rs`, `groups.rs`, `messages.rs`).
+
+use crate::ops::{ReadOp, SinkOp, WriteOp};
+use crate::{DbError, Result};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::RwLock;
+use timber_core::message::PageSink;
+use timber_core::AppId;
+
+pub(crate) trait Backend: Send + Sync + 'static {
+    /// Runs `op` in one transaction: its checks, then, unless they refused, its writes.
+    /// Answers once the transaction is durable.
+    fn write<O: WriteOp>(&self, op: O) -> impl Future<Output = Result<O::Out>> + Send;
+
+    /// Runs a short read (a few indexed lookups) in one snapshot of committed data.
+    fn read<O: ReadOp>(&self, op: O) -> impl Future<Output = Result<O::Out>> + Send;
+
+    /// Runs a long read (it may touch thousands of rows) in one snapshot, where it cannot hold
+    /// up the async workers.
+    fn scan<O: ReadOp>(&self, op: O) -> impl Future<Output = Result<O::Out>> + Send;
+
+    /// Runs a short read that hands what it reads to `sink` as it goes.
+    fn read_into<O: SinkOp>(
+        &self,
+        op: O,
+        sink: &mut dyn PageSink,
+    ) -> impl Future<Output = Result<O::Out>> + Send;
+
+    /// The kick times, when this process is the only one that can change them and so keeps
+    /// them in memory (SQLite: one process owns the file); `None` reads the database.
+    fn revoked_cache(&self) -> Option<&RevokedCache>;
+}
+
+/// Kick times of the accounts that have one, kept by the only process that writes them.
+#[derive(Default)]
+pub(crate) struct RevokedCache {
+    times: RwLock<HashMap<(AppId, String), i64>>,
+}
+
+impl RevokedCache {
+    pub(crate) fn new(all: Vec<(AppId, String, i64)>) -> RevokedCache {
+        let times = all
+            .into_iter()
+            .map(|(app, user, at)| ((app, user), at))
+            .collect();
+        RevokedCache {
+            times: RwLock::new(times),
+        }
+    }
+
+    /// Read on every request: most apps never kick anyone, so an empty map costs no lookup.
+    /// A poisoned lock fails the request rather than forget a kick.
+    pub(crate) fn get(&self, app: AppId, user: &str) -> Result<Option<i64>, DbError> {
+        let times = self.times.read().map_err(DbError::internal)?;
+        if times.is_empty() {
+            return Ok(None);
+        }
+        Ok(times.get(&(app, user.to_owned())).copied())
+    }
+
+    pub(crate) fn set(&self, app: AppId, user: String, at: i64) {
+        if let Ok(mut times) = self.times.write() {
+            times.insert((app, user), at);
+        }
+    }
+
+    pub(crate) fn forget(&self, app: AppId, user: String) {
+        if let Ok(mut times) = self.times.write() {
+            times.remove(&(app, user));
+        }
+    }
+}

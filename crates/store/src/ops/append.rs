@@ -1,0 +1,72 @@
+//! Writing messages at the seqs a decision gave them, and the group's head after them
+//! (`timber_core::message::Appender` takes the seqs). The decision read the head under the
+//! group's lock in the same transaction, so its seqs are the row's own: never skipped, never
+//! taken twice (DESIGN.md invariant 2).
+
+use crate::sql::{params, WriteTx};
+use crate::DbError;
+use timber_core::message::{Appends, MsgHead, NewGroupMsg};
+use timber_core::AppId;
+
+/// Stores every row of `appends` and moves the group's head.
+pub(super) async fn write(
+    w: &mut impl WriteTx,
+    app: AppId,
+    gkey: i64,
+    appends: &Appends,
+) -> Result<(), DbError> {
+    for (seq, msg) in &appends.rows {
+        insert(w, app, gkey, *seq, msg).await?;
+    }
+    if let Some(head) = appends.head {
+        move_head(w, gkey, head).await?;
+    }
+    Ok(())
+}
+
+/// Moves the group's next seq and newest message time to `head`.
+pub(super) async fn move_head(
+    w: &mut impl WriteTx,
+    gkey: i64,
+    head: MsgHead,
+) -> Result<(), DbError> {
+    w.execute(
+        "UPDATE groups SET next_msg_seq = $2, last_msg_time = $3 WHERE gkey = $1",
+        params![gkey, head.next_msg_seq, head.last_msg_time],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Stores one message at `seq`.
+pub(super) async fn insert(
+    w: &mut impl WriteTx,
+    app: AppId,
+    gkey: i64,
+    seq: u64,
+    msg: &NewGroupMsg,
+) -> Result<(), DbError> {
+    let to = (!msg.to_accounts.is_empty())
+        .then(|| serde_json::to_string(&msg.to_accounts).unwrap_or_default());
+    w.execute(
+        "INSERT INTO group_messages (app, gkey, seq, sender, random, time, priority, state,
+             is_system, body, cloud_custom_data, to_accounts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        params![
+            app,
+            gkey,
+            seq,
+            &msg.from,
+            msg.random,
+            msg.time,
+            msg.priority,
+            msg.state.to_db(),
+            msg.is_system,
+            &msg.body,
+            &msg.cloud_custom_data,
+            to.as_deref(),
+        ],
+    )
+    .await?;
+    Ok(())
+}

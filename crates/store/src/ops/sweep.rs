@@ -1,0 +1,156 @@
+//! The background sweeper's steps: purging destroyed groups and deleting expired messages,
+//! a bounded number of rows per step so that no step holds the writer for long. They refuse
+//! nothing, so all their work is in `apply`.
+
+use super::WriteOp;
+use crate::messages::{RetentionPolicy, SweepStep};
+use crate::sql::{params, ReadTx, WriteTx};
+use crate::{DbError, StoreError};
+use timber_core::message::Retention;
+use timber_core::AppId;
+
+/// Deletes at most `max_rows` rows of one destroyed group; dequeues it once nothing is left.
+pub(crate) struct PurgeStep {
+    pub max_rows: u64,
+}
+
+impl WriteOp for PurgeStep {
+    type Plan = ();
+    type Out = u64;
+
+    async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn apply<W: WriteTx>(&self, (): (), w: &mut W) -> Result<u64, DbError> {
+        let Some(row) = w
+            .query_opt(
+                "SELECT gkey, app FROM purge_queue ORDER BY gkey LIMIT 1",
+                params![],
+            )
+            .await?
+        else {
+            return Ok(0);
+        };
+        let (gkey, app) = (row.i64(0), row.i64(1));
+        let mut deleted = 0u64;
+        // Each statement deletes the first rows of the group's key range, up to the budget left.
+        let statements = [
+            "DELETE FROM group_messages WHERE app = $1 AND gkey = $2 AND seq IN
+                 (SELECT seq FROM group_messages WHERE app = $1 AND gkey = $2 ORDER BY seq LIMIT $3)",
+            "DELETE FROM group_members WHERE app = $1 AND gkey = $2 AND user_id IN
+                 (SELECT user_id FROM group_members WHERE app = $1 AND gkey = $2 ORDER BY user_id LIMIT $3)",
+            "DELETE FROM group_mutes WHERE app = $1 AND gkey = $2 AND user_id IN
+                 (SELECT user_id FROM group_mutes WHERE app = $1 AND gkey = $2 ORDER BY user_id LIMIT $3)",
+        ];
+        for sql in statements {
+            let budget = self.max_rows - deleted;
+            if budget == 0 {
+                return Ok(deleted);
+            }
+            deleted += w.execute(sql, params![app, gkey, budget]).await?;
+        }
+        if deleted < self.max_rows {
+            deleted += w
+                .execute("DELETE FROM purge_queue WHERE gkey = $1", params![gkey])
+                .await?;
+        }
+        Ok(deleted)
+    }
+}
+
+/// The sweeper's position: groups with a key above it are still to be swept in this pass.
+const SWEEP_CURSOR: &str = "sweep_gkey";
+/// Groups probed per step at most, so a step stays short even when nothing is expired.
+const SWEEP_GROUPS_PER_STEP: u64 = 64;
+
+/// Deletes at most `max_rows` expired messages, group by group from a cursor kept in the
+/// store (so a restart resumes where it stopped).
+pub(crate) struct ExpireStep {
+    pub policy: RetentionPolicy,
+    pub now: i64,
+    pub max_rows: u64,
+}
+
+impl WriteOp for ExpireStep {
+    type Plan = ();
+    type Out = SweepStep;
+
+    async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn apply<W: WriteTx>(&self, (): (), w: &mut W) -> Result<SweepStep, DbError> {
+        let cursor = w
+            .query_opt(
+                "SELECT value FROM meta WHERE key = $1",
+                params![SWEEP_CURSOR],
+            )
+            .await?
+            .map_or(0, |r| r.i64(0));
+        let groups: Vec<(i64, AppId)> = w
+            .query(
+                "SELECT gkey, app FROM groups WHERE gkey > $1 ORDER BY gkey LIMIT $2",
+                params![cursor, SWEEP_GROUPS_PER_STEP],
+            )
+            .await?
+            .into_iter()
+            .map(|r| (r.i64(0), r.u64(1)))
+            .collect();
+        let mut step = SweepStep {
+            deleted: 0,
+            pass_done: (groups.len() as u64) < SWEEP_GROUPS_PER_STEP,
+        };
+        let mut next_cursor = if step.pass_done {
+            0
+        } else {
+            groups.last().map_or(0, |g| g.0)
+        };
+        for (gkey, app) in groups {
+            let days = self.policy.get(&app).copied().unwrap_or(0);
+            let Some(cutoff) = (Retention {
+                days,
+                now: self.now,
+            })
+            .cutoff() else {
+                continue;
+            };
+            // One primary-key probe decides most groups: nothing to do unless the oldest row
+            // expired.
+            let oldest = w
+                .query_opt(
+                    "SELECT time FROM group_messages WHERE app = $1 AND gkey = $2 ORDER BY seq LIMIT 1",
+                    params![app, gkey],
+                )
+                .await?
+                .map(|r| r.i64(0));
+            if oldest.is_none_or(|time| time >= cutoff) {
+                continue;
+            }
+            let budget = self.max_rows - step.deleted;
+            // The expired rows among the group's oldest `budget` rows; with times
+            // non-decreasing in seq these are exactly its oldest expired rows.
+            step.deleted += w
+                .execute(
+                    "DELETE FROM group_messages WHERE app = $1 AND gkey = $2 AND time < $4 AND seq IN
+                         (SELECT seq FROM group_messages WHERE app = $1 AND gkey = $2
+                          ORDER BY seq LIMIT $3)",
+                    params![app, gkey, budget, cutoff],
+                )
+                .await?;
+            if step.deleted >= self.max_rows {
+                // This group may have more: resume with it.
+                next_cursor = gkey - 1;
+                step.pass_done = false;
+                break;
+            }
+        }
+        w.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![SWEEP_CURSOR, next_cursor],
+        )
+        .await?;
+        Ok(step)
+    }
+}

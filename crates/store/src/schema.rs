@@ -1,0 +1,173 @@
+//! The schema, written once for both databases, as the list of its migrations. A database is
+//! at version N when the first N of them are applied (SQLite keeps N in `PRAGMA
+//! user_version`, PostgreSQL in the `schema_version` table); each backend's `schema.rs` runs
+//! the rest in order.
+//!
+//! Every key starts with the SDKAppID (`app`), DESIGN.md invariant 1. Groups have an internal
+//! key `gkey` that is never reused: members and messages hang off it, so a destroyed group's
+//! rows can be purged in the background while its custom GroupId is reused.
+//!
+//! Integers are `BIGINT` and flags `BOOLEAN` in both (SQLite gives them INTEGER and NUMERIC
+//! affinity and stores 0 and 1 either way). The differences are the [`Dialect`]'s, named in
+//! the SQL as `{WITHOUT_ROWID}`, `{GROUP_KEY}` and `{GROUP_KEY_SEQUENCE}`.
+
+/// What SQLite and PostgreSQL spell differently.
+pub(crate) struct Dialect {
+    /// SQLite: keyed tables store their rows in the primary key's b-tree, without a rowid.
+    without_rowid: &'static str,
+    /// The `gkey` column: a key never handed out twice, even after its group is destroyed.
+    group_key: &'static str,
+    /// What `group_key` draws from, created before the groups table.
+    group_key_sequence: &'static str,
+}
+
+pub(crate) const SQLITE: Dialect = Dialect {
+    without_rowid: "WITHOUT ROWID",
+    // AUTOINCREMENT never reuses a key, unlike a plain INTEGER PRIMARY KEY.
+    group_key: "gkey INTEGER PRIMARY KEY AUTOINCREMENT",
+    group_key_sequence: "",
+};
+
+pub(crate) const POSTGRES: Dialect = Dialect {
+    without_rowid: "",
+    group_key: "gkey BIGINT PRIMARY KEY DEFAULT nextval('group_keys')",
+    group_key_sequence: "CREATE SEQUENCE group_keys;",
+};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: accounts, groups, members, mutes, messages.
+    "
+    CREATE TABLE accounts (
+        app             BIGINT NOT NULL,
+        user_id         TEXT   NOT NULL,
+        nick            TEXT,
+        face_url        TEXT,
+        created_at      BIGINT NOT NULL,
+        revoked_before  BIGINT,
+        PRIMARY KEY (app, user_id)
+    ) {WITHOUT_ROWID};
+
+    {GROUP_KEY_SEQUENCE}
+    CREATE TABLE groups (
+        {GROUP_KEY},
+        app                 BIGINT  NOT NULL,
+        group_id            TEXT    NOT NULL,
+        type                TEXT    NOT NULL,
+        name                TEXT    NOT NULL,
+        introduction        TEXT    NOT NULL DEFAULT '',
+        notification        TEXT    NOT NULL DEFAULT '',
+        face_url            TEXT    NOT NULL DEFAULT '',
+        owner               TEXT    NOT NULL DEFAULT '',
+        create_time         BIGINT  NOT NULL,
+        info_seq            BIGINT  NOT NULL DEFAULT 1,
+        last_info_time      BIGINT  NOT NULL,
+        last_msg_time       BIGINT  NOT NULL DEFAULT 0,
+        next_msg_seq        BIGINT  NOT NULL DEFAULT 1,
+        member_num          BIGINT  NOT NULL DEFAULT 0,
+        max_member_num      BIGINT  NOT NULL,
+        apply_join_option   TEXT    NOT NULL,
+        invite_join_option  TEXT,
+        mute_all            BOOLEAN NOT NULL DEFAULT FALSE,
+        history_before_join BOOLEAN,
+        support_topic       BOOLEAN NOT NULL DEFAULT FALSE,
+        app_defined_data    TEXT    NOT NULL DEFAULT '[]',
+        cleared_upto        BIGINT  NOT NULL DEFAULT 0,
+        read_floor          BIGINT  NOT NULL DEFAULT 0
+    );
+    CREATE UNIQUE INDEX groups_by_id ON groups (app, group_id);
+    CREATE INDEX groups_by_type ON groups (app, type, gkey);
+
+    CREATE TABLE group_members (
+        app                      BIGINT NOT NULL,
+        gkey                     BIGINT NOT NULL,
+        user_id                  TEXT   NOT NULL,
+        role                     BIGINT NOT NULL,
+        join_time                BIGINT NOT NULL,
+        join_seq                 BIGINT NOT NULL,
+        read_seq                 BIGINT NOT NULL DEFAULT 0,
+        msg_flag                 TEXT   NOT NULL,
+        last_send_time           BIGINT NOT NULL DEFAULT 0,
+        name_card                TEXT   NOT NULL DEFAULT '',
+        app_member_defined_data  TEXT   NOT NULL DEFAULT '[]',
+        PRIMARY KEY (app, gkey, user_id)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX group_members_by_user ON group_members (app, user_id, gkey);
+
+    CREATE TABLE group_mutes (
+        app         BIGINT NOT NULL,
+        gkey        BIGINT NOT NULL,
+        user_id     TEXT   NOT NULL,
+        mute_until  BIGINT NOT NULL,
+        PRIMARY KEY (app, gkey, user_id)
+    ) {WITHOUT_ROWID};
+
+    CREATE TABLE group_messages (
+        app                BIGINT  NOT NULL,
+        gkey               BIGINT  NOT NULL,
+        seq                BIGINT  NOT NULL,
+        sender             TEXT    NOT NULL,
+        random             BIGINT  NOT NULL,
+        time               BIGINT  NOT NULL,
+        priority           BIGINT  NOT NULL,
+        state              BIGINT  NOT NULL,
+        is_system          BOOLEAN NOT NULL,
+        body               TEXT    NOT NULL,
+        cloud_custom_data  TEXT,
+        to_accounts        TEXT,
+        PRIMARY KEY (app, gkey, seq)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX group_messages_by_random ON group_messages (app, gkey, random);
+
+    -- Destroyed groups whose members and messages the background sweeper still has to delete.
+    CREATE TABLE purge_queue (
+        gkey       BIGINT PRIMARY KEY,
+        app        BIGINT NOT NULL,
+        queued_at  BIGINT NOT NULL
+    ) {WITHOUT_ROWID};
+
+    -- Small persistent state of background tasks (e.g. the retention sweeper's cursor).
+    CREATE TABLE meta (
+        key    TEXT   PRIMARY KEY,
+        value  BIGINT NOT NULL
+    ) {WITHOUT_ROWID};
+    ",
+    // 2: set_unread_msg_num records the import floor it saw, so that a later explicit unread
+    // count wins over an earlier import_group_msg (timber_core::message::effective_read_seq).
+    "
+    ALTER TABLE group_members ADD COLUMN read_floor_seen BIGINT NOT NULL DEFAULT 0;
+    ",
+    // 3: the duplicate-window index covers `time`. Without it SQLite judged the extra table
+    // lookup too dear and scanned the group's whole history on every send.
+    "
+    DROP INDEX group_messages_by_random;
+    CREATE INDEX group_messages_by_random ON group_messages (app, gkey, random, time);
+    ",
+];
+
+/// Every migration in order, in `dialect`'s SQL.
+pub(crate) fn migrations(dialect: &Dialect) -> Vec<String> {
+    MIGRATIONS
+        .iter()
+        .map(|sql| {
+            sql.replace("{WITHOUT_ROWID}", dialect.without_rowid)
+                .replace("{GROUP_KEY_SEQUENCE}", dialect.group_key_sequence)
+                .replace("{GROUP_KEY}", dialect.group_key)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_placeholder_is_filled_in_both_dialects() {
+        for dialect in [&SQLITE, &POSTGRES] {
+            for sql in migrations(dialect) {
+                assert!(!sql.contains('{'), "unfilled placeholder in {sql}");
+            }
+        }
+        let pg = migrations(&POSTGRES).concat();
+        assert!(!pg.contains("ROWID") && !pg.contains("AUTOINCREMENT"));
+    }
+}
