@@ -29,6 +29,11 @@ pub struct Config {
     /// their app's `retention_days` and purges destroyed groups. 0 turns it off.
     #[serde(default = "default_sweep_interval_secs")]
     pub sweep_interval_secs: u64,
+    /// Whether the SQLite writer commits through timber's WAL VFS (a few large writes per
+    /// commit instead of two per page). `false` uses SQLite's default VFS; the files and
+    /// their durability are the same either way.
+    #[serde(default = "default_sqlite_wal_vfs")]
+    pub sqlite_wal_vfs: bool,
     /// The hosted apps. Empty: one app is generated on first start and kept in `data_dir`.
     #[serde(default)]
     pub apps: Vec<App>,
@@ -53,11 +58,19 @@ const fn default_max_body_bytes() -> usize {
 const fn default_sweep_interval_secs() -> u64 {
     60
 }
+const fn default_sqlite_wal_vfs() -> bool {
+    true
+}
 
 /// Top-level keys that `TIMBER_<KEY>` may override. String keys are taken verbatim; the others
 /// are parsed as TOML values (so `TIMBER_APPS='[{sdkappid = 1, key = "k"}]'` works too).
 const STRING_KEYS: &[&str] = &["listen", "data_dir", "storage", "log"];
-const VALUE_KEYS: &[&str] = &["max_body_bytes", "sweep_interval_secs", "apps"];
+const VALUE_KEYS: &[&str] = &[
+    "max_body_bytes",
+    "sweep_interval_secs",
+    "sqlite_wal_vfs",
+    "apps",
+];
 
 impl Config {
     /// Reads `file` (if given), then applies the environment overrides, then validates.
@@ -147,6 +160,7 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("./timber-data"));
         assert_eq!(c.storage, "sqlite");
         assert_eq!(c.sweep_interval_secs, 60);
+        assert!(c.sqlite_wal_vfs);
         assert!(c.apps.is_empty());
     }
 
@@ -172,9 +186,11 @@ mod tests {
                 ("TIMBER_STORAGE", "memory"),
                 ("TIMBER_MAX_BODY_BYTES", "42"),
                 ("TIMBER_SWEEP_INTERVAL_SECS", "0"),
+                ("TIMBER_SQLITE_WAL_VFS", "false"),
             ],
         )
         .unwrap();
+        assert!(!c.sqlite_wal_vfs);
         assert_eq!(c.listen, "0.0.0.0:1");
         assert_eq!(c.storage, "memory");
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
@@ -208,5 +224,7 @@ mod tests {
         )
         .is_err());
         assert!(parse("", &[("TIMBER_MAX_BODY_BYTES", "lots")]).is_err());
+        assert!(parse("", &[("TIMBER_SQLITE_WAL_VFS", "no")]).is_err());
+        assert!(parse("sqlite_wal_vfs = 0", &[]).is_err());
     }
 }

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use timber_server::apps::{App, Apps};
 use timber_store::postgres::PgStore;
-use timber_store::sqlite::SqliteStore;
+use timber_store::sqlite::{SqliteOptions, SqliteStore};
 use timber_store::{NewAccount, Store};
 
 #[derive(Parser)]
@@ -119,7 +119,15 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let store: Arc<dyn Store> = match config.storage.as_str() {
         "sqlite" => {
             let path = config.data_dir.join("timber.db");
-            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path)).await??;
+            let options = SqliteOptions {
+                wal_vfs: config.sqlite_wal_vfs,
+            };
+            let store =
+                tokio::task::spawn_blocking(move || SqliteStore::open_with(&path, &options))
+                    .await??;
+            if !store.uses_wal_vfs() {
+                tracing::info!("SQLite commits use the default VFS, not the WAL VFS");
+            }
             Arc::new(store)
         }
         "memory" => Arc::new(SqliteStore::open_memory()?),

@@ -699,7 +699,29 @@ common::also_on_postgres!(concurrent_repeats_of_a_random_store_one_message);
 /// DESIGN.md invariant 3: an acknowledged message survives `kill -9`.
 #[tokio::test]
 async fn acknowledged_messages_survive_kill_9() {
-    let (server, admin) = start().await;
+    survive_kill_9(ServerOptions::default()).await;
+}
+common::also_on_postgres!(acknowledged_messages_survive_kill_9);
+
+/// The same through SQLite's default VFS (`sqlite_wal_vfs = false`).
+#[tokio::test]
+async fn acknowledged_messages_survive_kill_9_with_the_wal_vfs_off() {
+    let server = survive_kill_9(ServerOptions {
+        storage: Some("sqlite".into()),
+        env: vec![("TIMBER_SQLITE_WAL_VFS".into(), "false".into())],
+        ..ServerOptions::default()
+    })
+    .await;
+    assert!(server.log().contains("SQLite commits use the default VFS"));
+}
+
+/// Sends 40 messages concurrently, clears some, kills the server with SIGKILL, restarts it
+/// with the same `options` and reads every acknowledged message back; returns the new server.
+async fn survive_kill_9(options: ServerOptions) -> TestServer {
+    let env = options.env.clone();
+    let server = TestServer::start_with(options).await;
+    let admin = server.client();
+    accounts(&admin).await;
     group(&admin, "Public", "g").await;
     let sends: Vec<_> = (1..=40u32)
         .map(|i| {
@@ -723,7 +745,10 @@ async fn acknowledged_messages_survive_kill_9() {
     let pid = server.pid() as i32;
     // SAFETY: sending a signal to our own child process.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
-    let options = server.same_data();
+    let options = ServerOptions {
+        env,
+        ..server.same_data()
+    };
     drop(server);
     // Let the kernel finish the process (and release its lock on the database).
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -740,8 +765,8 @@ async fn acknowledged_messages_survive_kill_9() {
     }
     assert_eq!(all, (1..=40).rev().collect::<Vec<u64>>());
     assert_eq!(next_msg_seq(&admin, "g").await, 41);
+    server
 }
-common::also_on_postgres!(acknowledged_messages_survive_kill_9);
 
 /// The sweeper runs in the background and stops cleanly with the server.
 #[tokio::test]

@@ -5,8 +5,8 @@
 //! One process owns a database file (an exclusive lock on `<file>.lock`), so state that only
 //! this process's writer can change may be cached in memory without ever being stale.
 
+mod build_options;
 mod checkpointer;
-mod page_cache;
 mod readers;
 mod schema;
 mod wal_vfs;
@@ -21,7 +21,7 @@ use readers::ReadPool;
 use rusqlite::{Connection, OpenFlags};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use timber_core::message::{HistoryEntry, PageSink};
 use writer::Writer;
 
@@ -36,13 +36,34 @@ pub struct SqliteStore {
     checkpointer: Option<Checkpointer>,
     /// Kick times: only this process's writer changes them (see `AccountStore::revoked_before`).
     revoked: RevokedCache,
+    /// Whether the writer's connection was opened through the WAL VFS.
+    wal_vfs: bool,
     _lock: Option<File>,
 }
 
+/// What an operator may choose about the SQLite store (`sqlite_*` keys of the configuration).
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Whether the writer's commits go through the WAL VFS (wal_vfs.rs). `false` uses
+    /// SQLite's default VFS: the same files and durability, more system calls per commit.
+    pub wal_vfs: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions { wal_vfs: true }
+    }
+}
+
 impl SqliteStore {
-    /// Opens (creating if needed) the database file at `path`, migrated to the current schema.
+    /// Opens (creating if needed) the database file at `path`, migrated to the current
+    /// schema, with the default options.
     pub fn open(path: &Path) -> Result<SqliteStore> {
-        page_cache::install();
+        SqliteStore::open_with(path, &SqliteOptions::default())
+    }
+
+    /// Opens the database file at `path` as `open` does, with `options`.
+    pub fn open_with(path: &Path, options: &SqliteOptions) -> Result<SqliteStore> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(StoreError::internal)?;
         }
@@ -55,11 +76,16 @@ impl SqliteStore {
                 lock_path.display()
             ))
         })?;
-        // The writer's connection hands each commit to the WAL in a few large writes (wal_vfs.rs).
-        wal_vfs::register().map_err(StoreError::internal)?;
-        let mut conn =
+        // The writer's connection hands each commit to the WAL in a few large writes
+        // (wal_vfs.rs), unless it is turned off or not made for this SQLite.
+        let wal_vfs = options.wal_vfs && wal_vfs_usable();
+        let mut conn = if wal_vfs {
             Connection::open_with_flags_and_vfs(path, OpenFlags::default(), wal_vfs::NAME)
-                .map_err(StoreError::internal)?;
+        } else {
+            Connection::open(path)
+        }
+        .map_err(StoreError::internal)?;
+        warn_about_build(&conn);
         // temp_store stays at its default (files), although a send's statement journal then
         // lives in memory all the same: with temp_store = MEMORY SQLite keeps that journal
         // (each job's SAVEPOINT copies the pages it first touches there) in 1 KiB pieces, a
@@ -102,22 +128,30 @@ impl SqliteStore {
             readers: Some(ReadPool::new(readers, path.to_owned())),
             checkpointer: Some(checkpointer),
             revoked,
+            wal_vfs,
             _lock: Some(lock),
         })
     }
 
     /// A store that lives in memory only and is gone when the process ends.
     pub fn open_memory() -> Result<SqliteStore> {
-        page_cache::install();
         let conn = Connection::open_in_memory().map_err(StoreError::internal)?;
+        warn_about_build(&conn);
         schema::migrate(&conn)?;
         Ok(SqliteStore {
             writer: Writer::start(conn, None, Arc::default()),
             readers: None,
             checkpointer: None,
             revoked: RevokedCache::default(),
+            wal_vfs: false,
             _lock: None,
         })
+    }
+
+    /// Whether the writer's commits go through the WAL VFS (never for the memory store,
+    /// which has no WAL).
+    pub fn uses_wal_vfs(&self) -> bool {
+        self.wal_vfs
     }
 
     /// Rows this store has inserted, updated or deleted since it was opened. Tests use it to
@@ -126,6 +160,37 @@ impl SqliteStore {
     pub fn rows_written(&self) -> u64 {
         self.writer.rows_written()
     }
+}
+
+/// Registers the WAL VFS if this SQLite is the one it was written for; otherwise warns
+/// (once per process) that the default VFS is used.
+fn wal_vfs_usable() -> bool {
+    static WARNED: Once = Once::new();
+    match wal_vfs::usable() {
+        Ok(()) => true,
+        Err(why) => {
+            WARNED.call_once(|| {
+                tracing::warn!("the SQLite WAL VFS is off: {why}; commits use the default VFS")
+            });
+            false
+        }
+    }
+}
+
+/// Warns (once per process) when the linked SQLite lacks the build options of
+/// `.cargo/config.toml`: everything works, with more CPU per request.
+fn warn_about_build(conn: &Connection) {
+    static CHECKED: Once = Once::new();
+    CHECKED.call_once(|| match build_options::missing(conn) {
+        Ok(flags) if flags.is_empty() => {}
+        Ok(flags) => tracing::warn!(
+            "SQLite was built without the options of .cargo/config.toml ({}): it takes \
+             global locks on every allocation and page-cache access; build timber from \
+             its repository so cargo applies LIBSQLITE3_FLAGS",
+            flags.join(" ")
+        ),
+        Err(e) => tracing::warn!("could not read SQLite's compile options: {e}"),
+    });
 }
 
 /// Loads the kick times at start-up; afterwards this process's writer keeps them current.
@@ -207,12 +272,6 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Whether SQLite's page cache in this process is wrapped by timber's (page_cache.rs): it is
-/// when opening a store was the first use of SQLite in the process.
-pub fn page_cache_wrapped() -> bool {
-    page_cache::installed()
-}
-
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<()> {
@@ -258,18 +317,36 @@ mod tests {
 
     /// Opens `path`, stores an account, closes, opens again and reads it back.
     async fn write_and_read_back(path: &Path) {
+        write_and_read_back_with(path, &SqliteOptions::default()).await
+    }
+
+    async fn write_and_read_back_with(path: &Path, options: &SqliteOptions) {
         let app: timber_core::AppId = 1;
-        let store = SqliteStore::open(path).unwrap();
+        let store = SqliteStore::open_with(path, options).unwrap();
+        assert_eq!(store.uses_wal_vfs(), options.wal_vfs);
         store
             .import_accounts(app, vec![NewAccount::bare("kept")], 1)
             .await
             .unwrap();
         store.close().await;
         drop(store); // releases the data directory's lock
-        let store = SqliteStore::open(path).unwrap();
+        let store = SqliteStore::open_with(path, options).unwrap();
         let found = store.accounts_exist(app, vec!["kept".into()]).await;
         assert_eq!(found.unwrap(), vec![true]);
         store.close().await;
+    }
+
+    /// `sqlite_wal_vfs = false`: the same file, written through SQLite's default VFS, and
+    /// a file written either way opens and reads the other way.
+    #[tokio::test]
+    async fn the_wal_vfs_can_be_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("timber.db");
+        let off = SqliteOptions { wal_vfs: false };
+        write_and_read_back_with(&path, &off).await;
+        write_and_read_back(&path).await;
+        write_and_read_back_with(&path, &off).await;
+        assert!(!SqliteStore::open_memory().unwrap().uses_wal_vfs());
     }
 
     #[tokio::test]
