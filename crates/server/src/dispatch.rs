@@ -2,13 +2,15 @@
 //! (unknown command → 60009 / 10003, before authentication) and the dispatch are generated.
 
 use crate::envelope::{self, Reply, Service};
+use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::{im_open_login_svc, openim, Ctx};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use timber_core::Error;
 
-/// Parses the body into the handler's request type, runs it and builds the envelope.
+/// Parses the body into the handler's request type, runs it and builds the envelope; the
+/// one place a handler's failure becomes the error the client sees.
 async fn run<'a, Req, Resp, Fut>(
     ctx: &'a Ctx,
     body: &[u8],
@@ -17,16 +19,17 @@ async fn run<'a, Req, Resp, Fut>(
 where
     Req: DeserializeOwned,
     Resp: Reply,
-    Fut: Future<Output = Result<Resp, Error>> + 'a,
+    Fut: Future<Output = Result<Resp, Failure>> + 'a,
 {
-    let req = envelope::parse(ctx.service, body)?;
-    let resp = handler(ctx, req).await?;
-    let bytes = envelope::ok_body(&resp).map_err(|e| {
-        tracing::error!(error = %e, "serializing a response failed");
-        Error::from(ctx.service.internal())
-    })?;
-    ctx.service.check_response_size(bytes.len())?;
-    Ok(bytes)
+    let answer = async {
+        let req = envelope::parse(ctx.service, body)?;
+        let resp = handler(ctx, req).await?;
+        let bytes = envelope::ok_body(&resp)
+            .map_err(|e| Failure::internal(format!("serializing a response failed: {e}")))?;
+        ctx.service.check_response_size(bytes.len())?;
+        Ok(bytes)
+    };
+    answer.await.map_err(|f: Failure| f.into_error(ctx.service))
 }
 
 macro_rules! commands {

@@ -1,6 +1,7 @@
 //! `v4/im_open_login_svc/*`: accounts. spec: accounts.md §1–§5.
 
 use crate::envelope::{opt_account, Empty};
+use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use timber_core::account::{validate_user_id, Profile, MAX_ACCOUNT_BATCH};
@@ -11,15 +12,14 @@ use timber_store::NewAccount;
 const ACCOUNT_NOT_EXIST_INFO: &str = "Err_TLS_PT_Open_Login_Account_Not_Exist";
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct AccountImportReq {
     #[serde(rename = "UserID", default, deserialize_with = "opt_account")]
     user_id: Option<String>,
     /// Older pages and old client code name the field `Identifier`.
-    #[serde(rename = "Identifier", default, deserialize_with = "opt_account")]
+    #[serde(default, deserialize_with = "opt_account")]
     identifier: Option<String>,
-    #[serde(rename = "Nick")]
     nick: Option<String>,
-    #[serde(rename = "FaceUrl")]
     face_url: Option<String>,
 }
 
@@ -53,7 +53,7 @@ fn check_batch(len: usize, field: &str) -> Result<(), Error> {
 }
 
 /// spec: accounts.md §1
-pub async fn account_import(ctx: &Ctx, req: AccountImportReq) -> Result<Empty, Error> {
+pub async fn account_import(ctx: &Ctx, req: AccountImportReq) -> Result<Empty, Failure> {
     let user_id = req
         .user_id
         .or(req.identifier)
@@ -62,44 +62,41 @@ pub async fn account_import(ctx: &Ctx, req: AccountImportReq) -> Result<Empty, E
     let app = ctx.caller.app.sdkappid;
     ctx.store()
         .import_accounts(app, vec![account], ctx.now)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(Empty {})
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct MultiImportReq {
     /// The old shape: plain UserIDs.
-    #[serde(
-        rename = "Accounts",
-        default,
-        deserialize_with = "crate::envelope::opt_accounts"
-    )]
+    #[serde(default, deserialize_with = "crate::envelope::opt_accounts")]
     accounts: Option<Vec<String>>,
     /// The new shape: UserIDs with profiles. Preferred when both are given.
-    #[serde(rename = "AccountList")]
     account_list: Option<Vec<ListItem>>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 struct ListItem {
     #[serde(rename = "UserID", deserialize_with = "crate::envelope::account")]
     user_id: String,
-    #[serde(rename = "Nick")]
     nick: Option<String>,
-    #[serde(rename = "FaceUrl")]
     face_url: Option<String>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct MultiImportResp {
-    #[serde(rename = "FailAccounts")]
     fail_accounts: Vec<String>,
 }
 
 /// spec: accounts.md §2. Accounts that cannot be imported (bad UserID, too-long profile) are
 /// listed in `FailAccounts`; the others are imported.
-pub async fn multiaccount_import(ctx: &Ctx, req: MultiImportReq) -> Result<MultiImportResp, Error> {
+pub async fn multiaccount_import(
+    ctx: &Ctx,
+    req: MultiImportReq,
+) -> Result<MultiImportResp, Failure> {
     let items: Vec<ListItem> = match (req.account_list, req.accounts) {
         (Some(list), _) => list,
         (None, Some(ids)) => ids
@@ -114,7 +111,8 @@ pub async fn multiaccount_import(ctx: &Ctx, req: MultiImportReq) -> Result<Multi
             return Err(Error::new(
                 ErrorCode::AccountInvalidParameter,
                 "AccountList (or Accounts) is required",
-            ))
+            )
+            .into())
         }
     };
     check_batch(items.len(), "AccountList")?;
@@ -129,10 +127,7 @@ pub async fn multiaccount_import(ctx: &Ctx, req: MultiImportReq) -> Result<Multi
     }
     if !accounts.is_empty() {
         let app = ctx.caller.app.sdkappid;
-        ctx.store()
-            .import_accounts(app, accounts, ctx.now)
-            .await
-            .map_err(|e| ctx.store_err(e))?;
+        ctx.store().import_accounts(app, accounts, ctx.now).await?;
     }
     Ok(MultiImportResp { fail_accounts })
 }
@@ -166,7 +161,7 @@ pub struct DeleteResp {
 }
 
 /// spec: accounts.md §3. App admins cannot be deleted (per-item 70402, accounts.md §7).
-pub async fn account_delete(ctx: &Ctx, req: DeleteReq) -> Result<DeleteResp, Error> {
+pub async fn account_delete(ctx: &Ctx, req: DeleteReq) -> Result<DeleteResp, Failure> {
     check_batch(req.items.len(), "DeleteItem")?;
     let app = &ctx.caller.app;
     let deletable: Vec<String> = req
@@ -175,11 +170,7 @@ pub async fn account_delete(ctx: &Ctx, req: DeleteReq) -> Result<DeleteResp, Err
         .filter(|i| !app.is_admin(&i.user_id))
         .map(|i| i.user_id.clone())
         .collect();
-    let existed = ctx
-        .store()
-        .delete_accounts(app.sdkappid, deletable)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+    let existed = ctx.store().delete_accounts(app.sdkappid, deletable).await?;
     let mut existed = existed.into_iter();
     let items = req
         .items
@@ -233,14 +224,13 @@ pub struct CheckResp {
 }
 
 /// spec: accounts.md §4. A missing account is not an error: `AccountStatus` says so.
-pub async fn account_check(ctx: &Ctx, req: CheckReq) -> Result<CheckResp, Error> {
+pub async fn account_check(ctx: &Ctx, req: CheckReq) -> Result<CheckResp, Failure> {
     check_batch(req.items.len(), "CheckItem")?;
     let ids: Vec<String> = req.items.into_iter().map(|i| i.user_id).collect();
     let exist = ctx
         .store()
         .accounts_exist(ctx.caller.app.sdkappid, ids.clone())
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     let items = ids
         .into_iter()
         .zip(exist)
@@ -261,17 +251,17 @@ pub struct KickReq {
 }
 
 /// spec: accounts.md §5. Every UserSig issued to the user before now stops working (70052).
-pub async fn kick(ctx: &Ctx, req: KickReq) -> Result<Empty, Error> {
+pub async fn kick(ctx: &Ctx, req: KickReq) -> Result<Empty, Failure> {
     let found = ctx
         .store()
         .kick(ctx.caller.app.sdkappid, req.user_id.clone(), ctx.now)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     if !found {
         return Err(Error::new(
             ErrorCode::AccountNotFound,
             format!("account {:?} does not exist", req.user_id),
-        ));
+        )
+        .into());
     }
     Ok(Empty {})
 }

@@ -8,6 +8,7 @@ pub mod apps;
 pub mod auth;
 mod dispatch;
 pub mod envelope;
+mod failure;
 mod group_open_http_svc;
 mod health;
 mod im_open_login_svc;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use timber_core::{Error, ErrorCode};
 use timber_store::Store;
+use tracing::Instrument;
 
 pub use dispatch::COMMANDS;
 
@@ -93,18 +95,6 @@ impl Ctx {
             now: self.now,
         }
     }
-
-    /// Turns a store failure into the answer: a domain refusal as it is, anything else as the
-    /// service's internal error, with the cause logged (DESIGN.md invariant 5).
-    pub fn store_err(&self, e: timber_store::StoreError) -> Error {
-        match e {
-            timber_store::StoreError::Domain(e) => e,
-            other => {
-                tracing::error!(cause = %other, "store failure");
-                self.service.internal().into()
-            }
-        }
-    }
 }
 
 /// The router: the REST API under `/v4/{service}/{command}` and the operational endpoints.
@@ -134,23 +124,28 @@ async fn api(
     };
     let started = Instant::now();
     let request_id = state.next_request_id.fetch_add(1, Ordering::Relaxed);
-    let service = Service::parse(&service_name);
-    let outcome = handle(&state, service, &command, raw_query, method, body).await;
-    let (bytes, code) = match outcome {
-        Ok(bytes) => (bytes, 0),
-        Err(e) => (envelope::fail_body(&e), e.code.code()),
-    };
-    let micros = started.elapsed().as_micros() as u64;
-    state.metrics.record(code, micros);
-    tracing::info!(
-        request_id,
-        service = %service_name,
-        command = %command,
-        error_code = code,
-        micros,
-        "request"
-    );
-    json_response(bytes, request_id)
+    // Every line logged while answering (store failures included) names the request.
+    let span = tracing::info_span!("request", request_id);
+    async move {
+        let service = Service::parse(&service_name);
+        let outcome = handle(&state, service, &command, raw_query, method, body).await;
+        let (bytes, code) = match outcome {
+            Ok(bytes) => (bytes, 0),
+            Err(e) => (envelope::fail_body(&e), e.code.code()),
+        };
+        let micros = started.elapsed().as_micros() as u64;
+        state.metrics.record(code, micros);
+        tracing::info!(
+            service = %service_name,
+            command = %command,
+            error_code = code,
+            micros,
+            "request"
+        );
+        json_response(bytes, request_id)
+    }
+    .instrument(span)
+    .await
 }
 
 async fn handle(

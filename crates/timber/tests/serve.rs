@@ -425,15 +425,71 @@ async fn one_log_line_per_request() {
         assert!(line.contains(&format!("command={command} ")), "{line}");
         assert!(line.contains(&format!("error_code={code} ")), "{line}");
     }
-    let ids: std::collections::HashSet<&str> = lines
-        .iter()
-        .map(|l| {
-            l.split_whitespace()
-                .find(|w| w.starts_with("request_id="))
-                .unwrap()
-        })
-        .collect();
+    let ids: std::collections::HashSet<u64> = lines.iter().map(|l| request_id(l)).collect();
     assert_eq!(ids.len(), 3, "request ids are distinct: {lines:#?}");
+}
+
+/// The request id a log line names (`request{request_id=7}: …`).
+fn request_id(line: &str) -> u64 {
+    let digits = line.split("request_id=").nth(1).unwrap_or_default();
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end]
+        .parse()
+        .unwrap_or_else(|_| panic!("no request id in {line:?}"))
+}
+
+/// DESIGN.md invariant 5: the database failing under a request answers the service's
+/// internal-error code with nothing of the cause, and the cause is logged in a line that
+/// carries the request's id, the one its `x-request-id` header gives.
+#[tokio::test]
+async fn a_store_failure_answers_the_internal_code_and_logs_the_cause_with_the_request_id() {
+    let server = TestServer::start_with(ServerOptions {
+        storage: Some("sqlite".into()),
+        ..Default::default()
+    })
+    .await;
+    let admin = server.client();
+    admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "GroupId": "g", "Name": "g"}),
+        )
+        .await;
+    // Another connection takes tables away under the server (timber's lock guards against
+    // a second timber, not against this).
+    rusqlite::Connection::open(server.data_dir.path().join("timber.db"))
+        .unwrap()
+        .execute_batch("DROP TABLE group_members; DROP TABLE accounts;")
+        .unwrap();
+    for (path, body, internal) in [
+        (
+            "group_open_http_svc/get_group_info",
+            json!({"GroupIdList": ["g"]}),
+            10002,
+        ),
+        (
+            "im_open_login_svc/account_delete",
+            json!({"DeleteItem": [{"UserID": "x"}]}),
+            70500,
+        ),
+    ] {
+        let reply = admin.request(path).json(&body).send().await;
+        let v = reply.envelope(path);
+        assert_eq!(v["ErrorCode"], internal, "{v}");
+        assert!(
+            !v["ErrorInfo"].as_str().unwrap().contains("group_members"),
+            "{v}"
+        );
+        let id = reply.request_id.expect("an x-request-id header");
+        let log = server.log();
+        let cause = log
+            .lines()
+            .find(|l| l.contains("ERROR") && l.contains("no such table") && request_id(l) == id)
+            .unwrap_or_else(|| panic!("no ERROR line of request {id} naming the cause:\n{log}"));
+        assert!(cause.contains("internal failure"), "{cause}");
+    }
 }
 
 /// SIGTERM while many writes are in flight: every request that was answered was answered OK

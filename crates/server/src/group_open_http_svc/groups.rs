@@ -4,6 +4,7 @@
 use super::views::{group_fields, member_fields, Fields, GroupInfoFilter};
 use super::{assignable_role, check_count, group_id, invalid, operator, past_time, required};
 use crate::envelope::{opt_account, Empty};
+use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -15,68 +16,60 @@ use timber_core::group::{
     MAX_MEMBER_CUSTOM_FIELDS, MAX_MEMBER_CUSTOM_VALUE_BYTES, MAX_NAME_BYTES,
     MAX_NOTIFICATION_BYTES, ON_OFF,
 };
+use timber_core::group::{GroupChanges, NewGroup, NewMember};
 use timber_core::{Error, ErrorCode};
-use timber_store::groups::{GroupChanges, NewGroup, NewMember};
 
 /// The fields create_group and import_group share (groups.md §4.1, §4.15).
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub(crate) struct GroupBaseReq {
     #[serde(rename = "Type")]
     ty: Option<String>,
-    #[serde(rename = "Name")]
     name: Option<String>,
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
     #[serde(rename = "Owner_Account", default, deserialize_with = "opt_account")]
     owner: Option<String>,
-    #[serde(rename = "Introduction")]
     introduction: Option<String>,
-    #[serde(rename = "Notification")]
     notification: Option<String>,
-    #[serde(rename = "FaceUrl")]
     face_url: Option<String>,
-    #[serde(rename = "MaxMemberCount")]
     max_member_count: Option<u64>,
-    #[serde(rename = "ApplyJoinOption")]
     apply_join_option: Option<String>,
     /// Older docs name it `ShutUpAllMember`.
-    #[serde(rename = "MuteAllMember", alias = "ShutUpAllMember")]
+    #[serde(alias = "ShutUpAllMember")]
     mute_all_member: Option<String>,
-    #[serde(rename = "AppDefinedData", default)]
+    #[serde(default)]
     app_defined_data: Vec<KeyValue>,
-    #[serde(rename = "SupportTopic")]
     support_topic: Option<u8>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct CreateGroupReq {
     #[serde(flatten)]
     base: GroupBaseReq,
-    #[serde(rename = "InviteJoinOption")]
     invite_join_option: Option<String>,
-    #[serde(rename = "MemberList", default)]
+    #[serde(default)]
     member_list: Vec<CreateMember>,
     /// Default member custom fields for every listed member.
-    #[serde(rename = "AppMemberDefinedData", default)]
+    #[serde(default)]
     app_member_defined_data: Vec<KeyValue>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 struct CreateMember {
     #[serde(
         rename = "Member_Account",
         deserialize_with = "crate::envelope::account"
     )]
     account: String,
-    #[serde(rename = "Role")]
     role: Option<String>,
-    #[serde(rename = "AppMemberDefinedData")]
     app_member_defined_data: Option<Vec<KeyValue>>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct CreateGroupResp {
-    #[serde(rename = "GroupId")]
     group_id: String,
 }
 
@@ -172,7 +165,7 @@ fn on_off(field: &str, v: &str) -> Result<bool, Error> {
 /// spec: groups.md §4.1. Decisions: accounts that do not exist refuse the whole request
 /// (10019); more members than `MaxMemberCount` is 10038; no member-joined tips are stored for
 /// the initial members (the group starts at `NextMsgSeq` 1).
-pub async fn create_group(ctx: &Ctx, req: CreateGroupReq) -> Result<CreateGroupResp, Error> {
+pub async fn create_group(ctx: &Ctx, req: CreateGroupReq) -> Result<CreateGroupResp, Failure> {
     let mut group = req.base.into_new_group(ctx.now)?;
     let ty = group.ty;
     check_count(req.member_list.len(), MAX_CREATE_MEMBERS, "MemberList")?;
@@ -209,74 +202,68 @@ pub async fn create_group(ctx: &Ctx, req: CreateGroupReq) -> Result<CreateGroupR
     let group_id = ctx
         .store()
         .create_group(ctx.caller.app.sdkappid, group, ctx.now)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(CreateGroupResp { group_id })
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct GroupIdReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
 }
 
 /// spec: groups.md §4.2. O(1): the group row goes and its ID answers 10010 from now on; its
 /// members and messages are left for the background purge, and every read joins live groups.
-pub async fn destroy_group(ctx: &Ctx, req: GroupIdReq) -> Result<Empty, Error> {
+pub async fn destroy_group(ctx: &Ctx, req: GroupIdReq) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     ctx.store()
         .destroy_group(ctx.caller.app.sdkappid, id)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(Empty {})
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ImportGroupReq {
     #[serde(flatten)]
     base: GroupBaseReq,
     /// Unix seconds; default now.
-    #[serde(rename = "CreateTime")]
     create_time: Option<i64>,
 }
 
 /// spec: groups.md §4.15. Like create_group without members: no tips, no callbacks. The owner
 /// joins at `CreateTime`. AVChatRoom cannot be imported (10007).
-pub async fn import_group(ctx: &Ctx, req: ImportGroupReq) -> Result<CreateGroupResp, Error> {
+pub async fn import_group(ctx: &Ctx, req: ImportGroupReq) -> Result<CreateGroupResp, Failure> {
     let create_time = past_time("CreateTime", req.create_time, ctx.now)?;
     let group = req.base.into_new_group(create_time)?;
     group.ty.check(GroupOp::ImportGroup)?;
     let group_id = ctx
         .store()
         .create_group(ctx.caller.app.sdkappid, group, ctx.now)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(CreateGroupResp { group_id })
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct GroupListReq {
-    #[serde(rename = "Limit")]
     limit: Option<u64>,
-    #[serde(rename = "Next", default)]
+    #[serde(default)]
     next: u64,
-    #[serde(rename = "GroupType")]
     group_type: Option<String>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct GroupListResp {
-    #[serde(rename = "TotalCount")]
     total_count: u64,
-    #[serde(rename = "GroupIdList")]
     group_id_list: Vec<GroupIdItem>,
-    #[serde(rename = "Next")]
     next: u64,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct GroupIdItem {
-    #[serde(rename = "GroupId")]
     group_id: String,
 }
 
@@ -285,13 +272,11 @@ const BCHATROOM: &str = "BChatRoom";
 
 /// spec: groups.md §4.3. Groups come in creation order; `Next` is the internal key of the
 /// page's last group (opaque to clients, 0 when finished). `Limit` 0 or absent means 10,000.
-pub async fn get_appid_group_list(ctx: &Ctx, req: GroupListReq) -> Result<GroupListResp, Error> {
+pub async fn get_appid_group_list(ctx: &Ctx, req: GroupListReq) -> Result<GroupListResp, Failure> {
     let limit = match req.limit {
         None | Some(0) => MAX_GROUP_LIST_LIMIT,
         Some(n) if n > MAX_GROUP_LIST_LIMIT => {
-            return Err(invalid(format!(
-                "Limit must be at most {MAX_GROUP_LIST_LIMIT}"
-            )))
+            return Err(invalid(format!("Limit must be at most {MAX_GROUP_LIST_LIMIT}")).into())
         }
         Some(n) => n,
     };
@@ -312,8 +297,7 @@ pub async fn get_appid_group_list(ctx: &Ctx, req: GroupListReq) -> Result<GroupL
     let page = ctx
         .store()
         .list_groups(ctx.caller.app.sdkappid, ty, req.next, limit)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(GroupListResp {
         total_count: page.total,
         group_id_list: page
@@ -326,16 +310,15 @@ pub async fn get_appid_group_list(ctx: &Ctx, req: GroupListReq) -> Result<GroupL
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct GetGroupInfoReq {
-    #[serde(rename = "GroupIdList")]
     group_id_list: Option<Vec<String>>,
-    #[serde(rename = "ResponseFilter")]
     response_filter: Option<GroupInfoFilter>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct GetGroupInfoResp {
-    #[serde(rename = "GroupInfo")]
     group_info: Vec<Map<String, Value>>,
 }
 
@@ -343,10 +326,10 @@ pub struct GetGroupInfoResp {
 /// unknown/destroyed (10010) ID is reported in its entry while the call succeeds. Without
 /// `ResponseFilter` everything is returned; see `views` for the filter rules. AVChatRoom
 /// member lists are empty (the type keeps no member list).
-pub async fn get_group_info(ctx: &Ctx, req: GetGroupInfoReq) -> Result<GetGroupInfoResp, Error> {
+pub async fn get_group_info(ctx: &Ctx, req: GetGroupInfoReq) -> Result<GetGroupInfoResp, Failure> {
     let ids = required(req.group_id_list, "GroupIdList")?;
     if ids.is_empty() {
-        return Err(invalid("GroupIdList is empty"));
+        return Err(invalid("GroupIdList is empty").into());
     }
     check_count(ids.len(), MAX_INFO_GROUPS, "GroupIdList")?;
     let filter = req.response_filter;
@@ -357,8 +340,7 @@ pub async fn get_group_info(ctx: &Ctx, req: GetGroupInfoReq) -> Result<GetGroupI
     let groups = ctx
         .store()
         .get_groups(ctx.caller.app.sdkappid, ids.clone(), member_view.is_some())
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     let app = ctx.caller.app.sdkappid;
     let group_info = ids
         .iter()
@@ -402,29 +384,21 @@ fn entry_error(id: &str, e: &Error) -> Map<String, Value> {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ModifyGroupReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "Name")]
     name: Option<String>,
-    #[serde(rename = "Introduction")]
     introduction: Option<String>,
-    #[serde(rename = "Notification")]
     notification: Option<String>,
-    #[serde(rename = "FaceUrl")]
     face_url: Option<String>,
-    #[serde(rename = "MaxMemberNum")]
     max_member_num: Option<u64>,
-    #[serde(rename = "ApplyJoinOption")]
     apply_join_option: Option<String>,
-    #[serde(rename = "InviteJoinOption")]
     invite_join_option: Option<String>,
     /// Older docs name it `ShutUpAllMember`.
-    #[serde(rename = "MuteAllMember", alias = "ShutUpAllMember")]
+    #[serde(alias = "ShutUpAllMember")]
     mute_all_member: Option<String>,
-    #[serde(rename = "HistoryMsgBeforeJoin")]
     history_msg_before_join: Option<String>,
-    #[serde(rename = "AppDefinedData", default)]
+    #[serde(default)]
     app_defined_data: Vec<KeyValue>,
     #[serde(rename = "From_Account", default, deserialize_with = "opt_account")]
     from_account: Option<String>,
@@ -434,7 +408,7 @@ pub struct ModifyGroupReq {
 /// introduction, notification or avatar stores a profile tip (taking a MsgSeq) in the types
 /// that store them. `MaxMemberNum` below the member count is 10004; AVChatRoom ignores it, and
 /// Work groups keep `ApplyJoinOption` `DisableApply`. An empty custom-field value deletes the key.
-pub async fn modify_group_base_info(ctx: &Ctx, req: ModifyGroupReq) -> Result<Empty, Error> {
+pub async fn modify_group_base_info(ctx: &Ctx, req: ModifyGroupReq) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     if let Some(name) = &req.name {
         check_name(name)?;
@@ -483,14 +457,13 @@ pub async fn modify_group_base_info(ctx: &Ctx, req: ModifyGroupReq) -> Result<Em
     };
     ctx.store()
         .modify_group(ctx.caller.app.sdkappid, id, changes, operator, ctx.now)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(Empty {})
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct OnlineMemberNumResp {
-    #[serde(rename = "OnlineMemberNum")]
     online_member_num: u64,
 }
 
@@ -499,18 +472,18 @@ pub struct OnlineMemberNumResp {
 pub async fn get_online_member_num(
     ctx: &Ctx,
     req: GroupIdReq,
-) -> Result<OnlineMemberNumResp, Error> {
+) -> Result<OnlineMemberNumResp, Failure> {
     let id = group_id(req.group_id)?;
     let found = ctx
         .store()
         .get_groups(ctx.caller.app.sdkappid, vec![id.clone()], false)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     let Some(Some(g)) = found.into_iter().next() else {
         return Err(Error::new(
             ErrorCode::GroupNotFound,
             format!("group {id:?} does not exist or was dissolved"),
-        ));
+        )
+        .into());
     };
     g.group.ty.check(GroupOp::OnlineMemberNum)?;
     Ok(OnlineMemberNumResp {

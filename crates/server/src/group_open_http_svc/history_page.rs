@@ -108,34 +108,25 @@ mod tests {
 
     /// The page as derived serialization writes it: what the hand-written one must equal.
     #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
     struct DerivedResp {
-        #[serde(rename = "GroupId")]
         group_id: String,
-        #[serde(rename = "IsFinished")]
         is_finished: u8,
-        #[serde(rename = "RspMsgList")]
         rsp_msg_list: Vec<DerivedMsg>,
     }
 
     #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
     struct DerivedMsg {
         #[serde(rename = "From_Account")]
         from: String,
-        #[serde(rename = "IsPlaceMsg")]
         is_place_msg: u8,
-        #[serde(rename = "IsSystemMsg")]
         is_system_msg: u8,
-        #[serde(rename = "MsgBody")]
         msg_body: Box<RawValue>,
-        #[serde(rename = "MsgPriority")]
         msg_priority: u8,
-        #[serde(rename = "MsgRandom")]
         msg_random: u32,
-        #[serde(rename = "MsgSeq")]
         msg_seq: u64,
-        #[serde(rename = "MsgTimeStamp")]
         msg_time_stamp: i64,
-        #[serde(rename = "CloudCustomData")]
         cloud_custom_data: String,
     }
 

@@ -4,6 +4,7 @@
 use super::views::{group_fields, member_fields, self_info, Fields};
 use super::{account_list, assignable_role, group_id, invalid, operator, past_time, required};
 use crate::envelope::{account, opt_account, opt_accounts, Empty};
+use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -12,17 +13,17 @@ use timber_core::group::{
     MAX_DELETE_MEMBERS, MAX_MEMBER_CUSTOM_FIELDS, MAX_MEMBER_CUSTOM_VALUE_BYTES, MAX_MEMBER_PAGE,
     MAX_NAME_CARD_BYTES, MAX_ROLE_QUERY, MSG_FLAGS, MUTE_FOREVER,
 };
+use timber_core::group::{AddResult, MemberChanges, MemberQuery, NewMember};
 use timber_core::Error;
-use timber_store::groups::{AddResult, JoinedQuery, MemberChanges, MemberQuery, NewMember};
+use timber_store::groups::JoinedQuery;
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct AddMemberReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "MemberList")]
     member_list: Option<Vec<MemberAccount>>,
     /// 1 = tell only the added members (no tip to the group).
-    #[serde(rename = "Silence", default)]
+    #[serde(default)]
     silence: u8,
 }
 
@@ -33,16 +34,16 @@ pub(crate) struct MemberAccount {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct MemberResult {
     #[serde(rename = "Member_Account")]
     account: String,
-    #[serde(rename = "Result")]
     result: u8,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct MemberResultsResp {
-    #[serde(rename = "MemberList")]
     member_list: Vec<MemberResult>,
 }
 
@@ -62,7 +63,7 @@ fn member_results(accounts: Vec<String>, results: Vec<AddResult>) -> MemberResul
 /// spec: groups.md §4.6. Decisions: an account that does not exist refuses the whole request
 /// (10019); a group that cannot take every new member adds none (10014). Unless `Silence` is 1,
 /// a members-joined tip is stored for the types that store member tips.
-pub async fn add_group_member(ctx: &Ctx, req: AddMemberReq) -> Result<MemberResultsResp, Error> {
+pub async fn add_group_member(ctx: &Ctx, req: AddMemberReq) -> Result<MemberResultsResp, Failure> {
     let id = group_id(req.group_id)?;
     let list = account_list(req.member_list, MAX_ADD_MEMBERS, "MemberList")?;
     let names: Vec<String> = list.into_iter().map(|m| m.account).collect();
@@ -80,28 +81,24 @@ pub async fn add_group_member(ctx: &Ctx, req: AddMemberReq) -> Result<MemberResu
             ctx.caller.identifier.clone(),
             ctx.now,
         )
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(member_results(names, results))
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ImportMemberReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "MemberList")]
     member_list: Option<Vec<ImportMember>>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 struct ImportMember {
     #[serde(rename = "Member_Account", deserialize_with = "account")]
     account: String,
-    #[serde(rename = "Role")]
     role: Option<String>,
-    #[serde(rename = "JoinTime")]
     join_time: Option<i64>,
-    #[serde(rename = "UnreadMsgNum")]
     unread_msg_num: Option<u64>,
 }
 
@@ -111,7 +108,7 @@ struct ImportMember {
 pub async fn import_group_member(
     ctx: &Ctx,
     req: ImportMemberReq,
-) -> Result<MemberResultsResp, Error> {
+) -> Result<MemberResultsResp, Failure> {
     let id = group_id(req.group_id)?;
     let list = account_list(req.member_list, MAX_ADD_MEMBERS, "MemberList")?;
     let mut names = Vec::with_capacity(list.len());
@@ -130,14 +127,13 @@ pub async fn import_group_member(
     let results = ctx
         .store()
         .import_members(ctx.caller.app.sdkappid, id, members)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(member_results(names, results))
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct DeleteMemberReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
     #[serde(
         rename = "MemberToDel_Account",
@@ -145,17 +141,16 @@ pub struct DeleteMemberReq {
         deserialize_with = "opt_accounts"
     )]
     accounts: Option<Vec<String>>,
-    #[serde(rename = "Silence", default)]
+    #[serde(default)]
     silence: u8,
     /// Shown to the removed users by the client SDKs; nothing to store here.
-    #[serde(rename = "Reason")]
     _reason: Option<String>,
 }
 
 /// spec: groups.md §4.7. Accounts that are not members are ignored. AVChatRoom 10004 (as
 /// documented: mute instead); the owner cannot be removed (10007, inferred). Unless `Silence`
 /// is 1, a members-removed tip is stored for the types that store member tips.
-pub async fn delete_group_member(ctx: &Ctx, req: DeleteMemberReq) -> Result<Empty, Error> {
+pub async fn delete_group_member(ctx: &Ctx, req: DeleteMemberReq) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     let accounts = account_list(req.accounts, MAX_DELETE_MEMBERS, "MemberToDel_Account")?;
     ctx.store()
@@ -167,38 +162,32 @@ pub async fn delete_group_member(ctx: &Ctx, req: DeleteMemberReq) -> Result<Empt
             ctx.caller.identifier.clone(),
             ctx.now,
         )
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(Empty {})
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct MemberInfoReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "MemberInfoFilter")]
     member_info_filter: Option<Vec<String>>,
-    #[serde(rename = "MemberRoleFilter")]
     member_role_filter: Option<Vec<String>>,
     #[serde(rename = "AppDefinedDataFilter_GroupMember")]
     custom_filter: Option<Vec<String>>,
-    #[serde(rename = "Limit")]
     limit: Option<u64>,
-    #[serde(rename = "Offset", default)]
+    #[serde(default)]
     offset: u64,
     /// Community paging cursor: "" first, then the previous answer's `Next`.
-    #[serde(rename = "Next")]
     next: Option<String>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct MemberInfoResp {
-    #[serde(rename = "MemberNum")]
     member_num: u64,
-    #[serde(rename = "MemberList")]
     member_list: Vec<Map<String, Value>>,
     /// Community only: "" when there is no further page.
-    #[serde(rename = "Next", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     next: Option<String>,
 }
 
@@ -206,10 +195,13 @@ pub struct MemberInfoResp {
 /// types page with `Limit`/`Offset`, Community with `Limit`/`Next` (Offset there is 10004).
 /// `Limit` above 6,000 is 10004; a response over 1 MB is 10018 (envelope). AVChatRoom shows at
 /// most its first 300 members (inferred).
-pub async fn get_group_member_info(ctx: &Ctx, req: MemberInfoReq) -> Result<MemberInfoResp, Error> {
+pub async fn get_group_member_info(
+    ctx: &Ctx,
+    req: MemberInfoReq,
+) -> Result<MemberInfoResp, Failure> {
     let id = group_id(req.group_id)?;
     if req.limit.is_some_and(|l| l > MAX_MEMBER_PAGE) {
-        return Err(invalid(format!("Limit must be at most {MAX_MEMBER_PAGE}")));
+        return Err(invalid(format!("Limit must be at most {MAX_MEMBER_PAGE}")).into());
     }
     let roles = req
         .member_role_filter
@@ -228,8 +220,7 @@ pub async fn get_group_member_info(ctx: &Ctx, req: MemberInfoReq) -> Result<Memb
     let page = ctx
         .store()
         .get_members(ctx.caller.app.sdkappid, id, query)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     let view = Fields::new(
         req.member_info_filter.as_deref(),
         req.custom_filter.as_deref(),
@@ -246,21 +237,18 @@ pub async fn get_group_member_info(ctx: &Ctx, req: MemberInfoReq) -> Result<Memb
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ModifyMemberReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
     #[serde(rename = "Member_Account", default, deserialize_with = "opt_account")]
     account: Option<String>,
-    #[serde(rename = "Role")]
     role: Option<String>,
-    #[serde(rename = "MsgFlag")]
     msg_flag: Option<String>,
-    #[serde(rename = "NameCard")]
     name_card: Option<String>,
-    #[serde(rename = "AppMemberDefinedData", default)]
+    #[serde(default)]
     app_member_defined_data: Vec<KeyValue>,
     /// Seconds; 0 unmutes. Older docs name it `ShutUpTime`.
-    #[serde(rename = "MuteTime", alias = "ShutUpTime")]
+    #[serde(alias = "ShutUpTime")]
     mute_time: Option<u64>,
 }
 
@@ -276,7 +264,7 @@ pub(crate) fn mute_time(t: u64) -> Result<u64, Error> {
 /// `Admin` or `Member` (10004 otherwise; Work groups have no admins: 10007; the owner's role
 /// changes only through change_group_owner: 10007). `MuteTime` (or `ShutUpTime`) is refused
 /// in Work groups (10007). AVChatRoom allows changing only the owner's and admins' records.
-pub async fn modify_group_member_info(ctx: &Ctx, req: ModifyMemberReq) -> Result<Empty, Error> {
+pub async fn modify_group_member_info(ctx: &Ctx, req: ModifyMemberReq) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     let account = required(req.account, "Member_Account")?;
     let role = req
@@ -311,28 +299,25 @@ pub async fn modify_group_member_info(ctx: &Ctx, req: ModifyMemberReq) -> Result
             ctx.caller.identifier.clone(),
             ctx.now,
         )
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(Empty {})
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct JoinedReq {
     #[serde(rename = "Member_Account", default, deserialize_with = "opt_account")]
     account: Option<String>,
-    #[serde(rename = "WithHugeGroups", default)]
+    #[serde(default)]
     with_huge_groups: u8,
-    #[serde(rename = "WithNoActiveGroups", default)]
+    #[serde(default)]
     with_no_active_groups: u8,
-    #[serde(rename = "Limit")]
     limit: Option<u64>,
-    #[serde(rename = "Offset", default)]
+    #[serde(default)]
     offset: u64,
-    #[serde(rename = "GroupType")]
     group_type: Option<String>,
-    #[serde(rename = "SupportTopic")]
     support_topic: Option<u8>,
-    #[serde(rename = "ResponseFilter", default)]
+    #[serde(default)]
     response_filter: JoinedFilter,
 }
 
@@ -345,10 +330,9 @@ struct JoinedFilter {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct JoinedResp {
-    #[serde(rename = "TotalCount")]
     total_count: u64,
-    #[serde(rename = "GroupIdList")]
     group_id_list: Vec<Map<String, Value>>,
 }
 
@@ -357,7 +341,7 @@ pub struct JoinedResp {
 /// (`WithNoActiveGroups` 1). Each entry is `GroupId` plus the base fields `GroupBaseInfoFilter`
 /// names and `SelfInfo` with the member fields `SelfInfoFilter` names (`Type` as its string
 /// name). An account that does not exist simply has no groups.
-pub async fn get_joined_group_list(ctx: &Ctx, req: JoinedReq) -> Result<JoinedResp, Error> {
+pub async fn get_joined_group_list(ctx: &Ctx, req: JoinedReq) -> Result<JoinedResp, Failure> {
     let account = required(req.account, "Member_Account")?;
     let ty = match req.group_type.as_deref() {
         None | Some("") => None,
@@ -380,8 +364,7 @@ pub async fn get_joined_group_list(ctx: &Ctx, req: JoinedReq) -> Result<JoinedRe
     let page = ctx
         .store()
         .joined_groups(ctx.caller.app.sdkappid, account, query)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     let app = ctx.caller.app.sdkappid;
     let filter = &req.response_filter;
     let base: &[String] = filter.base.as_deref().unwrap_or_default();
@@ -404,37 +387,36 @@ pub async fn get_joined_group_list(ctx: &Ctx, req: JoinedReq) -> Result<JoinedRe
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct RoleReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
     #[serde(rename = "User_Account", default, deserialize_with = "opt_accounts")]
     accounts: Option<Vec<String>>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct RoleResp {
-    #[serde(rename = "UserIdList")]
     user_id_list: Vec<UserRole>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct UserRole {
     #[serde(rename = "Member_Account")]
     account: String,
-    #[serde(rename = "Role")]
     role: &'static str,
 }
 
 /// spec: groups.md §4.11. At most 500 accounts (10005); anyone not in the group, existing or
 /// not, is `NotMember`.
-pub async fn get_role_in_group(ctx: &Ctx, req: RoleReq) -> Result<RoleResp, Error> {
+pub async fn get_role_in_group(ctx: &Ctx, req: RoleReq) -> Result<RoleResp, Failure> {
     let id = group_id(req.group_id)?;
     let accounts = account_list(req.accounts, MAX_ROLE_QUERY, "User_Account")?;
     let roles = ctx
         .store()
         .roles(ctx.caller.app.sdkappid, id, accounts.clone())
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(RoleResp {
         user_id_list: accounts
             .into_iter()
@@ -448,8 +430,8 @@ pub async fn get_role_in_group(ctx: &Ctx, req: RoleReq) -> Result<RoleResp, Erro
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ChangeOwnerReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
     #[serde(rename = "NewOwner_Account", default, deserialize_with = "opt_account")]
     new_owner: Option<String>,
@@ -460,13 +442,12 @@ pub struct ChangeOwnerReq {
 /// spec: groups.md §4.12. The new owner must exist (10019) and be a member (10007); the old
 /// owner stays as a `Member`. Also gives an ownerless group an owner. `InfoSeq` + 1, and an
 /// owner-changed tip is stored. AVChatRoom 10007. Naming the current owner changes nothing.
-pub async fn change_group_owner(ctx: &Ctx, req: ChangeOwnerReq) -> Result<Empty, Error> {
+pub async fn change_group_owner(ctx: &Ctx, req: ChangeOwnerReq) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     let new_owner = required(req.new_owner, "NewOwner_Account")?;
     let operator = operator(ctx, req.from_account).await?;
     ctx.store()
         .change_owner(ctx.caller.app.sdkappid, id, new_owner, operator, ctx.now)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(Empty {})
 }

@@ -8,6 +8,7 @@
 use super::history_page::{GetSimpleResp, PageWriter};
 use super::{check_count, group_id, invalid, no_topic, required};
 use crate::envelope::{opt_account, opt_accounts, Empty};
+use crate::failure::Failure;
 use crate::msg_body::{check_size, checked_body};
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
@@ -18,8 +19,9 @@ use timber_core::message::{
     MAX_IMPORT_MSGS, MAX_NOTIFICATION_RECEIVERS, MAX_RECALL_SEQS, MAX_TARGETED_RECEIVERS,
     PLACEHOLDER_BODY, SEND_MSG_CONTROLS,
 };
+use timber_core::message::{ImportMsg, Imported, NewGroupMsg, SendMsg};
 use timber_core::{Error, ErrorCode};
-use timber_store::messages::{HistoryQuery, ImportMsg, Imported, NewGroupMsg, SendMsg};
+use timber_store::messages::HistoryQuery;
 
 /// The group service answers every malformed `MsgBody` with 10004, naming what is wrong.
 fn body(raw: Option<Box<RawValue>>) -> Result<String, Error> {
@@ -36,34 +38,24 @@ fn flag(value: Option<u8>, field: &str) -> Result<bool, Error> {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct SendGroupMsgReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "Random")]
     random: Option<u32>,
-    #[serde(rename = "MsgBody")]
     msg_body: Option<Box<RawValue>>,
     #[serde(rename = "From_Account", default, deserialize_with = "opt_account")]
     from: Option<String>,
-    #[serde(rename = "MsgPriority")]
     msg_priority: Option<String>,
     /// Type-checked, not kept: timber sends no offline pushes yet.
-    #[serde(rename = "OfflinePushInfo")]
     _offline_push_info: Option<Map<String, Value>>,
     /// timber runs no callbacks yet; type-checked only.
-    #[serde(rename = "ForbidCallbackControl")]
     _forbid_callback_control: Option<Vec<String>>,
-    #[serde(rename = "OnlineOnlyFlag")]
     online_only_flag: Option<u8>,
-    #[serde(rename = "SendMsgControl")]
     send_msg_control: Option<Vec<String>>,
-    #[serde(rename = "CloudCustomData")]
     cloud_custom_data: Option<String>,
     #[serde(rename = "To_Account", default, deserialize_with = "opt_accounts")]
     to_account: Option<Vec<String>>,
-    #[serde(rename = "GroupAtInfo")]
     group_at_info: Option<Vec<GroupAt>>,
-    #[serde(rename = "TopicId")]
     topic_id: Option<String>,
 }
 
@@ -76,13 +68,11 @@ struct GroupAt {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct SendGroupMsgResp {
-    #[serde(rename = "MsgTime")]
     msg_time: i64,
-    #[serde(rename = "MsgSeq")]
     msg_seq: u64,
     /// Empty: timber never drops a message for frequency control.
-    #[serde(rename = "MsgDropReason")]
     msg_drop_reason: &'static str,
 }
 
@@ -112,7 +102,7 @@ fn check_mentions(at: &[GroupAt]) -> Result<(), Error> {
 /// spec: group-messages.md §3. The sender defaults to the calling admin. An online-only
 /// message (`OnlineOnlyFlag` 1) takes a seq and keeps the slot (so a repeated `Random` is
 /// still recognised) but never its body: history shows it as a placeholder.
-pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroupMsgResp, Error> {
+pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroupMsgResp, Failure> {
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
     let random = required(req.random, "Random")?;
@@ -134,12 +124,11 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
     {
         return Err(invalid(format!(
             "SendMsgControl {bad:?} is not one of {SEND_MSG_CONTROLS:?}"
-        )));
+        ))
+        .into());
     }
     if online_only && !controls.is_empty() {
-        return Err(invalid(
-            "SendMsgControl cannot be combined with OnlineOnlyFlag 1",
-        ));
+        return Err(invalid("SendMsgControl cannot be combined with OnlineOnlyFlag 1").into());
     }
     let mut to_accounts = req.to_account.unwrap_or_default();
     check_count(to_accounts.len(), MAX_TARGETED_RECEIVERS, "To_Account")?;
@@ -148,9 +137,9 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
     let mentions = req.group_at_info.unwrap_or_default();
     check_mentions(&mentions)?;
     if !to_accounts.is_empty() && !mentions.is_empty() {
-        return Err(invalid(
-            "a targeted message (To_Account) cannot @-mention (GroupAtInfo)",
-        ));
+        return Err(
+            invalid("a targeted message (To_Account) cannot @-mention (GroupAtInfo)").into(),
+        );
     }
     let from = req
         .from
@@ -183,8 +172,7 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
                 sender_is_admin,
             },
         )
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(SendGroupMsgResp {
         msg_time: sent.time,
         msg_seq: sent.seq,
@@ -193,10 +181,9 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct SystemNotificationReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "Content")]
     content: Option<String>,
     #[serde(
         rename = "ToMembers_Account",
@@ -204,7 +191,6 @@ pub struct SystemNotificationReq {
         deserialize_with = "opt_accounts"
     )]
     to_members: Option<Vec<String>>,
-    #[serde(rename = "TopicId")]
     topic_id: Option<String>,
 }
 
@@ -213,57 +199,54 @@ pub struct SystemNotificationReq {
 pub async fn send_group_system_notification(
     ctx: &Ctx,
     req: SystemNotificationReq,
-) -> Result<Empty, Error> {
+) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
     let content = required(req.content, "Content")?;
     if content.is_empty() {
-        return Err(invalid("Content must not be empty"));
+        return Err(invalid("Content must not be empty").into());
     }
     let to = req.to_members.unwrap_or_default();
     check_count(to.len(), MAX_NOTIFICATION_RECEIVERS, "ToMembers_Account")?;
     let groups = ctx
         .store()
         .get_groups(ctx.caller.app.sdkappid, vec![id.clone()], false)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     let Some(Some(g)) = groups.into_iter().next() else {
         return Err(Error::new(
             ErrorCode::GroupNotFound,
             format!("group {id:?} does not exist or was dissolved"),
-        ));
+        )
+        .into());
     };
     if g.group.ty == timber_core::group::GroupType::AVChatRoom && !to.is_empty() {
         return Err(invalid(
             "AVChatRoom notifications go to the whole group: ToMembers_Account must be empty",
-        ));
+        )
+        .into());
     }
     Ok(Empty {})
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct GetSimpleReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "ReqMsgNumber")]
     req_msg_number: Option<u64>,
-    #[serde(rename = "ReqMsgSeq")]
     req_msg_seq: Option<u64>,
-    #[serde(rename = "WithRecalledMsg")]
     with_recalled_msg: Option<u8>,
-    #[serde(rename = "TopicId")]
     topic_id: Option<String>,
 }
 
 /// spec: group-messages.md §5. The app admin's view: cleared messages included, recalled
 /// ones only with `WithRecalledMsg` 1 (`IsPlaceMsg` 2, body kept), expired or never-stored
 /// slots as placeholders (`IsPlaceMsg` 1). AVChatRoom keeps no history: 10044.
-pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSimpleResp, Error> {
+pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSimpleResp, Failure> {
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
     let req_number = required(req.req_msg_number, "ReqMsgNumber")?;
     if req_number == 0 {
-        return Err(invalid("ReqMsgNumber must be at least 1"));
+        return Err(invalid("ReqMsgNumber must be at least 1").into());
     }
     let query = HistoryQuery {
         req_seq: req.req_msg_seq,
@@ -280,8 +263,7 @@ pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSim
             ctx.retention(),
             &mut entries,
         )
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(GetSimpleResp {
         group_id: id,
         is_finished,
@@ -290,34 +272,30 @@ pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSim
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct RecallReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "MsgSeqList")]
     msg_seq_list: Option<Vec<SeqItem>>,
-    #[serde(rename = "Reason")]
     reason: Option<String>,
-    #[serde(rename = "TopicId")]
     topic_id: Option<String>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 struct SeqItem {
-    #[serde(rename = "MsgSeq")]
     msg_seq: u64,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct RecallRet {
-    #[serde(rename = "MsgSeq")]
     msg_seq: u64,
-    #[serde(rename = "RetCode")]
     ret_code: u32,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct RecallResp {
-    #[serde(rename = "RecallRetList")]
     recall_ret_list: Vec<RecallRet>,
 }
 
@@ -327,7 +305,7 @@ const MAX_RECALL_REASON_BYTES: usize = 100;
 /// spec: group-messages.md §6. Each seq gets its own `RetCode`: 0 when recalled (now or
 /// before: recalling is idempotent), 10030 when there is no stored, retained message there.
 /// Cleared messages are still the admin's to recall.
-pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, Error> {
+pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, Failure> {
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
     let list = required(req.msg_seq_list, "MsgSeqList")?;
@@ -335,7 +313,8 @@ pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, E
         return Err(invalid(format!(
             "MsgSeqList has {} entries; 1-{MAX_RECALL_SEQS} are allowed",
             list.len()
-        )));
+        ))
+        .into());
     }
     if req
         .reason
@@ -344,14 +323,14 @@ pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, E
     {
         return Err(invalid(format!(
             "Reason is longer than {MAX_RECALL_REASON_BYTES} bytes"
-        )));
+        ))
+        .into());
     }
     let seqs: Vec<u64> = list.iter().map(|s| s.msg_seq).collect();
     let results = ctx
         .store()
         .recall_messages(ctx.caller.app.sdkappid, id, seqs.clone(), ctx.retention())
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     let recall_ret_list = seqs
         .into_iter()
         .zip(results)
@@ -364,34 +343,34 @@ pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, E
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct DeleteBySenderReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
     #[serde(rename = "Sender_Account", default, deserialize_with = "opt_account")]
     sender: Option<String>,
-    #[serde(rename = "TopicId")]
     topic_id: Option<String>,
 }
 
 /// spec: group-messages.md §8. Silently marks as recalled the sender's messages among the
 /// newest 1,000; the sender need not exist any more (cleaning up after a deleted spammer is
 /// the point). AVChatRoom: accepted, nothing stored to mark.
-pub async fn delete_group_msg_by_sender(ctx: &Ctx, req: DeleteBySenderReq) -> Result<Empty, Error> {
+pub async fn delete_group_msg_by_sender(
+    ctx: &Ctx,
+    req: DeleteBySenderReq,
+) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
     let sender = required(req.sender.filter(|s| !s.is_empty()), "Sender_Account")?;
     ctx.store()
         .delete_by_sender(ctx.caller.app.sdkappid, id, sender)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(Empty {})
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ClearReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "MsgSeq")]
     msg_seq: Option<u64>,
 }
 
@@ -400,53 +379,45 @@ pub struct ClearReq {
 /// never past the newest seq, so later messages are unaffected; `MsgSeq` 0 clears nothing.
 /// No message row is rewritten (DESIGN.md invariant 4), and the admin's history pull still
 /// returns the cleared messages. Community: 10007; AVChatRoom: accepted, nothing to clear.
-pub async fn clear_group_msg(ctx: &Ctx, req: ClearReq) -> Result<Empty, Error> {
+pub async fn clear_group_msg(ctx: &Ctx, req: ClearReq) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     ctx.store()
         .clear_history(ctx.caller.app.sdkappid, id, req.msg_seq)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(Empty {})
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ImportReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "MsgList")]
     msg_list: Option<Vec<ImportItem>>,
     /// 1 = update members' conversation lists; timber keeps no conversation lists yet.
-    #[serde(rename = "RecentContactFlag")]
     _recent_contact_flag: Option<u8>,
-    #[serde(rename = "TopicId")]
     topic_id: Option<String>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 struct ImportItem {
     #[serde(rename = "From_Account", default, deserialize_with = "opt_account")]
     from: Option<String>,
-    #[serde(rename = "SendTime")]
     send_time: Option<i64>,
-    #[serde(rename = "Random")]
     random: Option<u32>,
-    #[serde(rename = "MsgBody")]
     msg_body: Option<Box<RawValue>>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ImportResult {
-    #[serde(rename = "MsgSeq")]
     msg_seq: u64,
-    #[serde(rename = "MsgTime")]
     msg_time: i64,
-    #[serde(rename = "Result")]
     result: u32,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ImportResp {
-    #[serde(rename = "ImportMsgResult")]
     import_msg_result: Vec<ImportResult>,
 }
 
@@ -456,7 +427,7 @@ pub struct ImportResp {
 /// 0, `MsgTime` their SendTime). A malformed request (field types, MsgBody format) refuses
 /// the whole call with 10004. Senders need not exist: imported history may name departed
 /// users. AVChatRoom: 10007.
-pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, Error> {
+pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, Failure> {
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
     let list = required(req.msg_list, "MsgList")?;
@@ -464,7 +435,8 @@ pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, E
         return Err(invalid(format!(
             "MsgList has {} messages; 1-{MAX_IMPORT_MSGS} are allowed",
             list.len()
-        )));
+        ))
+        .into());
     }
     // Per message: Ok(message to import) or the Result code it already failed with.
     let mut checked: Vec<Result<ImportMsg, (i64, ErrorCode)>> = Vec::with_capacity(list.len());
@@ -493,8 +465,7 @@ pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, E
     } else {
         ctx.store()
             .import_messages(ctx.caller.app.sdkappid, id, to_import, ctx.now)
-            .await
-            .map_err(|e| ctx.store_err(e))?
+            .await?
     }
     .into_iter();
     let mut import_msg_result = Vec::with_capacity(checked.len());
@@ -505,8 +476,9 @@ pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, E
                 Some(Imported::Stored(sent)) => (sent.seq, sent.time, 0),
                 Some(Imported::Refused(code)) => (0, m.send_time, code.code()),
                 None => {
-                    tracing::error!("the store answered fewer import results than messages");
-                    return Err(ctx.service.internal().into());
+                    return Err(Failure::internal(
+                        "the store answered fewer import results than messages",
+                    ))
                 }
             },
         };
@@ -520,12 +492,11 @@ pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, E
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct SetUnreadReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
     #[serde(rename = "Member_Account", default, deserialize_with = "opt_account")]
     member: Option<String>,
-    #[serde(rename = "UnreadMsgNum")]
     unread_msg_num: Option<u64>,
 }
 
@@ -533,13 +504,12 @@ pub struct SetUnreadReq {
 /// messages are unread (clamped to the messages there are). Not a member: 10007 (10019 for
 /// an account that does not exist). ChatRoom and AVChatRoom keep no unread counts: accepted,
 /// nothing changes.
-pub async fn set_unread_msg_num(ctx: &Ctx, req: SetUnreadReq) -> Result<Empty, Error> {
+pub async fn set_unread_msg_num(ctx: &Ctx, req: SetUnreadReq) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     let member = required(req.member.filter(|m| !m.is_empty()), "Member_Account")?;
     let unread = required(req.unread_msg_num, "UnreadMsgNum")?;
     ctx.store()
         .set_unread(ctx.caller.app.sdkappid, id, member, unread)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(Empty {})
 }

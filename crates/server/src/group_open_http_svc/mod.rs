@@ -10,6 +10,7 @@ pub mod messages;
 pub mod mutes;
 mod views;
 
+use crate::failure::Failure;
 use crate::Ctx;
 use timber_core::group::{validate_group_id, Role};
 use timber_core::{Error, ErrorCode};
@@ -73,20 +74,20 @@ pub(crate) fn assignable_role(role: Option<&str>) -> Result<Role, Error> {
 
 /// The account a change is shown as made by in its tip: `From_Account` when given (it must
 /// exist: 10019, groups.md §4.5), else the calling admin.
-pub(crate) async fn operator(ctx: &Ctx, from: Option<String>) -> Result<String, Error> {
+pub(crate) async fn operator(ctx: &Ctx, from: Option<String>) -> Result<String, Failure> {
     let Some(from) = from.filter(|f| !f.is_empty()) else {
         return Ok(ctx.caller.identifier.clone());
     };
     let exists = ctx
         .store()
         .accounts_exist(ctx.caller.app.sdkappid, vec![from.clone()])
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     if exists.first() != Some(&true) {
         return Err(Error::new(
             ErrorCode::GroupAccountNotFound,
             format!("From_Account {from:?} does not exist"),
-        ));
+        )
+        .into());
     }
     Ok(from)
 }

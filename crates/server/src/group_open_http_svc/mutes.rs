@@ -3,20 +3,19 @@
 use super::members::mute_time;
 use super::{account_list, group_id, no_topic, required};
 use crate::envelope::{opt_accounts, Empty};
+use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use timber_core::group::MAX_ROLE_QUERY;
-use timber_core::Error;
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ForbidReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
     #[serde(rename = "Members_Account", default, deserialize_with = "opt_accounts")]
     accounts: Option<Vec<String>>,
-    #[serde(rename = "MuteTime", alias = "ShutUpTime")]
+    #[serde(alias = "ShutUpTime")]
     mute_time: Option<u64>,
-    #[serde(rename = "TopicId")]
     topic_id: Option<String>,
 }
 
@@ -25,7 +24,7 @@ pub struct ForbidReq {
 /// need not be members — a mute belongs to the (group, account) pair, survives leaving and
 /// joining again, and AVChatRoom keeps no member list to check against. Work groups 10007.
 /// send_group_msg answers 10017 for a muted sender.
-pub async fn forbid_send_msg(ctx: &Ctx, req: ForbidReq) -> Result<Empty, Error> {
+pub async fn forbid_send_msg(ctx: &Ctx, req: ForbidReq) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     let accounts = account_list(req.accounts, MAX_ROLE_QUERY, "Members_Account")?;
     let seconds = mute_time(required(req.mute_time, "MuteTime")?)?;
@@ -39,22 +38,20 @@ pub async fn forbid_send_msg(ctx: &Ctx, req: ForbidReq) -> Result<Empty, Error> 
             ctx.caller.identifier.clone(),
             ctx.now,
         )
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(Empty {})
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct MutedReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "TopicId")]
     topic_id: Option<String>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct MutedResp {
-    #[serde(rename = "GroupId")]
     group_id: String,
     #[serde(rename = "MutedAccountList")]
     list: Vec<MutedAccount>,
@@ -69,19 +66,18 @@ pub struct MutedAccount {
 }
 
 /// The accounts muted now, with the Unix time each mute ends (4294967295 = for ever).
-async fn muted(ctx: &Ctx, req: MutedReq) -> Result<(String, Vec<(String, i64)>), Error> {
+async fn muted(ctx: &Ctx, req: MutedReq) -> Result<(String, Vec<(String, i64)>), Failure> {
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
     let list = ctx
         .store()
         .muted(ctx.caller.app.sdkappid, id.clone(), ctx.now)
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok((id, list))
 }
 
 /// spec: groups.md §4.14. Only mutes still running are listed, in UserID order.
-pub async fn get_group_muted_account(ctx: &Ctx, req: MutedReq) -> Result<MutedResp, Error> {
+pub async fn get_group_muted_account(ctx: &Ctx, req: MutedReq) -> Result<MutedResp, Failure> {
     let (group_id, list) = muted(ctx, req).await?;
     Ok(MutedResp {
         group_id,
@@ -93,8 +89,8 @@ pub async fn get_group_muted_account(ctx: &Ctx, req: MutedReq) -> Result<MutedRe
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ShuttedResp {
-    #[serde(rename = "GroupId")]
     group_id: String,
     #[serde(rename = "ShuttedUinList")]
     list: Vec<ShuttedAccount>,
@@ -110,7 +106,7 @@ pub struct ShuttedAccount {
 
 /// spec: groups.md §4.14, the older command word that clients still call, with its older
 /// field names.
-pub async fn get_group_shutted_uin(ctx: &Ctx, req: MutedReq) -> Result<ShuttedResp, Error> {
+pub async fn get_group_shutted_uin(ctx: &Ctx, req: MutedReq) -> Result<ShuttedResp, Failure> {
     let (group_id, list) = muted(ctx, req).await?;
     Ok(ShuttedResp {
         group_id,

@@ -11,7 +11,7 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use timber_core::group::KeyValue;
-use timber_store::groups::{GroupRecord, MemberRecord};
+use timber_core::group::{GroupRecord, MemberRecord};
 
 /// (current name, older name) pairs accepted in filters (groups.md §3.1, §3.2).
 const ALIASES: &[(&str, &str)] = &[

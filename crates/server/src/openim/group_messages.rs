@@ -1,6 +1,7 @@
 //! modify_group_msg, the one group-message API under `openim`. spec: group-messages.md §9.
 
 use crate::envelope::Empty;
+use crate::failure::Failure;
 use crate::group_open_http_svc::no_topic;
 use crate::msg_body::checked_body;
 use crate::Ctx;
@@ -11,16 +12,12 @@ use timber_core::message::BodyError;
 use timber_core::{Error, ErrorCode};
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ModifyGroupMsgReq {
-    #[serde(rename = "GroupId")]
     group_id: Option<String>,
-    #[serde(rename = "MsgSeq")]
     msg_seq: Option<u64>,
-    #[serde(rename = "MsgBody")]
     msg_body: Option<Box<RawValue>>,
-    #[serde(rename = "CloudCustomData")]
     cloud_custom_data: Option<String>,
-    #[serde(rename = "TopicId")]
     topic_id: Option<String>,
 }
 
@@ -39,7 +36,7 @@ fn body_error(e: BodyError) -> Error {
 /// place; seq, sender and time stay. Missing fields: 90001; no such group: 10010; a seq with
 /// no stored, retained, unrecalled message: 20022 (both inferred); AVChatRoom: 10007; a
 /// result over the size limit: 80002.
-pub async fn modify_group_msg(ctx: &Ctx, req: ModifyGroupMsgReq) -> Result<Empty, Error> {
+pub async fn modify_group_msg(ctx: &Ctx, req: ModifyGroupMsgReq) -> Result<Empty, Failure> {
     let id = req
         .group_id
         .ok_or_else(|| ctx.service.invalid("GroupId is required"))?;
@@ -52,7 +49,8 @@ pub async fn modify_group_msg(ctx: &Ctx, req: ModifyGroupMsgReq) -> Result<Empty
     if req.msg_body.is_none() && req.cloud_custom_data.is_none() {
         return Err(ctx
             .service
-            .invalid("give MsgBody, CloudCustomData or both to modify"));
+            .invalid("give MsgBody, CloudCustomData or both to modify")
+            .into());
     }
     let body = req
         .msg_body
@@ -68,7 +66,6 @@ pub async fn modify_group_msg(ctx: &Ctx, req: ModifyGroupMsgReq) -> Result<Empty
             ctx.caller.app.max_msg_bytes,
             ctx.retention(),
         )
-        .await
-        .map_err(|e| ctx.store_err(e))?;
+        .await?;
     Ok(Empty {})
 }

@@ -694,10 +694,15 @@ impl Request {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
+        let request_id = resp
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()?.parse().ok());
         let text = resp.text().await?;
         Ok(Reply {
             status,
             content_type,
+            request_id,
             text,
         })
     }
@@ -708,6 +713,8 @@ impl Request {
 pub struct Reply {
     pub status: u16,
     pub content_type: String,
+    /// The `x-request-id` header, which the server's log lines of this request carry.
+    pub request_id: Option<u64>,
     pub text: String,
 }
 
