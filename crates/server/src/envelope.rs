@@ -97,41 +97,55 @@ impl Service {
     }
 }
 
-/// Marker put into serde errors by [`account`], so that `parse` can answer 60015.
-const ACCOUNT_NOT_STRING: &str = "timber:account-not-string";
+std::thread_local! {
+    /// The account field a deserializer refused for not being a string, while `parse` runs
+    /// on this thread. serde's errors are opaque text; this keeps the 60015 case typed.
+    static NOT_STRING: std::cell::Cell<Option<serde_json::Value>> =
+        const { std::cell::Cell::new(None) };
+}
 
 /// Parses a request body into its typed request (unknown fields are ignored, DESIGN.md
 /// invariant 6). Not JSON → 60003/90001; JSON of the wrong shape → the service's
-/// invalid-parameter code; an account given as a number → 60015.
+/// invalid-parameter code; an account given as something other than a string → 60015.
 pub fn parse<T: DeserializeOwned>(service: Service, body: &[u8]) -> Result<T, Error> {
+    NOT_STRING.set(None);
     serde_json::from_slice(body).map_err(|e| {
         use serde_json::error::Category;
-        let msg = e.to_string();
-        if msg.contains(ACCOUNT_NOT_STRING) {
-            let field = msg.split(ACCOUNT_NOT_STRING).nth(1).unwrap_or("").trim();
-            Error::new(
+        if let Some(got) = NOT_STRING.take() {
+            return Error::new(
                 ErrorCode::AccountNotString,
-                format!("account field must be a string{field}"),
-            )
-        } else {
-            match e.classify() {
-                Category::Syntax | Category::Eof | Category::Io => Error::new(
-                    service.not_json(),
-                    format!("the request body is not valid JSON: {e}"),
+                format!(
+                    "account field must be a string (got {got}) at {}",
+                    position(&e)
                 ),
-                Category::Data => service.invalid(format!("invalid request body: {e}")),
-            }
+            );
+        }
+        match e.classify() {
+            Category::Syntax | Category::Eof | Category::Io => Error::new(
+                service.not_json(),
+                format!("the request body is not valid JSON: {e}"),
+            ),
+            Category::Data => service.invalid(format!("invalid request body: {e}")),
         }
     })
+}
+
+fn position(e: &serde_json::Error) -> String {
+    format!("line {} column {}", e.line(), e.column())
+}
+
+/// An account that is not a JSON string: noted for `parse`, which answers 60015.
+fn not_a_string<E: serde::de::Error>(got: serde_json::Value) -> E {
+    let e = E::custom(format_args!("an account must be a string, not {got}"));
+    NOT_STRING.set(Some(got));
+    e
 }
 
 /// Deserializes an account (UserID) field: a JSON string; a number is the documented 60015.
 pub fn account<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match AccountValue::deserialize(d)? {
         AccountValue::Str(s) => Ok(s),
-        AccountValue::Other(v) => Err(serde::de::Error::custom(format!(
-            "{ACCOUNT_NOT_STRING} (got {v})"
-        ))),
+        AccountValue::Other(v) => Err(not_a_string(v)),
     }
 }
 
@@ -147,9 +161,7 @@ pub fn accounts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error
         .into_iter()
         .map(|v| match v {
             AccountValue::Str(s) => Ok(s),
-            AccountValue::Other(v) => Err(serde::de::Error::custom(format!(
-                "{ACCOUNT_NOT_STRING} (got {v})"
-            ))),
+            AccountValue::Other(v) => Err(not_a_string(v)),
         })
         .collect()
 }
