@@ -10,7 +10,7 @@ use crate::ops::groups::{
 };
 use crate::ops::members::{ChangeOwner, GetMembers, Join, Leave, ModifyMember, Mute, Muted, Roles};
 use crate::Result;
-pub use timber_core::group::{
+use timber_core::group::{
     AddResult, GroupChanges, GroupRecord, MemberChanges, MemberQuery, MemberRecord, NewGroup,
     NewMember,
 };

@@ -15,7 +15,7 @@ use crate::Result;
 use std::collections::HashMap;
 use std::sync::Arc;
 use timber_core::message::{HistoryEntry, MemberPage, PageSink, Retention};
-pub use timber_core::message::{ImportMsg, Imported, NewGroupMsg, SendMsg, Sent};
+use timber_core::message::{ImportMsg, Imported, SendMsg, Sent};
 use timber_core::{AppId, ErrorCode};
 
 /// A group_msg_get_simple request, already validated.
