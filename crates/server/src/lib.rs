@@ -124,8 +124,10 @@ async fn api(
     };
     let started = Instant::now();
     let request_id = state.next_request_id.fetch_add(1, Ordering::Relaxed);
-    // Every line logged while answering (store failures included) names the request.
-    let span = tracing::info_span!("request", request_id);
+    // Every line logged while answering (store failures included) names the request. The
+    // span is at ERROR level so that it is there whenever anything is logged at all, with
+    // `log = "warn"` or `"error"` too.
+    let span = tracing::error_span!("request", request_id);
     async move {
         let service = Service::parse(&service_name);
         let outcome = handle(&state, service, &command, raw_query, method, body).await;
