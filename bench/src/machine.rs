@@ -1,7 +1,7 @@
 //! Which processor a run had. This shared machine is not always the same one: on one day an
 //! AMD EPYC, on another an Intel Xeon, and a history page cost the server a third more CPU
-//! on the Intel against a ceiling call that cost the same (BENCHMARKS.md). Every table
-//! therefore names the processor it was measured on.
+//! on the Intel against a ceiling call that cost the same (BENCHMARKS.md, The machine). Every
+//! table therefore names the processor it was measured on.
 
 /// "model name × CPUs" from the text of `/proc/cpuinfo`, or `None` if it names no model.
 pub fn processor_of(cpuinfo: &str) -> Option<String> {

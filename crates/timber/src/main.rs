@@ -1,7 +1,7 @@
 //! The `timber` binary: `serve`, `usersig` and `migrate`.
 
 /// mimalloc: request handling allocates many small short-lived buffers, which it serves
-/// faster than the system allocator (measured in BENCHMARKS.md).
+/// faster than the system allocator (BENCHMARKS.md, ledger: mimalloc).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -2,7 +2,8 @@
 //!
 //! A page is up to twenty messages of nine members each. Derived serialization escapes every
 //! member name of every message again, byte by byte, and a `RawValue` body is parsed once
-//! more: together, 28% of a page's instructions (BENCHMARKS.md). Here the names are
+//! more: together, 28% of a page's instructions (BENCHMARKS.md, ledger: history page written
+//! by hand). Here the names are
 //! constants and only the values that vary go through serde_json, and each entry is written
 //! while its row is still SQLite's, so its strings are never copied into owned values. The
 //! bytes are those the derived `Serialize` wrote, in the same order (the test below holds the

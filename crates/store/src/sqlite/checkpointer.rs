@@ -9,7 +9,7 @@
 //! [`RestartGate`] that the writer passes before each transaction. Without the gate the
 //! RESTART could only take SQLite's write lock by chance, polling for it every few
 //! milliseconds while the writer took it back after every batch: under load it took up to
-//! 160 ms, against at most 26 ms through the gate (BENCHMARKS.md).
+//! 160 ms, against at most 26 ms through the gate (BENCHMARKS.md, ledger: RESTART gate).
 
 use rusqlite::Connection;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -21,7 +21,8 @@ use std::time::Duration;
 /// busy group's newest leaf, its duplicate-window leaf, its row) is copied into the database
 /// once per checkpoint rather than once per few commits: against 50 ms, 500 ms cut the
 /// checkpointer's CPU per spread send from ~4.7 to ~1.2 µs and the send p99 by a third
-/// (BENCHMARKS.md). The WAL's size is governed by [`RESTART_BYTES`] either way.
+/// (BENCHMARKS.md, ledger: checkpoints every 500 ms). The WAL's size is governed by
+/// [`RESTART_BYTES`] either way.
 const INTERVAL: Duration = Duration::from_millis(500);
 /// The WAL size beyond which the WAL is started over (RESTART). High, because a RESTART
 /// holds the writer back while it finishes. It is a trigger, not a cap: it is checked once

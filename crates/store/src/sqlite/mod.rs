@@ -90,13 +90,14 @@ impl SqliteStore {
         // lives in memory all the same: with temp_store = MEMORY SQLite keeps that journal
         // (each job's SAVEPOINT copies the pages it first touches there) in 1 KiB pieces, a
         // malloc and a free for each, 8% of the writer's instructions; at the default it is
-        // one 64 KiB buffer, spilled to a temporary file only past that (BENCHMARKS.md).
+        // one 64 KiB buffer, spilled to a temporary file only past that (BENCHMARKS.md,
+        // ledger: temp_store at its default).
         // A new database gets 2 KiB pages instead of SQLite's 4 KiB. A send dirties a few
         // pages (its group's newest leaf, its duplicate-window leaf, the group's row), and
         // every byte of them is copied into the WAL, checksummed, fsynced and checkpointed:
         // pages half the size cut the writer's and the syncer's CPU per spread send by 8%
-        // and 13% (BENCHMARKS.md). A database that exists keeps its page size (SQLite fixes
-        // it at creation); this pragma then changes nothing.
+        // and 13% (BENCHMARKS.md, ledger: 2 KiB pages). A database that exists keeps its
+        // page size (SQLite fixes it at creation); this pragma then changes nothing.
         conn.execute_batch(
             "PRAGMA page_size = 2048;
              PRAGMA journal_mode = WAL;

@@ -3,10 +3,11 @@
 //! SQLite appends a transaction to the WAL frame by frame, and each frame is two `pwrite`
 //! calls: the 24-byte frame header, then the page, which straddles two pages of the page
 //! cache because of that header. A send over 1,000 groups commits about 80 frames, so the
-//! writer thread spent 41% of its time in those calls (BENCHMARKS.md). This VFS wraps the
-//! platform's default one and, for WAL files only, gathers consecutive appends in memory and
-//! writes them out when the commit frame arrives, in calls of up to 124 KiB. Main database
-//! files, journals and temporary files go straight to the default VFS, untouched.
+//! writer thread spent 41% of its time in those calls (BENCHMARKS.md, ledger: WAL VFS). This
+//! VFS wraps the platform's default one and, for WAL files only, gathers consecutive appends
+//! in memory and writes them out when the commit frame arrives, in calls of up to 124 KiB.
+//! Main database files, journals and temporary files go straight to the default VFS,
+//! untouched.
 //!
 //! Why nothing changes for readers or for durability: SQLite publishes a transaction to other
 //! connections (the wal-index header) only after its commit frame has been written, and the

@@ -42,8 +42,8 @@ struct Ran {
 /// Upper bound on jobs per transaction. Small enough that the pipeline keeps moving: while
 /// the syncer makes one batch durable and its writers send their next requests, the writer
 /// already runs the next batch, instead of every connection waiting in one big batch and the
-/// writer idling through the fsync. Measured with 64 connections (BENCHMARKS.md): 32 beat
-/// both 8 and 512, by 8–35% on sends.
+/// writer idling through the fsync. Measured with 64 connections (BENCHMARKS.md, ledger:
+/// batches of 32): 32 beat both 8 and 512, by 8–35% on sends.
 const MAX_BATCH: usize = 32;
 
 pub(crate) struct Writer {
