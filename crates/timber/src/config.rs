@@ -32,8 +32,12 @@ pub struct Config {
     /// Whether the SQLite writer commits through timber's WAL VFS (a few large writes per
     /// commit instead of two per page). `false` uses SQLite's default VFS; the files and
     /// their durability are the same either way.
-    #[serde(default = "default_sqlite_wal_vfs")]
+    #[serde(default = "default_true")]
     pub sqlite_wal_vfs: bool,
+    /// Whether SQLite's page cache is wrapped to skip a walk of the whole cache at many
+    /// commits. `false` leaves SQLite's own cache as it is.
+    #[serde(default = "default_true")]
+    pub sqlite_page_cache: bool,
     /// The hosted apps. Empty: one app is generated on first start and kept in `data_dir`.
     #[serde(default)]
     pub apps: Vec<App>,
@@ -58,7 +62,7 @@ const fn default_max_body_bytes() -> usize {
 const fn default_sweep_interval_secs() -> u64 {
     60
 }
-const fn default_sqlite_wal_vfs() -> bool {
+const fn default_true() -> bool {
     true
 }
 
@@ -69,6 +73,7 @@ const VALUE_KEYS: &[&str] = &[
     "max_body_bytes",
     "sweep_interval_secs",
     "sqlite_wal_vfs",
+    "sqlite_page_cache",
     "apps",
 ];
 
@@ -161,6 +166,7 @@ mod tests {
         assert_eq!(c.storage, "sqlite");
         assert_eq!(c.sweep_interval_secs, 60);
         assert!(c.sqlite_wal_vfs);
+        assert!(c.sqlite_page_cache);
         assert!(c.apps.is_empty());
     }
 
@@ -187,10 +193,12 @@ mod tests {
                 ("TIMBER_MAX_BODY_BYTES", "42"),
                 ("TIMBER_SWEEP_INTERVAL_SECS", "0"),
                 ("TIMBER_SQLITE_WAL_VFS", "false"),
+                ("TIMBER_SQLITE_PAGE_CACHE", "false"),
             ],
         )
         .unwrap();
         assert!(!c.sqlite_wal_vfs);
+        assert!(!c.sqlite_page_cache);
         assert_eq!(c.listen, "0.0.0.0:1");
         assert_eq!(c.storage, "memory");
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));

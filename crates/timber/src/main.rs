@@ -121,12 +121,16 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
             let path = config.data_dir.join("timber.db");
             let options = SqliteOptions {
                 wal_vfs: config.sqlite_wal_vfs,
+                page_cache: config.sqlite_page_cache,
             };
             let store =
                 tokio::task::spawn_blocking(move || SqliteStore::open_with(&path, &options))
                     .await??;
             if !store.uses_wal_vfs() {
                 tracing::info!("SQLite commits use the default VFS, not the WAL VFS");
+            }
+            if !timber_store::sqlite::page_cache_wrapped() {
+                tracing::info!("SQLite's page cache is its own, not wrapped");
             }
             Arc::new(store)
         }

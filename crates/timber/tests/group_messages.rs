@@ -703,16 +703,22 @@ async fn acknowledged_messages_survive_kill_9() {
 }
 common::also_on_postgres!(acknowledged_messages_survive_kill_9);
 
-/// The same through SQLite's default VFS (`sqlite_wal_vfs = false`).
+/// The same through SQLite's default VFS and its own page cache (`sqlite_wal_vfs = false`,
+/// `sqlite_page_cache = false`).
 #[tokio::test]
-async fn acknowledged_messages_survive_kill_9_with_the_wal_vfs_off() {
+async fn acknowledged_messages_survive_kill_9_without_timber_s_sqlite_machinery() {
     let server = survive_kill_9(ServerOptions {
         storage: Some("sqlite".into()),
-        env: vec![("TIMBER_SQLITE_WAL_VFS".into(), "false".into())],
+        env: vec![
+            ("TIMBER_SQLITE_WAL_VFS".into(), "false".into()),
+            ("TIMBER_SQLITE_PAGE_CACHE".into(), "false".into()),
+        ],
         ..ServerOptions::default()
     })
     .await;
-    assert!(server.log().contains("SQLite commits use the default VFS"));
+    let log = server.log();
+    assert!(log.contains("SQLite commits use the default VFS"), "{log}");
+    assert!(log.contains("SQLite's page cache is its own"), "{log}");
 }
 
 /// Sends 40 messages concurrently, clears some, kills the server with SIGKILL, restarts it

@@ -7,8 +7,10 @@
 
 mod build_options;
 mod checkpointer;
+mod page_cache;
 mod readers;
 mod schema;
+mod version;
 mod wal_vfs;
 mod writer;
 
@@ -47,11 +49,18 @@ pub struct SqliteOptions {
     /// Whether the writer's commits go through the WAL VFS (wal_vfs.rs). `false` uses
     /// SQLite's default VFS: the same files and durability, more system calls per commit.
     pub wal_vfs: bool,
+    /// Whether SQLite's page cache is wrapped (page_cache.rs) to skip a walk of the whole
+    /// cache at many commits. Process-wide: it takes effect only if this is the first store
+    /// opened in the process (before SQLite starts), and stays for the process.
+    pub page_cache: bool,
 }
 
 impl Default for SqliteOptions {
     fn default() -> Self {
-        SqliteOptions { wal_vfs: true }
+        SqliteOptions {
+            wal_vfs: true,
+            page_cache: true,
+        }
     }
 }
 
@@ -64,6 +73,9 @@ impl SqliteStore {
 
     /// Opens the database file at `path` as `open` does, with `options`.
     pub fn open_with(path: &Path, options: &SqliteOptions) -> Result<SqliteStore> {
+        if options.page_cache {
+            install_page_cache();
+        }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(StoreError::internal)?;
         }
@@ -136,6 +148,7 @@ impl SqliteStore {
 
     /// A store that lives in memory only and is gone when the process ends.
     pub fn open_memory() -> Result<SqliteStore> {
+        install_page_cache();
         let conn = Connection::open_in_memory().map_err(StoreError::internal)?;
         warn_about_build(&conn);
         schema::migrate(&conn)?;
@@ -176,6 +189,24 @@ fn wal_vfs_usable() -> bool {
             false
         }
     }
+}
+
+/// Wraps SQLite's page cache if this SQLite is the one the wrapper was written for;
+/// otherwise warns (once per process) that SQLite's own cache is used.
+fn install_page_cache() {
+    static WARNED: Once = Once::new();
+    match version::check() {
+        Ok(()) => page_cache::install(),
+        Err(why) => WARNED.call_once(|| {
+            tracing::warn!("the SQLite page-cache wrapper is off: {why}; SQLite's own is used")
+        }),
+    }
+}
+
+/// Whether SQLite's page cache in this process is wrapped by timber's (page_cache.rs): it is
+/// when the first store opened in the process asked for it before SQLite started.
+pub fn page_cache_wrapped() -> bool {
+    page_cache::installed()
 }
 
 /// Warns (once per process) when the linked SQLite lacks the build options of
@@ -343,7 +374,10 @@ mod tests {
     async fn the_wal_vfs_can_be_turned_off() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("timber.db");
-        let off = SqliteOptions { wal_vfs: false };
+        let off = SqliteOptions {
+            wal_vfs: false,
+            ..SqliteOptions::default()
+        };
         write_and_read_back_with(&path, &off).await;
         write_and_read_back(&path).await;
         write_and_read_back_with(&path, &off).await;

@@ -52,31 +52,10 @@ struct WalFile {
 
 const INNER_OFFSET: usize = std::mem::size_of::<WalFile>().next_multiple_of(16);
 
-/// The SQLite release series this VFS was written and tested against (3.50, bundled by
-/// libsqlite3-sys 0.35). It forwards what it does not change to the default VFS, but it
-/// leans on the WAL's frame layout and on when SQLite reads, syncs and truncates the WAL; a
-/// new series must be checked against its tests (wal_vfs.rs, the crash tests) before it is
-/// trusted, so until then the default VFS is used instead.
-const WRITTEN_FOR: (i32, i32) = (3, 50);
-
-/// Whether the linked SQLite (`sqlite3_libversion_number`, e.g. 3050002) is of the series
-/// this VFS was written for.
-fn version_fits(number: i32) -> bool {
-    (number / 1_000_000, number / 1000 % 1000) == WRITTEN_FOR
-}
-
 /// Registers the VFS when the linked SQLite is the one it was written for; otherwise says
 /// why not, and SQLite's default VFS is to be used.
 pub(crate) fn usable() -> Result<(), String> {
-    let number = rusqlite::version_number();
-    if !version_fits(number) {
-        return Err(format!(
-            "it was written for SQLite {}.{} and this is SQLite {}",
-            WRITTEN_FOR.0,
-            WRITTEN_FOR.1,
-            rusqlite::version()
-        ));
-    }
+    super::version::check()?;
     register()
 }
 
@@ -335,13 +314,7 @@ unsafe extern "C" fn device_characteristics(file: *mut ffi::sqlite3_file) -> c_i
 #[cfg(test)]
 mod tests {
     #[test]
-    fn only_the_series_it_was_written_for_is_used() {
-        assert!(super::version_fits(3_050_000));
-        assert!(super::version_fits(3_050_999));
-        assert!(!super::version_fits(3_049_002));
-        assert!(!super::version_fits(3_051_000));
-        assert!(!super::version_fits(4_050_000));
-        // The bundled SQLite is the one it was written for: the VFS is in use by default.
+    fn the_bundled_sqlite_uses_it() {
         assert!(super::usable().is_ok(), "{:?}", super::usable());
     }
 
