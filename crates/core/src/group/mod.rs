@@ -9,6 +9,7 @@ pub use members::*;
 pub use profile::*;
 pub use record::*;
 
+use crate::account::validate_user_id;
 use crate::error::{Error, ErrorCode};
 use crate::message::{Appender, NewGroupMsg};
 use crate::tips::Tip;
@@ -384,6 +385,25 @@ pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), Error> {
     }
 }
 
+/// Checks a UserID the group service keeps or passes on without looking the account up
+/// (import_group_msg's senders, which need not exist; @-mentions; receivers; the sender
+/// delete_group_msg_by_sender looks for): the rule of accounts.md §0 that import enforces
+/// (`account::validate_user_id`), so such a field can hold nothing an account could not be.
+/// The group pages document no code for a malformed UserID (import_group_msg lists 10004,
+/// 10007, 10010, 10015, 10020; 10012 is for the operator), so it is the group service's
+/// invalid-parameter code, 10004. Fields naming accounts that must exist need no such check:
+/// there an ID no account can have is 10019 like any unknown account (limits.md §1).
+pub fn check_user_id(field: &str, id: &str) -> Result<(), Error> {
+    validate_user_id(id).map_err(|why| invalid(format!("{field}: {why}")))
+}
+
+/// [`check_user_id`] for each entry of a list, named `field[i]`.
+pub fn check_user_ids(field: &str, ids: &[String]) -> Result<(), Error> {
+    ids.iter()
+        .enumerate()
+        .try_for_each(|(i, id)| check_user_id(&format!("{field}[{i}]"), id))
+}
+
 /// Checks a custom-field key: ≤ 16 bytes of `[A-Za-z0-9_]`, non-empty.
 pub fn check_custom_key(key: &str) -> Result<(), Error> {
     if key.is_empty()
@@ -513,6 +533,26 @@ mod tests {
             GroupType::Community
         )
         .is_err());
+    }
+
+    #[test]
+    fn user_id_fields() {
+        assert!(check_user_id("From_Account", "user@example.com").is_ok());
+        let huge = "x".repeat(600_000);
+        for bad in ["", &"x".repeat(33), "a\0b", "a\nb", "é", &huge] {
+            let e = check_user_id("MsgList[0].From_Account", bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::GroupInvalidParameter);
+            assert!(
+                e.info.starts_with("MsgList[0].From_Account: "),
+                "{}",
+                e.info
+            );
+            assert!(e.info.len() < 100, "the reason does not echo a long ID");
+        }
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(check_user_ids("To_Account", &ids(&["a", "b"])).is_ok());
+        let e = check_user_ids("To_Account", &ids(&["a", "b\n"])).unwrap_err();
+        assert!(e.info.starts_with("To_Account[1]: "), "{}", e.info);
     }
 
     #[test]

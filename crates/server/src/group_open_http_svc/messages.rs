@@ -14,6 +14,7 @@ use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use timber_core::group::check_user_id;
 use timber_core::message::{
     parse_priority, BodyError, SlotState, DEFAULT_PRIORITY, MAX_AT_MENTIONS, MAX_HISTORY_PAGE,
     MAX_IMPORT_MSGS, MAX_NOTIFICATION_RECEIVERS, MAX_RECALL_SEQS, MAX_TARGETED_RECEIVERS,
@@ -425,8 +426,9 @@ pub struct ImportResp {
 /// long gets `Result` 80002, one breaking the time rules (not after now, not before the
 /// group's CreateTime or the newest message) 10004; refused messages take no seq (`MsgSeq`
 /// 0, `MsgTime` their SendTime). A malformed request (field types, MsgBody format) refuses
-/// the whole call with 10004. Senders need not exist: imported history may name departed
-/// users. AVChatRoom: 10007.
+/// the whole call with 10004, and so does a sender that is not a well-formed UserID
+/// (accounts.md §0; `check_user_id` says why 10004). Senders need not exist: imported
+/// history may name departed users. AVChatRoom: 10007.
 pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, Failure> {
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
@@ -441,10 +443,9 @@ pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, F
     // Per message: Ok(message to import) or the Result code it already failed with.
     let mut checked: Vec<Result<ImportMsg, (i64, ErrorCode)>> = Vec::with_capacity(list.len());
     for (i, m) in list.into_iter().enumerate() {
-        let from = required(
-            m.from.filter(|f| !f.is_empty()),
-            &format!("MsgList[{i}].From_Account"),
-        )?;
+        let field = format!("MsgList[{i}].From_Account");
+        let from = required(m.from.filter(|f| !f.is_empty()), &field)?;
+        check_user_id(&field, &from)?;
         let send_time = required(m.send_time, &format!("MsgList[{i}].SendTime"))?;
         let body =
             body(m.msg_body).map_err(|e| Error::new(e.code, format!("MsgList[{i}].{}", e.info)))?;
