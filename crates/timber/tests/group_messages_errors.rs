@@ -609,3 +609,73 @@ async fn two_huge_senders_cannot_make_history_unanswerable() {
     );
 }
 common::also_on_postgres!(two_huge_senders_cannot_make_history_unanswerable);
+
+/// The other UserIDs the message APIs keep or pass on without looking them up: @-mentions,
+/// targeted and notification receivers, the sender to delete; and a notification's Content,
+/// at most a message long. All 10004, nothing stored.
+#[tokio::test]
+async fn message_apis_refuse_malformed_user_ids_and_text() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    fixture(&admin).await;
+    let msg = |extra: Value| {
+        let mut body =
+            json!({"GroupId": "pub", "From_Account": "a", "Random": 2000, "MsgBody": text("x")});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let at = |who: &str| json!({"GroupAtInfo": [{"GroupAtAllFlag": 0, "GroupAt_Account": who}]});
+    let notify = |extra: Value| {
+        let mut body = json!({"GroupId": "pub", "Content": "hello"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    check(
+        &admin,
+        vec![
+            (SEND, msg(at(&"x".repeat(33))), 10004),
+            (SEND, msg(at("a\0b")), 10004),
+            (SEND, msg(at("a\nb")), 10004),
+            (
+                SEND,
+                msg(json!({"To_Account": ["b", "x".repeat(600_000)]})),
+                10004,
+            ),
+            (
+                NOTIFY,
+                notify(json!({"Content": "c".repeat(12_289)})),
+                10004,
+            ),
+            (
+                NOTIFY,
+                notify(json!({"ToMembers_Account": ["a", "b\nc"]})),
+                10004,
+            ),
+            (
+                NOTIFY,
+                notify(json!({"ToMembers_Account": ["x".repeat(33)]})),
+                10004,
+            ),
+            (
+                DELETE,
+                json!({"GroupId": "pub", "Sender_Account": "x".repeat(33)}),
+                10004,
+            ),
+            (
+                DELETE,
+                json!({"GroupId": "pub", "Sender_Account": "a\0"}),
+                10004,
+            ),
+        ],
+    )
+    .await;
+    // A notification may be a whole message long.
+    admin
+        .call_ok(NOTIFY, notify(json!({"Content": "c".repeat(12_288)})))
+        .await;
+}
+common::also_on_postgres!(message_apis_refuse_malformed_user_ids_and_text);

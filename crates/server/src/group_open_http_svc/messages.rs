@@ -14,7 +14,7 @@ use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use timber_core::group::check_user_id;
+use timber_core::group::{check_len, check_user_id, check_user_ids};
 use timber_core::message::{
     parse_priority, BodyError, SlotState, DEFAULT_PRIORITY, MAX_AT_MENTIONS, MAX_HISTORY_PAGE,
     MAX_IMPORT_MSGS, MAX_NOTIFICATION_RECEIVERS, MAX_RECALL_SEQS, MAX_TARGETED_RECEIVERS,
@@ -78,7 +78,7 @@ pub struct SendGroupMsgResp {
 }
 
 /// Checks `GroupAtInfo`: at most 30 mentions (10053); each either @all (`GroupAtAllFlag` 1)
-/// or one account (`GroupAtAllFlag` 0 with `GroupAt_Account`).
+/// or one account (`GroupAtAllFlag` 0 with `GroupAt_Account`, a well-formed UserID: 10004).
 fn check_mentions(at: &[GroupAt]) -> Result<(), Error> {
     if at.len() > MAX_AT_MENTIONS {
         return Err(Error::new(
@@ -91,10 +91,14 @@ fn check_mentions(at: &[GroupAt]) -> Result<(), Error> {
     }
     for (i, a) in at.iter().enumerate() {
         let all = flag(a.all, &format!("GroupAtInfo[{i}].GroupAtAllFlag"))?;
-        if !all && a.account.as_deref().is_none_or(str::is_empty) {
-            return Err(invalid(format!(
-                "GroupAtInfo[{i}] names no GroupAt_Account and is not @all"
-            )));
+        match a.account.as_deref().filter(|id| !id.is_empty()) {
+            Some(id) => check_user_id(&format!("GroupAtInfo[{i}].GroupAt_Account"), id)?,
+            None if !all => {
+                return Err(invalid(format!(
+                    "GroupAtInfo[{i}] names no GroupAt_Account and is not @all"
+                )))
+            }
+            None => {}
         }
     }
     Ok(())
@@ -133,6 +137,7 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
     }
     let mut to_accounts = req.to_account.unwrap_or_default();
     check_count(to_accounts.len(), MAX_TARGETED_RECEIVERS, "To_Account")?;
+    check_user_ids("To_Account", &to_accounts)?;
     let mut seen = std::collections::HashSet::new();
     to_accounts.retain(|a| seen.insert(a.clone()));
     let mentions = req.group_at_info.unwrap_or_default();
@@ -197,6 +202,9 @@ pub struct SystemNotificationReq {
 
 /// spec: group-messages.md §4. A notification is pushed to online members only: it takes no
 /// MsgSeq and is not stored (inferred), so all that is left to do is check the request.
+/// `Content` is free text without a documented limit: it may be as long as a message
+/// (`max_msg_bytes`, 12 KB by default; inferred), and the receivers must be well-formed
+/// UserIDs, 10004 otherwise.
 pub async fn send_group_system_notification(
     ctx: &Ctx,
     req: SystemNotificationReq,
@@ -207,8 +215,10 @@ pub async fn send_group_system_notification(
     if content.is_empty() {
         return Err(invalid("Content must not be empty").into());
     }
+    check_len("Content", &content, ctx.caller.app.max_msg_bytes)?;
     let to = req.to_members.unwrap_or_default();
     check_count(to.len(), MAX_NOTIFICATION_RECEIVERS, "ToMembers_Account")?;
+    check_user_ids("ToMembers_Account", &to)?;
     let groups = ctx
         .store()
         .get_groups(ctx.caller.app.sdkappid, vec![id.clone()], false)
@@ -354,7 +364,8 @@ pub struct DeleteBySenderReq {
 
 /// spec: group-messages.md §8. Silently marks as recalled the sender's messages among the
 /// newest 1,000; the sender need not exist any more (cleaning up after a deleted spammer is
-/// the point). AVChatRoom: accepted, nothing stored to mark.
+/// the point), but must be a well-formed UserID (10004), as every stored sender is.
+/// AVChatRoom: accepted, nothing stored to mark.
 pub async fn delete_group_msg_by_sender(
     ctx: &Ctx,
     req: DeleteBySenderReq,
@@ -362,6 +373,7 @@ pub async fn delete_group_msg_by_sender(
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
     let sender = required(req.sender.filter(|s| !s.is_empty()), "Sender_Account")?;
+    check_user_id("Sender_Account", &sender)?;
     ctx.store()
         .delete_by_sender(ctx.caller.app.sdkappid, id, sender)
         .await?;
