@@ -1,5 +1,7 @@
 //! Account rules. spec: accounts.md §0 and limits.md §1–§2.
 
+use crate::{text, Error, ErrorCode};
+
 /// A UserID is at most 32 bytes (documented on every account API).
 pub const MAX_USER_ID_BYTES: usize = 32;
 /// multiaccount_import, account_delete and account_check take at most 100 accounts.
@@ -41,15 +43,19 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// 40601 when a value is longer than allowed.
-    pub fn validate(&self) -> Result<(), String> {
+    /// 40601 when a value is longer than allowed; 70402 when it holds a NUL character, which
+    /// timber stores nowhere (`text::check_no_nul`).
+    pub fn validate(&self) -> Result<(), Error> {
         for (name, v) in [("Nick", &self.nick), ("FaceUrl", &self.face_url)] {
             if let Some(v) = v {
                 if v.len() > MAX_PROFILE_VALUE_BYTES {
-                    return Err(format!(
-                        "{name} is longer than {MAX_PROFILE_VALUE_BYTES} bytes"
+                    return Err(Error::new(
+                        ErrorCode::ProfileValueTooLong,
+                        format!("{name} is longer than {MAX_PROFILE_VALUE_BYTES} bytes"),
                     ));
                 }
+                text::check_no_nul(name, v)
+                    .map_err(|why| Error::new(ErrorCode::AccountInvalidParameter, why))?;
             }
         }
         Ok(())
@@ -71,5 +77,17 @@ mod tests {
         let long = "y".repeat(600_000);
         let why = validate_user_id(&long).unwrap_err();
         assert!(!why.contains("yyy"), "a long ID is not echoed: {why}");
+    }
+
+    #[test]
+    fn profile_values() {
+        let p = |nick: &str| Profile {
+            nick: Some(nick.into()),
+            face_url: None,
+        };
+        assert!(p("Zoë\nline two").validate().is_ok());
+        let code = |nick: &str| p(nick).validate().unwrap_err().code;
+        assert_eq!(code(&"n".repeat(501)), ErrorCode::ProfileValueTooLong);
+        assert_eq!(code("a\0b"), ErrorCode::AccountInvalidParameter);
     }
 }

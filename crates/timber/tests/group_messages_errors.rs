@@ -610,9 +610,11 @@ async fn two_huge_senders_cannot_make_history_unanswerable() {
 }
 common::also_on_postgres!(two_huge_senders_cannot_make_history_unanswerable);
 
-/// The other UserIDs the message APIs keep or pass on without looking them up: @-mentions,
-/// targeted and notification receivers, the sender to delete; and a notification's Content,
-/// at most a message long. All 10004, nothing stored.
+/// The other UserIDs and free text the message APIs keep or pass on: @-mentions, targeted and
+/// notification receivers and the sender to delete are well-formed UserIDs; CloudCustomData
+/// holds no NUL (PostgreSQL cannot store one: it was 10002 there, stored on SQLite); a
+/// notification's Content is at most a message long. All 10004 (90001 for openim), nothing
+/// stored.
 #[tokio::test]
 async fn message_apis_refuse_malformed_user_ids_and_text() {
     let server = TestServer::start().await;
@@ -640,6 +642,7 @@ async fn message_apis_refuse_malformed_user_ids_and_text() {
             (SEND, msg(at(&"x".repeat(33))), 10004),
             (SEND, msg(at("a\0b")), 10004),
             (SEND, msg(at("a\nb")), 10004),
+            (SEND, msg(json!({"CloudCustomData": "a\0b"})), 10004),
             (
                 SEND,
                 msg(json!({"To_Account": ["b", "x".repeat(600_000)]})),
@@ -650,6 +653,7 @@ async fn message_apis_refuse_malformed_user_ids_and_text() {
                 notify(json!({"Content": "c".repeat(12_289)})),
                 10004,
             ),
+            (NOTIFY, notify(json!({"Content": "a\0b"})), 10004),
             (
                 NOTIFY,
                 notify(json!({"ToMembers_Account": ["a", "b\nc"]})),
@@ -670,10 +674,18 @@ async fn message_apis_refuse_malformed_user_ids_and_text() {
                 json!({"GroupId": "pub", "Sender_Account": "a\0"}),
                 10004,
             ),
+            (
+                MODIFY,
+                json!({"GroupId": "pub", "MsgSeq": 1, "CloudCustomData": "a\0b"}),
+                90001,
+            ),
         ],
     )
     .await;
-    // A notification may be a whole message long.
+    // Free text may still span lines, and a notification may be a whole message long.
+    admin
+        .call_ok(SEND, msg(json!({"CloudCustomData": "line one\nline two"})))
+        .await;
     admin
         .call_ok(NOTIFY, notify(json!({"Content": "c".repeat(12_288)})))
         .await;

@@ -12,6 +12,7 @@ pub use record::*;
 use crate::account::validate_user_id;
 use crate::error::{Error, ErrorCode};
 use crate::message::{Appender, NewGroupMsg};
+use crate::text;
 use crate::tips::Tip;
 
 /// The five group types, stored once and always emitted under their REST names (groups.md §1.1).
@@ -373,16 +374,16 @@ pub fn mute_until(now: i64, mute_time: u64) -> Option<i64> {
     }
 }
 
-/// Checks a UTF-8 string field against its byte limit (10004 beyond).
-pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), Error> {
+/// Checks a free-text field the group service stores: at most `max` bytes of UTF-8, and no
+/// NUL character (`text::check_no_nul`); 10004 otherwise.
+pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), Error> {
     if value.len() > max {
-        Err(Error::new(
+        return Err(Error::new(
             ErrorCode::GroupInvalidParameter,
             format!("{field} is longer than {max} bytes"),
-        ))
-    } else {
-        Ok(())
+        ));
     }
+    text::check_no_nul(field, value).map_err(invalid)
 }
 
 /// Checks a UserID the group service keeps or passes on without looking the account up
@@ -556,6 +557,22 @@ mod tests {
     }
 
     #[test]
+    fn stored_text_fields() {
+        assert!(check_text("Introduction", "two\nlines", MAX_INTRODUCTION_BYTES).is_ok());
+        assert!(check_text("Name", &"n".repeat(30), MAX_NAME_BYTES).is_ok());
+        for (value, max) in [(&"n".repeat(31) as &str, MAX_NAME_BYTES), ("a\0b", 30)] {
+            let e = check_text("Name", value, max).unwrap_err();
+            assert_eq!(e.code, ErrorCode::GroupInvalidParameter, "{value:?}");
+        }
+        let kv = |value: &str| KeyValue {
+            key: "k".into(),
+            value: value.into(),
+        };
+        assert!(validate_custom_fields(&[kv("v")], 5, 64).is_ok());
+        assert!(validate_custom_fields(&[kv("v\0")], 5, 64).is_err());
+    }
+
+    #[test]
     fn custom_id_rules() {
         let ok = [
             ("my-group", GroupType::Public),
@@ -606,7 +623,7 @@ pub fn validate_custom_fields(
     }
     for (i, f) in kv.iter().enumerate() {
         check_custom_key(&f.key)?;
-        check_len(&format!("custom field {:?}", f.key), &f.value, max_value)?;
+        check_text(&format!("custom field {:?}", f.key), &f.value, max_value)?;
         if kv[..i].iter().any(|g| g.key == f.key) {
             return Err(Error::new(
                 ErrorCode::GroupInvalidParameter,

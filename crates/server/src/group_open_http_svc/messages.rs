@@ -14,13 +14,14 @@ use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use timber_core::group::{check_len, check_user_id, check_user_ids};
+use timber_core::group::{check_text, check_user_id, check_user_ids};
 use timber_core::message::{
     parse_priority, BodyError, SlotState, DEFAULT_PRIORITY, MAX_AT_MENTIONS, MAX_HISTORY_PAGE,
     MAX_IMPORT_MSGS, MAX_NOTIFICATION_RECEIVERS, MAX_RECALL_SEQS, MAX_TARGETED_RECEIVERS,
     PLACEHOLDER_BODY, SEND_MSG_CONTROLS,
 };
 use timber_core::message::{ImportMsg, Imported, NewGroupMsg, SendMsg};
+use timber_core::text::check_no_nul;
 use timber_core::{Error, ErrorCode};
 use timber_store::messages::HistoryQuery;
 
@@ -113,6 +114,9 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
     let random = required(req.random, "Random")?;
     let body = body(req.msg_body)?;
     check_size(ctx, &body, req.cloud_custom_data.as_deref())?;
+    if let Some(data) = &req.cloud_custom_data {
+        check_no_nul("CloudCustomData", data).map_err(invalid)?;
+    }
     let priority = match req.msg_priority.as_deref() {
         None => DEFAULT_PRIORITY,
         Some(p) => parse_priority(p).ok_or_else(|| {
@@ -215,7 +219,7 @@ pub async fn send_group_system_notification(
     if content.is_empty() {
         return Err(invalid("Content must not be empty").into());
     }
-    check_len("Content", &content, ctx.caller.app.max_msg_bytes)?;
+    check_text("Content", &content, ctx.caller.app.max_msg_bytes)?;
     let to = req.to_members.unwrap_or_default();
     check_count(to.len(), MAX_NOTIFICATION_RECEIVERS, "ToMembers_Account")?;
     check_user_ids("ToMembers_Account", &to)?;
