@@ -5,6 +5,7 @@ pub mod account;
 pub mod error;
 pub mod group;
 pub mod message;
+pub mod text;
 pub mod tips;
 
 pub use error::{Error, ErrorCode, Result};

@@ -3,6 +3,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
+use timber_core::text::{shortened, MAX_ERROR_INFO_BYTES};
 use timber_core::{Error, ErrorCode};
 
 /// The services timber speaks. Each has its own codes for the same kinds of failure.
@@ -220,6 +221,7 @@ pub fn ok_body<T: Reply>(resp: &T) -> Result<Vec<u8>, serde_json::Error> {
 }
 
 /// The answer of a failed call: the three envelope fields only (rest-protocol.md §5).
+/// `ErrorInfo` is cut to `MAX_ERROR_INFO_BYTES`, so a refusal never echoes a large request.
 pub fn fail_body(err: &Error) -> Vec<u8> {
     #[derive(Serialize)]
     struct Fail<'a> {
@@ -232,7 +234,7 @@ pub fn fail_body(err: &Error) -> Vec<u8> {
     }
     serde_json::to_vec(&Fail {
         status: "FAIL",
-        info: &err.info,
+        info: &shortened(&err.info, MAX_ERROR_INFO_BYTES),
         code: err.code.code(),
     })
     .unwrap_or_else(|_| br#"{"ActionStatus":"FAIL","ErrorInfo":"","ErrorCode":60003}"#.to_vec())
@@ -277,6 +279,15 @@ mod tests {
         );
         assert_eq!(Service::Login.admin_required(), ErrorCode::AdminRequired);
         assert_eq!(Service::OpenIm.admin_required(), ErrorCode::AdminRequired);
+    }
+
+    #[test]
+    fn fail_body_caps_error_info() {
+        let e = Error::new(ErrorCode::GroupInvalidId, "x".repeat(1 << 20));
+        let body: serde_json::Value = serde_json::from_slice(&fail_body(&e)).unwrap();
+        let info = body["ErrorInfo"].as_str().unwrap();
+        assert!(info.len() <= MAX_ERROR_INFO_BYTES && info.ends_with('…'));
+        assert_eq!(body["ErrorCode"], 10015);
     }
 
     #[test]

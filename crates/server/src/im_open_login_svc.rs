@@ -23,7 +23,8 @@ pub struct AccountImportReq {
     face_url: Option<String>,
 }
 
-/// Checks one account to import: 70402 for a bad UserID, 40601 for a too-long profile value.
+/// Checks one account to import: 70402 for a bad UserID, 40601 for a too-long profile value,
+/// 70402 for one holding a NUL character.
 fn new_account(
     user_id: String,
     nick: Option<String>,
@@ -32,9 +33,7 @@ fn new_account(
     validate_user_id(&user_id)
         .map_err(|why| Error::new(ErrorCode::AccountInvalidParameter, why))?;
     let profile = Profile { nick, face_url };
-    profile
-        .validate()
-        .map_err(|why| Error::new(ErrorCode::ProfileValueTooLong, why))?;
+    profile.validate()?;
     Ok(NewAccount {
         user_id,
         nick: profile.nick,

@@ -98,6 +98,9 @@ async fn account_import_errors() {
         ("FaceUrl of 501 bytes", json!({"UserID": "a", "FaceUrl": "f".repeat(501)}), 40601),
         // Bytes, not characters: 251 × 2-byte "é" is 502 bytes.
         ("Nick of 251 two-byte chars", json!({"UserID": "a", "Nick": "é".repeat(251)}), 40601),
+        // PostgreSQL cannot store a NUL (it was 70500 there, and kept on SQLite).
+        ("Nick with a NUL", json!({"UserID": "a", "Nick": "n\0"}), 70402),
+        ("FaceUrl with a NUL", json!({"UserID": "a", "FaceUrl": "f\0"}), 70402),
     ];
     for (what, body, expected) in cases {
         let (code, info) = c.call_err(IMPORT, body).await;

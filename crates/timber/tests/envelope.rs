@@ -287,3 +287,40 @@ async fn default_body_limit() {
         .await;
     assert_eq!(reply.code(), 93000);
 }
+
+/// A refusal never echoes a large request: `ErrorInfo` is at most 1,024 bytes, whether the
+/// reason quotes a field (a 600 KB GroupId) or serde's message quotes a value of the wrong
+/// type (a 600 KB string where a number belongs).
+#[tokio::test]
+async fn error_info_is_short_whatever_the_request_echoes() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let huge = "g".repeat(600_000);
+    for (path, body, code) in [
+        (
+            "group_open_http_svc/clear_group_msg",
+            json!({"GroupId": huge}),
+            10015,
+        ),
+        (
+            "group_open_http_svc/clear_group_msg",
+            json!({"GroupId": "g", "MsgSeq": huge}),
+            10004,
+        ),
+        (
+            "im_open_login_svc/account_import",
+            json!({"UserID": huge}),
+            70402,
+        ),
+    ] {
+        let reply = client.request(path).json(&body).send().await;
+        let envelope = reply.envelope(path);
+        assert_eq!(envelope["ErrorCode"], code, "{path}");
+        let info = envelope["ErrorInfo"].as_str().unwrap();
+        assert!(
+            info.len() <= 1024,
+            "{path}: ErrorInfo of {} bytes",
+            info.len()
+        );
+    }
+}

@@ -425,6 +425,47 @@ async fn modify_group_member_info_fields_roles_and_errors() {
 }
 common::also_on_postgres!(modify_group_member_info_fields_roles_and_errors);
 
+/// A member's NameCard and custom values may hold any character but NUL, which PostgreSQL
+/// cannot store (it was an internal error there, and kept on SQLite): 10004, nothing changed.
+#[tokio::test]
+async fn member_text_fields_refuse_nul() {
+    let server = TestServer::start().await;
+    let c = server.client();
+    import_accounts(&c, &strings(&["owner", "a"])).await;
+    let id = create(&c, "Public", "owner", &["a"]).await;
+    let before = group_info(&c, &id).await;
+    let custom = json!([{"Key": "k", "Value": "v\0"}]);
+    for body in [
+        json!({"GroupId": id, "Member_Account": "a", "NameCard": "a\0b"}),
+        json!({"GroupId": id, "Member_Account": "a", "AppMemberDefinedData": custom}),
+    ] {
+        assert_eq!(
+            c.call_err(MODIFY_MEMBER, body.clone()).await.0,
+            10004,
+            "{body}"
+        );
+    }
+    let (code, _) = c
+        .call_err(
+            CREATE,
+            json!({"Type": "Public", "Name": "n", "Owner_Account": "owner",
+                   "MemberList": [{"Member_Account": "a", "AppMemberDefinedData": custom}]}),
+        )
+        .await;
+    assert_eq!(code, 10004);
+    assert_eq!(
+        group_info(&c, &id).await,
+        before,
+        "a refused change changed the group"
+    );
+    c.call_ok(
+        MODIFY_MEMBER,
+        json!({"GroupId": id, "Member_Account": "a", "NameCard": "two\nlines ✓"}),
+    )
+    .await;
+}
+common::also_on_postgres!(member_text_fields_refuse_nul);
+
 #[tokio::test]
 async fn change_group_owner_and_get_role_in_group() {
     let server = TestServer::start().await;

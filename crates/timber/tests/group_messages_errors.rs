@@ -519,3 +519,175 @@ async fn modify_group_msg_errors_use_the_openim_codes() {
     assert_eq!(reply.code(), 90001);
 }
 common::also_on_postgres!(modify_group_msg_errors_use_the_openim_codes);
+
+/// import_group_msg takes no sender an account could not have (accounts.md §0): empty, over
+/// 32 bytes, a NUL, a newline, a tab, anything outside printable ASCII. One such sender refuses
+/// the whole call with 10004 (the API's invalid-parameter code; the page names none for a bad
+/// sender), the well-formed message beside it included, so nothing is stored.
+#[tokio::test]
+async fn import_group_msg_refuses_senders_that_are_not_user_ids() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    fixture(&admin).await;
+    let t = common::now();
+    let from = |sender: &str| {
+        json!({"GroupId": "pub", "MsgList": [
+            {"From_Account": "a", "SendTime": t, "MsgBody": text("fine")},
+            {"From_Account": sender, "SendTime": t, "MsgBody": text("x")},
+        ]})
+    };
+    check(
+        &admin,
+        vec![
+            (IMPORT, from(&"x".repeat(33)), 10004),
+            (IMPORT, from(&"x".repeat(600_000)), 10004),
+            (IMPORT, from("a\0b"), 10004),
+            (IMPORT, from("a\nb"), 10004),
+            (IMPORT, from("tab\t"), 10004),
+            (IMPORT, from("zoë"), 10004),
+        ],
+    )
+    .await;
+    // A well-formed sender still need not be an account.
+    let r = admin
+        .call_ok(
+            IMPORT,
+            json!({"GroupId": "pub", "MsgList": [
+                {"From_Account": "left@old-system", "SendTime": t, "MsgBody": text("x")}]}),
+        )
+        .await;
+    assert_eq!(r["ImportMsgResult"][0]["Result"], 0);
+}
+common::also_on_postgres!(import_group_msg_refuses_senders_that_are_not_user_ids);
+
+/// Two imported senders of 600 KB made every history page holding both over 1 MB: 10018 on
+/// every pull, for ever. Now each is refused at import, with a short ErrorInfo, and the
+/// history stays answerable.
+#[tokio::test]
+async fn two_huge_senders_cannot_make_history_unanswerable() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    common::import_accounts(&admin, &["o"]).await;
+    let t = common::now();
+    admin
+        .call_ok(
+            "group_open_http_svc/import_group",
+            json!({"Type": "Public", "GroupId": "old", "Name": "old", "Owner_Account": "o",
+                   "CreateTime": t - 3600}),
+        )
+        .await;
+    for (i, who) in ["p", "q"].into_iter().enumerate() {
+        let body = json!({"GroupId": "old", "MsgList": [{"From_Account": who.repeat(600_000),
+            "SendTime": t - 600 + i as i64, "Random": i, "MsgBody": text("hi")}]});
+        let (code, info) = admin.call_err(IMPORT, body).await;
+        assert_eq!(code, 10004, "{info}");
+        assert!(
+            info.len() < 200,
+            "ErrorInfo echoes the sender: {} bytes",
+            info.len()
+        );
+    }
+    let r = admin
+        .call_ok(
+            IMPORT,
+            json!({"GroupId": "old", "MsgList": [
+                {"From_Account": "o", "SendTime": t - 60, "Random": 9, "MsgBody": text("hi")}]}),
+        )
+        .await;
+    assert_eq!(
+        r["ImportMsgResult"][0]["MsgSeq"], 1,
+        "the refused imports took no seq"
+    );
+    let page = admin
+        .call_ok(GET, json!({"GroupId": "old", "ReqMsgNumber": 20}))
+        .await;
+    let list = page["RspMsgList"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (&list[0]["From_Account"], &list[0]["MsgSeq"]),
+        (&json!("o"), &json!(1))
+    );
+}
+common::also_on_postgres!(two_huge_senders_cannot_make_history_unanswerable);
+
+/// The other UserIDs and free text the message APIs keep or pass on: @-mentions, targeted and
+/// notification receivers and the sender to delete are well-formed UserIDs; CloudCustomData
+/// holds no NUL (PostgreSQL cannot store one: it was 10002 there, stored on SQLite); a
+/// notification's Content is at most a message long. All 10004 (90001 for openim), nothing
+/// stored.
+#[tokio::test]
+async fn message_apis_refuse_malformed_user_ids_and_text() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    fixture(&admin).await;
+    let msg = |extra: Value| {
+        let mut body =
+            json!({"GroupId": "pub", "From_Account": "a", "Random": 2000, "MsgBody": text("x")});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let at = |who: &str| json!({"GroupAtInfo": [{"GroupAtAllFlag": 0, "GroupAt_Account": who}]});
+    let notify = |extra: Value| {
+        let mut body = json!({"GroupId": "pub", "Content": "hello"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    check(
+        &admin,
+        vec![
+            (SEND, msg(at(&"x".repeat(33))), 10004),
+            (SEND, msg(at("a\0b")), 10004),
+            (SEND, msg(at("a\nb")), 10004),
+            (SEND, msg(json!({"CloudCustomData": "a\0b"})), 10004),
+            (
+                SEND,
+                msg(json!({"To_Account": ["b", "x".repeat(600_000)]})),
+                10004,
+            ),
+            (
+                NOTIFY,
+                notify(json!({"Content": "c".repeat(12_289)})),
+                10004,
+            ),
+            (NOTIFY, notify(json!({"Content": "a\0b"})), 10004),
+            (
+                NOTIFY,
+                notify(json!({"ToMembers_Account": ["a", "b\nc"]})),
+                10004,
+            ),
+            (
+                NOTIFY,
+                notify(json!({"ToMembers_Account": ["x".repeat(33)]})),
+                10004,
+            ),
+            (
+                DELETE,
+                json!({"GroupId": "pub", "Sender_Account": "x".repeat(33)}),
+                10004,
+            ),
+            (
+                DELETE,
+                json!({"GroupId": "pub", "Sender_Account": "a\0"}),
+                10004,
+            ),
+            (
+                MODIFY,
+                json!({"GroupId": "pub", "MsgSeq": 1, "CloudCustomData": "a\0b"}),
+                90001,
+            ),
+        ],
+    )
+    .await;
+    // Free text may still span lines, and a notification may be a whole message long.
+    admin
+        .call_ok(SEND, msg(json!({"CloudCustomData": "line one\nline two"})))
+        .await;
+    admin
+        .call_ok(NOTIFY, notify(json!({"Content": "c".repeat(12_288)})))
+        .await;
+}
+common::also_on_postgres!(message_apis_refuse_malformed_user_ids_and_text);

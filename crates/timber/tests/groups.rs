@@ -267,6 +267,58 @@ async fn create_group_errors() {
 }
 common::also_on_postgres!(create_group_errors);
 
+/// A group's free text may hold any character but NUL, which PostgreSQL cannot store (it was
+/// an internal error there, and kept on SQLite): create, import and modify refuse it with
+/// 10004 in every text field and in custom values, and change nothing.
+#[tokio::test]
+async fn group_text_fields_refuse_nul() {
+    let server = TestServer::start().await;
+    let c = server.client();
+    import_accounts(&c, &["owner"]).await;
+    let id = create(&c, "Public", "owner", &[]).await;
+    let before = group_info(&c, &id).await;
+    let nul = json!("a\0b");
+    for field in ["Name", "Introduction", "Notification", "FaceUrl"] {
+        for path in [CREATE, IMPORT] {
+            let mut body = json!({"Type": "Public", "Name": "n"});
+            body[field] = nul.clone();
+            assert_eq!(c.call_err(path, body).await.0, 10004, "{path} {field}");
+        }
+        let mut body = json!({"GroupId": id});
+        body[field] = nul.clone();
+        assert_eq!(c.call_err(MODIFY, body).await.0, 10004, "{MODIFY} {field}");
+    }
+    let custom = json!([{"Key": "k", "Value": nul}]);
+    let (code, _) = c
+        .call_err(
+            CREATE,
+            json!({"Type": "Public", "Name": "n", "AppDefinedData": custom}),
+        )
+        .await;
+    assert_eq!(code, 10004);
+    let (code, _) = c
+        .call_err(MODIFY, json!({"GroupId": id, "AppDefinedData": custom}))
+        .await;
+    assert_eq!(code, 10004);
+    assert_eq!(
+        group_info(&c, &id).await,
+        before,
+        "a refused change changed the group"
+    );
+    assert_eq!(
+        c.call_ok(LIST, json!({})).await["TotalCount"],
+        1,
+        "nothing created"
+    );
+    // Every other character is fine.
+    c.call_ok(
+        MODIFY,
+        json!({"GroupId": id, "Introduction": "line one\nline two\ttab", "Name": "ünï 😀"}),
+    )
+    .await;
+}
+common::also_on_postgres!(group_text_fields_refuse_nul);
+
 #[tokio::test]
 async fn group_ids_generated_custom_and_never_reused() {
     let server = TestServer::start().await;

@@ -9,8 +9,10 @@ pub use members::*;
 pub use profile::*;
 pub use record::*;
 
+use crate::account::validate_user_id;
 use crate::error::{Error, ErrorCode};
 use crate::message::{Appender, NewGroupMsg};
+use crate::text;
 use crate::tips::Tip;
 
 /// The five group types, stored once and always emitted under their REST names (groups.md §1.1).
@@ -372,16 +374,35 @@ pub fn mute_until(now: i64, mute_time: u64) -> Option<i64> {
     }
 }
 
-/// Checks a UTF-8 string field against its byte limit (10004 beyond).
-pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), Error> {
+/// Checks a free-text field the group service stores: at most `max` bytes of UTF-8, and no
+/// NUL character (`text::check_no_nul`); 10004 otherwise.
+pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), Error> {
     if value.len() > max {
-        Err(Error::new(
+        return Err(Error::new(
             ErrorCode::GroupInvalidParameter,
             format!("{field} is longer than {max} bytes"),
-        ))
-    } else {
-        Ok(())
+        ));
     }
+    text::check_no_nul(field, value).map_err(invalid)
+}
+
+/// Checks a UserID the group service keeps or passes on without looking the account up
+/// (import_group_msg's senders, which need not exist; @-mentions; receivers; the sender
+/// delete_group_msg_by_sender looks for): the rule of accounts.md §0 that import enforces
+/// (`account::validate_user_id`), so such a field can hold nothing an account could not be.
+/// The group pages document no code for a malformed UserID (import_group_msg lists 10004,
+/// 10007, 10010, 10015, 10020; 10012 is for the operator), so it is the group service's
+/// invalid-parameter code, 10004. Fields naming accounts that must exist need no such check:
+/// there an ID no account can have is 10019 like any unknown account (limits.md §1).
+pub fn check_user_id(field: &str, id: &str) -> Result<(), Error> {
+    validate_user_id(id).map_err(|why| invalid(format!("{field}: {why}")))
+}
+
+/// [`check_user_id`] for each entry of a list, named `field[i]`.
+pub fn check_user_ids(field: &str, ids: &[String]) -> Result<(), Error> {
+    ids.iter()
+        .enumerate()
+        .try_for_each(|(i, id)| check_user_id(&format!("{field}[{i}]"), id))
 }
 
 /// Checks a custom-field key: ≤ 16 bytes of `[A-Za-z0-9_]`, non-empty.
@@ -516,6 +537,42 @@ mod tests {
     }
 
     #[test]
+    fn user_id_fields() {
+        assert!(check_user_id("From_Account", "user@example.com").is_ok());
+        let huge = "x".repeat(600_000);
+        for bad in ["", &"x".repeat(33), "a\0b", "a\nb", "é", &huge] {
+            let e = check_user_id("MsgList[0].From_Account", bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::GroupInvalidParameter);
+            assert!(
+                e.info.starts_with("MsgList[0].From_Account: "),
+                "{}",
+                e.info
+            );
+            assert!(e.info.len() < 100, "the reason does not echo a long ID");
+        }
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(check_user_ids("To_Account", &ids(&["a", "b"])).is_ok());
+        let e = check_user_ids("To_Account", &ids(&["a", "b\n"])).unwrap_err();
+        assert!(e.info.starts_with("To_Account[1]: "), "{}", e.info);
+    }
+
+    #[test]
+    fn stored_text_fields() {
+        assert!(check_text("Introduction", "two\nlines", MAX_INTRODUCTION_BYTES).is_ok());
+        assert!(check_text("Name", &"n".repeat(30), MAX_NAME_BYTES).is_ok());
+        for (value, max) in [(&"n".repeat(31) as &str, MAX_NAME_BYTES), ("a\0b", 30)] {
+            let e = check_text("Name", value, max).unwrap_err();
+            assert_eq!(e.code, ErrorCode::GroupInvalidParameter, "{value:?}");
+        }
+        let kv = |value: &str| KeyValue {
+            key: "k".into(),
+            value: value.into(),
+        };
+        assert!(validate_custom_fields(&[kv("v")], 5, 64).is_ok());
+        assert!(validate_custom_fields(&[kv("v\0")], 5, 64).is_err());
+    }
+
+    #[test]
     fn custom_id_rules() {
         let ok = [
             ("my-group", GroupType::Public),
@@ -566,7 +623,7 @@ pub fn validate_custom_fields(
     }
     for (i, f) in kv.iter().enumerate() {
         check_custom_key(&f.key)?;
-        check_len(&format!("custom field {:?}", f.key), &f.value, max_value)?;
+        check_text(&format!("custom field {:?}", f.key), &f.value, max_value)?;
         if kv[..i].iter().any(|g| g.key == f.key) {
             return Err(Error::new(
                 ErrorCode::GroupInvalidParameter,

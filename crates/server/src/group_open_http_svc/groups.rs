@@ -9,7 +9,7 @@ use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use timber_core::group::{
-    check_len, validate_custom_fields, validate_custom_group_id, validate_enum, validate_group_id,
+    check_text, validate_custom_fields, validate_custom_group_id, validate_enum, validate_group_id,
     GroupOp, GroupType, KeyValue, APPLY_JOIN_OPTIONS, DEFAULT_APPLY_JOIN_OPTION,
     INVITE_JOIN_OPTIONS, MAX_CREATE_MEMBERS, MAX_FACE_URL_BYTES, MAX_GROUP_CUSTOM_FIELDS,
     MAX_GROUP_CUSTOM_VALUE_BYTES, MAX_GROUP_LIST_LIMIT, MAX_INFO_GROUPS, MAX_INTRODUCTION_BYTES,
@@ -91,11 +91,11 @@ impl GroupBaseReq {
         let name = required(self.name, "Name")?;
         check_name(&name)?;
         let introduction = self.introduction.unwrap_or_default();
-        check_len("Introduction", &introduction, MAX_INTRODUCTION_BYTES)?;
+        check_text("Introduction", &introduction, MAX_INTRODUCTION_BYTES)?;
         let notification = self.notification.unwrap_or_default();
-        check_len("Notification", &notification, MAX_NOTIFICATION_BYTES)?;
+        check_text("Notification", &notification, MAX_NOTIFICATION_BYTES)?;
         let face_url = self.face_url.unwrap_or_default();
-        check_len("FaceUrl", &face_url, MAX_FACE_URL_BYTES)?;
+        check_text("FaceUrl", &face_url, MAX_FACE_URL_BYTES)?;
         let max_member_num = match self.max_member_count {
             // AVChatRoom has no member limit; the field is ignored (groups.md §1.4).
             _ if ty == GroupType::AVChatRoom => ty.default_max_members(),
@@ -153,7 +153,7 @@ fn check_name(name: &str) -> Result<(), Error> {
     if name.is_empty() {
         return Err(invalid("Name must not be empty"));
     }
-    check_len("Name", name, MAX_NAME_BYTES)
+    check_text("Name", name, MAX_NAME_BYTES)
 }
 
 /// `On` / `Off` as a flag (10004 otherwise).
@@ -419,7 +419,7 @@ pub async fn modify_group_base_info(ctx: &Ctx, req: ModifyGroupReq) -> Result<Em
         ("FaceUrl", &req.face_url, MAX_FACE_URL_BYTES),
     ] {
         if let Some(v) = value {
-            check_len(field, v, max)?;
+            check_text(field, v, max)?;
         }
     }
     if let Some(v) = &req.apply_join_option {

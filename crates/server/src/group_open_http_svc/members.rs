@@ -9,7 +9,7 @@ use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use timber_core::group::{
-    check_len, validate_custom_fields, validate_enum, GroupType, KeyValue, Role, MAX_ADD_MEMBERS,
+    check_text, validate_custom_fields, validate_enum, GroupType, KeyValue, Role, MAX_ADD_MEMBERS,
     MAX_DELETE_MEMBERS, MAX_MEMBER_CUSTOM_FIELDS, MAX_MEMBER_CUSTOM_VALUE_BYTES, MAX_MEMBER_PAGE,
     MAX_NAME_CARD_BYTES, MAX_ROLE_QUERY, MSG_FLAGS, MUTE_FOREVER,
 };
@@ -276,7 +276,7 @@ pub async fn modify_group_member_info(ctx: &Ctx, req: ModifyMemberReq) -> Result
         validate_enum("MsgFlag", flag, MSG_FLAGS)?;
     }
     if let Some(card) = &req.name_card {
-        check_len("NameCard", card, MAX_NAME_CARD_BYTES)?;
+        check_text("NameCard", card, MAX_NAME_CARD_BYTES)?;
     }
     validate_custom_fields(
         &req.app_member_defined_data,

@@ -14,12 +14,14 @@ use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use timber_core::group::{check_text, check_user_id, check_user_ids};
 use timber_core::message::{
     parse_priority, BodyError, SlotState, DEFAULT_PRIORITY, MAX_AT_MENTIONS, MAX_HISTORY_PAGE,
     MAX_IMPORT_MSGS, MAX_NOTIFICATION_RECEIVERS, MAX_RECALL_SEQS, MAX_TARGETED_RECEIVERS,
     PLACEHOLDER_BODY, SEND_MSG_CONTROLS,
 };
 use timber_core::message::{ImportMsg, Imported, NewGroupMsg, SendMsg};
+use timber_core::text::check_no_nul;
 use timber_core::{Error, ErrorCode};
 use timber_store::messages::HistoryQuery;
 
@@ -77,7 +79,7 @@ pub struct SendGroupMsgResp {
 }
 
 /// Checks `GroupAtInfo`: at most 30 mentions (10053); each either @all (`GroupAtAllFlag` 1)
-/// or one account (`GroupAtAllFlag` 0 with `GroupAt_Account`).
+/// or one account (`GroupAtAllFlag` 0 with `GroupAt_Account`, a well-formed UserID: 10004).
 fn check_mentions(at: &[GroupAt]) -> Result<(), Error> {
     if at.len() > MAX_AT_MENTIONS {
         return Err(Error::new(
@@ -90,10 +92,14 @@ fn check_mentions(at: &[GroupAt]) -> Result<(), Error> {
     }
     for (i, a) in at.iter().enumerate() {
         let all = flag(a.all, &format!("GroupAtInfo[{i}].GroupAtAllFlag"))?;
-        if !all && a.account.as_deref().is_none_or(str::is_empty) {
-            return Err(invalid(format!(
-                "GroupAtInfo[{i}] names no GroupAt_Account and is not @all"
-            )));
+        match a.account.as_deref().filter(|id| !id.is_empty()) {
+            Some(id) => check_user_id(&format!("GroupAtInfo[{i}].GroupAt_Account"), id)?,
+            None if !all => {
+                return Err(invalid(format!(
+                    "GroupAtInfo[{i}] names no GroupAt_Account and is not @all"
+                )))
+            }
+            None => {}
         }
     }
     Ok(())
@@ -108,6 +114,9 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
     let random = required(req.random, "Random")?;
     let body = body(req.msg_body)?;
     check_size(ctx, &body, req.cloud_custom_data.as_deref())?;
+    if let Some(data) = &req.cloud_custom_data {
+        check_no_nul("CloudCustomData", data).map_err(invalid)?;
+    }
     let priority = match req.msg_priority.as_deref() {
         None => DEFAULT_PRIORITY,
         Some(p) => parse_priority(p).ok_or_else(|| {
@@ -132,6 +141,7 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
     }
     let mut to_accounts = req.to_account.unwrap_or_default();
     check_count(to_accounts.len(), MAX_TARGETED_RECEIVERS, "To_Account")?;
+    check_user_ids("To_Account", &to_accounts)?;
     let mut seen = std::collections::HashSet::new();
     to_accounts.retain(|a| seen.insert(a.clone()));
     let mentions = req.group_at_info.unwrap_or_default();
@@ -196,6 +206,9 @@ pub struct SystemNotificationReq {
 
 /// spec: group-messages.md §4. A notification is pushed to online members only: it takes no
 /// MsgSeq and is not stored (inferred), so all that is left to do is check the request.
+/// `Content` is free text without a documented limit: it may be as long as a message
+/// (`max_msg_bytes`, 12 KB by default; inferred), and the receivers must be well-formed
+/// UserIDs, 10004 otherwise.
 pub async fn send_group_system_notification(
     ctx: &Ctx,
     req: SystemNotificationReq,
@@ -206,8 +219,10 @@ pub async fn send_group_system_notification(
     if content.is_empty() {
         return Err(invalid("Content must not be empty").into());
     }
+    check_text("Content", &content, ctx.caller.app.max_msg_bytes)?;
     let to = req.to_members.unwrap_or_default();
     check_count(to.len(), MAX_NOTIFICATION_RECEIVERS, "ToMembers_Account")?;
+    check_user_ids("ToMembers_Account", &to)?;
     let groups = ctx
         .store()
         .get_groups(ctx.caller.app.sdkappid, vec![id.clone()], false)
@@ -353,7 +368,8 @@ pub struct DeleteBySenderReq {
 
 /// spec: group-messages.md §8. Silently marks as recalled the sender's messages among the
 /// newest 1,000; the sender need not exist any more (cleaning up after a deleted spammer is
-/// the point). AVChatRoom: accepted, nothing stored to mark.
+/// the point), but must be a well-formed UserID (10004), as every stored sender is.
+/// AVChatRoom: accepted, nothing stored to mark.
 pub async fn delete_group_msg_by_sender(
     ctx: &Ctx,
     req: DeleteBySenderReq,
@@ -361,6 +377,7 @@ pub async fn delete_group_msg_by_sender(
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
     let sender = required(req.sender.filter(|s| !s.is_empty()), "Sender_Account")?;
+    check_user_id("Sender_Account", &sender)?;
     ctx.store()
         .delete_by_sender(ctx.caller.app.sdkappid, id, sender)
         .await?;
@@ -425,8 +442,9 @@ pub struct ImportResp {
 /// long gets `Result` 80002, one breaking the time rules (not after now, not before the
 /// group's CreateTime or the newest message) 10004; refused messages take no seq (`MsgSeq`
 /// 0, `MsgTime` their SendTime). A malformed request (field types, MsgBody format) refuses
-/// the whole call with 10004. Senders need not exist: imported history may name departed
-/// users. AVChatRoom: 10007.
+/// the whole call with 10004, and so does a sender that is not a well-formed UserID
+/// (accounts.md §0; `check_user_id` says why 10004). Senders need not exist: imported
+/// history may name departed users. AVChatRoom: 10007.
 pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, Failure> {
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
@@ -441,10 +459,9 @@ pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, F
     // Per message: Ok(message to import) or the Result code it already failed with.
     let mut checked: Vec<Result<ImportMsg, (i64, ErrorCode)>> = Vec::with_capacity(list.len());
     for (i, m) in list.into_iter().enumerate() {
-        let from = required(
-            m.from.filter(|f| !f.is_empty()),
-            &format!("MsgList[{i}].From_Account"),
-        )?;
+        let field = format!("MsgList[{i}].From_Account");
+        let from = required(m.from.filter(|f| !f.is_empty()), &field)?;
+        check_user_id(&field, &from)?;
         let send_time = required(m.send_time, &format!("MsgList[{i}].SendTime"))?;
         let body =
             body(m.msg_body).map_err(|e| Error::new(e.code, format!("MsgList[{i}].{}", e.info)))?;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use timber_core::group::validate_group_id;
 use timber_core::message::BodyError;
+use timber_core::text::check_no_nul;
 use timber_core::{Error, ErrorCode};
 
 #[derive(Deserialize)]
@@ -35,7 +36,8 @@ fn body_error(e: BodyError) -> Error {
 /// spec: group-messages.md §9. Replaces the body and/or custom data of one stored message in
 /// place; seq, sender and time stay. Missing fields: 90001; no such group: 10010; a seq with
 /// no stored, retained, unrecalled message: 20022 (both inferred); AVChatRoom: 10007; a
-/// result over the size limit: 80002.
+/// result over the size limit: 80002; a `CloudCustomData` with a NUL character, which timber
+/// stores nowhere: 90001 like any other invalid field.
 pub async fn modify_group_msg(ctx: &Ctx, req: ModifyGroupMsgReq) -> Result<Empty, Failure> {
     let id = req
         .group_id
@@ -51,6 +53,9 @@ pub async fn modify_group_msg(ctx: &Ctx, req: ModifyGroupMsgReq) -> Result<Empty
             .service
             .invalid("give MsgBody, CloudCustomData or both to modify")
             .into());
+    }
+    if let Some(data) = &req.cloud_custom_data {
+        check_no_nul("CloudCustomData", data).map_err(|why| ctx.service.invalid(why))?;
     }
     let body = req
         .msg_body
