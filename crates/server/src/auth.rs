@@ -54,10 +54,10 @@ pub async fn authenticate(
 ) -> Result<Caller, Error> {
     let sdkappid = match query.sdkappid.as_deref() {
         None | Some("") => return Err(ErrorCode::SdkAppIdMissing.into()),
-        Some(s) => s.parse::<AppId>().map_err(|_| {
+        Some(s) => parse_sdkappid(s).ok_or_else(|| {
             Error::new(
                 ErrorCode::HttpParse,
-                format!("sdkappid {s:?} is not a decimal integer"),
+                format!("sdkappid {s:?} is not a plain decimal integer (no sign, no leading 0)"),
             )
         })?,
     };
@@ -96,6 +96,15 @@ pub async fn authenticate(
         ));
     }
     Ok(Caller { app, identifier })
+}
+
+/// The SDKAppID as the console shows it: decimal digits, no sign, no leading zero (`0` alone is
+/// a number, of no app). `str::parse` also takes `+1400000000` and `01400000000`; those are
+/// spellings no console prints, and accepting them would give one app many names (60002,
+/// rest-protocol.md §2).
+fn parse_sdkappid(s: &str) -> Option<AppId> {
+    let canonical = s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    canonical.then(|| s.parse().ok()).flatten()
 }
 
 /// Verified signatures by their text, so the hot path neither inflates nor HMACs. What a
@@ -171,5 +180,24 @@ mod tests {
         assert_eq!(q.identifier.as_deref(), Some("a+b+c"));
         assert_eq!(q.usersig.as_deref(), Some("eJy*-_"));
         assert_eq!(Query::parse(None), Query::default());
+    }
+
+    #[test]
+    fn sdkappid_is_plain_decimal() {
+        assert_eq!(parse_sdkappid("1400000000"), Some(1_400_000_000));
+        assert_eq!(parse_sdkappid("0"), Some(0));
+        for bad in [
+            "+1400000000",
+            "01400000000",
+            "00",
+            "-1",
+            " 1400000000",
+            "1400000000 ",
+            "14abc",
+            "",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_sdkappid(bad), None, "{bad:?}");
+        }
     }
 }
