@@ -86,8 +86,11 @@ pub async fn authenticate(
             tracing::error!(error = %e, "reading kick state failed");
             Error::from(ErrorCode::AccountInternal)
         })?;
-    if revoked.is_some_and(|at| verified.time < at) {
-        return Err(ErrorCode::SigRevoked.into());
+    if revoked.is_some_and(|kicked_at| revoked_by_kick(verified.time, kicked_at)) {
+        return Err(Error::new(
+            ErrorCode::SigRevoked,
+            "this UserSig was issued at or before the user was kicked; generate a new one",
+        ));
     }
     if !app.is_admin(&identifier) {
         return Err(Error::new(
@@ -96,6 +99,16 @@ pub async fn authenticate(
         ));
     }
     Ok(Caller { app, identifier })
+}
+
+/// Whether a kick at `kicked_at` revokes a UserSig issued at `issued` (both whole Unix
+/// seconds, as `TLS.time` is). A kick revokes every UserSig issued before it (accounts.md §5),
+/// and one issued in the kick's own second may have been made before it: whole seconds cannot
+/// tell, so the whole second is revoked (`<=`, not usersig.md §3's inferred `<`, which let a
+/// UserSig made just before the kick keep working). The cost: a UserSig made in the kick's
+/// second after it is refused too; a new one made once the clock has passed that second works.
+fn revoked_by_kick(issued: i64, kicked_at: i64) -> bool {
+    issued <= kicked_at
 }
 
 /// The SDKAppID as the console shows it: decimal digits, no sign, no leading zero (`0` alone is
@@ -180,6 +193,13 @@ mod tests {
         assert_eq!(q.identifier.as_deref(), Some("a+b+c"));
         assert_eq!(q.usersig.as_deref(), Some("eJy*-_"));
         assert_eq!(Query::parse(None), Query::default());
+    }
+
+    #[test]
+    fn a_kick_revokes_its_own_second() {
+        assert!(revoked_by_kick(99, 100));
+        assert!(revoked_by_kick(100, 100));
+        assert!(!revoked_by_kick(101, 100));
     }
 
     #[test]
