@@ -643,6 +643,41 @@ async fn sigterm_stops_within_two_seconds_whatever_the_sweeper_is_doing() {
     }
 }
 
+/// A request that never ends (its body never comes) holds the shutdown only for
+/// `shutdown_grace_secs`; the store still closes cleanly and timber exits 0.
+#[tokio::test]
+async fn shutdown_grace_bounds_a_request_that_never_ends() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::start_with(ServerOptions {
+        env: vec![("TIMBER_SHUTDOWN_GRACE_SECS".into(), "1".into())],
+        ..Default::default()
+    })
+    .await;
+    let url = server.client().request(CHECK).url();
+    let target = url.strip_prefix(&server.base).unwrap().to_owned();
+    let host = server.base.strip_prefix("http://").unwrap().to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!("POST {target} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 100\r\n\r\n");
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(br#"{"CheckItem": ["#).await.unwrap();
+    // Answered requests on other connections are not held up meanwhile.
+    server
+        .client()
+        .call_ok(CHECK, json!({"CheckItem": []}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let (status, took, log) = server.stop_timed().await;
+    assert!(status.success(), "exit status {status}\n{log}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(2_500),
+        "exit took {took:?} with a 1 s grace\n{log}"
+    );
+    assert!(log.contains("cut off"), "{log}");
+    assert!(log.contains("closing the store"), "{log}");
+    drop(conn);
+}
+
 #[tokio::test]
 async fn banner_with_a_configured_admin_that_needs_quoting() {
     let app = TestApp {
