@@ -54,10 +54,10 @@ pub async fn authenticate(
 ) -> Result<Caller, Error> {
     let sdkappid = match query.sdkappid.as_deref() {
         None | Some("") => return Err(ErrorCode::SdkAppIdMissing.into()),
-        Some(s) => s.parse::<AppId>().map_err(|_| {
+        Some(s) => parse_sdkappid(s).ok_or_else(|| {
             Error::new(
                 ErrorCode::HttpParse,
-                format!("sdkappid {s:?} is not a decimal integer"),
+                format!("sdkappid {s:?} is not a plain decimal integer (no sign, no leading 0)"),
             )
         })?,
     };
@@ -86,8 +86,11 @@ pub async fn authenticate(
             tracing::error!(error = %e, "reading kick state failed");
             Error::from(ErrorCode::AccountInternal)
         })?;
-    if revoked.is_some_and(|at| verified.time < at) {
-        return Err(ErrorCode::SigRevoked.into());
+    if revoked.is_some_and(|kicked_at| revoked_by_kick(verified.time, kicked_at)) {
+        return Err(Error::new(
+            ErrorCode::SigRevoked,
+            "this UserSig was issued at or before the user was kicked; generate a new one",
+        ));
     }
     if !app.is_admin(&identifier) {
         return Err(Error::new(
@@ -96,6 +99,25 @@ pub async fn authenticate(
         ));
     }
     Ok(Caller { app, identifier })
+}
+
+/// Whether a kick at `kicked_at` revokes a UserSig issued at `issued` (both whole Unix
+/// seconds, as `TLS.time` is). A kick revokes every UserSig issued before it (accounts.md §5),
+/// and one issued in the kick's own second may have been made before it: whole seconds cannot
+/// tell, so the whole second is revoked (`<=`, not usersig.md §3's inferred `<`, which let a
+/// UserSig made just before the kick keep working). The cost: a UserSig made in the kick's
+/// second after it is refused too; a new one made once the clock has passed that second works.
+fn revoked_by_kick(issued: i64, kicked_at: i64) -> bool {
+    issued <= kicked_at
+}
+
+/// The SDKAppID as the console shows it: decimal digits, no sign, no leading zero (`0` alone is
+/// a number, of no app). `str::parse` also takes `+1400000000` and `01400000000`; those are
+/// spellings no console prints, and accepting them would give one app many names (60002,
+/// rest-protocol.md §2).
+fn parse_sdkappid(s: &str) -> Option<AppId> {
+    let canonical = s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    canonical.then(|| s.parse().ok()).flatten()
 }
 
 /// Verified signatures by their text, so the hot path neither inflates nor HMACs. What a
@@ -171,5 +193,31 @@ mod tests {
         assert_eq!(q.identifier.as_deref(), Some("a+b+c"));
         assert_eq!(q.usersig.as_deref(), Some("eJy*-_"));
         assert_eq!(Query::parse(None), Query::default());
+    }
+
+    #[test]
+    fn a_kick_revokes_its_own_second() {
+        assert!(revoked_by_kick(99, 100));
+        assert!(revoked_by_kick(100, 100));
+        assert!(!revoked_by_kick(101, 100));
+    }
+
+    #[test]
+    fn sdkappid_is_plain_decimal() {
+        assert_eq!(parse_sdkappid("1400000000"), Some(1_400_000_000));
+        assert_eq!(parse_sdkappid("0"), Some(0));
+        for bad in [
+            "+1400000000",
+            "01400000000",
+            "00",
+            "-1",
+            " 1400000000",
+            "1400000000 ",
+            "14abc",
+            "",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_sdkappid(bad), None, "{bad:?}");
+        }
     }
 }

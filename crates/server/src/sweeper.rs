@@ -21,7 +21,7 @@ const STEP_ROWS: u64 = 500;
 /// Pause between two steps: at most 10,000 rows a second leave through the sweeper.
 const STEP_PAUSE: Duration = Duration::from_millis(50);
 
-/// A running sweeper; [`Sweeper::stop`] ends it after its current step.
+/// A running sweeper; [`Sweeper::stop`] ends it after its current step, also mid-pass.
 pub struct Sweeper {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -61,11 +61,7 @@ async fn run(
         if let Err(e) = pass(&*store, &policy, &mut stopped).await {
             tracing::warn!(error = %e, "sweep pass interrupted; retrying at the next interval");
         }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = stopped.changed() => {}
-        }
-        if *stopped.borrow() {
+        if stop_within(&mut stopped, interval).await {
             return;
         }
     }
@@ -78,21 +74,28 @@ async fn pass(
     stopped: &mut watch::Receiver<bool>,
 ) -> timber_store::Result<()> {
     let (mut purged, mut expired) = (0, 0);
+    let stopping = |purged: u64, expired: u64| {
+        tracing::info!(
+            purged,
+            expired,
+            "sweep pass stopped for shutdown; the next start resumes it"
+        );
+        Ok(())
+    };
+    if *stopped.borrow() {
+        return Ok(());
+    }
     loop {
-        if *stopped.borrow() {
-            return Ok(());
-        }
         let n = store.purge_step(STEP_ROWS).await?;
         if n == 0 {
             break;
         }
         purged += n;
-        pause(stopped).await;
+        if stop_within(stopped, STEP_PAUSE).await {
+            return stopping(purged, expired);
+        }
     }
     loop {
-        if *stopped.borrow() {
-            return Ok(());
-        }
         let step = store
             .expire_step(policy.clone(), timber_core::now_secs(), STEP_ROWS)
             .await?;
@@ -100,7 +103,9 @@ async fn pass(
         if step.pass_done {
             break;
         }
-        pause(stopped).await;
+        if stop_within(stopped, STEP_PAUSE).await {
+            return stopping(purged, expired);
+        }
     }
     if purged + expired > 0 {
         tracing::info!(purged, expired, "sweep pass done");
@@ -108,10 +113,13 @@ async fn pass(
     Ok(())
 }
 
-async fn pause(stopped: &mut watch::Receiver<bool>) {
+/// Waits `pause`, or less: true as soon as a stop is asked for, also when it was asked for
+/// before this wait began (a stop seen by an earlier wait is not used up, so a stop that comes
+/// during a pass never waits out a whole interval), or when the [`Sweeper`] is gone.
+async fn stop_within(stopped: &mut watch::Receiver<bool>, pause: Duration) -> bool {
     tokio::select! {
-        _ = tokio::time::sleep(STEP_PAUSE) => {}
-        _ = stopped.changed() => {}
+        _ = tokio::time::sleep(pause) => false,
+        _ = stopped.wait_for(|&stop| stop) => true,
     }
 }
 
@@ -131,5 +139,20 @@ mod tests {
             .await
             .expect("the sweeper stopped");
         store.close().await;
+    }
+
+    /// The pause between passes after a stop was seen by a pause inside the pass (issue 23):
+    /// the stop is not used up.
+    #[tokio::test]
+    async fn a_stop_seen_by_one_pause_ends_the_next_one_too() {
+        let (stop, mut stopped) = watch::channel(false);
+        let _ = stop.send(true);
+        let hour = Duration::from_secs(3_600);
+        assert!(stop_within(&mut stopped, hour).await);
+        let again = tokio::time::timeout(Duration::from_secs(1), stop_within(&mut stopped, hour));
+        assert!(again.await.expect("the second pause ended at once"));
+        drop(stop);
+        let gone = tokio::time::timeout(Duration::from_secs(1), stop_within(&mut stopped, hour));
+        assert!(gone.await.expect("a dropped Sweeper stops it too"));
     }
 }

@@ -36,11 +36,11 @@ pub trait AccountStore {
     /// Returns, per UserID, whether the account exists.
     async fn accounts_exist(&self, app: AppId, users: Vec<String>) -> Result<Vec<bool>>;
 
-    /// Invalidates every UserSig of `user` issued before `at`. `false` when there is no such
-    /// account.
+    /// Records that `user` was kicked at `at` (Unix seconds); the server then refuses every
+    /// UserSig of `user` issued at or before `at`. `false` when there is no such account.
     async fn kick(&self, app: AppId, user: String, at: i64) -> Result<bool>;
 
-    /// The time before which `user`'s UserSigs are invalid (the last kick), if any.
+    /// The time of `user`'s last kick, if any (UserSigs issued at or before it are invalid).
     /// Called on every request: implementations must make it cheap without answering stale.
     async fn revoked_before(&self, app: AppId, user: &str) -> Result<Option<i64>>;
 }

@@ -29,6 +29,10 @@ pub struct Config {
     /// their app's `retention_days` and purges destroyed groups. 0 turns it off.
     #[serde(default = "default_sweep_interval_secs")]
     pub sweep_interval_secs: u64,
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C; connections still
+    /// open then are closed. The store then gets at most `STORE_CLOSE_TIMEOUT` to close.
+    #[serde(default = "default_shutdown_grace_secs")]
+    pub shutdown_grace_secs: u64,
     /// Whether the SQLite writer commits through timber's WAL VFS (a few large writes per
     /// commit instead of two per page). `false` uses SQLite's default VFS; the files and
     /// their durability are the same either way.
@@ -62,6 +66,9 @@ const fn default_max_body_bytes() -> usize {
 const fn default_sweep_interval_secs() -> u64 {
     60
 }
+const fn default_shutdown_grace_secs() -> u64 {
+    5
+}
 const fn default_true() -> bool {
     true
 }
@@ -72,6 +79,7 @@ const STRING_KEYS: &[&str] = &["listen", "data_dir", "storage", "log"];
 const VALUE_KEYS: &[&str] = &[
     "max_body_bytes",
     "sweep_interval_secs",
+    "shutdown_grace_secs",
     "sqlite_wal_vfs",
     "sqlite_page_cache",
     "apps",
@@ -165,6 +173,7 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("./timber-data"));
         assert_eq!(c.storage, "sqlite");
         assert_eq!(c.sweep_interval_secs, 60);
+        assert_eq!(c.shutdown_grace_secs, 5);
         assert!(c.sqlite_wal_vfs);
         assert!(c.sqlite_page_cache);
         assert!(c.apps.is_empty());
@@ -192,6 +201,7 @@ mod tests {
                 ("TIMBER_STORAGE", "memory"),
                 ("TIMBER_MAX_BODY_BYTES", "42"),
                 ("TIMBER_SWEEP_INTERVAL_SECS", "0"),
+                ("TIMBER_SHUTDOWN_GRACE_SECS", "1"),
                 ("TIMBER_SQLITE_WAL_VFS", "false"),
                 ("TIMBER_SQLITE_PAGE_CACHE", "false"),
             ],
@@ -204,6 +214,7 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(c.max_body_bytes, 42);
         assert_eq!(c.sweep_interval_secs, 0);
+        assert_eq!(c.shutdown_grace_secs, 1);
         assert_eq!(c.apps.len(), 2);
         assert_eq!(c.apps[0].admins, vec!["administrator", "ops"]);
         assert_eq!(c.apps[1].admins, vec!["administrator"]);

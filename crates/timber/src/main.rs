@@ -11,8 +11,10 @@ mod config;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use config::Config;
+use std::future::IntoFuture;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use timber_server::apps::{App, Apps};
 use timber_store::postgres::PgStore;
 use timber_store::sqlite::{SqliteOptions, SqliteStore};
@@ -81,7 +83,12 @@ fn main() -> anyhow::Result<()> {
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;
             init_logging(&config.log);
-            runtime()?.block_on(serve(config))
+            let runtime = runtime()?;
+            let served = runtime.block_on(serve(config));
+            // What may be left after a bounded shutdown (connections cut after the grace, a
+            // store that would not close in time) is not waited for: the process ends here.
+            runtime.shutdown_background();
+            served
         }
         Command::Migrate { config } => {
             let config = Config::load(config.as_deref())?;
@@ -175,6 +182,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    // Installed before the banner: a signal sent once the banner is out is never the default
+    // action (killed by the signal, not exit 0).
+    let signal = shutdown_signal()?;
     let settings = timber_server::Settings {
         max_body_bytes: config.max_body_bytes,
     };
@@ -195,41 +205,102 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         timber_server::sweeper::Sweeper::start(
             store.clone(),
             &state.apps,
-            std::time::Duration::from_secs(config.sweep_interval_secs),
+            Duration::from_secs(config.sweep_interval_secs),
         )
     });
 
-    let served = axum::serve(listener, timber_server::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP");
-    if let Some(sweeper) = sweeper {
-        sweeper.stop().await;
-    }
-    served?;
-    tracing::info!("draining done; closing the store");
-    store.close().await;
-    Ok(())
-}
-
-/// Resolves on SIGTERM or Ctrl-C; in-flight requests then finish before the store closes.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let serving = axum::serve(listener, timber_server::router(state))
+        .with_graceful_shutdown(async move {
+            let mut stopped = stopped;
+            let _ = stopped.wait_for(|&stop| stop).await;
+        })
+        .into_future();
+    tokio::pin!(serving);
+    // Serves until SIGTERM or Ctrl-C (serving does not end by itself, short of a bug).
+    let ended = tokio::select! {
+        _ = signal => None,
+        served = &mut serving => Some(served),
     };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    tracing::info!(
+        grace_secs = config.shutdown_grace_secs,
+        "stopping: draining in-flight requests"
+    );
+    let _ = stop.send(true);
+    let drained = async move {
+        match ended {
+            Some(served) => served,
+            None => serving.await,
         }
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    shut_down(drained, sweeper, store, grace).await
+}
+
+/// How long the store gets to close (checkpointing the SQLite WAL) once requests are done.
+const STORE_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The bounded shutdown, once the HTTP server stopped accepting connections: in-flight
+/// requests get `grace` to finish (`drained`) while the sweeper stops (after its current step,
+/// a short transaction); connections still open then are left to be closed as the process
+/// exits, unanswered. Then the store closes, within [`STORE_CLOSE_TIMEOUT`]. So the process
+/// ends at most `grace` + 5 s after the signal (within milliseconds when nothing is in flight).
+/// A store that does not close in time is an error (exit 1); nothing acknowledged is lost even
+/// then, as after a crash: every answered write is committed and on disk.
+async fn shut_down(
+    drained: impl std::future::Future<Output = std::io::Result<()>>,
+    sweeper: Option<timber_server::sweeper::Sweeper>,
+    store: Arc<dyn Store>,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    let sweeper_stopped = async {
+        if let Some(sweeper) = sweeper {
+            sweeper.stop().await;
+        }
+    };
+    let drained = tokio::time::timeout(grace, async { tokio::join!(drained, sweeper_stopped).0 });
+    let served = match drained.await {
+        Ok(served) => served.context("serving HTTP"),
+        Err(_) => {
+            tracing::warn!(
+                grace_secs = grace.as_secs(),
+                "requests still in flight after the shutdown grace are cut off"
+            );
+            Ok(())
+        }
+    };
+    tracing::info!("closing the store");
+    // On a thread of its own: SQLite's close blocks until its writer has finished.
+    let runtime = tokio::runtime::Handle::current();
+    let closing = tokio::task::spawn_blocking(move || runtime.block_on(store.close()));
+    match tokio::time::timeout(STORE_CLOSE_TIMEOUT, closing).await {
+        Ok(closed) => closed.context("closing the store")?,
+        Err(_) => bail!(
+            "the store did not close within {STORE_CLOSE_TIMEOUT:?}; exiting without a clean \
+             close (every acknowledged write is on disk; the next start recovers)"
+        ),
     }
+    served
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT). The handlers are installed when this is called,
+/// not when the future is first polled.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

@@ -350,9 +350,11 @@ async fn kick_invalidates_earlier_usersigs() {
         resp,
         json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0})
     );
+    let kicked_at = now();
     let (code, _) = ops_old.call_err(CHECK, json!({"CheckItem": []})).await;
     assert_eq!(code, 70052);
-    // A UserSig generated after the kick works.
+    // A UserSig generated after the kick's second works.
+    after_second(kicked_at).await;
     server
         .client_for(0, "ops")
         .call_ok(CHECK, json!({"CheckItem": []}))
@@ -386,6 +388,63 @@ async fn kick_invalidates_earlier_usersigs() {
         .await;
 }
 common::also_on_postgres!(kick_invalidates_earlier_usersigs);
+
+/// Sleeps until the clock is past second `t`.
+async fn after_second(t: i64) {
+    while now() <= t {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A kick revokes the UserSigs of its own second too (issue 23): one made in that second may
+/// have been made before the kick, and whole seconds cannot tell. A UserSig made once the
+/// clock has passed the kick's second works.
+#[tokio::test]
+async fn kick_revokes_usersigs_issued_in_its_own_second() {
+    let server = TestServer::start_with(ops_app()).await;
+    let app = server.apps[0].clone();
+    let admin = server.client_for(0, "administrator");
+    let check = || json!({"CheckItem": []});
+    // A UserSig made, used (and so cached) and then kicked all within one second: start just
+    // after a second begins, and try again should the second end in between.
+    let (same_second, kicked_at) = loop {
+        let into_second = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_millis();
+        tokio::time::sleep(std::time::Duration::from_millis(u64::from(
+            1_020 - into_second,
+        )))
+        .await;
+        let issued = now();
+        let sig = timber_usersig::generate(app.sdkappid, &app.key, "ops", 86_400, issued);
+        let ops = server.client_with_sig(app.sdkappid, "ops", &sig);
+        ops.call_ok(CHECK, check()).await;
+        admin.call_ok(KICK, json!({"UserID": "ops"})).await;
+        if now() == issued {
+            break (ops, issued);
+        }
+    };
+    let (code, info) = same_second.call_err(CHECK, check()).await;
+    assert_eq!(code, 70052, "a UserSig of the kick's own second: {info}");
+    let earlier = timber_usersig::generate(app.sdkappid, &app.key, "ops", 86_400, kicked_at - 1);
+    let (code, _) = same_second
+        .with_sig(&earlier)
+        .call_err(CHECK, check())
+        .await;
+    assert_eq!(code, 70052);
+
+    // How a client logs in again: a UserSig made after the kick's second.
+    after_second(kicked_at).await;
+    let fresh = server.client_for(0, "ops");
+    fresh.call_ok(CHECK, check()).await;
+    let (code, _) = same_second.call_err(CHECK, check()).await;
+    assert_eq!(code, 70052, "still refused");
+    // A later kick revokes the fresh one in turn.
+    admin.call_ok(KICK, json!({"UserID": "ops"})).await;
+    assert_eq!(fresh.call_err(CHECK, check()).await.0, 70052);
+}
+common::also_on_postgres!(kick_revokes_usersigs_issued_in_its_own_second);
 
 /// Accounts of one app are invisible to another (DESIGN.md invariant 1).
 #[tokio::test]

@@ -102,6 +102,12 @@ async fn envelope_cases() {
         ("empty sdkappid", set("sdkappid", ""), 60012),
         ("non-numeric sdkappid", set("sdkappid", "14abc"), 60002),
         ("negative sdkappid", set("sdkappid", "-1"), 60002),
+        // `str::parse` takes these; they are not how an SDKAppID is written.
+        ("sdkappid with a leading +", set("sdkappid", &format!("+{id}")), 60002),
+        ("sdkappid with a percent-encoded +", set("sdkappid", &format!("%2B{id}")), 60002),
+        ("sdkappid with a leading zero", set("sdkappid", &format!("0{id}")), 60002),
+        ("sdkappid of zeros", set("sdkappid", "00"), 60002),
+        ("sdkappid zero", set("sdkappid", "0"), 70020),
         ("unknown sdkappid", set("sdkappid", &(id + 1).to_string()), 70020),
         ("missing identifier", unset("identifier"), 60002),
         ("empty identifier", set("identifier", ""), 60002),

@@ -170,6 +170,63 @@ async fn delete_group_member_ignores_strangers_and_keeps_the_owner() {
 }
 common::also_on_postgres!(delete_group_member_ignores_strangers_and_keeps_the_owner);
 
+/// A Community member page's `Next` is a cursor the server gave for this group ("" to start):
+/// garbage, a bare UserID, a changed cursor or another group's is 10004 (issue 23), not an
+/// empty page. Other types take no cursor, so any non-empty `Next` there is refused too.
+#[tokio::test]
+async fn member_pages_refuse_a_next_they_did_not_give() {
+    let server = TestServer::start().await;
+    let c = server.client();
+    let users = names("user", 5);
+    import_accounts(&c, &users).await;
+    let refs: Vec<&str> = users.iter().map(String::as_str).collect();
+    let community = create(&c, "Community", refs[0], &refs[1..]).await;
+    let other = create(&c, "Community", refs[0], &refs[1..]).await;
+    let public = create(&c, "Public", refs[0], &refs[1..]).await;
+
+    let page = |id: &str, next: Value| json!({"GroupId": id, "Limit": 2, "Next": next});
+    let first = c.call_ok(MEMBERS, page(&community, json!(""))).await;
+    let next = first["Next"].as_str().expect("a Next").to_owned();
+    assert_ne!(next, "");
+    let second = c.call_ok(MEMBERS, page(&community, json!(next))).await;
+    assert_eq!(second["MemberList"][0]["Member_Account"], refs[2]);
+    // No Next (or null) starts from the first member, as "" does.
+    for start in [
+        json!({"GroupId": community, "Limit": 2}),
+        page(&community, Value::Null),
+    ] {
+        let resp = c.call_ok(MEMBERS, start).await;
+        assert_eq!(resp["MemberList"], first["MemberList"]);
+    }
+
+    let theirs = c.call_ok(MEMBERS, page(&other, json!(""))).await["Next"].clone();
+    let mut changed = next.clone().into_bytes();
+    changed[3] = if changed[3] == b'0' { b'1' } else { b'0' };
+    let refused = [
+        json!("garbage"),
+        json!("zzzzzzzz"),
+        json!(refs[1]),
+        json!(refs[4]),
+        json!(String::from_utf8(changed).unwrap()),
+        json!(next.to_uppercase()),
+        json!(format!("{next}00")),
+        json!(&next[..next.len() - 2]),
+        json!("0".repeat(40)),
+        json!("x".repeat(10_000)),
+        theirs,
+    ];
+    for bad in &refused {
+        let (code, info) = c.call_err(MEMBERS, page(&community, bad.clone())).await;
+        assert_eq!(code, 10004, "Next {bad}: {info}");
+        assert!(info.contains("Next"), "Next {bad}: {info}");
+    }
+    let (code, _) = c.call_err(MEMBERS, page(&public, json!("garbage"))).await;
+    assert_eq!(code, 10004);
+    let (code, _) = c.call_err(MEMBERS, page(&public, json!(next))).await;
+    assert_eq!(code, 10004, "a cursor of another group");
+}
+common::also_on_postgres!(member_pages_refuse_a_next_they_did_not_give);
+
 #[tokio::test]
 async fn get_group_member_info_pages_filters_and_limits() {
     let server = TestServer::start().await;

@@ -530,6 +530,57 @@ async fn get_appid_group_list_pages_through_every_group() {
 }
 common::also_on_postgres!(get_appid_group_list_pages_through_every_group);
 
+/// `Next` is a cursor the server gave (0 to start): anything else — garbage, huge, a real one
+/// changed by one, another app's — is 10004 (issue 23), not an empty or arbitrary page.
+#[tokio::test]
+async fn get_appid_group_list_refuses_a_next_it_did_not_give() {
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![TestApp::random(), TestApp::random()],
+        ..Default::default()
+    })
+    .await;
+    let c = server.client();
+    let other = server.client_for(1, "administrator");
+    for i in 0..3 {
+        c.call_ok(CREATE, json!({"Type": "Public", "Name": format!("g{i}")}))
+            .await;
+        other
+            .call_ok(CREATE, json!({"Type": "Public", "Name": format!("o{i}")}))
+            .await;
+    }
+    let first = c.call_ok(LIST, json!({"Limit": 1})).await;
+    let next = first["Next"].as_u64().expect("a Next after the first page");
+    assert_ne!(next, 0);
+    // The cursor it gave works, from any page size.
+    let rest = c.call_ok(LIST, json!({"Limit": 5, "Next": next})).await;
+    assert_eq!(rest["GroupIdList"].as_array().unwrap().len(), 2);
+    assert_eq!(rest["Next"], 0);
+
+    let mut refused = vec![
+        json!(1),
+        json!(2),
+        json!(12345),
+        json!(next + 1),
+        json!(next - 1),
+        json!(next ^ (1 << 20)),
+        json!(next * 2),
+        json!(1u64 << 53),
+        json!(i64::MAX),
+        json!(u64::MAX),
+    ];
+    refused.extend((1..=3).map(|k| json!(next.wrapping_mul(1_000_003).wrapping_add(k))));
+    for bad in refused {
+        let (code, info) = c.call_err(LIST, json!({"Limit": 1, "Next": bad})).await;
+        assert_eq!(code, 10004, "Next {bad}: {info}");
+        assert!(info.contains("Next"), "Next {bad}: {info}");
+    }
+    // Another app's cursor is not this app's.
+    let theirs = other.call_ok(LIST, json!({"Limit": 1})).await["Next"].clone();
+    assert_eq!(c.call_err(LIST, json!({"Next": theirs})).await.0, 10004);
+    assert_eq!(other.call_err(LIST, json!({"Next": next})).await.0, 10004);
+}
+common::also_on_postgres!(get_appid_group_list_refuses_a_next_it_did_not_give);
+
 #[tokio::test]
 async fn get_group_info_filters_and_per_entry_errors() {
     let server = TestServer::start().await;

@@ -575,6 +575,111 @@ async fn sigterm_drains_in_flight_requests_and_keeps_acknowledged_writes() {
     }
 }
 
+/// `timber serve` on `dir` with the sweeper pausing `interval` seconds between passes.
+fn sweeping(app: &TestApp, dir: &DataDir, interval: &str) -> ServerOptions {
+    ServerOptions {
+        apps: vec![app.clone()],
+        data_dir: Some(dir.clone()),
+        env: vec![("TIMBER_SWEEP_INTERVAL_SECS".into(), interval.into())],
+        ..Default::default()
+    }
+}
+
+/// SIGTERM stops the server within 2 s, exit code 0, whatever the sweeper is doing: in a pass
+/// (a pass takes short steps with a pause after each), between passes, or before its first
+/// (issue 23: a stop seen by the pause inside a pass used to wait out a whole interval).
+#[tokio::test]
+async fn sigterm_stops_within_two_seconds_whatever_the_sweeper_is_doing() {
+    let (app, dir) = (TestApp::random(), DataDir::new());
+    // Work for the sweeper: each destroyed group is one step of a pass, then a 50 ms pause,
+    // so the first pass of the next start takes seconds.
+    let setup = TestServer::start_with(sweeping(&app, &dir, "0")).await;
+    let c = setup.client();
+    for i in 0..80 {
+        let body = json!({"Type": "Public", "Name": format!("g{i}")});
+        let id = c.call_ok("group_open_http_svc/create_group", body).await["GroupId"].clone();
+        c.call_ok("group_open_http_svc/destroy_group", json!({"GroupId": id}))
+            .await;
+    }
+    assert!(setup.stop().await.success());
+
+    let stop = |server: TestServer, what: String| async move {
+        let (status, took, log) = server.stop_timed().await;
+        assert!(status.success(), "{what}: exit status {status}\n{log}");
+        assert!(
+            took < Duration::from_secs(2),
+            "{what}: exit took {took:?}\n{log}"
+        );
+        log
+    };
+    // During the first pass (it starts at once).
+    let server = TestServer::start_with(sweeping(&app, &dir, "3600")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = stop(server, "300 ms into a pass".into()).await;
+    assert!(log.contains("sweep pass stopped for shutdown"), "{log}");
+    // Other moments of a pass, each start resuming where the last one stopped.
+    for ms in [0, 20, 100, 450] {
+        let server = TestServer::start_with(sweeping(&app, &dir, "60")).await;
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        stop(server, format!("{ms} ms after start")).await;
+    }
+    // Between passes: the rest of the work done, the sweeper waits out its interval.
+    let server = TestServer::start_with(sweeping(&app, &dir, "60")).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !server.log().contains("sweep pass done") {
+        assert!(
+            Instant::now() < deadline,
+            "no pass finished:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop(server, "between passes".into()).await;
+    // Nothing left to sweep: between passes from the start.
+    for ms in [10, 1_000] {
+        let server = TestServer::start_with(sweeping(&app, &dir, "86400")).await;
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        let log = stop(server, format!("idle sweeper, {ms} ms after start")).await;
+        assert!(!log.contains("sweep pass"), "{log}");
+    }
+}
+
+/// A request that never ends (its body never comes) holds the shutdown only for
+/// `shutdown_grace_secs`; the store still closes cleanly and timber exits 0.
+#[tokio::test]
+async fn shutdown_grace_bounds_a_request_that_never_ends() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::start_with(ServerOptions {
+        env: vec![("TIMBER_SHUTDOWN_GRACE_SECS".into(), "1".into())],
+        ..Default::default()
+    })
+    .await;
+    let url = server.client().request(CHECK).url();
+    let target = url.strip_prefix(&server.base).unwrap().to_owned();
+    let host = server.base.strip_prefix("http://").unwrap().to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!("POST {target} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 100\r\n\r\n");
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(br#"{"CheckItem": ["#).await.unwrap();
+    // Answered requests on other connections are not held up meanwhile.
+    server
+        .client()
+        .call_ok(CHECK, json!({"CheckItem": []}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let (status, took, log) = server.stop_timed().await;
+    assert!(status.success(), "exit status {status}\n{log}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(2_500),
+        "exit took {took:?} with a 1 s grace\n{log}"
+    );
+    assert!(log.contains("cut off"), "{log}");
+    assert!(log.contains("closing the store"), "{log}");
+    drop(conn);
+}
+
 #[tokio::test]
 async fn banner_with_a_configured_admin_that_needs_quoting() {
     let app = TestApp {

@@ -1,6 +1,7 @@
 //! Groups themselves: create, import, destroy, list, read and modify. spec: groups.md §4.1–§4.5,
 //! §4.15, §4.17.
 
+use super::cursor;
 use super::views::{group_fields, member_fields, Fields, GroupInfoFilter};
 use super::{assignable_role, check_count, group_id, invalid, operator, past_time, required};
 use crate::envelope::{opt_account, Empty};
@@ -270,9 +271,12 @@ pub struct GroupIdItem {
 /// The legacy type get_appid_group_list still filters by; timber never creates one.
 const BCHATROOM: &str = "BChatRoom";
 
-/// spec: groups.md §4.3. Groups come in creation order; `Next` is the internal key of the
-/// page's last group (opaque to clients, 0 when finished). `Limit` 0 or absent means 10,000.
+/// spec: groups.md §4.3. Groups come in creation order; `Next` points after the page's last
+/// group (0 when finished) and is checked (`cursor.rs`): one this app was not given is 10004.
+/// `Limit` 0 or absent means 10,000.
 pub async fn get_appid_group_list(ctx: &Ctx, req: GroupListReq) -> Result<GroupListResp, Failure> {
+    let app = ctx.caller.app.sdkappid;
+    let after = cursor::group_list_after(app, req.next)?;
     let limit = match req.limit {
         None | Some(0) => MAX_GROUP_LIST_LIMIT,
         Some(n) if n > MAX_GROUP_LIST_LIMIT => {
@@ -294,10 +298,13 @@ pub async fn get_appid_group_list(ctx: &Ctx, req: GroupListReq) -> Result<GroupL
                 .ok_or_else(|| invalid(format!("GroupType {t:?} is not a group type")))?,
         ),
     };
-    let page = ctx
-        .store()
-        .list_groups(ctx.caller.app.sdkappid, ty, req.next, limit)
-        .await?;
+    let page = ctx.store().list_groups(app, ty, after, limit).await?;
+    let next = match page.next {
+        0 => 0,
+        gkey => cursor::group_list_next(app, gkey).ok_or_else(|| {
+            Failure::internal(format!("group key {gkey} is too large for a cursor"))
+        })?,
+    };
     Ok(GroupListResp {
         total_count: page.total,
         group_id_list: page
@@ -305,7 +312,7 @@ pub async fn get_appid_group_list(ctx: &Ctx, req: GroupListReq) -> Result<GroupL
             .into_iter()
             .map(|group_id| GroupIdItem { group_id })
             .collect(),
-        next: page.next,
+        next,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Membership: add, import, remove, list, change members, roles and ownership.
 //! spec: groups.md §4.6–§4.12, §4.16.
 
+use super::cursor;
 use super::views::{group_fields, member_fields, self_info, Fields};
 use super::{account_list, assignable_role, group_id, invalid, operator, past_time, required};
 use crate::envelope::{account, opt_account, opt_accounts, Empty};
@@ -192,7 +193,8 @@ pub struct MemberInfoResp {
 }
 
 /// spec: groups.md §4.8. Members in UserID order; `MemberNum` counts the whole group. Other
-/// types page with `Limit`/`Offset`, Community with `Limit`/`Next` (Offset there is 10004).
+/// types page with `Limit`/`Offset`, Community with `Limit`/`Next` (Offset there is 10004). A
+/// `Next` that is neither "" nor a cursor of this group (`cursor.rs`) is 10004.
 /// `Limit` above 6,000 is 10004; a response over 1 MB is 10018 (envelope). AVChatRoom shows at
 /// most its first 300 members (inferred).
 pub async fn get_group_member_info(
@@ -200,6 +202,8 @@ pub async fn get_group_member_info(
     req: MemberInfoReq,
 ) -> Result<MemberInfoResp, Failure> {
     let id = group_id(req.group_id)?;
+    let app = ctx.caller.app.sdkappid;
+    let after = cursor::member_after(app, &id, req.next.as_deref().unwrap_or_default())?;
     if req.limit.is_some_and(|l| l > MAX_MEMBER_PAGE) {
         return Err(invalid(format!("Limit must be at most {MAX_MEMBER_PAGE}")).into());
     }
@@ -215,12 +219,9 @@ pub async fn get_group_member_info(
         roles,
         offset: req.offset,
         limit: req.limit,
-        after: req.next.filter(|n| !n.is_empty()),
+        after,
     };
-    let page = ctx
-        .store()
-        .get_members(ctx.caller.app.sdkappid, id, query)
-        .await?;
+    let page = ctx.store().get_members(app, id.clone(), query).await?;
     let view = Fields::new(
         req.member_info_filter.as_deref(),
         req.custom_filter.as_deref(),
@@ -232,7 +233,10 @@ pub async fn get_group_member_info(
             .iter()
             .map(|m| member_fields(m, ctx.now, view))
             .collect(),
-        next: (page.group.ty == GroupType::Community).then(|| page.next.unwrap_or_default()),
+        next: (page.group.ty == GroupType::Community).then(|| {
+            page.next
+                .map_or_else(String::new, |user| cursor::member_next(app, &id, &user))
+        }),
     })
 }
 

@@ -3,6 +3,7 @@
 //! checks (the group's type, its members) happen in the store, in the transaction of the
 //! write they guard.
 
+mod cursor;
 pub mod groups;
 mod history_page;
 pub mod members;

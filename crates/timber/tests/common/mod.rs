@@ -430,6 +430,13 @@ impl TestServer {
         self.terminate().await
     }
 
+    /// Sends SIGTERM; returns the exit status, how long the exit took, and the whole log.
+    pub async fn stop_timed(mut self) -> (ExitStatus, Duration, String) {
+        let started = std::time::Instant::now();
+        let status = self.terminate().await;
+        (status, started.elapsed(), self.log())
+    }
+
     /// Stops (asserting a clean exit) and starts again with the same options and data dir.
     pub async fn restart(mut self) -> TestServer {
         let status = self.terminate().await;
