@@ -208,7 +208,8 @@ async fn member_pages_refuse_a_next_they_did_not_give() {
         json!(refs[1]),
         json!(refs[4]),
         json!(String::from_utf8(changed).unwrap()),
-        json!(next.to_uppercase()),
+        // Upper-case hex: the cursor's own letters may all be digits, so force one.
+        json!(format!("A{}", &next[1..].to_uppercase())),
         json!(format!("{next}00")),
         json!(&next[..next.len() - 2]),
         json!("0".repeat(40)),
