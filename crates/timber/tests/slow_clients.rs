@@ -221,13 +221,19 @@ async fn many_idle_and_slow_connections_leave_room_for_a_normal_request() {
         server.log()
     );
     let m = metrics(&target).await;
-    assert!(metric(&m, "timber_connections_evicted_total") >= 500, "{m}");
-    // 128, give or take a socket being closed as the gauge is read.
-    assert!(metric(&m, "timber_connections_open") <= 130, "{m}");
-    assert!(
-        metric(&m, "timber_connections_accepted_total") >= 660,
-        "{m}"
+    // 128 open, give or take a socket being closed as the gauge is read; every connection
+    // past the cap took the place of an idle one (but the 11 normal ones, which their clients
+    // closed, and any that reached the 10 s header timeout on a slow machine), and none was
+    // refused: there was always an idle one.
+    let (accepted, evicted) = (
+        metric(&m, "timber_connections_accepted_total"),
+        metric(&m, "timber_connections_evicted_total"),
     );
+    let timed_out = metric(&m, "timber_connection_timeouts_total{phase=\"header\"}");
+    assert!(accepted >= 611, "{m}");
+    assert!(evicted + timed_out + 128 + 12 >= accepted, "{m}");
+    assert_eq!(metric(&m, "timber_connections_refused_total"), 0, "{m}");
+    assert!(metric(&m, "timber_connections_open") <= 130, "{m}");
     // The log names the cap (once per 10 s, not once per connection).
     let log = server.log();
     let warnings = log.matches("idle connections are closed").count();
