@@ -35,6 +35,7 @@ use timber_store::Store;
 use tracing::Instrument;
 
 pub use dispatch::COMMANDS;
+pub use metrics::{Connections, Metrics};
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]

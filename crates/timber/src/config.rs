@@ -33,6 +33,22 @@ pub struct Config {
     /// open then are closed. The store then gets at most `STORE_CLOSE_TIMEOUT` to close.
     #[serde(default = "default_shutdown_grace_secs")]
     pub shutdown_grace_secs: u64,
+    /// Seconds a client has to send a whole request head: from the accept for the first
+    /// request of a connection, from its first byte for a later one. Then it is closed.
+    #[serde(default = "default_header_read_timeout_secs")]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request's body has to arrive, from the end of its head. A body still
+    /// incomplete then is answered 60002 and its connection closed.
+    #[serde(default = "default_body_read_timeout_secs")]
+    pub body_read_timeout_secs: u64,
+    /// Seconds a keep-alive connection may wait for its next request; then it is closed.
+    #[serde(default = "default_idle_timeout_secs")]
+    pub idle_timeout_secs: u64,
+    /// Most connections open at once. At the cap a new connection closes the one idle the
+    /// longest, or is closed itself when none is idle. Default: derived from the open-file
+    /// limit ([`crate::listener::default_max_connections`]).
+    #[serde(default)]
+    pub max_connections: Option<u64>,
     /// Whether the SQLite writer commits through timber's WAL VFS (a few large writes per
     /// commit instead of two per page). `false` uses SQLite's default VFS; the files and
     /// their durability are the same either way.
@@ -69,9 +85,24 @@ const fn default_sweep_interval_secs() -> u64 {
 const fn default_shutdown_grace_secs() -> u64 {
     5
 }
+const fn default_header_read_timeout_secs() -> u64 {
+    10
+}
+const fn default_body_read_timeout_secs() -> u64 {
+    30
+}
+const fn default_idle_timeout_secs() -> u64 {
+    60
+}
 const fn default_true() -> bool {
     true
 }
+
+/// The longest accepted timeout: a client slower than an hour is not one to wait for.
+const MAX_TIMEOUT_SECS: u64 = 3600;
+/// The most connections one process may be configured to hold (each is a file descriptor and
+/// a few KiB of buffers).
+const MAX_CONNECTIONS: u64 = 1 << 20;
 
 /// Top-level keys that `TIMBER_<KEY>` may override. String keys are taken verbatim; the others
 /// are parsed as TOML values (so `TIMBER_APPS='[{sdkappid = 1, key = "k"}]'` works too).
@@ -80,6 +111,10 @@ const VALUE_KEYS: &[&str] = &[
     "max_body_bytes",
     "sweep_interval_secs",
     "shutdown_grace_secs",
+    "header_read_timeout_secs",
+    "body_read_timeout_secs",
+    "idle_timeout_secs",
+    "max_connections",
     "sqlite_wal_vfs",
     "sqlite_page_cache",
     "apps",
@@ -107,6 +142,21 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        for (key, secs) in [
+            ("header_read_timeout_secs", self.header_read_timeout_secs),
+            ("body_read_timeout_secs", self.body_read_timeout_secs),
+            ("idle_timeout_secs", self.idle_timeout_secs),
+        ] {
+            // 0 would mean "wait forever", the very thing these keys exist to prevent.
+            if !(1..=MAX_TIMEOUT_SECS).contains(&secs) {
+                bail!("{key} must be between 1 and {MAX_TIMEOUT_SECS} seconds, not {secs}");
+            }
+        }
+        if let Some(max) = self.max_connections {
+            if !(1..=MAX_CONNECTIONS).contains(&max) {
+                bail!("max_connections must be between 1 and {MAX_CONNECTIONS}, not {max}");
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for app in &self.apps {
             if !seen.insert(app.sdkappid) {
@@ -174,6 +224,10 @@ mod tests {
         assert_eq!(c.storage, "sqlite");
         assert_eq!(c.sweep_interval_secs, 60);
         assert_eq!(c.shutdown_grace_secs, 5);
+        assert_eq!(c.header_read_timeout_secs, 10);
+        assert_eq!(c.body_read_timeout_secs, 30);
+        assert_eq!(c.idle_timeout_secs, 60);
+        assert_eq!(c.max_connections, None);
         assert!(c.sqlite_wal_vfs);
         assert!(c.sqlite_page_cache);
         assert!(c.apps.is_empty());
@@ -202,6 +256,10 @@ mod tests {
                 ("TIMBER_MAX_BODY_BYTES", "42"),
                 ("TIMBER_SWEEP_INTERVAL_SECS", "0"),
                 ("TIMBER_SHUTDOWN_GRACE_SECS", "1"),
+                ("TIMBER_HEADER_READ_TIMEOUT_SECS", "2"),
+                ("TIMBER_BODY_READ_TIMEOUT_SECS", "3"),
+                ("TIMBER_IDLE_TIMEOUT_SECS", "4"),
+                ("TIMBER_MAX_CONNECTIONS", "64"),
                 ("TIMBER_SQLITE_WAL_VFS", "false"),
                 ("TIMBER_SQLITE_PAGE_CACHE", "false"),
             ],
@@ -215,6 +273,10 @@ mod tests {
         assert_eq!(c.max_body_bytes, 42);
         assert_eq!(c.sweep_interval_secs, 0);
         assert_eq!(c.shutdown_grace_secs, 1);
+        assert_eq!(c.header_read_timeout_secs, 2);
+        assert_eq!(c.body_read_timeout_secs, 3);
+        assert_eq!(c.idle_timeout_secs, 4);
+        assert_eq!(c.max_connections, Some(64));
         assert_eq!(c.apps.len(), 2);
         assert_eq!(c.apps[0].admins, vec!["administrator", "ops"]);
         assert_eq!(c.apps[1].admins, vec!["administrator"]);
@@ -245,5 +307,29 @@ mod tests {
         assert!(parse("", &[("TIMBER_MAX_BODY_BYTES", "lots")]).is_err());
         assert!(parse("", &[("TIMBER_SQLITE_WAL_VFS", "no")]).is_err());
         assert!(parse("sqlite_wal_vfs = 0", &[]).is_err());
+        for key in [
+            "header_read_timeout_secs",
+            "body_read_timeout_secs",
+            "idle_timeout_secs",
+        ] {
+            // 0 ("never") and past an hour: refused with the key named.
+            for bad in ["0", "3601"] {
+                let err = parse(&format!("{key} = {bad}"), &[]).unwrap_err();
+                assert!(format!("{err:#}").contains(key), "{err:#}");
+            }
+            for bad in ["-1", "1.5", "\"10\""] {
+                assert!(
+                    parse(&format!("{key} = {bad}"), &[]).is_err(),
+                    "{key} = {bad}"
+                );
+            }
+            assert!(parse(&format!("{key} = 1"), &[]).is_ok());
+            assert!(parse(&format!("{key} = 3600"), &[]).is_ok());
+        }
+        for bad in ["0", "1048577"] {
+            let err = parse("", &[("TIMBER_MAX_CONNECTIONS", bad)]).unwrap_err();
+            assert!(format!("{err:#}").contains("max_connections"), "{err:#}");
+        }
+        assert!(parse("max_connections = 1", &[]).is_ok());
     }
 }

@@ -7,11 +7,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bootstrap;
 mod config;
+mod listener;
+mod open_files;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use config::Config;
-use std::future::IntoFuture;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -167,6 +168,9 @@ fn resolve_apps(config: &Config) -> anyhow::Result<Vec<App>> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // First: every connection and every store file is a file descriptor.
+    let open_files = open_files::raise_to_hard_limit();
+    let limits = listener::Limits::new(&config, open_files);
     let apps = resolve_apps(&config)?;
     let store = open_store(&config).await?;
     let now = timber_core::now_secs();
@@ -210,12 +214,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     });
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let serving = axum::serve(listener, timber_server::router(state))
-        .with_graceful_shutdown(async move {
-            let mut stopped = stopped;
-            let _ = stopped.wait_for(|&stop| stop).await;
-        })
-        .into_future();
+    let router = timber_server::router(state.clone());
+    let serving = listener::serve(listener, router, state, limits, async move {
+        let mut stopped = stopped;
+        let _ = stopped.wait_for(|&stop| stop).await;
+    });
     tokio::pin!(serving);
     // Serves until SIGTERM or Ctrl-C (serving does not end by itself, short of a bug).
     let ended = tokio::select! {

@@ -322,6 +322,8 @@ async fn bad_configuration_is_refused_at_start() {
         ("missing file", vec!["serve", "--config", "/nonexistent/timber.toml"], vec![], "/nonexistent/timber.toml"),
         ("apps with one SDKAppID twice", vec!["serve"], vec![("TIMBER_APPS", r#"[{sdkappid = 1, key = "a"}, {sdkappid = 1, key = "b"}]"#)], "twice"),
         ("listen address that is not one", vec!["serve"], vec![("TIMBER_LISTEN", "not-an-address")], "not-an-address"),
+        ("a timeout of 0 (never)", vec!["serve"], vec![("TIMBER_IDLE_TIMEOUT_SECS", "0")], "idle_timeout_secs"),
+        ("no connections at all", vec!["serve"], vec![("TIMBER_MAX_CONNECTIONS", "0")], "max_connections"),
     ];
     for (what, args, env, mention) in cases {
         let mut all = base.to_vec();

@@ -117,6 +117,8 @@ pub struct ServerOptions {
     pub cwd: Option<PathBuf>,
     /// Do not pass `--config` (environment only).
     pub no_config_file: bool,
+    /// The server process's open-file limit (soft, hard), set before it starts.
+    pub open_files: Option<(u64, u64)>,
 }
 
 /// A PostgreSQL schema of its own for one test, on the server at `$TIMBER_TEST_POSTGRES_URL`;
@@ -286,6 +288,22 @@ impl TestServer {
         }
         for k in &options.env_remove {
             cmd.env_remove(k);
+        }
+        #[cfg(unix)]
+        if let Some((soft, hard)) = options.open_files {
+            // SAFETY: setrlimit(2) is async-signal-safe, and the closure touches nothing else.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let limit = libc::rlimit {
+                        rlim_cur: soft,
+                        rlim_max: hard,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
         }
         cmd.current_dir(options.cwd.as_deref().unwrap_or(scratch.path()))
             .stdin(Stdio::null())
