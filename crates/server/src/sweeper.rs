@@ -107,6 +107,18 @@ async fn pass(
             return stopping(purged, expired);
         }
     }
+    loop {
+        let step = store
+            .expire_c2c_step(policy.clone(), timber_core::now_secs(), STEP_ROWS)
+            .await?;
+        expired += step.deleted;
+        if step.pass_done {
+            break;
+        }
+        if stop_within(stopped, STEP_PAUSE).await {
+            return stopping(purged, expired);
+        }
+    }
     if purged + expired > 0 {
         tracing::info!(purged, expired, "sweep pass done");
     }

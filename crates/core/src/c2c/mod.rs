@@ -160,6 +160,12 @@ impl std::fmt::Display for MsgKey {
     }
 }
 
+/// The MsgSeq of a message whose sender gave none: a random value (inferred,
+/// c2c-messages.md §1; the documentation only says the server picks one).
+pub fn server_seq() -> u32 {
+    rand::random()
+}
+
 /// `MsgId` of a sent message: `{sender number}-{MsgTime}-{MsgRandom}`, the shape of the
 /// documentation's example (inferred; c2c-messages.md §1). The sender number is a stable hash
 /// of the UserID, since timber keeps no numeric account IDs.
