@@ -198,20 +198,34 @@ async fn apply_write(w: &mut impl WriteTx, app: AppId, write: &C2cWrite) -> Resu
             }
             ckey
         }
-        None => w
-            .query_one(
-                "INSERT INTO c2c_conversations (app, user_lo, user_hi, lo_last_time, hi_last_time)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING ckey",
-                params![
-                    app,
-                    &write.pair.lo,
-                    &write.pair.hi,
-                    lo_last.unwrap_or(0),
-                    hi_last.unwrap_or(0)
-                ],
-            )
-            .await?
-            .i64(0),
+        None => {
+            let row = w
+                .query_opt(
+                    "INSERT INTO c2c_conversations (app, user_lo, user_hi, lo_last_time, hi_last_time)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (app, user_lo, user_hi) DO NOTHING RETURNING ckey",
+                    params![
+                        app,
+                        &write.pair.lo,
+                        &write.pair.hi,
+                        lo_last.unwrap_or(0),
+                        hi_last.unwrap_or(0)
+                    ],
+                )
+                .await?;
+            // Another node stored the conversation's first message since the check (on
+            // PostgreSQL; SQLite's one writer cannot race): nothing was written, and the
+            // operation is run again from its checks.
+            match row {
+                Some(row) => row.i64(0),
+                None => {
+                    return Err(DbError::Conflict(format!(
+                        "the conversation of {:?} and {:?} was just created",
+                        write.pair.lo, write.pair.hi
+                    )))
+                }
+            }
+        }
     };
     let m = &write.row;
     w.execute(

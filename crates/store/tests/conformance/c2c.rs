@@ -503,3 +503,26 @@ async fn the_sweeper_deletes_expired_c2c_messages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn concurrent_first_sends_of_a_new_conversation_store_one_message() {
+    on_every_backend(|s| async move {
+        setup(&*s).await;
+        let sends = (0..8).map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.send_c2c(APP, msg("a", "b", 3, T0, "race")).await })
+        });
+        let mut keys = Vec::new();
+        for task in sends {
+            keys.push(task.await.unwrap().unwrap().key);
+        }
+        assert!(
+            keys.iter().all(|k| *k == keys[0]),
+            "every send answers one key: {keys:?}"
+        );
+        let page = roam(&*s, "b", "a", all(10), forever()).await;
+        assert_eq!(page.entries.len(), 1);
+        assert_eq!(unread(&*s, "b", "a").await, 1);
+    })
+    .await;
+}
