@@ -12,14 +12,14 @@ use super::rows::account_exists;
 use super::{ReadOp, WriteOp};
 use crate::messages::RetentionPolicy;
 use crate::messages::SweepStep;
-use crate::sql::{params, ReadTx, Row, WriteTx};
+use crate::sql::{params, ReadTx, Row, RowRef, WriteTx};
 use crate::{DbError, StoreError};
 use timber_core::c2c::{
     capped_unread, decide_c2c_import, decide_c2c_modify, decide_c2c_send, decide_delete,
     decide_set_read, decide_withdraw, no_account, plan_roam, total_unread, unread_after,
     C2cImportFacts, C2cMsg, C2cPlan, C2cSendFacts, C2cSent, C2cWrite, Conversation, ImportC2cMsg,
-    MsgKey, NewC2cMsg, Pair, RoamPage, RoamQuery, SameKeyMsg, Side, SideState, MSG_FLAG_RECALLED,
-    SEND_DEDUP_WINDOW_SECS,
+    MsgKey, NewC2cMsg, Pair, RoamPage, RoamQuery, SameKeyMsg, Side, SideState,
+    MAX_UNREAD_PER_CONVERSATION, MSG_FLAG_RECALLED, SEND_DEDUP_WINDOW_SECS,
 };
 use timber_core::message::{Modified, Retention, PLACEHOLDER_BODY};
 use timber_core::{AppId, ErrorCode};
@@ -401,33 +401,53 @@ impl ReadOp for Roam {
             random: u32::MAX,
         });
         let inclusive = if range.before.is_some() { "<" } else { "<=" };
+        // The LIMIT is written into the statement, rounded up to a power of two so that few
+        // statements are cached: SQLite 3.50 prepares a statement again on every run when
+        // its LIMIT is a bound parameter (half of a page's server time went to the parser).
+        let limit = range.limit.max(8).next_power_of_two();
         let sql = format!(
             "SELECT {MSG_COLUMNS} FROM c2c_messages
              WHERE app = $1 AND ckey = $2 AND time >= $3 AND time <= $4
                AND (time, seq, random) {inclusive} ($5, $6, $7) AND (hidden & $8) = 0
-             ORDER BY time DESC, seq DESC, random DESC LIMIT $9"
+             ORDER BY time DESC, seq DESC, random DESC LIMIT {limit}"
         );
-        let rows = r
-            .query(
-                &sql,
-                params![
-                    self.app,
-                    conv.key,
-                    range.min_time,
-                    range.max_time,
-                    before.time,
-                    before.seq,
-                    before.random,
-                    side.bit(),
-                    range.limit
-                ],
-            )
-            .await?;
-        for mut row in rows {
-            if !page.push(&pair, msg_from_row(&mut row)) {
-                break;
-            }
-        }
+        let mut full = false;
+        r.query_each(
+            &sql,
+            params![
+                self.app,
+                conv.key,
+                range.min_time,
+                range.max_time,
+                before.time,
+                before.seq,
+                before.random,
+                side.bit()
+            ],
+            |row: &dyn RowRef| {
+                if full {
+                    return Ok(());
+                }
+                let m = C2cMsg {
+                    key: MsgKey {
+                        time: row.i64(0)?,
+                        seq: row.i64(1)? as u32,
+                        random: row.i64(2)? as u32,
+                    },
+                    from_lo: row.i64(3)? != 0,
+                    client_time: row.i64(4)?,
+                    flags: row.i64(5)? as u32,
+                    hidden: row.i64(6)? as u8,
+                    counts_unread: row.i64(7)? != 0,
+                    need_receipt: row.i64(8)? != 0,
+                    body: row.str(9)?.into_owned(),
+                    cloud_custom_data: row.opt_str(10)?.map(|s| s.into_owned()),
+                };
+                full = !page.push(&pair, m);
+                Ok(())
+            },
+        )
+        .await?;
         Ok(page)
     }
 }
@@ -638,19 +658,21 @@ async fn count_unread(
     state: &SideState,
     retention: Retention,
 ) -> Result<u64, DbError> {
-    // Messages of the peer: `from_lo` is the peer being `lo`, i.e. this side being `hi`.
+    // Messages of the peer: `from_lo` is the peer being `lo`, i.e. this side being `hi`. The
+    // cap is written into the statement (a bound LIMIT makes SQLite prepare it every time).
     let row = r
         .query_one(
-            "SELECT count(*) FROM (SELECT 1 FROM c2c_messages
+            &format!(
+                "SELECT count(*) FROM (SELECT 1 FROM c2c_messages
                  WHERE app = $1 AND ckey = $2 AND time > $3 AND from_lo = $4 AND counts_unread
-                   AND flags = 0 AND (hidden & $5) = 0 LIMIT $6) u",
+                   AND flags = 0 AND (hidden & $5) = 0 LIMIT {MAX_UNREAD_PER_CONVERSATION}) u"
+            ),
             params![
                 app,
                 ckey,
                 unread_after(state, retention),
                 side == Side::Hi,
-                side.bit(),
-                timber_core::c2c::MAX_UNREAD_PER_CONVERSATION
+                side.bit()
             ],
         )
         .await?;
