@@ -3,12 +3,13 @@
 
 use super::fields::{account, invalid, opt_int};
 use crate::envelope::opt_account;
+use crate::envelope::Reply;
 use crate::failure::Failure;
 use crate::Ctx;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use timber_core::c2c::{MsgKey, RoamEntry, RoamQuery};
+use timber_core::c2c::{MsgKey, RoamEntry, RoamPage, RoamQuery};
 use timber_core::ErrorCode;
 
 #[derive(Deserialize)]
@@ -28,50 +29,78 @@ pub struct GetRoamMsgReq {
     last_msg_key: Option<String>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RoamMsg {
-    #[serde(rename = "From_Account")]
-    from: String,
-    #[serde(rename = "To_Account")]
-    to: String,
-    msg_seq: u32,
-    msg_random: u32,
-    msg_time_stamp: i64,
-    msg_flag_bits: u32,
-    is_peer_read: u8,
-    msg_key: String,
-    msg_body: Box<RawValue>,
-    cloud_custom_data: String,
-    msg_client_time: i64,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
+/// The answer, written by hand (see `write_json`).
 pub struct GetRoamMsgResp {
-    complete: u8,
-    msg_cnt: usize,
-    last_msg_time: i64,
-    last_msg_key: String,
-    msg_list: Vec<RoamMsg>,
+    page: RoamPage,
 }
 
-fn entry(e: RoamEntry) -> Result<RoamMsg, Failure> {
-    let body = RawValue::from_string(e.body)
-        .map_err(|err| Failure::internal(format!("a stored MsgBody is not JSON: {err}")))?;
-    Ok(RoamMsg {
-        from: e.from,
-        to: e.to,
-        msg_seq: e.key.seq,
-        msg_random: e.key.random,
-        msg_time_stamp: e.key.time,
-        msg_flag_bits: e.flags,
-        is_peer_read: e.is_peer_read,
-        msg_key: e.key.to_string(),
-        msg_body: body,
-        cloud_custom_data: e.cloud_custom_data,
-        msg_client_time: e.client_time,
-    })
+/// Writes a JSON string (escaped as serde_json escapes it) or number.
+fn put<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) -> Result<(), serde_json::Error> {
+    serde_json::to_writer(&mut *out, v)
+}
+
+fn write_entry(out: &mut Vec<u8>, e: &RoamEntry) -> Result<(), serde_json::Error> {
+    out.extend_from_slice(br#"{"From_Account":"#);
+    put(out, &e.from)?;
+    out.extend_from_slice(br#","To_Account":"#);
+    put(out, &e.to)?;
+    out.extend_from_slice(br#","MsgSeq":"#);
+    put(out, &e.key.seq)?;
+    out.extend_from_slice(br#","MsgRandom":"#);
+    put(out, &e.key.random)?;
+    out.extend_from_slice(br#","MsgTimeStamp":"#);
+    put(out, &e.key.time)?;
+    out.extend_from_slice(br#","MsgFlagBits":"#);
+    put(out, &e.flags)?;
+    out.extend_from_slice(br#","IsPeerRead":"#);
+    put(out, &e.is_peer_read)?;
+    out.extend_from_slice(br#","MsgKey":""#);
+    out.extend_from_slice(e.key.to_string().as_bytes());
+    out.extend_from_slice(br#"","MsgBody":"#);
+    out.extend_from_slice(e.body.as_bytes());
+    out.extend_from_slice(br#","CloudCustomData":"#);
+    put(out, &e.cloud_custom_data)?;
+    out.extend_from_slice(br#","MsgClientTime":"#);
+    put(out, &e.client_time)?;
+    out.push(b'}');
+    Ok(())
+}
+
+/// Derived serialization escapes every member name of every entry again and a `RawValue`
+/// body is parsed once more (with `admin_getroammsg`'s small pages, most of the answer's
+/// cost). Here the names are constants and the body is written as stored: every path that
+/// stores one checks it first (`msg_body::checked_body`). The bytes are those of the derived
+/// form (the test below holds the two side by side).
+impl Reply for GetRoamMsgResp {
+    fn size_hint(&self) -> usize {
+        128 + self
+            .page
+            .entries
+            .iter()
+            .map(|e| 256 + e.body.len() + e.cloud_custom_data.len())
+            .sum::<usize>()
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        let (last_time, last_key) = self.page.last();
+        out.extend_from_slice(br#"{"Complete":"#);
+        put(out, &u8::from(self.page.complete))?;
+        out.extend_from_slice(br#","MsgCnt":"#);
+        put(out, &self.page.entries.len())?;
+        out.extend_from_slice(br#","LastMsgTime":"#);
+        put(out, &last_time)?;
+        out.extend_from_slice(br#","LastMsgKey":"#);
+        put(out, &last_key)?;
+        out.extend_from_slice(br#","MsgList":["#);
+        for (i, e) in self.page.entries.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_entry(out, e)?;
+        }
+        out.extend_from_slice(b"]}");
+        Ok(())
+    }
 }
 
 /// A required time bound (90001 when absent or not an integer).
@@ -129,18 +158,96 @@ pub async fn admin_getroammsg(ctx: &Ctx, req: GetRoamMsgReq) -> Result<GetRoamMs
             ctx.retention(),
         )
         .await?;
-    let (last_msg_time, last_msg_key) = page.last();
-    let complete = u8::from(page.complete);
-    let msg_list = page
-        .entries
-        .into_iter()
-        .map(entry)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(GetRoamMsgResp {
-        complete,
-        msg_cnt: msg_list.len(),
-        last_msg_time,
-        last_msg_key,
-        msg_list,
-    })
+    Ok(GetRoamMsgResp { page })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serialize;
+    use timber_core::c2c::{C2cMsg, Pair};
+
+    /// The derived form the hand-written answer must equal.
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Derived {
+        complete: u8,
+        msg_cnt: usize,
+        last_msg_time: i64,
+        last_msg_key: String,
+        msg_list: Vec<DerivedMsg>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct DerivedMsg {
+        #[serde(rename = "From_Account")]
+        from: String,
+        #[serde(rename = "To_Account")]
+        to: String,
+        msg_seq: u32,
+        msg_random: u32,
+        msg_time_stamp: i64,
+        msg_flag_bits: u32,
+        is_peer_read: u8,
+        msg_key: String,
+        msg_body: Box<RawValue>,
+        cloud_custom_data: String,
+        msg_client_time: i64,
+    }
+
+    #[test]
+    fn the_hand_written_answer_is_the_derived_one() {
+        let pair = Pair::new("a\"b", "c\u{1}");
+        let mut page = RoamPage::new(5);
+        for (i, ccd) in [(1u32, None), (2, Some("x\ny".to_owned()))] {
+            page.push(
+                &pair,
+                C2cMsg {
+                    key: MsgKey {
+                        time: 100 + i64::from(i),
+                        seq: i,
+                        random: 7,
+                    },
+                    from_lo: i == 1,
+                    client_time: 99,
+                    flags: 8 * (i - 1),
+                    hidden: 0,
+                    counts_unread: true,
+                    need_receipt: false,
+                    body: r#"[{"MsgType":"TIMTextElem","MsgContent":{"Text":"é\u0001"}}]"#.into(),
+                    cloud_custom_data: ccd,
+                },
+            );
+        }
+        let derived = Derived {
+            complete: 1,
+            msg_cnt: 2,
+            last_msg_time: 102,
+            last_msg_key: "2_7_102".into(),
+            msg_list: page
+                .entries
+                .iter()
+                .map(|e| DerivedMsg {
+                    from: e.from.clone(),
+                    to: e.to.clone(),
+                    msg_seq: e.key.seq,
+                    msg_random: e.key.random,
+                    msg_time_stamp: e.key.time,
+                    msg_flag_bits: e.flags,
+                    is_peer_read: e.is_peer_read,
+                    msg_key: e.key.to_string(),
+                    msg_body: RawValue::from_string(e.body.clone()).unwrap(),
+                    cloud_custom_data: e.cloud_custom_data.clone(),
+                    msg_client_time: e.client_time,
+                })
+                .collect(),
+        };
+        let mut ours = Vec::new();
+        GetRoamMsgResp { page }.write_json(&mut ours).unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            serde_json::to_string(&derived).unwrap()
+        );
+    }
 }

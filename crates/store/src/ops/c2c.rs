@@ -377,21 +377,36 @@ impl ReadOp for Roam {
     type Out = RoamPage;
 
     async fn read<R: ReadTx>(&self, r: &mut R) -> Result<RoamPage, StoreError> {
-        let op = (self.operator.as_str(), self.peer.as_str());
-        require_both(
-            r,
-            self.app,
-            ("Operator_Account", op.0),
-            ("Peer_Account", op.1, ErrorCode::ToAccountInvalid),
-        )
-        .await?;
-        let pair = Pair::new(op.0, op.1);
-        let side = pair.side(op.0);
+        let (op, peer) = (self.operator.as_str(), self.peer.as_str());
+        let pair = Pair::new(op, peer);
+        let side = pair.side(op);
+        // Both accounts and the side's clear mark in one statement: a page is a short read,
+        // and each statement is a good part of its cost.
+        let row = r
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $2),
+                        EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
+                        g.ckey, g.lo_cleared_time, g.hi_cleared_time
+                 FROM (SELECT 1 AS one) o
+                 LEFT JOIN c2c_conversations g ON g.app = $1 AND g.user_lo = $4 AND g.user_hi = $5",
+                params![self.app, op, peer, &pair.lo, &pair.hi],
+            )
+            .await?;
+        if !row.bool(0) {
+            return Err(no_account(ErrorCode::FromAccountInvalid, "Operator_Account", op).into());
+        }
+        if !row.bool(1) {
+            return Err(no_account(ErrorCode::ToAccountInvalid, "Peer_Account", peer).into());
+        }
         let mut page = RoamPage::new(self.query.max_cnt);
-        let Some(conv) = find_conv(r, self.app, &pair, false).await? else {
+        let Some(ckey) = row.opt_i64(2) else {
             return Ok(page);
         };
-        let Some(range) = plan_roam(&self.query, side, conv.side(side), self.retention) else {
+        let state = SideState {
+            cleared_time: row.i64(if side == Side::Lo { 3 } else { 4 }),
+            ..SideState::default()
+        };
+        let Some(range) = plan_roam(&self.query, side, &state, self.retention) else {
             return Ok(page);
         };
         // Without a LastMsgKey the bound is past every key of `max_time`.
@@ -416,7 +431,7 @@ impl ReadOp for Roam {
             &sql,
             params![
                 self.app,
-                conv.key,
+                ckey,
                 range.min_time,
                 range.max_time,
                 before.time,
