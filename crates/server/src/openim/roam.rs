@@ -7,7 +7,6 @@ use crate::envelope::Reply;
 use crate::failure::Failure;
 use crate::Ctx;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::Value;
 use timber_core::c2c::{MsgKey, RoamEntry, RoamPage, RoamQuery};
 use timber_core::ErrorCode;
@@ -165,6 +164,7 @@ pub async fn admin_getroammsg(ctx: &Ctx, req: GetRoamMsgReq) -> Result<GetRoamMs
 mod tests {
     use super::*;
     use serde::Serialize;
+    use serde_json::value::RawValue;
     use timber_core::c2c::{C2cMsg, Pair};
 
     /// The derived form the hand-written answer must equal.
