@@ -416,10 +416,15 @@ impl ReadOp for Roam {
             random: u32::MAX,
         });
         let inclusive = if range.before.is_some() { "<" } else { "<=" };
-        // The LIMIT is written into the statement, rounded up to a power of two so that few
-        // statements are cached: SQLite 3.50 prepares a statement again on every run when
-        // its LIMIT is a bound parameter (half of a page's server time went to the parser).
-        let limit = range.limit.max(8).next_power_of_two();
+        // The LIMIT is written into the statement: SQLite 3.50 prepares a statement again on
+        // every run when its LIMIT is a bound parameter (half of a page's server time went to
+        // the parser). Exact for the page sizes clients use; larger ones rounded up to a power
+        // of two, so that a client varying MaxCnt caches few statements.
+        let limit = if range.limit <= 101 {
+            range.limit
+        } else {
+            range.limit.next_power_of_two()
+        };
         let sql = format!(
             "SELECT {MSG_COLUMNS} FROM c2c_messages
              WHERE app = $1 AND ckey = $2 AND time >= $3 AND time <= $4
