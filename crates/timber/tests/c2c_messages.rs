@@ -412,3 +412,28 @@ async fn online_status_is_offline_for_every_account() {
         );
     }
 }
+
+#[tokio::test]
+async fn pages_stop_at_about_13_kb() {
+    let (_server, admin) = start().await;
+    let big = "x".repeat(5_000);
+    for i in 0..4 {
+        send(&admin, json!({"From_Account": "a", "To_Account": "b", "MsgSeq": i, "MsgRandom": 1, "MsgBody": text(&big)})).await;
+    }
+    let mut body = json!({"Operator_Account": "b", "Peer_Account": "a", "MaxCnt": 10, "MinTime": 0, "MaxTime": now() + 10});
+    let mut counts = Vec::new();
+    loop {
+        let page = admin.call_ok(ROAM, body.clone()).await;
+        counts.push(page["MsgCnt"].as_u64().unwrap());
+        if page["Complete"] == 1 {
+            break;
+        }
+        body["MaxTime"] = page["LastMsgTime"].clone();
+        body["LastMsgKey"] = page["LastMsgKey"].clone();
+    }
+    assert_eq!(
+        counts,
+        vec![2, 2],
+        "two 5 KB messages fit in a page, a third does not"
+    );
+}
