@@ -29,15 +29,56 @@ const CONV_COLUMNS: &str = "g.ckey, g.lo_read_time, g.lo_cleared_time, g.lo_last
     g.hi_read_time, g.hi_cleared_time, g.hi_last_time";
 
 fn conv_from_row(r: &Row) -> Conversation {
-    let side = |at| SideState {
-        read_time: r.i64(at),
-        cleared_time: r.i64(at + 1),
-        last_time: r.i64(at + 2),
+    conv_at(r, 0)
+}
+
+/// A [`Conversation`] from the [`CONV_COLUMNS`] starting at column `at`.
+fn conv_at(r: &Row, at: usize) -> Conversation {
+    let side = |i| SideState {
+        read_time: r.i64(at + i),
+        cleared_time: r.i64(at + i + 1),
+        last_time: r.i64(at + i + 2),
     };
     Conversation {
-        key: r.i64(0),
+        key: r.i64(at),
         sides: [side(1), side(4)],
     }
+}
+
+/// Whether `from` and `to` exist, and the conversation of their `pair` (locked first on
+/// PostgreSQL), in one statement: a send's reads before its duplicate probe.
+async fn accounts_and_conv(
+    r: &mut impl ReadTx,
+    app: AppId,
+    from: &str,
+    to: &str,
+    pair: &Pair,
+) -> Result<(bool, bool, Option<Conversation>), DbError> {
+    lock_conv(r, app, pair).await?;
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $2),
+                EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3), {CONV_COLUMNS}
+         FROM (SELECT 1 AS one) o
+         LEFT JOIN c2c_conversations g ON g.app = $1 AND g.user_lo = $4 AND g.user_hi = $5"
+    );
+    let row = r
+        .query_one(&sql, params![app, from, to, &pair.lo, &pair.hi])
+        .await?;
+    let conv = row.opt_i64(2).is_some().then(|| conv_at(&row, 2));
+    Ok((row.bool(0), row.bool(1), conv))
+}
+
+/// Locks the conversation's row (PostgreSQL) in a statement of its own, before a write
+/// reads anything of it (see `messages::lock_group_row`); a no-op on SQLite.
+async fn lock_conv(r: &mut impl ReadTx, app: AppId, pair: &Pair) -> Result<(), DbError> {
+    let for_update = r.for_update();
+    if !for_update.is_empty() {
+        let sql = format!(
+            "SELECT 1 FROM c2c_conversations g WHERE g.app = $1 AND g.user_lo = $2 AND g.user_hi = $3{for_update}"
+        );
+        r.query_opt(&sql, params![app, &pair.lo, &pair.hi]).await?;
+    }
+    Ok(())
 }
 
 /// The conversation of `pair`, if it has one. `lock`: a write's read, which on PostgreSQL
@@ -48,12 +89,8 @@ async fn find_conv(
     pair: &Pair,
     lock: bool,
 ) -> Result<Option<Conversation>, DbError> {
-    let for_update = r.for_update();
-    if lock && !for_update.is_empty() {
-        let sql = format!(
-            "SELECT 1 FROM c2c_conversations g WHERE g.app = $1 AND g.user_lo = $2 AND g.user_hi = $3{for_update}"
-        );
-        r.query_opt(&sql, params![app, &pair.lo, &pair.hi]).await?;
+    if lock {
+        lock_conv(r, app, pair).await?;
     }
     let sql = format!(
         "SELECT {CONV_COLUMNS} FROM c2c_conversations g \
@@ -119,16 +156,15 @@ async fn require_both(
     Ok(())
 }
 
-/// What a send decides on for one receiver; `sender_exists` once known for a batch.
+/// What a send decides on for one receiver.
 async fn send_facts(
     r: &mut impl ReadTx,
     app: AppId,
     msg: &NewC2cMsg,
-    sender_exists: bool,
 ) -> Result<C2cSendFacts, DbError> {
     let pair = Pair::new(&msg.from, &msg.to);
-    let receiver_exists = msg.to == msg.from || account_exists(r, app, &msg.to).await?;
-    let conv = find_conv(r, app, &pair, true).await?;
+    let (sender_exists, receiver_exists, conv) =
+        accounts_and_conv(r, app, &msg.from, &msg.to, &pair).await?;
     let mut same_key = Vec::new();
     if let Some(c) = &conv {
         let rows = r
@@ -271,8 +307,7 @@ impl WriteOp for SendC2c {
     type Out = C2cSent;
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<C2cPlan, StoreError> {
-        let sender_exists = account_exists(r, self.app, &self.msg.from).await?;
-        let facts = send_facts(r, self.app, &self.msg, sender_exists).await?;
+        let facts = send_facts(r, self.app, &self.msg).await?;
         Ok(decide_c2c_send(&self.msg, &facts)?)
     }
 
@@ -303,7 +338,7 @@ impl WriteOp for BatchSendC2c {
         }
         let mut plans = Vec::with_capacity(self.msgs.len());
         for msg in &self.msgs {
-            let facts = send_facts(r, self.app, msg, true).await?;
+            let facts = send_facts(r, self.app, msg).await?;
             plans.push(if facts.receiver_exists {
                 decide_c2c_send(msg, &facts).map_err(|e| e.code)
             } else {
@@ -338,9 +373,8 @@ impl WriteOp for ImportC2c {
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<C2cPlan, StoreError> {
         let m = &self.msg;
         let pair = Pair::new(&m.from, &m.to);
-        let sender_exists = account_exists(r, self.app, &m.from).await?;
-        let receiver_exists = m.to == m.from || account_exists(r, self.app, &m.to).await?;
-        let conv = find_conv(r, self.app, &pair, true).await?;
+        let (sender_exists, receiver_exists, conv) =
+            accounts_and_conv(r, self.app, &m.from, &m.to, &pair).await?;
         let key = MsgKey {
             time: m.time,
             seq: m.seq,
