@@ -342,7 +342,7 @@ async fn run(ops: Vec<Op>) {
                 .map(|e| {
                     (
                         e.key.to_string(),
-                        e.from.clone(),
+                        e.from.to_string(),
                         e.flags == MSG_FLAG_RECALLED,
                         e.body.clone(),
                     )

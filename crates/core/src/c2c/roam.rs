@@ -3,6 +3,7 @@
 
 use super::{C2cMsg, MsgKey, Pair, Side, SideState};
 use crate::message::{msg_bytes, Retention};
+use std::sync::Arc;
 
 /// A page stops before the message that would take its bodies past this many bytes (the
 /// documentation's page limit, c2c-messages.md §6: about 13 KB); it always holds at least
@@ -59,8 +60,9 @@ pub fn plan_roam(
 /// One entry of admin_getroammsg, every documented field filled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoamEntry {
-    pub from: String,
-    pub to: String,
+    /// Shared by every entry of a page (a page has only two accounts to name).
+    pub from: Arc<str>,
+    pub to: Arc<str>,
     pub key: MsgKey,
     pub client_time: i64,
     /// `MsgFlagBits`: 0, or 8 when recalled (recalled messages are listed, their content
@@ -82,6 +84,8 @@ pub struct RoamPage {
     pub complete: bool,
     max_cnt: usize,
     bytes: usize,
+    /// The pair's two accounts (`lo`, `hi`), made once for the page's entries.
+    users: Option<[Arc<str>; 2]>,
 }
 
 impl RoamPage {
@@ -91,6 +95,7 @@ impl RoamPage {
             complete: true,
             max_cnt: max_cnt as usize,
             bytes: 0,
+            users: None,
         }
     }
 
@@ -113,9 +118,12 @@ impl RoamPage {
         } else {
             sender.other()
         };
+        let users = self
+            .users
+            .get_or_insert_with(|| [Arc::from(pair.lo.as_str()), Arc::from(pair.hi.as_str())]);
         self.entries.push(RoamEntry {
-            from: pair.user(sender).to_owned(),
-            to: pair.user(receiver).to_owned(),
+            from: users[sender.index()].clone(),
+            to: users[receiver.index()].clone(),
             key: m.key,
             client_time: m.client_time,
             flags: m.flags,
@@ -207,10 +215,7 @@ mod tests {
         assert!(!p.push(&pair, msg(7, 10)));
         assert!(!p.complete);
         assert_eq!(p.last(), (8, "1_1_8".into()));
-        assert_eq!(
-            (p.entries[0].from.as_str(), p.entries[0].to.as_str()),
-            ("a", "b")
-        );
+        assert_eq!((&*p.entries[0].from, &*p.entries[0].to), ("a", "b"));
         let mut p = RoamPage::new(100);
         assert!(
             p.push(&pair, msg(9, ROAM_PAGE_BYTES + 5)),

@@ -53,9 +53,9 @@ fn put_key(out: &mut Vec<u8>, k: MsgKey) -> Result<(), serde_json::Error> {
 
 fn write_entry(out: &mut Vec<u8>, e: &RoamEntry) -> Result<(), serde_json::Error> {
     out.extend_from_slice(br#"{"From_Account":"#);
-    put(out, &e.from)?;
+    put(out, &*e.from)?;
     out.extend_from_slice(br#","To_Account":"#);
-    put(out, &e.to)?;
+    put(out, &*e.to)?;
     out.extend_from_slice(br#","MsgSeq":"#);
     put(out, &e.key.seq)?;
     out.extend_from_slice(br#","MsgRandom":"#);
@@ -245,8 +245,8 @@ mod tests {
                 .entries
                 .iter()
                 .map(|e| DerivedMsg {
-                    from: e.from.clone(),
-                    to: e.to.clone(),
+                    from: e.from.to_string(),
+                    to: e.to.to_string(),
                     msg_seq: e.key.seq,
                     msg_random: e.key.random,
                     msg_time_stamp: e.key.time,

@@ -108,7 +108,7 @@ async fn sends_history_and_repeats() {
             );
             assert!(page.complete);
             let e = &page.entries[0];
-            assert_eq!((e.from.as_str(), e.to.as_str()), ("b", "a"));
+            assert_eq!((&*e.from, &*e.to), ("b", "a"));
             assert_eq!((e.flags, e.is_peer_read, e.client_time), (0, 0, T0 + 2));
             assert_eq!(e.body, text("three"));
             assert_eq!(page.entries[2].cloud_custom_data, "");
@@ -239,7 +239,7 @@ async fn imports_recalls_modifies_and_deletes() {
         let page = roam(&*s, "a", "b", all(5), forever()).await;
         assert_eq!(page.entries.len(), 1);
         assert_eq!(
-            (page.entries[0].from.as_str(), page.entries[0].body.clone()),
+            (&*page.entries[0].from, page.entries[0].body.clone()),
             ("a", text("old"))
         );
         assert_eq!(page.entries[0].cloud_custom_data, "cc");
