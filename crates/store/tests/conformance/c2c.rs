@@ -526,3 +526,36 @@ async fn concurrent_first_sends_of_a_new_conversation_store_one_message() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn unread_counts_stop_at_250_per_conversation() {
+    on_every_backend(|s| async move {
+        setup(&*s).await;
+        let msgs: Vec<_> = (0..260u32)
+            .map(|i| ImportC2cMsg {
+                from: "a".into(),
+                to: "b".into(),
+                seq: i,
+                random: 1,
+                time: T0 + i64::from(i),
+                body: text("m"),
+                cloud_custom_data: None,
+                counts_unread: true,
+            })
+            .collect();
+        for m in msgs {
+            s.import_c2c(APP, m).await.unwrap();
+        }
+        assert_eq!(unread(&*s, "b", "a").await, 250);
+        let total = s
+            .c2c_unread(APP, "b".into(), None, forever())
+            .await
+            .unwrap();
+        assert_eq!(total.total, Some(250));
+        s.set_c2c_read(APP, "b".into(), "a".into(), T0 + 249, T0 + 1_000)
+            .await
+            .unwrap();
+        assert_eq!(unread(&*s, "b", "a").await, 10);
+    })
+    .await;
+}
