@@ -197,8 +197,8 @@ fn render(
         "machine: {}; storage: {storage}, nodes: {}, {} connections, {} rounds of {} s per scenario (after 1 s warm-up each); \
          req/s is the median round; × ceiling is the median over rounds of req/s divided by the same \
          round's ceiling; latencies are over all rounds; server CPU µs/req is the median over rounds\n\n\
-         | scenario | what | req/s | × ceiling | p50 ms | p99 ms | p999 ms | errors | server CPU µs/req | peak RSS MiB | rounds (req/s) |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+         | scenario | what | req/s | × ceiling | target | p50 ms | p99 ms | p999 ms | errors | server CPU µs/req | peak RSS MiB | rounds (req/s) |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
         machine::processor(),
         args.nodes,
         args.connections,
@@ -217,11 +217,14 @@ fn render(
             .map(|o| format!("{:.0}", o.throughput()))
             .collect();
         t.push_str(&format!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {:.1} | {} |\n",
+            "| {} | {} | {:.0} | {:.2} | {} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {:.1} | {} |\n",
             r.scenario.name(),
             r.scenario.describe(args.big),
             r.median_throughput(),
             r.median_ratio(ceiling),
+            r.scenario
+                .target()
+                .map_or("".to_owned(), |t| format!("≥ {t:.2} ×")),
             ms(0.5),
             ms(0.99),
             ms(0.999),

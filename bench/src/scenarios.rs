@@ -14,6 +14,12 @@ pub const SMALL_HISTORY: u64 = 1_000;
 /// Small groups: every clear moves a watermark by one seq, so the small side needs many
 /// groups to stay a real write for a whole run (200 × 1,000 clears).
 pub const SMALL_GROUPS: u64 = 200;
+/// Sender/receiver pairs the one-to-one send scenario writes to.
+pub const C2C_PAIRS: u64 = 1_000;
+/// Messages in the conversation the one-to-one history scenario reads.
+pub const C2C_HISTORY: u64 = 100_000;
+/// A page of the one-to-one history scenario.
+const C2C_PAGE: u64 = 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scenario {
@@ -24,10 +30,12 @@ pub enum Scenario {
     HistoryDeep,
     ClearSmall,
     ClearBig,
+    C2cSend,
+    C2cRoam,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::Ceiling,
         Scenario::SendSpread,
         Scenario::SendHot,
@@ -35,6 +43,8 @@ impl Scenario {
         Scenario::HistoryDeep,
         Scenario::ClearSmall,
         Scenario::ClearBig,
+        Scenario::C2cSend,
+        Scenario::C2cRoam,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +56,8 @@ impl Scenario {
             Scenario::HistoryDeep => "history_deep",
             Scenario::ClearSmall => "clear_small",
             Scenario::ClearBig => "clear_big",
+            Scenario::C2cSend => "c2c_send",
+            Scenario::C2cRoam => "c2c_roam",
         }
     }
 
@@ -65,6 +77,23 @@ impl Scenario {
                 format!("clear_group_msg on groups of {SMALL_HISTORY} messages")
             }
             Scenario::ClearBig => format!("clear_group_msg on a group of {big} messages"),
+            Scenario::C2cSend => format!("sendmsg over {C2C_PAIRS} sender/receiver pairs"),
+            Scenario::C2cRoam => {
+                format!("admin_getroammsg, newest {C2C_PAGE} of {C2C_HISTORY}")
+            }
+        }
+    }
+
+    /// The row's target as a ratio to the same round's ceiling (BENCHMARKS.md), if it has
+    /// one of that kind.
+    pub fn target(self) -> Option<f64> {
+        match self {
+            Scenario::SendSpread => Some(0.40),
+            Scenario::SendHot => Some(0.20),
+            Scenario::HistoryNewest | Scenario::HistoryDeep => Some(0.60),
+            Scenario::C2cSend => Some(0.40),
+            Scenario::C2cRoam => Some(0.50),
+            Scenario::Ceiling | Scenario::ClearSmall | Scenario::ClearBig => None,
         }
     }
 
@@ -116,6 +145,24 @@ pub fn request(s: Scenario, target: &Target, big: u64) -> MakeRequest {
             let body = Bytes::from(body.to_string());
             Arc::new(move |_, _| (uri.clone(), body.clone()))
         }
+        Scenario::C2cSend => {
+            let uri = t.uri("openim/sendmsg");
+            let msg_body = text_body("a benchmark message of a typical length, about sixty bytes");
+            Arc::new(move |conn, n| {
+                let random = rand::random::<u32>();
+                let pair = (conn as u64 * 7919 + n) % C2C_PAIRS;
+                let body = format!(
+                    r#"{{"From_Account":"c2c-s{pair}","To_Account":"c2c-r{pair}","MsgRandom":{random},"MsgBody":{msg_body}}}"#
+                );
+                (uri.clone(), Bytes::from(body))
+            })
+        }
+        Scenario::C2cRoam => {
+            let uri = t.uri("openim/admin_getroammsg");
+            let body = json!({"Operator_Account": "roam-a", "Peer_Account": "roam-b", "MaxCnt": C2C_PAGE, "MinTime": 0, "MaxTime": 4_294_967_295u64});
+            let body = Bytes::from(body.to_string());
+            Arc::new(move |_, _| (uri.clone(), body.clone()))
+        }
         Scenario::ClearSmall | Scenario::ClearBig => {
             // Each clear raises a group's watermark by one seq, so each is a real write (a
             // clear to where the watermark already is changes nothing and writes nothing).
@@ -163,6 +210,62 @@ pub async fn seed(target: &Target, scenarios: &[Scenario], big: u64) -> anyhow::
         Scenario::ClearBig,
     ]) {
         import_history(target, "big", big).await?;
+    }
+    if needs(&[Scenario::C2cSend]) {
+        let users: Vec<String> = (0..C2C_PAIRS)
+            .flat_map(|i| [format!("c2c-s{i}"), format!("c2c-r{i}")])
+            .collect();
+        import_accounts(&mut c, target, &users).await?;
+    }
+    if needs(&[Scenario::C2cRoam]) {
+        import_accounts(&mut c, target, &["roam-a".into(), "roam-b".into()]).await?;
+        import_conversation(target, C2C_HISTORY).await?;
+    }
+    Ok(())
+}
+
+async fn import_accounts(c: &mut Conn, t: &Target, users: &[String]) -> anyhow::Result<()> {
+    for chunk in users.chunks(100) {
+        let list: Vec<_> = chunk.iter().map(|u| json!({"UserID": u})).collect();
+        c.call_ok(
+            t,
+            "im_open_login_svc/multiaccount_import",
+            json!({"AccountList": list}),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Imports `count` messages between `roam-a` and `roam-b` through importmsg (one message
+/// per call, the API's shape), both directions, a hundred per second of history, over
+/// several connections.
+async fn import_conversation(t: &Target, count: u64) -> anyhow::Result<()> {
+    eprintln!("seeding a conversation with {count} messages…");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let start = now - 3_600 - (count / 100) as i64;
+    let workers = 16u64;
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::connect(t.addr).await?;
+            let mut i = w;
+            while i < count {
+                let (from, to) = if i % 2 == 0 { ("roam-a", "roam-b") } else { ("roam-b", "roam-a") };
+                let body = json!({"SyncFromOldSystem": 2, "From_Account": from, "To_Account": to,
+                    "MsgSeq": i as u32, "MsgRandom": i as u32, "MsgTimeStamp": start + (i / 100) as i64,
+                    "MsgBody": text_body(&format!("history message {i}"))});
+                c.call_ok(&t, "openim/importmsg", body).await?;
+                i += workers;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
     }
     Ok(())
 }

@@ -38,6 +38,9 @@ error_codes! {
     /// Unknown API version or service in the path.
     UnknownResource = 60009, "requested resource error: check the URL";
     /// The `identifier` is not an app admin of this SDKAppID.
+    /// A call frequency limit (batchsendmsg's 12,000 messages a minute; limits.md §3,
+    /// rest-protocol.md §8: inferred mapping).
+    FrequencyLimit = 60007, "REST API call frequency exceeds the limit";
     AdminRequired = 60010, "the request requires App admin permission";
     /// No `sdkappid` in the URL.
     SdkAppIdMissing = 60012, "the REST API needs an SDKAppID";
@@ -85,12 +88,29 @@ error_codes! {
 
     // ---- message service, openim (c2c-messages.md §11) ----
     MsgNotFound = 20022, "the message does not exist";
+    MsgAlreadyRecalled = 20023, "the message has already been recalled";
     MsgFiltered = 80001, "the message content failed the text filter";
     MsgTooLong = 80002, "the message is too long";
     OpenimJsonParse = 90001, "failed to parse the JSON body";
     MsgBodyFormat = 90002, "MsgBody does not follow the message element format";
+    /// `To_Account` (or `Peer_Account`) missing, malformed or of no account.
+    ToAccountInvalid = 90003, "To_Account is missing or does not exist";
+    MsgRandomInvalid = 90005, "MsgRandom is missing or not a 32-bit unsigned integer";
+    MsgTimeStampInvalid = 90006, "MsgTimeStamp is missing or invalid";
     MsgBodyNotArray = 90007, "MsgBody is not an array";
+    /// `From_Account` (or `Operator_Account`, `Report_Account`) missing, malformed or of no
+    /// account.
+    FromAccountInvalid = 90008, "From_Account is missing or does not exist";
     MsgElemFormat = 90010, "the message does not follow the element format";
+    /// More than 500 target accounts (batchsendmsg, query_online_status).
+    TooManyTargets = 90011, "more than 500 target accounts";
+    /// sendmsg / importmsg to an account that was never imported.
+    ToAccountNotFound = 90012, "To_Account is not registered or does not exist";
+    /// A negative `MsgLifeTime` (larger values are treated as 7 days).
+    MsgLifeTimeInvalid = 90026, "MsgLifeTime is invalid: at most 7 days";
+    SyncOtherMachineInvalid = 90031, "SyncOtherMachine is not a valid integer";
+    MsgLifeTimeNotInteger = 90044, "MsgLifeTime is not an integer";
+    MsgKeyInvalid = 90054, "MsgKey is invalid";
     OpenimInternal = 91000, "internal server error: retry";
     /// Our choice for any request body over the configured size limit.
     BodyTooLarge = 93000, "the JSON packet is too long";

@@ -90,5 +90,16 @@ commands! {
     }
     OpenIm {
         "modify_group_msg" => openim::group_messages::modify_group_msg,
+        "sendmsg" => openim::send::sendmsg,
+        "batchsendmsg" => openim::send::batchsendmsg,
+        "importmsg" => openim::send::importmsg,
+        "admin_getroammsg" => openim::roam::admin_getroammsg,
+        "admin_msgwithdraw" => openim::edits::admin_msgwithdraw,
+        "modify_c2c_msg" => openim::edits::modify_c2c_msg,
+        "delete_c2c_msg_ramble" => openim::edits::delete_c2c_msg_ramble,
+        "admin_set_msg_read" => openim::read::admin_set_msg_read,
+        "get_c2c_unread_msg_num" => openim::read::get_c2c_unread_msg_num,
+        "query_online_status" => openim::online::query_online_status,
+        "querystate" => openim::online::query_online_status,
     }
 }

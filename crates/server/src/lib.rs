@@ -60,6 +60,8 @@ pub struct State {
     pub sigs: SigCache,
     next_request_id: AtomicU64,
     pub metrics: metrics::Metrics,
+    /// batchsendmsg's 12,000 messages a minute per app.
+    pub(crate) batch_budget: openim::budget::Budget,
 }
 
 impl State {
@@ -71,6 +73,7 @@ impl State {
             sigs: SigCache::new(100_000),
             next_request_id: AtomicU64::new(1),
             metrics: metrics::Metrics::default(),
+            batch_budget: openim::budget::Budget::default(),
         })
     }
 }

@@ -107,6 +107,18 @@ async fn pass(
             return stopping(purged, expired);
         }
     }
+    loop {
+        let step = store
+            .expire_c2c_step(policy.clone(), timber_core::now_secs(), STEP_ROWS)
+            .await?;
+        expired += step.deleted;
+        if step.pass_done {
+            break;
+        }
+        if stop_within(stopped, STEP_PAUSE).await {
+            return stopping(purged, expired);
+        }
+    }
     if purged + expired > 0 {
         tracing::info!(purged, expired, "sweep pass done");
     }
@@ -138,6 +150,56 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(5), sweeper.stop())
             .await
             .expect("the sweeper stopped");
+        store.close().await;
+    }
+
+    /// A pass deletes expired one-to-one messages too, and keeps the retained ones.
+    #[tokio::test]
+    async fn a_pass_sweeps_c2c_messages() {
+        use timber_core::c2c::{NewC2cMsg, RoamQuery};
+        use timber_core::message::Retention;
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open_memory().unwrap());
+        let now = timber_core::now_secs();
+        let users = ["a", "b"].map(timber_store::NewAccount::bare).to_vec();
+        store.import_accounts(1, users, now).await.unwrap();
+        for (seq, time) in [(1, now - 2 * 86_400), (2, now)] {
+            let msg = NewC2cMsg {
+                from: "a".into(),
+                to: "b".into(),
+                seq,
+                random: 1,
+                time,
+                body: "[]".into(),
+                cloud_custom_data: None,
+                offline_push: None,
+                sync_sender: true,
+                counts_unread: true,
+                updates_last: true,
+                need_receipt: false,
+                online_only: false,
+            };
+            store.send_c2c(1, msg).await.unwrap();
+        }
+        let policy: RetentionPolicy = Arc::new(HashMap::from([(1, 1)]));
+        let (_stop, mut stopped) = watch::channel(false);
+        pass(&*store, &policy, &mut stopped).await.unwrap();
+        let q = RoamQuery {
+            max_cnt: 10,
+            min_time: 0,
+            max_time: now + 10,
+            before: None,
+        };
+        let forever = Retention::forever(now);
+        let page = store
+            .roam_c2c(1, "a".into(), "b".into(), q, forever)
+            .await
+            .unwrap();
+        let seqs: Vec<u32> = page.entries.iter().map(|e| e.key.seq).collect();
+        assert_eq!(
+            seqs,
+            vec![2],
+            "the expired message is gone, even read with no retention"
+        );
         store.close().await;
     }
 

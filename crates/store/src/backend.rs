@@ -1,6 +1,6 @@
 //! What a database must do to serve the store: run its operations (`crate::ops`). The
-//! `AccountStore`, `GroupStore` and `MessageStore` traits are implemented once, over this
-//! trait, for both databases (in `accounts.rs`, `groups.rs`, `messages.rs`).
+//! `AccountStore`, `GroupStore`, `MessageStore` and `C2cStore` traits are implemented once, over this
+//! trait, for both databases (in `accounts.rs`, `groups.rs`, `messages.rs`, `c2c.rs`).
 
 use crate::ops::{ReadOp, SinkOp, WriteOp};
 use crate::{DbError, Result};

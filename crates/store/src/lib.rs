@@ -9,6 +9,7 @@
 
 mod accounts;
 mod backend;
+pub mod c2c;
 pub mod groups;
 pub mod messages;
 mod ops;
@@ -18,6 +19,7 @@ mod sql;
 pub mod sqlite;
 
 pub use accounts::{AccountStore, NewAccount};
+pub use c2c::C2cStore;
 pub use groups::GroupStore;
 pub use messages::MessageStore;
 
@@ -63,7 +65,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything timber keeps. One trait object per process, shared by every request.
 #[async_trait::async_trait]
-pub trait Store: AccountStore + GroupStore + MessageStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore + GroupStore + MessageStore + C2cStore + Send + Sync + 'static
+{
     /// Answers when the store can serve requests (`/readyz`).
     async fn ping(&self) -> Result<()>;
     /// Finishes queued writes and closes the store; later calls fail.

@@ -19,6 +19,10 @@ pub(crate) struct Dialect {
     group_key: &'static str,
     /// What `group_key` draws from, created before the groups table.
     group_key_sequence: &'static str,
+    /// The `ckey` column of one-to-one conversations, like `group_key`.
+    c2c_key: &'static str,
+    /// What `c2c_key` draws from.
+    c2c_key_sequence: &'static str,
 }
 
 pub(crate) const SQLITE: Dialect = Dialect {
@@ -26,12 +30,16 @@ pub(crate) const SQLITE: Dialect = Dialect {
     // AUTOINCREMENT never reuses a key, unlike a plain INTEGER PRIMARY KEY.
     group_key: "gkey INTEGER PRIMARY KEY AUTOINCREMENT",
     group_key_sequence: "",
+    c2c_key: "ckey INTEGER PRIMARY KEY AUTOINCREMENT",
+    c2c_key_sequence: "",
 };
 
 pub(crate) const POSTGRES: Dialect = Dialect {
     without_rowid: "",
     group_key: "gkey BIGINT PRIMARY KEY DEFAULT nextval('group_keys')",
     group_key_sequence: "CREATE SEQUENCE group_keys;",
+    c2c_key: "ckey BIGINT PRIMARY KEY DEFAULT nextval('c2c_keys')",
+    c2c_key_sequence: "CREATE SEQUENCE c2c_keys;",
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -142,6 +150,47 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX group_messages_by_random;
     CREATE INDEX group_messages_by_random ON group_messages (app, gkey, random, time);
     ",
+    // 4: one-to-one conversations and their messages (timber_core::c2c). A conversation is
+    // its two accounts in canonical order, with both sides' view state in its row; its
+    // messages are keyed by their MsgKey in history's order (time, MsgSeq, MsgRandom), so a
+    // page of history and the retention sweep are ranges of the primary key. The second
+    // index finds a MsgSeq and MsgRandom in a time window (sendmsg's 120-second repeats).
+    "
+    {C2C_KEY_SEQUENCE}
+    CREATE TABLE c2c_conversations (
+        {C2C_KEY},
+        app              BIGINT NOT NULL,
+        user_lo          TEXT   NOT NULL,
+        user_hi          TEXT   NOT NULL,
+        lo_read_time     BIGINT NOT NULL DEFAULT 0,
+        lo_cleared_time  BIGINT NOT NULL DEFAULT 0,
+        lo_last_time     BIGINT NOT NULL DEFAULT 0,
+        hi_read_time     BIGINT NOT NULL DEFAULT 0,
+        hi_cleared_time  BIGINT NOT NULL DEFAULT 0,
+        hi_last_time     BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE UNIQUE INDEX c2c_conversations_by_pair ON c2c_conversations (app, user_lo, user_hi);
+    CREATE INDEX c2c_conversations_by_hi ON c2c_conversations (app, user_hi, user_lo);
+
+    CREATE TABLE c2c_messages (
+        app                BIGINT  NOT NULL,
+        ckey               BIGINT  NOT NULL,
+        time               BIGINT  NOT NULL,
+        seq                BIGINT  NOT NULL,
+        random             BIGINT  NOT NULL,
+        from_lo            BOOLEAN NOT NULL,
+        client_time        BIGINT  NOT NULL,
+        flags              BIGINT  NOT NULL DEFAULT 0,
+        hidden             BIGINT  NOT NULL DEFAULT 0,
+        counts_unread      BOOLEAN NOT NULL,
+        need_receipt       BOOLEAN NOT NULL,
+        body               TEXT    NOT NULL,
+        cloud_custom_data  TEXT,
+        offline_push       TEXT,
+        PRIMARY KEY (app, ckey, time, seq, random)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX c2c_messages_by_seq ON c2c_messages (app, ckey, seq, random, time);
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.
@@ -152,6 +201,8 @@ pub(crate) fn migrations(dialect: &Dialect) -> Vec<String> {
             sql.replace("{WITHOUT_ROWID}", dialect.without_rowid)
                 .replace("{GROUP_KEY_SEQUENCE}", dialect.group_key_sequence)
                 .replace("{GROUP_KEY}", dialect.group_key)
+                .replace("{C2C_KEY_SEQUENCE}", dialect.c2c_key_sequence)
+                .replace("{C2C_KEY}", dialect.c2c_key)
         })
         .collect()
 }

@@ -58,6 +58,24 @@ async fn check_upgraded(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(page.entries.len(), 2);
+    // The one-to-one tables came with the upgrade.
+    let c2c = timber_core::c2c::NewC2cMsg {
+        from: "a".into(),
+        to: "a".into(),
+        seq: 1,
+        random: 2,
+        time: timber_core::now_secs(),
+        body: "[]".into(),
+        cloud_custom_data: None,
+        offline_push: None,
+        sync_sender: true,
+        counts_unread: true,
+        updates_last: true,
+        need_receipt: false,
+        online_only: false,
+    };
+    let sent = store.send_c2c(APP, c2c).await.unwrap();
+    assert!(!sent.duplicate);
     store.close().await;
 }
 
@@ -108,7 +126,7 @@ async fn a_postgres_schema_of_the_previous_count_upgrades_in_place() {
             .await
             .unwrap()
             .get(0);
-        assert_eq!(version, 3, "from old version {old_version}");
+        assert_eq!(version, 4, "from old version {old_version} to the newest");
         let index = client
             .query_one(
                 "SELECT indexdef FROM pg_indexes

@@ -99,9 +99,29 @@ pub fn decide_modify(
                 format!("group {:?} has no message with MsgSeq {seq}", g.group_id),
             )
         })?;
+    modified(
+        m.body,
+        m.cloud_custom_data,
+        body,
+        cloud_custom_data,
+        max_bytes,
+    )
+}
+
+/// A stored message's content with the given parts replaced (group and one-to-one
+/// messages alike); the result must fit in `max_bytes` (80002).
+pub fn modified(
+    stored_body: String,
+    stored_cloud_custom_data: Option<String>,
+    body: Option<&str>,
+    cloud_custom_data: Option<&str>,
+    max_bytes: usize,
+) -> Result<Modified, Error> {
     let modified = Modified {
-        body: body.map_or(m.body, str::to_owned),
-        cloud_custom_data: cloud_custom_data.map(str::to_owned).or(m.cloud_custom_data),
+        body: body.map_or(stored_body, str::to_owned),
+        cloud_custom_data: cloud_custom_data
+            .map(str::to_owned)
+            .or(stored_cloud_custom_data),
     };
     let size = msg_bytes(&modified.body, modified.cloud_custom_data.as_deref());
     if size > max_bytes {

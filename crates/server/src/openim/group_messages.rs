@@ -1,5 +1,6 @@
 //! modify_group_msg, the one group-message API under `openim`. spec: group-messages.md §9.
 
+use super::fields::body_error;
 use crate::envelope::Empty;
 use crate::failure::Failure;
 use crate::group_open_http_svc::no_topic;
@@ -8,9 +9,7 @@ use crate::Ctx;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use timber_core::group::validate_group_id;
-use timber_core::message::BodyError;
 use timber_core::text::check_no_nul;
-use timber_core::{Error, ErrorCode};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -20,17 +19,6 @@ pub struct ModifyGroupMsgReq {
     msg_body: Option<Box<RawValue>>,
     cloud_custom_data: Option<String>,
     topic_id: Option<String>,
-}
-
-/// The openim codes for a bad `MsgBody`: 90007 not an array, 90010 an element type we do not
-/// know, 90002 any other format error.
-fn body_error(e: BodyError) -> Error {
-    let code = match e {
-        BodyError::NotArray => ErrorCode::MsgBodyNotArray,
-        BodyError::UnknownType(_) => ErrorCode::MsgElemFormat,
-        BodyError::Empty | BodyError::BadElement(_) => ErrorCode::MsgBodyFormat,
-    };
-    Error::new(code, format!("MsgBody: {e}"))
 }
 
 /// spec: group-messages.md §9. Replaces the body and/or custom data of one stored message in

@@ -3,6 +3,7 @@
 //! the run says loudly that PostgreSQL was skipped).
 
 mod accounts;
+mod c2c;
 mod groups;
 mod messages;
 

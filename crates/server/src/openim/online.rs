@@ -1,0 +1,113 @@
+//! query_online_status (and its older name querystate). spec: accounts.md §6.
+
+use super::fields::invalid;
+use crate::envelope::opt_accounts;
+use crate::failure::Failure;
+use crate::Ctx;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use timber_core::account::validate_user_id;
+use timber_core::c2c::MAX_ONLINE_STATUS_ACCOUNTS;
+use timber_core::{Error, ErrorCode};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OnlineStatusReq {
+    #[serde(rename = "To_Account", default, deserialize_with = "opt_accounts")]
+    to: Option<Vec<String>>,
+    is_need_detail: Option<Value>,
+    /// Accepted; there are no device instances to report yet.
+    _is_return_instid: Option<Value>,
+    /// Accepted; there is no custom status to report yet.
+    _is_return_custom_status: Option<Value>,
+}
+
+#[derive(Serialize)]
+pub struct Status {
+    #[serde(rename = "To_Account")]
+    to: String,
+    #[serde(rename = "Status")]
+    status: &'static str,
+    /// Per-platform states, with `IsNeedDetail` 1: none while no client can connect.
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
+    detail: Option<Vec<Value>>,
+}
+
+#[derive(Serialize)]
+pub struct StatusError {
+    #[serde(rename = "To_Account")]
+    to: String,
+    #[serde(rename = "ErrorCode")]
+    code: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OnlineStatusResp {
+    query_result: Vec<Status>,
+    error_list: Vec<StatusError>,
+}
+
+/// spec: accounts.md §6. Every existing account is `Offline` until members can connect (the
+/// members issue makes it live); an account that does not exist, or that no account can be,
+/// is in `ErrorList` with 70107. `To_Account` is required (90001), at most 500 (90011).
+/// Answered for `querystate` too, the name older SDKs still call.
+pub async fn query_online_status(
+    ctx: &Ctx,
+    req: OnlineStatusReq,
+) -> Result<OnlineStatusResp, Failure> {
+    let to = req.to.ok_or_else(|| invalid("To_Account is required"))?;
+    if to.is_empty() {
+        return Err(invalid("To_Account is empty").into());
+    }
+    if to.len() > MAX_ONLINE_STATUS_ACCOUNTS {
+        return Err(Error::new(
+            ErrorCode::TooManyTargets,
+            format!(
+                "To_Account has {} entries; at most {MAX_ONLINE_STATUS_ACCOUNTS} are allowed",
+                to.len()
+            ),
+        )
+        .into());
+    }
+    let detail = match req.is_need_detail.as_ref().and_then(Value::as_i64) {
+        Some(1) => true,
+        None | Some(0) => false,
+        _ => return Err(invalid("IsNeedDetail must be 0 or 1").into()),
+    };
+    let wellformed: Vec<String> = to
+        .iter()
+        .filter(|u| validate_user_id(u).is_ok())
+        .cloned()
+        .collect();
+    let exist = ctx
+        .store()
+        .accounts_exist(ctx.caller.app.sdkappid, wellformed.clone())
+        .await?;
+    let mut query_result = Vec::new();
+    let mut error_list = Vec::new();
+    let mut found = wellformed.iter().zip(exist);
+    for u in to {
+        let known = if validate_user_id(&u).is_ok() {
+            found.next().is_some_and(|(_, e)| e)
+        } else {
+            false
+        };
+        if known {
+            query_result.push(Status {
+                to: u,
+                status: "Offline",
+                detail: detail.then(Vec::new),
+            });
+        } else {
+            error_list.push(StatusError {
+                to: u,
+                code: ErrorCode::AccountNotFound.code(),
+            });
+        }
+    }
+    Ok(OnlineStatusResp {
+        query_result,
+        error_list,
+    })
+}
