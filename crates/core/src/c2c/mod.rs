@@ -254,15 +254,65 @@ pub fn direction(pair: &Pair, from: &str) -> (Side, Side) {
     }
 }
 
-/// The refusal for an account a C2C command needs that does not exist: 90008 for the
-/// sending or operating account, the given code for the other one.
-pub fn no_account(code: ErrorCode, field: &str, user: &str) -> Error {
-    Error::new(code, format!("{field} {user:?} does not exist"))
+/// The part an account plays in a C2C command. It decides the code a command answers when
+/// that account does not exist (c2c-messages.md §11), so that the store, which only finds out
+/// whether the account exists, chooses no code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// The account that sends or acts (`From_Account`, `Operator_Account`): 90008.
+    Acting,
+    /// The receiver of a send or an import (`To_Account`): 90012.
+    Receiver,
+    /// The other account of a conversation that is read or changed (`To_Account`,
+    /// `Peer_Account`), and the owner of the counts get_c2c_unread_msg_num reads: 90003.
+    Peer,
+    /// One of a list answered entry by entry (batchsendmsg's receivers, the peers of
+    /// get_c2c_unread_msg_num): 70107 in that entry.
+    Listed,
+}
+
+impl Party {
+    fn code(self) -> ErrorCode {
+        match self {
+            Party::Acting => ErrorCode::FromAccountInvalid,
+            Party::Receiver => ErrorCode::ToAccountNotFound,
+            Party::Peer => ErrorCode::ToAccountInvalid,
+            Party::Listed => ErrorCode::AccountNotFound,
+        }
+    }
+}
+
+/// `Ok` when the account `user`, named by `field`, exists; otherwise the refusal its part in
+/// the command calls for.
+pub fn require_account(exists: bool, party: Party, field: &str, user: &str) -> Result<(), Error> {
+    if exists {
+        Ok(())
+    } else {
+        Err(Error::new(
+            party.code(),
+            format!("{field} {user:?} does not exist"),
+        ))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_account_answers_the_code_of_its_part() {
+        for (party, code) in [
+            (Party::Acting, 90008),
+            (Party::Receiver, 90012),
+            (Party::Peer, 90003),
+            (Party::Listed, 70107),
+        ] {
+            assert!(require_account(true, party, "To_Account", "u").is_ok());
+            let e = require_account(false, party, "To_Account", "u").unwrap_err();
+            assert_eq!(e.code.code(), code, "{party:?}");
+            assert_eq!(e.info, "To_Account \"u\" does not exist");
+        }
+    }
 
     #[test]
     fn keys_round_trip_and_order() {

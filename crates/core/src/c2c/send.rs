@@ -5,7 +5,8 @@
 //! share the new one's MsgSeq and MsgRandom; a function here decides what to write.
 
 use super::{
-    direction, no_account, C2cMsg, Conversation, MsgKey, Pair, Side, SEND_DEDUP_WINDOW_SECS,
+    direction, require_account, C2cMsg, Conversation, MsgKey, Pair, Party, Side,
+    SEND_DEDUP_WINDOW_SECS,
 };
 use crate::{Error, ErrorCode};
 
@@ -124,20 +125,18 @@ fn last_times(
 /// the next free second, so that a MsgKey names one message (our choice; the documentation
 /// does not say).
 pub fn decide_c2c_send(msg: &NewC2cMsg, facts: &C2cSendFacts) -> Result<C2cPlan, Error> {
-    if !facts.sender_exists {
-        return Err(no_account(
-            ErrorCode::FromAccountInvalid,
-            "From_Account",
-            &msg.from,
-        ));
-    }
-    if !facts.receiver_exists {
-        return Err(no_account(
-            ErrorCode::ToAccountNotFound,
-            "To_Account",
-            &msg.to,
-        ));
-    }
+    require_account(
+        facts.sender_exists,
+        Party::Acting,
+        "From_Account",
+        &msg.from,
+    )?;
+    require_account(
+        facts.receiver_exists,
+        Party::Receiver,
+        "To_Account",
+        &msg.to,
+    )?;
     let pair = Pair::new(&msg.from, &msg.to);
     let (sender, receiver) = direction(&pair, &msg.from);
     let from_lo = sender == Side::Lo;
@@ -219,24 +218,31 @@ pub struct C2cImportFacts {
     pub key_taken: bool,
 }
 
+/// batchsendmsg for one receiver: as [`decide_c2c_send`], except that a receiver that does
+/// not exist is that receiver's 70107 in `ErrorList`, not a refusal of the whole call
+/// (c2c-messages.md §4).
+pub fn decide_batch_send(msg: &NewC2cMsg, facts: &C2cSendFacts) -> Result<C2cPlan, ErrorCode> {
+    require_account(facts.receiver_exists, Party::Listed, "To_Account", &msg.to)
+        .and_then(|()| decide_c2c_send(msg, facts))
+        .map_err(|e| e.code)
+}
+
 /// importmsg: both accounts must exist (90008, 90012); a message whose (MsgSeq, MsgRandom,
 /// MsgTimeStamp) the conversation already has is a duplicate, whatever its direction and
 /// content: the first import wins and is never overwritten (c2c-messages.md §1).
 pub fn decide_c2c_import(msg: &ImportC2cMsg, facts: &C2cImportFacts) -> Result<C2cPlan, Error> {
-    if !facts.sender_exists {
-        return Err(no_account(
-            ErrorCode::FromAccountInvalid,
-            "From_Account",
-            &msg.from,
-        ));
-    }
-    if !facts.receiver_exists {
-        return Err(no_account(
-            ErrorCode::ToAccountNotFound,
-            "To_Account",
-            &msg.to,
-        ));
-    }
+    require_account(
+        facts.sender_exists,
+        Party::Acting,
+        "From_Account",
+        &msg.from,
+    )?;
+    require_account(
+        facts.receiver_exists,
+        Party::Receiver,
+        "To_Account",
+        &msg.to,
+    )?;
     let key = MsgKey {
         time: msg.time,
         seq: msg.seq,

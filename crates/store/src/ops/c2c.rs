@@ -15,10 +15,10 @@ use crate::messages::SweepStep;
 use crate::sql::{params, ReadTx, Row, RowRef, WriteTx};
 use crate::{DbError, StoreError};
 use timber_core::c2c::{
-    capped_unread, decide_c2c_import, decide_c2c_modify, decide_c2c_send, decide_delete,
-    decide_set_read, decide_withdraw, no_account, plan_roam, total_unread, unread_after,
-    C2cImportFacts, C2cMsg, C2cPlan, C2cSendFacts, C2cSent, C2cWrite, Conversation, ImportC2cMsg,
-    MsgKey, NewC2cMsg, Pair, RoamPage, RoamQuery, SameKeyMsg, Side, SideState,
+    capped_unread, decide_batch_send, decide_c2c_import, decide_c2c_modify, decide_c2c_send,
+    decide_delete, decide_set_read, decide_withdraw, plan_roam, require_account, total_unread,
+    unread_after, C2cImportFacts, C2cMsg, C2cPlan, C2cSendFacts, C2cSent, C2cWrite, Conversation,
+    ImportC2cMsg, MsgKey, NewC2cMsg, Pair, Party, RoamPage, RoamQuery, SameKeyMsg, Side, SideState,
     MAX_UNREAD_PER_CONVERSATION, MSG_FLAG_RECALLED, SEND_DEDUP_WINDOW_SECS,
 };
 use timber_core::message::{Modified, Retention, PLACEHOLDER_BODY};
@@ -139,20 +139,17 @@ async fn find_msg(
     Ok(row.map(|mut r| msg_from_row(&mut r)))
 }
 
-/// 90008 for the first account (`first_field`) and `second_code` for the second when either
-/// does not exist.
+/// Both accounts of a command must exist: the acting one (`first_field`) and its peer.
 async fn require_both(
     r: &mut impl ReadTx,
     app: AppId,
     (first_field, first): (&str, &str),
-    (second_field, second, second_code): (&str, &str, ErrorCode),
+    (second_field, second): (&str, &str),
 ) -> Result<(), StoreError> {
-    if !account_exists(r, app, first).await? {
-        return Err(no_account(ErrorCode::FromAccountInvalid, first_field, first).into());
-    }
-    if !account_exists(r, app, second).await? {
-        return Err(no_account(second_code, second_field, second).into());
-    }
+    let exists = account_exists(r, app, first).await?;
+    require_account(exists, Party::Acting, first_field, first)?;
+    let exists = account_exists(r, app, second).await?;
+    require_account(exists, Party::Peer, second_field, second)?;
     Ok(())
 }
 
@@ -331,19 +328,12 @@ impl WriteOp for BatchSendC2c {
         let Some(first) = self.msgs.first() else {
             return Ok(Vec::new());
         };
-        if !account_exists(r, self.app, &first.from).await? {
-            return Err(
-                no_account(ErrorCode::FromAccountInvalid, "From_Account", &first.from).into(),
-            );
-        }
+        let exists = account_exists(r, self.app, &first.from).await?;
+        require_account(exists, Party::Acting, "From_Account", &first.from)?;
         let mut plans = Vec::with_capacity(self.msgs.len());
         for msg in &self.msgs {
             let facts = send_facts(r, self.app, msg).await?;
-            plans.push(if facts.receiver_exists {
-                decide_c2c_send(msg, &facts).map_err(|e| e.code)
-            } else {
-                Err(ErrorCode::AccountNotFound)
-            });
+            plans.push(decide_batch_send(msg, &facts));
         }
         Ok(plans)
     }
@@ -426,12 +416,8 @@ impl ReadOp for Roam {
                 params![self.app, op, peer, &pair.lo, &pair.hi],
             )
             .await?;
-        if !row.bool(0) {
-            return Err(no_account(ErrorCode::FromAccountInvalid, "Operator_Account", op).into());
-        }
-        if !row.bool(1) {
-            return Err(no_account(ErrorCode::ToAccountInvalid, "Peer_Account", peer).into());
-        }
+        require_account(row.bool(0), Party::Acting, "Operator_Account", op)?;
+        require_account(row.bool(1), Party::Peer, "Peer_Account", peer)?;
         let mut page = RoamPage::new(self.query.max_cnt);
         let Some(ckey) = row.opt_i64(2) else {
             return Ok(page);
@@ -515,13 +501,7 @@ async fn load_target(
     to: &str,
     key: MsgKey,
 ) -> Result<(Pair, Option<(i64, Option<C2cMsg>)>), StoreError> {
-    require_both(
-        r,
-        app,
-        ("From_Account", from),
-        ("To_Account", to, ErrorCode::ToAccountInvalid),
-    )
-    .await?;
+    require_both(r, app, ("From_Account", from), ("To_Account", to)).await?;
     let pair = Pair::new(from, to);
     let Some(conv) = find_conv(r, app, &pair, true).await? else {
         return Ok((pair, None));
@@ -630,7 +610,7 @@ impl WriteOp for DeleteC2c {
             r,
             self.app,
             ("Operator_Account", &self.operator),
-            ("Peer_Account", &self.peer, ErrorCode::ToAccountInvalid),
+            ("Peer_Account", &self.peer),
         )
         .await?;
         let pair = Pair::new(&self.operator, &self.peer);
@@ -680,7 +660,7 @@ impl WriteOp for SetRead {
             r,
             self.app,
             ("Report_Account", &self.report),
-            ("Peer_Account", &self.peer, ErrorCode::ToAccountInvalid),
+            ("Peer_Account", &self.peer),
         )
         .await?;
         let pair = Pair::new(&self.report, &self.peer);
@@ -753,9 +733,8 @@ impl ReadOp for Unread {
     type Out = UnreadCounts;
 
     async fn read<R: ReadTx>(&self, r: &mut R) -> Result<UnreadCounts, StoreError> {
-        if !account_exists(r, self.app, &self.user).await? {
-            return Err(no_account(ErrorCode::ToAccountInvalid, "To_Account", &self.user).into());
-        }
+        let exists = account_exists(r, self.app, &self.user).await?;
+        require_account(exists, Party::Peer, "To_Account", &self.user)?;
         let Some(peers) = &self.peers else {
             let rows = r
                 .query(
@@ -782,8 +761,9 @@ impl ReadOp for Unread {
         };
         let mut out = Vec::with_capacity(peers.len());
         for peer in peers {
-            if !account_exists(r, self.app, peer).await? {
-                out.push((peer.clone(), Err(ErrorCode::AccountNotFound)));
+            let exists = account_exists(r, self.app, peer).await?;
+            if let Err(e) = require_account(exists, Party::Listed, "Peer_Account", peer) {
+                out.push((peer.clone(), Err(e.code)));
                 continue;
             }
             let pair = Pair::new(&self.user, peer);
