@@ -19,6 +19,8 @@
 //! Every test file uses a different part of this module, so unused items are expected.
 #![allow(dead_code)]
 
+mod corpus;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
@@ -461,6 +463,7 @@ impl TestServer {
             sdkappid: sdkappid.to_string(),
             identifier: identifier.to_owned(),
             usersig: usersig.to_owned(),
+            apps: self.apps.clone().into(),
         }
     }
 
@@ -580,6 +583,8 @@ pub struct Client {
     pub sdkappid: String,
     pub identifier: String,
     pub usersig: String,
+    /// The server's apps, for recording the fuzz corpus (`corpus.rs`).
+    apps: Arc<[TestApp]>,
 }
 
 impl Client {
@@ -629,6 +634,7 @@ impl Client {
     pub fn request(&self, path: &str) -> Request {
         Request {
             http: self.http.clone(),
+            apps: self.apps.clone(),
             url_path: format!("{}/v4/{path}", self.base),
             method: reqwest::Method::POST,
             params: vec![
@@ -648,6 +654,7 @@ impl Client {
 #[derive(Clone)]
 pub struct Request {
     http: reqwest::Client,
+    apps: Arc<[TestApp]>,
     url_path: String,
     pub method: reqwest::Method,
     pub params: Vec<(String, String)>,
@@ -736,6 +743,7 @@ impl Request {
 
     /// Sends the request; `Err` when no HTTP answer arrived (e.g. the server is gone).
     pub async fn try_send(self) -> Result<Reply, reqwest::Error> {
+        corpus::record(&self);
         let url = self.url();
         let mut req = self.http.request(self.method.clone(), &url);
         for (n, v) in &self.headers {
