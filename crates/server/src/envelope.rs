@@ -124,6 +124,16 @@ pub fn parse<T: DeserializeOwned>(service: Service, body: &[u8]) -> Result<T, Er
                     ),
                 );
             }
+            // A body that is not an object is refused at its first byte, before the rest
+            // is read: whether it is JSON at all (60003/90001) takes a look at the rest.
+            let e = match e.classify() {
+                Category::Data if body.trim_ascii_start().first() != Some(&b'{') => {
+                    serde_json::from_slice::<serde::de::IgnoredAny>(body)
+                        .err()
+                        .unwrap_or(e)
+                }
+                _ => e,
+            };
             match e.classify() {
                 Category::Syntax | Category::Eof | Category::Io => Error::new(
                     service.not_json(),
@@ -348,6 +358,8 @@ mod tests {
             ErrorCode::GroupInvalidParameter
         );
         assert_eq!(code(b"[1"), ErrorCode::JsonParse);
+        assert_eq!(code(b"[1] x"), ErrorCode::JsonParse);
+        assert_eq!(code(b"7"), ErrorCode::GroupInvalidParameter);
         assert_eq!(code(b"null"), ErrorCode::GroupInvalidParameter);
         assert!(parse::<List>(Service::Group, br#" {"Items":[{"UserID":"a"}]} "#).is_ok());
         assert_eq!(
