@@ -106,29 +106,93 @@ std::thread_local! {
 }
 
 /// Parses a request body into its typed request (unknown fields are ignored, DESIGN.md
-/// invariant 6). Not JSON → 60003/90001; JSON of the wrong shape → the service's
-/// invalid-parameter code; an account given as something other than a string → 60015.
+/// invariant 6). Not JSON → 60003/90001; JSON of the wrong shape (also a body that is not a
+/// JSON object: see [`Object`]) → the service's invalid-parameter code; an account given as
+/// something other than a string → 60015.
 pub fn parse<T: DeserializeOwned>(service: Service, body: &[u8]) -> Result<T, Error> {
     NOT_STRING.set(None);
-    serde_json::from_slice(body).map_err(|e| {
-        use serde_json::error::Category;
-        if let Some(got) = NOT_STRING.take() {
-            return Error::new(
-                ErrorCode::AccountNotString,
-                format!(
-                    "account field must be a string (got {got}) at {}",
-                    position(&e)
+    serde_json::from_slice::<Object<T>>(body)
+        .map(|o| o.0)
+        .map_err(|e| {
+            use serde_json::error::Category;
+            if let Some(got) = NOT_STRING.take() {
+                return Error::new(
+                    ErrorCode::AccountNotString,
+                    format!(
+                        "account field must be a string (got {got}) at {}",
+                        position(&e)
+                    ),
+                );
+            }
+            // A body that is not an object is refused at its first byte, before the rest
+            // is read: whether it is JSON at all (60003/90001) takes a look at the rest.
+            let e = match e.classify() {
+                Category::Data if body.trim_ascii_start().first() != Some(&b'{') => {
+                    serde_json::from_slice::<serde::de::IgnoredAny>(body)
+                        .err()
+                        .unwrap_or(e)
+                }
+                _ => e,
+            };
+            match e.classify() {
+                Category::Syntax | Category::Eof | Category::Io => Error::new(
+                    service.not_json(),
+                    format!("the request body is not valid JSON: {e}"),
                 ),
-            );
+                Category::Data => service.invalid(format!("invalid request body: {e}")),
+            }
+        })
+}
+
+/// A request, or an object inside one, that must be given as a JSON object. serde's derived
+/// structs also take a JSON array, their fields by position: `["@TGS#2ABC"]` would be
+/// destroy_group's `{"GroupId":"@TGS#2ABC"}` and `{"DeleteItem":[["x"]]}` would delete `x`.
+/// Tencent's API knows no such form, and a client sending one has made a mistake that must
+/// not act (found by the property test of malformed bodies, `tests/malformed.rs`). Every
+/// request is parsed through this; every nested struct field of a request type goes through
+/// [`object`], [`opt_object`], [`objects`] or [`opt_objects`].
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct OnlyMap<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for OnlyMap<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
         }
-        match e.classify() {
-            Category::Syntax | Category::Eof | Category::Io => Error::new(
-                service.not_json(),
-                format!("the request body is not valid JSON: {e}"),
-            ),
-            Category::Data => service.invalid(format!("invalid request body: {e}")),
-        }
-    })
+        d.deserialize_map(OnlyMap(std::marker::PhantomData))
+            .map(Object)
+    }
+}
+
+/// A nested object field (`deserialize_with`): see [`Object`].
+pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    Object::deserialize(d).map(|o| o.0)
+}
+
+/// Like [`object`] for optional fields (with `#[serde(default)]`).
+pub fn opt_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    Option::<Object<T>>::deserialize(d).map(|o| o.map(|o| o.0))
+}
+
+/// Like [`object`] for arrays of objects.
+pub fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Vec::<Object<T>>::deserialize(d).map(|v| v.into_iter().map(|o| o.0).collect())
+}
+
+/// Like [`objects`] for optional arrays (with `#[serde(default)]`).
+pub fn opt_objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    Option::<Vec<Object<T>>>::deserialize(d)
+        .map(|v| v.map(|v| v.into_iter().map(|o| o.0).collect()))
 }
 
 fn position(e: &serde_json::Error) -> String {
@@ -269,6 +333,41 @@ mod tests {
             ErrorCode::AccountNotString
         );
         assert!(parse::<Req>(Service::Login, br#"{"UserID":"a","Extra":1}"#).is_ok());
+    }
+
+    #[test]
+    fn a_request_is_an_object_never_an_array() {
+        #[derive(Deserialize, Debug)]
+        struct Item {
+            #[serde(rename = "UserID")]
+            _user: String,
+        }
+        #[derive(Deserialize, Debug)]
+        struct List {
+            #[serde(rename = "Items", deserialize_with = "objects")]
+            _items: Vec<Item>,
+        }
+        let code = |body: &[u8]| parse::<List>(Service::Group, body).unwrap_err().code;
+        // serde's derived structs would take both, field by field.
+        assert_eq!(
+            code(br#"[[{"UserID":"a"}]]"#),
+            ErrorCode::GroupInvalidParameter
+        );
+        assert_eq!(
+            code(br#"{"Items":[["a"]]}"#),
+            ErrorCode::GroupInvalidParameter
+        );
+        assert_eq!(code(b"[1"), ErrorCode::JsonParse);
+        assert_eq!(code(b"[1] x"), ErrorCode::JsonParse);
+        assert_eq!(code(b"7"), ErrorCode::GroupInvalidParameter);
+        assert_eq!(code(b"null"), ErrorCode::GroupInvalidParameter);
+        assert!(parse::<List>(Service::Group, br#" {"Items":[{"UserID":"a"}]} "#).is_ok());
+        assert_eq!(
+            parse::<Req>(Service::Login, br#"{"UserID":7}"#)
+                .unwrap_err()
+                .code,
+            ErrorCode::AccountNotString
+        );
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub struct MultiImportReq {
     #[serde(default, deserialize_with = "crate::envelope::opt_accounts")]
     accounts: Option<Vec<String>>,
     /// The new shape: UserIDs with profiles. Preferred when both are given.
+    #[serde(default, deserialize_with = "crate::envelope::opt_objects")]
     account_list: Option<Vec<ListItem>>,
 }
 
@@ -139,7 +140,7 @@ struct UserItem {
 
 #[derive(Deserialize)]
 pub struct DeleteReq {
-    #[serde(rename = "DeleteItem")]
+    #[serde(rename = "DeleteItem", deserialize_with = "crate::envelope::objects")]
     items: Vec<UserItem>,
 }
 
@@ -200,7 +201,7 @@ pub async fn account_delete(ctx: &Ctx, req: DeleteReq) -> Result<DeleteResp, Fai
 
 #[derive(Deserialize)]
 pub struct CheckReq {
-    #[serde(rename = "CheckItem")]
+    #[serde(rename = "CheckItem", deserialize_with = "crate::envelope::objects")]
     items: Vec<UserItem>,
 }
 

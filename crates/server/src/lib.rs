@@ -9,6 +9,8 @@ pub mod auth;
 mod dispatch;
 pub mod envelope;
 mod failure;
+#[doc(hidden)]
+pub mod fuzzing;
 mod group_open_http_svc;
 mod health;
 mod im_open_login_svc;

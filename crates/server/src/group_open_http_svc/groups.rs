@@ -4,7 +4,7 @@
 use super::cursor;
 use super::views::{group_fields, member_fields, Fields, GroupInfoFilter};
 use super::{assignable_role, check_count, group_id, invalid, operator, past_time, required};
-use crate::envelope::{opt_account, Empty};
+use crate::envelope::{objects, opt_account, opt_object, opt_objects, Empty};
 use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
@@ -38,7 +38,7 @@ pub(crate) struct GroupBaseReq {
     /// Older docs name it `ShutUpAllMember`.
     #[serde(alias = "ShutUpAllMember")]
     mute_all_member: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     app_defined_data: Vec<KeyValue>,
     support_topic: Option<u8>,
 }
@@ -49,10 +49,10 @@ pub struct CreateGroupReq {
     #[serde(flatten)]
     base: GroupBaseReq,
     invite_join_option: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     member_list: Vec<CreateMember>,
     /// Default member custom fields for every listed member.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     app_member_defined_data: Vec<KeyValue>,
 }
 
@@ -65,6 +65,7 @@ struct CreateMember {
     )]
     account: String,
     role: Option<String>,
+    #[serde(default, deserialize_with = "opt_objects")]
     app_member_defined_data: Option<Vec<KeyValue>>,
 }
 
@@ -320,6 +321,7 @@ pub async fn get_appid_group_list(ctx: &Ctx, req: GroupListReq) -> Result<GroupL
 #[serde(rename_all = "PascalCase")]
 pub struct GetGroupInfoReq {
     group_id_list: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "opt_object")]
     response_filter: Option<GroupInfoFilter>,
 }
 
@@ -405,7 +407,7 @@ pub struct ModifyGroupReq {
     #[serde(alias = "ShutUpAllMember")]
     mute_all_member: Option<String>,
     history_msg_before_join: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     app_defined_data: Vec<KeyValue>,
     #[serde(rename = "From_Account", default, deserialize_with = "opt_account")]
     from_account: Option<String>,

@@ -4,7 +4,7 @@
 use super::cursor;
 use super::views::{group_fields, member_fields, self_info, Fields};
 use super::{account_list, assignable_role, group_id, invalid, operator, past_time, required};
-use crate::envelope::{account, opt_account, opt_accounts, Empty};
+use crate::envelope::{account, object, objects, opt_account, opt_accounts, opt_objects, Empty};
 use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,7 @@ use timber_store::groups::JoinedQuery;
 #[serde(rename_all = "PascalCase")]
 pub struct AddMemberReq {
     group_id: Option<String>,
+    #[serde(default, deserialize_with = "opt_objects")]
     member_list: Option<Vec<MemberAccount>>,
     /// 1 = tell only the added members (no tip to the group).
     #[serde(default)]
@@ -90,6 +91,7 @@ pub async fn add_group_member(ctx: &Ctx, req: AddMemberReq) -> Result<MemberResu
 #[serde(rename_all = "PascalCase")]
 pub struct ImportMemberReq {
     group_id: Option<String>,
+    #[serde(default, deserialize_with = "opt_objects")]
     member_list: Option<Vec<ImportMember>>,
 }
 
@@ -249,7 +251,7 @@ pub struct ModifyMemberReq {
     role: Option<String>,
     msg_flag: Option<String>,
     name_card: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     app_member_defined_data: Vec<KeyValue>,
     /// Seconds; 0 unmutes. Older docs name it `ShutUpTime`.
     #[serde(alias = "ShutUpTime")]
@@ -321,7 +323,7 @@ pub struct JoinedReq {
     offset: u64,
     group_type: Option<String>,
     support_topic: Option<u8>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     response_filter: JoinedFilter,
 }
 

@@ -7,7 +7,7 @@
 
 use super::history_page::{GetSimpleResp, PageWriter};
 use super::{check_count, group_id, invalid, no_topic, required};
-use crate::envelope::{opt_account, opt_accounts, Empty};
+use crate::envelope::{opt_account, opt_accounts, opt_objects, Empty};
 use crate::failure::Failure;
 use crate::msg_body::{check_size, checked_body};
 use crate::Ctx;
@@ -57,6 +57,7 @@ pub struct SendGroupMsgReq {
     cloud_custom_data: Option<String>,
     #[serde(rename = "To_Account", default, deserialize_with = "opt_accounts")]
     to_account: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "opt_objects")]
     group_at_info: Option<Vec<GroupAt>>,
     topic_id: Option<String>,
 }
@@ -290,6 +291,7 @@ pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSim
 #[serde(rename_all = "PascalCase")]
 pub struct RecallReq {
     group_id: Option<String>,
+    #[serde(default, deserialize_with = "opt_objects")]
     msg_seq_list: Option<Vec<SeqItem>>,
     reason: Option<String>,
     topic_id: Option<String>,
@@ -408,6 +410,7 @@ pub async fn clear_group_msg(ctx: &Ctx, req: ClearReq) -> Result<Empty, Failure>
 #[serde(rename_all = "PascalCase")]
 pub struct ImportReq {
     group_id: Option<String>,
+    #[serde(default, deserialize_with = "opt_objects")]
     msg_list: Option<Vec<ImportItem>>,
     /// 1 = update members' conversation lists; timber keeps no conversation lists yet.
     _recent_contact_flag: Option<u8>,

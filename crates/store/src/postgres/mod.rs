@@ -183,6 +183,43 @@ pub mod testing {
         execute(base_url, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await
     }
 
+    /// Every row of every table of `schema`, each as `table: {row as JSON}`, sorted: what a
+    /// test compares to see that nothing stored changed.
+    pub async fn dump_schema(base_url: &str, schema: &str) -> Result<Vec<String>> {
+        let (client, conn) = tokio_postgres::connect(base_url, NoTls).await?;
+        let task = tokio::spawn(conn);
+        let result = async {
+            let tables = client
+                .query(
+                    "SELECT table_name::text FROM information_schema.tables \
+                     WHERE table_schema = $1 AND table_type = 'BASE TABLE'",
+                    &[&schema],
+                )
+                .await?;
+            let selects: Vec<String> = tables
+                .iter()
+                .map(|t| {
+                    let table: String = t.get(0);
+                    format!(
+                        "SELECT '{table}: ' || row_to_json(t)::text FROM {schema}.\"{table}\" t"
+                    )
+                })
+                .collect();
+            if selects.is_empty() {
+                return Ok(Vec::new());
+            }
+            let rows = client.query(&selects.join(" UNION ALL "), &[]).await?;
+            let mut rows: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+            rows.sort();
+            Ok::<_, tokio_postgres::Error>(rows)
+        }
+        .await
+        .map_err(StoreError::from);
+        drop(client);
+        let _ = task.await;
+        result
+    }
+
     async fn execute(url: &str, sql: &str) -> Result<()> {
         let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
         let task = tokio::spawn(conn);

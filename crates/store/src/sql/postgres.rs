@@ -27,8 +27,8 @@ impl ToSql for Param<'_> {
     ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match *self {
             Param::I64(v) => v.to_sql(ty, out),
-            Param::Str(s) => s.to_sql(ty, out),
-            Param::OptStr(s) => s.to_sql(ty, out),
+            Param::Str(s) => (&*storable(s)).to_sql(ty, out),
+            Param::OptStr(s) => s.map(storable).as_deref().to_sql(ty, out),
             Param::Bool(b) => b.to_sql(ty, out),
             Param::OptBool(b) => b.to_sql(ty, out),
         }
@@ -39,6 +39,21 @@ impl ToSql for Param<'_> {
     }
 
     to_sql_checked!();
+}
+
+/// PostgreSQL's `text` cannot hold U+0000: a parameter holding one fails the statement, and
+/// the request would answer an internal error (retry, for ever). Nothing timber stores holds
+/// one (every stored text is checked first, `timber_core::text::check_no_nul`), so such a
+/// parameter is a key being looked up — an account or group ID from a request, which are
+/// printable ASCII when they exist — and can match no row. Bound with each NUL as U+FFFD, it
+/// still matches none, and the lookup finds nothing, as the same one does on SQLite (found by
+/// the property test of malformed bodies on PostgreSQL, `crates/timber/tests/malformed.rs`).
+fn storable(s: &str) -> Cow<'_, str> {
+    if s.contains('\0') {
+        Cow::Owned(s.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 impl RowRef for tokio_postgres::Row {

@@ -70,3 +70,32 @@ async fn kick_records_the_revocation_time() {
     })
     .await;
 }
+
+/// A key holding a NUL (which PostgreSQL's text cannot hold) is looked up like any other
+/// that nothing has: found nowhere, on every backend, and never a storage failure.
+#[tokio::test]
+async fn a_key_with_a_nul_is_found_nowhere() {
+    on_every_backend(|s| async move {
+        s.import_accounts(APP, vec![NewAccount::bare("a")], 1)
+            .await
+            .unwrap();
+        let odd = "a\0".to_owned();
+        assert_eq!(
+            s.accounts_exist(APP, vec![odd.clone(), "a".into()])
+                .await
+                .unwrap(),
+            vec![false, true]
+        );
+        assert!(!s.kick(APP, odd.clone(), 5).await.unwrap());
+        assert_eq!(s.revoked_before(APP, &odd).await.unwrap(), None);
+        assert_eq!(
+            s.delete_accounts(APP, vec![odd]).await.unwrap(),
+            vec![false]
+        );
+        assert_eq!(
+            s.accounts_exist(APP, vec!["a".into()]).await.unwrap(),
+            vec![true]
+        );
+    })
+    .await;
+}

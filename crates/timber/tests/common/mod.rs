@@ -19,6 +19,8 @@
 //! Every test file uses a different part of this module, so unused items are expected.
 #![allow(dead_code)]
 
+mod corpus;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
@@ -389,6 +391,57 @@ impl TestServer {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
+    /// Whether this server keeps its data in PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.options.pg.is_some()
+    }
+
+    /// Every stored row, sorted, read beside the running server: from its SQLite file
+    /// (read-only) or its PostgreSQL schema. What a test compares to see that requests
+    /// changed nothing. Panics with memory storage, which has nothing to read from outside.
+    pub async fn stored_rows(&self) -> Vec<String> {
+        if let Some(pg) = &self.options.pg {
+            return timber_store::postgres::testing::dump_schema(&pg.base, &pg.name)
+                .await
+                .expect("read the PostgreSQL schema");
+        }
+        let path = self.data_dir.path().join("timber.db");
+        assert!(
+            path.exists(),
+            "no SQLite file to read at {}",
+            path.display()
+        );
+        let db = rusqlite::Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .expect("open the SQLite file read-only");
+        let mut tables = db
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .expect("list the tables");
+        let tables: Vec<String> = tables
+            .query_map([], |r| r.get(0))
+            .expect("list the tables")
+            .map(|t| t.expect("a table name"))
+            .collect();
+        let mut rows = Vec::new();
+        for table in tables {
+            let mut select = db
+                .prepare(&format!("SELECT * FROM \"{table}\""))
+                .expect("select a table");
+            let columns = select.column_count();
+            let mut found = select.query([]).expect("read a table");
+            while let Some(row) = found.next().expect("read a row") {
+                let values: Vec<String> = (0..columns)
+                    .map(|i| format!("{:?}", row.get_ref(i).expect("a column")))
+                    .collect();
+                rows.push(format!("{table}: {}", values.join(", ")));
+            }
+        }
+        rows.sort();
+        rows
+    }
+
     pub fn pid(&self) -> u32 {
         self.child
             .as_ref()
@@ -428,6 +481,7 @@ impl TestServer {
             sdkappid: sdkappid.to_string(),
             identifier: identifier.to_owned(),
             usersig: usersig.to_owned(),
+            apps: self.apps.clone().into(),
         }
     }
 
@@ -547,6 +601,8 @@ pub struct Client {
     pub sdkappid: String,
     pub identifier: String,
     pub usersig: String,
+    /// The server's apps, for recording the fuzz corpus (`corpus.rs`).
+    apps: Arc<[TestApp]>,
 }
 
 impl Client {
@@ -596,6 +652,7 @@ impl Client {
     pub fn request(&self, path: &str) -> Request {
         Request {
             http: self.http.clone(),
+            apps: self.apps.clone(),
             url_path: format!("{}/v4/{path}", self.base),
             method: reqwest::Method::POST,
             params: vec![
@@ -615,6 +672,7 @@ impl Client {
 #[derive(Clone)]
 pub struct Request {
     http: reqwest::Client,
+    apps: Arc<[TestApp]>,
     url_path: String,
     pub method: reqwest::Method,
     pub params: Vec<(String, String)>,
@@ -703,6 +761,7 @@ impl Request {
 
     /// Sends the request; `Err` when no HTTP answer arrived (e.g. the server is gone).
     pub async fn try_send(self) -> Result<Reply, reqwest::Error> {
+        corpus::record(&self);
         let url = self.url();
         let mut req = self.http.request(self.method.clone(), &url);
         for (n, v) in &self.headers {

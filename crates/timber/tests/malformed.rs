@@ -1,0 +1,1248 @@
+//! End-to-end property: no malformed body gets past the checks (DESIGN.md invariant 5). For
+//! every command of the dispatch table (`timber_server::COMMANDS`), bodies that cannot be a
+//! valid request — random bytes, truncated JSON, JSON that is not an object, deep nesting,
+//! every field of the request given a value of the wrong type, numbers out of range, strings
+//! over their limit or holding a NUL, required fields missing or with their key in another
+//! case or given twice — are sent to a server holding groups of every type, members and
+//! messages. Each must be answered HTTP 200, `ActionStatus` FAIL, with a non-zero
+//! `ErrorCode` documented for that command, and leave every stored row as it was.
+//!
+//! A command without a spec (one added to the table since) still gets every whole body no
+//! command can take, and the test names it in a note.
+//!
+//! Which mutations are sure to be refused depends on the field (a UserID too long for an
+//! account is refused where it is imported, but merely unknown where it is looked up), so
+//! each command has a valid template and its fields described below. The templates are
+//! first sent as they are, to a second server, and must succeed: so a refusal of a
+//! mutation is the mutation's doing, not a broken template's.
+
+mod common;
+
+use common::{Client, TestServer};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::{json, Value};
+use std::time::Instant;
+use timber_server::COMMANDS;
+
+/// What a field holds, as far as its request type checks it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Ty {
+    Str,
+    /// A string of a fixed list (`Type`, `Role`, `On`/`Off`…): any other string is refused.
+    Enum,
+    /// A UserID field: anything but a string is 60015, `null` included.
+    Account,
+    U64,
+    U32,
+    U8,
+    I64,
+    Arr,
+    Obj,
+    /// A `MsgBody`: anything but an array of elements is refused.
+    MsgBody,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Field {
+    /// Keys and array indexes from the body's top, joined by `.`.
+    path: &'static str,
+    ty: Ty,
+    /// Missing, `null` or with its key in another case, the request is refused.
+    required: bool,
+    /// A string longer (in bytes), or a number larger, is refused.
+    max: Option<u64>,
+    /// A string holding a NUL is refused.
+    nul: bool,
+    /// A negative number is refused (signed fields; unsigned ones always refuse it).
+    negative: bool,
+}
+
+const fn f(path: &'static str, ty: Ty) -> Field {
+    Field {
+        path,
+        ty,
+        required: false,
+        max: None,
+        nul: false,
+        negative: false,
+    }
+}
+
+impl Field {
+    const fn req(self) -> Field {
+        Field {
+            required: true,
+            ..self
+        }
+    }
+    const fn max(self, max: u64) -> Field {
+        Field {
+            max: Some(max),
+            ..self
+        }
+    }
+    const fn nul(self) -> Field {
+        Field { nul: true, ..self }
+    }
+    /// A string with limit `max` that also refuses a NUL: a stored text.
+    const fn text(self, max: u64) -> Field {
+        self.max(max).nul()
+    }
+    const fn neg(self) -> Field {
+        Field {
+            negative: true,
+            ..self
+        }
+    }
+}
+
+use Ty::*;
+
+/// One command: a valid body (`now` is the test's start), what its fields refuse, and the
+/// codes its documentation lists beyond those of its service ([`generic_codes`]).
+struct Spec {
+    command: &'static str,
+    template: fn(now: i64) -> Value,
+    fields: Vec<Field>,
+    codes: &'static [u64],
+}
+
+/// The codes any command of a service may answer a malformed body with: not JSON, a bad
+/// field, an account that is not a string, a body over the limit; for the group service
+/// also the codes every group API lists (groups.md §4, group-messages.md §14).
+fn generic_codes(service: &str) -> &'static [u64] {
+    match service {
+        "im_open_login_svc" => &[60003, 60015, 70402, 93000],
+        "group_open_http_svc" => &[60003, 60015, 93000, 10004, 10005, 10007, 10010, 10015],
+        "openim" => &[60015, 90001, 93000],
+        other => panic!("no generic codes for service {other}"),
+    }
+}
+
+const USER_ID: u64 = 32;
+const GROUP_ID: u64 = 48;
+const MSG_BYTES: u64 = 12 * 1024;
+
+fn text_body(t: &str) -> Value {
+    json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}])
+}
+
+/// The fields of a `MsgBody` of one text element at `path`; its text refuses more than
+/// `text_max` bytes where a long message is a refusal rather than a per-message result.
+fn msg_body_fields(path: &'static str, text_max: Option<u64>) -> Vec<Field> {
+    let at = |rest: &str| -> &'static str { Box::leak(format!("{path}{rest}").into_boxed_str()) };
+    let text = f(at(".0.MsgContent.Text"), Str).req();
+    vec![
+        f(path, MsgBody).req(),
+        f(at(".0"), Obj).req(),
+        f(at(".0.MsgType"), Enum).req(),
+        f(at(".0.MsgContent"), Obj).req(),
+        match text_max {
+            Some(max) => text.max(max),
+            None => text,
+        },
+    ]
+}
+
+fn specs() -> Vec<Spec> {
+    vec![
+        Spec {
+            command: "im_open_login_svc/account_import",
+            template: |_| json!({"UserID": "new1", "Nick": "n", "FaceUrl": "http://f"}),
+            fields: vec![
+                f("UserID", Account).req().text(USER_ID),
+                f("Nick", Str).text(500),
+                f("FaceUrl", Str).text(500),
+            ],
+            codes: &[40601],
+        },
+        Spec {
+            command: "im_open_login_svc/multiaccount_import",
+            template: |_| json!({"AccountList": [{"UserID": "new2", "Nick": "n", "FaceUrl": "f"}]}),
+            // A bad UserID or profile is a FailAccounts entry, not a refusal.
+            fields: vec![
+                f("AccountList", Arr).req(),
+                f("AccountList.0", Obj),
+                f("AccountList.0.UserID", Account).req(),
+                f("AccountList.0.Nick", Str),
+                f("AccountList.0.FaceUrl", Str),
+            ],
+            codes: &[70206],
+        },
+        Spec {
+            command: "im_open_login_svc/account_delete",
+            template: |_| json!({"DeleteItem": [{"UserID": "x"}]}),
+            fields: vec![
+                f("DeleteItem", Arr).req(),
+                f("DeleteItem.0", Obj),
+                f("DeleteItem.0.UserID", Account).req(),
+            ],
+            codes: &[70206],
+        },
+        Spec {
+            command: "im_open_login_svc/account_check",
+            template: |_| json!({"CheckItem": [{"UserID": "a"}]}),
+            fields: vec![
+                f("CheckItem", Arr).req(),
+                f("CheckItem.0", Obj),
+                f("CheckItem.0.UserID", Account).req(),
+            ],
+            codes: &[70206],
+        },
+        Spec {
+            command: "im_open_login_svc/kick",
+            template: |_| json!({"UserID": "bob"}),
+            // Any other UserID is an account that does not exist: 70107.
+            fields: vec![f("UserID", Account).req().text(USER_ID)],
+            codes: &[70107],
+        },
+        Spec {
+            command: "group_open_http_svc/create_group",
+            template: |_| {
+                json!({
+                    "Type": "Public", "Name": "new-g", "GroupId": "new-g", "Owner_Account": "o",
+                    "Introduction": "intro", "Notification": "note", "FaceUrl": "http://f",
+                    "MaxMemberCount": 100, "ApplyJoinOption": "FreeAccess", "MuteAllMember": "Off",
+                    "AppDefinedData": [{"Key": "k", "Value": "v"}], "SupportTopic": 0,
+                    "InviteJoinOption": "FreeAccess",
+                    "MemberList": [{"Member_Account": "a", "Role": "Admin",
+                        "AppMemberDefinedData": [{"Key": "mk", "Value": "mv"}]}],
+                    "AppMemberDefinedData": [{"Key": "mk", "Value": "mv"}],
+                })
+            },
+            fields: vec![
+                f("Type", Enum).req(),
+                f("Name", Str).req().text(30),
+                f("GroupId", Str).text(GROUP_ID),
+                f("Owner_Account", Account),
+                f("Introduction", Str).text(240),
+                f("Notification", Str).text(300),
+                f("FaceUrl", Str).text(100),
+                f("MaxMemberCount", U64).max(6000),
+                f("ApplyJoinOption", Enum),
+                f("MuteAllMember", Enum),
+                f("AppDefinedData", Arr),
+                f("AppDefinedData.0", Obj),
+                f("AppDefinedData.0.Key", Str).req().text(16),
+                f("AppDefinedData.0.Value", Str).req().text(512),
+                f("SupportTopic", U8),
+                f("InviteJoinOption", Enum),
+                f("MemberList", Arr),
+                f("MemberList.0", Obj),
+                // Members must be imported accounts: any other is 10019.
+                f("MemberList.0.Member_Account", Account)
+                    .req()
+                    .text(USER_ID),
+                f("MemberList.0.Role", Enum),
+                f("MemberList.0.AppMemberDefinedData", Arr),
+                f("MemberList.0.AppMemberDefinedData.0.Key", Str)
+                    .req()
+                    .text(16),
+                f("MemberList.0.AppMemberDefinedData.0.Value", Str)
+                    .req()
+                    .text(64),
+                f("AppMemberDefinedData", Arr),
+                f("AppMemberDefinedData.0.Value", Str).req().text(64),
+            ],
+            codes: &[10019, 10021, 10025, 10036, 10037, 10038],
+        },
+        Spec {
+            command: "group_open_http_svc/destroy_group",
+            template: |_| json!({"GroupId": "room"}),
+            fields: vec![f("GroupId", Str).req().text(GROUP_ID)],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/get_appid_group_list",
+            template: |_| json!({"Limit": 10, "Next": 0, "GroupType": "Public"}),
+            fields: vec![
+                f("Limit", U64).max(10_000),
+                f("Next", U64),
+                f("GroupType", Enum),
+            ],
+            codes: &[10018],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_info",
+            template: |_| {
+                json!({
+                    "GroupIdList": ["pub", "live"],
+                    "ResponseFilter": {
+                        "GroupBaseInfoFilter": ["Name"], "MemberInfoFilter": ["Role"],
+                        "AppDefinedDataFilter_Group": ["k"],
+                        "AppDefinedDataFilter_GroupMember": ["mk"],
+                    },
+                })
+            },
+            fields: vec![
+                f("GroupIdList", Arr).req(),
+                f("GroupIdList.0", Str),
+                f("ResponseFilter", Obj),
+                f("ResponseFilter.GroupBaseInfoFilter", Arr),
+                f("ResponseFilter.MemberInfoFilter", Arr),
+                f("ResponseFilter.AppDefinedDataFilter_Group", Arr),
+                f("ResponseFilter.AppDefinedDataFilter_GroupMember", Arr),
+            ],
+            codes: &[10018],
+        },
+        Spec {
+            command: "group_open_http_svc/modify_group_base_info",
+            template: |_| {
+                json!({
+                    "GroupId": "pub", "Name": "pub2", "Introduction": "i", "Notification": "n",
+                    "FaceUrl": "http://f", "MaxMemberNum": 500, "ApplyJoinOption": "NeedPermission",
+                    "InviteJoinOption": "NeedPermission", "MuteAllMember": "Off",
+                    "HistoryMsgBeforeJoin": "Off", "AppDefinedData": [{"Key": "k", "Value": "v"}],
+                    "From_Account": "o",
+                })
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Name", Str).text(30),
+                f("Introduction", Str).text(240),
+                f("Notification", Str).text(300),
+                f("FaceUrl", Str).text(100),
+                f("MaxMemberNum", U64),
+                f("ApplyJoinOption", Enum),
+                f("InviteJoinOption", Enum),
+                f("MuteAllMember", Enum),
+                f("HistoryMsgBeforeJoin", Enum),
+                f("AppDefinedData", Arr),
+                f("AppDefinedData.0", Obj),
+                f("AppDefinedData.0.Key", Str).req().text(16),
+                f("AppDefinedData.0.Value", Str).req().text(512),
+                // It must be an existing account: any other is 10019.
+                f("From_Account", Account).text(USER_ID),
+            ],
+            codes: &[10019, 80001],
+        },
+        Spec {
+            command: "group_open_http_svc/import_group",
+            template: |_| {
+                json!({"Type": "Public", "Name": "imp", "GroupId": "imp", "Owner_Account": "o",
+                    "Introduction": "i", "CreateTime": 1_600_000_000})
+            },
+            fields: vec![
+                f("Type", Enum).req(),
+                f("Name", Str).req().text(30),
+                f("GroupId", Str).text(GROUP_ID),
+                f("Owner_Account", Account),
+                f("Introduction", Str).text(240),
+                // Not in the future, not before 1970.
+                f("CreateTime", I64).neg(),
+            ],
+            codes: &[10019, 10021, 10025, 10038],
+        },
+        Spec {
+            command: "group_open_http_svc/get_online_member_num",
+            template: |_| json!({"GroupId": "live"}),
+            fields: vec![f("GroupId", Str).req().text(GROUP_ID)],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/add_group_member",
+            template: |_| json!({"GroupId": "pub", "MemberList": [{"Member_Account": "c"}], "Silence": 1}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MemberList", Arr).req(),
+                f("MemberList.0", Obj).req(),
+                f("MemberList.0.Member_Account", Account)
+                    .req()
+                    .text(USER_ID),
+                f("Silence", U8),
+            ],
+            codes: &[10014, 10019, 10037, 10038],
+        },
+        Spec {
+            command: "group_open_http_svc/delete_group_member",
+            template: |_| json!({"GroupId": "pub", "MemberToDel_Account": ["b"], "Silence": 1, "Reason": "r"}),
+            // Accounts that are not members are ignored: any string is accepted there.
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MemberToDel_Account", Arr).req(),
+                f("MemberToDel_Account.0", Account).req(),
+                f("Silence", U8),
+                f("Reason", Str),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_member_info",
+            template: |_| {
+                json!({"GroupId": "pub", "MemberInfoFilter": ["Role"], "MemberRoleFilter": ["Member"],
+                    "AppDefinedDataFilter_GroupMember": ["mk"], "Limit": 10, "Offset": 0})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MemberInfoFilter", Arr),
+                f("MemberRoleFilter", Arr),
+                f("MemberRoleFilter.0", Enum),
+                f("AppDefinedDataFilter_GroupMember", Arr),
+                f("Limit", U64).max(6_000),
+                f("Offset", U64),
+            ],
+            codes: &[10018],
+        },
+        Spec {
+            command: "group_open_http_svc/modify_group_member_info",
+            template: |_| {
+                json!({"GroupId": "pub", "Member_Account": "a", "Role": "Admin",
+                    "MsgFlag": "AcceptNotNotify", "NameCard": "card",
+                    "AppMemberDefinedData": [{"Key": "mk", "Value": "mv"}], "MuteTime": 0})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Member_Account", Account).req().text(USER_ID),
+                f("Role", Enum),
+                f("MsgFlag", Enum),
+                f("NameCard", Str).text(50),
+                f("AppMemberDefinedData", Arr),
+                f("AppMemberDefinedData.0.Key", Str).req().text(16),
+                f("AppMemberDefinedData.0.Value", Str).req().text(64),
+                f("MuteTime", U64).max(u32::MAX as u64),
+            ],
+            codes: &[10019, 80001],
+        },
+        Spec {
+            command: "group_open_http_svc/get_joined_group_list",
+            template: |_| {
+                json!({"Member_Account": "a", "WithHugeGroups": 1, "WithNoActiveGroups": 1,
+                    "Limit": 10, "Offset": 0, "GroupType": "Public", "SupportTopic": 0,
+                    "ResponseFilter": {"GroupBaseInfoFilter": ["Name"], "SelfInfoFilter": ["Role"]}})
+            },
+            // An account that does not exist has no groups: any string is accepted there.
+            fields: vec![
+                f("Member_Account", Account).req(),
+                f("WithHugeGroups", U8),
+                f("WithNoActiveGroups", U8),
+                f("Limit", U64),
+                f("Offset", U64),
+                f("GroupType", Enum),
+                f("SupportTopic", U8),
+                f("ResponseFilter", Obj),
+                f("ResponseFilter.GroupBaseInfoFilter", Arr),
+                f("ResponseFilter.SelfInfoFilter", Arr),
+            ],
+            codes: &[10018],
+        },
+        Spec {
+            command: "group_open_http_svc/get_role_in_group",
+            template: |_| json!({"GroupId": "pub", "User_Account": ["a"]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("User_Account", Arr).req(),
+                f("User_Account.0", Account).req(),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/change_group_owner",
+            template: |_| json!({"GroupId": "g", "NewOwner_Account": "a", "From_Account": "o"}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("NewOwner_Account", Account).req().text(USER_ID),
+                f("From_Account", Account).text(USER_ID),
+            ],
+            codes: &[10019],
+        },
+        Spec {
+            command: "group_open_http_svc/import_group_member",
+            template: |now| {
+                json!({"GroupId": "@TGS#_com", "MemberList": [{"Member_Account": "c",
+                    "Role": "Member", "JoinTime": now, "UnreadMsgNum": 0}]})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MemberList", Arr).req(),
+                f("MemberList.0", Obj).req(),
+                f("MemberList.0.Member_Account", Account)
+                    .req()
+                    .text(USER_ID),
+                f("MemberList.0.Role", Enum),
+                f("MemberList.0.JoinTime", I64).neg(),
+                f("MemberList.0.UnreadMsgNum", U64),
+            ],
+            codes: &[10014, 10019, 10038],
+        },
+        Spec {
+            command: "group_open_http_svc/forbid_send_msg",
+            template: |_| json!({"GroupId": "pub", "Members_Account": ["c"], "MuteTime": 60, "TopicId": ""}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Members_Account", Arr).req(),
+                f("Members_Account.0", Account).req().text(USER_ID),
+                f("MuteTime", U64).req().max(u32::MAX as u64),
+                // Topics are refused: any non-empty TopicId is.
+                f("TopicId", Str).max(0),
+            ],
+            codes: &[10019],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_muted_account",
+            template: |_| json!({"GroupId": "pub", "TopicId": ""}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("TopicId", Str).max(0),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_shutted_uin",
+            template: |_| json!({"GroupId": "pub", "TopicId": ""}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("TopicId", Str).max(0),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/send_group_msg",
+            template: |_| {
+                json!({"GroupId": "pub", "Random": 4242, "MsgBody": text_body("hi"),
+                    "From_Account": "o", "MsgPriority": "Normal",
+                    "OfflinePushInfo": {"PushFlag": 0},
+                    "ForbidCallbackControl": ["ForbidBeforeSendMsgCallback"],
+                    "OnlineOnlyFlag": 0, "SendMsgControl": ["NoUnread"], "CloudCustomData": "d",
+                    "To_Account": [], "GroupAtInfo": [{"GroupAtAllFlag": 1}], "TopicId": ""})
+            },
+            fields: [
+                vec![
+                    f("GroupId", Str).req().text(GROUP_ID),
+                    f("Random", U32).req(),
+                ],
+                msg_body_fields("MsgBody", Some(MSG_BYTES)),
+                vec![
+                    f("From_Account", Account),
+                    f("MsgPriority", Enum),
+                    f("OfflinePushInfo", Obj),
+                    f("ForbidCallbackControl", Arr),
+                    f("OnlineOnlyFlag", U8).max(1),
+                    f("SendMsgControl", Arr),
+                    f("CloudCustomData", Str).text(MSG_BYTES),
+                    f("To_Account", Arr),
+                    f("GroupAtInfo", Arr),
+                    f("GroupAtInfo.0", Obj),
+                    f("GroupAtInfo.0.GroupAtAllFlag", U8).max(1),
+                    f("TopicId", Str).max(0),
+                ],
+            ]
+            .concat(),
+            codes: &[10017, 10019, 10053, 80001, 80002],
+        },
+        Spec {
+            command: "group_open_http_svc/send_group_system_notification",
+            template: |_| json!({"GroupId": "pub", "Content": "hello", "ToMembers_Account": ["a"], "TopicId": ""}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Content", Str).req().text(MSG_BYTES),
+                f("ToMembers_Account", Arr),
+                // Receivers must be well-formed UserIDs.
+                f("ToMembers_Account.0", Account).text(USER_ID),
+                f("TopicId", Str).max(0),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/group_msg_get_simple",
+            template: |_| {
+                json!({"GroupId": "pub", "ReqMsgNumber": 5, "ReqMsgSeq": 3, "WithRecalledMsg": 1,
+                    "TopicId": ""})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("ReqMsgNumber", U64).req(),
+                f("ReqMsgSeq", U64),
+                f("WithRecalledMsg", U8).max(1),
+                f("TopicId", Str).max(0),
+            ],
+            codes: &[10044],
+        },
+        Spec {
+            command: "group_open_http_svc/group_msg_recall",
+            template: |_| json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": 1}], "Reason": "r", "TopicId": ""}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MsgSeqList", Arr).req(),
+                f("MsgSeqList.0", Obj).req(),
+                f("MsgSeqList.0.MsgSeq", U64).req(),
+                f("Reason", Str).max(100),
+                f("TopicId", Str).max(0),
+            ],
+            codes: &[10033],
+        },
+        Spec {
+            command: "group_open_http_svc/delete_group_msg_by_sender",
+            template: |_| json!({"GroupId": "pub", "Sender_Account": "b", "TopicId": ""}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Sender_Account", Account).req().text(USER_ID),
+                f("TopicId", Str).max(0),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/clear_group_msg",
+            template: |_| json!({"GroupId": "pub", "MsgSeq": 1}),
+            fields: vec![f("GroupId", Str).req().text(GROUP_ID), f("MsgSeq", U64)],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/import_group_msg",
+            template: |now| {
+                json!({"GroupId": "pub", "MsgList": [{"From_Account": "a", "SendTime": now,
+                    "Random": 77, "MsgBody": text_body("old")}], "RecentContactFlag": 0,
+                    "TopicId": ""})
+            },
+            // A message too long, or at a time out of order, is a per-message Result.
+            fields: [
+                vec![
+                    f("GroupId", Str).req().text(GROUP_ID),
+                    f("MsgList", Arr).req(),
+                    f("MsgList.0", Obj).req(),
+                    f("MsgList.0.From_Account", Account).req().text(USER_ID),
+                    f("MsgList.0.SendTime", I64).req(),
+                    f("MsgList.0.Random", U32),
+                ],
+                msg_body_fields("MsgList.0.MsgBody", None),
+                vec![f("RecentContactFlag", U8), f("TopicId", Str).max(0)],
+            ]
+            .concat(),
+            codes: &[10020, 80002],
+        },
+        Spec {
+            command: "group_open_http_svc/set_unread_msg_num",
+            template: |_| json!({"GroupId": "pub", "Member_Account": "a", "UnreadMsgNum": 1}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Member_Account", Account).req().text(USER_ID),
+                f("UnreadMsgNum", U64).req(),
+            ],
+            codes: &[10019],
+        },
+        Spec {
+            command: "openim/modify_group_msg",
+            template: |_| {
+                json!({"GroupId": "pub", "MsgSeq": 3, "MsgBody": text_body("edited"),
+                    "CloudCustomData": "d", "TopicId": ""})
+            },
+            fields: {
+                let mut body = msg_body_fields("MsgBody", Some(MSG_BYTES));
+                // Optional: without it (or `null`), CloudCustomData alone is a valid modify.
+                body[0].required = false;
+                [
+                    vec![
+                        f("GroupId", Str).req().text(GROUP_ID),
+                        f("MsgSeq", U64).req(),
+                    ],
+                    body,
+                    vec![
+                        f("CloudCustomData", Str).text(MSG_BYTES),
+                        f("TopicId", Str).max(0),
+                    ],
+                ]
+                .concat()
+            },
+            codes: &[10007, 10010, 10015, 20022, 80002, 90002, 90007, 90010],
+        },
+    ]
+}
+
+/// A way to spoil a template. Values given as text are spliced into the JSON as they are,
+/// so they can be what `serde_json::Value` cannot hold (2^64, 1e400, nesting past its limit).
+#[derive(Debug, Clone)]
+enum Mutation {
+    /// The whole body.
+    Body(Vec<u8>),
+    /// The template's text cut to this many bytes (modulo its length).
+    Truncate(usize),
+    /// The template's values as an array, in the template's order.
+    Positional,
+    /// The field's value replaced by this JSON text.
+    Set(usize, String),
+    /// The field removed.
+    Remove(usize),
+    /// The field's key replaced by another spelling.
+    Rename(usize, String),
+    /// The field given twice.
+    Duplicate(usize),
+}
+
+const PLACEHOLDER: &str = "\u{1}spliced\u{1}";
+
+/// The body a mutation makes of `template`.
+fn body(template: &Value, fields: &[Field], m: &Mutation) -> Vec<u8> {
+    let text = template.to_string();
+    match m {
+        Mutation::Body(b) => b.clone(),
+        Mutation::Truncate(n) => text.as_bytes()[..n % text.len()].to_vec(),
+        Mutation::Positional => {
+            let values: Vec<Value> = template.as_object().unwrap().values().cloned().collect();
+            Value::Array(values).to_string().into_bytes()
+        }
+        Mutation::Set(i, raw) => {
+            let mut v = template.clone();
+            *at(&mut v, fields[*i].path) = Value::String(PLACEHOLDER.into());
+            let spliced = Value::String(PLACEHOLDER.into()).to_string();
+            v.to_string().replacen(&spliced, raw, 1).into_bytes()
+        }
+        Mutation::Remove(i) => {
+            let mut v = template.clone();
+            let (parent, key) = parent_of(&mut v, fields[*i].path);
+            match parent {
+                Value::Object(o) => {
+                    o.shift_remove(key);
+                }
+                Value::Array(a) => {
+                    a.remove(key.parse().unwrap());
+                }
+                _ => unreachable!(),
+            }
+            v.to_string().into_bytes()
+        }
+        Mutation::Rename(i, new) => {
+            let mut v = template.clone();
+            let (parent, key) = parent_of(&mut v, fields[*i].path);
+            let o = parent.as_object_mut().unwrap();
+            let value = o.shift_remove(key).unwrap();
+            o.insert(new.clone(), value);
+            v.to_string().into_bytes()
+        }
+        Mutation::Duplicate(i) => {
+            let key = fields[*i].path;
+            let value = &template[key];
+            format!("{{{}:{value},{}", Value::from(key), &text[1..]).into_bytes()
+        }
+    }
+}
+
+fn at<'v>(v: &'v mut Value, path: &str) -> &'v mut Value {
+    path.split('.')
+        .fold(v, |v, key| match key.parse::<usize>() {
+            Ok(i) => &mut v[i],
+            Err(_) => v
+                .get_mut(key)
+                .unwrap_or_else(|| panic!("the template has no {path}")),
+        })
+}
+
+fn parent_of<'v, 'p>(v: &'v mut Value, path: &'p str) -> (&'v mut Value, &'p str) {
+    match path.rsplit_once('.') {
+        Some((parent, key)) => (at(v, parent), key),
+        None => (v, path),
+    }
+}
+
+fn is_index(path: &str) -> bool {
+    path.rsplit('.').next().unwrap().parse::<usize>().is_ok()
+}
+
+/// JSON text nested `depth` arrays deep: past serde_json's limit of 128 for `depth` > 128.
+fn nested(depth: usize) -> String {
+    format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+}
+
+/// The string of `field` in the template with a NUL at byte `at` (modulo its length).
+fn with_nul(template: &Value, field: &Field, at: usize) -> String {
+    let mut v = template.clone();
+    let s = at_str(&mut v, field.path);
+    let mut cut = at % (s.len() + 1);
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Value::from(format!("{}\0{}", &s[..cut], &s[cut..])).to_string()
+}
+
+fn at_str(v: &mut Value, path: &str) -> String {
+    at(v, path).as_str().unwrap_or_default().to_owned()
+}
+
+/// A string of `c` repeated to more than `max` bytes (plus `extra`): with a multi-byte `c`
+/// it has fewer characters than bytes, which a check counting characters would let through.
+fn over(max: u64, c: char, extra: usize) -> String {
+    let bytes = max as usize + 1 + extra;
+    Value::from(c.to_string().repeat(bytes.div_ceil(c.len_utf8()))).to_string()
+}
+
+/// Every value of another JSON type than `ty` (as JSON text) that the field must refuse.
+fn wrong_types(field: &Field) -> Vec<String> {
+    let mut v: Vec<&str> = match field.ty {
+        Str | Enum | Account => vec!["1", "-1.5", "true", "[]", r#"["x"]"#, "{}"],
+        U64 | U32 | U8 | I64 => vec![r#""1""#, "true", "[]", "{}", "1.5", "1e2"],
+        Arr => vec![r#""x""#, "1", "true", "{}"],
+        Obj => vec![r#""x""#, "1", "true", "[]"],
+        MsgBody => vec![r#""x""#, "1", "true", "{}", r#"{"MsgType":"TIMTextElem"}"#],
+    };
+    if field.required || field.ty == Account {
+        v.push("null");
+    }
+    v.into_iter().map(str::to_owned).collect()
+}
+
+/// Numbers out of the field's range (as JSON text).
+fn out_of_range(field: &Field) -> Vec<String> {
+    let mut v: Vec<String> = match field.ty {
+        U64 | U32 | U8 => vec!["-1".into(), "18446744073709551616".into(), "1e400".into()],
+        I64 => vec![
+            "9223372036854775808".into(),
+            "-9223372036854775809".into(),
+            "1e400".into(),
+        ],
+        _ => return Vec::new(),
+    };
+    match field.ty {
+        U32 => v.push("4294967296".into()),
+        U8 => v.push("256".into()),
+        I64 if field.negative => v.push("-1".into()),
+        _ => {}
+    }
+    if let Some(max) = field.max {
+        v.push((max + 1).to_string());
+    }
+    v
+}
+
+/// The fixed part of the cases: every mutation of every field, with chosen values.
+fn fixed_cases(template: &Value, fields: &[Field]) -> Vec<Mutation> {
+    let mut cases = body_cases();
+    cases.push(Mutation::Positional);
+    cases.extend(field_cases(template, fields));
+    cases
+}
+
+/// Whole bodies no command can take: not JSON, or JSON that is not an object.
+fn body_cases() -> Vec<Mutation> {
+    let mut cases: Vec<Mutation> = [
+        &b""[..],
+        b" ",
+        b"nope",
+        b"{",
+        b"}",
+        b"\xff\xfe{}",
+        b"\0",
+        b"null",
+        b"0",
+        b"\"x\"",
+        b"true",
+        b"[]",
+        b"[{}]",
+        b"{}{}",
+    ]
+    .iter()
+    .map(|b| Mutation::Body(b.to_vec()))
+    .collect();
+    cases.push(Mutation::Body(nested(200).into_bytes()));
+    cases.push(Mutation::Body(
+        format!("{}1{}", r#"[{"a":"#.repeat(300), "}]".repeat(300)).into_bytes(),
+    ));
+    cases
+}
+
+/// Every mutation of every field, with chosen values.
+fn field_cases(template: &Value, fields: &[Field]) -> Vec<Mutation> {
+    let mut cases = Vec::new();
+    for (i, field) in fields.iter().enumerate() {
+        for raw in wrong_types(field).into_iter().chain(out_of_range(field)) {
+            cases.push(Mutation::Set(i, raw));
+        }
+        cases.push(Mutation::Set(i, nested(129)));
+        if field.ty == Obj {
+            // The object's values by position, which serde's derived structs would take.
+            let mut v = template.clone();
+            if let Some(o) = at(&mut v, field.path).as_object() {
+                let values: Vec<Value> = o.values().cloned().collect();
+                cases.push(Mutation::Set(i, Value::Array(values).to_string()));
+            }
+        }
+        if field.ty == MsgBody {
+            // Nesting serde_json accepts, but no element format does.
+            cases.push(Mutation::Set(i, nested(100)));
+        }
+        if matches!(field.ty, Str | Enum | Account) {
+            if field.ty == Enum {
+                // ("" is not here: for a GroupType filter it means all types.)
+                cases.push(Mutation::Set(i, r#""NotOneOfThem""#.into()));
+            }
+            if let Some(max) = field.max {
+                for c in ['x', 'é', '€', '😀'] {
+                    cases.push(Mutation::Set(i, over(max, c, 0)));
+                }
+            }
+            if field.nul || field.ty == Enum {
+                cases.push(Mutation::Set(i, with_nul(template, field, 0)));
+                cases.push(Mutation::Set(i, with_nul(template, field, usize::MAX)));
+            }
+        }
+        if field.required {
+            cases.push(Mutation::Remove(i));
+            if !is_index(field.path) {
+                let key = field.path.rsplit('.').next().unwrap();
+                cases.push(Mutation::Rename(i, key.to_lowercase()));
+                cases.push(Mutation::Rename(i, key.to_uppercase()));
+            }
+        }
+        if !field.path.contains('.') {
+            cases.push(Mutation::Duplicate(i));
+        }
+    }
+    cases
+}
+
+/// The random part: random bytes, cuts, nesting, wrong-typed values of random content, long
+/// strings and NULs of random shapes.
+fn random_case(fields: &[Field]) -> BoxedStrategy<Mutation> {
+    let random_bytes = prop::collection::vec(any::<u8>(), 0..256)
+        .prop_filter("not JSON", |b| serde_json::from_slice::<Value>(b).is_err())
+        .prop_map(Mutation::Body)
+        .boxed();
+    if fields.is_empty() {
+        return random_bytes;
+    }
+    let fields: std::sync::Arc<[Field]> = fields.into();
+    let n = fields.len();
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        (-1e6f64..1e6).prop_map(Value::from),
+        "[a-z\\PC]{0,8}".prop_map(Value::from),
+    ];
+    let json = leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec(("[A-Za-z_]{1,12}", inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    });
+    let strings: Vec<usize> = (0..n)
+        .filter(|&i| matches!(fields[i].ty, Str | Enum | Account) && fields[i].max.is_some())
+        .collect();
+    let nuls: Vec<usize> = (0..n)
+        .filter(|&i| fields[i].nul || fields[i].ty == Enum)
+        .collect();
+    let numbers: Vec<usize> = (0..n)
+        .filter(|&i| matches!(fields[i].ty, U64 | U32 | U8 | I64))
+        .collect();
+    let mut options: Vec<BoxedStrategy<Mutation>> = vec![
+        random_bytes,
+        any::<usize>().prop_map(Mutation::Truncate).boxed(),
+        (0..n, 129usize..3000)
+            .prop_map(|(i, d)| Mutation::Set(i, nested(d)))
+            .boxed(),
+        (0..n, json)
+            .prop_filter("a wrong type", {
+                let fields = fields.clone();
+                move |(i, v)| wrong_type(&fields[*i], v)
+            })
+            .prop_map(|(i, v)| Mutation::Set(i, v.to_string()))
+            .boxed(),
+    ];
+    if !strings.is_empty() {
+        options.push(
+            (
+                prop::sample::select(strings),
+                prop::sample::select(vec!['x', 'é', '€', '😀', '"', '\\', '\n']),
+                0usize..3000,
+            )
+                .prop_map({
+                    let fields = fields.clone();
+                    move |(i, c, extra)| Mutation::Set(i, over(fields[i].max.unwrap(), c, extra))
+                })
+                .boxed(),
+        );
+    }
+    if !nuls.is_empty() {
+        options.push(
+            (prop::sample::select(nuls), "[a-z]{0,8}", "[a-z]{0,8}")
+                .prop_map(|(i, a, b)| {
+                    Mutation::Set(i, Value::from(format!("{a}\0{b}")).to_string())
+                })
+                .boxed(),
+        );
+    }
+    if !numbers.is_empty() {
+        options.push(
+            (
+                prop::sample::select(numbers),
+                any::<bool>(),
+                "[1-9][0-9]{20,80}",
+            )
+                .prop_map(|(i, minus, digits)| {
+                    Mutation::Set(i, if minus { format!("-{digits}") } else { digits })
+                })
+                .boxed(),
+        );
+    }
+    prop::strategy::Union::new(options).boxed()
+}
+
+/// Whether `v` is sure to be refused as the value of `field`: another JSON type than its own
+/// (`null` only where the field is required or an account).
+fn wrong_type(field: &Field, v: &Value) -> bool {
+    match v {
+        Value::Null => field.required || field.ty == Account,
+        Value::Bool(_) => true,
+        Value::Number(n) => match field.ty {
+            U64 | U32 | U8 | I64 => n.is_f64(),
+            _ => true,
+        },
+        Value::String(_) => !matches!(field.ty, Str | Enum | Account),
+        Value::Array(_) => !matches!(field.ty, Arr | MsgBody),
+        Value::Object(_) => field.ty != Obj,
+    }
+}
+
+/// Accounts `o`, `a`, `b`, `c`, `alice`, `bob`, `x`; groups `pub` (Public: `o` owns it, `a`
+/// and `b` are members; three messages from `a`, the second recalled), `quiet` (Public, all
+/// muted), `g` (Private), `room` (ChatRoom), `live` (AVChatRoom), `@TGS#_com` (Community).
+async fn fixture(admin: &Client) {
+    common::import_accounts(admin, &["o", "a", "b", "c", "alice", "bob", "x"]).await;
+    let members = json!([{"Member_Account": "a"}, {"Member_Account": "b"}]);
+    for (ty, id, mute_all) in [
+        ("Public", "pub", "Off"),
+        ("Public", "quiet", "On"),
+        ("Private", "g", "Off"),
+        ("ChatRoom", "room", "Off"),
+        ("AVChatRoom", "live", "Off"),
+        ("Community", "@TGS#_com", "Off"),
+    ] {
+        let mut body = json!({"Type": ty, "GroupId": id, "Name": id, "Owner_Account": "o",
+            "MuteAllMember": mute_all});
+        if ty != "AVChatRoom" {
+            body["MemberList"] = members.clone();
+        }
+        admin
+            .call_ok("group_open_http_svc/create_group", body)
+            .await;
+    }
+    for i in 1..=3 {
+        admin
+            .call_ok(
+                "group_open_http_svc/send_group_msg",
+                json!({"GroupId": "pub", "From_Account": "a", "Random": i,
+                    "MsgBody": text_body(&format!("m{i}"))}),
+            )
+            .await;
+    }
+    admin
+        .call_ok(
+            "group_open_http_svc/group_msg_recall",
+            json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": 2}]}),
+        )
+        .await;
+}
+
+/// Random cases per command, beside the fixed ones.
+const RANDOM_CASES: u32 = 100;
+
+#[test]
+fn malformed_bodies_are_refused_with_a_documented_code_and_change_nothing() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(check_templates());
+    let server = rt.block_on(async {
+        let server = TestServer::start_with(common::ServerOptions {
+            config: "sweep_interval_secs = 0".into(),
+            ..Default::default()
+        })
+        .await;
+        fixture(&server.client()).await;
+        server
+    });
+    let admin = server.client();
+    let before = rt.block_on(server.stored_rows());
+    assert!(before.len() > 20, "the fixture is stored: {before:#?}");
+    let now = common::now();
+    let per_command = server.on_postgres();
+    let started = Instant::now();
+    let mut sent = 0;
+    // A new seed each run (`TIMBER_TEST_SEED` repeats one); a failure names it.
+    let seed: u64 = std::env::var("TIMBER_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(common::random_u64);
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut rng = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
+    );
+    let specs = specs();
+    let mut unspecified = Vec::new();
+    for (service, command) in COMMANDS {
+        let name = format!("{service}/{command}");
+        // A command without a spec still gets every body no command can take.
+        let (template, fields, codes, mut cases) = match specs.iter().find(|s| s.command == name) {
+            Some(spec) => {
+                let template = (spec.template)(now);
+                let cases = fixed_cases(&template, &spec.fields);
+                (template, spec.fields.clone(), spec.codes, cases)
+            }
+            None => {
+                unspecified.push(name.clone());
+                (json!({}), Vec::new(), &[][..], body_cases())
+            }
+        };
+        let allowed: Vec<u64> = generic_codes(service)
+            .iter()
+            .chain(codes)
+            .copied()
+            .collect();
+        let strategy = random_case(&fields);
+        for _ in 0..RANDOM_CASES {
+            cases.push(strategy.new_tree(&mut rng).unwrap().current());
+        }
+        for case in cases {
+            let bytes = body(&template, &fields, &case);
+            let what = format!(
+                "{name} {case:?} (TIMBER_TEST_SEED={seed})\n  body: {}",
+                short(&String::from_utf8_lossy(&bytes))
+            );
+            let reply = rt.block_on(admin.request(&name).body(bytes).send());
+            let v = reply
+                .try_envelope()
+                .unwrap_or_else(|why| panic!("{what}\n  {why}"));
+            let code = v["ErrorCode"].as_u64().unwrap();
+            assert!(
+                v["ActionStatus"] == "FAIL" && code != 0,
+                "{what}\n  was accepted: {v}"
+            );
+            assert!(
+                allowed.contains(&code),
+                "{what}\n  answered {code}, not a code documented for it ({allowed:?}): {v}"
+            );
+            // On PostgreSQL reading every row costs a connection: once per command there.
+            if !per_command {
+                let after = rt.block_on(server.stored_rows());
+                assert!(
+                    after == before,
+                    "{what}\n  changed the stored rows:\n{}",
+                    diff(&before, &after)
+                );
+            }
+            sent += 1;
+        }
+        let after = rt.block_on(server.stored_rows());
+        assert!(
+            after == before,
+            "a malformed body to {name} (TIMBER_TEST_SEED={seed}) changed the stored rows:\n{}",
+            diff(&before, &after)
+        );
+    }
+    // Not malformed, but no threat either: an unknown field is ignored however deep it is
+    // nested (serde_json skips it without recursing), here as deep as the body limit allows.
+    let deep = format!(r#"{{"Unknown":{}}}"#, nested((1 << 20) / 2 - 8));
+    let reply = rt.block_on(
+        admin
+            .request("group_open_http_svc/get_appid_group_list")
+            .body(deep)
+            .send(),
+    );
+    assert_eq!(reply.code(), 0, "{}", short(&reply.text));
+    assert!(rt.block_on(server.stored_rows()) == before);
+    if !unspecified.is_empty() {
+        eprintln!(
+            "NOTE: no spec in malformed.rs for {unspecified:?}: only whole bodies were sent \
+             to them; a spec adds the cases of each field"
+        );
+    }
+    eprintln!(
+        "{sent} malformed bodies to {} commands in {:?}",
+        COMMANDS.len(),
+        started.elapsed()
+    );
+}
+common::also_on_postgres!(malformed_bodies_are_refused_with_a_documented_code_and_change_nothing);
+
+/// Every spec names a command of the dispatch table, and each template is a request the
+/// server accepts (in this order, on the fixture), so that what refuses a mutation is the
+/// mutation.
+async fn check_templates() {
+    let specs = specs();
+    for spec in &specs {
+        assert!(
+            COMMANDS
+                .iter()
+                .any(|(s, c)| format!("{s}/{c}") == spec.command),
+            "{} is not a command of the dispatch table",
+            spec.command
+        );
+    }
+    let server = TestServer::start_with(common::ServerOptions {
+        config: "sweep_interval_secs = 0".into(),
+        ..Default::default()
+    })
+    .await;
+    let admin = server.client();
+    fixture(&admin).await;
+    let now = common::now();
+    for spec in &specs {
+        admin.call_ok(spec.command, (spec.template)(now)).await;
+    }
+    // Then, on this server whose state no longer matters, a NUL in every string field, also
+    // where it is only looked up (an account no one can have, a group that cannot exist) and
+    // so may be accepted: never an internal error (PostgreSQL cannot take a NUL at all).
+    let mut wrong = Vec::new();
+    for spec in &specs {
+        let service = spec.command.split('/').next().unwrap();
+        let template = (spec.template)(now);
+        for (i, field) in spec.fields.iter().enumerate() {
+            if !matches!(field.ty, Str | Enum | Account) {
+                continue;
+            }
+            let m = Mutation::Set(i, with_nul(&template, field, 0));
+            let bytes = body(&template, &spec.fields, &m);
+            let what = format!("{} {m:?}", spec.command);
+            let reply = admin.request(spec.command).body(bytes).send().await;
+            let v = reply
+                .try_envelope()
+                .unwrap_or_else(|why| panic!("{what}\n  {why}"));
+            let code = v["ErrorCode"].as_u64().unwrap();
+            let documented = generic_codes(service).contains(&code) || spec.codes.contains(&code);
+            if !(code == 0 || documented) {
+                wrong.push(format!("{what}\n  answered {v}"));
+            }
+        }
+    }
+    // And as the caller: an identifier with a NUL is no admin (the UserSig is valid for it).
+    for (service, command) in COMMANDS {
+        let path = format!("{service}/{command}");
+        let odd = server.client_for(0, "adm\0in");
+        let reply = odd
+            .request(&path)
+            .param("identifier", "adm%00in")
+            .body("{}")
+            .send()
+            .await;
+        if ![60010, 10007].contains(&reply.code()) {
+            wrong.push(format!("{path} as adm\\0in: {}", reply.text));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+fn diff(before: &[String], after: &[String]) -> String {
+    let gone = before
+        .iter()
+        .filter(|r| !after.contains(r))
+        .map(|r| format!("  - {r}"));
+    let new = after
+        .iter()
+        .filter(|r| !before.contains(r))
+        .map(|r| format!("  + {r}"));
+    gone.chain(new).collect::<Vec<_>>().join("\n")
+}
+
+fn short(s: &str) -> String {
+    if s.len() <= 300 {
+        return s.to_owned();
+    }
+    let mut end = 300;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &s[..end], s.len())
+}
