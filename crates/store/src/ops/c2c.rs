@@ -166,8 +166,14 @@ async fn send_facts(
     if let Some(c) = &conv {
         let rows = r
             .query(
+                // The times come from the covering index `c2c_messages_by_seq`: asked for the
+                // row's columns at once, SQLite's planner takes the primary key's range on
+                // `time` instead and walks every message of the last 120 seconds (the
+                // c2c_send benchmark's writer spent most of its time there).
                 "SELECT time, from_lo, body, cloud_custom_data FROM c2c_messages
-                 WHERE app = $1 AND ckey = $2 AND seq = $3 AND random = $4 AND time >= $5",
+                 WHERE app = $1 AND ckey = $2 AND seq = $3 AND random = $4 AND time IN (
+                     SELECT time FROM c2c_messages
+                     WHERE app = $1 AND ckey = $2 AND seq = $3 AND random = $4 AND time >= $5)",
                 params![
                     app,
                     c.key,
