@@ -1,6 +1,6 @@
 //! query_online_status (and its older name querystate). spec: accounts.md §6.
 
-use super::fields::invalid;
+use super::fields::{flag, invalid};
 use crate::envelope::opt_accounts;
 use crate::failure::Failure;
 use crate::Ctx;
@@ -50,7 +50,8 @@ pub struct OnlineStatusResp {
 
 /// spec: accounts.md §6. Every existing account is `Offline` until members can connect (the
 /// members issue makes it live); an account that does not exist, or that no account can be,
-/// is in `ErrorList` with 70107. `To_Account` is required (90001), at most 500 (90011).
+/// is in `ErrorList` with 70107. `To_Account` is required (90001), at most 500 (90011);
+/// `IsNeedDetail` is 0 or 1 (90001, also for a string or any other type).
 /// Answered for `querystate` too, the name older SDKs still call.
 pub async fn query_online_status(
     ctx: &Ctx,
@@ -70,11 +71,8 @@ pub async fn query_online_status(
         )
         .into());
     }
-    let detail = match req.is_need_detail.as_ref().and_then(Value::as_i64) {
-        Some(1) => true,
-        None | Some(0) => false,
-        _ => return Err(invalid("IsNeedDetail must be 0 or 1").into()),
-    };
+    // 0 or 1 like every openim flag: another value, or one that is no integer, is 90001.
+    let detail = flag(req.is_need_detail.as_ref(), "IsNeedDetail")?;
     let wellformed: Vec<String> = to
         .iter()
         .filter(|u| validate_user_id(u).is_ok())
