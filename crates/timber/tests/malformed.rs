@@ -3,9 +3,9 @@
 //! valid request — random bytes, truncated JSON, JSON that is not an object, deep nesting,
 //! every field of the request given a value of the wrong type, numbers out of range, strings
 //! over their limit or holding a NUL, required fields missing or with their key in another
-//! case or given twice — are sent to a server holding groups of every type, members and
-//! messages. Each must be answered HTTP 200, `ActionStatus` FAIL, with a non-zero
-//! `ErrorCode` documented for that command, and leave every stored row as it was.
+//! case or given twice — are sent to a server holding groups of every type, members, group
+//! and one-to-one messages. Each must be answered HTTP 200, `ActionStatus` FAIL, with a
+//! non-zero `ErrorCode` documented for that command, and leave every stored row as it was.
 //!
 //! A command without a spec (one added to the table since) still gets every whole body no
 //! command can take, and the test names it in a note.
@@ -38,6 +38,13 @@ enum Ty {
     U32,
     U8,
     I64,
+    /// An openim integer read as a JSON value (`MinTime`, `MaxTime`): any integer serde_json
+    /// holds as one, i64 or u64 (past `i64::MAX` it saturates), so only a number that is
+    /// neither is out of range.
+    Int,
+    /// A Unix time as a non-negative integer or a string of its digits (admin_set_msg_read's
+    /// `MsgReadTime`, c2c-messages.md §8).
+    Time,
     Arr,
     Obj,
     /// A `MsgBody`: anything but an array of elements is refused.
@@ -646,7 +653,211 @@ fn specs() -> Vec<Spec> {
             },
             codes: &[10007, 10010, 10015, 20022, 80002, 90002, 90007, 90010],
         },
+        Spec {
+            command: "openim/sendmsg",
+            template: |_| send_template(json!("b")),
+            fields: send_fields(f("To_Account", Account).req().text(USER_ID)),
+            codes: &[
+                80002, 90002, 90003, 90005, 90007, 90008, 90010, 90012, 90026, 90031, 90044,
+            ],
+        },
+        Spec {
+            command: "openim/batchsendmsg",
+            template: |_| send_template(json!(["b"])),
+            // A receiver no account can have is its ErrorList entry (70107), not a refusal.
+            fields: [
+                send_fields(f("To_Account", Arr).req()),
+                vec![f("To_Account.0", Account).req()],
+            ]
+            .concat(),
+            codes: &[
+                80002, 90002, 90003, 90005, 90007, 90008, 90010, 90011, 90026, 90031, 90044,
+            ],
+        },
+        Spec {
+            command: "openim/importmsg",
+            template: |now| {
+                json!({"SyncFromOldSystem": 2, "From_Account": "a", "To_Account": "b",
+                    "MsgSeq": 9, "MsgRandom": 9, "MsgTimeStamp": now - 30,
+                    "MsgBody": text_body("old"), "CloudCustomData": "d"})
+            },
+            fields: [
+                vec![
+                    // 1, 2 or 5.
+                    f("SyncFromOldSystem", U8).req(),
+                    f("From_Account", Account).req().text(USER_ID),
+                    f("To_Account", Account).req().text(USER_ID),
+                    f("MsgSeq", U32),
+                    f("MsgRandom", U32).req(),
+                    // Not in the future (2^63 saturates to a time that is), not before 1970.
+                    f("MsgTimeStamp", I64).req().neg(),
+                ],
+                msg_body_fields("MsgBody", Some(MSG_BYTES)),
+                vec![f("CloudCustomData", Str).text(MSG_BYTES)],
+            ]
+            .concat(),
+            codes: &[
+                80002, 90002, 90003, 90005, 90006, 90007, 90008, 90010, 90012,
+            ],
+        },
+        Spec {
+            command: "openim/admin_getroammsg",
+            // The older From_Account/To_Account would stand in for a missing new name.
+            template: |now| {
+                json!({"Operator_Account": "a", "Peer_Account": "b", "MaxCnt": 10,
+                    "MinTime": 0, "MaxTime": now, "LastMsgKey": c2c_key(now, 3)})
+            },
+            fields: vec![
+                f("Operator_Account", Account).req().text(USER_ID),
+                f("Peer_Account", Account).req().text(USER_ID),
+                // At least 1.
+                f("MaxCnt", U32).req(),
+                f("MinTime", Int).req(),
+                f("MaxTime", Int).req(),
+                // An empty one is none; any other string that is no MsgKey is refused.
+                f("LastMsgKey", Str).text(MSG_KEY),
+            ],
+            codes: &[90003, 90008],
+        },
+        Spec {
+            command: "openim/admin_msgwithdraw",
+            template: |now| json!({"From_Account": "a", "To_Account": "b", "MsgKey": c2c_key(now, 1)}),
+            fields: vec![
+                f("From_Account", Account).req().text(USER_ID),
+                f("To_Account", Account).req().text(USER_ID),
+                f("MsgKey", Str).req().text(MSG_KEY),
+            ],
+            codes: &[20022, 20023, 90003, 90008, 90054],
+        },
+        Spec {
+            command: "openim/admin_set_msg_read",
+            template: |now| json!({"Report_Account": "b", "Peer_Account": "a", "MsgReadTime": now}),
+            fields: vec![
+                f("Report_Account", Account).req().text(USER_ID),
+                f("Peer_Account", Account).req().text(USER_ID),
+                f("MsgReadTime", Time),
+            ],
+            codes: &[90003, 90008],
+        },
+        Spec {
+            command: "openim/get_c2c_unread_msg_num",
+            template: |_| json!({"To_Account": "b", "Peer_Account": ["a"]}),
+            // 1–10 peers; one no account can have is its ErrorList entry (70107).
+            fields: vec![
+                f("To_Account", Account).req().text(USER_ID),
+                f("Peer_Account", Arr),
+                f("Peer_Account.0", Account).req(),
+            ],
+            codes: &[90003],
+        },
+        Spec {
+            command: "openim/modify_c2c_msg",
+            template: |now| {
+                json!({"From_Account": "a", "To_Account": "b", "MsgKey": c2c_key(now, 2),
+                    "MsgBody": text_body("edited"), "CloudCustomData": "d"})
+            },
+            fields: {
+                let mut body = msg_body_fields("MsgBody", Some(MSG_BYTES));
+                // Optional: without it (or `null`), CloudCustomData alone is a valid modify.
+                body[0].required = false;
+                [
+                    vec![
+                        f("From_Account", Account).req().text(USER_ID),
+                        f("To_Account", Account).req().text(USER_ID),
+                        f("MsgKey", Str).req().text(MSG_KEY),
+                    ],
+                    body,
+                    vec![f("CloudCustomData", Str).text(MSG_BYTES)],
+                ]
+                .concat()
+            },
+            codes: &[20022, 80002, 90002, 90003, 90007, 90008, 90010, 90054],
+        },
+        Spec {
+            command: "openim/delete_c2c_msg_ramble",
+            template: |now| json!({"Operator_Account": "b", "Peer_Account": "a", "MsgKeyList": [c2c_key(now, 3)]}),
+            // 1–100 keys; a well-formed key of no message is skipped.
+            fields: vec![
+                f("Operator_Account", Account).req().text(USER_ID),
+                f("Peer_Account", Account).req().text(USER_ID),
+                f("MsgKeyList", Arr).req(),
+                f("MsgKeyList.0", Str).req().text(MSG_KEY),
+            ],
+            codes: &[90003, 90008, 90054],
+        },
+        online_status_spec("openim/query_online_status"),
+        online_status_spec("openim/querystate"),
     ]
+}
+
+/// The longest MsgKey: three numbers of at most 20 digits joined by `_`.
+const MSG_KEY: u64 = 62;
+
+/// The fixture's one-to-one message `i` (1–3) from `a` to `b`: its MsgSeq, MsgRandom and
+/// MsgTimeStamp, a minute before `now`.
+fn c2c_msg(now: i64, i: u32) -> (u32, u32, i64) {
+    (i, 100 + i, now - 60 + i64::from(i))
+}
+
+/// The MsgKey of [`c2c_msg`] `i`.
+fn c2c_key(now: i64, i: u32) -> String {
+    let (seq, random, time) = c2c_msg(now, i);
+    format!("{seq}_{random}_{time}")
+}
+
+/// A sendmsg or batchsendmsg body from `a` to `to`, with every field.
+fn send_template(to: Value) -> Value {
+    json!({"SyncOtherMachine": 1, "From_Account": "a", "To_Account": to, "MsgLifeTime": 3600,
+        "MsgSeq": 5, "MsgRandom": 6, "OnlineOnlyFlag": 0,
+        "ForbidCallbackControl": ["ForbidBeforeSendMsgCallback"], "SendMsgControl": ["NoUnread"],
+        "MsgBody": text_body("hi"), "CloudCustomData": "d", "SupportMessageExtension": 0,
+        "OfflinePushInfo": {"PushFlag": 0}, "IsNeedReadReceipt": 0})
+}
+
+/// The fields of [`send_template`], its `To_Account` described by `to`.
+fn send_fields(to: Field) -> Vec<Field> {
+    [
+        vec![
+            // 0, 1 or 2.
+            f("SyncOtherMachine", U8).max(2),
+            // Another account, or one no account can have: 90008.
+            f("From_Account", Account).text(USER_ID),
+            to,
+            // Longer than 7 days is 7 days (saturating past i64::MAX); negative 90026.
+            f("MsgLifeTime", U64),
+            f("MsgSeq", U32),
+            f("MsgRandom", U32).req(),
+            f("OnlineOnlyFlag", U8).max(1),
+            f("ForbidCallbackControl", Arr),
+            f("ForbidCallbackControl.0", Enum),
+            f("SendMsgControl", Arr),
+            f("SendMsgControl.0", Enum),
+        ],
+        msg_body_fields("MsgBody", Some(MSG_BYTES)),
+        vec![
+            f("CloudCustomData", Str).text(MSG_BYTES),
+            f("SupportMessageExtension", U8).max(1),
+            f("OfflinePushInfo", Obj),
+            f("IsNeedReadReceipt", U8).max(1),
+        ],
+    ]
+    .concat()
+}
+
+/// query_online_status, and querystate, its older name (accounts.md §6).
+fn online_status_spec(command: &'static str) -> Spec {
+    Spec {
+        command,
+        template: |_| json!({"To_Account": ["a"], "IsNeedDetail": 1}),
+        // 1–500 accounts; one that does not exist, or no account can be, is its ErrorList
+        // entry (70107). IsReturnInstid and IsReturnCustomStatus are taken and ignored.
+        fields: vec![
+            f("To_Account", Arr).req(),
+            f("To_Account.0", Account).req(),
+            f("IsNeedDetail", U8).max(1),
+        ],
+        codes: &[90011],
+    }
 }
 
 /// A way to spoil a template. Values given as text are spliced into the JSON as they are,
@@ -769,7 +980,11 @@ fn over(max: u64, c: char, extra: usize) -> String {
 fn wrong_types(field: &Field) -> Vec<String> {
     let mut v: Vec<&str> = match field.ty {
         Str | Enum | Account => vec!["1", "-1.5", "true", "[]", r#"["x"]"#, "{}"],
-        U64 | U32 | U8 | I64 => vec![r#""1""#, "true", "[]", "{}", "1.5", "1e2"],
+        U64 | U32 | U8 | I64 | Int => vec![r#""1""#, "true", "[]", "{}", "1.5", "1e2"],
+        Time => vec![
+            "true", "[]", "{}", "1.5", "1e2", r#""""#, r#""x""#, r#""-1""#, r#""1.5""#, r#"" 1""#,
+            r#""+1""#,
+        ],
         Arr => vec![r#""x""#, "1", "true", "{}"],
         Obj => vec![r#""x""#, "1", "true", "[]"],
         MsgBody => vec![r#""x""#, "1", "true", "{}", r#"{"MsgType":"TIMTextElem"}"#],
@@ -788,6 +1003,18 @@ fn out_of_range(field: &Field) -> Vec<String> {
             "9223372036854775808".into(),
             "-9223372036854775809".into(),
             "1e400".into(),
+        ],
+        Int => vec![
+            "18446744073709551616".into(),
+            "-9223372036854775809".into(),
+            "1e400".into(),
+        ],
+        Time => vec![
+            "-1".into(),
+            "9223372036854775808".into(),
+            "-9223372036854775809".into(),
+            "1e400".into(),
+            r#""9223372036854775808""#.into(),
         ],
         _ => return Vec::new(),
     };
@@ -922,7 +1149,7 @@ fn random_case(fields: &[Field]) -> BoxedStrategy<Mutation> {
         .filter(|&i| fields[i].nul || fields[i].ty == Enum)
         .collect();
     let numbers: Vec<usize> = (0..n)
-        .filter(|&i| matches!(fields[i].ty, U64 | U32 | U8 | I64))
+        .filter(|&i| matches!(fields[i].ty, U64 | U32 | U8 | I64 | Int | Time))
         .collect();
     let mut options: Vec<BoxedStrategy<Mutation>> = vec![
         random_bytes,
@@ -984,10 +1211,15 @@ fn wrong_type(field: &Field, v: &Value) -> bool {
         Value::Null => field.required || field.ty == Account,
         Value::Bool(_) => true,
         Value::Number(n) => match field.ty {
-            U64 | U32 | U8 | I64 => n.is_f64(),
+            U64 | U32 | U8 | I64 | Int => n.is_f64(),
+            Time => n.as_i64().is_none_or(|t| t < 0),
             _ => true,
         },
-        Value::String(_) => !matches!(field.ty, Str | Enum | Account),
+        Value::String(s) => match field.ty {
+            Str | Enum | Account => false,
+            Time => !(s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<i64>().is_ok()),
+            _ => true,
+        },
         Value::Array(_) => !matches!(field.ty, Arr | MsgBody),
         Value::Object(_) => field.ty != Obj,
     }
@@ -995,8 +1227,9 @@ fn wrong_type(field: &Field, v: &Value) -> bool {
 
 /// Accounts `o`, `a`, `b`, `c`, `alice`, `bob`, `x`; groups `pub` (Public: `o` owns it, `a`
 /// and `b` are members; three messages from `a`, the second recalled), `quiet` (Public, all
-/// muted), `g` (Private), `room` (ChatRoom), `live` (AVChatRoom), `@TGS#_com` (Community).
-async fn fixture(admin: &Client) {
+/// muted), `g` (Private), `room` (ChatRoom), `live` (AVChatRoom), `@TGS#_com` (Community);
+/// three one-to-one messages from `a` to `b` ([`c2c_msg`]), imported a minute before `now`.
+async fn fixture(admin: &Client, now: i64) {
     common::import_accounts(admin, &["o", "a", "b", "c", "alice", "bob", "x"]).await;
     let members = json!([{"Member_Account": "a"}, {"Member_Account": "b"}]);
     for (ty, id, mute_all) in [
@@ -1031,6 +1264,17 @@ async fn fixture(admin: &Client) {
             json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": 2}]}),
         )
         .await;
+    for i in 1..=3 {
+        let (seq, random, time) = c2c_msg(now, i);
+        admin
+            .call_ok(
+                "openim/importmsg",
+                json!({"SyncFromOldSystem": 1, "From_Account": "a", "To_Account": "b",
+                    "MsgSeq": seq, "MsgRandom": random, "MsgTimeStamp": time,
+                    "MsgBody": text_body(&format!("c{i}"))}),
+            )
+            .await;
+    }
 }
 
 /// Random cases per command, beside the fixed ones.
@@ -1049,13 +1293,13 @@ fn malformed_bodies_are_refused_with_a_documented_code_and_change_nothing() {
             ..Default::default()
         })
         .await;
-        fixture(&server.client()).await;
         server
     });
     let admin = server.client();
+    let now = common::now();
+    rt.block_on(fixture(&admin, now));
     let before = rt.block_on(server.stored_rows());
     assert!(before.len() > 20, "the fixture is stored: {before:#?}");
-    let now = common::now();
     let per_command = server.on_postgres();
     let started = Instant::now();
     let mut sent = 0;
@@ -1177,8 +1421,8 @@ async fn check_templates() {
     })
     .await;
     let admin = server.client();
-    fixture(&admin).await;
     let now = common::now();
+    fixture(&admin, now).await;
     for spec in &specs {
         admin.call_ok(spec.command, (spec.template)(now)).await;
     }
