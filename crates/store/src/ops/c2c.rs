@@ -9,6 +9,7 @@
 //! conversation both insert its row, and the second conflicts and is retried.
 
 use super::rows::account_exists;
+use super::sweep::{expire_step, ExpiringHistory};
 use super::{ReadOp, WriteOp};
 use crate::messages::RetentionPolicy;
 use crate::messages::SweepStep;
@@ -789,14 +790,33 @@ impl ReadOp for Unread {
     }
 }
 
-/// The C2C sweeper's position: conversations with a key above it are still to be swept.
-const SWEEP_C2C_CURSOR: &str = "sweep_c2c_ckey";
-/// Conversations probed per step at most.
-const SWEEP_CONVS_PER_STEP: u64 = 64;
+/// C2C messages, conversation by conversation. Expired rows are the low end of each
+/// conversation's key range, since the key starts with the time.
+struct C2cHistory;
 
-/// Deletes at most `max_rows` expired C2C messages, conversation by conversation from a
-/// cursor kept in the store (a restart resumes where it stopped). Expired rows are the low
-/// end of each conversation's key range, since the key starts with the time.
+impl ExpiringHistory for C2cHistory {
+    const CURSOR: &'static str = "sweep_c2c_ckey";
+    const OWNERS_SQL: &'static str =
+        "SELECT ckey, app FROM c2c_conversations WHERE ckey > $1 ORDER BY ckey LIMIT $2";
+
+    async fn delete_expired<W: WriteTx>(
+        w: &mut W,
+        app: AppId,
+        ckey: i64,
+        cutoff: i64,
+        budget: u64,
+    ) -> Result<u64, DbError> {
+        w.execute(
+            "DELETE FROM c2c_messages WHERE app = $1 AND ckey = $2 AND (time, seq, random) IN
+                 (SELECT time, seq, random FROM c2c_messages
+                  WHERE app = $1 AND ckey = $2 AND time < $4 ORDER BY time, seq, random LIMIT $3)",
+            params![app, ckey, budget, cutoff],
+        )
+        .await
+    }
+}
+
+/// Deletes at most `max_rows` expired C2C messages (see [`expire_step`]).
 pub(crate) struct C2cExpireStep {
     pub policy: RetentionPolicy,
     pub now: i64,
@@ -812,61 +832,6 @@ impl WriteOp for C2cExpireStep {
     }
 
     async fn apply<W: WriteTx>(&self, (): (), w: &mut W) -> Result<SweepStep, DbError> {
-        let cursor = w
-            .query_opt(
-                "SELECT value FROM meta WHERE key = $1",
-                params![SWEEP_C2C_CURSOR],
-            )
-            .await?
-            .map_or(0, |r| r.i64(0));
-        let convs: Vec<(i64, AppId)> = w
-            .query(
-                "SELECT ckey, app FROM c2c_conversations WHERE ckey > $1 ORDER BY ckey LIMIT $2",
-                params![cursor, SWEEP_CONVS_PER_STEP],
-            )
-            .await?
-            .into_iter()
-            .map(|r| (r.i64(0), r.u64(1)))
-            .collect();
-        let mut step = SweepStep {
-            deleted: 0,
-            pass_done: (convs.len() as u64) < SWEEP_CONVS_PER_STEP,
-        };
-        let mut next_cursor = if step.pass_done {
-            0
-        } else {
-            convs.last().map_or(0, |c| c.0)
-        };
-        for (ckey, app) in convs {
-            let days = self.policy.get(&app).copied().unwrap_or(0);
-            let Some(cutoff) = (Retention {
-                days,
-                now: self.now,
-            })
-            .cutoff() else {
-                continue;
-            };
-            let budget = self.max_rows - step.deleted;
-            step.deleted += w
-                .execute(
-                    "DELETE FROM c2c_messages WHERE app = $1 AND ckey = $2 AND (time, seq, random) IN
-                         (SELECT time, seq, random FROM c2c_messages
-                          WHERE app = $1 AND ckey = $2 AND time < $4 ORDER BY time, seq, random LIMIT $3)",
-                    params![app, ckey, budget, cutoff],
-                )
-                .await?;
-            if step.deleted >= self.max_rows {
-                next_cursor = ckey - 1;
-                step.pass_done = false;
-                break;
-            }
-        }
-        w.execute(
-            "INSERT INTO meta (key, value) VALUES ($1, $2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![SWEEP_C2C_CURSOR, next_cursor],
-        )
-        .await?;
-        Ok(step)
+        expire_step::<C2cHistory, W>(w, &self.policy, self.now, self.max_rows).await
     }
 }

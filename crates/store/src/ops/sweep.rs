@@ -59,13 +59,116 @@ impl WriteOp for PurgeStep {
     }
 }
 
-/// The sweeper's position: groups with a key above it are still to be swept in this pass.
-const SWEEP_CURSOR: &str = "sweep_gkey";
-/// Groups probed per step at most, so a step stays short even when nothing is expired.
-const SWEEP_GROUPS_PER_STEP: u64 = 64;
+/// One kind of history the sweeper expires: its owners (groups, conversations) walked in key
+/// order from a cursor kept in `meta` (so a restart resumes where it stopped), and how one
+/// owner's expired rows are deleted. Group and C2C retention share [`expire_step`] through it.
+pub(crate) trait ExpiringHistory {
+    /// The `meta` key of the cursor: owners with a key above it are still to be swept.
+    const CURSOR: &'static str;
+    /// Owners with a key above `$1` in key order, at most `$2`: `(key, app)`.
+    const OWNERS_SQL: &'static str;
 
-/// Deletes at most `max_rows` expired messages, group by group from a cursor kept in the
-/// store (so a restart resumes where it stopped).
+    /// Deletes at most `budget` of the owner's rows older than `cutoff`, oldest first.
+    async fn delete_expired<W: WriteTx>(
+        w: &mut W,
+        app: AppId,
+        key: i64,
+        cutoff: i64,
+        budget: u64,
+    ) -> Result<u64, DbError>;
+}
+
+/// Owners probed per step at most, so a step stays short even when nothing is expired.
+const OWNERS_PER_STEP: u64 = 64;
+
+/// Deletes at most `max_rows` expired rows of `H`, owner by owner from its cursor.
+pub(crate) async fn expire_step<H: ExpiringHistory, W: WriteTx>(
+    w: &mut W,
+    policy: &RetentionPolicy,
+    now: i64,
+    max_rows: u64,
+) -> Result<SweepStep, DbError> {
+    let cursor = w
+        .query_opt("SELECT value FROM meta WHERE key = $1", params![H::CURSOR])
+        .await?
+        .map_or(0, |r| r.i64(0));
+    let owners: Vec<(i64, AppId)> = w
+        .query(H::OWNERS_SQL, params![cursor, OWNERS_PER_STEP])
+        .await?
+        .into_iter()
+        .map(|r| (r.i64(0), r.u64(1)))
+        .collect();
+    let mut step = SweepStep {
+        deleted: 0,
+        pass_done: (owners.len() as u64) < OWNERS_PER_STEP,
+    };
+    let mut next_cursor = if step.pass_done {
+        0
+    } else {
+        owners.last().map_or(0, |o| o.0)
+    };
+    for (key, app) in owners {
+        let days = policy.get(&app).copied().unwrap_or(0);
+        let Some(cutoff) = (Retention { days, now }).cutoff() else {
+            continue;
+        };
+        step.deleted += H::delete_expired(w, app, key, cutoff, max_rows - step.deleted).await?;
+        if step.deleted >= max_rows {
+            // This owner may have more: resume with it.
+            next_cursor = key - 1;
+            step.pass_done = false;
+            break;
+        }
+    }
+    w.execute(
+        "INSERT INTO meta (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![H::CURSOR, next_cursor],
+    )
+    .await?;
+    Ok(step)
+}
+
+/// Group messages, group by group.
+struct GroupHistory;
+
+impl ExpiringHistory for GroupHistory {
+    const CURSOR: &'static str = "sweep_gkey";
+    const OWNERS_SQL: &'static str =
+        "SELECT gkey, app FROM groups WHERE gkey > $1 ORDER BY gkey LIMIT $2";
+
+    async fn delete_expired<W: WriteTx>(
+        w: &mut W,
+        app: AppId,
+        gkey: i64,
+        cutoff: i64,
+        budget: u64,
+    ) -> Result<u64, DbError> {
+        // One primary-key probe decides most groups: nothing to do unless the oldest row
+        // expired.
+        let oldest = w
+            .query_opt(
+                "SELECT time FROM group_messages WHERE app = $1 AND gkey = $2 ORDER BY seq LIMIT 1",
+                params![app, gkey],
+            )
+            .await?
+            .map(|r| r.i64(0));
+        if oldest.is_none_or(|time| time >= cutoff) {
+            return Ok(0);
+        }
+        // The expired rows among the group's oldest `budget` rows; with times non-decreasing
+        // in seq these are exactly its oldest expired rows.
+        w.execute(
+            "DELETE FROM group_messages WHERE app = $1 AND gkey = $2 AND time < $4 AND seq IN
+                 (SELECT seq FROM group_messages WHERE app = $1 AND gkey = $2
+                  ORDER BY seq LIMIT $3)",
+            params![app, gkey, budget, cutoff],
+        )
+        .await
+    }
+}
+
+/// Deletes at most `max_rows` expired group messages (see [`expire_step`]).
 pub(crate) struct ExpireStep {
     pub policy: RetentionPolicy,
     pub now: i64,
@@ -81,76 +184,6 @@ impl WriteOp for ExpireStep {
     }
 
     async fn apply<W: WriteTx>(&self, (): (), w: &mut W) -> Result<SweepStep, DbError> {
-        let cursor = w
-            .query_opt(
-                "SELECT value FROM meta WHERE key = $1",
-                params![SWEEP_CURSOR],
-            )
-            .await?
-            .map_or(0, |r| r.i64(0));
-        let groups: Vec<(i64, AppId)> = w
-            .query(
-                "SELECT gkey, app FROM groups WHERE gkey > $1 ORDER BY gkey LIMIT $2",
-                params![cursor, SWEEP_GROUPS_PER_STEP],
-            )
-            .await?
-            .into_iter()
-            .map(|r| (r.i64(0), r.u64(1)))
-            .collect();
-        let mut step = SweepStep {
-            deleted: 0,
-            pass_done: (groups.len() as u64) < SWEEP_GROUPS_PER_STEP,
-        };
-        let mut next_cursor = if step.pass_done {
-            0
-        } else {
-            groups.last().map_or(0, |g| g.0)
-        };
-        for (gkey, app) in groups {
-            let days = self.policy.get(&app).copied().unwrap_or(0);
-            let Some(cutoff) = (Retention {
-                days,
-                now: self.now,
-            })
-            .cutoff() else {
-                continue;
-            };
-            // One primary-key probe decides most groups: nothing to do unless the oldest row
-            // expired.
-            let oldest = w
-                .query_opt(
-                    "SELECT time FROM group_messages WHERE app = $1 AND gkey = $2 ORDER BY seq LIMIT 1",
-                    params![app, gkey],
-                )
-                .await?
-                .map(|r| r.i64(0));
-            if oldest.is_none_or(|time| time >= cutoff) {
-                continue;
-            }
-            let budget = self.max_rows - step.deleted;
-            // The expired rows among the group's oldest `budget` rows; with times
-            // non-decreasing in seq these are exactly its oldest expired rows.
-            step.deleted += w
-                .execute(
-                    "DELETE FROM group_messages WHERE app = $1 AND gkey = $2 AND time < $4 AND seq IN
-                         (SELECT seq FROM group_messages WHERE app = $1 AND gkey = $2
-                          ORDER BY seq LIMIT $3)",
-                    params![app, gkey, budget, cutoff],
-                )
-                .await?;
-            if step.deleted >= self.max_rows {
-                // This group may have more: resume with it.
-                next_cursor = gkey - 1;
-                step.pass_done = false;
-                break;
-            }
-        }
-        w.execute(
-            "INSERT INTO meta (key, value) VALUES ($1, $2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![SWEEP_CURSOR, next_cursor],
-        )
-        .await?;
-        Ok(step)
+        expire_step::<GroupHistory, W>(w, &self.policy, self.now, self.max_rows).await
     }
 }
