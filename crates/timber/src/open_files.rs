@@ -9,38 +9,32 @@
 /// ([`crate::listener::default_max_connections`] follows the limit that is in effect).
 #[cfg(unix)]
 pub fn raise_to_hard_limit() -> Option<u64> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit(2) writes only into the struct it is given.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        let e = std::io::Error::last_os_error();
-        tracing::warn!("cannot read the open-file limit (RLIMIT_NOFILE): {e}");
-        return None;
-    }
-    let soft = limit.rlim_cur;
-    if soft < limit.rlim_max {
-        let raised = libc::rlimit {
-            rlim_cur: limit.rlim_max,
-            rlim_max: limit.rlim_max,
-        };
-        // SAFETY: setrlimit(2) only reads the struct it is given.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            tracing::info!(
-                from = soft,
-                to = finite(limit.rlim_max),
-                "raised the open-file limit (RLIMIT_NOFILE) to its hard limit"
-            );
-            return finite(limit.rlim_max);
+    use rlimit::{getrlimit, setrlimit, Resource, INFINITY};
+    let finite = |limit: u64| (limit != INFINITY).then_some(limit);
+    let (soft, hard) = match getrlimit(Resource::NOFILE) {
+        Ok(limits) => limits,
+        Err(e) => {
+            tracing::warn!("cannot read the open-file limit (RLIMIT_NOFILE): {e}");
+            return None;
         }
-        // macOS refuses a soft limit past OPEN_MAX even under an unlimited hard limit.
-        let e = std::io::Error::last_os_error();
-        tracing::warn!(
-            soft,
-            hard = finite(limit.rlim_max),
-            "cannot raise the open-file limit (RLIMIT_NOFILE) to its hard limit: {e}"
-        );
+    };
+    if soft < hard {
+        match setrlimit(Resource::NOFILE, hard, hard) {
+            Ok(()) => {
+                tracing::info!(
+                    from = soft,
+                    to = finite(hard),
+                    "raised the open-file limit (RLIMIT_NOFILE) to its hard limit"
+                );
+                return finite(hard);
+            }
+            // macOS refuses a soft limit past OPEN_MAX even under an unlimited hard limit.
+            Err(e) => tracing::warn!(
+                soft,
+                hard = finite(hard),
+                "cannot raise the open-file limit (RLIMIT_NOFILE) to its hard limit: {e}"
+            ),
+        }
     }
     finite(soft)
 }
@@ -48,9 +42,4 @@ pub fn raise_to_hard_limit() -> Option<u64> {
 #[cfg(not(unix))]
 pub fn raise_to_hard_limit() -> Option<u64> {
     None
-}
-
-#[cfg(unix)]
-fn finite(limit: libc::rlim_t) -> Option<u64> {
-    (limit != libc::RLIM_INFINITY).then_some(limit)
 }

@@ -163,16 +163,9 @@ fn trickle(target: &Target, head: String, body: &'static [u8], every: Duration) 
 
 /// Lets this test process open many sockets (its soft limit may be the usual 1,024).
 fn raise_own_open_file_limit() {
-    let mut l = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: plain getrlimit/setrlimit on a local struct.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 {
-            l.rlim_cur = l.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
-        }
+    use rlimit::{getrlimit, setrlimit, Resource};
+    if let Ok((_, hard)) = getrlimit(Resource::NOFILE) {
+        let _ = setrlimit(Resource::NOFILE, hard, hard);
     }
 }
 

@@ -271,7 +271,18 @@ impl TestServer {
         let log_path = scratch.path().join("timber.log");
         let log = std::fs::File::create(&log_path).expect("create the log file");
 
-        let mut cmd = Command::new(TIMBER);
+        let mut cmd = match options.open_files {
+            // util-linux's prlimit sets the limit and then executes timber in its own process,
+            // so the server starts under it (and keeps the pid the harness signals).
+            Some((soft, hard)) => {
+                let mut cmd = Command::new("prlimit");
+                cmd.arg(format!("--nofile={soft}:{hard}"))
+                    .arg("--")
+                    .arg(TIMBER);
+                cmd
+            }
+            None => Command::new(TIMBER),
+        };
         cmd.arg("serve");
         if !options.no_config_file {
             cmd.arg("--config").arg(&config_path);
@@ -290,22 +301,6 @@ impl TestServer {
         }
         for k in &options.env_remove {
             cmd.env_remove(k);
-        }
-        #[cfg(unix)]
-        if let Some((soft, hard)) = options.open_files {
-            // SAFETY: setrlimit(2) is async-signal-safe, and the closure touches nothing else.
-            unsafe {
-                cmd.pre_exec(move || {
-                    let limit = libc::rlimit {
-                        rlim_cur: soft,
-                        rlim_max: hard,
-                    };
-                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
         }
         cmd.current_dir(options.cwd.as_deref().unwrap_or(scratch.path()))
             .stdin(Stdio::null())
