@@ -117,6 +117,12 @@ fn last_times(
     out
 }
 
+/// A send's or an import's accounts: the sender must exist (90008), then the receiver (90012).
+fn both_accounts(sender: bool, receiver: bool, from: &str, to: &str) -> Result<(), Error> {
+    require_account(sender, Party::Acting, "From_Account", from)?;
+    require_account(receiver, Party::Receiver, "To_Account", to)
+}
+
 /// sendmsg for one receiver (c2c-messages.md §3): the sender must exist (90008), the
 /// receiver too (90012); then a repeat of a message of the last 120 seconds (same sender,
 /// MsgSeq, MsgRandom and content: the spec's CRC32 of the content, here the content itself)
@@ -125,16 +131,10 @@ fn last_times(
 /// the next free second, so that a MsgKey names one message (our choice; the documentation
 /// does not say).
 pub fn decide_c2c_send(msg: &NewC2cMsg, facts: &C2cSendFacts) -> Result<C2cPlan, Error> {
-    require_account(
+    both_accounts(
         facts.sender_exists,
-        Party::Acting,
-        "From_Account",
-        &msg.from,
-    )?;
-    require_account(
         facts.receiver_exists,
-        Party::Receiver,
-        "To_Account",
+        &msg.from,
         &msg.to,
     )?;
     let pair = Pair::new(&msg.from, &msg.to);
@@ -231,16 +231,10 @@ pub fn decide_batch_send(msg: &NewC2cMsg, facts: &C2cSendFacts) -> Result<C2cPla
 /// MsgTimeStamp) the conversation already has is a duplicate, whatever its direction and
 /// content: the first import wins and is never overwritten (c2c-messages.md §1).
 pub fn decide_c2c_import(msg: &ImportC2cMsg, facts: &C2cImportFacts) -> Result<C2cPlan, Error> {
-    require_account(
+    both_accounts(
         facts.sender_exists,
-        Party::Acting,
-        "From_Account",
-        &msg.from,
-    )?;
-    require_account(
         facts.receiver_exists,
-        Party::Receiver,
-        "To_Account",
+        &msg.from,
         &msg.to,
     )?;
     let key = MsgKey {
