@@ -95,28 +95,22 @@ async fn pass(
             return stopping(purged, expired);
         }
     }
-    loop {
-        let step = store
-            .expire_step(policy.clone(), timber_core::now_secs(), STEP_ROWS)
-            .await?;
-        expired += step.deleted;
-        if step.pass_done {
-            break;
-        }
-        if stop_within(stopped, STEP_PAUSE).await {
-            return stopping(purged, expired);
-        }
-    }
-    loop {
-        let step = store
-            .expire_c2c_step(policy.clone(), timber_core::now_secs(), STEP_ROWS)
-            .await?;
-        expired += step.deleted;
-        if step.pass_done {
-            break;
-        }
-        if stop_within(stopped, STEP_PAUSE).await {
-            return stopping(purged, expired);
+    // Group messages, then one-to-one messages: each its own walk with its own cursor.
+    for c2c in [false, true] {
+        loop {
+            let (policy, now) = (policy.clone(), timber_core::now_secs());
+            let step = if c2c {
+                store.expire_c2c_step(policy, now, STEP_ROWS).await?
+            } else {
+                store.expire_step(policy, now, STEP_ROWS).await?
+            };
+            expired += step.deleted;
+            if step.pass_done {
+                break;
+            }
+            if stop_within(stopped, STEP_PAUSE).await {
+                return stopping(purged, expired);
+            }
         }
     }
     if purged + expired > 0 {
