@@ -2,15 +2,13 @@
 //! messages. spec: c2c-messages.md §7, §10; delete_c2c_msg_ramble from Tencent's page
 //! "单向删除单聊历史消息" (cloud.tencent.com/document/product/269/101439).
 
-use super::fields::{account, body_error, invalid, msg_key};
+use super::fields::{account, invalid, modified_content, msg_key};
 use crate::envelope::{opt_account, Empty};
 use crate::failure::Failure;
-use crate::msg_body::checked_body;
 use crate::Ctx;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use timber_core::c2c::{MsgKey, MAX_DELETE_KEYS};
-use timber_core::text::check_no_nul;
 use timber_core::ErrorCode;
 
 #[derive(Deserialize)]
@@ -56,16 +54,7 @@ pub async fn modify_c2c_msg(ctx: &Ctx, req: ModifyC2cMsgReq) -> Result<Empty, Fa
     let from = account(req.from, "From_Account", ErrorCode::FromAccountInvalid)?;
     let to = account(req.to, "To_Account", ErrorCode::ToAccountInvalid)?;
     let key = msg_key(req.msg_key, "MsgKey")?;
-    if req.msg_body.is_none() && req.cloud_custom_data.is_none() {
-        return Err(invalid("give MsgBody, CloudCustomData or both to modify").into());
-    }
-    if let Some(data) = &req.cloud_custom_data {
-        check_no_nul("CloudCustomData", data).map_err(invalid)?;
-    }
-    let body = req
-        .msg_body
-        .map(|raw| checked_body(&raw).map_err(body_error))
-        .transpose()?;
+    let (body, data) = modified_content(req.msg_body, req.cloud_custom_data)?;
     ctx.store()
         .modify_c2c(
             ctx.caller.app.sdkappid,
@@ -73,7 +62,7 @@ pub async fn modify_c2c_msg(ctx: &Ctx, req: ModifyC2cMsgReq) -> Result<Empty, Fa
             to,
             key,
             body,
-            req.cloud_custom_data,
+            data,
             ctx.caller.app.max_msg_bytes,
             ctx.retention(),
         )

@@ -18,6 +18,24 @@ pub(crate) fn invalid(info: impl Into<String>) -> Error {
     Error::new(ErrorCode::OpenimJsonParse, info)
 }
 
+/// What a modification (modify_group_msg, modify_c2c_msg) changes: `MsgBody`, `CloudCustomData`
+/// or both (neither: 90001), each checked as a send checks it; the body as it will be stored.
+pub(crate) fn modified_content(
+    body: Option<Box<RawValue>>,
+    data: Option<String>,
+) -> Result<(Option<String>, Option<String>), Error> {
+    if body.is_none() && data.is_none() {
+        return Err(invalid("give MsgBody, CloudCustomData or both to modify"));
+    }
+    if let Some(data) = &data {
+        check_no_nul("CloudCustomData", data).map_err(invalid)?;
+    }
+    let body = body
+        .map(|raw| checked_body(&raw).map_err(body_error))
+        .transpose()?;
+    Ok((body, data))
+}
+
 /// The openim codes for a bad `MsgBody`: 90007 not an array, 90010 an element type we do not
 /// know, 90002 any other format error.
 pub(crate) fn body_error(e: BodyError) -> Error {

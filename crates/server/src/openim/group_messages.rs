@@ -1,15 +1,13 @@
 //! modify_group_msg, the one group-message API under `openim`. spec: group-messages.md §9.
 
-use super::fields::body_error;
+use super::fields::modified_content;
 use crate::envelope::Empty;
 use crate::failure::Failure;
 use crate::group_open_http_svc::no_topic;
-use crate::msg_body::checked_body;
 use crate::Ctx;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use timber_core::group::validate_group_id;
-use timber_core::text::check_no_nul;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -36,26 +34,14 @@ pub async fn modify_group_msg(ctx: &Ctx, req: ModifyGroupMsgReq) -> Result<Empty
     let seq = req
         .msg_seq
         .ok_or_else(|| ctx.service.invalid("MsgSeq is required"))?;
-    if req.msg_body.is_none() && req.cloud_custom_data.is_none() {
-        return Err(ctx
-            .service
-            .invalid("give MsgBody, CloudCustomData or both to modify")
-            .into());
-    }
-    if let Some(data) = &req.cloud_custom_data {
-        check_no_nul("CloudCustomData", data).map_err(|why| ctx.service.invalid(why))?;
-    }
-    let body = req
-        .msg_body
-        .map(|raw| checked_body(&raw).map_err(body_error))
-        .transpose()?;
+    let (body, data) = modified_content(req.msg_body, req.cloud_custom_data)?;
     ctx.store()
         .modify_message(
             ctx.caller.app.sdkappid,
             id,
             seq,
             body,
-            req.cloud_custom_data,
+            data,
             ctx.caller.app.max_msg_bytes,
             ctx.retention(),
         )
