@@ -86,6 +86,18 @@ error_codes! {
     GroupNoRoaming = 10044, "this group type does not store message history";
     GroupTooManyAt = 10053, "more than 30 @ mentions";
 
+    // ---- recent contacts, recentcontact (recent-contacts.md §11) ----
+    /// `From_Account` is not an imported account (documented on delete and top; we use it
+    /// for every command of the service).
+    ContactAccountNotFound = 50001, "the UserID has not been imported";
+    /// A field is missing or invalid; also our choice for the contact-group conflicts the
+    /// docs leave open (a name in use, an unknown group).
+    ContactInvalidParameter = 50002, "request parameters are wrong";
+    ContactInternal = 50004, "internal server error: retry";
+    /// Conversation-group or mark capacity exceeded (1 000 conversations); also our choice
+    /// for the 21st conversation group.
+    ContactCapacity = 51008, "conversation group or mark capacity exceeded";
+
     // ---- message service, openim (c2c-messages.md §11) ----
     MsgNotFound = 20022, "the message does not exist";
     MsgAlreadyRecalled = 20023, "the message has already been recalled";

@@ -4,7 +4,7 @@
 use crate::envelope::{self, Reply, Service};
 use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
-use crate::{im_open_login_svc, openim, Ctx};
+use crate::{im_open_login_svc, openim, recentcontact, Ctx};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use timber_core::Error;
@@ -101,5 +101,16 @@ commands! {
         "get_c2c_unread_msg_num" => openim::read::get_c2c_unread_msg_num,
         "query_online_status" => openim::online::query_online_status,
         "querystate" => openim::online::query_online_status,
+    }
+    RecentContact {
+        "get_list" => recentcontact::get_list,
+        "delete" => recentcontact::delete,
+        "top" => recentcontact::top,
+        "create_contact_group" => recentcontact::create_contact_group,
+        "del_contact_group" => recentcontact::del_contact_group,
+        "update_contact_group" => recentcontact::update_contact_group,
+        "search_contact_group" => recentcontact::search_contact_group,
+        "get_contact_group" => recentcontact::get_contact_group,
+        "mark_contact" => recentcontact::mark_contact,
     }
 }

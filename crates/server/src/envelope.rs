@@ -15,6 +15,8 @@ pub enum Service {
     Group,
     /// `openim`: one-to-one messages, online status, modify_group_msg.
     OpenIm,
+    /// `recentcontact`: conversation lists, conversation groups and marks.
+    RecentContact,
 }
 
 impl Service {
@@ -23,6 +25,7 @@ impl Service {
             "im_open_login_svc" => Service::Login,
             "group_open_http_svc" => Service::Group,
             "openim" => Service::OpenIm,
+            "recentcontact" => Service::RecentContact,
             _ => return None,
         })
     }
@@ -32,6 +35,7 @@ impl Service {
             Service::Login => "im_open_login_svc",
             Service::Group => "group_open_http_svc",
             Service::OpenIm => "openim",
+            Service::RecentContact => "recentcontact",
         }
     }
 
@@ -41,6 +45,7 @@ impl Service {
             Service::Login => ErrorCode::AccountInvalidParameter,
             Service::Group => ErrorCode::GroupInvalidParameter,
             Service::OpenIm => ErrorCode::OpenimJsonParse,
+            Service::RecentContact => ErrorCode::ContactInvalidParameter,
         }
     }
 
@@ -50,6 +55,7 @@ impl Service {
             Service::Login => ErrorCode::AccountInternal,
             Service::Group => ErrorCode::GroupInternal,
             Service::OpenIm => ErrorCode::OpenimInternal,
+            Service::RecentContact => ErrorCode::ContactInternal,
         }
     }
 

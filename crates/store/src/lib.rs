@@ -10,6 +10,7 @@
 mod accounts;
 mod backend;
 pub mod c2c;
+pub mod contacts;
 pub mod groups;
 pub mod messages;
 mod ops;
@@ -20,6 +21,7 @@ pub mod sqlite;
 
 pub use accounts::{AccountStore, NewAccount};
 pub use c2c::C2cStore;
+pub use contacts::ContactStore;
 pub use groups::GroupStore;
 pub use messages::MessageStore;
 
@@ -66,7 +68,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Everything timber keeps. One trait object per process, shared by every request.
 #[async_trait::async_trait]
 pub trait Store:
-    AccountStore + GroupStore + MessageStore + C2cStore + Send + Sync + 'static
+    AccountStore + GroupStore + MessageStore + C2cStore + ContactStore + Send + Sync + 'static
 {
     /// Answers when the store can serve requests (`/readyz`).
     async fn ping(&self) -> Result<()>;

@@ -62,11 +62,14 @@ pub trait MessageStore {
     /// import_group_msg (group-messages.md §10), uncapped here (the HTTP layer allows 7 per
     /// call). Messages breaking the time rules are refused one by one (10004); the others
     /// take consecutive seqs. If any was stored, every member's unread count becomes 0.
+    /// With `recent_contact` (`RecentContactFlag` 1) the newest imported message moves the
+    /// members' conversations (recent-contacts.md §0.2).
     async fn import_messages(
         &self,
         app: AppId,
         group_id: String,
         msgs: Vec<ImportMsg>,
+        recent_contact: bool,
         now: i64,
     ) -> Result<Vec<Imported>>;
 
@@ -191,12 +194,14 @@ impl<B: Backend> MessageStore for B {
         app: AppId,
         group_id: String,
         msgs: Vec<ImportMsg>,
+        recent_contact: bool,
         now: i64,
     ) -> Result<Vec<Imported>> {
         self.write(ImportMessages {
             app,
             group_id,
             msgs,
+            recent_contact,
             now,
         })
         .await

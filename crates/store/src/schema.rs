@@ -191,6 +191,55 @@ const MIGRATIONS: &[&str] = &[
     ) {WITHOUT_ROWID};
     CREATE INDEX c2c_messages_by_seq ON c2c_messages (app, ckey, seq, random, time);
     ",
+    // 5: recent contacts (timber_core::contacts). Conversation lists are derived when read,
+    // never written per member on a send: a group keeps its contact head (the seq and time
+    // of its newest message that moves conversations), set in the statement that moves its
+    // message head; a C2C conversation's list time is the side's `last_time` above. Per user
+    // only what the user did: pins and deletions (`contact_states`), and the contact book —
+    // conversation groups (`contact_groups`, their id counter in `contact_books`) and each
+    // conversation's marks and group ids (`contact_items`, `group_ids` as `1,2,…`).
+    "
+    ALTER TABLE groups ADD COLUMN contact_seq BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE groups ADD COLUMN contact_time BIGINT NOT NULL DEFAULT 0;
+
+    CREATE TABLE contact_states (
+        app           BIGINT NOT NULL,
+        owner         TEXT   NOT NULL,
+        kind          BIGINT NOT NULL,
+        peer          TEXT   NOT NULL,
+        pinned_at     BIGINT NOT NULL DEFAULT 0,
+        deleted_at    BIGINT NOT NULL DEFAULT 0,
+        cleared_upto  BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (app, owner, kind, peer)
+    ) {WITHOUT_ROWID};
+
+    CREATE TABLE contact_books (
+        app      BIGINT NOT NULL,
+        owner    TEXT   NOT NULL,
+        last_id  BIGINT NOT NULL,
+        PRIMARY KEY (app, owner)
+    ) {WITHOUT_ROWID};
+
+    CREATE TABLE contact_groups (
+        app    BIGINT NOT NULL,
+        owner  TEXT   NOT NULL,
+        id     BIGINT NOT NULL,
+        name   TEXT   NOT NULL,
+        PRIMARY KEY (app, owner, id)
+    ) {WITHOUT_ROWID};
+
+    CREATE TABLE contact_items (
+        app        BIGINT NOT NULL,
+        owner      TEXT   NOT NULL,
+        kind       BIGINT NOT NULL,
+        peer       TEXT   NOT NULL,
+        standard   BIGINT NOT NULL,
+        custom     TEXT   NOT NULL,
+        group_ids  TEXT   NOT NULL,
+        updated    BIGINT NOT NULL,
+        PRIMARY KEY (app, owner, kind, peer)
+    ) {WITHOUT_ROWID};
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

@@ -44,6 +44,7 @@ async fn check_upgraded(store: Arc<dyn Store>) {
     let send = SendMsg {
         msg,
         sender_is_admin: false,
+        no_last_msg: false,
     };
     let sent = store.send_message(APP, "g".into(), send).await.unwrap();
     assert_eq!(sent.seq, 2);

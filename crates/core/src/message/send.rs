@@ -6,6 +6,7 @@
 //! per stored message, never reused, never skipped) is this module's rule, not SQL's.
 
 use super::{SlotState, DEDUP_WINDOW_SECS, DEFAULT_PRIORITY};
+use crate::contacts::{counts_for_conversations, GroupHead};
 use crate::group::{last_seq, not_member, require_accounts, GroupOp, GroupRecord, GroupType, Role};
 use crate::tips::Tip;
 use crate::{Error, ErrorCode};
@@ -149,6 +150,9 @@ pub struct SendMsg {
     /// The sender is an app admin: may send without being a member, and mute-all does not
     /// apply to it.
     pub sender_is_admin: bool,
+    /// `SendMsgControl` has `NoLastMsg`: members' conversations do not move
+    /// (recent-contacts.md §0.2).
+    pub no_last_msg: bool,
 }
 
 /// The seq and time a message got.
@@ -209,6 +213,10 @@ pub enum SendPlan {
         /// skipping the write keeps its row's page out of the commit (BENCHMARKS.md, ledger:
         /// LastSendMsgTime skip).
         touch_sender: bool,
+        /// Whether the message moves the members' conversations: the group's contact head
+        /// moves to it in the same statement as the message head
+        /// (`crate::contacts::counts_for_conversations`).
+        listed: bool,
     },
 }
 
@@ -270,6 +278,13 @@ pub fn decide_send(group_id: &str, send: &SendMsg, facts: &SendFacts) -> Result<
         head,
         keep_row: facts.ty.stores_history(),
         touch_sender: facts.role.is_some() && facts.last_send_time < now,
+        listed: counts_for_conversations(
+            facts.ty != GroupType::AVChatRoom,
+            send.no_last_msg,
+            msg.state == SlotState::Unstored,
+            msg.is_system,
+            !msg.to_accounts.is_empty(),
+        ),
     })
 }
 
@@ -312,6 +327,9 @@ pub struct ImportPlan {
     /// The group's new `read_floor` when anything was stored: every member's unread count
     /// becomes 0 (§10) with one write, whatever the member count.
     pub read_floor: Option<u64>,
+    /// With `RecentContactFlag` 1 and anything stored: the group's new contact head, the
+    /// newest imported message (recent-contacts.md §0.2), written with `read_floor`.
+    pub contact: Option<GroupHead>,
 }
 
 /// import_group_msg (group-messages.md §10) for the messages in request order;
@@ -325,6 +343,7 @@ pub fn decide_import(
     g: &GroupRecord,
     msgs: &[ImportMsg],
     stored_duplicates: &[Option<Sent>],
+    recent_contact: bool,
     now: i64,
 ) -> Result<ImportPlan, Error> {
     g.ty.check(GroupOp::ImportMsg)?;
@@ -374,10 +393,15 @@ pub fn decide_import(
         }));
     }
     let read_floor = (!stored.is_empty()).then(|| appender.head().last_seq());
+    let contact = stored
+        .last()
+        .filter(|_| recent_contact)
+        .map(|&(seq, _, time)| GroupHead { seq, time });
     Ok(ImportPlan {
         results,
         appends: appender.finish(),
         read_floor,
+        contact,
     })
 }
 
@@ -400,6 +424,7 @@ mod tests {
                 to_accounts: Vec::new(),
             },
             sender_is_admin: false,
+            no_last_msg: false,
         }
     }
 
@@ -437,7 +462,8 @@ mod tests {
                 seq: 5,
                 head,
                 keep_row: true,
-                touch_sender: true
+                touch_sender: true,
+                listed: true,
             }
         );
         let mut f = facts(GroupType::AVChatRoom);
@@ -445,6 +471,7 @@ mod tests {
         let SendPlan::Store {
             keep_row,
             touch_sender,
+            listed,
             ..
         } = decide_send("g", &send("m", 100), &f).unwrap()
         else {
@@ -452,6 +479,19 @@ mod tests {
         };
         assert!(!keep_row, "AVChatRoom takes a seq and keeps no row");
         assert!(!touch_sender, "a second send within the same second");
+        assert!(!listed, "AVChatRoom has no conversations");
+        let mut quiet = send("m", 100);
+        quiet.no_last_msg = true;
+        let listed = |s: &SendMsg| {
+            matches!(
+                decide_send("g", s, &facts(GroupType::Public)).unwrap(),
+                SendPlan::Store { listed: true, .. }
+            )
+        };
+        assert!(!listed(&quiet), "NoLastMsg");
+        let mut online = send("m", 100);
+        online.msg.state = SlotState::Unstored;
+        assert!(!listed(&online), "online-only");
     }
 
     #[test]
@@ -526,7 +566,7 @@ mod tests {
             import(None, 160),
             import(Some(2), 500), // in the future
         ];
-        let plan = decide_import(&g, &msgs, &[None, None, None, None], 200).unwrap();
+        let plan = decide_import(&g, &msgs, &[None, None, None, None], false, 200).unwrap();
         let seqs: Vec<_> = plan
             .results
             .iter()
@@ -544,6 +584,7 @@ mod tests {
         };
         assert_eq!(plan.appends.head, Some(head));
         assert_eq!(plan.read_floor, Some(12));
+        assert_eq!(plan.contact, None, "without RecentContactFlag");
     }
 
     #[test]
@@ -559,7 +600,7 @@ mod tests {
             Some(Sent::original(4, 120)),
             Some(Sent::original(9, 140)),
         ];
-        let plan = decide_import(&g, &msgs, &stored, 200).unwrap();
+        let plan = decide_import(&g, &msgs, &stored, true, 200).unwrap();
         let out: Vec<_> = plan
             .results
             .iter()
@@ -571,9 +612,15 @@ mod tests {
         // The second repeats the first of this request (newer than the stored one).
         assert_eq!(out, vec![(11, 150), (11, 150), (9, 140)]);
         assert_eq!(plan.appends.rows.len(), 1);
-        let nothing = decide_import(&g, &msgs[2..], &stored[2..], 200).unwrap();
+        assert_eq!(
+            plan.contact,
+            Some(GroupHead { seq: 11, time: 150 }),
+            "RecentContactFlag 1"
+        );
+        let nothing = decide_import(&g, &msgs[2..], &stored[2..], true, 200).unwrap();
         assert_eq!((nothing.appends.head, nothing.read_floor), (None, None));
-        let e = decide_import(&group(GroupType::AVChatRoom), &msgs, &stored, 200).unwrap_err();
+        let e =
+            decide_import(&group(GroupType::AVChatRoom), &msgs, &stored, false, 200).unwrap_err();
         assert_eq!(e.code, ErrorCode::GroupPermissionDenied);
     }
 

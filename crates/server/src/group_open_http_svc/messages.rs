@@ -157,6 +157,7 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         .filter(|f| !f.is_empty())
         .unwrap_or_else(|| ctx.caller.identifier.clone());
     let sender_is_admin = ctx.caller.app.is_admin(&from);
+    let no_last_msg = controls.iter().any(|c| c == "NoLastMsg");
     let (state, body) = if online_only {
         (SlotState::Unstored, PLACEHOLDER_BODY.to_owned())
     } else {
@@ -181,6 +182,7 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
             SendMsg {
                 msg,
                 sender_is_admin,
+                no_last_msg,
             },
         )
         .await?;
@@ -412,8 +414,8 @@ pub struct ImportReq {
     group_id: Option<String>,
     #[serde(default, deserialize_with = "opt_objects")]
     msg_list: Option<Vec<ImportItem>>,
-    /// 1 = update members' conversation lists; timber keeps no conversation lists yet.
-    _recent_contact_flag: Option<u8>,
+    /// 1 = the imported messages move the members' conversations (recent-contacts.md §0.2).
+    recent_contact_flag: Option<u8>,
     topic_id: Option<String>,
 }
 
@@ -452,6 +454,7 @@ pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, F
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
     let list = required(req.msg_list, "MsgList")?;
+    let recent_contact = flag(req.recent_contact_flag, "RecentContactFlag")?;
     if list.is_empty() || list.len() > MAX_IMPORT_MSGS {
         return Err(invalid(format!(
             "MsgList has {} messages; 1-{MAX_IMPORT_MSGS} are allowed",
@@ -484,7 +487,13 @@ pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, F
         Vec::new()
     } else {
         ctx.store()
-            .import_messages(ctx.caller.app.sdkappid, id, to_import, ctx.now)
+            .import_messages(
+                ctx.caller.app.sdkappid,
+                id,
+                to_import,
+                recent_contact,
+                ctx.now,
+            )
             .await?
     }
     .into_iter();

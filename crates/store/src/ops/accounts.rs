@@ -64,6 +64,7 @@ impl WriteOp for Delete {
                 .await?;
             if n > 0 {
                 leave_all_groups(w, self.app, user).await?;
+                super::contacts::delete_owner(w, self.app, user).await?;
             }
             out.push(n > 0);
         }

@@ -5,6 +5,7 @@
 
 use crate::sql::{params, WriteTx};
 use crate::DbError;
+use timber_core::contacts::GroupHead;
 use timber_core::message::{Appends, MsgHead, NewGroupMsg};
 use timber_core::AppId;
 
@@ -19,22 +20,37 @@ pub(super) async fn write(
         insert(w, app, gkey, *seq, msg).await?;
     }
     if let Some(head) = appends.head {
-        move_head(w, gkey, head).await?;
+        move_head(w, gkey, head, None).await?;
     }
     Ok(())
 }
 
-/// Moves the group's next seq and newest message time to `head`.
+/// Moves the group's next seq and newest message time to `head`, and with `contact` its
+/// contact head too, in the same statement: a message that moves the members' conversations
+/// costs the send no write of its own (`timber_core::contacts::list`).
 pub(super) async fn move_head(
     w: &mut impl WriteTx,
     gkey: i64,
     head: MsgHead,
+    contact: Option<GroupHead>,
 ) -> Result<(), DbError> {
-    w.execute(
-        "UPDATE groups SET next_msg_seq = $2, last_msg_time = $3 WHERE gkey = $1",
-        params![gkey, head.next_msg_seq, head.last_msg_time],
-    )
-    .await?;
+    match contact {
+        None => {
+            w.execute(
+                "UPDATE groups SET next_msg_seq = $2, last_msg_time = $3 WHERE gkey = $1",
+                params![gkey, head.next_msg_seq, head.last_msg_time],
+            )
+            .await?
+        }
+        Some(c) => {
+            w.execute(
+                "UPDATE groups SET next_msg_seq = $2, last_msg_time = $3, contact_seq = $4,
+                     contact_time = $5 WHERE gkey = $1",
+                params![gkey, head.next_msg_seq, head.last_msg_time, c.seq, c.time],
+            )
+            .await?
+        }
+    };
     Ok(())
 }
 

@@ -71,7 +71,7 @@ async fn accounts_and_conv(
 
 /// Locks the conversation's row (PostgreSQL) in a statement of its own, before a write
 /// reads anything of it (see `messages::lock_group_row`); a no-op on SQLite.
-async fn lock_conv(r: &mut impl ReadTx, app: AppId, pair: &Pair) -> Result<(), DbError> {
+pub(super) async fn lock_conv(r: &mut impl ReadTx, app: AppId, pair: &Pair) -> Result<(), DbError> {
     let for_update = r.for_update();
     if !for_update.is_empty() {
         let sql = format!(
@@ -84,7 +84,7 @@ async fn lock_conv(r: &mut impl ReadTx, app: AppId, pair: &Pair) -> Result<(), D
 
 /// The conversation of `pair`, if it has one. `lock`: a write's read, which on PostgreSQL
 /// first locks the row.
-async fn find_conv(
+pub(super) async fn find_conv(
     r: &mut impl ReadTx,
     app: AppId,
     pair: &Pair,

@@ -16,6 +16,7 @@ use crate::messages::HistoryQuery;
 use crate::sql::{params, ReadTx, RowRef, WriteTx};
 use crate::{DbError, StoreError};
 use std::sync::LazyLock;
+use timber_core::contacts::GroupHead;
 use timber_core::group::{last_seq, require_group, GroupOp, Role};
 use timber_core::message::{
     decide_clear, decide_import, decide_modify, decide_recall, decide_send, decide_set_unread,
@@ -162,16 +163,21 @@ impl WriteOp for SendMessage {
         w: &mut W,
     ) -> Result<Sent, DbError> {
         let msg = &self.send.msg;
-        let (seq, head, keep_row, touch_sender) = match plan {
+        let (seq, head, keep_row, touch_sender, listed) = match plan {
             SendPlan::Duplicate(original) => return Ok(original),
             SendPlan::Store {
                 seq,
                 head,
                 keep_row,
                 touch_sender,
-            } => (seq, head, keep_row, touch_sender),
+                listed,
+            } => (seq, head, keep_row, touch_sender, listed),
         };
-        append::move_head(w, gkey, head).await?;
+        let contact = listed.then_some(GroupHead {
+            seq,
+            time: msg.time,
+        });
+        append::move_head(w, gkey, head, contact).await?;
         if keep_row {
             append::insert(w, self.app, gkey, seq, msg).await?;
         }
@@ -194,6 +200,8 @@ pub(crate) struct ImportMessages {
     pub app: AppId,
     pub group_id: String,
     pub msgs: Vec<ImportMsg>,
+    /// `RecentContactFlag` 1: the imported messages move the members' conversations.
+    pub recent_contact: bool,
     pub now: i64,
 }
 
@@ -210,7 +218,13 @@ impl WriteOp for ImportMessages {
                 None => None,
             });
         }
-        let plan = decide_import(&g, &self.msgs, &stored_duplicates, self.now)?;
+        let plan = decide_import(
+            &g,
+            &self.msgs,
+            &stored_duplicates,
+            self.recent_contact,
+            self.now,
+        )?;
         Ok((g.key, plan))
     }
 
@@ -220,12 +234,24 @@ impl WriteOp for ImportMessages {
         w: &mut W,
     ) -> Result<Vec<Imported>, DbError> {
         append::write(w, self.app, gkey, &plan.appends).await?;
-        if let Some(floor) = plan.read_floor {
-            w.execute(
-                "UPDATE groups SET read_floor = $2 WHERE gkey = $1",
-                params![gkey, floor],
-            )
-            .await?;
+        // The contact head moves in the statement that raises the read floor.
+        match (plan.read_floor, plan.contact) {
+            (Some(floor), Some(c)) => {
+                w.execute(
+                    "UPDATE groups SET read_floor = $2, contact_seq = $3, contact_time = $4
+                     WHERE gkey = $1",
+                    params![gkey, floor, c.seq, c.time],
+                )
+                .await?;
+            }
+            (Some(floor), None) => {
+                w.execute(
+                    "UPDATE groups SET read_floor = $2 WHERE gkey = $1",
+                    params![gkey, floor],
+                )
+                .await?;
+            }
+            (None, _) => {}
         }
         Ok(plan.results)
     }

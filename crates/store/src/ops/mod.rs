@@ -12,6 +12,7 @@
 pub(crate) mod accounts;
 mod append;
 pub(crate) mod c2c;
+pub(crate) mod contacts;
 pub(crate) mod groups;
 pub(crate) mod members;
 pub(crate) mod messages;

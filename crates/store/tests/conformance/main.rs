@@ -4,6 +4,7 @@
 
 mod accounts;
 mod c2c;
+mod contacts;
 mod groups;
 mod messages;
 

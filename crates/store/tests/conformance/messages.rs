@@ -90,6 +90,7 @@ async fn send(s: &dyn Store, id: &str, m: NewGroupMsg) -> Result<Sent, StoreErro
         SendMsg {
             msg: m,
             sender_is_admin,
+            no_last_msg: false,
         },
     )
     .await
@@ -182,6 +183,7 @@ async fn msg_seq_starts_at_one_and_is_contiguous_per_group() {
                 SendMsg {
                     msg: msg("a", 9, T0),
                     sender_is_admin: true,
+                    no_last_msg: false,
                 },
             )
             .await;
@@ -511,7 +513,9 @@ async fn delete_by_sender_marks_only_the_newest_thousand() {
         let msgs: Vec<ImportMsg> = (0..1_010)
             .map(|i| import(if i % 2 == 0 { "a" } else { "b" }, T0, None))
             .collect();
-        s.import_messages(APP, "g".into(), msgs, T0).await.unwrap();
+        s.import_messages(APP, "g".into(), msgs, false, T0)
+            .await
+            .unwrap();
         // Seqs 11..=1010 are scanned; "a" sent the odd seqs (import order 0, 2, … → 1, 3, …).
         let n = s
             .delete_by_sender(APP, "g".into(), "a".into())
@@ -646,7 +650,7 @@ async fn import_follows_the_time_rules_and_takes_consecutive_seqs() {
             import("o", now + 1, None),         // in the future
         ];
         let r = s
-            .import_messages(APP, "old".into(), msgs, now)
+            .import_messages(APP, "old".into(), msgs, false, now)
             .await
             .unwrap();
         let stored = |seq, time| {
@@ -674,6 +678,7 @@ async fn import_follows_the_time_rules_and_takes_consecutive_seqs() {
                 APP,
                 "old".into(),
                 vec![import("o", created + 10, Some(1))],
+                false,
                 now,
             )
             .await
@@ -690,7 +695,7 @@ async fn import_follows_the_time_rules_and_takes_consecutive_seqs() {
         assert_eq!(send(&*s, "old", msg("o", 5, now)).await.unwrap().seq, 4);
         setup(&*s, GroupType::AVChatRoom, "live").await;
         let r = s
-            .import_messages(APP, "live".into(), vec![import("o", T0, None)], now)
+            .import_messages(APP, "live".into(), vec![import("o", T0, None)], false, now)
             .await;
         assert_eq!(code(r), ErrorCode::GroupPermissionDenied);
     })
@@ -709,7 +714,7 @@ async fn unread_counts_follow_import_set_unread_and_clear() {
             send(&*s, "g", msg("a", i, T0)).await.unwrap();
         }
         assert_eq!(unread("b").await, 5);
-        s.import_messages(APP, "g".into(), vec![import("a", T0, None)], T0)
+        s.import_messages(APP, "g".into(), vec![import("a", T0, None)], false, T0)
             .await
             .unwrap();
         assert_eq!(unread("b").await, 0, "an import reads everything");
@@ -867,10 +872,10 @@ async fn the_sweeper_deletes_expired_rows_in_steps_and_purges_destroyed_groups()
         setup(&*s, GroupType::Public, "keep").await;
         // 10 old messages, then 2 recent ones.
         let old: Vec<ImportMsg> = (0..10).map(|_| import("a", T0, None)).collect();
-        s.import_messages(APP, "g".into(), old.clone(), T0)
+        s.import_messages(APP, "g".into(), old.clone(), false, T0)
             .await
             .unwrap();
-        s.import_messages(APP, "keep".into(), old, T0)
+        s.import_messages(APP, "keep".into(), old, false, T0)
             .await
             .unwrap();
         let later = T0 + 2 * 86_400;
@@ -942,7 +947,9 @@ async fn the_sweep_resumes_after_a_restart() {
     for g in ["g1", "g2", "g3"] {
         setup(&s, GroupType::Public, g).await;
         let old: Vec<ImportMsg> = (0..5).map(|_| import("a", T0, None)).collect();
-        s.import_messages(APP, g.into(), old, T0).await.unwrap();
+        s.import_messages(APP, g.into(), old, false, T0)
+            .await
+            .unwrap();
     }
     let policy = Arc::new(HashMap::from([(APP, 1u32)]));
     let now = T0 + 2 * 86_400;
@@ -970,11 +977,11 @@ async fn clear_costs_the_same_on_ten_and_on_a_hundred_thousand_messages() {
     setup(&s, GroupType::Public, "small").await;
     setup(&s, GroupType::Public, "big").await;
     let batch = |n: usize| (0..n).map(|_| import("a", T0, None)).collect::<Vec<_>>();
-    s.import_messages(APP, "small".into(), batch(10), T0)
+    s.import_messages(APP, "small".into(), batch(10), false, T0)
         .await
         .unwrap();
     for _ in 0..10 {
-        s.import_messages(APP, "big".into(), batch(10_000), T0)
+        s.import_messages(APP, "big".into(), batch(10_000), false, T0)
             .await
             .unwrap();
     }
@@ -1058,7 +1065,7 @@ mod property {
                 Op::Import { count } => {
                     let msgs = (0..count).map(|_| import("a", clock, None)).collect();
                     let r = s
-                        .import_messages(APP, "p".into(), msgs, clock)
+                        .import_messages(APP, "p".into(), msgs, false, clock)
                         .await
                         .unwrap();
                     for imported in r {
