@@ -10,21 +10,31 @@ use crate::envelope::{opt_account, opt_object, opt_objects};
 use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
+use timber_core::account::validate_user_id;
 use timber_core::contacts::{
     contact_page, invalid, AssistFlags, ContactData, ContactGroup, ContactKey, Conversation,
     Cursor, GroupUpdate, ItemResult, Kind, ListQuery, MarkChange, MemberChange, MAX_MARK_ITEMS,
     MAX_SEARCH_ITEMS, MAX_TOP_ITEMS,
 };
-use timber_core::Error;
+use timber_core::{Error, ErrorCode};
 
 /// A required field (50002 when absent).
 fn required<T>(v: Option<T>, field: &str) -> Result<T, Error> {
     v.ok_or_else(|| invalid(format!("{field} is required")))
 }
 
-/// `From_Account`: required and non-empty (50002); whether it exists is the store's 50001.
+/// `From_Account`: required and non-empty (50002). One that is no well-formed UserID can be
+/// no imported account (50001, without asking the store: PostgreSQL cannot even take a NUL);
+/// otherwise whether it exists is the store's 50001.
 fn owner(v: Option<String>) -> Result<String, Error> {
-    required(v.filter(|s| !s.is_empty()), "From_Account")
+    let owner = required(v.filter(|s| !s.is_empty()), "From_Account")?;
+    if let Err(why) = validate_user_id(&owner) {
+        return Err(Error::new(
+            ErrorCode::ContactAccountNotFound,
+            format!("From_Account is not an imported account: {why}"),
+        ));
+    }
+    Ok(owner)
 }
 
 /// A cursor field: a non-negative integer.

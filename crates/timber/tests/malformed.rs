@@ -124,11 +124,16 @@ fn generic_codes(service: &str) -> &'static [u64] {
         "im_open_login_svc" => &[60003, 60015, 70402, 93000],
         "group_open_http_svc" => &[60003, 60015, 93000, 10004, 10005, 10007, 10010, 10015],
         "openim" => &[60015, 90001, 93000],
+        "recentcontact" => &[60003, 60015, 93000, 50002],
         other => panic!("no generic codes for service {other}"),
     }
 }
 
 const USER_ID: u64 = 32;
+/// The longest peer recentcontact takes (`timber_core::contacts::MAX_PEER_BYTES`).
+const PEER: u64 = 64;
+/// The longest conversation-group name (recent-contacts.md §4).
+const CONTACT_GROUP_NAME: u64 = 32;
 const GROUP_ID: u64 = 48;
 const MSG_BYTES: u64 = 12 * 1024;
 
@@ -787,6 +792,158 @@ fn specs() -> Vec<Spec> {
         },
         online_status_spec("openim/query_online_status"),
         online_status_spec("openim/querystate"),
+        // recentcontact: the contact-group templates run in this order on the check server
+        // (create "x", change it, mark, read, delete it). A `From_Account` no account can have
+        // is 50001; a peer of a list item is refused in its own ResultCode, not the call.
+        Spec {
+            command: "recentcontact/create_contact_group",
+            template: |_| {
+                json!({"From_Account": "a", "GroupContactItem": [{"GroupName": "x",
+                    "ContactItem": [{"Type": 1, "To_Account": "b"}]}]})
+            },
+            fields: vec![
+                f("From_Account", Account).req().text(USER_ID),
+                f("GroupContactItem", Arr).req(),
+                f("GroupContactItem.0", Obj).req(),
+                f("GroupContactItem.0.GroupName", Str)
+                    .req()
+                    .text(CONTACT_GROUP_NAME),
+                f("GroupContactItem.0.ContactItem", Arr).req(),
+                f("GroupContactItem.0.ContactItem.0", Obj),
+                f("GroupContactItem.0.ContactItem.0.Type", I64),
+                f("GroupContactItem.0.ContactItem.0.To_Account", Account),
+            ],
+            codes: &[50001, 51008],
+        },
+        Spec {
+            command: "recentcontact/update_contact_group",
+            template: |_| {
+                json!({"From_Account": "a", "UpdateType": 1, "UpdateGroup": {"UpdateGroupType": 2,
+                    "OldGroupName": "x", "ContactUpdateItem": [{"ContactOptType": 1,
+                    "ContactItem": {"Type": 1, "To_Account": "c"}}]}})
+            },
+            fields: vec![
+                f("From_Account", Account).req().text(USER_ID),
+                f("UpdateType", I64).req().neg(),
+                f("UpdateGroup", Obj).req(),
+                f("UpdateGroup.UpdateGroupType", I64).req().neg(),
+                f("UpdateGroup.OldGroupName", Str)
+                    .req()
+                    .text(CONTACT_GROUP_NAME),
+                f("UpdateGroup.ContactUpdateItem", Arr).req(),
+                f("UpdateGroup.ContactUpdateItem.0", Obj),
+                f("UpdateGroup.ContactUpdateItem.0.ContactOptType", I64),
+                f("UpdateGroup.ContactUpdateItem.0.ContactItem", Obj),
+                f("UpdateGroup.ContactUpdateItem.0.ContactItem.Type", I64),
+                f(
+                    "UpdateGroup.ContactUpdateItem.0.ContactItem.To_Account",
+                    Account,
+                ),
+            ],
+            codes: &[50001, 51008],
+        },
+        Spec {
+            command: "recentcontact/mark_contact",
+            template: |_| {
+                json!({"From_Account": "a", "MarkItem": [{"OptType": 3, "ContactItem": {"Type": 1,
+                    "To_Account": "b"}, "SetMark": [0], "ClearMark": [1], "CustomMark": "vip"}]})
+            },
+            // 1–100 items; an index outside 0–63 is the item's 50002.
+            fields: vec![
+                f("From_Account", Account).req().text(USER_ID),
+                f("MarkItem", Arr).req(),
+                f("MarkItem.0", Obj).req(),
+                f("MarkItem.0.OptType", I64),
+                f("MarkItem.0.ContactItem", Obj),
+                f("MarkItem.0.ContactItem.Type", I64),
+                f("MarkItem.0.ContactItem.To_Account", Account),
+                f("MarkItem.0.SetMark", Arr),
+                f("MarkItem.0.SetMark.0", I64),
+                f("MarkItem.0.ClearMark", Arr),
+                f("MarkItem.0.ClearMark.0", I64),
+                f("MarkItem.0.CustomMark", Str),
+            ],
+            codes: &[50001, 51008],
+        },
+        Spec {
+            command: "recentcontact/search_contact_group",
+            template: |_| json!({"From_Account": "a", "ContactItem": [{"Type": 1, "To_Account": "b"}]}),
+            fields: vec![
+                f("From_Account", Account).req().text(USER_ID),
+                f("ContactItem", Arr).req(),
+                f("ContactItem.0", Obj).req(),
+                f("ContactItem.0.Type", I64).req().neg(),
+                f("ContactItem.0.To_Account", Account).req().text(PEER),
+            ],
+            codes: &[50001],
+        },
+        Spec {
+            command: "recentcontact/get_contact_group",
+            template: |_| json!({"From_Account": "a", "StartIndex": 0}),
+            fields: vec![
+                f("From_Account", Account).req().text(USER_ID),
+                f("StartIndex", U64).req(),
+            ],
+            codes: &[50001],
+        },
+        Spec {
+            command: "recentcontact/del_contact_group",
+            template: |_| json!({"From_Account": "a", "GroupName": ["x"]}),
+            // Exactly one name, of a group the owner has.
+            fields: vec![
+                f("From_Account", Account).req().text(USER_ID),
+                f("GroupName", Arr).req(),
+                f("GroupName.0", Str).req().text(CONTACT_GROUP_NAME),
+            ],
+            codes: &[50001],
+        },
+        Spec {
+            command: "recentcontact/get_list",
+            template: |_| {
+                json!({"From_Account": "a", "TimeStamp": 0, "StartIndex": 0, "TopTimeStamp": 0,
+                    "TopStartIndex": 0, "AssistFlags": 15})
+            },
+            fields: vec![
+                f("From_Account", Account).req().text(USER_ID),
+                f("TimeStamp", I64).req().neg(),
+                f("StartIndex", U64).req(),
+                f("TopTimeStamp", I64).req().neg(),
+                f("TopStartIndex", U64).req(),
+                f("AssistFlags", U64).req(),
+            ],
+            codes: &[50001],
+        },
+        Spec {
+            command: "recentcontact/delete",
+            template: |_| json!({"From_Account": "a", "Type": 1, "To_Account": "b", "ClearRamble": 0}),
+            // Type 1 or 2; ClearRamble 0 or 1.
+            fields: vec![
+                f("From_Account", Account).req().text(USER_ID),
+                f("Type", I64).req().neg(),
+                f("To_Account", Account).req().text(PEER),
+                f("ClearRamble", I64).neg(),
+            ],
+            codes: &[50001],
+        },
+        Spec {
+            command: "recentcontact/top",
+            template: |_| {
+                json!({"From_Account": "a", "OperationType": 2,
+                    "RecentContactItem": [{"Type": 1, "To_Account": "b"}]})
+            },
+            // OperationType 1 or 2; 1–50 items, each a conversation.
+            fields: vec![
+                f("From_Account", Account).req().text(USER_ID),
+                f("OperationType", I64).req().neg(),
+                f("RecentContactItem", Arr).req(),
+                f("RecentContactItem.0", Obj).req(),
+                f("RecentContactItem.0.Type", I64).req().neg(),
+                f("RecentContactItem.0.To_Account", Account)
+                    .req()
+                    .text(PEER),
+            ],
+            codes: &[50001],
+        },
     ]
 }
 

@@ -8,6 +8,7 @@ use super::{
     invalid, ContactKey, CONTACT_PAGE_SIZE, MAX_CONTACT_GROUPS, MAX_CONTACT_GROUP_NAME_BYTES,
     MAX_GROUPED_CONVERSATIONS, MAX_MARKED_CONVERSATIONS, MAX_MARK_BIT,
 };
+use crate::text::check_no_nul;
 use crate::{Error, ErrorCode};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -188,9 +189,10 @@ impl Edit {
     }
 }
 
-/// A group name: 1–32 bytes (§4; empty is our 50002), unique among the user's groups except
+/// A group name: 1–32 bytes without a NUL (§4; empty or a NUL is our 50002), unique among the user's groups except
 /// `except` (the group being renamed) — a name in use is 50002 (§5, §7, inferred).
 fn check_name(book: &ContactBook, name: &str, except: Option<u64>) -> Result<(), Error> {
+    check_no_nul("GroupName", name).map_err(invalid)?;
     if name.is_empty() || name.len() > MAX_CONTACT_GROUP_NAME_BYTES {
         return Err(invalid(format!(
             "GroupName must be 1 to {MAX_CONTACT_GROUP_NAME_BYTES} bytes, got {}",
@@ -360,7 +362,10 @@ pub fn decide_marks(
             let clear = mark_bits("ClearMark", &m.clear)?;
             let new_custom = match (custom, &m.custom) {
                 (false, _) => None,
-                (true, Some(c)) => Some(c.clone()),
+                (true, Some(c)) => {
+                    check_no_nul("CustomMark", c).map_err(invalid)?;
+                    Some(c.clone())
+                }
                 (true, None) => return Err(invalid("CustomMark is required with OptType 2 or 3")),
             };
             edit.change(&m.key, |d| {

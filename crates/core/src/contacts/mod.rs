@@ -14,6 +14,7 @@ pub mod list;
 pub use book::*;
 pub use list::*;
 
+use crate::text::check_no_nul;
 use crate::{Error, ErrorCode};
 
 /// Conversations kept per user (recent-contacts.md §0.3: 100 by default; paid editions raise
@@ -109,6 +110,9 @@ impl ContactKey {
             Kind::C2c => ("To_Account", account),
             Kind::Group => ("the GroupId", group_id),
         };
+        if let Some(p) = peer {
+            check_no_nul(field, p).map_err(|e| invalid(format!("{what}: {e}")))?;
+        }
         match peer {
             Some(p) if !p.is_empty() && p.len() <= MAX_PEER_BYTES => Ok(ContactKey {
                 kind,
@@ -172,6 +176,7 @@ mod tests {
                 "{ty:?} {a:?} {g:?}"
             );
         }
+        assert!(ContactKey::from_request("x", Some(1), Some("b\0"), None).is_err());
         let long = "x".repeat(MAX_PEER_BYTES + 1);
         assert!(ContactKey::from_request("x", Some(1), Some(&long), None).is_err());
         assert!(ContactKey::c2c("z") < ContactKey::group("a"), "type first");
