@@ -455,6 +455,7 @@ pub fn check_answer(answer: &Answer) {
                 ErrorCode::GroupInternal,
                 ErrorCode::AccountInternal,
                 ErrorCode::OpenimInternal,
+                ErrorCode::ContactInternal,
             ];
             assert!(!internal.contains(known), "an internal error: {text}");
             assert!(
