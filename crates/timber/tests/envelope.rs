@@ -192,6 +192,7 @@ fn body_codes(service: &str) -> (u64, u64) {
         "im_open_login_svc" => (60003, 70402),
         "group_open_http_svc" => (60003, 10004),
         "openim" => (90001, 90001),
+        "recentcontact" => (60003, 50002),
         other => panic!("no expected codes for service {other}: add them here"),
     }
 }

@@ -25,7 +25,7 @@
 //! only in that a conversation pushed out comes back when a newer one is deleted or expires,
 //! where the cloud's would stay gone until its next message.
 
-use super::{ContactData, ContactKey, Kind, LIST_PAGE_SIZE, MAX_CONVERSATIONS, MAX_PINNED};
+use super::{ContactData, ContactKey, LIST_PAGE_SIZE, MAX_CONVERSATIONS, MAX_PINNED};
 use crate::message::Retention;
 use crate::Error;
 use std::collections::{BTreeMap, BTreeSet};
@@ -315,7 +315,7 @@ pub fn page(mut all: Vec<Conversation>, query: &ListQuery, now: i64) -> ListPage
                 &pinned,
                 pin_time,
                 Cursor::default(),
-                MAX_PINNED.max(pinned.len()),
+                pinned.len(),
                 &mut items,
             );
         } else {
@@ -382,26 +382,6 @@ pub fn decide_top(
     Ok(changes)
 }
 
-/// What `delete` (§2) does to one conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeletePlan {
-    /// A C2C conversation: its side leaves the list (`last_time` 0) and its unread count
-    /// becomes 0 (read up to `now`); with `ClearRamble` its history is cleared up to `now`
-    /// for this side only. `conv` is the C2C row's key, if the pair has one.
-    C2c {
-        conv: Option<i64>,
-        clear_history: bool,
-    },
-    /// A group conversation: hidden until a message newer than `head` arrives; the member's
-    /// unread count becomes 0; with `ClearRamble` its messages up to `last_seq` are cleared
-    /// for this user.
-    Group {
-        state: UserState,
-        /// The group's key and last seq, when the owner is a member of it.
-        member_of: Option<(i64, u64)>,
-    },
-}
-
 /// `delete` of a group conversation: the user's new state. The pin is dropped (§2); marks and
 /// conversation groups are kept (they are not part of the list).
 pub fn deleted_group_state(
@@ -432,16 +412,6 @@ pub fn deleted_c2c_marks(read_time: i64, cleared_time: i64, now: i64, clear: boo
             cleared_time
         },
     )
-}
-
-impl Kind {
-    /// The peer field of `get_list`'s items (§0.1).
-    pub const fn list_peer_field(self) -> &'static str {
-        match self {
-            Kind::C2c => "To_Account",
-            Kind::Group => "GroupId",
-        }
-    }
 }
 
 #[cfg(test)]
@@ -560,22 +530,24 @@ mod tests {
 
     #[test]
     fn assembling() {
-        let mut facts = ListFacts::default();
-        facts.c2c = vec![
-            ("bob".into(), 190_000),
-            ("gone".into(), 0),
-            ("old".into(), 5),
-        ];
         let head = GroupHead {
             seq: 9,
             time: 195_000,
         };
-        facts.groups = vec![
-            ("g1".into(), head, 1),
-            ("late".into(), head, 10),
-            ("del".into(), head, 1),
-            ("none".into(), GroupHead::default(), 1),
-        ];
+        let mut facts = ListFacts {
+            c2c: vec![
+                ("bob".into(), 190_000),
+                ("gone".into(), 0),
+                ("old".into(), 5),
+            ],
+            groups: vec![
+                ("g1".into(), head, 1),
+                ("late".into(), head, 10),
+                ("del".into(), head, 1),
+                ("none".into(), GroupHead::default(), 1),
+            ],
+            ..ListFacts::default()
+        };
         facts.states.insert(
             ContactKey::group("del"),
             UserState {

@@ -398,7 +398,7 @@ async fn pins_order_the_list_and_are_capped_at_50() {
 async fn the_list_is_capped_at_100() {
     on_every_backend(|s| async move {
         let users: Vec<NewAccount> = (0..105)
-            .map(|i| NewAccount::bare(&format!("u{i:03}")))
+            .map(|i| NewAccount::bare(format!("u{i:03}")))
             .chain([NewAccount::bare("me")])
             .collect();
         s.import_accounts(APP, users, T0).await.unwrap();
