@@ -15,6 +15,7 @@ pub(crate) mod c2c;
 pub(crate) mod groups;
 pub(crate) mod members;
 pub(crate) mod messages;
+pub(crate) mod profiles;
 mod rows;
 pub(crate) mod sweep;
 

@@ -6,6 +6,7 @@ mod accounts;
 mod c2c;
 mod groups;
 mod messages;
+mod profiles;
 
 use std::future::Future;
 use std::sync::Arc;
