@@ -4,7 +4,7 @@
 use crate::envelope::{self, Reply, Service};
 use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
-use crate::{im_open_login_svc, openim, Ctx};
+use crate::{im_open_login_svc, openim, profile, Ctx};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use timber_core::Error;
@@ -24,7 +24,7 @@ where
     let answer = async {
         let req = envelope::parse(ctx.service, body)?;
         let resp = handler(ctx, req).await?;
-        let bytes = envelope::ok_body(&resp)
+        let bytes = envelope::ok_body(ctx.service, &resp)
             .map_err(|e| Failure::internal(format!("serializing a response failed: {e}")))?;
         ctx.service.check_response_size(bytes.len())?;
         Ok(bytes)
@@ -101,5 +101,9 @@ commands! {
         "get_c2c_unread_msg_num" => openim::read::get_c2c_unread_msg_num,
         "query_online_status" => openim::online::query_online_status,
         "querystate" => openim::online::query_online_status,
+    }
+    Profile {
+        "portrait_set" => profile::portrait_set,
+        "portrait_get" => profile::portrait_get,
     }
 }
