@@ -1,6 +1,7 @@
 //! The single table of every Tencent Cloud Chat error code timber returns, and the domain error.
 //!
-//! spec: rest-protocol.md §9, accounts.md, groups.md §4, group-messages.md §14, c2c-messages.md §11.
+//! spec: rest-protocol.md §9, accounts.md, groups.md §4, group-messages.md §14, c2c-messages.md §11,
+//! profiles.md §3.
 //! A code is added here before it is returned anywhere; nothing else in the code base spells a
 //! number. Codes whose use is our choice rather than documented say so in their doc comment.
 
@@ -63,7 +64,26 @@ error_codes! {
     BatchSizeInvalid = 70206, "the batch size in the request is invalid";
     AccountInvalidParameter = 70402, "invalid parameter: a required field is missing or malformed";
     AccountInternal = 70500, "internal server error: retry";
+
+    // ---- profiles (profiles.md §3) ----
+    /// A parameter is missing or malformed (also a body that cannot be decoded).
+    ProfileInvalidParameter = 40001, "request parameters are wrong";
+    /// portrait_get without any account to read.
+    ProfileNoAccount = 40002, "no account to read was given";
+    ProfileAccountNotFound = 40003, "the requested account does not exist";
+    ProfileInternal = 40006, "internal server error: retry";
+    /// A custom tag configured without admin read permission (portrait_get).
+    ProfileNoReadPermission = 40007, "no read permission for this tag";
+    /// A custom tag configured without admin write permission (portrait_set).
+    ProfileNoWritePermission = 40008, "no write permission for this tag";
+    /// Neither a standard tag nor a custom tag the app accepts.
+    ProfileTagNotFound = 40009, "the tag does not exist";
+    /// Also account_import's `Nick`/`FaceUrl` (accounts.md §1).
     ProfileValueTooLong = 40601, "a profile field value exceeds 500 bytes";
+    /// An enumerated standard tag (`Gender`, `AllowType`, `AdminForbidType`) given a value
+    /// outside its list.
+    ProfileValueInvalid = 40605, "invalid value for a standard profile tag";
+    ProfileValueTypeMismatch = 40610, "the value's type does not match the tag";
 
     // ---- group service (group-messages.md §14) ----
     GroupInternal = 10002, "internal server error: retry";

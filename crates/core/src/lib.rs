@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod error;
 pub mod group;
 pub mod message;
+pub mod profile;
 pub mod text;
 pub mod tips;
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 use timber_core::account::DEFAULT_ADMIN;
+use timber_core::profile::CustomTags;
 use timber_core::AppId;
 
 /// One app as written in the configuration file's `[[apps]]` table.
@@ -24,6 +25,11 @@ pub struct App {
     /// Largest message (MsgBody + CloudCustomData) in bytes (limits.md §4).
     #[serde(default = "default_max_msg_bytes")]
     pub max_msg_bytes: usize,
+    /// The custom profile tags the app registered, with their admin permissions
+    /// (profiles.md §0.2). Absent: every well-formed custom tag is accepted (development
+    /// mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_custom_tags: CustomTags,
 }
 
 fn default_admins() -> Vec<String> {
@@ -44,6 +50,7 @@ impl App {
             admins: default_admins(),
             retention_days: default_retention_days(),
             max_msg_bytes: default_max_msg_bytes(),
+            profile_custom_tags: None,
         }
     }
 

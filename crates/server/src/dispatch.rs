@@ -4,7 +4,7 @@
 use crate::envelope::{self, Reply, Service};
 use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
-use crate::{im_open_login_svc, openim, recentcontact, Ctx};
+use crate::{im_open_login_svc, openim, profile, recentcontact, Ctx};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use timber_core::Error;
@@ -24,7 +24,7 @@ where
     let answer = async {
         let req = envelope::parse(ctx.service, body)?;
         let resp = handler(ctx, req).await?;
-        let bytes = envelope::ok_body(&resp)
+        let bytes = envelope::ok_body(ctx.service, &resp)
             .map_err(|e| Failure::internal(format!("serializing a response failed: {e}")))?;
         ctx.service.check_response_size(bytes.len())?;
         Ok(bytes)
@@ -112,5 +112,9 @@ commands! {
         "search_contact_group" => recentcontact::search_contact_group,
         "get_contact_group" => recentcontact::get_contact_group,
         "mark_contact" => recentcontact::mark_contact,
+    }
+    Profile {
+        "portrait_set" => profile::portrait_set,
+        "portrait_get" => profile::portrait_get,
     }
 }

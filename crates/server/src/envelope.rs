@@ -17,6 +17,8 @@ pub enum Service {
     OpenIm,
     /// `recentcontact`: conversation lists, conversation groups and marks.
     RecentContact,
+    /// `profile`: user profiles (portrait_set, portrait_get).
+    Profile,
 }
 
 impl Service {
@@ -26,6 +28,7 @@ impl Service {
             "group_open_http_svc" => Service::Group,
             "openim" => Service::OpenIm,
             "recentcontact" => Service::RecentContact,
+            "profile" => Service::Profile,
             _ => return None,
         })
     }
@@ -36,6 +39,7 @@ impl Service {
             Service::Group => "group_open_http_svc",
             Service::OpenIm => "openim",
             Service::RecentContact => "recentcontact",
+            Service::Profile => "profile",
         }
     }
 
@@ -46,6 +50,7 @@ impl Service {
             Service::Group => ErrorCode::GroupInvalidParameter,
             Service::OpenIm => ErrorCode::OpenimJsonParse,
             Service::RecentContact => ErrorCode::ContactInvalidParameter,
+            Service::Profile => ErrorCode::ProfileInvalidParameter,
         }
     }
 
@@ -56,6 +61,7 @@ impl Service {
             Service::Group => ErrorCode::GroupInternal,
             Service::OpenIm => ErrorCode::OpenimInternal,
             Service::RecentContact => ErrorCode::ContactInternal,
+            Service::Profile => ErrorCode::ProfileInternal,
         }
     }
 
@@ -96,6 +102,12 @@ impl Service {
             Service::OpenIm => ErrorCode::OpenimJsonParse,
             _ => ErrorCode::JsonParse,
         }
+    }
+
+    /// Whether answers carry `ErrorDisplay` (`""`): only services whose documented samples
+    /// show it do (rest-protocol.md §5, inferred), on success and on failure alike.
+    pub const fn shows_error_display(self) -> bool {
+        matches!(self, Service::Profile)
     }
 
     /// Shorthand for an invalid-parameter error with a reason.
@@ -272,27 +284,32 @@ impl<T: Serialize> Reply for T {
     }
 }
 
-/// The answer of a successful call: the envelope followed by the response's own fields, in
-/// the order the documentation's samples show.
-pub fn ok_body<T: Reply>(resp: &T) -> Result<Vec<u8>, serde_json::Error> {
-    const ENVELOPE: &[u8] = br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0"#;
-    let mut out = Vec::with_capacity(ENVELOPE.len() + resp.size_hint());
-    out.extend_from_slice(ENVELOPE);
+/// The answer of a successful call of `service`: the envelope followed by the response's
+/// own fields, in the order the documentation's samples show.
+pub fn ok_body<T: Reply>(service: Service, resp: &T) -> Result<Vec<u8>, serde_json::Error> {
+    let envelope: &[u8] = if service.shows_error_display() {
+        br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"ErrorDisplay":"""#
+    } else {
+        br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0"#
+    };
+    let mut out = Vec::with_capacity(envelope.len() + resp.size_hint());
+    out.extend_from_slice(envelope);
     // The response is a JSON object written right after the envelope's members: its `{`
     // becomes the `,` that joins them, or an empty `{}` becomes the closing `}`.
     resp.write_json(&mut out)?;
-    if out.len() == ENVELOPE.len() + 2 {
-        out.truncate(ENVELOPE.len());
+    if out.len() == envelope.len() + 2 {
+        out.truncate(envelope.len());
         out.push(b'}');
     } else {
-        out[ENVELOPE.len()] = b',';
+        out[envelope.len()] = b',';
     }
     Ok(out)
 }
 
-/// The answer of a failed call: the three envelope fields only (rest-protocol.md §5).
+/// The answer of a failed call: the three envelope fields only (rest-protocol.md §5), and
+/// `ErrorDisplay` where the service shows it (`None`: no service was named).
 /// `ErrorInfo` is cut to `MAX_ERROR_INFO_BYTES`, so a refusal never echoes a large request.
-pub fn fail_body(err: &Error) -> Vec<u8> {
+pub fn fail_body(service: Option<Service>, err: &Error) -> Vec<u8> {
     #[derive(Serialize)]
     struct Fail<'a> {
         #[serde(rename = "ActionStatus")]
@@ -301,11 +318,14 @@ pub fn fail_body(err: &Error) -> Vec<u8> {
         info: &'a str,
         #[serde(rename = "ErrorCode")]
         code: u32,
+        #[serde(rename = "ErrorDisplay", skip_serializing_if = "Option::is_none")]
+        display: Option<&'static str>,
     }
     serde_json::to_vec(&Fail {
         status: "FAIL",
         info: &shortened(&err.info, MAX_ERROR_INFO_BYTES),
         code: err.code.code(),
+        display: service.filter(|s| s.shows_error_display()).map(|_| ""),
     })
     .unwrap_or_else(|_| br#"{"ActionStatus":"FAIL","ErrorInfo":"","ErrorCode":60003}"#.to_vec())
 }
@@ -389,7 +409,7 @@ mod tests {
     #[test]
     fn fail_body_caps_error_info() {
         let e = Error::new(ErrorCode::GroupInvalidId, "x".repeat(1 << 20));
-        let body: serde_json::Value = serde_json::from_slice(&fail_body(&e)).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&fail_body(None, &e)).unwrap();
         let info = body["ErrorInfo"].as_str().unwrap();
         assert!(info.len() <= MAX_ERROR_INFO_BYTES && info.ends_with('…'));
         assert_eq!(body["ErrorCode"], 10015);
@@ -403,12 +423,25 @@ mod tests {
             g: &'static str,
         }
         assert_eq!(
-            ok_body(&R { g: "x" }).unwrap(),
+            ok_body(Service::Group, &R { g: "x" }).unwrap(),
             br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"GroupId":"x"}"#
         );
         assert_eq!(
-            ok_body(&Empty {}).unwrap(),
+            ok_body(Service::Login, &Empty {}).unwrap(),
             br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}"#
         );
+        assert_eq!(
+            ok_body(Service::Profile, &Empty {}).unwrap(),
+            br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"ErrorDisplay":""}"#
+        );
+        assert_eq!(
+            ok_body(Service::Profile, &R { g: "x" }).unwrap(),
+            br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"ErrorDisplay":"","GroupId":"x"}"#
+        );
+        let e = Error::from(ErrorCode::ProfileTagNotFound);
+        assert!(fail_body(Some(Service::Profile), &e).ends_with(br#","ErrorDisplay":""}"#));
+        assert!(!String::from_utf8(fail_body(Some(Service::OpenIm), &e))
+            .unwrap()
+            .contains("ErrorDisplay"));
     }
 }

@@ -18,6 +18,7 @@ mod metrics;
 mod msg_body;
 mod openim;
 mod recentcontact;
+mod profile;
 pub mod sweeper;
 
 use apps::Apps;
@@ -140,7 +141,7 @@ async fn api(
         let outcome = handle(&state, service, &command, raw_query, method, body).await;
         let (bytes, code) = match outcome {
             Ok(bytes) => (bytes, 0),
-            Err(e) => (envelope::fail_body(&e), e.code.code()),
+            Err(e) => (envelope::fail_body(service, &e), e.code.code()),
         };
         let micros = started.elapsed().as_micros() as u64;
         state.metrics.record(code, micros);
@@ -236,7 +237,10 @@ async fn read_body(mut body: Body, limit: usize) -> Result<bytes::Bytes, Error> 
 }
 
 async fn unknown_path() -> Response {
-    json_response(envelope::fail_body(&ErrorCode::UnknownResource.into()), 0)
+    json_response(
+        envelope::fail_body(None, &ErrorCode::UnknownResource.into()),
+        0,
+    )
 }
 
 fn json_response(bytes: Vec<u8>, request_id: u64) -> Response {

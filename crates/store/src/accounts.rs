@@ -3,9 +3,11 @@
 use crate::backend::Backend;
 use crate::ops::accounts::{Delete, Exist, Import, Kick, RevokedBefore};
 use crate::Result;
+use timber_core::profile::{ProfileItem, TagValue, IMAGE, NICK};
 use timber_core::AppId;
 
 /// An account to import; `None` profile fields leave the stored value as it is.
+/// `nick` and `face_url` are written to the profile (`profile_items`), not kept here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount {
     pub user_id: String,
@@ -14,6 +16,15 @@ pub struct NewAccount {
 }
 
 impl NewAccount {
+    /// The profile items the import writes: `Nick` is Tag_Profile_IM_Nick and `FaceUrl`
+    /// Tag_Profile_IM_Image (profiles.md §0.3).
+    pub fn profile_items(&self) -> Vec<ProfileItem> {
+        [(NICK, &self.nick), (IMAGE, &self.face_url)]
+            .into_iter()
+            .filter_map(|(tag, v)| Some(ProfileItem::new(tag, TagValue::Str(v.clone()?))))
+            .collect()
+    }
+
     pub fn bare(user_id: impl Into<String>) -> Self {
         NewAccount {
             user_id: user_id.into(),
@@ -29,7 +40,7 @@ pub trait AccountStore {
     /// that do. Idempotent: an account is never created twice.
     async fn import_accounts(&self, app: AppId, accounts: Vec<NewAccount>, now: i64) -> Result<()>;
 
-    /// Deletes accounts, with their group memberships. Returns, per requested UserID, whether
+    /// Deletes accounts, with their group memberships and profiles. Returns, per requested UserID, whether
     /// it existed.
     async fn delete_accounts(&self, app: AppId, users: Vec<String>) -> Result<Vec<bool>>;
 

@@ -15,6 +15,7 @@ pub mod groups;
 pub mod messages;
 mod ops;
 pub mod postgres;
+mod profiles;
 mod schema;
 mod sql;
 pub mod sqlite;
@@ -24,6 +25,7 @@ pub use c2c::C2cStore;
 pub use contacts::ContactStore;
 pub use groups::GroupStore;
 pub use messages::MessageStore;
+pub use profiles::ProfileStore;
 
 use timber_core::Error;
 
@@ -68,7 +70,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Everything timber keeps. One trait object per process, shared by every request.
 #[async_trait::async_trait]
 pub trait Store:
-    AccountStore + GroupStore + MessageStore + C2cStore + ContactStore + Send + Sync + 'static
+    AccountStore + GroupStore + MessageStore + C2cStore + ContactStore + ProfileStore + Send + Sync + 'static
 {
     /// Answers when the store can serve requests (`/readyz`).
     async fn ping(&self) -> Result<()>;

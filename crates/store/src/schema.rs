@@ -240,6 +240,27 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, owner, kind, peer)
     ) {WITHOUT_ROWID};
     ",
+    // 6: user profiles (timber_core::profile), one row per (account, tag): an integer tag's
+    // value in `int_value`, a string tag's in `str_value`. account_import's Nick and FaceUrl
+    // are the tags Tag_Profile_IM_Nick and Tag_Profile_IM_Image, so they move here from the
+    // accounts table, which keeps no copy: there is one place a nickname is read from.
+    "
+    CREATE TABLE profiles (
+        app        BIGINT NOT NULL,
+        user_id    TEXT   NOT NULL,
+        tag        TEXT   NOT NULL,
+        int_value  BIGINT,
+        str_value  TEXT,
+        PRIMARY KEY (app, user_id, tag)
+    ) {WITHOUT_ROWID};
+    INSERT INTO profiles (app, user_id, tag, str_value)
+        SELECT app, user_id, 'Tag_Profile_IM_Nick', nick FROM accounts WHERE nick IS NOT NULL;
+    INSERT INTO profiles (app, user_id, tag, str_value)
+        SELECT app, user_id, 'Tag_Profile_IM_Image', face_url FROM accounts
+        WHERE face_url IS NOT NULL;
+    ALTER TABLE accounts DROP COLUMN nick;
+    ALTER TABLE accounts DROP COLUMN face_url;
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use timber_core::message::{NewGroupMsg, SendMsg, SlotState, DEFAULT_PRIORITY};
+use timber_core::profile::{ProfileItem, TagValue, NICK};
 use timber_store::messages::HistoryQuery;
 use timber_store::postgres::{testing, PgStore};
 use timber_store::sqlite::SqliteStore;
@@ -11,9 +12,9 @@ use timber_store::Store;
 
 const APP: u64 = 1400000001;
 
-/// A group `g` owned by `a` with one message, as the old schema stored it.
+/// A group `g` owned by `a` (nicknamed `Ann`) with one message, as the old schema stored it.
 const DATA: &str = "
-    INSERT INTO accounts (app, user_id, created_at) VALUES (1400000001, 'a', 1);
+    INSERT INTO accounts (app, user_id, nick, created_at) VALUES (1400000001, 'a', 'Ann', 1);
     INSERT INTO groups (gkey, app, group_id, type, name, create_time, last_info_time,
         max_member_num, apply_join_option, owner, next_msg_seq, member_num, last_msg_time)
         VALUES (7, 1400000001, 'g', 'Public', 'n', 1, 1, 100, 'FreeAccess', 'a', 2, 1, 5);
@@ -27,6 +28,10 @@ const DATA: &str = "
 async fn check_upgraded(store: Arc<dyn Store>) {
     let found = store.accounts_exist(APP, vec!["a".into()]).await.unwrap();
     assert_eq!(found, vec![true]);
+    // The nickname moved from the accounts table into the profile.
+    let profile = store.get_portraits(APP, vec!["a".into()]).await.unwrap();
+    let nick = ProfileItem::new(NICK, TagValue::Str("Ann".into()));
+    assert_eq!(profile[0].1, Some(vec![nick]));
     let groups = store.get_groups(APP, vec!["g".into()], true).await.unwrap();
     let g = groups[0].as_ref().expect("the group survives the upgrade");
     assert_eq!((g.group.next_msg_seq, g.members.len()), (2, 1));
@@ -127,7 +132,7 @@ async fn a_postgres_schema_of_the_previous_count_upgrades_in_place() {
             .await
             .unwrap()
             .get(0);
-        assert_eq!(version, 4, "from old version {old_version} to the newest");
+        assert_eq!(version, 6, "from old version {old_version} to the newest");
         let index = client
             .query_one(
                 "SELECT indexdef FROM pg_indexes

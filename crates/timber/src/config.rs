@@ -165,6 +165,10 @@ impl Config {
             if app.key.is_empty() {
                 bail!("SDKAppID {} has an empty key", app.sdkappid);
             }
+            if let Some(tags) = &app.profile_custom_tags {
+                timber_core::profile::check_custom_tags(tags)
+                    .map_err(|why| anyhow::anyhow!("SDKAppID {}: {why}", app.sdkappid))?;
+            }
             if app
                 .admins
                 .iter()
@@ -293,6 +297,40 @@ mod tests {
         .unwrap();
         assert_eq!(c.apps[0].sdkappid, 7);
         assert_eq!(c.data_dir, PathBuf::from("123"));
+    }
+
+    #[test]
+    fn profile_custom_tags_are_per_app() {
+        let c = parse(
+            r#"
+            [[apps]]
+            sdkappid = 1
+            key = "a"
+            profile_custom_tags = [
+                { tag = "Tag_Profile_Custom_Hobby" },
+                { tag = "Tag_Profile_Custom_Score", admin_write = false },
+            ]
+            [[apps]]
+            sdkappid = 2
+            key = "b"
+            "#,
+            &[],
+        )
+        .unwrap();
+        let tags = c.apps[0].profile_custom_tags.as_ref().unwrap();
+        assert_eq!(tags.len(), 2);
+        assert!(tags[0].admin_read && tags[0].admin_write);
+        assert!(tags[1].admin_read && !tags[1].admin_write);
+        assert_eq!(c.apps[1].profile_custom_tags, None);
+        for bad in [
+            r#"[{ tag = "Hobby" }]"#,
+            r#"[{ tag = "Tag_Profile_Custom_TooLongName" }]"#,
+            r#"[{ tag = "Tag_Profile_Custom_A" }, { tag = "Tag_Profile_Custom_A" }]"#,
+            r#"[{ tag = "Tag_Profile_Custom_A", admin_wirte = false }]"#,
+        ] {
+            let toml = format!("[[apps]]\nsdkappid = 1\nkey = \"a\"\nprofile_custom_tags = {bad}");
+            assert!(parse(&toml, &[]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -125,6 +125,7 @@ fn generic_codes(service: &str) -> &'static [u64] {
         "group_open_http_svc" => &[60003, 60015, 93000, 10004, 10005, 10007, 10010, 10015],
         "openim" => &[60015, 90001, 93000],
         "recentcontact" => &[60003, 60015, 93000, 50002],
+        "profile" => &[40001, 60003, 60015, 93000],
         other => panic!("no generic codes for service {other}"),
     }
 }
@@ -791,6 +792,35 @@ fn specs() -> Vec<Spec> {
             codes: &[90003, 90008, 90054],
         },
         online_status_spec("openim/query_online_status"),
+        Spec {
+            command: "profile/portrait_set",
+            template: |_| {
+                json!({"From_Account": "a",
+                    "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "n"}]})
+            },
+            // An account no one can have is merely unknown (40003); a Tag no tag has is
+            // 40009; the Value here is a string tag's (a number is 40610).
+            fields: vec![
+                f("From_Account", Account).req().text(USER_ID),
+                f("ProfileItem", Arr).req(),
+                f("ProfileItem.0", Obj).req(),
+                f("ProfileItem.0.Tag", Enum).req(),
+                f("ProfileItem.0.Value", Str).req().text(500),
+            ],
+            codes: &[40003, 40008, 40009, 40601, 40605, 40610],
+        },
+        Spec {
+            command: "profile/portrait_get",
+            template: |_| json!({"To_Account": ["a"], "TagList": ["Tag_Profile_IM_Nick"]}),
+            // No account left to read is 40002; the one account unknown, 40003.
+            fields: vec![
+                f("To_Account", Arr).req(),
+                f("To_Account.0", Account).req(),
+                f("TagList", Arr).req(),
+                f("TagList.0", Enum).req(),
+            ],
+            codes: &[40002, 40003, 40007, 40009],
+        },
         online_status_spec("openim/querystate"),
         // recentcontact: the contact-group templates run in this order on the check server
         // (create "x", change it, mark, read, delete it). A `From_Account` no account can have

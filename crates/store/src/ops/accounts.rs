@@ -1,14 +1,15 @@
 //! Account operations. spec: accounts.md. None of them refuses anything, so their writes are
 //! all in `apply`.
 
+use super::profiles::{delete_profile, write_items};
 use super::rows::accounts_exist;
 use super::{ReadOp, WriteOp};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, NewAccount, StoreError};
 use timber_core::AppId;
 
-/// Creates the accounts that do not exist and updates the given profile fields of those
-/// that do.
+/// Creates the accounts that do not exist; the given `Nick` and `FaceUrl` replace the
+/// profile's Tag_Profile_IM_Nick and Tag_Profile_IM_Image, of new and existing accounts alike.
 pub(crate) struct Import {
     pub app: AppId,
     pub accounts: Vec<NewAccount>,
@@ -26,20 +27,18 @@ impl WriteOp for Import {
     async fn apply<W: WriteTx>(&self, (): (), w: &mut W) -> Result<(), DbError> {
         for a in &self.accounts {
             w.execute(
-                "INSERT INTO accounts (app, user_id, nick, face_url, created_at)
-                 VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (app, user_id) DO UPDATE SET
-                     nick = coalesce(excluded.nick, accounts.nick),
-                     face_url = coalesce(excluded.face_url, accounts.face_url)",
-                params![self.app, &a.user_id, &a.nick, &a.face_url, self.now],
+                "INSERT INTO accounts (app, user_id, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (app, user_id) DO NOTHING",
+                params![self.app, &a.user_id, self.now],
             )
             .await?;
+            write_items(w, self.app, &a.user_id, &a.profile_items()).await?;
         }
         Ok(())
     }
 }
 
-/// Deletes accounts with their memberships; per UserID, whether it existed.
+/// Deletes accounts with their memberships and profiles; per UserID, whether it existed.
 pub(crate) struct Delete {
     pub app: AppId,
     pub users: Vec<String>,
@@ -65,6 +64,7 @@ impl WriteOp for Delete {
             if n > 0 {
                 leave_all_groups(w, self.app, user).await?;
                 super::contacts::delete_owner(w, self.app, user).await?;
+                delete_profile(w, self.app, user).await?;
             }
             out.push(n > 0);
         }

@@ -16,6 +16,7 @@ pub(crate) mod contacts;
 pub(crate) mod groups;
 pub(crate) mod members;
 pub(crate) mod messages;
+pub(crate) mod profiles;
 mod rows;
 pub(crate) mod sweep;
 

@@ -7,6 +7,7 @@ mod c2c;
 mod contacts;
 mod groups;
 mod messages;
+mod profiles;
 
 use std::future::Future;
 use std::sync::Arc;
