@@ -6,6 +6,7 @@ pub mod c2c;
 pub mod error;
 pub mod group;
 pub mod message;
+pub mod sns;
 pub mod text;
 pub mod tips;
 

@@ -39,7 +39,7 @@ impl WriteOp for Import {
     }
 }
 
-/// Deletes accounts with their memberships; per UserID, whether it existed.
+/// Deletes accounts with their memberships and relationships; per UserID, whether it existed.
 pub(crate) struct Delete {
     pub app: AppId,
     pub users: Vec<String>,
@@ -64,6 +64,7 @@ impl WriteOp for Delete {
                 .await?;
             if n > 0 {
                 leave_all_groups(w, self.app, user).await?;
+                super::sns::forget_user(w, self.app, user).await?;
             }
             out.push(n > 0);
         }
