@@ -15,6 +15,10 @@ pub enum Service {
     Group,
     /// `openim`: one-to-one messages, online status, modify_group_msg.
     OpenIm,
+    /// `sns`: friends, friend lists, blocklists (relationships.md).
+    Sns,
+    /// `follow`: the follow graph (relationships.md §17–§22).
+    Follow,
 }
 
 impl Service {
@@ -23,6 +27,8 @@ impl Service {
             "im_open_login_svc" => Service::Login,
             "group_open_http_svc" => Service::Group,
             "openim" => Service::OpenIm,
+            "sns" => Service::Sns,
+            "follow" => Service::Follow,
             _ => return None,
         })
     }
@@ -32,6 +38,8 @@ impl Service {
             Service::Login => "im_open_login_svc",
             Service::Group => "group_open_http_svc",
             Service::OpenIm => "openim",
+            Service::Sns => "sns",
+            Service::Follow => "follow",
         }
     }
 
@@ -41,6 +49,7 @@ impl Service {
             Service::Login => ErrorCode::AccountInvalidParameter,
             Service::Group => ErrorCode::GroupInvalidParameter,
             Service::OpenIm => ErrorCode::OpenimJsonParse,
+            Service::Sns | Service::Follow => ErrorCode::SnsInvalidParameter,
         }
     }
 
@@ -50,6 +59,7 @@ impl Service {
             Service::Login => ErrorCode::AccountInternal,
             Service::Group => ErrorCode::GroupInternal,
             Service::OpenIm => ErrorCode::OpenimInternal,
+            Service::Sns | Service::Follow => ErrorCode::SnsInternal,
         }
     }
 

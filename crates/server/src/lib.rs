@@ -17,6 +17,7 @@ mod im_open_login_svc;
 mod metrics;
 mod msg_body;
 mod openim;
+mod sns;
 pub mod sweeper;
 
 use apps::Apps;

@@ -53,8 +53,13 @@ pub trait SnsStore {
         blocks: bool,
     ) -> Result<Vec<(bool, bool, bool)>>;
     /// friend_get / friend_get_all (§7, §9): one page of at most `limit` friends.
-    async fn friends(&self, app: AppId, from: String, start: usize, limit: usize)
-        -> Result<FriendPage>;
+    async fn friends(
+        &self,
+        app: AppId,
+        from: String,
+        start: usize,
+        limit: usize,
+    ) -> Result<FriendPage>;
     /// friend_get_list (§8): A's entries about `targets`, with each friend's profile tags when
     /// `profile`.
     async fn named_friends(
@@ -73,11 +78,20 @@ pub trait SnsStore {
         now: i64,
     ) -> Result<SnsOutcome>;
     /// black_list_delete (§11).
-    async fn block_delete(&self, app: AppId, from: String, targets: Vec<String>)
-        -> Result<SnsOutcome>;
+    async fn block_delete(
+        &self,
+        app: AppId,
+        from: String,
+        targets: Vec<String>,
+    ) -> Result<SnsOutcome>;
     /// black_list_get (§12).
-    async fn blocks(&self, app: AppId, from: String, start: usize, limit: usize)
-        -> Result<BlockPage>;
+    async fn blocks(
+        &self,
+        app: AppId,
+        from: String,
+        start: usize,
+        limit: usize,
+    ) -> Result<BlockPage>;
     /// group_add (§14).
     async fn list_add(
         &self,

@@ -124,8 +124,11 @@ pub fn parse_follow_cursor(s: &str) -> Result<usize, Error> {
     if s.is_empty() {
         return Ok(0);
     }
-    s.parse()
-        .map_err(|_| invalid(format!("StartCursor {s:?} is not a cursor this server returned")))
+    s.parse().map_err(|_| {
+        invalid(format!(
+            "StartCursor {s:?} is not a cursor this server returned"
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -385,6 +385,71 @@ pub(crate) const BLOCKS: Seqs = Seqs {
     blocks: 1,
 };
 
+/// The `{Tag, Value}` pairs of an entry as friend_get lists them (§7): the standard fields
+/// (AddSource, AddWording and Remark and Group only when non-empty, AddTime) unless
+/// `standard` is false, then the custom fields in name order unless `custom` is false.
+pub fn entry_tags(
+    e: &FriendEntry,
+    standard: bool,
+    custom: bool,
+) -> Vec<(String, serde_json::Value)> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    if standard {
+        out.push((
+            TAG_ADD_SOURCE.to_owned(),
+            Value::from(e.add_source.as_str()),
+        ));
+        if !e.add_wording.is_empty() {
+            out.push((
+                TAG_ADD_WORDING.to_owned(),
+                Value::from(e.add_wording.as_str()),
+            ));
+        }
+        if !e.remark.is_empty() {
+            out.push((TAG_REMARK.to_owned(), Value::from(e.remark.as_str())));
+        }
+        if !e.groups.is_empty() {
+            out.push((TAG_GROUP.to_owned(), Value::from(e.groups.clone())));
+        }
+        out.push((TAG_ADD_TIME.to_owned(), Value::from(e.add_time)));
+    }
+    if custom {
+        out.extend(e.custom.iter().map(|(k, v)| (k.clone(), v.to_json())));
+    }
+    out
+}
+
+/// One friend field of an entry by tag (friend_get_list's `TagList`): unset standard fields
+/// read as empty, an unset custom field as `None`.
+pub fn entry_tag(e: &FriendEntry, tag: &str) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    Some(match tag {
+        TAG_ADD_SOURCE => Value::from(e.add_source.as_str()),
+        TAG_ADD_WORDING => Value::from(e.add_wording.as_str()),
+        TAG_REMARK => Value::from(e.remark.as_str()),
+        TAG_GROUP => Value::from(e.groups.clone()),
+        TAG_ADD_TIME => Value::from(e.add_time),
+        _ => return e.custom.get(tag).map(CustomValue::to_json),
+    })
+}
+
+/// Whether `tag` names a friend field (standard or a well-formed custom one).
+pub fn is_friend_tag(tag: &str) -> bool {
+    matches!(
+        tag,
+        TAG_ADD_SOURCE | TAG_ADD_WORDING | TAG_REMARK | TAG_GROUP | TAG_ADD_TIME
+    ) || check_custom_tag(tag).is_ok()
+}
+
+/// Whether `tag` names a profile tag: a standard one or `Tag_Profile_Custom_` + 1–8 letters.
+pub fn is_profile_tag(tag: &str) -> bool {
+    profile_tag_default(tag).is_some()
+        || tag
+            .strip_prefix("Tag_Profile_Custom_")
+            .is_some_and(is_keyword)
+}
+
 /// `AddSource`: `AddSource_Type_` + 1–8 English letters (§0.1).
 pub fn check_add_source(s: &str) -> Result<(), String> {
     match s.strip_prefix(SOURCE_PREFIX) {
@@ -411,11 +476,8 @@ pub fn check_custom_tag(tag: &str) -> Result<(), String> {
 
 pub fn check_custom_value(tag: &str, v: &CustomValue) -> Result<(), String> {
     match v {
-        CustomValue::Str(s) if s.len() > MAX_CUSTOM_VALUE_BYTES => Err(format!(
-            "{tag} is {} bytes; at most {MAX_CUSTOM_VALUE_BYTES} are allowed",
-            s.len()
-        )),
-        _ => Ok(()),
+        CustomValue::Str(s) => check_len(tag, s, MAX_CUSTOM_VALUE_BYTES),
+        CustomValue::Int(_) => Ok(()),
     }
 }
 
@@ -506,14 +568,29 @@ mod tests {
 
     #[test]
     fn relations() {
-        assert_eq!(friend_relation(false, true, false), "CheckResult_Type_AWithB");
+        assert_eq!(
+            friend_relation(false, true, false),
+            "CheckResult_Type_AWithB"
+        );
         assert_eq!(
             friend_relation(false, false, true),
             "CheckResult_Type_NoRelation"
         );
-        assert_eq!(friend_relation(true, true, true), "CheckResult_Type_BothWay");
-        assert_eq!(friend_relation(true, false, true), "CheckResult_Type_BWithA");
-        assert_eq!(block_relation(true, false, false), "BlackCheckResult_Type_NO");
-        assert_eq!(block_relation(true, true, true), "BlackCheckResult_Type_BothWay");
+        assert_eq!(
+            friend_relation(true, true, true),
+            "CheckResult_Type_BothWay"
+        );
+        assert_eq!(
+            friend_relation(true, false, true),
+            "CheckResult_Type_BWithA"
+        );
+        assert_eq!(
+            block_relation(true, false, false),
+            "BlackCheckResult_Type_NO"
+        );
+        assert_eq!(
+            block_relation(true, true, true),
+            "BlackCheckResult_Type_BothWay"
+        );
     }
 }

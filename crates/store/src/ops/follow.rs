@@ -1,7 +1,7 @@
 //! The follow graph's reads (relationships.md §20–§22); its writes are `sns::SnsOp`'s
 //! (`SnsCommand::FollowAdd` / `FollowDelete`), decided by `timber_core::sns::follow`.
 
-use super::sns::profile_tags;
+use super::sns::{could_exist, profile_tags};
 use super::ReadOp;
 use crate::sql::{params, ReadTx};
 use crate::StoreError;
@@ -35,6 +35,10 @@ impl ReadOp for FollowCheck {
         require_user(r, self.app, &self.from).await?;
         let mut out = Vec::with_capacity(self.targets.len());
         for to in &self.targets {
+            if !could_exist(to) {
+                out.push(None);
+                continue;
+            }
             let row = r
                 .query_one(
                     "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
@@ -130,6 +134,10 @@ impl ReadOp for FollowCounts {
         require_user(r, self.app, &self.from).await?;
         let mut out = Vec::with_capacity(self.targets.len());
         for to in &self.targets {
+            if !could_exist(to) {
+                out.push(None);
+                continue;
+            }
             let row = r
                 .query_one(
                     "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $2),

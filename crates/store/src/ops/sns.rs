@@ -145,6 +145,12 @@ pub(super) async fn lock_users(
     Ok(())
 }
 
+/// Whether any account could have the UserID `id`: one that cannot (a NUL, which PostgreSQL
+/// cannot even take as a parameter) is not looked up at all.
+pub(super) fn could_exist(id: &str) -> bool {
+    timber_core::account::validate_user_id(id).is_ok()
+}
+
 /// The owner's facts; 30003 when it is not an account.
 async fn load_owner(r: &mut impl ReadTx, app: AppId, user: &str) -> Result<OwnerFacts, StoreError> {
     let row = r
@@ -209,6 +215,9 @@ async fn load_peer(
     owner: &str,
     to: &str,
 ) -> Result<PeerFacts, DbError> {
+    if !could_exist(to) {
+        return Ok(PeerFacts::default());
+    }
     let row = r
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
@@ -474,7 +483,11 @@ async fn apply_write(w: &mut impl WriteTx, app: AppId, write: &SnsWrite) -> Resu
 /// A deleted account's relationships go, and every entry, block, request, list membership
 /// and follow edge of other users that points at it (relationships.md §25, Deleted
 /// accounts). Those users' standard sequences move; no callback fires.
-pub(crate) async fn forget_user(w: &mut impl WriteTx, app: AppId, user: &str) -> Result<(), DbError> {
+pub(crate) async fn forget_user(
+    w: &mut impl WriteTx,
+    app: AppId,
+    user: &str,
+) -> Result<(), DbError> {
     bump_holders(w, app, user).await?;
     for sql in [
         "DELETE FROM sns_friends WHERE app = $1 AND (owner = $2 OR friend = $2)",
@@ -494,11 +507,19 @@ pub(crate) enum SnsCommand {
     FriendAdd(FriendAdd),
     FriendImport(FriendAdd),
     FriendUpdate(Vec<UpdateItem>),
-    FriendDelete { targets: Vec<String>, both: bool },
-    FriendDeleteAll { both: bool },
+    FriendDelete {
+        targets: Vec<String>,
+        both: bool,
+    },
+    FriendDeleteAll {
+        both: bool,
+    },
     BlockAdd(Vec<String>),
     BlockDelete(Vec<String>),
-    ListAdd { names: Vec<String>, members: Vec<String> },
+    ListAdd {
+        names: Vec<String>,
+        members: Vec<String>,
+    },
     ListDelete(Vec<String>),
     FollowAdd(Vec<String>),
     FollowDelete(Vec<String>),
@@ -633,6 +654,10 @@ async fn load_follow_facts(
         if facts.peers.contains_key(to) {
             continue;
         }
+        if !could_exist(to) {
+            facts.peers.insert(to.clone(), (false, false));
+            continue;
+        }
         let row = r
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
@@ -703,6 +728,10 @@ impl ReadOp for CheckPairs {
         };
         let mut out = Vec::with_capacity(self.targets.len());
         for to in &self.targets {
+            if !could_exist(to) {
+                out.push((false, false, false));
+                continue;
+            }
             let row = r.query_one(sql, params![self.app, &self.from, to]).await?;
             out.push((row.bool(0), row.bool(1), row.bool(2)));
         }
@@ -786,6 +815,10 @@ impl ReadOp for NamedFriends {
         require_owner(r, self.app, &self.from).await?;
         let mut out = Vec::with_capacity(self.targets.len());
         for to in &self.targets {
+            if !could_exist(to) {
+                out.push(None);
+                continue;
+            }
             let e = entry(r, self.app, &self.from, to).await?;
             out.push(match e {
                 None => None,
