@@ -6,6 +6,7 @@ mod accounts;
 mod c2c;
 mod groups;
 mod messages;
+mod sns;
 
 use std::future::Future;
 use std::sync::Arc;
