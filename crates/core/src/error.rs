@@ -2,6 +2,7 @@
 //!
 //! spec: rest-protocol.md §9, accounts.md, groups.md §4, group-messages.md §14, c2c-messages.md §11,
 //! profiles.md §3.
+//! relationships.md §23.
 //! A code is added here before it is returned anywhere; nothing else in the code base spells a
 //! number. Codes whose use is our choice rather than documented say so in their doc comment.
 
@@ -117,6 +118,28 @@ error_codes! {
     /// Conversation-group or mark capacity exceeded (1 000 conversations); also our choice
     /// for the 21st conversation group.
     ContactCapacity = 51008, "conversation group or mark capacity exceeded";
+    // ---- relationships: sns and follow (relationships.md §23) ----
+    /// A request parameter is wrong, or a state conflict (already a friend, not a friend,
+    /// already blocked, not blocked: relationships.md §0.7).
+    SnsInvalidParameter = 30001, "request parameter error, or the relationship is already in (or not in) the requested state";
+    /// The requested account was never imported.
+    SnsAccountNotFound = 30003, "the requested account does not exist";
+    SnsInternal = 30006, "internal server error: retry";
+    /// The requester's `Tag_Profile_IM_AdminForbidType` is `AdminForbid_Type_SendOut`.
+    SnsAddForbidden = 30009, "this user is forbidden to send friend requests";
+    /// The own friend table (or, for follow, the own following list) is full.
+    SnsFriendsFull = 30010, "the friend count has reached the limit";
+    SnsListsFull = 30011, "the friend list count has reached the limit";
+    SnsPendingFull = 30012, "the pending friend request count has reached the limit";
+    SnsBlocklistFull = 30013, "the blocklist count has reached the limit";
+    SnsPeerFriendsFull = 30014, "the other user's friend count has reached the limit";
+    SnsPeerInBlocklist = 30515, "the other user is in the requester's blocklist";
+    SnsPeerDeniesAll = 30516, "the other user accepts no friend requests";
+    SnsRequesterBlocked = 30525, "the requester is in the other user's blocklist";
+    /// A success variant: the request waits for the other user's confirmation.
+    SnsPendingCreated = 30539, "a friend request was sent and waits for the other user's confirmation";
+    SnsGetListNotFriend = 31211, "the requested user is not a friend";
+    SnsListMemberNotFriend = 32216, "the user to put into the friend list is not a friend";
 
     // ---- message service, openim (c2c-messages.md §11) ----
     MsgNotFound = 20022, "the message does not exist";

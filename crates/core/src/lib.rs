@@ -8,6 +8,7 @@ pub mod error;
 pub mod group;
 pub mod message;
 pub mod profile;
+pub mod sns;
 pub mod text;
 pub mod tips;
 

@@ -4,6 +4,7 @@
 use crate::envelope::{self, Reply, Service};
 use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
+use crate::sns::{blocks, follow, friends, lists};
 use crate::{im_open_login_svc, openim, profile, recentcontact, Ctx};
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -116,5 +117,30 @@ commands! {
     Profile {
         "portrait_set" => profile::portrait_set,
         "portrait_get" => profile::portrait_get,
+    }
+    Sns {
+        "friend_add" => friends::friend_add,
+        "friend_import" => friends::friend_import,
+        "friend_update" => friends::friend_update,
+        "friend_delete" => friends::friend_delete,
+        "friend_delete_all" => friends::friend_delete_all,
+        "friend_check" => friends::friend_check,
+        "friend_get" => friends::friend_get,
+        "friend_get_list" => friends::friend_get_list,
+        "friend_get_all" => friends::friend_get_all,
+        "black_list_add" => blocks::black_list_add,
+        "black_list_delete" => blocks::black_list_delete,
+        "black_list_get" => blocks::black_list_get,
+        "black_list_check" => blocks::black_list_check,
+        "group_add" => lists::group_add,
+        "group_delete" => lists::group_delete,
+        "group_get" => lists::group_get,
+    }
+    Follow {
+        "follow_add" => follow::follow_add,
+        "follow_delete" => follow::follow_delete,
+        "follow_check" => follow::follow_check,
+        "follow_get" => follow::follow_get,
+        "follow_get_info" => follow::follow_get_info,
     }
 }

@@ -19,6 +19,10 @@ pub enum Service {
     RecentContact,
     /// `profile`: user profiles (portrait_set, portrait_get).
     Profile,
+    /// `sns`: friends, friend lists, blocklists (relationships.md).
+    Sns,
+    /// `follow`: the follow graph (relationships.md §17–§22).
+    Follow,
 }
 
 impl Service {
@@ -29,6 +33,8 @@ impl Service {
             "openim" => Service::OpenIm,
             "recentcontact" => Service::RecentContact,
             "profile" => Service::Profile,
+            "sns" => Service::Sns,
+            "follow" => Service::Follow,
             _ => return None,
         })
     }
@@ -40,6 +46,8 @@ impl Service {
             Service::OpenIm => "openim",
             Service::RecentContact => "recentcontact",
             Service::Profile => "profile",
+            Service::Sns => "sns",
+            Service::Follow => "follow",
         }
     }
 
@@ -51,6 +59,7 @@ impl Service {
             Service::OpenIm => ErrorCode::OpenimJsonParse,
             Service::RecentContact => ErrorCode::ContactInvalidParameter,
             Service::Profile => ErrorCode::ProfileInvalidParameter,
+            Service::Sns | Service::Follow => ErrorCode::SnsInvalidParameter,
         }
     }
 
@@ -62,6 +71,7 @@ impl Service {
             Service::OpenIm => ErrorCode::OpenimInternal,
             Service::RecentContact => ErrorCode::ContactInternal,
             Service::Profile => ErrorCode::ProfileInternal,
+            Service::Sns | Service::Follow => ErrorCode::SnsInternal,
         }
     }
 

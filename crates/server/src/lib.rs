@@ -17,8 +17,9 @@ mod im_open_login_svc;
 mod metrics;
 mod msg_body;
 mod openim;
-mod recentcontact;
 mod profile;
+mod recentcontact;
+mod sns;
 pub mod sweeper;
 
 use apps::Apps;

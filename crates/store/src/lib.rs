@@ -11,21 +11,25 @@ mod accounts;
 mod backend;
 pub mod c2c;
 pub mod contacts;
+pub mod follow;
 pub mod groups;
 pub mod messages;
 mod ops;
 pub mod postgres;
 mod profiles;
 mod schema;
+pub mod sns;
 mod sql;
 pub mod sqlite;
 
 pub use accounts::{AccountStore, NewAccount};
 pub use c2c::C2cStore;
 pub use contacts::ContactStore;
+pub use follow::FollowStore;
 pub use groups::GroupStore;
 pub use messages::MessageStore;
 pub use profiles::ProfileStore;
+pub use sns::SnsStore;
 
 use timber_core::Error;
 
@@ -70,7 +74,17 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Everything timber keeps. One trait object per process, shared by every request.
 #[async_trait::async_trait]
 pub trait Store:
-    AccountStore + GroupStore + MessageStore + C2cStore + ContactStore + ProfileStore + Send + Sync + 'static
+    AccountStore
+    + GroupStore
+    + MessageStore
+    + C2cStore
+    + ContactStore
+    + ProfileStore
+    + SnsStore
+    + FollowStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Answers when the store can serve requests (`/readyz`).
     async fn ping(&self) -> Result<()>;

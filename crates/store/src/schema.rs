@@ -261,6 +261,80 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE accounts DROP COLUMN nick;
     ALTER TABLE accounts DROP COLUMN face_url;
     ",
+    // 7: relationships (timber_core::sns; relationships.md §25, Storage shape). Friend
+    // entries are keyed (owner, friend) with A's data about B in the row, the lists it is in
+    // as a JSON array and the custom fields as a JSON object, so that a page of friend_get is
+    // one range of `sns_friends_by_time` and never a query per friend. The `_by_friend`
+    // indexes find the entries, blocks, requests and follows that point at a user (checks
+    // both ways, account deletion). `sns_users` holds a user's sequences; the two profile
+    // tags a friend request depends on (AllowType, AdminForbidType) are in `profiles`.
+    "
+    CREATE TABLE sns_users (
+        app           BIGINT NOT NULL,
+        user_id       TEXT   NOT NULL,
+        std_seq       BIGINT NOT NULL DEFAULT 0,
+        custom_seq    BIGINT NOT NULL DEFAULT 0,
+        list_seq      BIGINT NOT NULL DEFAULT 0,
+        block_seq     BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (app, user_id)
+    ) {WITHOUT_ROWID};
+
+    CREATE TABLE sns_friends (
+        app          BIGINT NOT NULL,
+        owner        TEXT   NOT NULL,
+        friend       TEXT   NOT NULL,
+        add_time     BIGINT NOT NULL,
+        add_source   TEXT   NOT NULL,
+        add_wording  TEXT   NOT NULL DEFAULT '',
+        remark       TEXT   NOT NULL DEFAULT '',
+        remark_time  BIGINT NOT NULL DEFAULT 0,
+        groups       TEXT   NOT NULL DEFAULT '[]',
+        custom       TEXT   NOT NULL DEFAULT '{}',
+        PRIMARY KEY (app, owner, friend)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX sns_friends_by_time ON sns_friends (app, owner, add_time, friend);
+    CREATE INDEX sns_friends_by_friend ON sns_friends (app, friend, owner);
+
+    CREATE TABLE sns_lists (
+        app    BIGINT NOT NULL,
+        owner  TEXT   NOT NULL,
+        name   TEXT   NOT NULL,
+        ord    BIGINT NOT NULL,
+        PRIMARY KEY (app, owner, name)
+    ) {WITHOUT_ROWID};
+
+    CREATE TABLE sns_pending (
+        app          BIGINT NOT NULL,
+        requester    TEXT   NOT NULL,
+        target       TEXT   NOT NULL,
+        time         BIGINT NOT NULL,
+        add_source   TEXT   NOT NULL,
+        add_wording  TEXT   NOT NULL DEFAULT '',
+        remark       TEXT   NOT NULL DEFAULT '',
+        PRIMARY KEY (app, requester, target)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX sns_pending_by_target ON sns_pending (app, target, requester);
+
+    CREATE TABLE sns_blocks (
+        app      BIGINT NOT NULL,
+        owner    TEXT   NOT NULL,
+        blocked  TEXT   NOT NULL,
+        time     BIGINT NOT NULL,
+        PRIMARY KEY (app, owner, blocked)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX sns_blocks_by_time ON sns_blocks (app, owner, time, blocked);
+    CREATE INDEX sns_blocks_by_blocked ON sns_blocks (app, blocked, owner);
+
+    CREATE TABLE follows (
+        app       BIGINT NOT NULL,
+        follower  TEXT   NOT NULL,
+        followee  TEXT   NOT NULL,
+        time      BIGINT NOT NULL,
+        PRIMARY KEY (app, follower, followee)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX follows_by_follower_time ON follows (app, follower, time, followee);
+    CREATE INDEX follows_by_followee_time ON follows (app, followee, time, follower);
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

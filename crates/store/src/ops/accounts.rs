@@ -39,6 +39,7 @@ impl WriteOp for Import {
 }
 
 /// Deletes accounts with their memberships and profiles; per UserID, whether it existed.
+/// Deletes accounts with their memberships and relationships; per UserID, whether it existed.
 pub(crate) struct Delete {
     pub app: AppId,
     pub users: Vec<String>,
@@ -65,6 +66,7 @@ impl WriteOp for Delete {
                 leave_all_groups(w, self.app, user).await?;
                 super::contacts::delete_owner(w, self.app, user).await?;
                 delete_profile(w, self.app, user).await?;
+                super::sns::forget_user(w, self.app, user).await?;
             }
             out.push(n > 0);
         }

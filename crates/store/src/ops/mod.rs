@@ -13,11 +13,13 @@ pub(crate) mod accounts;
 mod append;
 pub(crate) mod c2c;
 pub(crate) mod contacts;
+pub(crate) mod follow;
 pub(crate) mod groups;
 pub(crate) mod members;
 pub(crate) mod messages;
 pub(crate) mod profiles;
 mod rows;
+pub(crate) mod sns;
 pub(crate) mod sweep;
 
 use crate::sql::{ReadTx, WriteTx};

@@ -76,7 +76,7 @@ impl ReadOp for GetPortraits {
 
 /// Every stored item of `user`'s profile; `None` when there is no such account. One
 /// statement: the account's row, joined with its profile rows.
-async fn read_profile(
+pub(super) async fn read_profile(
     r: &mut impl ReadTx,
     app: AppId,
     user: &str,

@@ -1,0 +1,10 @@
+//! `v4/sns/*` and `v4/follow/*`: relationships. spec: relationships.md. Their failures use the
+//! 30000 series (30001 invalid parameter, 30006 internal; §23). Every answer carries
+//! `ErrorDisplay` (`""`), as every documented sample does.
+
+pub mod blocks;
+pub mod callbacks;
+mod fields;
+pub mod follow;
+pub mod friends;
+pub mod lists;
