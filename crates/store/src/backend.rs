@@ -1,6 +1,7 @@
 //! What a database must do to serve the store: run its operations (`crate::ops`). The
-//! `AccountStore`, `GroupStore`, `MessageStore` and `C2cStore` traits are implemented once, over this
-//! trait, for both databases (in `accounts.rs`, `groups.rs`, `messages.rs`, `c2c.rs`).
+//! `AccountStore`, `GroupStore`, `MessageStore`, `C2cStore` and `ProfileStore` traits are
+//! implemented once, over this trait, for both databases (in `accounts.rs`, `groups.rs`,
+//! `messages.rs`, `c2c.rs`, `profiles.rs`).
 
 use crate::ops::{ReadOp, SinkOp, WriteOp};
 use crate::{DbError, Result};

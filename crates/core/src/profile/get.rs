@@ -79,18 +79,15 @@ pub fn portrait_answer(
         .into_iter()
         .map(|(user, items)| UserProfile {
             user,
-            items: items.map(|mut have| view(&mut have, tags)),
+            items: items.map(|have| view(&have, tags)),
         })
         .collect())
 }
 
-fn view(have: &mut [ProfileItem], tags: &[String]) -> Vec<ProfileItem> {
+fn view(have: &[ProfileItem], tags: &[String]) -> Vec<ProfileItem> {
     tags.iter()
-        .filter_map(|tag| match have.iter_mut().find(|i| &i.tag == tag) {
-            Some(i) => Some(ProfileItem {
-                tag: tag.clone(),
-                value: std::mem::replace(&mut i.value, super::TagValue::U32(0)),
-            }),
+        .filter_map(|tag| match have.iter().find(|i| &i.tag == tag) {
+            Some(i) => Some(i.clone()),
             None => standard_tag(tag).map(|t| ProfileItem::new(tag, t.default_value())),
         })
         .collect()
