@@ -192,6 +192,8 @@ fn body_codes(service: &str) -> (u64, u64) {
         "im_open_login_svc" => (60003, 70402),
         "group_open_http_svc" => (60003, 10004),
         "openim" => (90001, 90001),
+        // relationships.md §23: 30001 for a bad parameter; not JSON is the gateway's 60003.
+        "sns" | "follow" => (60003, 30001),
         other => panic!("no expected codes for service {other}: add them here"),
     }
 }
