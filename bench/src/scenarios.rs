@@ -20,6 +20,8 @@ pub const C2C_PAIRS: u64 = 1_000;
 pub const C2C_HISTORY: u64 = 100_000;
 /// A page of the one-to-one history scenario.
 const C2C_PAGE: u64 = 20;
+/// Friends of the user the friend_get scenario pages (the default limit, relationships.md §0.6).
+pub const FRIENDS: usize = 3_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scenario {
@@ -32,10 +34,11 @@ pub enum Scenario {
     ClearBig,
     C2cSend,
     C2cRoam,
+    FriendGet,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::Ceiling,
         Scenario::SendSpread,
         Scenario::SendHot,
@@ -45,6 +48,7 @@ impl Scenario {
         Scenario::ClearBig,
         Scenario::C2cSend,
         Scenario::C2cRoam,
+        Scenario::FriendGet,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +62,7 @@ impl Scenario {
             Scenario::ClearBig => "clear_big",
             Scenario::C2cSend => "c2c_send",
             Scenario::C2cRoam => "c2c_roam",
+            Scenario::FriendGet => "friend_get",
         }
     }
 
@@ -81,6 +86,7 @@ impl Scenario {
             Scenario::C2cRoam => {
                 format!("admin_getroammsg, newest {C2C_PAGE} of {C2C_HISTORY}")
             }
+            Scenario::FriendGet => format!("friend_get, first page of {FRIENDS} friends"),
         }
     }
 
@@ -93,6 +99,7 @@ impl Scenario {
             Scenario::HistoryNewest | Scenario::HistoryDeep => Some(0.60),
             Scenario::C2cSend => Some(0.40),
             Scenario::C2cRoam => Some(0.50),
+            Scenario::FriendGet => Some(0.50),
             Scenario::Ceiling | Scenario::ClearSmall | Scenario::ClearBig => None,
         }
     }
@@ -163,6 +170,12 @@ pub fn request(s: Scenario, target: &Target, big: u64) -> MakeRequest {
             let body = Bytes::from(body.to_string());
             Arc::new(move |_, _| (uri.clone(), body.clone()))
         }
+        Scenario::FriendGet => {
+            let uri = t.uri("sns/friend_get");
+            let body = json!({"From_Account": "friendly", "StartIndex": 0});
+            let body = Bytes::from(body.to_string());
+            Arc::new(move |_, _| (uri.clone(), body.clone()))
+        }
         Scenario::ClearSmall | Scenario::ClearBig => {
             // Each clear raises a group's watermark by one seq, so each is a real write (a
             // clear to where the watermark already is changes nothing and writes nothing).
@@ -220,6 +233,24 @@ pub async fn seed(target: &Target, scenarios: &[Scenario], big: u64) -> anyhow::
     if needs(&[Scenario::C2cRoam]) {
         import_accounts(&mut c, target, &["roam-a".into(), "roam-b".into()]).await?;
         import_conversation(target, C2C_HISTORY).await?;
+    }
+    if needs(&[Scenario::FriendGet]) {
+        // One user with 3,000 friends, through friend_import (the API's bulk path).
+        let friends: Vec<String> = (0..FRIENDS).map(|i| format!("friend-{i}")).collect();
+        import_accounts(&mut c, target, &friends).await?;
+        import_accounts(&mut c, target, &["friendly".into()]).await?;
+        for chunk in friends.chunks(1_000) {
+            let items: Vec<_> = chunk
+                .iter()
+                .map(|f| json!({"To_Account": f, "AddSource": "AddSource_Type_Bench", "Remark": "a friend"}))
+                .collect();
+            c.call_ok(
+                target,
+                "sns/friend_import",
+                json!({"From_Account": "friendly", "AddFriendItem": items}),
+            )
+            .await?;
+        }
     }
     Ok(())
 }

@@ -289,7 +289,7 @@ const MIGRATIONS: &[&str] = &[
         remark       TEXT   NOT NULL DEFAULT '',
         remark_time  BIGINT NOT NULL DEFAULT 0,
         groups       TEXT   NOT NULL DEFAULT '[]',
-        custom       TEXT   NOT NULL DEFAULT '{}',
+        custom       TEXT   NOT NULL,
         PRIMARY KEY (app, owner, friend)
     ) {WITHOUT_ROWID};
     CREATE INDEX sns_friends_by_time ON sns_friends (app, owner, add_time, friend);

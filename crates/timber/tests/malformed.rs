@@ -126,6 +126,7 @@ fn generic_codes(service: &str) -> &'static [u64] {
         "openim" => &[60015, 90001, 93000],
         "recentcontact" => &[60003, 60015, 93000, 50002],
         "profile" => &[40001, 60003, 60015, 93000],
+        "sns" | "follow" => &[60003, 60015, 93000, 30001],
         other => panic!("no generic codes for service {other}"),
     }
 }
@@ -973,6 +974,256 @@ fn specs() -> Vec<Spec> {
                     .text(PEER),
             ],
             codes: &[50001],
+        },
+    ]
+    .into_iter()
+    .chain(sns_specs())
+    .collect()
+}
+
+/// `From_Account` of the relationship commands: required; a UserID any account can have.
+fn from() -> Field {
+    f("From_Account", Account).req().text(USER_ID)
+}
+
+/// A `To_Account` list of the relationship commands (a bad entry is its item's outcome);
+/// an optional one may be empty.
+fn to_list(required: bool) -> Vec<Field> {
+    let (list, entry) = (f("To_Account", Arr), f("To_Account.0", Account));
+    if required {
+        vec![list.req(), entry.req()]
+    } else {
+        vec![list, entry]
+    }
+}
+
+/// The `sns` and `follow` commands (relationships.md). Most field errors of a batch item are
+/// that item's 30001, not a refusal, so only what the request as a whole refuses is here.
+fn sns_specs() -> Vec<Spec> {
+    let add_item = |p: &'static str| {
+        let at =
+            move |rest: &str| -> &'static str { Box::leak(format!("{p}{rest}").into_boxed_str()) };
+        vec![
+            f(p, Arr).req(),
+            f(at(".0"), Obj),
+            f(at(".0.To_Account"), Account),
+            f(at(".0.Remark"), Str),
+            f(at(".0.AddSource"), Str),
+            f(at(".0.AddWording"), Str),
+        ]
+    };
+    const SNS: &[u64] = &[30003];
+    vec![
+        Spec {
+            command: "sns/friend_add",
+            template: |_| {
+                json!({"From_Account": "a", "AddType": "Add_Type_Both", "ForceAddFlags": 1,
+                    "AddFriendItem": [{"To_Account": "b", "AddSource": "AddSource_Type_Web",
+                        "Remark": "r", "GroupName": "g", "AddWording": "w"}]})
+            },
+            fields: [
+                vec![from(), f("AddType", Enum), f("ForceAddFlags", Int)],
+                add_item("AddFriendItem"),
+                vec![f("AddFriendItem.0.GroupName", Str)],
+            ]
+            .concat(),
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/friend_import",
+            template: |_| {
+                json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "c",
+                    "AddSource": "AddSource_Type_Import", "GroupName": ["work"], "Remark": "r",
+                    "AddWording": "w", "AddTime": 1690000000, "RemarkTime": 1690000000,
+                    "CustomItem": [{"Tag": "Tag_SNS_Custom_Since", "Value": "2019"}]}]})
+            },
+            fields: [
+                vec![from()],
+                add_item("AddFriendItem"),
+                vec![
+                    f("AddFriendItem.0.GroupName", Arr),
+                    f("AddFriendItem.0.GroupName.0", Str),
+                    f("AddFriendItem.0.AddTime", Int),
+                    f("AddFriendItem.0.RemarkTime", Int),
+                    f("AddFriendItem.0.CustomItem", Arr),
+                    f("AddFriendItem.0.CustomItem.0", Obj),
+                    f("AddFriendItem.0.CustomItem.0.Tag", Str).req(),
+                ],
+            ]
+            .concat(),
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/friend_update",
+            template: |_| {
+                json!({"From_Account": "a", "UpdateItem": [{"To_Account": "b",
+                    "SnsItem": [{"Tag": "Tag_SNS_IM_Remark", "Value": "x"}]}]})
+            },
+            fields: vec![
+                from(),
+                f("UpdateItem", Arr).req(),
+                f("UpdateItem.0", Obj),
+                f("UpdateItem.0.To_Account", Account),
+                f("UpdateItem.0.SnsItem", Arr),
+                f("UpdateItem.0.SnsItem.0", Obj),
+                f("UpdateItem.0.SnsItem.0.Tag", Str),
+            ],
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/friend_delete",
+            template: |_| json!({"From_Account": "a", "To_Account": ["x"], "DeleteType": "Delete_Type_Single"}),
+            fields: [vec![from(), f("DeleteType", Enum)], to_list(true)].concat(),
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/friend_delete_all",
+            template: |_| json!({"From_Account": "c", "DeleteType": "Delete_Type_Both"}),
+            fields: vec![from(), f("DeleteType", Enum)],
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/friend_check",
+            template: |_| json!({"From_Account": "a", "To_Account": ["b"], "CheckType": "CheckResult_Type_Both"}),
+            fields: [vec![from(), f("CheckType", Enum).req()], to_list(true)].concat(),
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/friend_get",
+            template: |_| json!({"From_Account": "a", "StartIndex": 0, "StandardSequence": 0, "CustomSequence": 0}),
+            fields: vec![
+                from(),
+                f("StartIndex", I64).req().neg(),
+                f("StandardSequence", I64),
+                f("CustomSequence", I64),
+            ],
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/friend_get_list",
+            template: |_| json!({"From_Account": "a", "To_Account": ["b"], "TagList": ["Tag_SNS_IM_Remark", "Tag_Profile_IM_Nick"]}),
+            fields: [
+                vec![from(), f("TagList", Arr), f("TagList.0", Enum)],
+                to_list(true),
+            ]
+            .concat(),
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/friend_get_all",
+            template: |_| json!({"From_Account": "a", "StartIndex": 0, "GetCount": 10, "TagList": ["Tag_SNS_IM_Remark"]}),
+            fields: vec![
+                from(),
+                f("StartIndex", I64).req().neg(),
+                f("GetCount", I64).neg(),
+                f("TagList", Arr),
+                f("TagList.0", Enum),
+            ],
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/black_list_add",
+            template: |_| json!({"From_Account": "c", "To_Account": ["o"]}),
+            fields: [vec![from()], to_list(true)].concat(),
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/black_list_delete",
+            template: |_| json!({"From_Account": "c", "To_Account": ["o"]}),
+            fields: [vec![from()], to_list(true)].concat(),
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/black_list_get",
+            template: |_| json!({"From_Account": "c", "StartIndex": 0, "MaxLimited": 10, "LastSequence": 0}),
+            fields: vec![
+                from(),
+                f("StartIndex", I64).req().neg(),
+                f("MaxLimited", I64).req().neg(),
+                f("LastSequence", I64),
+            ],
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/black_list_check",
+            template: |_| json!({"From_Account": "c", "To_Account": ["o"], "CheckType": "BlackCheckResult_Type_Single"}),
+            fields: [vec![from(), f("CheckType", Enum).req()], to_list(true)].concat(),
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/group_add",
+            template: |_| json!({"From_Account": "alice", "GroupName": ["tmpl"], "To_Account": ["bob"]}),
+            fields: [
+                vec![
+                    from(),
+                    f("GroupName", Arr).req(),
+                    f("GroupName.0", Str).req().text(30),
+                ],
+                to_list(false),
+            ]
+            .concat(),
+            codes: &[30003, 30011],
+        },
+        Spec {
+            command: "sns/group_get",
+            template: |_| json!({"From_Account": "alice", "NeedFriend": "Need_Friend_Type_Yes", "GroupName": ["tmpl"]}),
+            fields: vec![
+                from(),
+                f("NeedFriend", Enum),
+                f("GroupName", Arr),
+                f("GroupName.0", Str).text(30),
+            ],
+            codes: SNS,
+        },
+        Spec {
+            command: "sns/group_delete",
+            template: |_| json!({"From_Account": "alice", "GroupName": ["tmpl"]}),
+            fields: vec![
+                from(),
+                f("GroupName", Arr).req(),
+                f("GroupName.0", Str).req().text(30),
+            ],
+            codes: SNS,
+        },
+        Spec {
+            command: "follow/follow_add",
+            template: |_| json!({"From_Account": "a", "FollowItem": [{"To_Account": "b"}]}),
+            fields: vec![
+                from(),
+                f("FollowItem", Arr).req(),
+                f("FollowItem.0", Obj),
+                f("FollowItem.0.To_Account", Account),
+            ],
+            codes: SNS,
+        },
+        Spec {
+            command: "follow/follow_delete",
+            template: |_| json!({"From_Account": "a", "To_Account": ["c"]}),
+            fields: [vec![from()], to_list(true)].concat(),
+            codes: SNS,
+        },
+        Spec {
+            command: "follow/follow_check",
+            template: |_| json!({"From_Account": "a", "To_Account": ["b"]}),
+            fields: [vec![from()], to_list(true)].concat(),
+            codes: SNS,
+        },
+        Spec {
+            command: "follow/follow_get",
+            template: |_| json!({"From_Account": "a", "FollowType": 2, "StartCursor": "", "WantNum": 10}),
+            fields: vec![
+                from(),
+                f("FollowType", I64).req().neg().max(3),
+                f("StartCursor", Str),
+                f("WantNum", I64).neg(),
+            ],
+            codes: SNS,
+        },
+        Spec {
+            command: "follow/follow_get_info",
+            template: |_| json!({"From_Account": "a", "To_Account": ["b"]}),
+            fields: [vec![from()], to_list(true)].concat(),
+            codes: SNS,
         },
     ]
 }

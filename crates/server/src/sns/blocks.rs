@@ -86,8 +86,6 @@ pub struct BlockGetResp {
     /// Misspelled as the documentation and the clients spell it (§12).
     #[serde(rename = "CurruentSequence")]
     seq: u64,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §12: `MaxLimited` 1–1 000 (more is clamped), `LastSequence`
@@ -113,7 +111,6 @@ pub async fn black_list_get(ctx: &Ctx, req: BlockGetReq) -> Result<BlockGetResp,
             .map(|(to, time)| BlockItem { to, time })
             .collect(),
         seq: page.seq,
-        display: "",
     })
 }
 
@@ -123,8 +120,6 @@ pub struct BlockCheckResp {
     items: Vec<RelationItem>,
     #[serde(rename = "Fail_Account", skip_serializing_if = "Vec::is_empty")]
     failed: Vec<String>,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §13.
@@ -141,9 +136,5 @@ pub async fn black_list_check(ctx: &Ctx, req: CheckReq) -> Result<BlockCheckResp
         .check_pairs(ctx.caller.app.sdkappid, from.clone(), to.clone(), true)
         .await?;
     let (items, failed) = relation_items(&from, to, facts, |a, b| block_relation(both, a, b));
-    Ok(BlockCheckResp {
-        items,
-        failed,
-        display: "",
-    })
+    Ok(BlockCheckResp { items, failed })
 }

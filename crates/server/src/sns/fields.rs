@@ -143,24 +143,11 @@ pub struct ItemsResp {
     pub(crate) items: Vec<ResultItem>,
     #[serde(rename = "Fail_Account", skip_serializing_if = "Vec::is_empty")]
     pub(crate) failed: Vec<String>,
-    #[serde(rename = "ErrorDisplay")]
-    pub(crate) display: &'static str,
 }
 
 impl ItemsResp {
     pub(crate) fn new(items: &[(String, Result<(), Error>)]) -> ItemsResp {
         let (items, failed) = result_items(items);
-        ItemsResp {
-            items,
-            failed,
-            display: "",
-        }
+        ItemsResp { items, failed }
     }
-}
-
-/// An answer of the envelope and `ErrorDisplay` only.
-#[derive(Serialize)]
-pub struct DisplayOnly {
-    #[serde(rename = "ErrorDisplay")]
-    pub(crate) display: &'static str,
 }

@@ -99,8 +99,6 @@ pub struct CheckItem {
 pub struct FollowCheckResp {
     #[serde(rename = "ResultItem")]
     items: Vec<CheckItem>,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §20: an unknown target is its item's 30003 with `FollowType` 0.
@@ -128,7 +126,7 @@ pub async fn follow_check(ctx: &Ctx, req: FollowTargetsReq) -> Result<FollowChec
             }
         })
         .collect();
-    Ok(FollowCheckResp { items, display: "" })
+    Ok(FollowCheckResp { items })
 }
 
 #[derive(Deserialize)]
@@ -159,8 +157,6 @@ pub struct FollowGetResp {
     items: Vec<FollowItem>,
     #[serde(rename = "NextCursor")]
     next: String,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §21: newest first; the cursor is the decimal offset.
@@ -195,7 +191,6 @@ pub async fn follow_get(ctx: &Ctx, req: FollowGetReq) -> Result<FollowGetResp, F
             })
             .collect(),
         next,
-        display: "",
     })
 }
 
@@ -219,8 +214,6 @@ pub struct InfoItem {
 pub struct FollowInfoResp {
     #[serde(rename = "FollowInfo")]
     items: Vec<InfoItem>,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §22: an unknown target is 30003 with zero counts.
@@ -250,5 +243,5 @@ pub async fn follow_get_info(ctx: &Ctx, req: FollowTargetsReq) -> Result<FollowI
             }
         })
         .collect();
-    Ok(FollowInfoResp { items, display: "" })
+    Ok(FollowInfoResp { items })
 }

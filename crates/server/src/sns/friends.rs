@@ -3,10 +3,10 @@
 
 use super::callbacks::{self, SnsEvent};
 use super::fields::{
-    code_info, from_account, index, items, opt_int, succeeded, tag_values, targets, DisplayOnly,
-    ItemsResp, TagValue,
+    code_info, from_account, index, items, opt_int, succeeded, tag_values, targets, ItemsResp,
+    TagValue,
 };
-use crate::envelope::{opt_account, opt_accounts, opt_objects};
+use crate::envelope::{opt_account, opt_accounts, opt_objects, Empty};
 use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
@@ -266,13 +266,13 @@ pub struct FriendDeleteAllReq {
 }
 
 /// spec: relationships.md §5. No callback (documented).
-pub async fn friend_delete_all(ctx: &Ctx, req: FriendDeleteAllReq) -> Result<DisplayOnly, Failure> {
+pub async fn friend_delete_all(ctx: &Ctx, req: FriendDeleteAllReq) -> Result<Empty, Failure> {
     let from = from_account(req.from)?;
     let both = parse_delete_both(req.delete_type.as_deref())?;
     ctx.store()
         .friend_delete_all(ctx.caller.app.sdkappid, from, both)
         .await?;
-    Ok(DisplayOnly { display: "" })
+    Ok(Empty {})
 }
 
 #[derive(Deserialize)]
@@ -303,8 +303,6 @@ pub struct FriendCheckResp {
     items: Vec<RelationItem>,
     #[serde(rename = "Fail_Account", skip_serializing_if = "Vec::is_empty")]
     failed: Vec<String>,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §6. A target that is not an account has no relation (code 0); the
@@ -322,11 +320,7 @@ pub async fn friend_check(ctx: &Ctx, req: CheckReq) -> Result<FriendCheckResp, F
         .check_pairs(ctx.caller.app.sdkappid, from.clone(), to.clone(), false)
         .await?;
     let (items, failed) = relation_items(&from, to, facts, |a, b| friend_relation(both, a, b));
-    Ok(FriendCheckResp {
-        items,
-        failed,
-        display: "",
-    })
+    Ok(FriendCheckResp { items, failed })
 }
 
 /// The check items of friend_check and black_list_check.
@@ -392,8 +386,6 @@ pub struct FriendGetResp {
     complete: u8,
     #[serde(rename = "NextStartIndex")]
     next: usize,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §7: 100 friends a page by `AddTime`; a sequence equal to the
@@ -425,7 +417,6 @@ pub async fn friend_get(ctx: &Ctx, req: FriendGetReq) -> Result<FriendGetResp, F
         friend_num: page.total,
         complete: u8::from(next == 0),
         next,
-        display: "",
     })
 }
 
@@ -505,8 +496,6 @@ pub struct FriendGetListResp {
     items: Vec<NamedItem>,
     #[serde(rename = "Fail_Account", skip_serializing_if = "Vec::is_empty")]
     failed: Vec<String>,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §8: a target that is not a friend (an unknown account included)
@@ -547,11 +536,7 @@ pub async fn friend_get_list(
             }
         })
         .collect();
-    Ok(FriendGetListResp {
-        items,
-        failed,
-        display: "",
-    })
+    Ok(FriendGetListResp { items, failed })
 }
 
 #[derive(Deserialize)]
@@ -588,8 +573,6 @@ pub struct FriendGetAllResp {
     standard_seq: u64,
     #[serde(rename = "FriendNum")]
     friend_num: usize,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §9 (legacy): always a full pull (`GetAll_Type_YES`); `TimeStamp`
@@ -639,6 +622,5 @@ pub async fn friend_get_all(ctx: &Ctx, req: FriendGetAllReq) -> Result<FriendGet
         items,
         standard_seq: page.seqs.standard,
         friend_num: page.total,
-        display: "",
     })
 }

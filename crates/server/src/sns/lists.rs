@@ -26,8 +26,6 @@ pub struct ListAddResp {
     failed: Vec<String>,
     #[serde(rename = "CurrentSequence")]
     seq: u64,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §14.
@@ -48,7 +46,6 @@ pub async fn group_add(ctx: &Ctx, req: ListAddReq) -> Result<ListAddResp, Failur
         items: given.then_some(items),
         failed,
         seq: out.seqs.lists,
-        display: "",
     })
 }
 
@@ -64,8 +61,6 @@ pub struct ListDeleteReq {
 pub struct SeqResp {
     #[serde(rename = "CurrentSequence")]
     seq: u64,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §15: the friends stay friends.
@@ -78,7 +73,6 @@ pub async fn group_delete(ctx: &Ctx, req: ListDeleteReq) -> Result<SeqResp, Fail
         .await?;
     Ok(SeqResp {
         seq: out.seqs.lists,
-        display: "",
     })
 }
 
@@ -108,8 +102,6 @@ pub struct ListGetResp {
     items: Vec<ListItem>,
     #[serde(rename = "CurrentSequence")]
     seq: u64,
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
 }
 
 /// spec: relationships.md §16: members are returned with `Need_Friend_Type_Yes` or whenever
@@ -151,6 +143,5 @@ pub async fn group_get(ctx: &Ctx, req: ListGetReq) -> Result<ListGetResp, Failur
             })
             .collect(),
         seq,
-        display: "",
     })
 }
