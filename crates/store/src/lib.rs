@@ -13,6 +13,7 @@ pub mod c2c;
 pub mod groups;
 pub mod messages;
 mod ops;
+pub mod outbox;
 pub mod postgres;
 mod schema;
 mod sql;
@@ -22,6 +23,7 @@ pub use accounts::{AccountStore, NewAccount};
 pub use c2c::C2cStore;
 pub use groups::GroupStore;
 pub use messages::MessageStore;
+pub use outbox::OutboxStore;
 
 use timber_core::Error;
 
@@ -66,7 +68,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Everything timber keeps. One trait object per process, shared by every request.
 #[async_trait::async_trait]
 pub trait Store:
-    AccountStore + GroupStore + MessageStore + C2cStore + Send + Sync + 'static
+    AccountStore + GroupStore + MessageStore + C2cStore + OutboxStore + Send + Sync + 'static
 {
     /// Answers when the store can serve requests (`/readyz`).
     async fn ping(&self) -> Result<()>;

@@ -44,6 +44,7 @@ async fn check_upgraded(store: Arc<dyn Store>) {
     let send = SendMsg {
         msg,
         sender_is_admin: false,
+        callback: None,
     };
     let sent = store.send_message(APP, "g".into(), send).await.unwrap();
     assert_eq!(sent.seq, 2);
@@ -73,6 +74,7 @@ async fn check_upgraded(store: Arc<dyn Store>) {
         updates_last: true,
         need_receipt: false,
         online_only: false,
+        after_callback: false,
     };
     let sent = store.send_c2c(APP, c2c).await.unwrap();
     assert!(!sent.duplicate);

@@ -90,6 +90,7 @@ async fn send(s: &dyn Store, id: &str, m: NewGroupMsg) -> Result<Sent, StoreErro
         SendMsg {
             msg: m,
             sender_is_admin,
+            callback: None,
         },
     )
     .await
