@@ -2,8 +2,8 @@
 //! the single table of every Tencent code we return. Pure: no IO, no HTTP, no SQL.
 
 pub mod account;
-pub mod callback;
 pub mod c2c;
+pub mod callback;
 pub mod error;
 pub mod group;
 pub mod message;

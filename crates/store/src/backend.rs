@@ -3,10 +3,10 @@
 //! trait, for both databases (in `accounts.rs`, `groups.rs`, `messages.rs`, `c2c.rs`).
 
 use crate::ops::{ReadOp, SinkOp, WriteOp};
+use crate::outbox::CallbackFilter;
 use crate::{DbError, Result};
 use std::collections::HashMap;
 use std::future::Future;
-use crate::outbox::CallbackFilter;
 use std::sync::{Arc, RwLock};
 use timber_core::message::PageSink;
 use timber_core::AppId;

@@ -176,12 +176,18 @@ impl Config {
             }
             if let Some(token) = &app.callback_token {
                 if !(1..=128).contains(&token.chars().count()) {
-                    bail!("SDKAppID {}: callback_token must be 1 to 128 characters", app.sdkappid);
+                    bail!(
+                        "SDKAppID {}: callback_token must be 1 to 128 characters",
+                        app.sdkappid
+                    );
                 }
             }
-            if let Some(unknown) = app.callbacks.iter().flatten().find(|c| {
-                !timber_core::callback::COMMANDS.contains(&c.as_str())
-            }) {
+            if let Some(unknown) = app
+                .callbacks
+                .iter()
+                .flatten()
+                .find(|c| !timber_core::callback::COMMANDS.contains(&c.as_str()))
+            {
                 bail!(
                     "SDKAppID {}: callbacks lists {unknown:?}, which timber does not send; it sends {:?}",
                     app.sdkappid,

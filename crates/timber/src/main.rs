@@ -216,10 +216,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // After-callbacks go out only when some app has a callback URL. On SQLite (and memory)
     // this process is the store's only user, so leases a killed run left are freed at start.
     let single_process = !config.storage.starts_with("postgres");
-    let dispatcher = apps
-        .iter()
-        .any(|a| a.callback_url.is_some())
-        .then(|| timber_server::callbacks::dispatcher::Dispatcher::start(state.clone(), single_process));
+    let dispatcher = apps.iter().any(|a| a.callback_url.is_some()).then(|| {
+        timber_server::callbacks::dispatcher::Dispatcher::start(state.clone(), single_process)
+    });
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let router = timber_server::router(state.clone());

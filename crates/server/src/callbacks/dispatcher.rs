@@ -113,7 +113,9 @@ async fn deliver(state: &State, row: &OutboxRow) {
         }
         match callbacks.post(app, &row.command, row.body.clone()).await {
             Ok(_) => return,
-            Err(why) => tracing::warn!(command = %row.command, attempt, %why, "after-callback failed"),
+            Err(why) => {
+                tracing::warn!(command = %row.command, attempt, %why, "after-callback failed")
+            }
         }
     }
 }

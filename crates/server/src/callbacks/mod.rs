@@ -86,7 +86,9 @@ pub(crate) struct Filter {
 
 impl CallbackFilter for Filter {
     fn wants(&self, app: AppId, command: &str) -> bool {
-        self.apps.get(app).is_some_and(|a| a.wants_callback(command))
+        self.apps
+            .get(app)
+            .is_some_and(|a| a.wants_callback(command))
     }
 
     fn recorded(&self) {
@@ -119,7 +121,12 @@ impl Callbacks {
     /// Posts `body` to the app's URL and returns its JSON answer, or why the callback failed
     /// (§3: no connection, a timeout, a status other than 200, a body that is not a JSON
     /// object). Every attempt is logged and counted.
-    pub(crate) async fn post(&self, app: &App, command: &str, body: String) -> Result<Value, String> {
+    pub(crate) async fn post(
+        &self,
+        app: &App,
+        command: &str,
+        body: String,
+    ) -> Result<Value, String> {
         let Some(base) = &app.callback_url else {
             return Err("the app has no callback_url".into());
         };
@@ -270,27 +277,26 @@ pub(crate) async fn log_endpoint(
 ) -> Response {
     let now = timber_core::now_secs();
     let service = crate::envelope::Service::OpenIm;
-    let bytes = match crate::auth::authenticate(&state, service, Query::parse(raw.as_deref()), now)
-        .await
-    {
-        Err(e) => crate::envelope::fail_body(&e),
-        Ok(caller) => {
-            #[derive(Serialize)]
-            #[serde(rename_all = "PascalCase")]
-            struct Log {
-                action_status: &'static str,
-                error_code: u32,
-                error_info: &'static str,
-                attempts: Vec<Attempt>,
+    let bytes =
+        match crate::auth::authenticate(&state, service, Query::parse(raw.as_deref()), now).await {
+            Err(e) => crate::envelope::fail_body(&e),
+            Ok(caller) => {
+                #[derive(Serialize)]
+                #[serde(rename_all = "PascalCase")]
+                struct Log {
+                    action_status: &'static str,
+                    error_code: u32,
+                    error_info: &'static str,
+                    attempts: Vec<Attempt>,
+                }
+                serde_json::to_vec(&Log {
+                    action_status: "OK",
+                    error_code: 0,
+                    error_info: "",
+                    attempts: state.callbacks.attempts(caller.app.sdkappid),
+                })
+                .unwrap_or_default()
             }
-            serde_json::to_vec(&Log {
-                action_status: "OK",
-                error_code: 0,
-                error_info: "",
-                attempts: state.callbacks.attempts(caller.app.sdkappid),
-            })
-            .unwrap_or_default()
-        }
-    };
+        };
     crate::json_response(bytes, 0)
 }

@@ -7,23 +7,25 @@
 
 use super::history_page::{GetSimpleResp, PageWriter};
 use super::{check_count, group_id, invalid, no_topic, required};
+use crate::callbacks;
 use crate::envelope::{opt_account, opt_accounts, opt_objects, Empty};
 use crate::failure::Failure;
+use crate::msg_body::checked_raw;
 use crate::msg_body::{check_size, checked_body};
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use timber_core::callback::{BeforeKind, GroupMsgFields, Verdict};
 use timber_core::group::{check_text, check_user_id, check_user_ids};
 use timber_core::message::{
     parse_priority, BodyError, SlotState, DEFAULT_PRIORITY, MAX_AT_MENTIONS, MAX_HISTORY_PAGE,
     MAX_IMPORT_MSGS, MAX_NOTIFICATION_RECEIVERS, MAX_RECALL_SEQS, MAX_TARGETED_RECEIVERS,
     PLACEHOLDER_BODY, SEND_MSG_CONTROLS,
 };
-use crate::callbacks;
-use crate::msg_body::checked_raw;
-use timber_core::callback::{BeforeKind, GroupMsgFields, Verdict};
-use timber_core::message::{ImportMsg, Imported, NewGroupMsg, SendMsg, SendOrigin, CALLBACK_CONTROLS};
+use timber_core::message::{
+    ImportMsg, Imported, NewGroupMsg, SendMsg, SendOrigin, CALLBACK_CONTROLS,
+};
 use timber_core::text::check_no_nul;
 use timber_core::{Error, ErrorCode};
 use timber_store::messages::HistoryQuery;
@@ -155,7 +157,10 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         );
     }
     let forbid = req.forbid_callback_control.unwrap_or_default();
-    if let Some(bad) = forbid.iter().find(|c| !CALLBACK_CONTROLS.contains(&c.as_str())) {
+    if let Some(bad) = forbid
+        .iter()
+        .find(|c| !CALLBACK_CONTROLS.contains(&c.as_str()))
+    {
         return Err(invalid(format!(
             "ForbidCallbackControl {bad:?} is not one of {CALLBACK_CONTROLS:?}"
         ))
@@ -178,7 +183,11 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
             .pop()
             .flatten()
         else {
-            return Err(Error::new(ErrorCode::GroupNotFound, format!("group {id:?} does not exist")).into());
+            return Err(Error::new(
+                ErrorCode::GroupNotFound,
+                format!("group {id:?} does not exist"),
+            )
+            .into());
         };
         let fields = GroupMsgFields {
             group_id: &id,
@@ -216,7 +225,10 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         }
     }
     let callback = (!forbids(CALLBACK_CONTROLS[1])
-        && ctx.caller.app.wants_callback(timber_core::callback::GROUP_AFTER_SEND))
+        && ctx
+            .caller
+            .app
+            .wants_callback(timber_core::callback::GROUP_AFTER_SEND))
     .then(|| SendOrigin {
         operator: ctx.caller.identifier.clone(),
         online_only,

@@ -5,20 +5,19 @@
 use super::fields::{
     account, controls, flag, invalid, life_time, message, opt_int, opt_u32, sync_sender,
 };
+use crate::callbacks;
 use crate::envelope::{opt_account, Empty};
 use crate::failure::Failure;
+use crate::msg_body::checked_raw;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use timber_core::account::validate_user_id;
 use timber_core::c2c::{msg_id, server_seq, C2cSent, ImportC2cMsg, NewC2cMsg, MAX_BATCH_RECEIVERS};
-use crate::callbacks;
-use crate::msg_body::checked_raw;
 use timber_core::callback::{BeforeKind, C2cMsgFields, Verdict};
 use timber_core::message::{CALLBACK_CONTROLS, SEND_MSG_CONTROLS};
 use timber_core::{Error, ErrorCode};
-
 
 /// The fields sendmsg and batchsendmsg share; `To_Account` is a string for one and an array
 /// for the other, so it is read by each.

@@ -15,6 +15,7 @@ use crate::messages::RetentionPolicy;
 use crate::messages::SweepStep;
 use crate::sql::{params, ReadTx, Row, RowRef, WriteTx};
 use crate::{DbError, StoreError};
+use serde_json::json;
 use timber_core::c2c::{
     capped_unread, decide_batch_send, decide_c2c_import, decide_c2c_modify, decide_c2c_send,
     decide_delete, decide_set_read, decide_withdraw, plan_roam, require_account, total_unread,
@@ -22,10 +23,9 @@ use timber_core::c2c::{
     ImportC2cMsg, MsgKey, NewC2cMsg, Pair, Party, RoamPage, RoamQuery, SameKeyMsg, Side, SideState,
     MAX_UNREAD_PER_CONVERSATION, MSG_FLAG_RECALLED, SEND_DEDUP_WINDOW_SECS,
 };
-use timber_core::message::{Modified, Retention, PLACEHOLDER_BODY};
 use timber_core::callback::{self as cb, C2cMsgFields, Event};
+use timber_core::message::{Modified, Retention, PLACEHOLDER_BODY};
 use timber_core::{AppId, ErrorCode};
-use serde_json::json;
 
 /// Columns read into a [`Conversation`], in [`conv_from_row`] order.
 const CONV_COLUMNS: &str = "g.ckey, g.lo_read_time, g.lo_cleared_time, g.lo_last_time, \

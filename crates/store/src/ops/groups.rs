@@ -9,12 +9,12 @@ use super::{append, ReadOp, WriteOp};
 use crate::groups::{GroupIdPage, GroupWithMembers, JoinedPage, JoinedQuery};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
+use serde_json::json;
+use timber_core::callback::{self as cb, member_list, Event};
 use timber_core::group::{
     decide_create, decide_modify_group, require_group, Change, GroupChanges, GroupRecord,
     GroupType, MemberRecord, NewGroup, ProfilePlan,
 };
-use serde_json::json;
-use timber_core::callback::{self as cb, member_list, Event};
 use timber_core::AppId;
 
 pub(crate) struct CreateGroup {

@@ -1,8 +1,6 @@
 //! Membership operations: add, import, remove, page, change one member, ownership, mutes,
 //! roles. spec: groups.md §4.6–§4.16; the rules are `timber_core::group`'s.
 
-use serde_json::json;
-use timber_core::callback::{self as cb, member_list, Event};
 use super::groups::insert_member;
 use super::rows::{
     account_exists, accounts_exist, are_members, find_group, find_member, locked_group,
@@ -12,6 +10,8 @@ use super::{append, ReadOp, WriteOp};
 use crate::groups::MemberPage;
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
+use serde_json::json;
+use timber_core::callback::{self as cb, member_list, Event};
 use timber_core::group::{
     decide_change_owner, decide_join, decide_leave, decide_modify_member, decide_mute,
     require_group, AddResult, Change, GroupOp, JoinPlan, LeavePlan, MemberChanges, MemberPlan,

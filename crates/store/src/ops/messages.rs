@@ -15,7 +15,9 @@ use super::{append, ReadOp, SinkOp, WriteOp};
 use crate::messages::HistoryQuery;
 use crate::sql::{params, ReadTx, RowRef, WriteTx};
 use crate::{DbError, StoreError};
+use serde_json::json;
 use std::sync::LazyLock;
+use timber_core::callback::{self as cb, Event, GroupMsgFields};
 use timber_core::group::{last_seq, require_group, GroupOp, Role};
 use timber_core::message::{
     decide_clear, decide_import, decide_modify, decide_recall, decide_send, decide_set_unread,
@@ -23,9 +25,7 @@ use timber_core::message::{
     ImportMsg, ImportPlan, Imported, MemberPage, Modified, MsgHead, PageSink, ReadMark, RecallPlan,
     Retention, SendFacts, SendMsg, SendPlan, Sent, SlotFacts, SlotState, StoredRef,
 };
-use timber_core::callback::{self as cb, Event, GroupMsgFields};
 use timber_core::{AppId, ErrorCode};
-use serde_json::json;
 
 /// SQL for the newest seq of the group with this `Random` sent at or after `since` (NULL if
 /// none): the five-minute duplicate window (group-messages.md §1.1), probed in the covering

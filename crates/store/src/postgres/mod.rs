@@ -17,12 +17,12 @@
 mod schema;
 
 use crate::backend::{Backend, RevokedCache};
-use crate::outbox::CallbackFilter;
-use std::sync::{Arc, OnceLock};
 use crate::ops::{ReadOp, SinkOp, WriteOp};
+use crate::outbox::CallbackFilter;
 use crate::sql::postgres::PgTx;
 use crate::{DbError, Result, Store, StoreError};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::sync::{Arc, OnceLock};
 use timber_core::message::PageSink;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;

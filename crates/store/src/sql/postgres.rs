@@ -106,7 +106,7 @@ impl<C: GenericClient + Sync> ReadTx for PgTx<'_, C> {
 
     fn claims_lock(&self) -> Option<&'static str> {
         // Any constant of timber's own: the key of "claiming callback outbox rows".
-        Some("SELECT pg_advisory_xact_lock(7437261)")
+        Some("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(7437261)) l")
     }
 }
 

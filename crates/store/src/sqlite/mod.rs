@@ -16,6 +16,7 @@ mod writer;
 
 use crate::backend::{Backend, RevokedCache};
 use crate::ops::{accounts, ReadOp, SinkOp, WriteOp};
+use crate::outbox::CallbackFilter;
 use crate::sql::sqlite::{run_sync, SqliteTx};
 use crate::{DbError, Result, Store, StoreError};
 use checkpointer::{Checkpointer, RestartGate};
@@ -23,7 +24,6 @@ use readers::ReadPool;
 use rusqlite::{Connection, OpenFlags};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use crate::outbox::CallbackFilter;
 use std::sync::{Arc, Once, OnceLock};
 use timber_core::message::{HistoryEntry, PageSink};
 use writer::Writer;
