@@ -493,6 +493,14 @@ async fn group_events_are_reported_in_order() {
     admin
         .call_ok("group_open_http_svc/destroy_group", json!({"GroupId": gid}))
         .await;
+    admin
+        .call_ok("im_open_login_svc/kick", json!({"UserID": "carol"}))
+        .await;
+    let state = rx.wait_for("State.StateChange", 1).await;
+    assert_eq!(
+        state[0].body["Info"],
+        json!({"Action": "Logout", "To_Account": "carol", "Reason": "Unregister"})
+    );
     let last = rx.wait_for("Group.CallbackAfterGroupDestroyed", 1).await;
     assert_eq!(last[0].body["Owner_Account"], "bob");
     assert_eq!(last[0].body["Name"], "renamed");
@@ -518,6 +526,33 @@ async fn group_events_are_reported_in_order() {
             "Group.CallbackAfterGroupDestroyed",
         ]
     );
+    // C2C: read report and recall.
+    let c2c = admin
+        .call_ok(
+            SENDMSG,
+            json!({"From_Account": "alice", "To_Account": "bob", "MsgRandom": 5, "MsgBody": text("c")}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "openim/admin_set_msg_read",
+            json!({"Report_Account": "bob", "Peer_Account": "alice"}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "openim/admin_msgwithdraw",
+            json!({"From_Account": "alice", "To_Account": "bob", "MsgKey": c2c["MsgKey"]}),
+        )
+        .await;
+    let report = rx.wait_for("C2C.CallbackAfterMsgReport", 1).await;
+    assert_eq!(report[0].body["Report_Account"], "bob");
+    assert_eq!(report[0].body["Peer_Account"], "alice");
+    assert_eq!(report[0].body["UnreadMsgNum"], 0);
+    let withdraw = rx.wait_for("C2C.CallbackAfterMsgWithDraw", 1).await;
+    assert_eq!(withdraw[0].body["MsgKey"], c2c["MsgKey"]);
+    assert_eq!(withdraw[0].body["From_Account"], "alice");
+    assert_eq!(withdraw[0].body["UnreadMsgNum"], 0);
     let body = |c: &str| rx.hits_of(c)[0].body.clone();
     assert_eq!(
         body("Group.CallbackAfterNewMemberJoin")["NewMemberList"],
