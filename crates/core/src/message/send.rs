@@ -414,6 +414,7 @@ mod tests {
                 to_accounts: Vec::new(),
             },
             sender_is_admin: false,
+            callback: None,
         }
     }
 

@@ -183,6 +183,7 @@ async fn msg_seq_starts_at_one_and_is_contiguous_per_group() {
                 SendMsg {
                     msg: msg("a", 9, T0),
                     sender_is_admin: true,
+                    callback: None,
                 },
             )
             .await;
