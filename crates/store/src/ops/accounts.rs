@@ -1,11 +1,11 @@
 //! Account operations. spec: accounts.md. None of them refuses anything, so their writes are
 //! all in `apply`.
 
-use timber_core::callback::{self as cb, Event};
 use super::rows::accounts_exist;
 use super::{ReadOp, WriteOp};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, NewAccount, StoreError};
+use timber_core::callback::{self as cb, Event};
 use timber_core::AppId;
 
 /// Creates the accounts that do not exist and updates the given profile fields of those
