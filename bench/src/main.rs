@@ -6,6 +6,7 @@
 mod client;
 mod load;
 mod machine;
+mod receiver;
 mod scenarios;
 mod server;
 
@@ -98,9 +99,10 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    let callback_url = receiver::start().await?;
     let mut nodes = Vec::new();
     for _ in 0..args.nodes {
-        nodes.push(Timber::start(&args.timber, &args.storage)?);
+        nodes.push(Timber::start(&args.timber, &args.storage, &callback_url)?);
     }
     let start_to_ready = nodes[0].start_to_ready;
     tokio::time::sleep(Duration::from_millis(500)).await;

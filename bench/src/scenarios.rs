@@ -35,10 +35,14 @@ pub enum Scenario {
     C2cSend,
     C2cRoam,
     FriendGet,
+    /// send_spread on an app with Group.CallbackAfterSendMsg.
+    SendAfterCallback,
+    /// send_spread on an app with Group.CallbackBeforeSendMsg, answered after ~1 ms.
+    SendBeforeCallback,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 10] = [
+    pub const ALL: [Scenario; 12] = [
         Scenario::Ceiling,
         Scenario::SendSpread,
         Scenario::SendHot,
@@ -49,6 +53,8 @@ impl Scenario {
         Scenario::C2cSend,
         Scenario::C2cRoam,
         Scenario::FriendGet,
+        Scenario::SendAfterCallback,
+        Scenario::SendBeforeCallback,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +69,8 @@ impl Scenario {
             Scenario::C2cSend => "c2c_send",
             Scenario::C2cRoam => "c2c_roam",
             Scenario::FriendGet => "friend_get",
+            Scenario::SendAfterCallback => "send_after_callback",
+            Scenario::SendBeforeCallback => "send_before_callback",
         }
     }
 
@@ -83,6 +91,13 @@ impl Scenario {
             }
             Scenario::ClearBig => format!("clear_group_msg on a group of {big} messages"),
             Scenario::C2cSend => format!("sendmsg over {C2C_PAIRS} sender/receiver pairs"),
+            Scenario::SendAfterCallback => {
+                format!("send_group_msg over {SPREAD_GROUPS} groups, with an after-callback")
+            }
+            Scenario::SendBeforeCallback => format!(
+                "send_group_msg over {SPREAD_GROUPS} groups, with a before-callback answered in ~{} ms",
+                crate::receiver::BEFORE_DELAY.as_millis()
+            ),
             Scenario::C2cRoam => {
                 format!("admin_getroammsg, newest {C2C_PAGE} of {C2C_HISTORY}")
             }
@@ -100,12 +115,40 @@ impl Scenario {
             Scenario::C2cSend => Some(0.40),
             Scenario::C2cRoam => Some(0.50),
             Scenario::FriendGet => Some(0.50),
+            // Issue 26: ≥ 0.8 × send_spread's target with an after-callback; ≥ 0.3 × the
+            // ceiling with a before-callback answered in ~1 ms.
+            Scenario::SendAfterCallback => Some(0.32),
+            Scenario::SendBeforeCallback => Some(0.30),
             Scenario::Ceiling | Scenario::ClearSmall | Scenario::ClearBig => None,
         }
     }
 
     pub fn parse(s: &str) -> Option<Scenario> {
         Scenario::ALL.into_iter().find(|x| x.name() == s)
+    }
+}
+
+/// The app a scenario runs on: the callback scenarios have their own (`server.rs`).
+fn app_target(s: Scenario, target: &Target) -> Target {
+    let sdkappid = match s {
+        Scenario::SendAfterCallback => crate::server::AFTER_CALLBACK_APP,
+        Scenario::SendBeforeCallback => crate::server::BEFORE_CALLBACK_APP,
+        _ => return target.clone(),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    Target {
+        sdkappid,
+        usersig: timber_usersig::generate(
+            sdkappid,
+            crate::server::KEY,
+            &target.identifier,
+            86_400,
+            now,
+        ),
+        ..target.clone()
     }
 }
 
@@ -116,14 +159,17 @@ fn text_body(text: &str) -> serde_json::Value {
 /// The request a scenario repeats. Sends use a random `Random`, as real clients do (a rare
 /// repeat within five minutes is answered as the duplicate it is).
 pub fn request(s: Scenario, target: &Target, big: u64) -> MakeRequest {
-    let t = target.clone();
+    let t = app_target(s, target);
     match s {
         Scenario::Ceiling => {
             let uri = t.uri("im_open_login_svc/account_check");
             let body = Bytes::from(json!({"CheckItem": [{"UserID": t.identifier}]}).to_string());
             Arc::new(move |_, _| (uri.clone(), body.clone()))
         }
-        Scenario::SendSpread | Scenario::SendHot => {
+        Scenario::SendSpread
+        | Scenario::SendHot
+        | Scenario::SendAfterCallback
+        | Scenario::SendBeforeCallback => {
             let uri = t.uri("group_open_http_svc/send_group_msg");
             let hot = s == Scenario::SendHot;
             // The request is written straight into its text, as cheaply as the other
@@ -204,9 +250,16 @@ pub fn request(s: Scenario, target: &Target, big: u64) -> MakeRequest {
 pub async fn seed(target: &Target, scenarios: &[Scenario], big: u64) -> anyhow::Result<()> {
     let mut c = Conn::connect(target.addr).await?;
     let needs = |x: &[Scenario]| scenarios.iter().any(|s| x.contains(s));
-    if needs(&[Scenario::SendSpread]) {
-        for i in 0..SPREAD_GROUPS {
-            create_group(&mut c, target, &format!("spread-{i}")).await?;
+    for s in [
+        Scenario::SendSpread,
+        Scenario::SendAfterCallback,
+        Scenario::SendBeforeCallback,
+    ] {
+        if needs(&[s]) {
+            let t = app_target(s, target);
+            for i in 0..SPREAD_GROUPS {
+                create_group(&mut c, &t, &format!("spread-{i}")).await?;
+            }
         }
     }
     if needs(&[Scenario::SendHot]) {

@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 pub const SDKAPPID: u64 = 1_400_000_777;
 pub const KEY: &str = "bench-secret-key-0123456789abcdef";
 pub const ADMIN: &str = "administrator";
+/// The app whose `send_group_msg` has an after-callback (`send_after_callback`).
+pub const AFTER_CALLBACK_APP: u64 = SDKAPPID + 1;
+/// The app whose `send_group_msg` has a before-callback (`send_before_callback`).
+pub const BEFORE_CALLBACK_APP: u64 = SDKAPPID + 2;
 
 pub struct Timber {
     child: Child,
@@ -23,7 +27,8 @@ pub struct Timber {
 
 impl Timber {
     /// Starts `bin serve` on a free port. `storage` is `sqlite` (a fresh temp dir) or a URL.
-    pub fn start(bin: &Path, storage: &str) -> anyhow::Result<Timber> {
+    /// Besides the main app it hosts the two callback apps, which call `callback_url` back.
+    pub fn start(bin: &Path, storage: &str, callback_url: &str) -> anyhow::Result<Timber> {
         let dir = tempfile::tempdir()?;
         let data_dir: PathBuf = dir.path().join("data");
         let started = Instant::now();
@@ -36,7 +41,11 @@ impl Timber {
             .env("TIMBER_LOG", "warn")
             .env(
                 "TIMBER_APPS",
-                format!(r#"[{{sdkappid = {SDKAPPID}, key = "{KEY}"}}]"#),
+                format!(
+                    r#"[{{sdkappid = {SDKAPPID}, key = "{KEY}"}},
+                        {{sdkappid = {AFTER_CALLBACK_APP}, key = "{KEY}", callback_url = "{callback_url}", callbacks = ["Group.CallbackAfterSendMsg"]}},
+                        {{sdkappid = {BEFORE_CALLBACK_APP}, key = "{KEY}", callback_url = "{callback_url}", callbacks = ["Group.CallbackBeforeSendMsg"]}}]"#
+                ),
             )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

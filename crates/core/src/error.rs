@@ -12,6 +12,9 @@ macro_rules! error_codes {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
             $( $(#[$doc])* $name, )*
+            /// A code the app's before-callback chose from its documented range (callbacks.md
+            /// §5: 120001–130000 for C2C sends, 10100–10200 for groups), passed through.
+            AppDefined(u32),
         }
 
         impl ErrorCode {
@@ -20,12 +23,15 @@ macro_rules! error_codes {
 
             /// The number sent on the wire.
             pub const fn code(self) -> u32 {
-                match self { $( ErrorCode::$name => $code, )* }
+                match self { $( ErrorCode::$name => $code, )* ErrorCode::AppDefined(c) => c }
             }
 
             /// The documented meaning, paraphrased; the default `ErrorInfo`.
             pub const fn meaning(self) -> &'static str {
-                match self { $( ErrorCode::$name => $meaning, )* }
+                match self {
+                    $( ErrorCode::$name => $meaning, )*
+                    ErrorCode::AppDefined(_) => "refused by the app's callback",
+                }
             }
         }
     };
@@ -96,6 +102,7 @@ error_codes! {
     GroupNotFound = 10010, "the group does not exist or was dissolved";
     GroupFull = 10014, "the group is full";
     GroupInvalidId = 10015, "invalid group ID";
+    GroupRefusedByCallback = 10016, "the app's backend refused the request through its callback";
     GroupSenderMuted = 10017, "the sender is muted in this group";
     GroupResponseTooLarge = 10018, "the response would exceed 1 MB: page the request";
     GroupAccountNotFound = 10019, "an account in the request does not exist";
@@ -142,6 +149,7 @@ error_codes! {
     SnsListMemberNotFriend = 32216, "the user to put into the friend list is not a friend";
 
     // ---- message service, openim (c2c-messages.md §11) ----
+    C2cRefusedByCallback = 20006, "the app's backend refused the message through its callback";
     MsgNotFound = 20022, "the message does not exist";
     MsgAlreadyRecalled = 20023, "the message has already been recalled";
     MsgFiltered = 80001, "the message content failed the text filter";

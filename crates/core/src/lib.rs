@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod c2c;
+pub mod callback;
 pub mod contacts;
 pub mod error;
 pub mod group;

@@ -30,6 +30,34 @@ pub struct App {
     /// mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_custom_tags: CustomTags,
+    /// Where callbacks are POSTed (callbacks.md §1); absent: the app gets none.
+    #[serde(default)]
+    pub callback_url: Option<String>,
+    /// When set, every callback carries `RequestTime` and `Sign` (callbacks.md §2).
+    #[serde(default)]
+    pub callback_token: Option<String>,
+    /// The callback commands the app wants; absent: every one timber sends
+    /// (`timber_core::callback::COMMANDS`).
+    #[serde(default)]
+    pub callbacks: Option<Vec<String>>,
+    /// What a before-callback that failed (no answer in 2 s, no connection, not HTTP 200, not
+    /// JSON) decides (callbacks.md §4).
+    #[serde(default)]
+    pub callback_before_failure: BeforeFailure,
+    /// How many times a failed after-callback is retried, with a doubling pause from 1 s.
+    /// 0, the cloud's default, never retries.
+    #[serde(default)]
+    pub callback_after_retries: u32,
+}
+
+/// `callback_before_failure`: let the request through (the cloud's default) or refuse it
+/// with the refusal code (10016 / 20006; inferred, callbacks.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BeforeFailure {
+    #[default]
+    Allow,
+    Deny,
 }
 
 fn default_admins() -> Vec<String> {
@@ -51,7 +79,22 @@ impl App {
             retention_days: default_retention_days(),
             max_msg_bytes: default_max_msg_bytes(),
             profile_custom_tags: None,
+            callback_url: None,
+            callback_token: None,
+            callbacks: None,
+            callback_before_failure: BeforeFailure::Allow,
+            callback_after_retries: 0,
         }
+    }
+
+    /// Whether the app is to be sent `command`: it has a URL, and lists the command or lists
+    /// none.
+    pub fn wants_callback(&self, command: &str) -> bool {
+        self.callback_url.is_some()
+            && self
+                .callbacks
+                .as_ref()
+                .is_none_or(|list| list.iter().any(|c| c == command))
     }
 
     /// `administrator` is an admin of every app, whatever the configuration lists.

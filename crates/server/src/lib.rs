@@ -6,6 +6,7 @@
 
 pub mod apps;
 pub mod auth;
+pub mod callbacks;
 mod dispatch;
 pub mod envelope;
 mod failure;
@@ -67,10 +68,17 @@ pub struct State {
     pub metrics: metrics::Metrics,
     /// batchsendmsg's 12,000 messages a minute per app.
     pub(crate) batch_budget: openim::budget::Budget,
+    pub callbacks: callbacks::Callbacks,
 }
 
 impl State {
+    /// The state, and the store told which after-events the apps want.
     pub fn new(store: Arc<dyn Store>, apps: Apps, settings: Settings) -> Arc<State> {
+        let callbacks = callbacks::Callbacks::default();
+        store.set_callback_filter(Arc::new(callbacks::Filter {
+            apps: apps.clone(),
+            recorded: callbacks.recorded.clone(),
+        }));
         Arc::new(State {
             store,
             apps,
@@ -79,6 +87,7 @@ impl State {
             next_request_id: AtomicU64::new(1),
             metrics: metrics::Metrics::default(),
             batch_budget: openim::budget::Budget::default(),
+            callbacks,
         })
     }
 }
@@ -113,6 +122,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
+        .route("/_timber/callbacks", get(callbacks::log_endpoint))
         .fallback(unknown_path)
         .with_state(state)
 }

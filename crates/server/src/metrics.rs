@@ -54,7 +54,7 @@ pub(crate) async fn render(AxState(state): AxState<Arc<State>>) -> String {
     let m = &state.metrics;
     let c = &m.connections;
     let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
-    format!(
+    let mut out = format!(
         "# HELP timber_requests_total REST API calls answered.\n\
          # TYPE timber_requests_total counter\n\
          timber_requests_total {}\n\
@@ -91,5 +91,7 @@ pub(crate) async fn render(AxState(state): AxState<Arc<State>>) -> String {
         load(&c.idle_timeouts),
         load(&c.header_timeouts),
         load(&c.body_timeouts),
-    )
+    );
+    out.push_str(&state.callbacks.render_metrics());
+    out
 }

@@ -15,6 +15,12 @@ pub(crate) fn checked_body(raw: &RawValue) -> Result<String, BodyError> {
     Ok(raw.get().to_owned())
 }
 
+/// A before-callback's replacement `MsgBody` as text, when it is a valid one.
+pub(crate) fn checked_raw(value: &Value) -> Option<String> {
+    validate_msg_body(value).ok()?;
+    Some(value.to_string())
+}
+
 /// 80002 when a message (body plus custom data) exceeds the app's limit (limits.md §4).
 pub(crate) fn check_size(
     ctx: &Ctx,

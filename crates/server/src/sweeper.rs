@@ -171,6 +171,7 @@ mod tests {
                 updates_last: true,
                 need_receipt: false,
                 online_only: false,
+                after_callback: false,
             };
             store.send_c2c(1, msg).await.unwrap();
         }

@@ -4,10 +4,11 @@
 //! `messages.rs`, `c2c.rs`, `profiles.rs`).
 
 use crate::ops::{ReadOp, SinkOp, WriteOp};
+use crate::outbox::CallbackFilter;
 use crate::{DbError, Result};
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use timber_core::message::PageSink;
 use timber_core::AppId;
 
@@ -33,6 +34,9 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// The kick times, when this process is the only one that can change them and so keeps
     /// them in memory (SQLite: one process owns the file); `None` reads the database.
     fn revoked_cache(&self) -> Option<&RevokedCache>;
+
+    /// Sets the filter every later write asks which after-events to record.
+    fn install_callback_filter(&self, filter: Arc<dyn CallbackFilter>);
 }
 
 /// Kick times of the accounts that have one, kept by the only process that writes them.

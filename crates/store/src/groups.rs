@@ -205,7 +205,9 @@ impl<B: Backend> GroupStore for B {
 
     async fn destroy_group(&self, app: AppId, group_id: String) -> Result<()> {
         let now = timber_core::now_secs();
-        self.write(DestroyGroup { app, group_id, now }).await
+        self.write(DestroyGroup { app, group_id, now })
+            .await
+            .map(drop)
     }
 
     async fn get_groups(
@@ -286,6 +288,7 @@ impl<B: Backend> GroupStore for B {
             now,
         })
         .await
+        .map(drop)
     }
 
     async fn list_groups(
@@ -400,6 +403,7 @@ impl<B: Backend> GroupStore for B {
             now,
         })
         .await
+        .map(drop)
     }
 
     async fn mute(

@@ -15,6 +15,7 @@ pub mod follow;
 pub mod groups;
 pub mod messages;
 mod ops;
+pub mod outbox;
 pub mod postgres;
 mod profiles;
 mod schema;
@@ -28,6 +29,7 @@ pub use contacts::ContactStore;
 pub use follow::FollowStore;
 pub use groups::GroupStore;
 pub use messages::MessageStore;
+pub use outbox::OutboxStore;
 pub use profiles::ProfileStore;
 pub use sns::SnsStore;
 
@@ -82,6 +84,7 @@ pub trait Store:
     + ProfileStore
     + SnsStore
     + FollowStore
+    + OutboxStore
     + Send
     + Sync
     + 'static

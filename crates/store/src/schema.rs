@@ -23,6 +23,8 @@ pub(crate) struct Dialect {
     c2c_key: &'static str,
     /// What `c2c_key` draws from.
     c2c_key_sequence: &'static str,
+    /// The `id` column of the callback outbox: increasing in the order rows are inserted.
+    outbox_id: &'static str,
 }
 
 pub(crate) const SQLITE: Dialect = Dialect {
@@ -32,6 +34,7 @@ pub(crate) const SQLITE: Dialect = Dialect {
     group_key_sequence: "",
     c2c_key: "ckey INTEGER PRIMARY KEY AUTOINCREMENT",
     c2c_key_sequence: "",
+    outbox_id: "id INTEGER PRIMARY KEY AUTOINCREMENT",
 };
 
 pub(crate) const POSTGRES: Dialect = Dialect {
@@ -40,6 +43,7 @@ pub(crate) const POSTGRES: Dialect = Dialect {
     group_key_sequence: "CREATE SEQUENCE group_keys;",
     c2c_key: "ckey BIGINT PRIMARY KEY DEFAULT nextval('c2c_keys')",
     c2c_key_sequence: "CREATE SEQUENCE c2c_keys;",
+    outbox_id: "id BIGSERIAL PRIMARY KEY",
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -335,6 +339,22 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX follows_by_follower_time ON follows (app, follower, time, followee);
     CREATE INDEX follows_by_followee_time ON follows (app, followee, time, follower);
     ",
+    // 8: the callback outbox (timber_core::callback): one row per after-event not yet
+    // delivered, inserted by the transaction that made the change. `ordering` is the group or
+    // conversation whose events go out one after the other; a node that claims a row leases
+    // it until `lease_until` (Unix ms; 0 = free), and deletes it once delivered.
+    "
+    CREATE TABLE callback_outbox (
+        {OUTBOX_ID},
+        app          BIGINT NOT NULL,
+        command      TEXT   NOT NULL,
+        ordering     TEXT   NOT NULL,
+        body         TEXT   NOT NULL,
+        lease_owner  TEXT,
+        lease_until  BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE INDEX callback_outbox_by_ordering ON callback_outbox (app, ordering, id);
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.
@@ -347,6 +367,7 @@ pub(crate) fn migrations(dialect: &Dialect) -> Vec<String> {
                 .replace("{GROUP_KEY}", dialect.group_key)
                 .replace("{C2C_KEY_SEQUENCE}", dialect.c2c_key_sequence)
                 .replace("{C2C_KEY}", dialect.c2c_key)
+                .replace("{OUTBOX_ID}", dialect.outbox_id)
         })
         .collect()
 }

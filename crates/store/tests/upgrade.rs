@@ -50,6 +50,7 @@ async fn check_upgraded(store: Arc<dyn Store>) {
         msg,
         sender_is_admin: false,
         no_last_msg: false,
+        callback: None,
     };
     let sent = store.send_message(APP, "g".into(), send).await.unwrap();
     assert_eq!(sent.seq, 2);
@@ -79,6 +80,7 @@ async fn check_upgraded(store: Arc<dyn Store>) {
         updates_last: true,
         need_receipt: false,
         online_only: false,
+        after_callback: false,
     };
     let sent = store.send_c2c(APP, c2c).await.unwrap();
     assert!(!sent.duplicate);
@@ -132,7 +134,7 @@ async fn a_postgres_schema_of_the_previous_count_upgrades_in_place() {
             .await
             .unwrap()
             .get(0);
-        assert_eq!(version, 7, "from old version {old_version} to the newest");
+        assert_eq!(version, 8, "from old version {old_version} to the newest");
         let index = client
             .query_one(
                 "SELECT indexdef FROM pg_indexes

@@ -169,6 +169,35 @@ impl Config {
                 timber_core::profile::check_custom_tags(tags)
                     .map_err(|why| anyhow::anyhow!("SDKAppID {}: {why}", app.sdkappid))?;
             }
+            if let Some(url) = &app.callback_url {
+                // https needs a TLS stack timber does not build with (yet).
+                if !url.starts_with("http://") {
+                    bail!(
+                        "SDKAppID {}: callback_url must start with http:// (https is not supported yet), not {url:?}",
+                        app.sdkappid
+                    );
+                }
+            }
+            if let Some(token) = &app.callback_token {
+                if !(1..=128).contains(&token.chars().count()) {
+                    bail!(
+                        "SDKAppID {}: callback_token must be 1 to 128 characters",
+                        app.sdkappid
+                    );
+                }
+            }
+            if let Some(unknown) = app
+                .callbacks
+                .iter()
+                .flatten()
+                .find(|c| !timber_core::callback::COMMANDS.contains(&c.as_str()))
+            {
+                bail!(
+                    "SDKAppID {}: callbacks lists {unknown:?}, which timber does not send; it sends {:?}",
+                    app.sdkappid,
+                    timber_core::callback::COMMANDS
+                );
+            }
             if app
                 .admins
                 .iter()

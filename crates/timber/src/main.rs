@@ -213,6 +213,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         )
     });
 
+    // After-callbacks go out only when some app has a callback URL. On SQLite (and memory)
+    // this process is the store's only user, so leases a killed run left are freed at start.
+    let single_process = !config.storage.starts_with("postgres");
+    let dispatcher = apps.iter().any(|a| a.callback_url.is_some()).then(|| {
+        timber_server::callbacks::dispatcher::Dispatcher::start(state.clone(), single_process)
+    });
+
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let router = timber_server::router(state.clone());
     let serving = listener::serve(listener, router, state, limits, async move {
@@ -237,6 +244,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     };
     let grace = Duration::from_secs(config.shutdown_grace_secs);
+    // What it has not deleted yet is delivered again at the next start (at least once).
+    if let Some(d) = dispatcher {
+        d.stop();
+    }
     shut_down(drained, sweeper, store, grace).await
 }
 

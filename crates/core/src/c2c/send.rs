@@ -34,6 +34,9 @@ pub struct NewC2cMsg {
     /// `MsgLifeTime` 0 or `OnlineOnlyFlag` 1: delivered to online devices only, stored
     /// nowhere (with no client connections yet, nothing at all happens).
     pub online_only: bool,
+    /// C2C.CallbackAfterSendMsg is recorded if the app wants it (not for batchsendmsg, nor
+    /// with `ForbidAfterSendMsgCallback`).
+    pub after_callback: bool,
 }
 
 /// A stored message of the same conversation with the new one's MsgSeq and MsgRandom, sent
@@ -290,6 +293,7 @@ mod tests {
             updates_last: true,
             need_receipt: false,
             online_only: false,
+            after_callback: false,
         }
     }
 

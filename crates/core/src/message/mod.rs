@@ -195,6 +195,10 @@ pub const DEFAULT_PRIORITY: u8 = 2;
 
 /// `SendMsgControl` values (group-messages.md §3). `WithMuteNotifications` is listed by the
 /// SDK constants; accepted, with no effect here.
+/// `ForbidCallbackControl` values of the send APIs: skip the before-, the after-callback.
+pub const CALLBACK_CONTROLS: &[&str] =
+    &["ForbidBeforeSendMsgCallback", "ForbidAfterSendMsgCallback"];
+
 pub const SEND_MSG_CONTROLS: &[&str] = &["NoLastMsg", "NoUnread", "WithMuteNotifications"];
 
 /// The size a message counts against the limit: its `MsgBody` JSON text plus its

@@ -153,6 +153,20 @@ pub struct SendMsg {
     /// `SendMsgControl` has `NoLastMsg`: members' conversations do not move
     /// (recent-contacts.md §0.2).
     pub no_last_msg: bool,
+    /// Set when the app wants Group.CallbackAfterSendMsg for this message: what the event
+    /// needs that the stored message does not carry. `None`: no after-callback (the app has
+    /// none, or the request forbade it with `ForbidAfterSendMsgCallback`).
+    pub callback: Option<SendOrigin>,
+}
+
+/// What Group.CallbackAfterSendMsg tells that a stored message does not (callbacks.md §6.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendOrigin {
+    /// `Operator_Account`: who made the request (the admin of a REST call).
+    pub operator: String,
+    pub online_only: bool,
+    /// The body as sent: an online-only message stores a placeholder instead.
+    pub body: String,
 }
 
 /// The seq and time a message got.
@@ -425,6 +439,7 @@ mod tests {
             },
             sender_is_admin: false,
             no_last_msg: false,
+            callback: None,
         }
     }
 

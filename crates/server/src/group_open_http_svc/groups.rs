@@ -4,11 +4,13 @@
 use super::cursor;
 use super::views::{group_fields, member_fields, Fields, GroupInfoFilter};
 use super::{assignable_role, check_count, group_id, invalid, operator, past_time, required};
+use crate::callbacks;
 use crate::envelope::{objects, opt_account, opt_object, opt_objects, Empty};
 use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use timber_core::callback::{member_list, BeforeKind, Verdict};
 use timber_core::group::{
     check_text, validate_custom_fields, validate_custom_group_id, validate_enum, validate_group_id,
     GroupOp, GroupType, KeyValue, APPLY_JOIN_OPTIONS, DEFAULT_APPLY_JOIN_OPTION,
@@ -200,6 +202,21 @@ pub async fn create_group(ctx: &Ctx, req: CreateGroupReq) -> Result<CreateGroupR
             app_member_defined_data: custom,
             ..NewMember::member(m.account, ctx.now)
         });
+    }
+    if callbacks::wants_before(ctx, BeforeKind::CreateGroup) {
+        let owner = group.owner.as_deref().unwrap_or("");
+        let fields = json!({
+            "Operator_Account": ctx.caller.identifier,
+            "Owner_Account": owner,
+            "Type": group.ty.as_str(),
+            "Name": group.name,
+            // Not counted: timber keeps no per-creator totals (simplification).
+            "CreateGroupNum": 0,
+            "MemberList": member_list(group.members.iter().map(|m| m.account.as_str())),
+        });
+        if let Verdict::Refuse(e) = callbacks::before(ctx, BeforeKind::CreateGroup, fields).await {
+            return Err(e.into());
+        }
     }
     let group_id = ctx
         .store()

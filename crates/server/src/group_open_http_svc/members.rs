@@ -4,11 +4,14 @@
 use super::cursor;
 use super::views::{group_fields, member_fields, self_info, Fields};
 use super::{account_list, assignable_role, group_id, invalid, operator, past_time, required};
+use crate::callbacks;
 use crate::envelope::{account, object, objects, opt_account, opt_accounts, opt_objects, Empty};
 use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use serde_json::{Map, Value};
+use timber_core::callback::{member_list, BeforeKind, Verdict};
 use timber_core::group::{
     check_text, validate_custom_fields, validate_enum, GroupType, KeyValue, Role, MAX_ADD_MEMBERS,
     MAX_DELETE_MEMBERS, MAX_MEMBER_CUSTOM_FIELDS, MAX_MEMBER_CUSTOM_VALUE_BYTES, MAX_MEMBER_PAGE,
@@ -69,8 +72,10 @@ pub async fn add_group_member(ctx: &Ctx, req: AddMemberReq) -> Result<MemberResu
     let id = group_id(req.group_id)?;
     let list = account_list(req.member_list, MAX_ADD_MEMBERS, "MemberList")?;
     let names: Vec<String> = list.into_iter().map(|m| m.account).collect();
+    let refused = invite_refusals(ctx, &id, &names).await?;
     let members = names
         .iter()
+        .filter(|a| !refused.contains(a))
         .map(|a| NewMember::member(a.clone(), ctx.now))
         .collect();
     let results = ctx
@@ -84,7 +89,51 @@ pub async fn add_group_member(ctx: &Ctx, req: AddMemberReq) -> Result<MemberResu
             ctx.now,
         )
         .await?;
+    // Accounts the app refused are reported as not added (Result 0; inferred).
+    let mut results = results.into_iter();
+    let results = names
+        .iter()
+        .map(|a| match refused.contains(a) {
+            true => AddResult::Failed,
+            false => results.next().unwrap_or(AddResult::Failed),
+        })
+        .collect();
     Ok(member_results(names, results))
+}
+
+/// Group.CallbackBeforeInviteJoinGroup (callbacks.md §5): asked before anything is locked;
+/// returns the accounts the app left out, or its refusal of the whole request.
+async fn invite_refusals(ctx: &Ctx, id: &str, names: &[String]) -> Result<Vec<String>, Failure> {
+    if !callbacks::wants_before(ctx, BeforeKind::InviteJoin) {
+        return Ok(Vec::new());
+    }
+    let app = ctx.caller.app.sdkappid;
+    let Some(group) = ctx
+        .store()
+        .get_groups(app, vec![id.to_owned()], false)
+        .await?
+        .pop()
+        .flatten()
+    else {
+        return Err(Error::new(
+            timber_core::ErrorCode::GroupNotFound,
+            format!("group {id:?} does not exist"),
+        )
+        .into());
+    };
+    let fields = json!({
+        "GroupId": id,
+        "Type": group.group.ty.as_str(),
+        "Operator_Account": ctx.caller.identifier,
+        "DestinationMembers": member_list(names.iter().map(String::as_str)),
+    });
+    match callbacks::before(ctx, BeforeKind::InviteJoin, fields).await {
+        Verdict::Allow {
+            refused_members, ..
+        } => Ok(refused_members),
+        Verdict::Refuse(e) => Err(e.into()),
+        Verdict::Drop => Ok(names.to_vec()),
+    }
 }
 
 #[derive(Deserialize)]

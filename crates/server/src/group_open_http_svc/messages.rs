@@ -7,20 +7,25 @@
 
 use super::history_page::{GetSimpleResp, PageWriter};
 use super::{check_count, group_id, invalid, no_topic, required};
+use crate::callbacks;
 use crate::envelope::{opt_account, opt_accounts, opt_objects, Empty};
 use crate::failure::Failure;
+use crate::msg_body::checked_raw;
 use crate::msg_body::{check_size, checked_body};
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use timber_core::callback::{BeforeKind, GroupMsgFields, Verdict};
 use timber_core::group::{check_text, check_user_id, check_user_ids};
 use timber_core::message::{
     parse_priority, BodyError, SlotState, DEFAULT_PRIORITY, MAX_AT_MENTIONS, MAX_HISTORY_PAGE,
     MAX_IMPORT_MSGS, MAX_NOTIFICATION_RECEIVERS, MAX_RECALL_SEQS, MAX_TARGETED_RECEIVERS,
     PLACEHOLDER_BODY, SEND_MSG_CONTROLS,
 };
-use timber_core::message::{ImportMsg, Imported, NewGroupMsg, SendMsg};
+use timber_core::message::{
+    ImportMsg, Imported, NewGroupMsg, SendMsg, SendOrigin, CALLBACK_CONTROLS,
+};
 use timber_core::text::check_no_nul;
 use timber_core::{Error, ErrorCode};
 use timber_store::messages::HistoryQuery;
@@ -50,8 +55,7 @@ pub struct SendGroupMsgReq {
     msg_priority: Option<String>,
     /// Type-checked, not kept: timber sends no offline pushes yet.
     _offline_push_info: Option<Map<String, Value>>,
-    /// timber runs no callbacks yet; type-checked only.
-    _forbid_callback_control: Option<Vec<String>>,
+    forbid_callback_control: Option<Vec<String>>,
     online_only_flag: Option<u8>,
     send_msg_control: Option<Vec<String>>,
     cloud_custom_data: Option<String>,
@@ -152,12 +156,85 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
             invalid("a targeted message (To_Account) cannot @-mention (GroupAtInfo)").into(),
         );
     }
+    let forbid = req.forbid_callback_control.unwrap_or_default();
+    if let Some(bad) = forbid
+        .iter()
+        .find(|c| !CALLBACK_CONTROLS.contains(&c.as_str()))
+    {
+        return Err(invalid(format!(
+            "ForbidCallbackControl {bad:?} is not one of {CALLBACK_CONTROLS:?}"
+        ))
+        .into());
+    }
+    let forbids = |c: &str| forbid.iter().any(|f| f == c);
     let from = req
         .from
         .filter(|f| !f.is_empty())
         .unwrap_or_else(|| ctx.caller.identifier.clone());
     let sender_is_admin = ctx.caller.app.is_admin(&from);
     let no_last_msg = controls.iter().any(|c| c == "NoLastMsg");
+    let mut body = body;
+    let mut cloud_custom_data = req.cloud_custom_data;
+    if !forbids(CALLBACK_CONTROLS[0]) && callbacks::wants_before(ctx, BeforeKind::GroupSend) {
+        let app = ctx.caller.app.sdkappid;
+        let Some(group) = ctx
+            .store()
+            .get_groups(app, vec![id.clone()], false)
+            .await?
+            .pop()
+            .flatten()
+        else {
+            return Err(Error::new(
+                ErrorCode::GroupNotFound,
+                format!("group {id:?} does not exist"),
+            )
+            .into());
+        };
+        let fields = GroupMsgFields {
+            group_id: &id,
+            ty: group.group.ty,
+            from: &from,
+            operator: &ctx.caller.identifier,
+            random,
+            online_only,
+            body: &body,
+            cloud_custom_data: cloud_custom_data.as_deref(),
+        };
+        match callbacks::before(ctx, BeforeKind::GroupSend, fields.to_value()).await {
+            Verdict::Refuse(e) => return Err(e.into()),
+            // Dropped: success, and nothing stored (the seq is not taken; inferred).
+            Verdict::Drop => {
+                return Ok(SendGroupMsgResp {
+                    msg_time: ctx.now,
+                    msg_seq: 0,
+                    msg_drop_reason: "",
+                })
+            }
+            Verdict::Allow {
+                msg_body,
+                cloud_custom_data: data,
+                ..
+            } => {
+                // A replacement that is not a valid MsgBody is ignored (inferred).
+                if let Some(new) = msg_body.and_then(|b| checked_raw(&b)) {
+                    body = new;
+                }
+                if let Some(data) = data {
+                    cloud_custom_data = Some(data);
+                }
+            }
+        }
+    }
+    let callback = (!forbids(CALLBACK_CONTROLS[1])
+        && ctx
+            .caller
+            .app
+            .wants_callback(timber_core::callback::GROUP_AFTER_SEND))
+    .then(|| SendOrigin {
+        operator: ctx.caller.identifier.clone(),
+        online_only,
+        body: body.clone(),
+    });
     let (state, body) = if online_only {
         (SlotState::Unstored, PLACEHOLDER_BODY.to_owned())
     } else {
@@ -171,7 +248,7 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         state,
         is_system: false,
         body,
-        cloud_custom_data: req.cloud_custom_data,
+        cloud_custom_data,
         to_accounts,
     };
     let sent = ctx
@@ -183,6 +260,7 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
                 msg,
                 sender_is_admin,
                 no_last_msg,
+                callback,
             },
         )
         .await?;

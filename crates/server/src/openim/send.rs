@@ -5,20 +5,19 @@
 use super::fields::{
     account, controls, flag, invalid, life_time, message, opt_int, opt_u32, sync_sender,
 };
+use crate::callbacks;
 use crate::envelope::{opt_account, Empty};
 use crate::failure::Failure;
+use crate::msg_body::checked_raw;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use timber_core::account::validate_user_id;
 use timber_core::c2c::{msg_id, server_seq, C2cSent, ImportC2cMsg, NewC2cMsg, MAX_BATCH_RECEIVERS};
-use timber_core::message::SEND_MSG_CONTROLS;
+use timber_core::callback::{BeforeKind, C2cMsgFields, Verdict};
+use timber_core::message::{CALLBACK_CONTROLS, SEND_MSG_CONTROLS};
 use timber_core::{Error, ErrorCode};
-
-/// The callbacks `ForbidCallbackControl` may name (c2c-messages.md §3). timber runs no
-/// callbacks yet, so they are checked and have no effect.
-const CALLBACK_CONTROLS: &[&str] = &["ForbidBeforeSendMsgCallback", "ForbidAfterSendMsgCallback"];
 
 /// The fields sendmsg and batchsendmsg share; `To_Account` is a string for one and an array
 /// for the other, so it is read by each.
@@ -43,8 +42,9 @@ pub struct SendReq {
     is_need_read_receipt: Option<Value>,
 }
 
-/// The message a send request describes, for `to` (filled in per receiver).
-fn new_msg(ctx: &Ctx, req: SendReq) -> Result<NewC2cMsg, Error> {
+/// The message a send request describes, for `to` (filled in per receiver), and whether the
+/// request forbade the before-callback.
+fn new_msg(ctx: &Ctx, req: SendReq) -> Result<(NewC2cMsg, bool), Error> {
     let sync_sender = sync_sender(req.sync_other_machine.as_ref())?;
     let from = match req.from.filter(|f| !f.is_empty()) {
         None => ctx.caller.identifier.clone(),
@@ -61,11 +61,18 @@ fn new_msg(ctx: &Ctx, req: SendReq) -> Result<NewC2cMsg, Error> {
     let seq = opt_u32(req.msg_seq.as_ref(), "MsgSeq", ErrorCode::OpenimJsonParse)?
         .unwrap_or_else(server_seq);
     let online_only_flag = flag(req.online_only_flag.as_ref(), "OnlineOnlyFlag")?;
-    controls(
+    let forbid = controls(
         &req.forbid_callback_control,
         "ForbidCallbackControl",
         CALLBACK_CONTROLS,
     )?;
+    let forbids = |c: &str| forbid.iter().any(|f| f == c);
+    let after_callback = !forbids(CALLBACK_CONTROLS[1])
+        && ctx
+            .caller
+            .app
+            .wants_callback(timber_core::callback::C2C_AFTER_SEND);
+    let no_before = forbids(CALLBACK_CONTROLS[0]);
     let send_controls = controls(&req.send_msg_control, "SendMsgControl", SEND_MSG_CONTROLS)?;
     let has = |c: &str| send_controls.iter().any(|s| s == c);
     flag(
@@ -80,7 +87,7 @@ fn new_msg(ctx: &Ctx, req: SendReq) -> Result<NewC2cMsg, Error> {
         Some(_) => return Err(invalid("OfflinePushInfo must be an object")),
     };
     let body = message(ctx, req.msg_body, req.cloud_custom_data.as_deref())?;
-    Ok(NewC2cMsg {
+    let msg = NewC2cMsg {
         from,
         to: String::new(),
         seq,
@@ -94,7 +101,9 @@ fn new_msg(ctx: &Ctx, req: SendReq) -> Result<NewC2cMsg, Error> {
         updates_last: !has("NoLastMsg"),
         need_receipt,
         online_only: life == 0 || online_only_flag,
-    })
+        after_callback,
+    };
+    Ok((msg, no_before))
 }
 
 /// What sendmsg answers.
@@ -144,9 +153,54 @@ fn one_receiver(to: Option<Value>) -> Result<String, Error> {
 /// can connect yet) and still answer the key the message has.
 pub async fn sendmsg(ctx: &Ctx, mut req: SendReq) -> Result<SendMsgResp, Failure> {
     let to = one_receiver(req.to.take())?;
-    let mut msg = new_msg(ctx, req)?;
+    let (mut msg, no_before) = new_msg(ctx, req)?;
     msg.to = to;
     let from = msg.from.clone();
+    if !no_before && callbacks::wants_before(ctx, BeforeKind::C2cSend) {
+        let key = timber_core::c2c::MsgKey {
+            time: msg.time,
+            seq: msg.seq,
+            random: msg.random,
+        }
+        .to_string();
+        let id = msg_id(&msg.from, msg.time, msg.random);
+        let fields = C2cMsgFields {
+            from: &msg.from,
+            to: &msg.to,
+            seq: msg.seq,
+            random: msg.random,
+            time: msg.time,
+            key: &key,
+            msg_id: &id,
+            online_only: msg.online_only,
+            body: &msg.body,
+            cloud_custom_data: msg.cloud_custom_data.as_deref(),
+        };
+        match callbacks::before(ctx, BeforeKind::C2cSend, fields.to_value()).await {
+            Verdict::Refuse(e) => return Err(e.into()),
+            // Dropped: success with the key the message would have had; nothing is stored.
+            Verdict::Drop => {
+                return Ok(SendMsgResp {
+                    msg_time: msg.time,
+                    msg_key: key,
+                    msg_id: id,
+                })
+            }
+            Verdict::Allow {
+                msg_body,
+                cloud_custom_data,
+                ..
+            } => {
+                // A replacement that is not a valid MsgBody is ignored (inferred).
+                if let Some(new) = msg_body.and_then(|b| checked_raw(&b)) {
+                    msg.body = new;
+                }
+                if let Some(data) = cloud_custom_data {
+                    msg.cloud_custom_data = Some(data);
+                }
+            }
+        }
+    }
     let sent = ctx.store().send_c2c(ctx.caller.app.sdkappid, msg).await?;
     Ok(answer(&from, sent))
 }
@@ -222,7 +276,9 @@ fn receivers(to: Option<Value>) -> Result<Vec<String>, Error> {
 /// (60007 beyond, nothing sent; a call refused as a whole counts nothing).
 pub async fn batchsendmsg(ctx: &Ctx, mut req: SendReq) -> Result<BatchSendResp, Failure> {
     let to = receivers(req.to.take())?;
-    let template = new_msg(ctx, req)?;
+    // batchsendmsg sends no callbacks (c2c-messages.md §4).
+    let (mut template, _) = new_msg(ctx, req)?;
+    template.after_callback = false;
     let mut errors = Vec::new();
     let mut msgs = Vec::with_capacity(to.len());
     for t in to {

@@ -6,6 +6,7 @@ use super::rows::accounts_exist;
 use super::{ReadOp, WriteOp};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, NewAccount, StoreError};
+use timber_core::callback::{self as cb, Event};
 use timber_core::AppId;
 
 /// Creates the accounts that do not exist; the given `Nick` and `FaceUrl` replace the
@@ -138,6 +139,30 @@ impl WriteOp for Kick {
             )
             .await?;
         Ok(n > 0)
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::STATE_CHANGE]))
+    }
+
+    /// A kick ends every session of the account: reported as a logout (inferred; timber has
+    /// no client connections, so this is the only state change it sees).
+    async fn events<W: WriteTx>(
+        &self,
+        existed: &bool,
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        if !existed {
+            return Ok(Vec::new());
+        }
+        Ok(vec![Event::new(
+            cb::STATE_CHANGE,
+            cb::user_ordering(&self.user),
+            serde_json::json!({
+                "Info": {"Action": "Logout", "To_Account": self.user, "Reason": "Unregister"},
+            }),
+        )])
     }
 }
 

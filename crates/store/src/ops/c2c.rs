@@ -15,6 +15,7 @@ use crate::messages::RetentionPolicy;
 use crate::messages::SweepStep;
 use crate::sql::{params, ReadTx, Row, RowRef, WriteTx};
 use crate::{DbError, StoreError};
+use serde_json::json;
 use timber_core::c2c::{
     capped_unread, decide_batch_send, decide_c2c_import, decide_c2c_modify, decide_c2c_send,
     decide_delete, decide_set_read, decide_withdraw, plan_roam, require_account, total_unread,
@@ -22,6 +23,7 @@ use timber_core::c2c::{
     ImportC2cMsg, MsgKey, NewC2cMsg, Pair, Party, RoamPage, RoamQuery, SameKeyMsg, Side, SideState,
     MAX_UNREAD_PER_CONVERSATION, MSG_FLAG_RECALLED, SEND_DEDUP_WINDOW_SECS,
 };
+use timber_core::callback::{self as cb, C2cMsgFields, Event};
 use timber_core::message::{Modified, Retention, PLACEHOLDER_BODY};
 use timber_core::{AppId, ErrorCode};
 
@@ -318,6 +320,64 @@ impl WriteOp for SendC2c {
     async fn apply<W: WriteTx>(&self, plan: C2cPlan, w: &mut W) -> Result<C2cSent, DbError> {
         apply_plan(w, self.app, &plan).await
     }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        self.msg
+            .after_callback
+            .then_some((self.app, &[cb::C2C_AFTER_SEND][..]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        out: &C2cSent,
+        _: &[&'static str],
+        w: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        if out.duplicate {
+            return Ok(Vec::new());
+        }
+        let m = &self.msg;
+        let key = out.key.to_string();
+        let msg_id = timber_core::c2c::msg_id(&m.from, out.key.time, m.random);
+        let mut fields = C2cMsgFields {
+            from: &m.from,
+            to: &m.to,
+            seq: out.key.seq,
+            random: m.random,
+            time: out.key.time,
+            key: &key,
+            msg_id: &msg_id,
+            online_only: m.online_only,
+            body: &m.body,
+            cloud_custom_data: m.cloud_custom_data.as_deref(),
+        }
+        .to_value();
+        fields["SendMsgResult"] = 0.into();
+        fields["ErrorInfo"] = "send msg succeed".into();
+        fields["UnreadMsgNum"] = total_unread_of(w, self.app, &m.to).await?.into();
+        Ok(vec![Event::new(
+            cb::C2C_AFTER_SEND,
+            cb::c2c_ordering(&m.from, &m.to),
+            fields,
+        )])
+    }
+}
+
+/// `user`'s total one-to-one unread count (`UnreadMsgNum` of the C2C callbacks), read inside
+/// the transaction that changed it; messages past retention are counted too (the callback
+/// does not know the app's retention, inferred).
+async fn total_unread_of<W: WriteTx>(w: &mut W, app: AppId, user: &str) -> Result<u64, DbError> {
+    let read = Unread {
+        app,
+        user: user.to_owned(),
+        peers: None,
+        retention: Retention { days: 0, now: 0 },
+    };
+    match read.read(w).await {
+        Ok(counts) => Ok(counts.total.unwrap_or(0)),
+        Err(StoreError::Db(e)) => Err(e),
+        Err(StoreError::Domain(_)) => Ok(0),
+    }
 }
 
 /// batchsendmsg: one message from one sender to each receiver, each receiver's own decision;
@@ -547,6 +607,29 @@ impl WriteOp for Withdraw {
         .await?;
         Ok(())
     }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::C2C_AFTER_WITHDRAW]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        (): &(),
+        _: &[&'static str],
+        w: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let unread = total_unread_of(w, self.app, &self.to).await?;
+        Ok(vec![Event::new(
+            cb::C2C_AFTER_WITHDRAW,
+            cb::c2c_ordering(&self.from, &self.to),
+            json!({
+                "From_Account": self.from,
+                "To_Account": self.to,
+                "MsgKey": self.key.to_string(),
+                "UnreadMsgNum": unread,
+            }),
+        )])
+    }
 }
 
 /// modify_c2c_msg.
@@ -687,6 +770,29 @@ impl WriteOp for SetRead {
         };
         w.execute(sql, params![ckey, mark]).await?;
         Ok(())
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::C2C_AFTER_REPORT]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        (): &(),
+        _: &[&'static str],
+        w: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let unread = total_unread_of(w, self.app, &self.report).await?;
+        Ok(vec![Event::new(
+            cb::C2C_AFTER_REPORT,
+            cb::c2c_ordering(&self.report, &self.peer),
+            json!({
+                "Report_Account": self.report,
+                "Peer_Account": self.peer,
+                "LastReadTime": self.read_time.min(self.now),
+                "UnreadMsgNum": unread,
+            }),
+        )])
     }
 }
 

@@ -9,6 +9,8 @@ use super::{append, ReadOp, WriteOp};
 use crate::groups::{GroupIdPage, GroupWithMembers, JoinedPage, JoinedQuery};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
+use serde_json::json;
+use timber_core::callback::{self as cb, member_list, Event};
 use timber_core::group::{
     decide_create, decide_modify_group, require_group, Change, GroupChanges, GroupRecord,
     GroupType, MemberRecord, NewGroup, ProfilePlan,
@@ -86,6 +88,41 @@ impl WriteOp for CreateGroup {
         }
         Ok(group_id)
     }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::GROUP_AFTER_CREATE]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        group_id: &String,
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let g = &self.group;
+        let owner = g.owner.as_deref().unwrap_or("");
+        let mut fields = json!({
+            "GroupId": group_id,
+            // The store is not told who asked; a REST create is the owner's (inferred).
+            "Operator_Account": owner,
+            "Owner_Account": owner,
+            "Type": g.ty.as_str(),
+            "Name": g.name,
+            "MemberList": member_list(g.members.iter().map(|m| m.account.as_str())),
+        });
+        if !g.app_defined_data.is_empty() {
+            fields["UserDefinedDataList"] = g
+                .app_defined_data
+                .iter()
+                .map(|kv| json!({"Key": kv.key, "Value": kv.value}))
+                .collect();
+        }
+        Ok(vec![Event::new(
+            cb::GROUP_AFTER_CREATE,
+            cb::group_ordering(group_id),
+            fields,
+        )])
+    }
 }
 
 /// Inserts a membership; the caller keeps `member_num` in step.
@@ -123,15 +160,17 @@ pub(crate) struct DestroyGroup {
 }
 
 impl WriteOp for DestroyGroup {
-    type Plan = i64;
-    type Out = ();
+    type Plan = GroupRecord;
+    /// The group as it was (for Group.CallbackAfterGroupDestroyed).
+    type Out = GroupRecord;
 
-    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<i64, StoreError> {
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<GroupRecord, StoreError> {
         let g = lock_group(r, self.app, &self.group_id).await?;
-        Ok(require_group(g, &self.group_id)?.key)
+        Ok(require_group(g, &self.group_id)?)
     }
 
-    async fn apply<W: WriteTx>(&self, gkey: i64, w: &mut W) -> Result<(), DbError> {
+    async fn apply<W: WriteTx>(&self, g: GroupRecord, w: &mut W) -> Result<GroupRecord, DbError> {
+        let gkey = g.key;
         w.execute("DELETE FROM groups WHERE gkey = $1", params![gkey])
             .await?;
         w.execute(
@@ -139,7 +178,32 @@ impl WriteOp for DestroyGroup {
             params![gkey, self.app, self.now],
         )
         .await?;
-        Ok(())
+        Ok(g)
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::GROUP_AFTER_DESTROYED]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        g: &GroupRecord,
+        _: &[&'static str],
+        w: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        // The member rows stay until the background purge.
+        let members = all_members(w, self.app, g.key).await?;
+        Ok(vec![Event::new(
+            cb::GROUP_AFTER_DESTROYED,
+            cb::group_ordering(&g.group_id),
+            json!({
+                "GroupId": g.group_id,
+                "Type": g.ty.as_str(),
+                "Owner_Account": g.owner,
+                "Name": g.name,
+                "MemberList": member_list(members.iter().map(|m| m.account.as_str())),
+            }),
+        )])
     }
 }
 
@@ -219,6 +283,43 @@ impl WriteOp for ModifyGroup {
         )
         .await?;
         append::write(w, self.app, g.key, &plan.appends).await
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::GROUP_AFTER_INFO_CHANGED]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        (): &(),
+        _: &[&'static str],
+        w: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let Some(g) = find_group(w, self.app, &self.group_id).await? else {
+            return Ok(Vec::new());
+        };
+        let c = &self.changes;
+        let mut fields = json!({
+            "GroupId": g.group_id,
+            "Type": g.ty.as_str(),
+            "Operator_Account": self.operator,
+        });
+        // Only the items the request changed (inferred, callbacks.md §6.3).
+        for (name, value) in [
+            ("Name", &c.name),
+            ("Introduction", &c.introduction),
+            ("Notification", &c.notification),
+            ("FaceUrl", &c.face_url),
+        ] {
+            if let Some(v) = value {
+                fields[name] = v.as_str().into();
+            }
+        }
+        Ok(vec![Event::new(
+            cb::GROUP_AFTER_INFO_CHANGED,
+            cb::group_ordering(&g.group_id),
+            fields,
+        )])
     }
 }
 

@@ -10,6 +10,8 @@ use super::{append, ReadOp, WriteOp};
 use crate::groups::MemberPage;
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
+use serde_json::json;
+use timber_core::callback::{self as cb, member_list, Event};
 use timber_core::group::{
     decide_change_owner, decide_join, decide_leave, decide_modify_member, decide_mute,
     require_group, AddResult, Change, GroupOp, JoinPlan, LeavePlan, MemberChanges, MemberPlan,
@@ -61,6 +63,58 @@ impl WriteOp for Join {
         append::write(w, self.app, gkey, &plan.appends).await?;
         Ok(plan.results)
     }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        // import_group_member sends no callbacks (groups.md §4.16).
+        (self.op == GroupOp::AddMember).then_some((
+            self.app,
+            &[cb::GROUP_AFTER_NEW_MEMBER, cb::GROUP_AFTER_FULL][..],
+        ))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        results: &Vec<AddResult>,
+        wanted: &[&'static str],
+        w: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let joined: Vec<&str> = self
+            .members
+            .iter()
+            .zip(results)
+            .filter(|(_, r)| **r == AddResult::Added)
+            .map(|(m, _)| m.account.as_str())
+            .collect();
+        if joined.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Some(g) = find_group(w, self.app, &self.group_id).await? else {
+            return Ok(Vec::new());
+        };
+        let ordering = cb::group_ordering(&g.group_id);
+        let mut events = Vec::new();
+        if wanted.contains(&cb::GROUP_AFTER_NEW_MEMBER) {
+            events.push(Event::new(
+                cb::GROUP_AFTER_NEW_MEMBER,
+                ordering.clone(),
+                json!({
+                    "GroupId": g.group_id,
+                    "Type": g.ty.as_str(),
+                    "JoinType": "Invited",
+                    "Operator_Account": self.operator,
+                    "NewMemberList": member_list(joined),
+                }),
+            ));
+        }
+        if wanted.contains(&cb::GROUP_AFTER_FULL) && g.member_num >= g.max_member_num {
+            events.push(Event::new(
+                cb::GROUP_AFTER_FULL,
+                ordering,
+                json!({ "GroupId": g.group_id }),
+            ));
+        }
+        Ok(events)
+    }
 }
 
 async fn set_member_num(w: &mut impl WriteTx, gkey: i64, member_num: u64) -> Result<(), DbError> {
@@ -83,7 +137,8 @@ pub(crate) struct Leave {
 
 impl WriteOp for Leave {
     type Plan = (i64, LeavePlan);
-    type Out = ();
+    /// The accounts that left.
+    type Out = Vec<String>;
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;
@@ -97,9 +152,13 @@ impl WriteOp for Leave {
         Ok((g.key, plan))
     }
 
-    async fn apply<W: WriteTx>(&self, (gkey, plan): Self::Plan, w: &mut W) -> Result<(), DbError> {
+    async fn apply<W: WriteTx>(
+        &self,
+        (gkey, plan): Self::Plan,
+        w: &mut W,
+    ) -> Result<Vec<String>, DbError> {
         if plan.leaving.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         for a in &plan.leaving {
             w.execute(
@@ -109,7 +168,38 @@ impl WriteOp for Leave {
             .await?;
         }
         set_member_num(w, gkey, plan.member_num).await?;
-        append::write(w, self.app, gkey, &plan.appends).await
+        append::write(w, self.app, gkey, &plan.appends).await?;
+        Ok(plan.leaving)
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::GROUP_AFTER_MEMBER_EXIT]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        left: &Vec<String>,
+        _: &[&'static str],
+        w: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        if left.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Some(g) = find_group(w, self.app, &self.group_id).await? else {
+            return Ok(Vec::new());
+        };
+        Ok(vec![Event::new(
+            cb::GROUP_AFTER_MEMBER_EXIT,
+            cb::group_ordering(&g.group_id),
+            json!({
+                "GroupId": g.group_id,
+                "Type": g.ty.as_str(),
+                // delete_group_member is the only way out over REST.
+                "ExitType": "Kicked",
+                "Operator_Account": self.operator,
+                "ExitMemberList": member_list(left.iter().map(String::as_str)),
+            }),
+        )])
     }
 }
 
@@ -208,6 +298,43 @@ impl WriteOp for ModifyMember {
         }
         append::write(w, self.app, gkey, &plan.appends).await
     }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::GROUP_AFTER_MEMBER_FIELD]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        (): &(),
+        _: &[&'static str],
+        w: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let c = &self.changes;
+        // Only role and name card are reported (callbacks.md §6.3).
+        if c.role.is_none() && c.name_card.is_none() {
+            return Ok(Vec::new());
+        }
+        let Some(g) = find_group(w, self.app, &self.group_id).await? else {
+            return Ok(Vec::new());
+        };
+        let mut fields = json!({
+            "GroupId": g.group_id,
+            "Type": g.ty.as_str(),
+            "Operator_Account": self.operator,
+            "Modified_Account": self.account,
+        });
+        if let Some(role) = c.role {
+            fields["Role"] = role.as_str().into();
+        }
+        if let Some(card) = &c.name_card {
+            fields["NameCard"] = card.as_str().into();
+        }
+        Ok(vec![Event::new(
+            cb::GROUP_AFTER_MEMBER_FIELD,
+            cb::group_ordering(&g.group_id),
+            fields,
+        )])
+    }
 }
 
 /// Sets or lifts one account's mute (kept apart from membership).
@@ -248,7 +375,8 @@ pub(crate) struct ChangeOwner {
 
 impl WriteOp for ChangeOwner {
     type Plan = (i64, Option<OwnerPlan>);
-    type Out = ();
+    /// The previous owner, when the owner changed.
+    type Out = Option<String>;
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;
@@ -262,9 +390,13 @@ impl WriteOp for ChangeOwner {
         Ok((g.key, plan))
     }
 
-    async fn apply<W: WriteTx>(&self, (gkey, plan): Self::Plan, w: &mut W) -> Result<(), DbError> {
+    async fn apply<W: WriteTx>(
+        &self,
+        (gkey, plan): Self::Plan,
+        w: &mut W,
+    ) -> Result<Option<String>, DbError> {
         let Some(plan) = plan else {
-            return Ok(());
+            return Ok(None);
         };
         for (account, role) in [
             (&plan.old_owner, Role::Member),
@@ -288,7 +420,35 @@ impl WriteOp for ChangeOwner {
             ],
         )
         .await?;
-        append::write(w, self.app, gkey, &plan.appends).await
+        append::write(w, self.app, gkey, &plan.appends).await?;
+        Ok(Some(plan.old_owner))
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::GROUP_AFTER_OWNER]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        old_owner: &Option<String>,
+        _: &[&'static str],
+        w: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let (Some(old), Some(g)) = (old_owner, find_group(w, self.app, &self.group_id).await?)
+        else {
+            return Ok(Vec::new());
+        };
+        Ok(vec![Event::new(
+            cb::GROUP_AFTER_OWNER,
+            cb::group_ordering(&g.group_id),
+            json!({
+                "GroupId": g.group_id,
+                "Type": g.ty.as_str(),
+                "Operator_Account": self.operator,
+                "OldOwner_Account": old,
+                "NewOwner_Account": self.new_owner,
+            }),
+        )])
     }
 }
 

@@ -15,7 +15,9 @@ use super::{append, ReadOp, SinkOp, WriteOp};
 use crate::messages::HistoryQuery;
 use crate::sql::{params, ReadTx, RowRef, WriteTx};
 use crate::{DbError, StoreError};
+use serde_json::json;
 use std::sync::LazyLock;
+use timber_core::callback::{self as cb, Event, GroupMsgFields};
 use timber_core::contacts::GroupHead;
 use timber_core::group::{last_seq, require_group, GroupOp, Role};
 use timber_core::message::{
@@ -193,6 +195,46 @@ impl WriteOp for SendMessage {
             time: msg.time,
             duplicate: false,
         })
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        self.send
+            .callback
+            .is_some()
+            .then_some((self.app, &[cb::GROUP_AFTER_SEND][..]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        sent: &Sent,
+        _: &[&'static str],
+        w: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let (Some(origin), false) = (&self.send.callback, sent.duplicate) else {
+            return Ok(Vec::new());
+        };
+        let Some(group) = find_group(w, self.app, &self.group_id).await? else {
+            return Ok(Vec::new());
+        };
+        let msg = &self.send.msg;
+        let mut fields = GroupMsgFields {
+            group_id: &self.group_id,
+            ty: group.ty,
+            from: &msg.from,
+            operator: &origin.operator,
+            random: msg.random,
+            online_only: origin.online_only,
+            body: &origin.body,
+            cloud_custom_data: msg.cloud_custom_data.as_deref(),
+        }
+        .to_value();
+        fields["MsgSeq"] = sent.seq.into();
+        fields["MsgTime"] = sent.time.into();
+        Ok(vec![Event::new(
+            cb::GROUP_AFTER_SEND,
+            cb::group_ordering(&self.group_id),
+            fields,
+        )])
     }
 }
 
@@ -387,6 +429,42 @@ impl WriteOp for Recall {
             .await?;
         }
         Ok(plan.results)
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::GROUP_AFTER_RECALL]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        results: &Self::Out,
+        _: &[&'static str],
+        w: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let recalled: Vec<_> = self
+            .seqs
+            .iter()
+            .zip(results)
+            .filter(|(_, r)| r.is_ok())
+            .map(|(seq, _)| json!({ "MsgSeq": seq }))
+            .collect();
+        let Some(g) = find_group(w, self.app, &self.group_id).await? else {
+            return Ok(Vec::new());
+        };
+        if recalled.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(vec![Event::new(
+            cb::GROUP_AFTER_RECALL,
+            cb::group_ordering(&g.group_id),
+            json!({
+                // The REST recall is the app admin's; the store is not told which one.
+                "Operator_Account": timber_core::account::DEFAULT_ADMIN,
+                "Type": g.ty.as_str(),
+                "GroupId": g.group_id,
+                "MsgSeqList": recalled,
+            }),
+        )])
     }
 }
 

@@ -17,15 +17,19 @@ pub(crate) mod follow;
 pub(crate) mod groups;
 pub(crate) mod members;
 pub(crate) mod messages;
+pub(crate) mod outbox;
 pub(crate) mod profiles;
 mod rows;
 pub(crate) mod sns;
 pub(crate) mod sweep;
 
+use crate::outbox::CallbackFilter;
 use crate::sql::{ReadTx, WriteTx};
 use crate::{DbError, StoreError};
 use std::future::Future;
+use timber_core::callback::Event;
 use timber_core::message::PageSink;
+use timber_core::AppId;
 
 /// An operation that writes: its checks, then its writes, in one transaction.
 pub(crate) trait WriteOp: Send + Sync + 'static {
@@ -45,6 +49,50 @@ pub(crate) trait WriteOp: Send + Sync + 'static {
         plan: Self::Plan,
         w: &mut W,
     ) -> impl Future<Output = Result<Self::Out, DbError>> + Send;
+
+    /// The app this write belongs to and the after-callbacks it may record
+    /// (`timber_core::callback`). Asked first: a write of an app that wants none of them
+    /// builds and reads nothing more.
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        None
+    }
+
+    /// The events of `wanted` (those of [`WriteOp::callbacks`] the app wants) this write
+    /// made, read after its writes in the same transaction, which records them.
+    fn events<W: WriteTx>(
+        &self,
+        _out: &Self::Out,
+        _wanted: &[&'static str],
+        _w: &mut W,
+    ) -> impl Future<Output = Result<Vec<Event>, DbError>> + Send {
+        async { Ok(Vec::new()) }
+    }
+}
+
+/// Runs `op` in the open transaction `w`: its checks, its writes, then the after-events the
+/// app wants into the outbox (same transaction: an event exists exactly when its change
+/// committed). Returns the output and whether any event was recorded.
+pub(crate) async fn run<O: WriteOp, W: WriteTx>(
+    op: &O,
+    w: &mut W,
+    filter: Option<&dyn CallbackFilter>,
+) -> Result<(O::Out, bool), StoreError> {
+    let plan = op.check(w).await?;
+    let out = op.apply(plan, w).await?;
+    let mut recorded = false;
+    if let (Some(filter), Some((app, commands))) = (filter, op.callbacks()) {
+        let wanted: Vec<&'static str> = commands
+            .iter()
+            .copied()
+            .filter(|c| filter.wants(app, c))
+            .collect();
+        if !wanted.is_empty() {
+            let events = op.events(&out, &wanted, w).await?;
+            outbox::insert(w, app, &events).await?;
+            recorded = !events.is_empty();
+        }
+    }
+    Ok((out, recorded))
 }
 
 /// An operation that only reads, in one snapshot.

@@ -18,9 +18,11 @@ mod schema;
 
 use crate::backend::{Backend, RevokedCache};
 use crate::ops::{ReadOp, SinkOp, WriteOp};
+use crate::outbox::CallbackFilter;
 use crate::sql::postgres::PgTx;
 use crate::{DbError, Result, Store, StoreError};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::sync::{Arc, OnceLock};
 use timber_core::message::PageSink;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
@@ -32,6 +34,8 @@ const POOL_SIZE: usize = 32;
 
 pub struct PgStore {
     pool: Pool,
+    /// Which after-events to record (set once by the HTTP layer; none until then).
+    callbacks: OnceLock<Arc<dyn CallbackFilter>>,
 }
 
 impl PgStore {
@@ -50,7 +54,10 @@ impl PgStore {
             .max_size(POOL_SIZE)
             .build()
             .map_err(StoreError::internal)?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            callbacks: OnceLock::new(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -67,9 +74,12 @@ impl PgStore {
         let mut client = self.pool.get().await.map_err(DbError::internal)?;
         let txn = client.transaction().await.map_err(DbError::from)?;
         let t = &mut PgTx::new(&txn);
-        let plan = op.check(t).await?;
-        let out = op.apply(plan, t).await?;
+        let filter = self.callbacks.get();
+        let (out, recorded) = crate::ops::run(op, t, filter.map(|f| &**f)).await?;
         txn.commit().await.map_err(DbError::from)?;
+        if let (true, Some(filter)) = (recorded, filter) {
+            filter.recorded();
+        }
         Ok(out)
     }
 
@@ -114,6 +124,10 @@ impl Backend for PgStore {
     /// None: another node may change a kick time at any moment.
     fn revoked_cache(&self) -> Option<&RevokedCache> {
         None
+    }
+
+    fn install_callback_filter(&self, filter: Arc<dyn CallbackFilter>) {
+        let _ = self.callbacks.set(filter);
     }
 }
 

@@ -188,6 +188,15 @@ pub(crate) trait ReadTx: Send {
     /// empty on SQLite, whose single writer already serializes every write.
     fn for_update(&self) -> &'static str;
 
+    /// `" FOR UPDATE SKIP LOCKED"` where row locks exist (PostgreSQL: an outbox row another
+    /// node is claiming right now is passed over); empty on SQLite.
+    fn skip_locked(&self) -> &'static str;
+
+    /// A statement that makes claims of outbox rows take turns across nodes (PostgreSQL: a
+    /// transaction-scoped advisory lock), so that no two nodes claim events of one group at
+    /// once; `None` on SQLite, whose single writer already does.
+    fn claims_lock(&self) -> Option<&'static str>;
+
     /// Runs a query and returns all rows.
     fn query(
         &mut self,

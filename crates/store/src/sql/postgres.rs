@@ -99,6 +99,15 @@ impl<C: GenericClient + Sync> ReadTx for PgTx<'_, C> {
     fn for_update(&self) -> &'static str {
         " FOR UPDATE OF g"
     }
+
+    fn skip_locked(&self) -> &'static str {
+        " FOR UPDATE SKIP LOCKED"
+    }
+
+    fn claims_lock(&self) -> Option<&'static str> {
+        // Any constant of timber's own: the key of "claiming callback outbox rows".
+        Some("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(7437261)) l")
+    }
 }
 
 impl<C: GenericClient + Sync> WriteTx for PgTx<'_, C> {

@@ -112,6 +112,14 @@ impl ReadTx for SqliteTx<'_> {
     fn for_update(&self) -> &'static str {
         ""
     }
+
+    fn skip_locked(&self) -> &'static str {
+        ""
+    }
+
+    fn claims_lock(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {

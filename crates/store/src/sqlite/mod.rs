@@ -16,6 +16,7 @@ mod writer;
 
 use crate::backend::{Backend, RevokedCache};
 use crate::ops::{accounts, ReadOp, SinkOp, WriteOp};
+use crate::outbox::CallbackFilter;
 use crate::sql::sqlite::{run_sync, SqliteTx};
 use crate::{DbError, Result, Store, StoreError};
 use checkpointer::{Checkpointer, RestartGate};
@@ -23,7 +24,7 @@ use readers::ReadPool;
 use rusqlite::{Connection, OpenFlags};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Once, OnceLock};
 use timber_core::message::{HistoryEntry, PageSink};
 use writer::Writer;
 
@@ -40,6 +41,8 @@ pub struct SqliteStore {
     revoked: RevokedCache,
     /// Whether the writer's connection was opened through the WAL VFS.
     wal_vfs: bool,
+    /// Which after-events to record (set once by the HTTP layer; none until then).
+    callbacks: OnceLock<Arc<dyn CallbackFilter>>,
     _lock: Option<File>,
 }
 
@@ -142,6 +145,7 @@ impl SqliteStore {
             checkpointer: Some(checkpointer),
             revoked,
             wal_vfs,
+            callbacks: OnceLock::new(),
             _lock: Some(lock),
         })
     }
@@ -158,6 +162,7 @@ impl SqliteStore {
             checkpointer: None,
             revoked: RevokedCache::default(),
             wal_vfs: false,
+            callbacks: OnceLock::new(),
             _lock: None,
         })
     }
@@ -236,15 +241,21 @@ fn load_revoked(conn: &mut Connection) -> Result<RevokedCache> {
 /// read connections: its reads are jobs of the writer too.
 impl Backend for SqliteStore {
     async fn write<O: WriteOp>(&self, op: O) -> Result<O::Out> {
-        self.writer
+        let filter = self.callbacks.get().cloned();
+        let f = filter.clone();
+        let (out, recorded) = self
+            .writer
             .run(move |conn| {
                 run_sync(async {
                     let t = &mut SqliteTx::new(conn);
-                    let plan = op.check(t).await?;
-                    Ok(op.apply(plan, t).await?)
+                    crate::ops::run(&op, t, f.as_deref()).await
                 })
             })
-            .await
+            .await?;
+        if let (true, Some(filter)) = (recorded, filter) {
+            filter.recorded();
+        }
+        Ok(out)
     }
 
     async fn read<O: ReadOp>(&self, op: O) -> Result<O::Out> {
@@ -290,6 +301,10 @@ impl Backend for SqliteStore {
 
     fn revoked_cache(&self) -> Option<&RevokedCache> {
         Some(&self.revoked)
+    }
+
+    fn install_callback_filter(&self, filter: Arc<dyn CallbackFilter>) {
+        let _ = self.callbacks.set(filter);
     }
 }
 

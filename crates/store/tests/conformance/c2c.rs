@@ -48,6 +48,7 @@ fn msg(from: &str, to: &str, seq: u32, time: i64, body: &str) -> NewC2cMsg {
         updates_last: true,
         need_receipt: false,
         online_only: false,
+        after_callback: false,
     }
 }
 

@@ -68,6 +68,7 @@ fn c2c(from: &str, to: &str, seq: u32, time: i64) -> NewC2cMsg {
         updates_last: true,
         need_receipt: false,
         online_only: false,
+        after_callback: false,
     }
 }
 
@@ -91,6 +92,7 @@ async fn group_send(s: &dyn Store, app: u64, id: &str, time: i64, no_last_msg: b
         msg,
         sender_is_admin: false,
         no_last_msg,
+        callback: None,
     };
     s.send_message(app, id.into(), send).await.unwrap();
 }

@@ -91,6 +91,7 @@ async fn send(s: &dyn Store, id: &str, m: NewGroupMsg) -> Result<Sent, StoreErro
             msg: m,
             sender_is_admin,
             no_last_msg: false,
+            callback: None,
         },
     )
     .await
@@ -184,6 +185,7 @@ async fn msg_seq_starts_at_one_and_is_contiguous_per_group() {
                     msg: msg("a", 9, T0),
                     sender_is_admin: true,
                     no_last_msg: false,
+                    callback: None,
                 },
             )
             .await;

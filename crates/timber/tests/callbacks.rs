@@ -1,0 +1,729 @@
+//! Third-party callbacks end to end (callbacks.md): a real HTTP receiver in the test checks
+//! each callback's query, Sign and body; before-callbacks decide (each ErrorCode, a rewrite, a
+//! timeout, a refused connection, both failure policies); after-callbacks come from the
+//! durable outbox, across a kill -9, and once each from two nodes on PostgreSQL.
+
+mod common;
+
+use axum::extract::{RawQuery, State};
+use axum::routing::post;
+use axum::Router;
+use common::{PgSchema, ServerOptions, TestApp, TestServer};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SEND: &str = "group_open_http_svc/send_group_msg";
+const SENDMSG: &str = "openim/sendmsg";
+const TOKEN: &str = "xxxxyyyy";
+
+/// One callback the receiver got.
+#[derive(Debug, Clone)]
+struct Hit {
+    query: HashMap<String, String>,
+    body: Value,
+}
+
+impl Hit {
+    fn command(&self) -> &str {
+        self.body["CallbackCommand"].as_str().unwrap_or_default()
+    }
+}
+
+/// What the receiver answers a command with, and after how long.
+#[derive(Default)]
+struct Receiver {
+    hits: Mutex<Vec<Hit>>,
+    answers: Mutex<HashMap<String, (Value, Duration)>>,
+}
+
+impl Receiver {
+    fn answer(&self, command: &str, answer: Value, delay: Duration) {
+        self.answers
+            .lock()
+            .unwrap()
+            .insert(command.to_owned(), (answer, delay));
+    }
+
+    fn hits_of(&self, command: &str) -> Vec<Hit> {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|h| h.command() == command)
+            .cloned()
+            .collect()
+    }
+
+    /// Waits up to 10 s for `n` hits of `command`.
+    async fn wait_for(&self, command: &str, n: usize) -> Vec<Hit> {
+        for _ in 0..200 {
+            let hits = self.hits_of(command);
+            if hits.len() >= n {
+                return hits;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "waited for {n} {command}; got {:?}",
+            self.hits.lock().unwrap()
+        );
+    }
+}
+
+async fn receive(State(r): State<Arc<Receiver>>, RawQuery(q): RawQuery, body: String) -> String {
+    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let query = q
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let command = body["CallbackCommand"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    r.hits.lock().unwrap().push(Hit { query, body });
+    let (answer, delay) = r.answers.lock().unwrap().get(&command).cloned().unwrap_or((
+        json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}),
+        Duration::ZERO,
+    ));
+    tokio::time::sleep(delay).await;
+    answer.to_string()
+}
+
+/// A receiver on a free port; its URL.
+async fn receiver() -> (String, Arc<Receiver>) {
+    let r = Arc::new(Receiver::default());
+    let app = Router::new()
+        .route("/im", post(receive))
+        .with_state(r.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/im", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, r)
+}
+
+/// A server whose one app calls back `url` with `extra` TOML keys (e.g. a failure policy).
+fn options(url: &str, extra: &str) -> ServerOptions {
+    let app = TestApp::random();
+    let apps = format!(
+        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}, callback_token = {TOKEN:?}{extra}}}]",
+        app.sdkappid, app.key
+    );
+    ServerOptions {
+        apps: vec![app],
+        env: vec![("TIMBER_APPS".into(), apps)],
+        ..ServerOptions::default()
+    }
+}
+
+async fn setup(server: &TestServer) -> String {
+    let admin = server.client();
+    admin
+        .call_ok(
+            "im_open_login_svc/multiaccount_import",
+            json!({"Accounts": ["alice", "bob"]}),
+        )
+        .await;
+    let r = admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "Name": "g", "Owner_Account": "alice",
+                   "MemberList": [{"Member_Account": "bob"}]}),
+        )
+        .await;
+    r["GroupId"].as_str().unwrap().to_owned()
+}
+
+fn text(t: &str) -> Value {
+    json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}])
+}
+
+fn check_transport(hit: &Hit, sdkappid: u64) {
+    let q = &hit.query;
+    assert_eq!(q["SdkAppid"], sdkappid.to_string());
+    assert_eq!(q["CallbackCommand"], hit.command());
+    assert_eq!(q["contenttype"], "json");
+    assert_eq!(q["OptPlatform"], "RESTAPI");
+    assert!(q.contains_key("ClientIP"));
+    let time: i64 = q["RequestTime"].parse().unwrap();
+    assert!((time - timber_core::now_secs()).abs() < 60);
+    let sign: String = Sha256::digest(format!("{TOKEN}{time}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(q["Sign"], sign);
+    assert!(hit.body["EventTime"].as_i64().unwrap() > 1_600_000_000_000);
+}
+
+#[tokio::test]
+async fn group_send_asks_before_and_reports_after() {
+    let (url, rx) = receiver().await;
+    let server = TestServer::start_with(options(&url, "")).await;
+    let sdkappid = server.apps[0].sdkappid;
+    let gid = setup(&server).await;
+    let created = rx.wait_for("Group.CallbackAfterCreateGroup", 1).await;
+    check_transport(&created[0], sdkappid);
+    assert_eq!(created[0].body["GroupId"], gid.as_str());
+    assert_eq!(created[0].body["Owner_Account"], "alice");
+    assert_eq!(
+        created[0].body["MemberList"],
+        json!([{"Member_Account": "bob"}])
+    );
+
+    let admin = server.client();
+    let sent = admin
+        .call_ok(
+            SEND,
+            json!({"GroupId": gid, "From_Account": "alice", "Random": 7, "MsgBody": text("hi"),
+                   "CloudCustomData": "cd"}),
+        )
+        .await;
+    let before = &rx.hits_of("Group.CallbackBeforeSendMsg")[0];
+    check_transport(before, sdkappid);
+    let b = &before.body;
+    assert_eq!(b["GroupId"], gid.as_str());
+    assert_eq!(b["Type"], "Public");
+    assert_eq!(b["From_Account"], "alice");
+    assert_eq!(b["Operator_Account"], "administrator");
+    assert_eq!(b["Random"], 7);
+    assert_eq!(b["OnlineOnlyFlag"], 0);
+    assert_eq!(b["MsgBody"], text("hi"));
+    assert_eq!(b["CloudCustomData"], "cd");
+
+    let after = rx.wait_for("Group.CallbackAfterSendMsg", 1).await;
+    check_transport(&after[0], sdkappid);
+    let a = &after[0].body;
+    assert_eq!(a["MsgSeq"], sent["MsgSeq"]);
+    assert_eq!(a["MsgTime"], sent["MsgTime"]);
+    assert_eq!(a["MsgBody"], text("hi"));
+    assert_eq!(a["From_Account"], "alice");
+
+    // The log endpoint shows the same attempts, for an app admin only.
+    let sig = server.apps[0].sig("administrator");
+    let (status, log) = server
+        .get(&format!(
+            "/_timber/callbacks?sdkappid={sdkappid}&identifier=administrator&usersig={sig}&contenttype=json"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let log: Value = serde_json::from_str(&log).unwrap();
+    let commands: Vec<&str> = log["Attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["Command"].as_str().unwrap())
+        .collect();
+    assert!(commands.contains(&"Group.CallbackBeforeSendMsg"), "{log}");
+    assert!(commands.contains(&"Group.CallbackAfterSendMsg"), "{log}");
+    assert_eq!(log["Attempts"][0]["Outcome"], "ok");
+    let sig = server.apps[0].sig("alice");
+    let (_, denied) = server
+        .get(&format!(
+            "/_timber/callbacks?sdkappid={sdkappid}&identifier=alice&usersig={sig}&contenttype=json"
+        ))
+        .await;
+    assert!(denied.contains("\"ErrorCode\":60010"), "{denied}");
+    let (_, metrics) = server.get("/metrics").await;
+    assert!(
+        metrics.contains(
+            "timber_callbacks_total{command=\"Group.CallbackAfterSendMsg\",outcome=\"ok\"} 1"
+        ),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn before_send_answers_decide() {
+    let (url, rx) = receiver().await;
+    let server = TestServer::start_with(options(&url, "")).await;
+    let gid = setup(&server).await;
+    let admin = server.client();
+    let send = |random: u32| json!({"GroupId": gid, "Random": random, "MsgBody": text("x")});
+    let cmd = "Group.CallbackBeforeSendMsg";
+    let dur = Duration::ZERO;
+
+    rx.answer(cmd, json!({"ErrorCode": 1}), dur);
+    assert_eq!(admin.call_err(SEND, send(1)).await.0, 10016);
+    rx.answer(
+        cmd,
+        json!({"ErrorCode": 10150, "ErrorInfo": "not today"}),
+        dur,
+    );
+    assert_eq!(
+        admin.call_err(SEND, send(2)).await,
+        (10150, "not today".into())
+    );
+    rx.answer(cmd, json!({"ErrorCode": 2}), dur);
+    admin.call_ok(SEND, send(3)).await;
+    // Refused and dropped messages were never stored.
+    rx.answer(
+        cmd,
+        json!({"ErrorCode": 0, "MsgBody": text("rewritten"), "CloudCustomData": "new"}),
+        dur,
+    );
+    let sent = admin.call_ok(SEND, send(4)).await;
+    let after = rx.wait_for("Group.CallbackAfterSendMsg", 1).await;
+    assert_eq!(after.len(), 1, "only the allowed message is reported");
+    assert_eq!(after[0].body["MsgBody"], text("rewritten"));
+    assert_eq!(after[0].body["CloudCustomData"], "new");
+    let history = admin
+        .call_ok(
+            "group_open_http_svc/group_msg_get_simple",
+            json!({"GroupId": gid, "ReqMsgNumber": 20}),
+        )
+        .await;
+    let msgs = history["RspMsgList"].as_array().unwrap();
+    let texts: Vec<&Value> = msgs.iter().map(|m| &m["MsgBody"]).collect();
+    assert_eq!(texts, vec![&text("rewritten")], "{history}");
+    assert_eq!(msgs[0]["MsgSeq"], sent["MsgSeq"]);
+
+    // ForbidCallbackControl skips each callback.
+    rx.answer(cmd, json!({"ErrorCode": 1}), dur);
+    let mut body = send(5);
+    body["ForbidCallbackControl"] =
+        json!(["ForbidBeforeSendMsgCallback", "ForbidAfterSendMsgCallback"]);
+    let before_count = rx.hits_of(cmd).len();
+    admin.call_ok(SEND, body).await;
+    assert_eq!(rx.hits_of(cmd).len(), before_count);
+    let mut bad = send(6);
+    bad["ForbidCallbackControl"] = json!(["Nope"]);
+    assert_eq!(admin.call_err(SEND, bad).await.0, 10004);
+
+    // C2C: refusal 20006, custom codes, drop.
+    let c2c = "C2C.CallbackBeforeSendMsg";
+    let msg = |r: u32| json!({"From_Account": "alice", "To_Account": "bob", "MsgRandom": r, "MsgBody": text("c")});
+    rx.answer(c2c, json!({"ErrorCode": 1}), dur);
+    assert_eq!(admin.call_err(SENDMSG, msg(1)).await.0, 20006);
+    rx.answer(
+        c2c,
+        json!({"ErrorCode": 120005, "ErrorInfo": "custom"}),
+        dur,
+    );
+    assert_eq!(
+        admin.call_err(SENDMSG, msg(2)).await,
+        (120005, "custom".into())
+    );
+    rx.answer(c2c, json!({"ErrorCode": 2}), dur);
+    admin.call_ok(SENDMSG, msg(3)).await;
+    rx.answer(c2c, json!({"ErrorCode": 0, "MsgBody": text("clean")}), dur);
+    let sent = admin.call_ok(SENDMSG, msg(4)).await;
+    let before = &rx.hits_of(c2c)[0].body;
+    assert_eq!(before["From_Account"], "alice");
+    assert_eq!(before["To_Account"], "bob");
+    assert_eq!(before["MsgRandom"], 1);
+    let after = rx.wait_for("C2C.CallbackAfterSendMsg", 1).await;
+    assert_eq!(after.len(), 1);
+    let a = &after[0].body;
+    assert_eq!(a["MsgKey"], sent["MsgKey"]);
+    assert_eq!(a["MsgBody"], text("clean"));
+    assert_eq!(a["SendMsgResult"], 0);
+    assert_eq!(a["UnreadMsgNum"], 1);
+    let roam = admin
+        .call_ok(
+            "openim/admin_getroammsg",
+            json!({"Operator_Account": "bob", "Peer_Account": "alice", "MaxCnt": 10,
+                   "MinTime": 0, "MaxTime": 4_000_000_000u64}),
+        )
+        .await;
+    assert_eq!(roam["MsgList"].as_array().unwrap().len(), 1, "{roam}");
+    assert_eq!(roam["MsgList"][0]["MsgBody"], text("clean"));
+}
+
+#[tokio::test]
+async fn a_failed_before_callback_follows_the_policy() {
+    let (url, rx) = receiver().await;
+    rx.answer(
+        "Group.CallbackBeforeSendMsg",
+        json!({"ErrorCode": 0}),
+        Duration::from_secs(3),
+    );
+    // Timeout, allow (the default): the message goes through after 2 s.
+    let server = TestServer::start_with(options(&url, "")).await;
+    let gid = setup(&server).await;
+    let admin = server.client();
+    let started = std::time::Instant::now();
+    admin
+        .call_ok(
+            SEND,
+            json!({"GroupId": gid, "Random": 1, "MsgBody": text("x")}),
+        )
+        .await;
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    drop(server);
+
+    // Timeout, deny.
+    let server =
+        TestServer::start_with(options(&url, ", callback_before_failure = \"deny\"")).await;
+    let gid = setup(&server).await;
+    let admin = server.client();
+    assert_eq!(
+        admin
+            .call_err(
+                SEND,
+                json!({"GroupId": gid, "Random": 1, "MsgBody": text("x")})
+            )
+            .await
+            .0,
+        10016
+    );
+    drop(server);
+
+    // A refused connection: nothing listens on the port.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/im", l.local_addr().unwrap())
+    };
+    let msg =
+        json!({"From_Account": "alice", "To_Account": "bob", "MsgRandom": 1, "MsgBody": text("c")});
+    let server = TestServer::start_with(options(&closed, "")).await;
+    setup(&server).await;
+    server.client().call_ok(SENDMSG, msg.clone()).await;
+    drop(server);
+    let server = TestServer::start_with(options(
+        &closed,
+        ", callback_before_failure = \"deny\", callbacks = [\"C2C.CallbackBeforeSendMsg\"]",
+    ))
+    .await;
+    setup(&server).await;
+    assert_eq!(server.client().call_err(SENDMSG, msg).await.0, 20006);
+}
+
+#[tokio::test]
+async fn concurrent_sends_do_not_wait_for_each_other() {
+    let (url, rx) = receiver().await;
+    rx.answer(
+        "Group.CallbackBeforeSendMsg",
+        json!({"ErrorCode": 0}),
+        Duration::from_millis(500),
+    );
+    let server = TestServer::start_with(options(&url, "")).await;
+    let gid = setup(&server).await;
+    let admin = server.client();
+    let started = std::time::Instant::now();
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let admin = admin.clone();
+        let gid = gid.clone();
+        sends.spawn(async move {
+            admin
+                .call_ok(
+                    SEND,
+                    json!({"GroupId": gid, "Random": i, "MsgBody": text("x")}),
+                )
+                .await
+        });
+    }
+    while let Some(r) = sends.join_next().await {
+        r.unwrap();
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn group_events_are_reported_in_order() {
+    let (url, rx) = receiver().await;
+    let server = TestServer::start_with(options(&url, "")).await;
+    let gid = setup(&server).await;
+    let admin = server.client();
+    admin
+        .call_ok(
+            "im_open_login_svc/multiaccount_import",
+            json!({"Accounts": ["carol"]}),
+        )
+        .await;
+    rx.answer(
+        "Group.CallbackBeforeInviteJoinGroup",
+        json!({"ErrorCode": 0}),
+        Duration::ZERO,
+    );
+    admin
+        .call_ok(
+            "group_open_http_svc/add_group_member",
+            json!({"GroupId": gid, "MemberList": [{"Member_Account": "carol"}]}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "group_open_http_svc/modify_group_base_info",
+            json!({"GroupId": gid, "Name": "renamed"}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "group_open_http_svc/modify_group_member_info",
+            json!({"GroupId": gid, "Member_Account": "bob", "Role": "Admin"}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "group_open_http_svc/change_group_owner",
+            json!({"GroupId": gid, "NewOwner_Account": "bob"}),
+        )
+        .await;
+    let sent = admin
+        .call_ok(
+            SEND,
+            json!({"GroupId": gid, "Random": 1, "MsgBody": text("x")}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "group_open_http_svc/group_msg_recall",
+            json!({"GroupId": gid, "MsgSeqList": [{"MsgSeq": sent["MsgSeq"]}]}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "group_open_http_svc/delete_group_member",
+            json!({"GroupId": gid, "MemberToDel_Account": ["carol"]}),
+        )
+        .await;
+    admin
+        .call_ok("group_open_http_svc/destroy_group", json!({"GroupId": gid}))
+        .await;
+    admin
+        .call_ok("im_open_login_svc/kick", json!({"UserID": "carol"}))
+        .await;
+    let state = rx.wait_for("State.StateChange", 1).await;
+    assert_eq!(
+        state[0].body["Info"],
+        json!({"Action": "Logout", "To_Account": "carol", "Reason": "Unregister"})
+    );
+    let last = rx.wait_for("Group.CallbackAfterGroupDestroyed", 1).await;
+    assert_eq!(last[0].body["Owner_Account"], "bob");
+    assert_eq!(last[0].body["Name"], "renamed");
+    let after: Vec<String> = rx
+        .hits
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|h| h.command().contains("After"))
+        .map(|h| h.command().to_owned())
+        .collect();
+    assert_eq!(
+        after,
+        [
+            "Group.CallbackAfterCreateGroup",
+            "Group.CallbackAfterNewMemberJoin",
+            "Group.CallbackAfterGroupInfoChanged",
+            "Group.CallbackAfterMemberFieldChanged",
+            "Group.CallbackAfterChangeGroupOwner",
+            "Group.CallbackAfterSendMsg",
+            "Group.CallbackAfterRecallMsg",
+            "Group.CallbackAfterMemberExit",
+            "Group.CallbackAfterGroupDestroyed",
+        ]
+    );
+    // C2C: read report and recall.
+    let c2c = admin
+        .call_ok(
+            SENDMSG,
+            json!({"From_Account": "alice", "To_Account": "bob", "MsgRandom": 5, "MsgBody": text("c")}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "openim/admin_set_msg_read",
+            json!({"Report_Account": "bob", "Peer_Account": "alice"}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "openim/admin_msgwithdraw",
+            json!({"From_Account": "alice", "To_Account": "bob", "MsgKey": c2c["MsgKey"]}),
+        )
+        .await;
+    let report = rx.wait_for("C2C.CallbackAfterMsgReport", 1).await;
+    assert_eq!(report[0].body["Report_Account"], "bob");
+    assert_eq!(report[0].body["Peer_Account"], "alice");
+    assert_eq!(report[0].body["UnreadMsgNum"], 0);
+    let withdraw = rx.wait_for("C2C.CallbackAfterMsgWithDraw", 1).await;
+    assert_eq!(withdraw[0].body["MsgKey"], c2c["MsgKey"]);
+    assert_eq!(withdraw[0].body["From_Account"], "alice");
+    assert_eq!(withdraw[0].body["UnreadMsgNum"], 0);
+    let body = |c: &str| rx.hits_of(c)[0].body.clone();
+    assert_eq!(
+        body("Group.CallbackAfterNewMemberJoin")["NewMemberList"],
+        json!([{"Member_Account": "carol"}])
+    );
+    assert_eq!(
+        body("Group.CallbackAfterNewMemberJoin")["JoinType"],
+        "Invited"
+    );
+    assert_eq!(
+        body("Group.CallbackAfterGroupInfoChanged")["Name"],
+        "renamed"
+    );
+    assert!(body("Group.CallbackAfterGroupInfoChanged")
+        .get("Introduction")
+        .is_none());
+    assert_eq!(
+        body("Group.CallbackAfterMemberFieldChanged")["Role"],
+        "Admin"
+    );
+    assert_eq!(
+        body("Group.CallbackAfterChangeGroupOwner")["OldOwner_Account"],
+        "alice"
+    );
+    assert_eq!(
+        body("Group.CallbackAfterRecallMsg")["MsgSeqList"],
+        json!([{"MsgSeq": sent["MsgSeq"]}])
+    );
+    assert_eq!(body("Group.CallbackAfterMemberExit")["ExitType"], "Kicked");
+    let invite = body("Group.CallbackBeforeInviteJoinGroup");
+    assert_eq!(
+        invite["DestinationMembers"],
+        json!([{"Member_Account": "carol"}])
+    );
+}
+
+#[tokio::test]
+async fn an_invite_refusal_leaves_members_out() {
+    let (url, rx) = receiver().await;
+    let server = TestServer::start_with(options(&url, "")).await;
+    let gid = setup(&server).await;
+    let admin = server.client();
+    admin
+        .call_ok(
+            "im_open_login_svc/multiaccount_import",
+            json!({"Accounts": ["carol", "dave"]}),
+        )
+        .await;
+    let cmd = "Group.CallbackBeforeInviteJoinGroup";
+    rx.answer(
+        cmd,
+        json!({"ErrorCode": 0, "RefusedMembers_Account": ["dave"]}),
+        Duration::ZERO,
+    );
+    let add = json!({"GroupId": gid, "MemberList": [{"Member_Account": "carol"}, {"Member_Account": "dave"}]});
+    let r = admin
+        .call_ok("group_open_http_svc/add_group_member", add.clone())
+        .await;
+    assert_eq!(
+        r["MemberList"],
+        json!([{"Member_Account": "carol", "Result": 1}, {"Member_Account": "dave", "Result": 0}])
+    );
+    rx.answer(cmd, json!({"ErrorCode": 1}), Duration::ZERO);
+    assert_eq!(
+        admin
+            .call_err("group_open_http_svc/add_group_member", add)
+            .await
+            .0,
+        10016
+    );
+    rx.answer(
+        "Group.CallbackBeforeCreateGroup",
+        json!({"ErrorCode": 1}),
+        Duration::ZERO,
+    );
+    assert_eq!(
+        admin
+            .call_err(
+                "group_open_http_svc/create_group",
+                json!({"Type": "Public", "Name": "no", "Owner_Account": "alice"})
+            )
+            .await
+            .0,
+        10016
+    );
+    let before = &rx.hits_of("Group.CallbackBeforeCreateGroup")[0].body;
+    assert_eq!(before["Owner_Account"], "alice");
+    assert_eq!(before["Type"], "Public");
+}
+
+#[tokio::test]
+async fn a_committed_event_survives_kill_9() {
+    let (url, rx) = receiver().await;
+    let cmd = "Group.CallbackAfterSendMsg";
+    // The first delivery hangs: the server is killed while it waits.
+    rx.answer(cmd, json!({"ErrorCode": 0}), Duration::from_secs(30));
+    let mut opts = options(&url, "");
+    opts.env[0].1 = opts.env[0].1.replace(
+        "callback_token",
+        "callbacks = [\"Group.CallbackAfterSendMsg\"], callback_token",
+    );
+    let server = TestServer::start_with(opts).await;
+    let gid = setup(&server).await;
+    let sent = server
+        .client()
+        .call_ok(
+            SEND,
+            json!({"GroupId": gid, "Random": 9, "MsgBody": text("x")}),
+        )
+        .await;
+    rx.wait_for(cmd, 1).await;
+    let again = server.same_data();
+    let again = ServerOptions {
+        env: opts_env(&server, &url),
+        ..again
+    };
+    drop(server); // SIGKILL
+    rx.answer(cmd, json!({"ErrorCode": 0}), Duration::ZERO);
+    let server = TestServer::start_with(again).await;
+    let hits = rx.wait_for(cmd, 2).await;
+    assert_eq!(hits[1].body["MsgSeq"], sent["MsgSeq"]);
+    assert_eq!(hits[1].body["Random"], 9);
+    drop(server);
+}
+
+fn opts_env(server: &TestServer, url: &str) -> Vec<(String, String)> {
+    let app = &server.apps[0];
+    vec![(
+        "TIMBER_APPS".into(),
+        format!(
+            "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}, callbacks = [\"Group.CallbackAfterSendMsg\"]}}]",
+            app.sdkappid, app.key
+        ),
+    )]
+}
+
+#[tokio::test]
+async fn two_nodes_deliver_each_event_once() {
+    if std::env::var("TIMBER_TEST_POSTGRES_URL").is_err() {
+        eprintln!("NOTE: TIMBER_TEST_POSTGRES_URL is not set: two-node callback test SKIPPED");
+        return;
+    }
+    let (url, rx) = receiver().await;
+    let pg = PgSchema::create().await;
+    let mut opts = options(&url, "");
+    opts.storage = Some(pg.url.clone());
+    opts.pg = Some(pg);
+    let a = TestServer::start_with(opts.clone()).await;
+    let b = TestServer::start_with(opts).await;
+    let gid = setup(&a).await;
+    let n = 40;
+    for i in 0..n {
+        let node = if i % 2 == 0 { &a } else { &b };
+        node.client()
+            .call_ok(
+                SEND,
+                json!({"GroupId": gid, "Random": i, "MsgBody": text("x")}),
+            )
+            .await;
+    }
+    let hits = rx.wait_for("Group.CallbackAfterSendMsg", n as usize).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let hits_after = rx.hits_of("Group.CallbackAfterSendMsg");
+    assert_eq!(hits_after.len(), hits.len(), "no event was sent twice");
+    let seqs: Vec<u64> = hits_after
+        .iter()
+        .map(|h| h.body["MsgSeq"].as_u64().unwrap())
+        .collect();
+    let mut sorted = seqs.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), n as usize);
+    assert_eq!(seqs, sorted, "one group's events arrive in order");
+}
