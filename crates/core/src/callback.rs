@@ -32,6 +32,13 @@ pub const COMMANDS: &[&str] = &[
     GROUP_AFTER_INFO_CHANGED,
     GROUP_AFTER_MEMBER_FIELD,
     GROUP_AFTER_OWNER,
+    PROFILE_AFTER_SET,
+    SNS_FRIEND_ADD,
+    SNS_FRIEND_DELETE,
+    SNS_BLACKLIST_ADD,
+    SNS_BLACKLIST_DELETE,
+    FOLLOW_ADD,
+    FOLLOW_DELETE,
 ];
 
 pub const C2C_BEFORE_SEND: &str = "C2C.CallbackBeforeSendMsg";
@@ -52,6 +59,64 @@ pub const GROUP_AFTER_RECALL: &str = "Group.CallbackAfterRecallMsg";
 pub const GROUP_AFTER_INFO_CHANGED: &str = "Group.CallbackAfterGroupInfoChanged";
 pub const GROUP_AFTER_MEMBER_FIELD: &str = "Group.CallbackAfterMemberFieldChanged";
 pub const GROUP_AFTER_OWNER: &str = "Group.CallbackAfterChangeGroupOwner";
+/// After portrait_set (profiles.md §4); not after an account import (inferred).
+pub const PROFILE_AFTER_SET: &str = "Profile.CallbackPortraitSet";
+/// After friend_add (not friend_import; relationships.md §24).
+pub const SNS_FRIEND_ADD: &str = "Sns.CallbackFriendAdd";
+/// After friend_delete (not friend_delete_all, documented).
+pub const SNS_FRIEND_DELETE: &str = "Sns.CallbackFriendDelete";
+pub const SNS_BLACKLIST_ADD: &str = "Sns.CallbackBlackListAdd";
+/// After black_list_delete (inferred by symmetry, relationships.md §24).
+pub const SNS_BLACKLIST_DELETE: &str = "Sns.CallbackBlackListDelete";
+pub const FOLLOW_ADD: &str = "Follow.CallbackAfterFollowAdd";
+/// After follow_delete (the shape inferred from the add page, relationships.md §24).
+pub const FOLLOW_DELETE: &str = "Follow.CallbackAfterFollowDelete";
+
+/// The `PairList` of a relationship callback: `from` → each of `to`, and with `both` each of
+/// `to` → `from` too (one pair per directed entry written or removed; inferred).
+pub fn pairs(from: &str, to: &[&str], both: bool) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = to.iter().map(|t| (from.into(), (*t).into())).collect();
+    if both {
+        out.extend(to.iter().map(|t| ((*t).into(), from.into())));
+    }
+    out
+}
+
+/// Sns.CallbackFriendDelete, BlackListAdd, BlackListDelete: `PairList` only (§24). The
+/// ordering is the requester's account.
+pub fn sns_pairs_event(command: &'static str, pairs: &[(String, String)]) -> Event {
+    let list: Vec<Value> = pairs
+        .iter()
+        .map(|(f, t)| json!({"From_Account": f, "To_Account": t}))
+        .collect();
+    let owner = pairs.first().map(|p| p.0.as_str()).unwrap_or_default();
+    Event::new(command, user_ordering(owner), json!({"PairList": list}))
+}
+
+/// Sns.CallbackFriendAdd of a REST friend_add by `admin`: a pair per entry written, each
+/// initiated by `from` (§24).
+pub fn friend_add_event(admin: &str, from: &str, added: &[&str], both: bool, force: bool) -> Event {
+    let list: Vec<Value> = pairs(from, added, both)
+        .iter()
+        .map(|(f, t)| json!({"From_Account": f, "To_Account": t, "Initiator_Account": from}))
+        .collect();
+    Event::new(
+        SNS_FRIEND_ADD,
+        user_ordering(from),
+        json!({"PairList": list, "ClientCmd": "friend_add", "Admin_Account": admin,
+               "ForceFlag": u8::from(force)}),
+    )
+}
+
+/// Follow.CallbackAfterFollowAdd / AfterFollowDelete: `From_Account` and `FollowList` (§24).
+pub fn follow_event(command: &'static str, from: &str, to: &[&str]) -> Event {
+    let list: Vec<Value> = to.iter().map(|t| json!({"To_Account": t})).collect();
+    Event::new(
+        command,
+        user_ordering(from),
+        json!({"From_Account": from, "FollowList": list}),
+    )
+}
 
 /// Unix time in milliseconds: `EventTime`.
 pub fn now_millis() -> i64 {

@@ -8,7 +8,7 @@ use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use timber_core::profile::{
-    check_portrait_accounts, check_tag_list, portrait_answer, ProfileChange, ProfileItem, RawItem,
+    check_portrait_accounts, check_tag_list, portrait_answer, ProfileItem, RawItem,
     ACCOUNT_NOT_EXIST_INFO,
 };
 use timber_core::{Error, ErrorCode};
@@ -50,30 +50,16 @@ pub async fn portrait_set(ctx: &Ctx, req: PortraitSetReq) -> Result<Empty, Failu
         })
         .collect();
     let app = &ctx.caller.app;
-    let change = ctx
-        .store()
+    ctx.store()
         .set_portrait(
             app.sdkappid,
+            ctx.caller.identifier.clone(),
             req.from,
             items,
             app.profile_custom_tags.clone(),
         )
         .await?;
-    profile_changed(ctx, &change);
     Ok(Empty {})
-}
-
-/// Called once a profile change is stored (and only then): the place where
-/// `Profile.CallbackPortraitSet` (profiles.md §4, callbacks.md) is to be fired, with the
-/// caller's `identifier` as `Operator_Account` and `change.items` as `ProfileItem`. Account
-/// imports do not come here (inferred, profiles.md §0.3). Timber sends no callbacks yet.
-fn profile_changed(ctx: &Ctx, change: &ProfileChange) {
-    tracing::debug!(
-        operator = %ctx.caller.identifier,
-        user = %change.user,
-        items = change.items.len(),
-        "profile changed"
-    );
 }
 
 #[derive(Deserialize)]

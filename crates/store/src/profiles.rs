@@ -8,12 +8,13 @@ use timber_core::AppId;
 
 #[async_trait::async_trait]
 pub trait ProfileStore {
-    /// portrait_set (profiles.md §1): 40003 when `user` does not exist, else the first
+    /// portrait_set (profiles.md §1) asked by `operator`: 40003 when `user` does not exist, else the first
     /// refusal of `timber_core::profile::decide_portrait_set` against the app's `custom`
     /// tags; on success every item is written and the change is returned.
     async fn set_portrait(
         &self,
         app: AppId,
+        operator: String,
         user: String,
         items: Vec<RawItem>,
         custom: CustomTags,
@@ -33,12 +34,14 @@ impl<B: Backend> ProfileStore for B {
     async fn set_portrait(
         &self,
         app: AppId,
+        operator: String,
         user: String,
         items: Vec<RawItem>,
         custom: CustomTags,
     ) -> Result<ProfileChange> {
         self.write(SetPortrait {
             app,
+            operator,
             user,
             items,
             custom,

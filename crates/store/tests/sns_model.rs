@@ -97,6 +97,7 @@ async fn run(store: &dyn Store, kind: Kind, a: usize, b: usize) -> u32 {
     match kind {
         Kind::Add => {
             let req = FriendAdd {
+                admin: "admin".into(),
                 from,
                 add_type: AddType::Both,
                 force: true,

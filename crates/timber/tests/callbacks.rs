@@ -727,3 +727,139 @@ async fn two_nodes_deliver_each_event_once() {
     assert_eq!(sorted.len(), n as usize);
     assert_eq!(seqs, sorted, "one group's events arrive in order");
 }
+
+#[tokio::test]
+async fn portrait_set_reports_the_items_it_wrote() {
+    let (url, rx) = receiver().await;
+    let server = TestServer::start_with(options(&url, "")).await;
+    let sdkappid = server.apps[0].sdkappid;
+    setup(&server).await;
+    let admin = server.client();
+    admin
+        .call_ok(
+            "profile/portrait_set",
+            json!({"From_Account": "alice", "ProfileItem": [
+                {"Tag": "Tag_Profile_IM_Nick", "Value": "Al"},
+                {"Tag": "Tag_Profile_IM_Gender", "Value": "Gender_Type_Female"},
+                {"Tag": "Tag_Profile_IM_Level", "Value": 3}]}),
+        )
+        .await;
+    // A refused portrait_set (unknown account) changes nothing and reports nothing.
+    admin
+        .call(
+            "profile/portrait_set",
+            json!({"From_Account": "nobody", "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "x"}]}),
+        )
+        .await;
+    let hits = rx.wait_for("Profile.CallbackPortraitSet", 1).await;
+    check_transport(&hits[0], sdkappid);
+    let b = &hits[0].body;
+    assert_eq!(b["Operator_Account"], "administrator");
+    assert_eq!(b["From_Account"], "alice");
+    assert_eq!(
+        b["ProfileItem"],
+        json!([{"Tag": "Tag_Profile_IM_Nick", "Value": "Al"},
+               {"Tag": "Tag_Profile_IM_Gender", "Value": "Gender_Type_Female"},
+               {"Tag": "Tag_Profile_IM_Level", "Value": 3}])
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.hits_of("Profile.CallbackPortraitSet").len(), 1);
+}
+
+/// The relationship after-callbacks (relationships.md §24): one per request with a pair per
+/// directed entry that changed; friend_import and a request where nothing changed send none.
+#[tokio::test]
+async fn relationship_changes_are_reported() {
+    let (url, rx) = receiver().await;
+    let server = TestServer::start_with(options(&url, "")).await;
+    let sdkappid = server.apps[0].sdkappid;
+    setup(&server).await;
+    let admin = server.client();
+    admin
+        .call_ok(
+            "im_open_login_svc/account_import",
+            json!({"UserID": "carol"}),
+        )
+        .await;
+    let pair = |f: &str, t: &str| json!({"From_Account": f, "To_Account": t});
+    let item = |t: &str| json!({"To_Account": t, "AddSource": "AddSource_Type_Web"});
+
+    admin
+        .call_ok(
+            "sns/friend_add",
+            json!({"From_Account": "alice", "AddFriendItem": [item("bob"), item("nobody")],
+                   "AddType": "Add_Type_Both", "ForceAddFlags": 1}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "sns/friend_import",
+            json!({"From_Account": "alice", "AddFriendItem": [item("carol")]}),
+        )
+        .await;
+    let add = rx.wait_for("Sns.CallbackFriendAdd", 1).await;
+    check_transport(&add[0], sdkappid);
+    let b = &add[0].body;
+    assert_eq!(
+        b["PairList"],
+        json!([{"From_Account": "alice", "To_Account": "bob", "Initiator_Account": "alice"},
+               {"From_Account": "bob", "To_Account": "alice", "Initiator_Account": "alice"}])
+    );
+    assert_eq!(
+        (&b["ClientCmd"], &b["Admin_Account"], &b["ForceFlag"]),
+        (&json!("friend_add"), &json!("administrator"), &json!(1))
+    );
+
+    admin
+        .call_ok(
+            "sns/friend_delete",
+            json!({"From_Account": "alice", "To_Account": ["bob"], "DeleteType": "Delete_Type_Both"}),
+        )
+        .await;
+    let del = rx.wait_for("Sns.CallbackFriendDelete", 1).await;
+    assert_eq!(
+        del[0].body["PairList"],
+        json!([pair("alice", "bob"), pair("bob", "alice")])
+    );
+
+    let block = json!({"From_Account": "alice", "To_Account": ["carol"]});
+    admin.call_ok("sns/black_list_add", block.clone()).await;
+    admin.call_ok("sns/black_list_delete", block).await;
+    let b = rx.wait_for("Sns.CallbackBlackListAdd", 1).await;
+    assert_eq!(b[0].body["PairList"], json!([pair("alice", "carol")]));
+    let b = rx.wait_for("Sns.CallbackBlackListDelete", 1).await;
+    assert_eq!(b[0].body["PairList"], json!([pair("alice", "carol")]));
+
+    admin
+        .call_ok(
+            "follow/follow_add",
+            json!({"From_Account": "bob", "FollowItem": [{"To_Account": "carol"}]}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "follow/follow_delete",
+            json!({"From_Account": "bob", "To_Account": ["carol"]}),
+        )
+        .await;
+    for command in [
+        "Follow.CallbackAfterFollowAdd",
+        "Follow.CallbackAfterFollowDelete",
+    ] {
+        let f = rx.wait_for(command, 1).await;
+        check_transport(&f[0], sdkappid);
+        assert_eq!(f[0].body["From_Account"], "bob");
+        assert_eq!(f[0].body["FollowList"], json!([{"To_Account": "carol"}]));
+    }
+
+    // Deleting a friendship that no longer exists changes nothing and reports nothing.
+    admin
+        .call_ok(
+            "sns/friend_delete",
+            json!({"From_Account": "alice", "To_Account": ["bob"]}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.hits_of("Sns.CallbackFriendDelete").len(), 1);
+    assert_eq!(rx.hits_of("Sns.CallbackFriendAdd").len(), 1);
+}

@@ -73,6 +73,8 @@ pub struct AddItem {
 
 #[derive(Debug, Clone)]
 pub struct FriendAdd {
+    /// The admin that asked: `Admin_Account` of Sns.CallbackFriendAdd.
+    pub admin: String,
     pub from: String,
     pub add_type: AddType,
     /// `ForceAddFlags` 1: skip AllowType and AdminForbidType (never the blocklists).
@@ -744,6 +746,7 @@ mod tests {
     fn need_confirm_makes_a_pending_request_and_a_reciprocal_add_completes_it() {
         let f = facts(&[("b", exists())]);
         let req = FriendAdd {
+            admin: "admin".into(),
             from: "a".into(),
             add_type: AddType::Both,
             force: false,
@@ -778,6 +781,7 @@ mod tests {
         let mut f = facts(&[("b", b), ("c", c)]);
         f.owner.gates.forbid = AdminForbid::SendOut;
         let mut req = FriendAdd {
+            admin: "admin".into(),
             from: "a".into(),
             add_type: AddType::Both,
             force: false,
@@ -797,6 +801,7 @@ mod tests {
         b.gates.allow = AllowType::AllowAny;
         let f = facts(&[("b", b)]);
         let req = FriendAdd {
+            admin: "admin".into(),
             from: "a".into(),
             add_type: AddType::Both,
             force: false,
@@ -814,6 +819,7 @@ mod tests {
         let mut item = add("b");
         item.groups = vec!["new".into()];
         let req = FriendAdd {
+            admin: "admin".into(),
             from: "a".into(),
             add_type: AddType::Single,
             force: false,

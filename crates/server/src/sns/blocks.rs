@@ -1,8 +1,7 @@
 //! black_list_add, black_list_delete, black_list_get, black_list_check.
 //! spec: relationships.md §10–§13.
 
-use super::callbacks::{self, SnsEvent};
-use super::fields::{from_account, index, opt_int, succeeded, targets, ItemsResp};
+use super::fields::{from_account, index, opt_int, targets, ItemsResp};
 use super::friends::{relation_items, CheckReq, RelationItem};
 use crate::envelope::{opt_account, opt_accounts};
 use crate::failure::Failure;
@@ -29,13 +28,6 @@ pub async fn black_list_add(ctx: &Ctx, req: BlockReq) -> Result<ItemsResp, Failu
         .store()
         .block_add(ctx.caller.app.sdkappid, from.clone(), to, ctx.now)
         .await?;
-    callbacks::after(
-        ctx,
-        SnsEvent::BlackListAdd {
-            from: &from,
-            blocked: succeeded(&out.items),
-        },
-    );
     Ok(ItemsResp::new(&out.items))
 }
 
@@ -47,13 +39,6 @@ pub async fn black_list_delete(ctx: &Ctx, req: BlockReq) -> Result<ItemsResp, Fa
         .store()
         .block_delete(ctx.caller.app.sdkappid, from.clone(), to)
         .await?;
-    callbacks::after(
-        ctx,
-        SnsEvent::BlackListDelete {
-            from: &from,
-            unblocked: succeeded(&out.items),
-        },
-    );
     Ok(ItemsResp::new(&out.items))
 }
 

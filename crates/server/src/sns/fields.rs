@@ -111,15 +111,6 @@ pub(crate) fn result_items(
     (out, failed)
 }
 
-/// The users whose items succeeded (for the after-callbacks).
-pub(crate) fn succeeded(items: &[(String, Result<(), Error>)]) -> Vec<&str> {
-    items
-        .iter()
-        .filter(|(_, r)| r.is_ok())
-        .map(|(to, _)| to.as_str())
-        .collect()
-}
-
 /// A `{Tag, Value}` pair.
 #[derive(Serialize)]
 pub(crate) struct TagValue {

@@ -1,8 +1,7 @@
 //! `v4/follow/*`: follow_add, follow_delete, follow_check, follow_get, follow_get_info.
 //! spec: relationships.md §17–§22.
 
-use super::callbacks::{self, SnsEvent};
-use super::fields::{code_info, from_account, items, opt_int, succeeded, tag_values, targets};
+use super::fields::{code_info, from_account, items, opt_int, tag_values, targets};
 use super::fields::{ItemsResp, TagValue};
 use crate::envelope::{opt_account, opt_accounts, opt_objects};
 use crate::failure::Failure;
@@ -40,13 +39,6 @@ pub async fn follow_add(ctx: &Ctx, req: FollowAddReq) -> Result<ItemsResp, Failu
         .store()
         .follow_add(ctx.caller.app.sdkappid, from.clone(), to, ctx.now)
         .await?;
-    callbacks::after(
-        ctx,
-        SnsEvent::FollowAdd {
-            from: &from,
-            followed: succeeded(&out),
-        },
-    );
     Ok(ItemsResp::new(&out))
 }
 
@@ -66,13 +58,6 @@ pub async fn follow_delete(ctx: &Ctx, req: FollowTargetsReq) -> Result<ItemsResp
         .store()
         .follow_delete(ctx.caller.app.sdkappid, from.clone(), to)
         .await?;
-    callbacks::after(
-        ctx,
-        SnsEvent::FollowDelete {
-            from: &from,
-            unfollowed: succeeded(&out),
-        },
-    );
     Ok(ItemsResp::new(&out))
 }
 

@@ -1,10 +1,8 @@
 //! friend_add, friend_import, friend_update, friend_delete, friend_delete_all, friend_check,
 //! friend_get, friend_get_list and the legacy friend_get_all. spec: relationships.md §1–§9.
 
-use super::callbacks::{self, SnsEvent};
 use super::fields::{
-    code_info, from_account, index, items, opt_int, succeeded, tag_values, targets, ItemsResp,
-    TagValue,
+    code_info, from_account, index, items, opt_int, tag_values, targets, ItemsResp, TagValue,
 };
 use crate::envelope::{opt_account, opt_accounts, opt_objects, Empty};
 use crate::failure::Failure;
@@ -114,7 +112,7 @@ fn add_item(i: AddItemReq, import: bool) -> Result<AddItem, Error> {
     })
 }
 
-fn add_request(req: FriendAddReq, import: bool) -> Result<FriendAdd, Error> {
+fn add_request(ctx: &Ctx, req: FriendAddReq, import: bool) -> Result<FriendAdd, Error> {
     let from = from_account(req.from)?;
     let add_type = AddType::parse(req.add_type.as_deref())?;
     // Only 1 forces; the doocs SDK's "normal" 2 and any other integer are normal (§1).
@@ -124,6 +122,7 @@ fn add_request(req: FriendAddReq, import: bool) -> Result<FriendAdd, Error> {
         .map(|i| add_item(i, import))
         .collect::<Result<_, _>>()?;
     Ok(FriendAdd {
+        admin: ctx.caller.identifier.clone(),
         from,
         add_type,
         force,
@@ -133,26 +132,17 @@ fn add_request(req: FriendAddReq, import: bool) -> Result<FriendAdd, Error> {
 
 /// spec: relationships.md §1.
 pub async fn friend_add(ctx: &Ctx, req: FriendAddReq) -> Result<ItemsResp, Failure> {
-    let req = add_request(req, false)?;
-    let (from, force) = (req.from.clone(), req.force);
+    let req = add_request(ctx, req, false)?;
     let out = ctx
         .store()
         .friend_add(ctx.caller.app.sdkappid, req, ctx.now)
         .await?;
-    callbacks::after(
-        ctx,
-        SnsEvent::FriendAdd {
-            from: &from,
-            added: succeeded(&out.items),
-            force,
-        },
-    );
     Ok(ItemsResp::new(&out.items))
 }
 
 /// spec: relationships.md §2. No callback.
 pub async fn friend_import(ctx: &Ctx, req: FriendAddReq) -> Result<ItemsResp, Failure> {
-    let req = add_request(req, true)?;
+    let req = add_request(ctx, req, true)?;
     let out = ctx
         .store()
         .friend_import(ctx.caller.app.sdkappid, req, ctx.now)
@@ -247,13 +237,6 @@ pub async fn friend_delete(ctx: &Ctx, req: FriendDeleteReq) -> Result<ItemsResp,
         .store()
         .friend_delete(ctx.caller.app.sdkappid, from.clone(), to, both)
         .await?;
-    callbacks::after(
-        ctx,
-        SnsEvent::FriendDelete {
-            from: &from,
-            deleted: succeeded(&out.items),
-        },
-    );
     Ok(ItemsResp::new(&out.items))
 }
 

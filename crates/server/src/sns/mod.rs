@@ -3,7 +3,6 @@
 //! `ErrorDisplay` (`""`), as every documented sample does (`Service::shows_error_display`).
 
 pub mod blocks;
-pub mod callbacks;
 mod fields;
 pub mod follow;
 pub mod friends;

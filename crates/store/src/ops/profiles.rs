@@ -8,6 +8,7 @@
 use super::{ReadOp, WriteOp};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
+use timber_core::callback::{self as cb, Event};
 use timber_core::profile::{
     decide_portrait_set, CustomTags, ProfileChange, ProfileItem, RawItem, TagValue,
 };
@@ -16,6 +17,8 @@ use timber_core::AppId;
 /// portrait_set: checks every item, then writes them all or nothing.
 pub(crate) struct SetPortrait {
     pub app: AppId,
+    /// Who asked (the admin of a REST call): `Operator_Account` of the callback.
+    pub operator: String,
     pub user: String,
     pub items: Vec<RawItem>,
     pub custom: CustomTags,
@@ -52,6 +55,29 @@ impl WriteOp for SetPortrait {
             user: self.user.clone(),
             items,
         })
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::PROFILE_AFTER_SET]))
+    }
+
+    /// Every item written, de-duplicated, whether or not its value changed (profiles.md §4,
+    /// inferred).
+    async fn events<W: WriteTx>(
+        &self,
+        change: &ProfileChange,
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        Ok(vec![Event::new(
+            cb::PROFILE_AFTER_SET,
+            cb::user_ordering(&self.user),
+            serde_json::json!({
+                "Operator_Account": self.operator,
+                "From_Account": self.user,
+                "ProfileItem": change.items,
+            }),
+        )])
     }
 }
 

@@ -12,11 +12,12 @@ use crate::sql::{params, ReadTx, Row, WriteTx};
 use crate::{DbError, StoreError};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use timber_core::callback::{self as cb, Event};
 use timber_core::profile::{ProfileItem, TagValue};
 use timber_core::sns::{
     decide_block_add, decide_block_delete, decide_follow_add, decide_follow_delete,
     decide_friend_add, decide_friend_delete, decide_friend_delete_all, decide_friend_update,
-    decide_list_add, decide_list_delete, AddGates, AdminForbid, AllowType, Decided, Facts,
+    decide_list_add, decide_list_delete, AddGates, AddType, AdminForbid, AllowType, Decided, Facts,
     FollowFacts, FriendAdd, FriendEntry, OwnerFacts, PeerFacts, Seqs, SnsWrite, UpdateItem,
 };
 use timber_core::{AppId, Error, ErrorCode};
@@ -600,6 +601,59 @@ impl WriteOp for SnsOp {
             seqs: d.seqs_after(&self.from, before),
             items: d.items,
         })
+    }
+
+    /// friend_import, friend_update, friend_delete_all and the friend lists fire nothing
+    /// (relationships.md §2, §5, §24).
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        let command = match &self.command {
+            SnsCommand::FriendAdd(_) => &[cb::SNS_FRIEND_ADD],
+            SnsCommand::FriendDelete { .. } => &[cb::SNS_FRIEND_DELETE],
+            SnsCommand::BlockAdd(_) => &[cb::SNS_BLACKLIST_ADD],
+            SnsCommand::BlockDelete(_) => &[cb::SNS_BLACKLIST_DELETE],
+            SnsCommand::FollowAdd(_) => &[cb::FOLLOW_ADD],
+            SnsCommand::FollowDelete(_) => &[cb::FOLLOW_DELETE],
+            _ => return None,
+        };
+        Some((self.app, command))
+    }
+
+    /// One event for the items that succeeded; none when no item did (§24, inferred).
+    async fn events<W: WriteTx>(
+        &self,
+        out: &SnsOutcome,
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let done: Vec<&str> = out
+            .items
+            .iter()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(to, _)| to.as_str())
+            .collect();
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
+        let from = self.from.as_str();
+        let event = match &self.command {
+            SnsCommand::FriendAdd(req) => {
+                let both = req.add_type == AddType::Both;
+                cb::friend_add_event(&req.admin, from, &done, both, req.force)
+            }
+            SnsCommand::FriendDelete { both, .. } => {
+                cb::sns_pairs_event(cb::SNS_FRIEND_DELETE, &cb::pairs(from, &done, *both))
+            }
+            SnsCommand::BlockAdd(_) => {
+                cb::sns_pairs_event(cb::SNS_BLACKLIST_ADD, &cb::pairs(from, &done, false))
+            }
+            SnsCommand::BlockDelete(_) => {
+                cb::sns_pairs_event(cb::SNS_BLACKLIST_DELETE, &cb::pairs(from, &done, false))
+            }
+            SnsCommand::FollowAdd(_) => cb::follow_event(cb::FOLLOW_ADD, from, &done),
+            SnsCommand::FollowDelete(_) => cb::follow_event(cb::FOLLOW_DELETE, from, &done),
+            _ => return Ok(Vec::new()),
+        };
+        Ok(vec![event])
     }
 }
 

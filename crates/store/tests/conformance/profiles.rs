@@ -57,6 +57,7 @@ async fn set_writes_typed_values_and_get_reads_them_back() {
         let change = s
             .set_portrait(
                 APP,
+                "admin".into(),
                 "a".into(),
                 vec![
                     raw(NICK, json!("Ann")),
@@ -73,6 +74,7 @@ async fn set_writes_typed_values_and_get_reads_them_back() {
         // A later write replaces the stored value; an empty string is a value.
         s.set_portrait(
             APP,
+            "admin".into(),
             "a".into(),
             vec![raw("Tag_Profile_Custom_Hobby", json!(""))],
             None,
@@ -106,7 +108,8 @@ async fn a_refused_set_writes_nothing() {
             .await
             .unwrap();
         let before = stored(&*s, APP, "a").await;
-        let set = |items: Vec<RawItem>| s.set_portrait(APP, "a".into(), items, None);
+        let set =
+            |items: Vec<RawItem>| s.set_portrait(APP, "admin".into(), "a".into(), items, None);
         assert_eq!(
             code(
                 set(vec![
@@ -148,6 +151,7 @@ async fn a_refused_set_writes_nothing() {
             code(
                 s.set_portrait(
                     APP,
+                    "admin".into(),
                     "a".into(),
                     vec![raw("Tag_Profile_Custom_Score", json!("1"))],
                     locked
@@ -158,8 +162,14 @@ async fn a_refused_set_writes_nothing() {
         );
         assert_eq!(
             code(
-                s.set_portrait(APP, "ghost".into(), vec![raw(NICK, json!("x"))], None)
-                    .await
+                s.set_portrait(
+                    APP,
+                    "admin".into(),
+                    "ghost".into(),
+                    vec![raw(NICK, json!("x"))],
+                    None
+                )
+                .await
             ),
             ErrorCode::ProfileAccountNotFound
         );
@@ -192,9 +202,15 @@ async fn import_writes_nick_and_image_and_delete_removes_the_profile() {
             vec![text(IMAGE, "http://f"), text(NICK, "Anna")]
         );
         // portrait_set and import write the same tag.
-        s.set_portrait(APP, "a".into(), vec![raw(NICK, json!("Set"))], None)
-            .await
-            .unwrap();
+        s.set_portrait(
+            APP,
+            "admin".into(),
+            "a".into(),
+            vec![raw(NICK, json!("Set"))],
+            None,
+        )
+        .await
+        .unwrap();
         s.import_accounts(APP, vec![NewAccount::bare("a")], 3)
             .await
             .unwrap();
@@ -224,6 +240,7 @@ async fn profiles_are_per_app() {
             .unwrap();
         s.set_portrait(
             APP,
+            "admin".into(),
             "a".into(),
             vec![raw("Tag_Profile_IM_Role", json!(5))],
             None,
@@ -245,8 +262,14 @@ async fn profiles_are_per_app() {
             .unwrap();
         assert_eq!(
             code(
-                s.set_portrait(APP, "b".into(), vec![raw(NICK, json!("x"))], None)
-                    .await
+                s.set_portrait(
+                    APP,
+                    "admin".into(),
+                    "b".into(),
+                    vec![raw(NICK, json!("x"))],
+                    None
+                )
+                .await
             ),
             ErrorCode::ProfileAccountNotFound
         );

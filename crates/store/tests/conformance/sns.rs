@@ -29,6 +29,7 @@ fn item(to: &str) -> AddItem {
 
 fn add(from: &str, add_type: AddType, force: bool, to: &[&str]) -> FriendAdd {
     FriendAdd {
+        admin: "admin".into(),
         from: from.into(),
         add_type,
         force,
@@ -157,6 +158,7 @@ async fn import_update_page_and_sequences() {
             CustomValue::Str("2019".into()),
         )];
         let req = FriendAdd {
+            admin: "admin".into(),
             from: "a".into(),
             add_type: AddType::Both,
             force: false,
