@@ -117,7 +117,10 @@ impl Service {
     /// Whether answers carry `ErrorDisplay` (`""`): only services whose documented samples
     /// show it do (rest-protocol.md §5, inferred), on success and on failure alike.
     pub const fn shows_error_display(self) -> bool {
-        matches!(self, Service::Profile | Service::Sns | Service::Follow)
+        matches!(
+            self,
+            Service::Profile | Service::Sns | Service::Follow | Service::RecentContact
+        )
     }
 
     /// Shorthand for an invalid-parameter error with a reason.

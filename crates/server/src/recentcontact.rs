@@ -2,11 +2,12 @@
 //! marks (create_contact_group, del_contact_group, update_contact_group, get_contact_group,
 //! search_contact_group, mark_contact). spec: recent-contacts.md. Its failures use the 50000
 //! codes (50001 `From_Account` not imported, 50002 invalid parameter, 50004 internal,
-//! 51008 capacity); every success carries `ErrorDisplay` `""` as the samples do.
+//! 51008 capacity); every answer carries `ErrorDisplay` `""` as the samples do
+//! (`Service::shows_error_display`).
 //!
 //! Field checks live here; the rules (ordering, paging, caps) in `timber_core::contacts`.
 
-use crate::envelope::{opt_account, opt_object, opt_objects};
+use crate::envelope::{opt_account, opt_object, opt_objects, Empty};
 use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
@@ -44,14 +45,6 @@ fn non_negative(v: Option<i64>, field: &str) -> Result<i64, Error> {
         t => Err(invalid(format!("{field} must not be negative, got {t}"))),
     }
 }
-
-#[derive(Serialize)]
-pub struct Display {
-    #[serde(rename = "ErrorDisplay")]
-    display: &'static str,
-}
-
-const DISPLAY: Display = Display { display: "" };
 
 // ---- get_list ----
 
@@ -126,8 +119,6 @@ pub struct GetListResp {
     start_index: u64,
     top_time_stamp: i64,
     top_start_index: u64,
-    #[serde(flatten)]
-    display: Display,
 }
 
 /// spec: recent-contacts.md §1. All six fields are required (50002); `AssistFlags` bits are
@@ -161,7 +152,6 @@ pub async fn get_list(ctx: &Ctx, req: GetListReq) -> Result<GetListResp, Failure
         start_index: page.normal.index,
         top_time_stamp: page.top.time,
         top_start_index: page.top.index,
-        display: DISPLAY,
     })
 }
 
@@ -187,7 +177,7 @@ pub struct DeleteReq {
 
 /// spec: recent-contacts.md §2. Deleting a conversation not in the list succeeds; unknown
 /// peers are not looked up. `ClearRamble` 0 or 1 (other values 50002).
-pub async fn delete(ctx: &Ctx, req: DeleteReq) -> Result<Display, Failure> {
+pub async fn delete(ctx: &Ctx, req: DeleteReq) -> Result<Empty, Failure> {
     let from = owner(req.from)?;
     let group = req.to_groupid.or(req.to_group_id).or(req.group_id);
     let key = ContactKey::from_request(
@@ -204,7 +194,7 @@ pub async fn delete(ctx: &Ctx, req: DeleteReq) -> Result<Display, Failure> {
     ctx.store()
         .delete_contact(ctx.caller.app.sdkappid, from, key, clear, ctx.now)
         .await?;
-    Ok(DISPLAY)
+    Ok(Empty {})
 }
 
 // ---- top ----
@@ -231,7 +221,7 @@ struct TopItem {
 
 /// spec: recent-contacts.md §3. `OperationType` 1 pins, 2 unpins; 1–50 items, each a valid
 /// conversation (50002 for the request otherwise); more than 50 pinned after the call 50002.
-pub async fn top(ctx: &Ctx, req: TopReq) -> Result<Display, Failure> {
+pub async fn top(ctx: &Ctx, req: TopReq) -> Result<Empty, Failure> {
     let from = owner(req.from)?;
     let pin = match required(req.operation_type, "OperationType")? {
         1 => true,
@@ -266,7 +256,7 @@ pub async fn top(ctx: &Ctx, req: TopReq) -> Result<Display, Failure> {
     ctx.store()
         .top_contacts(ctx.caller.app.sdkappid, from, pin, keys, ctx.now)
         .await?;
-    Ok(DISPLAY)
+    Ok(Empty {})
 }
 
 // ---- the contact book ----
@@ -383,8 +373,6 @@ pub struct GroupResultItem {
 pub struct CreateGroupResp {
     #[serde(rename = "GroupResultItem")]
     items: Vec<GroupResultItem>,
-    #[serde(flatten)]
-    display: Display,
 }
 
 /// spec: recent-contacts.md §5. Exactly one group per call (50002 otherwise), its name 1–32
@@ -425,7 +413,6 @@ pub async fn create_contact_group(
             group: group.into(),
             results,
         }],
-        display: DISPLAY,
     })
 }
 
@@ -443,8 +430,6 @@ pub struct DelGroupReq {
 pub struct DelGroupResp {
     #[serde(rename = "GroupItem")]
     items: Vec<GroupItem>,
-    #[serde(flatten)]
-    display: Display,
 }
 
 /// spec: recent-contacts.md §6. Exactly one name per call; an unknown name 50002.
@@ -464,7 +449,6 @@ pub async fn del_contact_group(ctx: &Ctx, req: DelGroupReq) -> Result<DelGroupRe
         .await?;
     Ok(DelGroupResp {
         items: vec![group.into()],
-        display: DISPLAY,
     })
 }
 
@@ -526,8 +510,6 @@ pub struct UpdateGroupResult {
 pub struct UpdateGroupResp {
     update_type: i64,
     update_group_result: UpdateGroupResult,
-    #[serde(flatten)]
-    display: Display,
 }
 
 /// spec: recent-contacts.md §7. `UpdateType` 1 (the only value); `UpdateGroupType` 1 renames
@@ -607,7 +589,6 @@ pub async fn update_contact_group(
             old_group_name: old_name,
             contact_result_item,
         },
-        display: DISPLAY,
     })
 }
 
@@ -649,8 +630,6 @@ pub struct MarkResult {
 pub struct MarkResp {
     #[serde(rename = "ResultItem")]
     items: Vec<MarkResult>,
-    #[serde(flatten)]
-    display: Display,
 }
 
 /// Mark indexes as sent; a negative one can be no index (it becomes one past every index,
@@ -709,10 +688,7 @@ pub async fn mark_contact(ctx: &Ctx, req: MarkReq) -> Result<MarkResp, Failure> 
             }
         })
         .collect();
-    Ok(MarkResp {
-        items,
-        display: DISPLAY,
-    })
+    Ok(MarkResp { items })
 }
 
 // ---- get_contact_group, search_contact_group ----
@@ -761,8 +737,6 @@ pub struct GetGroupsResp {
     group_item: Vec<GroupItem>,
     complete_flag: u8,
     next_start_index: u64,
-    #[serde(flatten)]
-    display: Display,
 }
 
 /// spec: recent-contacts.md §9: 100 conversations a page (newest `Timestamp` first), every
@@ -783,7 +757,6 @@ pub async fn get_contact_group(ctx: &Ctx, req: GetGroupsReq) -> Result<GetGroups
         group_item: book.groups.into_iter().map(Into::into).collect(),
         complete_flag: u8::from(complete),
         next_start_index: next,
-        display: DISPLAY,
     })
 }
 
@@ -801,8 +774,6 @@ pub struct SearchReq {
 pub struct SearchResp {
     contact_result_item: Vec<ContactDataItem>,
     group_item: Vec<GroupItem>,
-    #[serde(flatten)]
-    display: Display,
 }
 
 /// spec: recent-contacts.md §10. 1–300 conversations, each well-formed (50002 otherwise);
@@ -838,6 +809,5 @@ pub async fn search_contact_group(ctx: &Ctx, req: SearchReq) -> Result<SearchRes
     Ok(SearchResp {
         contact_result_item: found,
         group_item: book.groups.into_iter().map(Into::into).collect(),
-        display: DISPLAY,
     })
 }

@@ -247,7 +247,7 @@ async fn every_command_answers_envelope_errors() {
         ];
         // Services whose documented samples show `ErrorDisplay` send it in every answer
         // (rest-protocol.md §5); the others never.
-        let shows_display = matches!(*service, "profile" | "sns" | "follow");
+        let shows_display = matches!(*service, "profile" | "sns" | "follow" | "recentcontact");
         for (what, req, expected) in cases {
             let env = req.send().await.envelope(what);
             let code = env["ErrorCode"].as_u64().unwrap();
