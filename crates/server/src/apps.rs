@@ -48,6 +48,10 @@ pub struct App {
     /// 0, the cloud's default, never retries.
     #[serde(default)]
     pub callback_after_retries: u32,
+    /// Conversations a user's recent-contact list keeps (recent-contacts.md §0.3): 100, the
+    /// cloud's default; its paid editions give 500 or 3,000. At least 1.
+    #[serde(default = "default_max_conversations")]
+    pub max_conversations: usize,
 }
 
 /// `callback_before_failure`: let the request through (the cloud's default) or refuse it
@@ -65,6 +69,9 @@ fn default_admins() -> Vec<String> {
 }
 const fn default_retention_days() -> u32 {
     7
+}
+const fn default_max_conversations() -> usize {
+    timber_core::contacts::DEFAULT_MAX_CONVERSATIONS
 }
 const fn default_max_msg_bytes() -> usize {
     timber_core::message::DEFAULT_MAX_MSG_BYTES
@@ -84,6 +91,7 @@ impl App {
             callbacks: None,
             callback_before_failure: BeforeFailure::Allow,
             callback_after_retries: 0,
+            max_conversations: default_max_conversations(),
         }
     }
 

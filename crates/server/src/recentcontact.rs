@@ -135,6 +135,7 @@ pub async fn get_list(ctx: &Ctx, req: GetListReq) -> Result<GetListResp, Failure
             index: required(req.top_start_index, "TopStartIndex")?,
         },
         flags: AssistFlags::from_bits(required(req.assist_flags, "AssistFlags")?),
+        cap: ctx.caller.app.max_conversations,
     };
     let marks = query.flags.with_marks;
     let page = ctx

@@ -355,6 +355,41 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX callback_outbox_by_ordering ON callback_outbox (app, ordering, id);
     ",
+    // 9: friend_get's page without a lookup per friend or a count over the list
+    // (BENCHMARKS.md, ledger: *friend pages*). `sns_friends` is keyed in page order
+    // (add_time, friend), so a page is one range of the table itself, and a user's friend
+    // count is kept in `sns_users` by every write that adds or removes an entry.
+    "
+    CREATE TABLE sns_friends_paged (
+        app          BIGINT NOT NULL,
+        owner        TEXT   NOT NULL,
+        friend       TEXT   NOT NULL,
+        add_time     BIGINT NOT NULL,
+        add_source   TEXT   NOT NULL,
+        add_wording  TEXT   NOT NULL DEFAULT '',
+        remark       TEXT   NOT NULL DEFAULT '',
+        remark_time  BIGINT NOT NULL DEFAULT 0,
+        groups       TEXT   NOT NULL DEFAULT '[]',
+        custom       TEXT   NOT NULL,
+        PRIMARY KEY (app, owner, add_time, friend)
+    ) {WITHOUT_ROWID};
+    INSERT INTO sns_friends_paged (app, owner, friend, add_time, add_source, add_wording,
+                                   remark, remark_time, groups, custom)
+        SELECT app, owner, friend, add_time, add_source, add_wording,
+               remark, remark_time, groups, custom FROM sns_friends;
+    DROP TABLE sns_friends;
+    ALTER TABLE sns_friends_paged RENAME TO sns_friends;
+    CREATE UNIQUE INDEX sns_friends_by_pair ON sns_friends (app, owner, friend);
+    CREATE INDEX sns_friends_by_friend ON sns_friends (app, friend, owner);
+
+    ALTER TABLE sns_users ADD COLUMN friend_count BIGINT NOT NULL DEFAULT 0;
+    INSERT INTO sns_users (app, user_id)
+        SELECT DISTINCT app, owner FROM sns_friends WHERE true
+        ON CONFLICT (app, user_id) DO NOTHING;
+    UPDATE sns_users SET friend_count = (SELECT count(*) FROM sns_friends f
+                                         WHERE f.app = sns_users.app
+                                           AND f.owner = sns_users.user_id);
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.
@@ -385,5 +420,56 @@ mod tests {
         }
         let pg = migrations(&POSTGRES).concat();
         assert!(!pg.contains("ROWID") && !pg.contains("AUTOINCREMENT"));
+    }
+
+    /// Migration 9 re-keys `sns_friends` in page order and starts the kept friend counts from
+    /// the entries already there.
+    #[test]
+    fn friend_entries_and_counts_survive_the_rekey() {
+        let all = migrations(&SQLITE);
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for sql in &all[..8] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO sns_friends (app, owner, friend, add_time, add_source, custom)
+                 VALUES (1, 'a', 'b', 5, 's', '{}'), (1, 'a', 'c', 4, 's', '{}'),
+                        (1, 'b', 'a', 5, 's', '{}'), (2, 'a', 'x', 1, 's', '{}');
+             INSERT INTO sns_users (app, user_id, std_seq) VALUES (1, 'a', 7);",
+        )
+        .unwrap();
+        conn.execute_batch(&all[8]).unwrap();
+        let counts: Vec<(i64, String, i64, i64)> = conn
+            .prepare(
+                "SELECT app, user_id, std_seq, friend_count FROM sns_users ORDER BY app, user_id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let want = [(1, "a", 7, 2), (1, "b", 0, 1), (2, "a", 0, 1)];
+        let want: Vec<_> = want
+            .iter()
+            .map(|&(a, u, s, n)| (a, u.to_owned(), s, n))
+            .collect();
+        assert_eq!(counts, want);
+        let page: Vec<String> = conn
+            .prepare("SELECT friend FROM sns_friends WHERE app = 1 AND owner = 'a' ORDER BY add_time, friend")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(page, ["c", "b"]);
+        let dup = conn.execute(
+            "INSERT INTO sns_friends (app, owner, friend, add_time, add_source, custom)
+             VALUES (1, 'a', 'b', 9, 's', '{}')",
+            [],
+        );
+        assert!(
+            dup.is_err(),
+            "one entry per (owner, friend), whatever its add_time"
+        );
     }
 }

@@ -23,6 +23,10 @@ enum Kind {
     Unblock,
     Follow,
     Unfollow,
+    /// friend_delete_all with Delete_Type_Both (`b` unused).
+    DeleteAll,
+    /// account_delete of `a`, then account_import of it again (`b` unused).
+    Recreate,
 }
 
 #[derive(Default)]
@@ -35,6 +39,29 @@ struct Model {
 impl Model {
     /// The item's code, and the model changed as the rules say.
     fn apply(&mut self, kind: Kind, a: usize, b: usize) -> u32 {
+        let mine = |set: &mut BTreeSet<(usize, usize)>, both: bool| {
+            let gone: Vec<_> = set
+                .iter()
+                .filter(|e| e.0 == a || (both && e.1 == a))
+                .copied()
+                .collect();
+            for e in gone {
+                set.remove(&e);
+            }
+        };
+        match kind {
+            Kind::DeleteAll => {
+                mine(&mut self.friends, true);
+                return 0;
+            }
+            Kind::Recreate => {
+                mine(&mut self.friends, true);
+                mine(&mut self.blocks, true);
+                mine(&mut self.follows, true);
+                return 0;
+            }
+            _ => {}
+        }
         if a == b {
             return 30001;
         }
@@ -76,6 +103,7 @@ impl Model {
                     30001
                 }
             }
+            Kind::DeleteAll | Kind::Recreate => unreachable!("answered above"),
             Kind::Follow => {
                 self.follows.insert((a, b));
                 0
@@ -126,6 +154,21 @@ async fn run(store: &dyn Store, kind: Kind, a: usize, b: usize) -> u32 {
         Kind::Unblock => code(&store.block_delete(APP, from, vec![to]).await.unwrap().items),
         Kind::Follow => code(&store.follow_add(APP, from, vec![to], T0).await.unwrap()),
         Kind::Unfollow => code(&store.follow_delete(APP, from, vec![to]).await.unwrap()),
+        Kind::DeleteAll => {
+            store.friend_delete_all(APP, from, true).await.unwrap();
+            0
+        }
+        Kind::Recreate => {
+            store
+                .delete_accounts(APP, vec![from.clone()])
+                .await
+                .unwrap();
+            store
+                .import_accounts(APP, vec![NewAccount::bare(&from)], T0)
+                .await
+                .unwrap();
+            0
+        }
     }
 }
 
@@ -137,6 +180,8 @@ fn op() -> impl Strategy<Value = (Kind, usize, usize)> {
         1 => Just(Kind::Unblock),
         1 => Just(Kind::Follow),
         1 => Just(Kind::Unfollow),
+        1 => Just(Kind::DeleteAll),
+        1 => Just(Kind::Recreate),
     ];
     (kind, 0..USERS.len(), 0..USERS.len())
 }
@@ -161,6 +206,13 @@ proptest! {
                     let friends = store.check_pairs(APP, u.to_string(), others.clone(), false).await.unwrap();
                     let blocks = store.check_pairs(APP, u.to_string(), others.clone(), true).await.unwrap();
                     let follows = store.follow_check(APP, u.to_string(), others).await.unwrap();
+                    // The page and its FriendNum (a kept count) hold exactly the model's friends.
+                    let page = store.friends(APP, u.to_string(), 0, 100).await.unwrap();
+                    let listed: BTreeSet<&str> = page.friends.iter().map(|(f, _)| f.as_str()).collect();
+                    let want: BTreeSet<&str> =
+                        model.friends.iter().filter(|e| e.0 == i).map(|e| USERS[e.1]).collect();
+                    assert_eq!(listed, want, "friends of {i}");
+                    assert_eq!(page.total, want.len(), "FriendNum of {i}");
                     for j in 0..USERS.len() {
                         assert_eq!(friends[j].1, model.friends.contains(&(i, j)), "friend {i} → {j}");
                         assert_eq!(blocks[j].1, model.blocks.contains(&(i, j)), "block {i} → {j}");

@@ -178,6 +178,12 @@ impl Config {
                     );
                 }
             }
+            if app.max_conversations == 0 {
+                bail!(
+                    "SDKAppID {}: max_conversations must be at least 1",
+                    app.sdkappid
+                );
+            }
             if let Some(token) = &app.callback_token {
                 if !(1..=128).contains(&token.chars().count()) {
                     bail!(
@@ -398,5 +404,10 @@ mod tests {
             assert!(format!("{err:#}").contains("max_connections"), "{err:#}");
         }
         assert!(parse("max_connections = 1", &[]).is_ok());
+        let app = "[[apps]]\nsdkappid = 1\nkey = \"a\"\n";
+        let err = parse(&format!("{app}max_conversations = 0"), &[]).unwrap_err();
+        assert!(format!("{err:#}").contains("max_conversations"), "{err:#}");
+        let c = parse(&format!("{app}max_conversations = 3000"), &[]).unwrap();
+        assert_eq!(c.apps[0].max_conversations, 3000);
     }
 }

@@ -887,3 +887,44 @@ async fn the_1000_conversation_caps_answer_51008_per_item() {
         51008
     );
 }
+
+/// An app's `max_conversations` caps every list: the newest conversations stay, pinned ones
+/// are kept whatever their age (recent-contacts.md §0.3, §13).
+#[tokio::test]
+async fn the_conversation_cap_is_the_apps_max_conversations() {
+    let app = TestApp::random();
+    let apps = format!(
+        "[{{sdkappid = {}, key = {:?}, max_conversations = 2}}]",
+        app.sdkappid, app.key
+    );
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![app],
+        env: vec![("TIMBER_APPS".into(), apps)],
+        ..ServerOptions::default()
+    })
+    .await;
+    let admin = server.client();
+    import_accounts(&admin, &["a", "b", "c", "d"]).await;
+    let t = now() - 100;
+    for (i, peer) in ["b", "c", "d"].into_iter().enumerate() {
+        let at = t + 10 * i as i64;
+        admin
+            .call_ok(
+                "openim/importmsg",
+                json!({"SyncFromOldSystem": 2, "From_Account": peer, "To_Account": "a",
+                       "MsgRandom": at as u32, "MsgTimeStamp": at, "MsgBody": text("hi")}),
+            )
+            .await;
+    }
+    assert_eq!(convs(&admin, "a").await, ["1:d:0", "1:c:0"]);
+    // The oldest, pinned, comes back and pushes out the oldest of the others.
+    admin
+        .call_ok(
+            TOP,
+            json!({"From_Account": "a", "OperationType": 1, "RecentContactItem": [{"Type": 1, "To_Account": "b"}]}),
+        )
+        .await;
+    assert_eq!(convs(&admin, "a").await, ["1:b:1", "1:d:0"]);
+    // b's own list has one conversation: far under the cap.
+    assert_eq!(convs(&admin, "b").await, ["1:a:0"]);
+}

@@ -25,7 +25,7 @@
 //! only in that a conversation pushed out comes back when a newer one is deleted or expires,
 //! where the cloud's would stay gone until its next message.
 
-use super::{ContactData, ContactKey, LIST_PAGE_SIZE, MAX_CONVERSATIONS, MAX_PINNED};
+use super::{ContactData, ContactKey, LIST_PAGE_SIZE, MAX_PINNED};
 use crate::message::Retention;
 use crate::Error;
 use std::collections::{BTreeMap, BTreeSet};
@@ -144,11 +144,25 @@ impl Cursor {
 }
 
 /// A `get_list` request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListQuery {
     pub normal: Cursor,
     pub top: Cursor,
     pub flags: AssistFlags,
+    /// The app's conversation cap (`DEFAULT_MAX_CONVERSATIONS` unless configured).
+    pub cap: usize,
+}
+
+impl Default for ListQuery {
+    /// The first page, nothing asked for, the default cap.
+    fn default() -> Self {
+        ListQuery {
+            normal: Cursor::default(),
+            top: Cursor::default(),
+            flags: AssistFlags::default(),
+            cap: super::DEFAULT_MAX_CONVERSATIONS,
+        }
+    }
 }
 
 /// One page of the list.
@@ -165,7 +179,12 @@ pub struct ListPage {
 /// pin, capped ([`capped`]), and, with `with_empty`, the conversations that only have marks
 /// or groups. A conversation whose latest message expired (`retention`, §0.3) is gone unless
 /// it is pinned or marked, when it stays as an empty one.
-pub fn assemble(facts: ListFacts, retention: Retention, with_empty: bool) -> Vec<Conversation> {
+pub fn assemble(
+    facts: ListFacts,
+    retention: Retention,
+    with_empty: bool,
+    cap: usize,
+) -> Vec<Conversation> {
     let live = |t: i64| if t > 0 && !retention.expired(t) { t } else { 0 };
     let mut times: BTreeMap<ContactKey, i64> = BTreeMap::new();
     for (peer, last) in facts.c2c {
@@ -205,7 +224,7 @@ pub fn assemble(facts: ListFacts, retention: Retention, with_empty: bool) -> Vec
         }
     }
     // A conversation the cap drops is in `seen`: it does not come back as an empty one.
-    let mut all = capped(all, MAX_CONVERSATIONS);
+    let mut all = capped(all, cap);
     if with_empty {
         for key in facts.data.keys() {
             if !seen.contains(key) {
@@ -570,13 +589,13 @@ mod tests {
             now: 200_000,
         };
         let keys = |v: &[Conversation]| v.iter().map(|c| c.key.peer.clone()).collect::<Vec<_>>();
-        let with = assemble(facts.clone(), retention, true);
+        let with = assemble(facts.clone(), retention, true, 100);
         assert_eq!(
             keys(&with),
             ["bob", "g1", "pinned", "marked"],
             "old expired"
         );
-        let without = assemble(facts, retention, false);
+        let without = assemble(facts, retention, false, 100);
         assert_eq!(keys(&without), ["bob", "g1"]);
     }
 

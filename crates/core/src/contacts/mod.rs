@@ -17,9 +17,10 @@ pub use list::*;
 use crate::text::check_no_nul;
 use crate::{Error, ErrorCode};
 
-/// Conversations kept per user (recent-contacts.md §0.3: 100 by default; paid editions raise
-/// it). Applied when the list is read ([`list::capped`]).
-pub const MAX_CONVERSATIONS: usize = 100;
+/// Conversations kept per user unless the app says otherwise (its `max_conversations`;
+/// recent-contacts.md §0.3: 100 by default, paid editions raise it to 500 or 3,000).
+/// Applied when the list is read ([`list::capped`]).
+pub const DEFAULT_MAX_CONVERSATIONS: usize = 100;
 /// Pinned conversations per user (§0.3, the client limit applied to REST `top`, inferred).
 pub const MAX_PINNED: usize = 50;
 /// Conversations per `top` call (§3, inferred).

@@ -284,7 +284,12 @@ impl ReadOp for ListContacts {
             states: load_states(r, app, owner).await?,
             data: load_items(r, app, owner).await?,
         };
-        let all = assemble(facts, self.retention, self.query.flags.with_empty);
+        let all = assemble(
+            facts,
+            self.retention,
+            self.query.flags.with_empty,
+            self.query.cap,
+        );
         Ok(page(all, &self.query, self.retention.now))
     }
 }

@@ -150,7 +150,7 @@ async fn load_owner(r: &mut impl ReadTx, app: AppId, user: &str) -> Result<Owner
     let row = r
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $2),
-                    (SELECT count(*) FROM sns_friends WHERE app = $1 AND owner = $2),
+                    u.friend_count,
                     (SELECT count(*) FROM sns_blocks WHERE app = $1 AND owner = $2),
                     u.std_seq, u.custom_seq, u.list_seq, u.block_seq
              FROM (SELECT 1 AS one) o
@@ -218,7 +218,7 @@ async fn load_peer(
                     EXISTS (SELECT 1 FROM sns_friends WHERE app = $1 AND owner = $3 AND friend = $2),
                     EXISTS (SELECT 1 FROM sns_blocks WHERE app = $1 AND owner = $2 AND blocked = $3),
                     EXISTS (SELECT 1 FROM sns_blocks WHERE app = $1 AND owner = $3 AND blocked = $2),
-                    (SELECT count(*) FROM sns_friends WHERE app = $1 AND owner = $3),
+                    (SELECT friend_count FROM sns_users WHERE app = $1 AND user_id = $3),
                     (SELECT count(*) FROM sns_pending WHERE app = $1 AND target = $3),
                     EXISTS (SELECT 1 FROM sns_pending WHERE app = $1 AND requester = $2 AND target = $3)",
             params![app, owner, to],
@@ -283,12 +283,62 @@ pub(super) async fn apply_decided(
     app: AppId,
     d: &Decided,
 ) -> Result<(), DbError> {
+    let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
     for write in &d.writes {
+        match write {
+            SnsWrite::InsertFriend { owner, .. } => *counts.entry(owner).or_default() += 1,
+            SnsWrite::DeleteFriend { owner, .. } => *counts.entry(owner).or_default() -= 1,
+            _ => {}
+        }
         apply_write(w, app, write).await?;
+    }
+    for (user, by) in counts {
+        count_friends(w, app, user, by).await?;
     }
     for (user, by) in &d.bumps {
         bump(w, app, user, *by).await?;
     }
+    Ok(())
+}
+
+/// Moves `user`'s kept friend count (`sns_users.friend_count`, read by every page and
+/// every limit check instead of a count over the entries) by `by`.
+async fn count_friends(
+    w: &mut impl WriteTx,
+    app: AppId,
+    user: &str,
+    by: i64,
+) -> Result<(), DbError> {
+    if by == 0 {
+        return Ok(());
+    }
+    w.execute(
+        "INSERT INTO sns_users (app, user_id, friend_count) VALUES ($1, $2, $3)
+         ON CONFLICT (app, user_id) DO UPDATE SET
+             friend_count = sns_users.friend_count + excluded.friend_count",
+        params![app, user, by],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Lowers by one the kept friend count of every user with an entry about `user` that
+/// `and_owner` (an SQL condition on `owner`, or empty) selects: their entries are about to go.
+async fn uncount_holders(
+    w: &mut impl WriteTx,
+    app: AppId,
+    user: &str,
+    and_owner: &str,
+) -> Result<(), DbError> {
+    w.execute(
+        &format!(
+            "UPDATE sns_users SET friend_count = friend_count - 1
+             WHERE app = $1 AND user_id IN (SELECT owner FROM sns_friends
+                                            WHERE app = $1 AND friend = $2{and_owner})"
+        ),
+        params![app, user],
+    )
+    .await?;
     Ok(())
 }
 
@@ -322,6 +372,11 @@ async fn bump_holders(w: &mut impl WriteTx, app: AppId, user: &str) -> Result<()
     .await?;
     Ok(())
 }
+
+/// With [`uncount_holders`] and the two-way delete_all: only the owners that are themselves
+/// friends of `$2`.
+const MY_FRIENDS: &str =
+    " AND owner IN (SELECT friend FROM sns_friends WHERE app = $1 AND owner = $2)";
 
 async fn apply_write(w: &mut impl WriteTx, app: AppId, write: &SnsWrite) -> Result<(), DbError> {
     match write {
@@ -379,15 +434,20 @@ async fn apply_write(w: &mut impl WriteTx, app: AppId, write: &SnsWrite) -> Resu
         SnsWrite::DeleteAllFriends { owner, both } => {
             if *both {
                 bump_holders(w, app, owner).await?;
+                uncount_holders(w, app, owner, MY_FRIENDS).await?;
                 w.execute(
-                    "DELETE FROM sns_friends WHERE app = $1 AND friend = $2
-                     AND owner IN (SELECT friend FROM sns_friends WHERE app = $1 AND owner = $2)",
+                    &format!("DELETE FROM sns_friends WHERE app = $1 AND friend = $2{MY_FRIENDS}"),
                     params![app, owner],
                 )
                 .await?;
             }
             w.execute(
                 "DELETE FROM sns_friends WHERE app = $1 AND owner = $2",
+                params![app, owner],
+            )
+            .await?;
+            w.execute(
+                "UPDATE sns_users SET friend_count = 0 WHERE app = $1 AND user_id = $2",
                 params![app, owner],
             )
             .await?;
@@ -483,6 +543,7 @@ pub(crate) async fn forget_user(
     user: &str,
 ) -> Result<(), DbError> {
     bump_holders(w, app, user).await?;
+    uncount_holders(w, app, user, "").await?;
     for sql in [
         "DELETE FROM sns_friends WHERE app = $1 AND (owner = $2 OR friend = $2)",
         "DELETE FROM sns_lists WHERE app = $1 AND owner = $2",
@@ -808,8 +869,7 @@ impl ReadOp for Friends {
         let head = r
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $2),
-                        (SELECT count(*) FROM sns_friends WHERE app = $1 AND owner = $2),
-                        u.std_seq, u.custom_seq, u.list_seq, u.block_seq
+                        u.friend_count, u.std_seq, u.custom_seq, u.list_seq, u.block_seq
                  FROM (SELECT 1 AS one) o
                  LEFT JOIN sns_users u ON u.app = $1 AND u.user_id = $2",
                 params![self.app, &self.from],

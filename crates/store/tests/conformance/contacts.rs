@@ -99,9 +99,8 @@ async fn group_send(s: &dyn Store, app: u64, id: &str, time: i64, no_last_msg: b
 
 fn flags(bits: u64) -> ListQuery {
     ListQuery {
-        normal: Cursor::default(),
-        top: Cursor::default(),
         flags: AssistFlags::from_bits(bits),
+        ..ListQuery::default()
     }
 }
 
