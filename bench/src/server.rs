@@ -52,8 +52,11 @@ impl Timber {
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
         let stdout = child.stdout.take().context("timber's stdout")?;
+        let mut stdout = BufReader::new(stdout);
         let mut first = String::new();
-        BufReader::new(stdout).read_line(&mut first)?;
+        stdout.read_line(&mut first)?;
+        // Keep reading: a closed pipe would fail timber's next line of its banner.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         let addr: SocketAddr = first
             .trim()
             .strip_prefix("timber listening on http://")

@@ -141,6 +141,10 @@ impl FriendEntry {
     }
 
     pub fn parse_custom(json: &str) -> BTreeMap<String, CustomValue> {
+        if json == "{}" {
+            // Most entries have no custom field: no parser for them.
+            return BTreeMap::new();
+        }
         let Ok(serde_json::Value::Object(map)) = serde_json::from_str(json) else {
             return BTreeMap::new();
         };
@@ -154,6 +158,9 @@ impl FriendEntry {
     }
 
     pub fn parse_groups(json: &str) -> Vec<String> {
+        if json == "[]" {
+            return Vec::new();
+        }
         serde_json::from_str(json).unwrap_or_default()
     }
 }
@@ -393,29 +400,70 @@ pub fn entry_tags(
     standard: bool,
     custom: bool,
 ) -> Vec<(String, serde_json::Value)> {
-    use serde_json::Value;
-    let mut out = Vec::new();
+    entry_fields(e, standard, custom)
+        .into_iter()
+        .map(|f| (f.tag.to_owned(), f.value.to_json()))
+        .collect()
+}
+
+/// A friend field of an entry, borrowed from it: a page of friend_get writes its 100
+/// entries' fields into the answer without copying them (BENCHMARKS.md, ledger: *friend
+/// pages*).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct FieldRef<'a> {
+    #[serde(rename = "Tag")]
+    pub tag: &'a str,
+    #[serde(rename = "Value")]
+    pub value: ValueRef<'a>,
+}
+
+/// A friend field's value, as [`FieldRef`] borrows it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ValueRef<'a> {
+    Str(&'a str),
+    Int(i64),
+    UInt(u64),
+    Names(&'a [String]),
+}
+
+impl ValueRef<'_> {
+    pub fn to_json(self) -> serde_json::Value {
+        match self {
+            ValueRef::Str(s) => s.into(),
+            ValueRef::Int(n) => n.into(),
+            ValueRef::UInt(n) => n.into(),
+            ValueRef::Names(v) => v.into(),
+        }
+    }
+}
+
+/// The fields of `e` a friend_get answer lists (§7): with `standard` the standard ones that
+/// are set (AddSource and AddTime always), with `custom` every custom one.
+pub fn entry_fields(e: &FriendEntry, standard: bool, custom: bool) -> Vec<FieldRef<'_>> {
+    let field = |tag, value| FieldRef { tag, value };
+    let mut out = Vec::with_capacity(5 + e.custom.len());
     if standard {
-        out.push((
-            TAG_ADD_SOURCE.to_owned(),
-            Value::from(e.add_source.as_str()),
-        ));
+        out.push(field(TAG_ADD_SOURCE, ValueRef::Str(&e.add_source)));
         if !e.add_wording.is_empty() {
-            out.push((
-                TAG_ADD_WORDING.to_owned(),
-                Value::from(e.add_wording.as_str()),
-            ));
+            out.push(field(TAG_ADD_WORDING, ValueRef::Str(&e.add_wording)));
         }
         if !e.remark.is_empty() {
-            out.push((TAG_REMARK.to_owned(), Value::from(e.remark.as_str())));
+            out.push(field(TAG_REMARK, ValueRef::Str(&e.remark)));
         }
         if !e.groups.is_empty() {
-            out.push((TAG_GROUP.to_owned(), Value::from(e.groups.clone())));
+            out.push(field(TAG_GROUP, ValueRef::Names(&e.groups)));
         }
-        out.push((TAG_ADD_TIME.to_owned(), Value::from(e.add_time)));
+        out.push(field(TAG_ADD_TIME, ValueRef::Int(e.add_time)));
     }
     if custom {
-        out.extend(e.custom.iter().map(|(k, v)| (k.clone(), v.to_json())));
+        out.extend(e.custom.iter().map(|(k, v)| {
+            let value = match v {
+                CustomValue::Str(s) => ValueRef::Str(s),
+                CustomValue::Int(n) => ValueRef::UInt(*n),
+            };
+            field(k.as_str(), value)
+        }));
     }
     out
 }

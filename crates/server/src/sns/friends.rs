@@ -10,10 +10,11 @@ use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use timber_core::sns::{
-    entry_tag, entry_tags, friend_relation, invalid, is_friend_tag, is_profile_tag, next_start,
-    parse_check_type, parse_delete_both, profile_tag_default, AddItem, AddType, CustomValue,
-    FieldUpdate, FriendAdd, FriendEntry, UpdateItem, FRIEND_PAGE, GET_ALL_PAGE,
-    GET_LIST_NOT_FRIEND_INFO, MAX_GET_LIST_TARGETS, MAX_ITEMS, MAX_TARGETS, TAG_GROUP, TAG_REMARK,
+    entry_fields, entry_tag, entry_tags, friend_relation, invalid, is_friend_tag, is_profile_tag,
+    next_start, parse_check_type, parse_delete_both, profile_tag_default, AddItem, AddType,
+    CustomValue, FieldRef, FieldUpdate, FriendAdd, FriendEntry, UpdateItem, FRIEND_PAGE,
+    GET_ALL_PAGE, GET_LIST_NOT_FRIEND_INFO, MAX_GET_LIST_TARGETS, MAX_ITEMS, MAX_TARGETS,
+    TAG_GROUP, TAG_REMARK,
 };
 use timber_core::{Error, ErrorCode};
 
@@ -347,18 +348,19 @@ pub struct FriendGetReq {
     custom_seq: Option<Value>,
 }
 
+/// An entry of friend_get's `UserDataItem`, written from the stored entry it borrows.
 #[derive(Serialize)]
-pub struct UserData {
+pub struct EntryData<'a> {
     #[serde(rename = "To_Account")]
-    to: String,
+    to: &'a str,
     #[serde(rename = "ValueItem")]
-    values: Vec<TagValue>,
+    values: Vec<FieldRef<'a>>,
 }
 
 #[derive(Serialize)]
 pub struct FriendGetResp {
-    #[serde(rename = "UserDataItem")]
-    items: Vec<UserData>,
+    #[serde(rename = "UserDataItem", serialize_with = "entries")]
+    items: Entries,
     #[serde(rename = "StandardSequence")]
     standard_seq: u64,
     #[serde(rename = "CustomSequence")]
@@ -387,20 +389,31 @@ pub async fn friend_get(ctx: &Ctx, req: FriendGetReq) -> Result<FriendGetResp, F
     let custom = !same(custom_seen, page.seqs.custom);
     let next = next_start(start, page.friends.len(), page.total);
     Ok(FriendGetResp {
-        items: page
-            .friends
-            .into_iter()
-            .map(|(to, e)| UserData {
-                to,
-                values: tag_values(entry_tags(&e, standard, custom)),
-            })
-            .collect(),
+        items: Entries {
+            friends: page.friends,
+            standard,
+            custom,
+        },
         standard_seq: page.seqs.standard,
         custom_seq: page.seqs.custom,
         friend_num: page.total,
         complete: u8::from(next == 0),
         next,
     })
+}
+
+/// friend_get's entries and which kinds of fields they show.
+pub struct Entries {
+    friends: Vec<(String, FriendEntry)>,
+    standard: bool,
+    custom: bool,
+}
+
+fn entries<S: serde::Serializer>(e: &Entries, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(e.friends.iter().map(|(to, entry)| EntryData {
+        to,
+        values: entry_fields(entry, e.standard, e.custom),
+    }))
 }
 
 /// `TagList`: each a friend field or a profile tag (30001 otherwise); absent = the standard

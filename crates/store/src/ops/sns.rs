@@ -8,7 +8,7 @@
 //! `sns_friends_by_time`; nothing here reads per friend.
 
 use super::{ReadOp, WriteOp};
-use crate::sql::{params, ReadTx, Row, WriteTx};
+use crate::sql::{params, ReadTx, Row, RowRef, WriteTx};
 use crate::{DbError, StoreError};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -885,16 +885,27 @@ impl ReadOp for Friends {
                 "SELECT friend, {ENTRY_COLUMNS} FROM sns_friends WHERE app = $1 AND owner = $2
                  ORDER BY add_time, friend LIMIT $3 OFFSET $4"
             );
-            let rows = r
-                .query(
-                    &sql,
-                    params![self.app, &self.from, self.limit as u64, self.start as u64],
-                )
-                .await?;
-            friends = rows
-                .into_iter()
-                .map(|mut row| (row.take_str(0), entry_at(&mut row, 1)))
-                .collect();
+            // Rows read in place: a page is up to 100 of them (BENCHMARKS.md, ledger:
+            // *friend pages*).
+            friends.reserve(self.limit.min(total - self.start));
+            r.query_each(
+                &sql,
+                params![self.app, &self.from, self.limit as u64, self.start as u64],
+                |row: &dyn RowRef| {
+                    let entry = FriendEntry {
+                        add_time: row.i64(1)?,
+                        add_source: row.str(2)?.into_owned(),
+                        add_wording: row.str(3)?.into_owned(),
+                        remark: row.str(4)?.into_owned(),
+                        remark_time: row.i64(5)?,
+                        groups: FriendEntry::parse_groups(&row.str(6)?),
+                        custom: FriendEntry::parse_custom(&row.str(7)?),
+                    };
+                    friends.push((row.str(0)?.into_owned(), entry));
+                    Ok(())
+                },
+            )
+            .await?;
         }
         Ok(FriendPage {
             friends,
