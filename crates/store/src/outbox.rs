@@ -4,7 +4,7 @@
 //! until a node has delivered it, whatever happens to the node that wrote it.
 
 use crate::backend::Backend;
-use crate::ops::outbox::{Claim, Finish, Pending, Release};
+use crate::ops::outbox::{After, Claim, Finish, Pending, Release};
 use crate::Result;
 use timber_core::AppId;
 
@@ -44,6 +44,13 @@ pub trait OutboxStore {
         limit: u64,
     ) -> Result<Vec<OutboxRow>>;
 
+    /// For a store only this process uses (SQLite): up to `limit` rows with an id above
+    /// `after`, oldest first, read without a claim (no other node could send them, and its
+    /// single writer numbers rows in commit order, so none can appear below `after` later).
+    /// The SQLite writer then stores each event once and deletes it once, with no lease
+    /// written in between (BENCHMARKS.md, ledger: *outbox read past a cursor*).
+    async fn events_after(&self, after: i64, limit: u64) -> Result<Vec<OutboxRow>>;
+
     /// Deletes delivered (or given up) rows.
     async fn finish_events(&self, ids: Vec<i64>) -> Result<()>;
 
@@ -75,6 +82,10 @@ impl<B: Backend> OutboxStore for B {
             limit,
         })
         .await
+    }
+
+    async fn events_after(&self, after: i64, limit: u64) -> Result<Vec<OutboxRow>> {
+        self.read(After { after, limit }).await
     }
 
     async fn finish_events(&self, ids: Vec<i64>) -> Result<()> {

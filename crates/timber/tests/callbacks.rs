@@ -678,6 +678,63 @@ async fn a_committed_event_survives_kill_9() {
     drop(server);
 }
 
+/// A change that rolls back sends no after-callback: a trigger of the test's own makes the
+/// outbox insert of one send fail, after the message row was written in the same
+/// transaction. That send fails with the group service's internal code and leaves nothing;
+/// the next send takes its MsgSeq and is the only one reported.
+fn a_rolled_back_change_sends_nothing() {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let (url, rx) = receiver().await;
+        let cmd = "Group.CallbackAfterSendMsg";
+        let server = TestServer::start_with(options(&url, "")).await;
+        let gid = setup(&server).await;
+        server
+            .execute_sql(
+                "CREATE TRIGGER refuse_outbox BEFORE INSERT ON callback_outbox
+                 WHEN NEW.body LIKE '%roll-me-back%'
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+                "CREATE FUNCTION refuse_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN
+                     IF NEW.body LIKE '%roll-me-back%' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                     RETURN NEW;
+                 END $$;
+                 CREATE TRIGGER refuse_outbox BEFORE INSERT ON callback_outbox
+                 FOR EACH ROW EXECUTE FUNCTION refuse_outbox();",
+            )
+            .await;
+        let admin = server.client();
+        let body = |t: &str, r: u32| json!({"GroupId": gid, "Random": r, "MsgBody": text(t)});
+        let (code, _) = admin.call_err(SEND, body("roll-me-back", 1)).await;
+        assert_eq!(code, 10002, "the group service's internal error");
+        let sent = admin.call_ok(SEND, body("kept", 2)).await;
+        let hits = rx.wait_for(cmd, 1).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let hits_after = rx.hits_of(cmd);
+        assert_eq!(hits_after.len(), 1, "only the committed send is reported: {hits:?}");
+        assert_eq!(hits_after[0].body["MsgSeq"], sent["MsgSeq"]);
+        assert_eq!(hits_after[0].body["Random"], 2);
+        let history = admin
+            .call_ok(
+                "group_open_http_svc/group_msg_get_simple",
+                json!({"GroupId": gid, "ReqMsgNumber": 20}),
+            )
+            .await;
+        let texts: Vec<&Value> = history["RspMsgList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| &m["MsgBody"][0]["MsgContent"]["Text"])
+            .collect();
+        assert_eq!(texts, [&json!("kept")], "the rolled-back message left nothing");
+    });
+}
+
+#[test]
+fn a_rolled_back_change_sends_nothing_on_sqlite() {
+    a_rolled_back_change_sends_nothing();
+}
+common::also_on_postgres!(a_rolled_back_change_sends_nothing);
+
 fn opts_env(server: &TestServer, url: &str) -> Vec<(String, String)> {
     let app = &server.apps[0];
     vec![(

@@ -36,13 +36,16 @@ impl Dispatcher {
     pub fn start(state: Arc<State>, single_process: bool) -> Dispatcher {
         let owner = format!("{:016x}", rand::random::<u64>());
         let task = tokio::spawn(async move {
+            // The newest row a single process has handed out: it reads past it, claiming
+            // nothing; after a restart it starts again from the oldest row left.
+            let mut cursor = single_process.then_some(0);
             if single_process {
                 if let Err(e) = state.store.release_events().await {
                     tracing::error!(error = %e, "could not free the callback outbox's leases");
                 }
             }
             loop {
-                match step(&state, &owner).await {
+                match step(&state, &owner, &mut cursor).await {
                     Ok(true) => continue,
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "callback outbox step failed"),
@@ -62,18 +65,31 @@ impl Dispatcher {
     }
 }
 
-/// Claims and delivers one batch; `true` when there was one (look again at once).
-async fn step(state: &Arc<State>, owner: &str) -> timber_store::Result<bool> {
-    let now = now_millis();
-    if !state.store.events_pending(now).await? {
+/// Claims (or, with a `cursor`, reads past it) and delivers one batch; `true` when there was
+/// one (look again at once).
+async fn step(
+    state: &Arc<State>,
+    owner: &str,
+    cursor: &mut Option<i64>,
+) -> timber_store::Result<bool> {
+    let rows = match cursor {
+        Some(after) => state.store.events_after(*after, BATCH).await?,
+        None => {
+            let now = now_millis();
+            if !state.store.events_pending(now).await? {
+                return Ok(false);
+            }
+            state
+                .store
+                .claim_events(owner.to_owned(), now, now + LEASE_MS, BATCH)
+                .await?
+        }
+    };
+    let Some(last) = rows.last() else {
         return Ok(false);
-    }
-    let rows = state
-        .store
-        .claim_events(owner.to_owned(), now, now + LEASE_MS, BATCH)
-        .await?;
-    if rows.is_empty() {
-        return Ok(false);
+    };
+    if let Some(after) = cursor {
+        *after = last.id;
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut orderings: HashMap<(u64, String), Vec<OutboxRow>> = HashMap::new();

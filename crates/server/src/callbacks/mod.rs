@@ -51,6 +51,9 @@ impl Default for Callbacks {
             client: reqwest::Client::builder()
                 .timeout(TIMEOUT)
                 .pool_idle_timeout(Duration::from_secs(60))
+                // The app's URL is called as configured: no proxy from the environment,
+                // which reqwest would otherwise look up for every request.
+                .no_proxy()
                 .build()
                 .expect("an HTTP client with default TLS-less settings always builds"),
             log: Mutex::default(),
@@ -177,11 +180,16 @@ impl Callbacks {
         result
     }
 
-    fn remember(&self, app: AppId, attempt: Attempt) {
+    fn remember(&self, app: AppId, mut attempt: Attempt) {
         if let Ok(mut counts) = self.counts.lock() {
-            *counts
-                .entry((attempt.command.clone(), attempt.outcome))
-                .or_default() += 1;
+            let key = (attempt.command, attempt.outcome);
+            match counts.get_mut(&key) {
+                Some(n) => *n += 1,
+                None => {
+                    counts.insert((key.0.clone(), key.1), 1);
+                }
+            }
+            attempt.command = key.0;
         }
         if let Ok(mut log) = self.log.lock() {
             let entries = log.entry(app).or_default();

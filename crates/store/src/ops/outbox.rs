@@ -61,18 +61,43 @@ impl WriteOp for Claim {
                 params![&self.owner, self.lease_until, self.now, self.limit],
             )
             .await?;
-        let mut out: Vec<OutboxRow> = rows
-            .into_iter()
-            .map(|mut r| OutboxRow {
-                id: r.i64(0),
-                app: r.u64(1),
-                command: r.take_str(2),
-                ordering: r.take_str(3),
-                body: r.take_str(4),
-            })
-            .collect();
+        let mut out = outbox_rows(rows);
         out.sort_by_key(|r| r.id);
         Ok(out)
+    }
+}
+
+/// Rows of `id, app, command, ordering, body`.
+fn outbox_rows(rows: Vec<crate::sql::Row>) -> Vec<OutboxRow> {
+    rows.into_iter()
+        .map(|mut r| OutboxRow {
+            id: r.i64(0),
+            app: r.u64(1),
+            command: r.take_str(2),
+            ordering: r.take_str(3),
+            body: r.take_str(4),
+        })
+        .collect()
+}
+
+/// `OutboxStore::events_after`: a read, for a store one process owns.
+pub(crate) struct After {
+    pub(crate) after: i64,
+    pub(crate) limit: u64,
+}
+
+impl ReadOp for After {
+    type Out = Vec<OutboxRow>;
+
+    async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = r
+            .query(
+                "SELECT id, app, command, ordering, body FROM callback_outbox
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+                params![self.after, self.limit],
+            )
+            .await?;
+        Ok(outbox_rows(rows))
     }
 }
 

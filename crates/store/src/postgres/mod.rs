@@ -234,7 +234,9 @@ pub mod testing {
         result
     }
 
-    async fn execute(url: &str, sql: &str) -> Result<()> {
+    /// Runs `sql` (one or more statements) on a connection to `url`: a schema URL from
+    /// [`fresh_schema`] runs it in that schema.
+    pub async fn execute(url: &str, sql: &str) -> Result<()> {
         let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
         let task = tokio::spawn(conn);
         let result = client.batch_execute(sql).await.map_err(StoreError::from);

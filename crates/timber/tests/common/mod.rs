@@ -394,6 +394,21 @@ impl TestServer {
     /// Every stored row, sorted, read beside the running server: from its SQLite file
     /// (read-only) or its PostgreSQL schema. What a test compares to see that requests
     /// changed nothing. Panics with memory storage, which has nothing to read from outside.
+    /// Runs SQL on the server's database while it runs, `sqlite` on the SQLite file or
+    /// `postgres` in its PostgreSQL schema (a test's own trigger, say).
+    pub async fn execute_sql(&self, sqlite: &str, postgres: &str) {
+        if let Some(pg) = &self.options.pg {
+            timber_store::postgres::testing::execute(&pg.url, postgres)
+                .await
+                .expect("run SQL in the PostgreSQL schema");
+            return;
+        }
+        let db = rusqlite::Connection::open(self.data_dir.path().join("timber.db"))
+            .expect("open the SQLite file");
+        db.execute_batch(sqlite)
+            .expect("run SQL on the SQLite file");
+    }
+
     pub async fn stored_rows(&self) -> Vec<String> {
         if let Some(pg) = &self.options.pg {
             return timber_store::postgres::testing::dump_schema(&pg.base, &pg.name)
