@@ -170,10 +170,10 @@ impl Config {
                     .map_err(|why| anyhow::anyhow!("SDKAppID {}: {why}", app.sdkappid))?;
             }
             if let Some(url) = &app.callback_url {
-                // https needs a TLS stack timber does not build with (yet).
-                if !url.starts_with("http://") {
+                // The console's rule (callbacks.md §1).
+                if !url.starts_with("http://") && !url.starts_with("https://") {
                     bail!(
-                        "SDKAppID {}: callback_url must start with http:// (https is not supported yet), not {url:?}",
+                        "SDKAppID {}: callback_url must start with http:// or https://, not {url:?}",
                         app.sdkappid
                     );
                 }

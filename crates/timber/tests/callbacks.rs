@@ -106,6 +106,56 @@ async fn receiver() -> (String, Arc<Receiver>) {
     (url, r)
 }
 
+/// An https receiver on a free port of localhost: a CA made for this test signs its
+/// certificate. Returns the URL, the receiver, and the directory holding `ca.pem`.
+async fn tls_receiver() -> (String, Arc<Receiver>, tempfile::TempDir) {
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = rcgen::CertifiedIssuer::self_signed(ca, rcgen::KeyPair::generate().unwrap()).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
+    #[allow(deprecated)] // ring, as the server (callbacks/mod.rs)
+    let provider = rustls::crypto::ring::default_provider();
+    let _ = provider.install_default();
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let r = Arc::new(Receiver::default());
+    let app = Router::new()
+        .route("/im", post(receive))
+        .with_state(r.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "https://localhost:{}/im",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    (url, r, dir)
+}
+
 /// A server whose one app calls back `url` with `extra` TOML keys (e.g. a failure policy).
 fn options(url: &str, extra: &str) -> ServerOptions {
     let app = TestApp::random();
@@ -394,6 +444,50 @@ async fn a_failed_before_callback_follows_the_policy() {
     .await;
     setup(&server).await;
     assert_eq!(server.client().call_err(SENDMSG, msg).await.0, 20006);
+}
+
+/// An https URL works like an http one when its certificate is trusted (here through
+/// SSL_CERT_FILE); an untrusted certificate is a failed callback.
+#[tokio::test]
+async fn https_callback_urls_are_verified_and_called() {
+    let (url, rx, ca) = tls_receiver().await;
+    let mut opts = options(&url, "");
+    let ca_file = ca.path().join("ca.pem").display().to_string();
+    opts.env.push(("SSL_CERT_FILE".into(), ca_file));
+    let server = TestServer::start_with(opts).await;
+    let gid = setup(&server).await;
+    server
+        .client()
+        .call_ok(
+            SEND,
+            json!({"GroupId": gid, "Random": 7, "MsgBody": text("tls")}),
+        )
+        .await;
+    let before = rx.wait_for("Group.CallbackBeforeSendMsg", 1).await;
+    check_transport(&before[0], server.apps[0].sdkappid);
+    let after = rx.wait_for("Group.CallbackAfterSendMsg", 1).await;
+    assert_eq!(after[0].body["Random"], 7);
+    drop(server);
+
+    // Not trusting the receiver's CA: the before-callback fails, and "deny" refuses.
+    let deny =
+        ", callback_before_failure = \"deny\", callbacks = [\"Group.CallbackBeforeSendMsg\"]";
+    let server = TestServer::start_with(options(&url, deny)).await;
+    let gid = setup(&server).await;
+    let hits = rx.hits_of("Group.CallbackBeforeSendMsg").len();
+    let (code, _) = server
+        .client()
+        .call_err(
+            SEND,
+            json!({"GroupId": gid, "Random": 8, "MsgBody": text("x")}),
+        )
+        .await;
+    assert_eq!(code, 10016);
+    assert_eq!(
+        rx.hits_of("Group.CallbackBeforeSendMsg").len(),
+        hits,
+        "no TLS session was made"
+    );
 }
 
 #[tokio::test]

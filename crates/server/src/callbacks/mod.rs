@@ -47,6 +47,13 @@ pub struct Callbacks {
 
 impl Default for Callbacks {
     fn default() -> Self {
+        // https URLs: rustls with ring, trusting the system's certificates (SSL_CERT_FILE
+        // and SSL_CERT_DIR name others). A provider installed already stays.
+        // ring has no post-quantum key exchange (hence deprecated); aws-lc, which has, needs
+        // cmake to build. A callback to the app's backend does not need it.
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let _ = provider.install_default();
         Callbacks {
             client: reqwest::Client::builder()
                 .timeout(TIMEOUT)

@@ -5,7 +5,7 @@
 use crate::on_every_backend;
 use timber_core::c2c::{NewC2cMsg, RoamQuery};
 use timber_core::contacts::{
-    AssistFlags, ContactKey, Cursor, GroupUpdate, ListPage, ListQuery, MarkChange, MemberChange,
+    AssistFlags, ContactKey, GroupUpdate, ListPage, ListQuery, MarkChange, MemberChange,
 };
 use timber_core::group::{GroupType, NewGroup, NewMember};
 use timber_core::message::{ImportMsg, NewGroupMsg, Retention, SendMsg, SlotState};

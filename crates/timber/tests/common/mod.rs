@@ -850,6 +850,11 @@ impl Reply {
 }
 
 fn http_client() -> reqwest::Client {
+    // reqwest is built with TLS but without a crypto provider of its own (the server's
+    // choice, ring): the tests' clients need it installed too.
+    #[allow(deprecated)] // ring, as the server (callbacks/mod.rs)
+    let provider = rustls::crypto::ring::default_provider();
+    let _ = provider.install_default();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
