@@ -122,7 +122,9 @@ struct Spec {
 fn generic_codes(service: &str) -> &'static [u64] {
     match service {
         "im_open_login_svc" => &[60003, 60015, 70402, 93000],
-        "group_open_http_svc" => &[60003, 60015, 93000, 10004, 10005, 10007, 10010, 10015],
+        "group_open_http_svc" | "group_open_attr_http_svc" => {
+            &[60003, 60015, 93000, 10004, 10005, 10007, 10010, 10015]
+        }
         "openim" => &[60015, 90001, 93000],
         "recentcontact" => &[60003, 60015, 93000, 50002],
         "profile" => &[40001, 60003, 60015, 93000],

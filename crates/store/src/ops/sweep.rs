@@ -42,6 +42,16 @@ impl WriteOp for PurgeStep {
                  (SELECT user_id FROM group_members WHERE app = $1 AND gkey = $2 ORDER BY user_id LIMIT $3)",
             "DELETE FROM group_mutes WHERE app = $1 AND gkey = $2 AND user_id IN
                  (SELECT user_id FROM group_mutes WHERE app = $1 AND gkey = $2 ORDER BY user_id LIMIT $3)",
+            // grp-more: attributes, counters, bans and read receipts (groups-more.md §3–§6).
+            "DELETE FROM group_attrs WHERE app = $1 AND gkey = $2 AND key IN
+                 (SELECT key FROM group_attrs WHERE app = $1 AND gkey = $2 ORDER BY key LIMIT $3)",
+            "DELETE FROM group_counters WHERE app = $1 AND gkey = $2 AND key IN
+                 (SELECT key FROM group_counters WHERE app = $1 AND gkey = $2 ORDER BY key LIMIT $3)",
+            "DELETE FROM group_bans WHERE app = $1 AND gkey = $2 AND user_id IN
+                 (SELECT user_id FROM group_bans WHERE app = $1 AND gkey = $2 ORDER BY user_id LIMIT $3)",
+            "DELETE FROM group_receipts WHERE app = $1 AND gkey = $2 AND (seq, user_id) IN
+                 (SELECT seq, user_id FROM group_receipts WHERE app = $1 AND gkey = $2
+                  ORDER BY seq, user_id LIMIT $3)",
         ];
         for sql in statements {
             let budget = self.max_rows - deleted;
