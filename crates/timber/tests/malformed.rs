@@ -977,10 +977,161 @@ fn specs() -> Vec<Spec> {
             ],
             codes: &[50001],
         },
+        // groups-more.md §2–§5, §7.7.
+        Spec {
+            command: "group_open_http_svc/get_specified_group_member_info",
+            template: |_| {
+                json!({"GroupId": "pub", "Member_List_Account": ["a"], "MemberInfoFilter": ["Role"],
+                    "MemberRoleFilter": ["Member"], "AppDefinedDataFilter_GroupMember": ["mk"]})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Member_List_Account", Arr).req(),
+                f("Member_List_Account.0", Account).req(),
+                f("MemberInfoFilter", Arr),
+                f("MemberRoleFilter", Arr),
+                f("MemberRoleFilter.0", Enum),
+                f("AppDefinedDataFilter_GroupMember", Arr),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_attr_http_svc/get_group_attr",
+            template: |_| json!({"GroupId": "pub"}),
+            fields: vec![f("GroupId", Str).req().text(GROUP_ID)],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/modify_group_attr",
+            template: |_| json!({"GroupId": "pub", "GroupAttr": [{"key": "k", "value": "v"}]}),
+            fields: attr_fields(),
+            codes: ATTR_CODES,
+        },
+        Spec {
+            command: "group_open_http_svc/set_group_attr",
+            template: |_| {
+                json!({"GroupId": "pub", "GroupAttr": [{"key": "k", "value": "v"}, {"key": "k2", "value": "v"}]})
+            },
+            fields: attr_fields(),
+            codes: ATTR_CODES,
+        },
+        Spec {
+            command: "group_open_http_svc/delete_group_attr",
+            template: |_| json!({"GroupId": "pub", "GroupAttr": [{"key": "k2"}]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("GroupAttr", Arr).req(),
+                f("GroupAttr.0", Obj),
+                f("GroupAttr.0.key", Str).text(32),
+            ],
+            codes: ATTR_CODES,
+        },
+        Spec {
+            command: "group_open_http_svc/clear_group_attr",
+            template: |_| json!({"GroupId": "pub"}),
+            fields: vec![f("GroupId", Str).req().text(GROUP_ID)],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/update_group_counter",
+            template: |_| {
+                json!({"GroupId": "live", "Mode": "Increase", "GroupCounter": [{"Key": "like", "Value": 1}]})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Mode", Enum).req(),
+                f("GroupCounter", Arr).req(),
+                f("GroupCounter.0", Obj),
+                f("GroupCounter.0.Key", Str).req().text(128),
+                f("GroupCounter.0.Value", I64).req(),
+            ],
+            codes: &[10063],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_counter",
+            template: |_| json!({"GroupId": "live", "GroupCounterKeys": ["like"]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("GroupCounterKeys", Arr),
+                f("GroupCounterKeys.0", Str).text(128),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/delete_group_counter",
+            template: |_| json!({"GroupId": "live", "GroupCounterKeys": ["like"]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("GroupCounterKeys", Arr),
+                f("GroupCounterKeys.0", Str).text(128),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/ban_group_member",
+            template: |_| json!({"GroupId": "quiet", "Members_Account": ["bob"], "Duration": 60, "Description": "d"}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Members_Account", Arr).req(),
+                // Any other account is unknown: 10019.
+                f("Members_Account.0", Account).req(),
+                f("Duration", U32).req(),
+                f("Description", Str).text(1000),
+            ],
+            codes: &[10019],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_ban_member",
+            template: |_| json!({"GroupId": "quiet", "Limit": 10, "Offset": 0}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Limit", U64).max(100),
+                f("Offset", U64).req(),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/unban_group_member",
+            template: |_| json!({"GroupId": "quiet", "Members_Account": ["bob"]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Members_Account", Arr).req(),
+                f("Members_Account.0", Account).req(),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/send_broadcast_msg",
+            template: |_| {
+                json!({"From_Account": "o", "Random": 77, "MsgBody": text_body("b"), "CloudCustomData": "d"})
+            },
+            fields: [
+                vec![f("From_Account", Account), f("Random", U32).req()],
+                msg_body_fields("MsgBody", Some(MSG_BYTES)),
+                vec![f("CloudCustomData", Str).text(MSG_BYTES)],
+            ]
+            .concat(),
+            codes: &[10019, 80001, 80002],
+        },
     ]
     .into_iter()
     .chain(sns_specs())
     .collect()
+}
+
+/// The codes of the attribute writers beyond the group family's (groups-more.md §3.3).
+const ATTR_CODES: &[u64] = &[10045, 10046, 10047, 10048, 10050];
+
+/// The fields of modify_group_attr and set_group_attr. Lower-case `key` / `value`: their
+/// "other case" would be their own name, so they are not marked required.
+fn attr_fields() -> Vec<Field> {
+    vec![
+        f("GroupId", Str).req().text(GROUP_ID),
+        f("GroupAttr", Arr).req(),
+        f("GroupAttr.0", Obj),
+        f("GroupAttr.0.key", Str).text(32),
+        f("GroupAttr.0.value", Str).text(4000),
+    ]
 }
 
 /// `From_Account` of the relationship commands: required; a UserID any account can have.
