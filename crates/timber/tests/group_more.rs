@@ -171,6 +171,7 @@ async fn named_members_in_request_order_with_filters_and_errors() {
         10004
     );
 }
+common::also_on_postgres!(named_members_in_request_order_with_filters_and_errors);
 
 #[tokio::test]
 async fn attributes_modify_set_delete_clear_and_limits() {
@@ -395,6 +396,7 @@ async fn attributes_modify_set_delete_clear_and_limits() {
     create(&c, "Private", "work", &[]).await;
     assert_eq!(attrs(&c, "work").await, json!([]));
 }
+common::also_on_postgres!(attributes_modify_set_delete_clear_and_limits);
 
 #[tokio::test]
 async fn counters_get_update_delete_and_errors() {
@@ -586,6 +588,7 @@ async fn counters_get_update_delete_and_errors() {
         10010
     );
 }
+common::also_on_postgres!(counters_get_update_delete_and_errors);
 
 async fn banned(c: &Client, id: &str, offset: u64, limit: Option<u64>) -> Value {
     let mut body = json!({"GroupId": id, "Offset": offset});
@@ -893,6 +896,7 @@ async fn bans_remove_members_refuse_reentry_and_page() {
         json!([])
     );
 }
+common::also_on_postgres!(bans_remove_members_refuse_reentry_and_page);
 
 #[tokio::test]
 async fn broadcasts_count_app_wide_and_drop_repeats() {
@@ -971,6 +975,7 @@ async fn broadcasts_count_app_wide_and_drop_repeats() {
         10007
     );
 }
+common::also_on_postgres!(broadcasts_count_app_wide_and_drop_repeats);
 
 #[tokio::test]
 async fn another_app_sees_nothing() {
@@ -1042,3 +1047,146 @@ async fn another_app_sees_nothing() {
     // And the first app's state is untouched.
     assert_eq!(attrs(&c, "live").await, json!([{"key": "a", "value": "1"}]));
 }
+common::also_on_postgres!(another_app_sees_nothing);
+
+/// The callbacks an app's receiver got, in arrival order.
+type Hits = std::sync::Arc<std::sync::Mutex<Vec<Value>>>;
+
+/// A callback receiver on a free port that answers OK to everything; its URL.
+async fn receiver() -> (String, Hits) {
+    use axum::routing::post;
+    let hits: Hits = Default::default();
+    let store = hits.clone();
+    let app = axum::Router::new().route(
+        "/cb",
+        post(move |body: String| {
+            let store = store.clone();
+            async move {
+                store
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::from_str(&body).unwrap_or(Value::Null));
+                json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}).to_string()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/cb", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, hits)
+}
+
+/// Waits up to 10 s for `n` callbacks of `command`.
+async fn wait_for(hits: &Hits, command: &str, n: usize) -> Vec<Value> {
+    for _ in 0..200 {
+        let got: Vec<Value> = hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|h| h["CallbackCommand"] == command)
+            .cloned()
+            .collect();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("waited for {n} {command}; got {:?}", hits.lock().unwrap());
+}
+
+#[tokio::test]
+async fn attribute_writes_and_bans_call_back() {
+    let (url, hits) = receiver().await;
+    let app = TestApp::random();
+    let apps = format!(
+        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}}}]",
+        app.sdkappid, app.key
+    );
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![app],
+        env: vec![("TIMBER_APPS".into(), apps)],
+        ..ServerOptions::default()
+    })
+    .await;
+    let c = setup(&server).await;
+    c.call_ok(
+        MODIFY_ATTR,
+        json!({"GroupId": "pub", "GroupAttr": [{"key": "a", "value": "1"}]}),
+    )
+    .await;
+    c.call_ok(
+        SET_ATTR,
+        json!({"GroupId": "pub", "GroupAttr": [{"key": "b", "value": "2"}]}),
+    )
+    .await;
+    c.call_ok(
+        DELETE_ATTR,
+        json!({"GroupId": "pub", "GroupAttr": [{"key": "b"}]}),
+    )
+    .await;
+    c.call_ok(CLEAR_ATTR, json!({"GroupId": "pub"})).await;
+    // A refused write calls nothing back.
+    c.call_err(
+        DELETE_ATTR,
+        json!({"GroupId": "pub", "GroupAttr": [{"key": "nope"}]}),
+    )
+    .await;
+    let got = wait_for(&hits, "Group.CallbackAfterGroupAttrChanged", 4).await;
+    assert_eq!(got.len(), 4);
+    let kinds: Vec<&str> = got
+        .iter()
+        .map(|h| h["OptionType"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["modify", "set", "delete", "clear"]);
+    let first = &got[0];
+    assert_eq!(first["GroupId"], "pub");
+    assert_eq!(first["Type"], "Public");
+    assert_eq!(first["Operator_Account"], "administrator");
+    assert_eq!(first["GroupAttr"], json!([{"key": "a", "value": "1"}]));
+    assert!(first["EventTime"].as_i64().unwrap() > 1_600_000_000_000);
+    assert_eq!(got[2]["GroupAttr"], json!([{"key": "b", "value": ""}]));
+    assert_eq!(got[3]["GroupAttr"], json!([]));
+
+    // A ban removes members as a kick does.
+    c.call_ok(
+        BAN,
+        json!({"GroupId": "pub", "Members_Account": ["alice", "dave"], "Duration": 60}),
+    )
+    .await;
+    let exit = wait_for(&hits, "Group.CallbackAfterMemberExit", 1).await;
+    assert_eq!(exit[0]["GroupId"], "pub");
+    assert_eq!(exit[0]["ExitType"], "Kicked");
+    assert_eq!(exit[0]["Operator_Account"], "administrator");
+    assert_eq!(
+        exit[0]["ExitMemberList"],
+        json!([{"Member_Account": "alice"}])
+    );
+    // Counters and broadcasts call nothing back.
+    c.call_ok(
+        UPDATE_COUNTER,
+        json!({"GroupId": "live", "Mode": "Set", "GroupCounter": [{"Key": "a", "Value": 1}]}),
+    )
+    .await;
+    c.call_ok(BROADCAST, json!({"Random": 1, "MsgBody": text("hi")}))
+        .await;
+    // A ban of no member calls nothing back either: one exit event in all.
+    c.call_ok(
+        BAN,
+        json!({"GroupId": "pub", "Members_Account": ["dave"], "Duration": 60}),
+    )
+    .await;
+    // (the same group's events are delivered in order: this one comes after any of the ban)
+    c.call_ok(
+        MODIFY_ATTR,
+        json!({"GroupId": "pub", "GroupAttr": [{"key": "z", "value": "1"}]}),
+    )
+    .await;
+    wait_for(&hits, "Group.CallbackAfterGroupAttrChanged", 5).await;
+    assert_eq!(
+        wait_for(&hits, "Group.CallbackAfterMemberExit", 1)
+            .await
+            .len(),
+        1
+    );
+}
+common::also_on_postgres!(attribute_writes_and_bans_call_back);
