@@ -3,7 +3,7 @@
 
 use crate::envelope::{self, Reply, Service};
 use crate::failure::Failure;
-use crate::group_open_http_svc::{attrs, bans, broadcast, counters, named};
+use crate::group_open_http_svc::{attrs, bans, broadcast, counters, named, receipts};
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
 use crate::{im_open_login_svc, openim, profile, recentcontact, Ctx};
@@ -102,6 +102,10 @@ commands! {
         "unban_group_member" => bans::unban_group_member,
         "get_group_ban_member" => bans::get_group_ban_member,
         "send_broadcast_msg" => broadcast::send_broadcast_msg,
+        "get_group_msg_receipt" => receipts::get_group_msg_receipt,
+        "get_group_msg_receipt_detail" => receipts::get_group_msg_receipt_detail,
+        // Not documented by Tencent (groups-more.md §6.4): the only REST way to mark reads.
+        "group_msg_receipt" => receipts::group_msg_receipt,
     }
     GroupAttr {
         "get_group_attr" => attrs::get_group_attr,

@@ -7,9 +7,13 @@ use crate::ops::group_more::{
     Ban, Banned, Broadcast, DeleteCounters, GetAttrs, GetCounters, NamedMembers, Unban,
     UpdateCounters, WriteAttrs,
 };
+use crate::ops::group_receipts::{MarkRead, ReceiptDetail, Receipts, SendWithReceipt};
+use crate::ops::messages::SendMessage;
 use crate::Result;
-use timber_core::group::{AttrWrite, CounterMode, MemberRecord, Role};
+use timber_core::group::{AttrWrite, CounterMode, MemberRecord, ReceiptCount, Role};
+use timber_core::message::{SendMsg, Sent};
 use timber_core::AppId;
+use timber_core::Error;
 
 /// A page of get_group_ban_member.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +107,40 @@ pub trait GroupMoreStore {
     /// A broadcast to every AVChatRoom of the app: its app-wide `MsgSeq` (a repeat within 5
     /// minutes answers the first one's).
     async fn broadcast(&self, app: AppId, random: u32, content: String, now: i64) -> Result<u64>;
+
+    /// send_group_msg with `NeedReadReceipt` 1: the send, and (in the types with receipts)
+    /// one unread receipt per member but the sender; 10060 above 200 members.
+    async fn send_with_receipt(&self, app: AppId, group_id: String, send: SendMsg) -> Result<Sent>;
+
+    /// Each seq's receipt counters, or its own 10062, in request order.
+    async fn receipts(
+        &self,
+        app: AppId,
+        group_id: String,
+        seqs: Vec<u64>,
+    ) -> Result<Vec<Result<ReceiptCount, Error>>>;
+
+    /// The readers (`read`) or non-readers of one seq after `after`, by UserID, at most
+    /// `count`; and whether the list is complete.
+    #[allow(clippy::too_many_arguments)]
+    async fn receipt_detail(
+        &self,
+        app: AppId,
+        group_id: String,
+        seq: u64,
+        read: bool,
+        after: Option<String>,
+        count: u64,
+    ) -> Result<(Vec<String>, bool)>;
+
+    /// Marks the seqs read by `reader` (those without receipts for them are ignored).
+    async fn mark_read(
+        &self,
+        app: AppId,
+        group_id: String,
+        reader: String,
+        seqs: Vec<u64>,
+    ) -> Result<()>;
 }
 
 #[async_trait::async_trait]
@@ -250,5 +288,67 @@ impl<B: Backend> GroupMoreStore for B {
             now,
         })
         .await
+    }
+
+    async fn send_with_receipt(&self, app: AppId, group_id: String, send: SendMsg) -> Result<Sent> {
+        self.write(SendWithReceipt {
+            send: SendMessage {
+                app,
+                group_id,
+                send,
+            },
+        })
+        .await
+    }
+
+    async fn receipts(
+        &self,
+        app: AppId,
+        group_id: String,
+        seqs: Vec<u64>,
+    ) -> Result<Vec<Result<ReceiptCount, Error>>> {
+        self.read(Receipts {
+            app,
+            group_id,
+            seqs,
+        })
+        .await
+    }
+
+    async fn receipt_detail(
+        &self,
+        app: AppId,
+        group_id: String,
+        seq: u64,
+        read: bool,
+        after: Option<String>,
+        count: u64,
+    ) -> Result<(Vec<String>, bool)> {
+        self.read(ReceiptDetail {
+            app,
+            group_id,
+            seq,
+            read,
+            after,
+            count,
+        })
+        .await
+    }
+
+    async fn mark_read(
+        &self,
+        app: AppId,
+        group_id: String,
+        reader: String,
+        seqs: Vec<u64>,
+    ) -> Result<()> {
+        self.write(MarkRead {
+            app,
+            group_id,
+            reader,
+            seqs,
+        })
+        .await
+        .map(drop)
     }
 }

@@ -1190,3 +1190,311 @@ async fn attribute_writes_and_bans_call_back() {
     );
 }
 common::also_on_postgres!(attribute_writes_and_bans_call_back);
+
+const SEND: &str = "group_open_http_svc/send_group_msg";
+const RECEIPT: &str = "group_open_http_svc/get_group_msg_receipt";
+const DETAIL: &str = "group_open_http_svc/get_group_msg_receipt_detail";
+const MARK: &str = "group_open_http_svc/group_msg_receipt";
+
+async fn send(c: &Client, id: &str, from: &str, receipt: u8) -> u64 {
+    let r = c
+        .call_ok(
+            SEND,
+            json!({"GroupId": id, "From_Account": from, "Random": common::random_u32(),
+                   "MsgBody": text("m"), "NeedReadReceipt": receipt}),
+        )
+        .await;
+    r["MsgSeq"].as_u64().unwrap()
+}
+
+async fn detail(c: &Client, seq: u64, filter: u8, cursor: &str, count: u64) -> Value {
+    c.call_ok(
+        DETAIL,
+        json!({"GroupId": "pub", "MsgSeq": seq, "Filter": filter, "Cursor": cursor, "Count": count}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn read_receipts_count_list_and_page() {
+    let server = TestServer::start().await;
+    let c = setup(&server).await;
+    // pub: owner, alice, bob, carol; alice sends.
+    let seq = send(&c, "pub", "alice", 1).await;
+    let plain = send(&c, "pub", "alice", 0).await;
+    let r = c
+        .call_ok(RECEIPT, json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": seq}, {"MsgSeq": plain}, {"MsgSeq": 999}]}))
+        .await;
+    assert_eq!(
+        r["GroupMsgReceiptList"],
+        json!([{"MsgSeq": seq, "ReadNum": 0, "UnreadNum": 3, "Code": 0},
+               {"MsgSeq": plain, "ReadNum": 0, "UnreadNum": 0, "Code": 10062},
+               {"MsgSeq": 999, "ReadNum": 0, "UnreadNum": 0, "Code": 10062}])
+    );
+    c.call_ok(MARK, json!({"GroupId": "pub", "From_Account": "bob", "MsgSeqList": [{"MsgSeq": seq}, {"MsgSeq": plain}]}))
+        .await;
+    // Marking again, or by the sender (no receipt for them), changes nothing.
+    c.call_ok(
+        MARK,
+        json!({"GroupId": "pub", "From_Account": "bob", "MsgSeqList": [{"MsgSeq": seq}]}),
+    )
+    .await;
+    c.call_ok(
+        MARK,
+        json!({"GroupId": "pub", "From_Account": "alice", "MsgSeqList": [{"MsgSeq": seq}]}),
+    )
+    .await;
+    let r = c
+        .call_ok(
+            RECEIPT,
+            json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": seq}]}),
+        )
+        .await;
+    assert_eq!(r["GroupMsgReceiptList"][0]["ReadNum"], 1);
+    assert_eq!(r["GroupMsgReceiptList"][0]["UnreadNum"], 2);
+    let read = detail(&c, seq, 0, "", 10).await;
+    assert_eq!(read["ReadList"], json!([{"Read_Account": "bob"}]));
+    assert_eq!(read["IsFinished"], 1);
+    assert_eq!(read["Cursor"], "");
+    assert_eq!(read["MsgSeq"], seq);
+    assert!(read.get("UnreadList").is_none());
+    // Non-readers by UserID, paged.
+    let first = detail(&c, seq, 1, "", 1).await;
+    assert_eq!(first["UnreadList"], json!([{"Unread_Account": "carol"}]));
+    assert_eq!(first["IsFinished"], 0);
+    let cursor = first["Cursor"].as_str().unwrap().to_owned();
+    assert!(!cursor.is_empty());
+    let second = detail(&c, seq, 1, &cursor, 1).await;
+    assert_eq!(second["UnreadList"], json!([{"Unread_Account": "owner"}]));
+    assert_eq!(second["IsFinished"], 1);
+    // Count above 200 counts as 200.
+    assert_eq!(
+        detail(&c, seq, 1, "", 1000).await["UnreadList"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // A recalled message has no receipt data any more.
+    c.call_ok(
+        "group_open_http_svc/group_msg_recall",
+        json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": seq}]}),
+    )
+    .await;
+    let r = c
+        .call_ok(
+            RECEIPT,
+            json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": seq}]}),
+        )
+        .await;
+    assert_eq!(r["GroupMsgReceiptList"][0]["Code"], 10062);
+    assert_eq!(
+        code(
+            &c,
+            DETAIL,
+            json!({"GroupId": "pub", "MsgSeq": seq, "Filter": 0, "Cursor": "", "Count": 5})
+        )
+        .await,
+        10062
+    );
+    assert_eq!(
+        code(
+            &c,
+            DETAIL,
+            json!({"GroupId": "pub", "MsgSeq": plain, "Filter": 0, "Cursor": "", "Count": 5})
+        )
+        .await,
+        10062
+    );
+
+    // Sending: online-only 10061; more than 200 members 10060; Community/AVChatRoom ignore it.
+    let online = json!({"GroupId": "pub", "From_Account": "alice", "Random": 5, "MsgBody": text("m"),
+                        "NeedReadReceipt": 1, "OnlineOnlyFlag": 1});
+    assert_eq!(code(&c, SEND, online).await, 10061);
+    assert_eq!(
+        code(
+            &c,
+            SEND,
+            json!({"GroupId": "pub", "Random": 6, "MsgBody": text("m"), "NeedReadReceipt": 2})
+        )
+        .await,
+        10004
+    );
+    let many: Vec<String> = (0..201).map(|i| format!("m{i:03}")).collect();
+    import_accounts(&c, &many).await;
+    create(&c, "Public", "big", &[]).await;
+    for chunk in many.chunks(100) {
+        let list: Vec<Value> = chunk.iter().map(|m| json!({"Member_Account": m})).collect();
+        c.call_ok(
+            ADD,
+            json!({"GroupId": "big", "MemberList": list, "Silence": 1}),
+        )
+        .await;
+    }
+    assert_eq!(
+        code(
+            &c,
+            SEND,
+            json!({"GroupId": "big", "Random": 7, "MsgBody": text("m"), "NeedReadReceipt": 1})
+        )
+        .await,
+        10060
+    );
+    send(&c, "big", "owner", 0).await;
+    send(&c, "@TGS#_com", "alice", 1).await;
+    send(&c, "live", "owner", 1).await;
+    for id in ["@TGS#_com", "live"] {
+        assert_eq!(
+            code(
+                &c,
+                RECEIPT,
+                json!({"GroupId": id, "MsgSeqList": [{"MsgSeq": 1}]})
+            )
+            .await,
+            10007
+        );
+        assert_eq!(
+            code(
+                &c,
+                DETAIL,
+                json!({"GroupId": id, "MsgSeq": 1, "Filter": 0, "Cursor": "", "Count": 5})
+            )
+            .await,
+            10007
+        );
+        assert_eq!(
+            code(
+                &c,
+                MARK,
+                json!({"GroupId": id, "From_Account": "alice", "MsgSeqList": [{"MsgSeq": 1}]})
+            )
+            .await,
+            10007
+        );
+    }
+    // Field errors.
+    let seqs: Vec<Value> = (1..=101).map(|s| json!({"MsgSeq": s})).collect();
+    assert_eq!(
+        code(&c, RECEIPT, json!({"GroupId": "pub", "MsgSeqList": seqs})).await,
+        10004
+    );
+    assert_eq!(
+        code(&c, RECEIPT, json!({"GroupId": "pub", "MsgSeqList": []})).await,
+        10004
+    );
+    assert_eq!(code(&c, RECEIPT, json!({"GroupId": "pub"})).await, 10004);
+    assert_eq!(
+        code(
+            &c,
+            RECEIPT,
+            json!({"GroupId": "nope", "MsgSeqList": [{"MsgSeq": 1}]})
+        )
+        .await,
+        10010
+    );
+    assert_eq!(
+        code(
+            &c,
+            RECEIPT,
+            json!({"GroupId": "bad\u{1}id", "MsgSeqList": [{"MsgSeq": 1}]})
+        )
+        .await,
+        10015
+    );
+    let d = |f: Value| {
+        let mut b =
+            json!({"GroupId": "pub", "MsgSeq": plain, "Filter": 0, "Cursor": "", "Count": 5});
+        if let Value::Object(m) = f {
+            for (k, v) in m {
+                if v.is_null() {
+                    b.as_object_mut().unwrap().remove(&k);
+                } else {
+                    b[k] = v;
+                }
+            }
+        }
+        b
+    };
+    for bad in [
+        json!({"Filter": 2}),
+        json!({"Filter": null}),
+        json!({"Count": 0}),
+        json!({"Count": null}),
+        json!({"Cursor": null}),
+        json!({"Cursor": "garbage"}),
+        json!({"MsgSeq": null}),
+    ] {
+        assert_eq!(code(&c, DETAIL, d(bad.clone())).await, 10004, "{bad}");
+    }
+    assert_eq!(code(&c, DETAIL, d(json!({"GroupId": "nope"}))).await, 10010);
+    let seqs: Vec<Value> = (1..=51).map(|s| json!({"MsgSeq": s})).collect();
+    assert_eq!(
+        code(
+            &c,
+            MARK,
+            json!({"GroupId": "pub", "From_Account": "bob", "MsgSeqList": seqs})
+        )
+        .await,
+        10004
+    );
+    assert_eq!(
+        code(
+            &c,
+            MARK,
+            json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": 1}]})
+        )
+        .await,
+        10004
+    );
+    assert_eq!(
+        code(
+            &c,
+            MARK,
+            json!({"GroupId": "pub", "From_Account": "zed", "MsgSeqList": [{"MsgSeq": 1}]})
+        )
+        .await,
+        10019
+    );
+    assert_eq!(
+        code(
+            &c,
+            MARK,
+            json!({"GroupId": "nope", "From_Account": "bob", "MsgSeqList": [{"MsgSeq": 1}]})
+        )
+        .await,
+        10010
+    );
+}
+common::also_on_postgres!(read_receipts_count_list_and_page);
+
+#[tokio::test]
+async fn marking_reads_calls_back() {
+    let (url, hits) = receiver().await;
+    let app = TestApp::random();
+    let apps = format!(
+        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}}}]",
+        app.sdkappid, app.key
+    );
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![app],
+        env: vec![("TIMBER_APPS".into(), apps)],
+        ..ServerOptions::default()
+    })
+    .await;
+    let c = setup(&server).await;
+    let seq = send(&c, "pub", "alice", 1).await;
+    c.call_ok(
+        MARK,
+        json!({"GroupId": "pub", "From_Account": "bob", "MsgSeqList": [{"MsgSeq": seq}]}),
+    )
+    .await;
+    let got = wait_for(&hits, "Group.CallbackAfterReadReceipt", 1).await;
+    assert_eq!(got[0]["GroupId"], "pub");
+    assert_eq!(got[0]["Type"], "Public");
+    assert_eq!(got[0]["Operator_Account"], "bob");
+    assert_eq!(
+        got[0]["GroupMsgReceiptList"],
+        json!([{"MsgSeq": seq, "ReadNum": 1, "UnreadNum": 2}])
+    );
+}
+common::also_on_postgres!(marking_reads_calls_back);

@@ -521,7 +521,8 @@ fn specs() -> Vec<Spec> {
                     "OfflinePushInfo": {"PushFlag": 0},
                     "ForbidCallbackControl": ["ForbidBeforeSendMsgCallback"],
                     "OnlineOnlyFlag": 0, "SendMsgControl": ["NoUnread"], "CloudCustomData": "d",
-                    "To_Account": [], "GroupAtInfo": [{"GroupAtAllFlag": 1}], "TopicId": ""})
+                    "To_Account": [], "GroupAtInfo": [{"GroupAtAllFlag": 1}], "TopicId": "",
+                    "NeedReadReceipt": 0})
             },
             fields: [
                 vec![
@@ -542,6 +543,7 @@ fn specs() -> Vec<Spec> {
                     f("GroupAtInfo.0", Obj),
                     f("GroupAtInfo.0.GroupAtAllFlag", U8).max(1),
                     f("TopicId", Str).max(0),
+                    f("NeedReadReceipt", U8).max(1),
                 ],
             ]
             .concat(),
@@ -1099,6 +1101,43 @@ fn specs() -> Vec<Spec> {
                 f("Members_Account.0", Account).req(),
             ],
             codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_msg_receipt",
+            template: |_| json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": 1}]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MsgSeqList", Arr).req(),
+                f("MsgSeqList.0", Obj),
+                f("MsgSeqList.0.MsgSeq", U64).req(),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_msg_receipt_detail",
+            template: |_| json!({"GroupId": "pub", "MsgSeq": 4, "Filter": 1, "Cursor": "", "Count": 10}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MsgSeq", U64).req(),
+                f("Filter", U8).req().max(1),
+                // Any other cursor is one this server did not hand out: 10004.
+                f("Cursor", Str).req().max(0),
+                f("Count", U64).req(),
+            ],
+            codes: &[10062],
+        },
+        Spec {
+            command: "group_open_http_svc/group_msg_receipt",
+            template: |_| json!({"GroupId": "pub", "From_Account": "b", "MsgSeqList": [{"MsgSeq": 4}]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                // Any other account is unknown: 10019.
+                f("From_Account", Account).req(),
+                f("MsgSeqList", Arr).req(),
+                f("MsgSeqList.0", Obj),
+                f("MsgSeqList.0.MsgSeq", U64).req(),
+            ],
+            codes: &[10019],
         },
         Spec {
             command: "group_open_http_svc/send_broadcast_msg",
@@ -1853,6 +1892,14 @@ async fn fixture(admin: &Client, now: i64) {
         .call_ok(
             "group_open_http_svc/group_msg_recall",
             json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": 2}]}),
+        )
+        .await;
+    // Seq 4, with read receipts (groups-more.md §6).
+    admin
+        .call_ok(
+            "group_open_http_svc/send_group_msg",
+            json!({"GroupId": "pub", "From_Account": "a", "Random": 4, "NeedReadReceipt": 1,
+                "MsgBody": text_body("m4")}),
         )
         .await;
     for i in 1..=3 {

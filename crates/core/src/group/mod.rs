@@ -8,6 +8,7 @@ mod counters;
 mod members;
 mod named;
 mod profile;
+mod receipts;
 pub(crate) mod record;
 
 pub use attrs::*;
@@ -16,6 +17,7 @@ pub use counters::*;
 pub use members::*;
 pub use named::*;
 pub use profile::*;
+pub use receipts::*;
 pub use record::*;
 
 use crate::account::validate_user_id;

@@ -15,6 +15,7 @@ pub mod members;
 pub mod messages;
 pub mod mutes;
 pub mod named;
+pub mod receipts;
 mod views;
 
 use crate::failure::Failure;
