@@ -1017,6 +1017,10 @@ async fn another_app_sees_nothing() {
             UNBAN,
             json!({"GroupId": "pub", "Members_Account": ["dave"]}),
         ),
+        (
+            RECEIPT,
+            json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": 1}]}),
+        ),
     ] {
         assert_eq!(code(&other, path, body).await, 10010, "{path}");
     }

@@ -366,3 +366,92 @@ async fn named_members_and_broadcasts() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn read_receipts_keep_the_recipients_at_send() {
+    use timber_core::message::{NewGroupMsg, SendMsg, SlotState};
+    on_every_backend(|s| async move {
+        group(&s, APP, GroupType::Public, "pub").await;
+        group(&s, APP, GroupType::Community, "@TGS#_com").await;
+        let send = |from: &str, random: u32| SendMsg {
+            msg: NewGroupMsg {
+                from: from.into(),
+                random,
+                time: now(),
+                priority: 1,
+                state: SlotState::Normal,
+                is_system: false,
+                body: "[]".into(),
+                cloud_custom_data: None,
+                to_accounts: Vec::new(),
+            },
+            sender_is_admin: false,
+            no_last_msg: false,
+            callback: None,
+        };
+        let sent = s
+            .send_with_receipt(APP, "pub".into(), send("a", 1))
+            .await
+            .unwrap();
+        // A member who joins later is no recipient.
+        s.add_members(
+            APP,
+            "pub".into(),
+            vec![NewMember::member("c", now())],
+            true,
+            ADMIN.into(),
+            now(),
+        )
+        .await
+        .unwrap();
+        let counts = s
+            .receipts(APP, "pub".into(), vec![sent.seq, 99])
+            .await
+            .unwrap();
+        assert_eq!(counts[0].as_ref().unwrap().unread, 2);
+        assert_eq!(
+            counts[1].as_ref().unwrap_err().code,
+            ErrorCode::GroupReceiptNotFound
+        );
+        s.mark_read(APP, "pub".into(), "b".into(), vec![sent.seq])
+            .await
+            .unwrap();
+        s.mark_read(APP, "pub".into(), "c".into(), vec![sent.seq])
+            .await
+            .unwrap();
+        let c = s.receipts(APP, "pub".into(), vec![sent.seq]).await.unwrap();
+        let c = c[0].as_ref().unwrap();
+        assert_eq!((c.read, c.unread), (1, 1));
+        let (readers, done) = s
+            .receipt_detail(APP, "pub".into(), sent.seq, true, None, 10)
+            .await
+            .unwrap();
+        assert_eq!((readers, done), (strings(&["b"]), true));
+        let (others, done) = s
+            .receipt_detail(APP, "pub".into(), sent.seq, false, None, 10)
+            .await
+            .unwrap();
+        assert_eq!((others, done), (strings(&["o"]), true));
+        let none = s
+            .receipt_detail(APP, "pub".into(), 99, true, None, 10)
+            .await;
+        assert_eq!(code(none), ErrorCode::GroupReceiptNotFound);
+        // A repeat of the send records nothing more.
+        let again = s
+            .send_with_receipt(APP, "pub".into(), send("a", 1))
+            .await
+            .unwrap();
+        assert!(again.duplicate);
+        // Community keeps none and answers 10007; another app has no such group.
+        s.send_with_receipt(APP, "@TGS#_com".into(), send("a", 2))
+            .await
+            .unwrap();
+        let com = s.receipts(APP, "@TGS#_com".into(), vec![1]);
+        assert_eq!(code(com.await), ErrorCode::GroupPermissionDenied);
+        let other = s.receipts(OTHER_APP, "pub".into(), vec![sent.seq]);
+        assert_eq!(code(other.await), ErrorCode::GroupNotFound);
+        let unknown = s.mark_read(APP, "pub".into(), "zed".into(), vec![sent.seq]);
+        assert_eq!(code(unknown.await), ErrorCode::GroupAccountNotFound);
+    })
+    .await;
+}
