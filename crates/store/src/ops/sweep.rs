@@ -168,13 +168,26 @@ impl ExpiringHistory for GroupHistory {
         }
         // The expired rows among the group's oldest `budget` rows; with times non-decreasing
         // in seq these are exactly its oldest expired rows.
-        w.execute(
-            "DELETE FROM group_messages WHERE app = $1 AND gkey = $2 AND time < $4 AND seq IN
+        let deleted = w
+            .execute(
+                "DELETE FROM group_messages WHERE app = $1 AND gkey = $2 AND time < $4 AND seq IN
                  (SELECT seq FROM group_messages WHERE app = $1 AND gkey = $2
                   ORDER BY seq LIMIT $3)",
-            params![app, gkey, budget, cutoff],
-        )
-        .await
+                params![app, gkey, budget, cutoff],
+            )
+            .await?;
+        if deleted > 0 {
+            // grp-more: the read receipts of the expired messages (at most 200 rows each,
+            // groups-more.md §6) go with them; they are not counted against the budget.
+            w.execute(
+                "DELETE FROM group_receipts WHERE app = $1 AND gkey = $2 AND seq <
+                     coalesce((SELECT min(seq) FROM group_messages WHERE app = $1 AND gkey = $2),
+                              (SELECT next_msg_seq FROM groups WHERE gkey = $2))",
+                params![app, gkey],
+            )
+            .await?;
+        }
+        Ok(deleted)
     }
 }
 

@@ -452,6 +452,18 @@ async fn read_receipts_keep_the_recipients_at_send() {
         assert_eq!(code(other.await), ErrorCode::GroupNotFound);
         let unknown = s.mark_read(APP, "pub".into(), "zed".into(), vec![sent.seq]);
         assert_eq!(code(unknown.await), ErrorCode::GroupAccountNotFound);
+        // Receipts expire with their message.
+        let policy = Arc::new(std::collections::HashMap::from([(APP, 1u32)]));
+        let step = s
+            .expire_step(policy, now() + 2 * 86_400, 100)
+            .await
+            .unwrap();
+        assert!(step.deleted >= 1);
+        let gone = s.receipts(APP, "pub".into(), vec![sent.seq]).await.unwrap();
+        assert_eq!(
+            gone[0].as_ref().unwrap_err().code,
+            ErrorCode::GroupReceiptNotFound
+        );
     })
     .await;
 }
