@@ -2,7 +2,7 @@
 //!
 //! spec: rest-protocol.md §9, accounts.md, groups.md §4, group-messages.md §14, c2c-messages.md §11,
 //! profiles.md §3.
-//! relationships.md §23.
+//! relationships.md §23, groups-more.md §3–§6.
 //! A code is added here before it is returned anywhere; nothing else in the code base spells a
 //! number. Codes whose use is our choice rather than documented say so in their doc comment.
 

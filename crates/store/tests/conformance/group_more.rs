@@ -467,3 +467,23 @@ async fn read_receipts_keep_the_recipients_at_send() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn concurrent_broadcasts_take_distinct_seqs() {
+    on_every_backend(|s| async move {
+        let t = now();
+        let tasks: Vec<_> = (0..12u32)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move { s.broadcast(APP, i, "m".into(), t).await.unwrap() })
+            })
+            .collect();
+        let mut seqs = Vec::new();
+        for task in tasks {
+            seqs.push(task.await.unwrap());
+        }
+        seqs.sort_unstable();
+        assert_eq!(seqs, (1..=12).collect::<Vec<u64>>());
+    })
+    .await;
+}
