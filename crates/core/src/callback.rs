@@ -32,6 +32,8 @@ pub const COMMANDS: &[&str] = &[
     GROUP_AFTER_INFO_CHANGED,
     GROUP_AFTER_MEMBER_FIELD,
     GROUP_AFTER_OWNER,
+    GROUP_AFTER_ATTR_CHANGED,
+    GROUP_AFTER_READ_RECEIPT,
     PROFILE_AFTER_SET,
     SNS_FRIEND_ADD,
     SNS_FRIEND_DELETE,
@@ -59,6 +61,10 @@ pub const GROUP_AFTER_RECALL: &str = "Group.CallbackAfterRecallMsg";
 pub const GROUP_AFTER_INFO_CHANGED: &str = "Group.CallbackAfterGroupInfoChanged";
 pub const GROUP_AFTER_MEMBER_FIELD: &str = "Group.CallbackAfterMemberFieldChanged";
 pub const GROUP_AFTER_OWNER: &str = "Group.CallbackAfterChangeGroupOwner";
+/// After modify/set/delete/clear_group_attr (groups-more.md §3.7).
+pub const GROUP_AFTER_ATTR_CHANGED: &str = "Group.CallbackAfterGroupAttrChanged";
+/// After the SDK-only group_msg_receipt marks messages read (groups-more.md §6.4, inferred).
+pub const GROUP_AFTER_READ_RECEIPT: &str = "Group.CallbackAfterReadReceipt";
 /// After portrait_set (profiles.md §4); not after an account import (inferred).
 pub const PROFILE_AFTER_SET: &str = "Profile.CallbackPortraitSet";
 /// After friend_add (not friend_import; relationships.md §24).

@@ -2,7 +2,7 @@
 //!
 //! spec: rest-protocol.md §9, accounts.md, groups.md §4, group-messages.md §14, c2c-messages.md §11,
 //! profiles.md §3.
-//! relationships.md §23.
+//! relationships.md §23, groups-more.md §3–§6.
 //! A code is added here before it is returned anywhere; nothing else in the code base spells a
 //! number. Codes whose use is our choice rather than documented say so in their doc comment.
 
@@ -113,6 +113,19 @@ error_codes! {
     /// group_msg_get_simple on a type without roaming (AVChatRoom); our choice, group-messages.md §5.
     GroupNoRoaming = 10044, "this group type does not store message history";
     GroupTooManyAt = 10053, "more than 30 @ mentions";
+    // groups-more.md §3–§6: attributes, counters, read receipts.
+    GroupAttrKeyTooLong = 10045, "a group attribute key is longer than 32 bytes";
+    GroupAttrValueTooLong = 10046, "a group attribute value is longer than 4,000 bytes";
+    GroupAttrTooManyKeys = 10047, "a group may have at most 16 attributes";
+    GroupAttrTotalTooLarge = 10048, "the group attributes' values may total at most 16,000 bytes";
+    GroupAttrKeyNotFound = 10050, "the group attribute key does not exist";
+    /// send_group_msg with `NeedReadReceipt` in a group of more than 200 members.
+    GroupReceiptTooManyMembers = 10060, "read receipts are not available in groups of more than 200 members";
+    /// send_group_msg with both `NeedReadReceipt` and `OnlineOnlyFlag`.
+    GroupReceiptOnlineOnly = 10061, "online-only messages cannot ask for read receipts";
+    /// A seq that has no read-receipt data (no such message, or sent without `NeedReadReceipt`).
+    GroupReceiptNotFound = 10062, "the message has no read receipt data";
+    GroupCounterTooManyKeys = 10063, "a group may have at most 20 counter keys";
 
     // ---- recent contacts, recentcontact (recent-contacts.md §11) ----
     /// `From_Account` is not an imported account (documented on delete and top; we use it

@@ -3,6 +3,7 @@
 
 use crate::envelope::{self, Reply, Service};
 use crate::failure::Failure;
+use crate::group_open_http_svc::{attrs, bans, broadcast, counters, named, receipts};
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
 use crate::{im_open_login_svc, openim, profile, recentcontact, Ctx};
@@ -88,6 +89,26 @@ commands! {
         "clear_group_msg" => messages::clear_group_msg,
         "import_group_msg" => messages::import_group_msg,
         "set_unread_msg_num" => messages::set_unread_msg_num,
+        // groups-more.md §2–§5, §7.7.
+        "get_specified_group_member_info" => named::get_specified_group_member_info,
+        "modify_group_attr" => attrs::modify_group_attr,
+        "set_group_attr" => attrs::set_group_attr,
+        "delete_group_attr" => attrs::delete_group_attr,
+        "clear_group_attr" => attrs::clear_group_attr,
+        "get_group_counter" => counters::get_group_counter,
+        "update_group_counter" => counters::update_group_counter,
+        "delete_group_counter" => counters::delete_group_counter,
+        "ban_group_member" => bans::ban_group_member,
+        "unban_group_member" => bans::unban_group_member,
+        "get_group_ban_member" => bans::get_group_ban_member,
+        "send_broadcast_msg" => broadcast::send_broadcast_msg,
+        "get_group_msg_receipt" => receipts::get_group_msg_receipt,
+        "get_group_msg_receipt_detail" => receipts::get_group_msg_receipt_detail,
+        // Not documented by Tencent (groups-more.md §6.4): the only REST way to mark reads.
+        "group_msg_receipt" => receipts::group_msg_receipt,
+    }
+    GroupAttr {
+        "get_group_attr" => attrs::get_group_attr,
     }
     OpenIm {
         "modify_group_msg" => openim::group_messages::modify_group_msg,

@@ -13,6 +13,9 @@ pub enum Service {
     Login,
     /// `group_open_http_svc`: groups and group messages.
     Group,
+    /// `group_open_attr_http_svc`: get_group_attr (groups-more.md §3.2); the group family's
+    /// codes.
+    GroupAttr,
     /// `openim`: one-to-one messages, online status, modify_group_msg.
     OpenIm,
     /// `recentcontact`: conversation lists, conversation groups and marks.
@@ -30,6 +33,7 @@ impl Service {
         Some(match name {
             "im_open_login_svc" => Service::Login,
             "group_open_http_svc" => Service::Group,
+            "group_open_attr_http_svc" => Service::GroupAttr,
             "openim" => Service::OpenIm,
             "recentcontact" => Service::RecentContact,
             "profile" => Service::Profile,
@@ -43,6 +47,7 @@ impl Service {
         match self {
             Service::Login => "im_open_login_svc",
             Service::Group => "group_open_http_svc",
+            Service::GroupAttr => "group_open_attr_http_svc",
             Service::OpenIm => "openim",
             Service::RecentContact => "recentcontact",
             Service::Profile => "profile",
@@ -55,7 +60,7 @@ impl Service {
     pub const fn invalid_parameter(self) -> ErrorCode {
         match self {
             Service::Login => ErrorCode::AccountInvalidParameter,
-            Service::Group => ErrorCode::GroupInvalidParameter,
+            Service::Group | Service::GroupAttr => ErrorCode::GroupInvalidParameter,
             Service::OpenIm => ErrorCode::OpenimJsonParse,
             Service::RecentContact => ErrorCode::ContactInvalidParameter,
             Service::Profile => ErrorCode::ProfileInvalidParameter,
@@ -67,7 +72,7 @@ impl Service {
     pub const fn internal(self) -> ErrorCode {
         match self {
             Service::Login => ErrorCode::AccountInternal,
-            Service::Group => ErrorCode::GroupInternal,
+            Service::Group | Service::GroupAttr => ErrorCode::GroupInternal,
             Service::OpenIm => ErrorCode::OpenimInternal,
             Service::RecentContact => ErrorCode::ContactInternal,
             Service::Profile => ErrorCode::ProfileInternal,
@@ -78,7 +83,7 @@ impl Service {
     /// The command word is not one of this service's (the group service documents 10003).
     pub const fn unknown_command(self) -> ErrorCode {
         match self {
-            Service::Group => ErrorCode::GroupUnknownCommand,
+            Service::Group | Service::GroupAttr => ErrorCode::GroupUnknownCommand,
             _ => ErrorCode::UnknownResource,
         }
     }
@@ -88,7 +93,7 @@ impl Service {
     /// must be the app admin" (groups.md §4), and group clients check for that.
     pub const fn admin_required(self) -> ErrorCode {
         match self {
-            Service::Group => ErrorCode::GroupPermissionDenied,
+            Service::Group | Service::GroupAttr => ErrorCode::GroupPermissionDenied,
             _ => ErrorCode::AdminRequired,
         }
     }
@@ -97,7 +102,7 @@ impl Service {
     /// group-messages.md §14); the other services document no such limit.
     pub fn check_response_size(self, bytes: usize) -> Result<(), Error> {
         const GROUP_MAX_RESPONSE_BYTES: usize = 1 << 20;
-        if self == Service::Group && bytes > GROUP_MAX_RESPONSE_BYTES {
+        if matches!(self, Service::Group | Service::GroupAttr) && bytes > GROUP_MAX_RESPONSE_BYTES {
             return Err(Error::new(
                 ErrorCode::GroupResponseTooLarge,
                 format!("the response would be {bytes} bytes, over 1 MB: page the request"),

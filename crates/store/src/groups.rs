@@ -257,7 +257,8 @@ impl<B: Backend> GroupStore for B {
         members: Vec<NewMember>,
     ) -> Result<Vec<AddResult>> {
         let op = GroupOp::ImportMember;
-        let (silent, operator, now) = (true, String::new(), 0);
+        // `now` only decides which bans are in force: an import stores no tip.
+        let (silent, operator, now) = (true, String::new(), timber_core::now_secs());
         self.write(Join {
             app,
             group_id,

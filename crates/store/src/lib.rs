@@ -12,6 +12,7 @@ mod backend;
 pub mod c2c;
 pub mod contacts;
 pub mod follow;
+pub mod group_more;
 pub mod groups;
 pub mod messages;
 mod ops;
@@ -27,6 +28,7 @@ pub use accounts::{AccountStore, NewAccount};
 pub use c2c::C2cStore;
 pub use contacts::ContactStore;
 pub use follow::FollowStore;
+pub use group_more::GroupMoreStore;
 pub use groups::GroupStore;
 pub use messages::MessageStore;
 pub use outbox::OutboxStore;
@@ -78,6 +80,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait Store:
     AccountStore
     + GroupStore
+    + GroupMoreStore
     + MessageStore
     + C2cStore
     + ContactStore

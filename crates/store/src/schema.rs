@@ -390,6 +390,55 @@ const MIGRATIONS: &[&str] = &[
                                          WHERE f.app = sns_users.app
                                            AND f.owner = sns_users.user_id);
     ",
+    // 10: group attributes and the rest (groups-more.md §3–§7.7): group custom attributes, counters, member bans,
+    // read receipts of group messages, and the app-wide broadcast sequence of AVChatRooms.
+    // The per-group tables hang off `gkey` and are purged with the group (ops/sweep.rs).
+    "
+    CREATE TABLE group_attrs (
+        app    BIGINT NOT NULL,
+        gkey   BIGINT NOT NULL,
+        key    TEXT   NOT NULL,
+        value  TEXT   NOT NULL,
+        PRIMARY KEY (app, gkey, key)
+    ) {WITHOUT_ROWID};
+
+    CREATE TABLE group_counters (
+        app    BIGINT NOT NULL,
+        gkey   BIGINT NOT NULL,
+        key    TEXT   NOT NULL,
+        value  BIGINT NOT NULL,
+        PRIMARY KEY (app, gkey, key)
+    ) {WITHOUT_ROWID};
+
+    CREATE TABLE group_bans (
+        app           BIGINT NOT NULL,
+        gkey          BIGINT NOT NULL,
+        user_id       TEXT   NOT NULL,
+        banned_until  BIGINT NOT NULL,
+        ban_time      BIGINT NOT NULL,
+        description   TEXT   NOT NULL DEFAULT '',
+        PRIMARY KEY (app, gkey, user_id)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX group_bans_by_time ON group_bans (app, gkey, ban_time, user_id);
+
+    CREATE TABLE group_receipts (
+        app      BIGINT  NOT NULL,
+        gkey     BIGINT  NOT NULL,
+        seq      BIGINT  NOT NULL,
+        user_id  TEXT    NOT NULL,
+        is_read  BOOLEAN NOT NULL,
+        PRIMARY KEY (app, gkey, seq, user_id)
+    ) {WITHOUT_ROWID};
+
+    CREATE TABLE broadcasts (
+        app     BIGINT NOT NULL,
+        seq     BIGINT NOT NULL,
+        random  BIGINT NOT NULL,
+        content TEXT   NOT NULL,
+        time    BIGINT NOT NULL,
+        PRIMARY KEY (app, seq)
+    ) {WITHOUT_ROWID};
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

@@ -122,7 +122,9 @@ struct Spec {
 fn generic_codes(service: &str) -> &'static [u64] {
     match service {
         "im_open_login_svc" => &[60003, 60015, 70402, 93000],
-        "group_open_http_svc" => &[60003, 60015, 93000, 10004, 10005, 10007, 10010, 10015],
+        "group_open_http_svc" | "group_open_attr_http_svc" => {
+            &[60003, 60015, 93000, 10004, 10005, 10007, 10010, 10015]
+        }
         "openim" => &[60015, 90001, 93000],
         "recentcontact" => &[60003, 60015, 93000, 50002],
         "profile" => &[40001, 60003, 60015, 93000],
@@ -519,7 +521,8 @@ fn specs() -> Vec<Spec> {
                     "OfflinePushInfo": {"PushFlag": 0},
                     "ForbidCallbackControl": ["ForbidBeforeSendMsgCallback"],
                     "OnlineOnlyFlag": 0, "SendMsgControl": ["NoUnread"], "CloudCustomData": "d",
-                    "To_Account": [], "GroupAtInfo": [{"GroupAtAllFlag": 1}], "TopicId": ""})
+                    "To_Account": [], "GroupAtInfo": [{"GroupAtAllFlag": 1}], "TopicId": "",
+                    "NeedReadReceipt": 0})
             },
             fields: [
                 vec![
@@ -540,6 +543,7 @@ fn specs() -> Vec<Spec> {
                     f("GroupAtInfo.0", Obj),
                     f("GroupAtInfo.0.GroupAtAllFlag", U8).max(1),
                     f("TopicId", Str).max(0),
+                    f("NeedReadReceipt", U8).max(1),
                 ],
             ]
             .concat(),
@@ -975,10 +979,198 @@ fn specs() -> Vec<Spec> {
             ],
             codes: &[50001],
         },
+        // groups-more.md §2–§5, §7.7.
+        Spec {
+            command: "group_open_http_svc/get_specified_group_member_info",
+            template: |_| {
+                json!({"GroupId": "pub", "Member_List_Account": ["a"], "MemberInfoFilter": ["Role"],
+                    "MemberRoleFilter": ["Member"], "AppDefinedDataFilter_GroupMember": ["mk"]})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Member_List_Account", Arr).req(),
+                f("Member_List_Account.0", Account).req(),
+                f("MemberInfoFilter", Arr),
+                f("MemberRoleFilter", Arr),
+                f("MemberRoleFilter.0", Enum),
+                f("AppDefinedDataFilter_GroupMember", Arr),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_attr_http_svc/get_group_attr",
+            template: |_| json!({"GroupId": "pub"}),
+            fields: vec![f("GroupId", Str).req().text(GROUP_ID)],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/modify_group_attr",
+            template: |_| json!({"GroupId": "pub", "GroupAttr": [{"key": "k", "value": "v"}]}),
+            fields: attr_fields(),
+            codes: ATTR_CODES,
+        },
+        Spec {
+            command: "group_open_http_svc/set_group_attr",
+            template: |_| {
+                json!({"GroupId": "pub", "GroupAttr": [{"key": "k", "value": "v"}, {"key": "k2", "value": "v"}]})
+            },
+            fields: attr_fields(),
+            codes: ATTR_CODES,
+        },
+        Spec {
+            command: "group_open_http_svc/delete_group_attr",
+            template: |_| json!({"GroupId": "pub", "GroupAttr": [{"key": "k2"}]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("GroupAttr", Arr).req(),
+                f("GroupAttr.0", Obj),
+                f("GroupAttr.0.key", Str).text(32),
+            ],
+            codes: ATTR_CODES,
+        },
+        Spec {
+            command: "group_open_http_svc/clear_group_attr",
+            template: |_| json!({"GroupId": "pub"}),
+            fields: vec![f("GroupId", Str).req().text(GROUP_ID)],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/update_group_counter",
+            template: |_| {
+                json!({"GroupId": "live", "Mode": "Increase", "GroupCounter": [{"Key": "like", "Value": 1}]})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Mode", Enum).req(),
+                f("GroupCounter", Arr).req(),
+                f("GroupCounter.0", Obj),
+                f("GroupCounter.0.Key", Str).req().text(128),
+                f("GroupCounter.0.Value", I64).req(),
+            ],
+            codes: &[10063],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_counter",
+            template: |_| json!({"GroupId": "live", "GroupCounterKeys": ["like"]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("GroupCounterKeys", Arr),
+                f("GroupCounterKeys.0", Str).text(128),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/delete_group_counter",
+            template: |_| json!({"GroupId": "live", "GroupCounterKeys": ["like"]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("GroupCounterKeys", Arr),
+                f("GroupCounterKeys.0", Str).text(128),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/ban_group_member",
+            template: |_| json!({"GroupId": "quiet", "Members_Account": ["bob"], "Duration": 60, "Description": "d"}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Members_Account", Arr).req(),
+                // Any other account is unknown: 10019.
+                f("Members_Account.0", Account).req(),
+                f("Duration", U32).req(),
+                f("Description", Str).text(1000),
+            ],
+            codes: &[10019],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_ban_member",
+            template: |_| json!({"GroupId": "quiet", "Limit": 10, "Offset": 0}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Limit", U64).max(100),
+                f("Offset", U64).req(),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/unban_group_member",
+            template: |_| json!({"GroupId": "quiet", "Members_Account": ["bob"]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Members_Account", Arr).req(),
+                f("Members_Account.0", Account).req(),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_msg_receipt",
+            template: |_| json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": 1}]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MsgSeqList", Arr).req(),
+                f("MsgSeqList.0", Obj),
+                f("MsgSeqList.0.MsgSeq", U64).req(),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_http_svc/get_group_msg_receipt_detail",
+            template: |_| json!({"GroupId": "pub", "MsgSeq": 4, "Filter": 1, "Cursor": "", "Count": 10}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MsgSeq", U64).req(),
+                f("Filter", U8).req().max(1),
+                // Any other cursor is one this server did not hand out: 10004.
+                f("Cursor", Str).req().max(0),
+                f("Count", U64).req(),
+            ],
+            codes: &[10062],
+        },
+        Spec {
+            command: "group_open_http_svc/group_msg_receipt",
+            template: |_| json!({"GroupId": "pub", "From_Account": "b", "MsgSeqList": [{"MsgSeq": 4}]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                // Any other account is unknown: 10019.
+                f("From_Account", Account).req(),
+                f("MsgSeqList", Arr).req(),
+                f("MsgSeqList.0", Obj),
+                f("MsgSeqList.0.MsgSeq", U64).req(),
+            ],
+            codes: &[10019],
+        },
+        Spec {
+            command: "group_open_http_svc/send_broadcast_msg",
+            template: |_| {
+                json!({"From_Account": "o", "Random": 77, "MsgBody": text_body("b"), "CloudCustomData": "d"})
+            },
+            fields: [
+                vec![f("From_Account", Account), f("Random", U32).req()],
+                msg_body_fields("MsgBody", Some(MSG_BYTES)),
+                vec![f("CloudCustomData", Str).text(MSG_BYTES)],
+            ]
+            .concat(),
+            codes: &[10019, 80001, 80002],
+        },
     ]
     .into_iter()
     .chain(sns_specs())
     .collect()
+}
+
+/// The codes of the attribute writers beyond the group family's (groups-more.md §3.3).
+const ATTR_CODES: &[u64] = &[10045, 10046, 10047, 10048, 10050];
+
+/// The fields of modify_group_attr and set_group_attr. Lower-case `key` / `value`: their
+/// "other case" would be their own name, so they are not marked required.
+fn attr_fields() -> Vec<Field> {
+    vec![
+        f("GroupId", Str).req().text(GROUP_ID),
+        f("GroupAttr", Arr).req(),
+        f("GroupAttr.0", Obj),
+        f("GroupAttr.0.key", Str).text(32),
+        f("GroupAttr.0.value", Str).text(4000),
+    ]
 }
 
 /// `From_Account` of the relationship commands: required; a UserID any account can have.
@@ -1700,6 +1892,14 @@ async fn fixture(admin: &Client, now: i64) {
         .call_ok(
             "group_open_http_svc/group_msg_recall",
             json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": 2}]}),
+        )
+        .await;
+    // Seq 4, with read receipts (groups-more.md §6).
+    admin
+        .call_ok(
+            "group_open_http_svc/send_group_msg",
+            json!({"GroupId": "pub", "From_Account": "a", "Random": 4, "NeedReadReceipt": 1,
+                "MsgBody": text_body("m4")}),
         )
         .await;
     for i in 1..=3 {

@@ -1,12 +1,23 @@
 //! Group types, their capabilities, group IDs, roles and field rules; the stored records and
 //! the decisions about them live in the submodules. spec: groups.md §1–§3, §5.
 
+// groups-more.md §3–§5 (attributes, counters, bans).
+mod attrs;
+mod bans;
+mod counters;
 mod members;
+mod named;
 mod profile;
+mod receipts;
 pub(crate) mod record;
 
+pub use attrs::*;
+pub use bans::*;
+pub use counters::*;
 pub use members::*;
+pub use named::*;
 pub use profile::*;
+pub use receipts::*;
 pub use record::*;
 
 use crate::account::validate_user_id;

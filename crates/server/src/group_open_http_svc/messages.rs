@@ -64,6 +64,8 @@ pub struct SendGroupMsgReq {
     #[serde(default, deserialize_with = "opt_objects")]
     group_at_info: Option<Vec<GroupAt>>,
     topic_id: Option<String>,
+    /// 1 = keep read receipts (groups-more.md §6).
+    need_read_receipt: Option<u8>,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +115,8 @@ fn check_mentions(at: &[GroupAt]) -> Result<(), Error> {
 /// spec: group-messages.md §3. The sender defaults to the calling admin. An online-only
 /// message (`OnlineOnlyFlag` 1) takes a seq and keeps the slot (so a repeated `Random` is
 /// still recognised) but never its body: history shows it as a placeholder.
+/// `NeedReadReceipt` 1 keeps read receipts (groups-more.md §6: 10061 with `OnlineOnlyFlag`
+/// 1, 10060 in a group of more than 200 members; ignored in Community and AVChatRoom).
 pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroupMsgResp, Failure> {
     let id = group_id(req.group_id)?;
     no_topic(req.topic_id)?;
@@ -131,6 +135,14 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         })?,
     };
     let online_only = flag(req.online_only_flag, "OnlineOnlyFlag")?;
+    let need_receipt = flag(req.need_read_receipt, "NeedReadReceipt")?;
+    if need_receipt && online_only {
+        return Err(Error::new(
+            ErrorCode::GroupReceiptOnlineOnly,
+            "an online-only message (OnlineOnlyFlag 1) cannot ask for read receipts",
+        )
+        .into());
+    }
     let controls = req.send_msg_control.unwrap_or_default();
     if let Some(bad) = controls
         .iter()
@@ -251,19 +263,18 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         cloud_custom_data,
         to_accounts,
     };
-    let sent = ctx
-        .store()
-        .send_message(
-            ctx.caller.app.sdkappid,
-            id,
-            SendMsg {
-                msg,
-                sender_is_admin,
-                no_last_msg,
-                callback,
-            },
-        )
-        .await?;
+    let send = SendMsg {
+        msg,
+        sender_is_admin,
+        no_last_msg,
+        callback,
+    };
+    let app = ctx.caller.app.sdkappid;
+    let sent = if need_receipt {
+        ctx.store().send_with_receipt(app, id, send).await?
+    } else {
+        ctx.store().send_message(app, id, send).await?
+    };
     Ok(SendGroupMsgResp {
         msg_time: sent.time,
         msg_seq: sent.seq,

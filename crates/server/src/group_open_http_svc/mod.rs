@@ -3,12 +3,19 @@
 //! checks (the group's type, its members) happen in the store, in the transaction of the
 //! write they guard.
 
+// groups-more.md §2–§5, §7.7 (get_group_attr is served under group_open_attr_http_svc).
+pub mod attrs;
+pub mod bans;
+pub mod broadcast;
+pub mod counters;
 mod cursor;
 pub mod groups;
 mod history_page;
 pub mod members;
 pub mod messages;
 pub mod mutes;
+pub mod named;
+pub mod receipts;
 mod views;
 
 use crate::failure::Failure;

@@ -37,7 +37,17 @@ impl WriteOp for Join {
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;
-        let names: Vec<&str> = self.members.iter().map(|m| m.account.as_str()).collect();
+        let all: Vec<&str> = self.members.iter().map(|m| m.account.as_str()).collect();
+        // A banned user is not added (`Result` 0; groups-more.md §5.1).
+        let banned = super::group_more::banned_among(r, self.app, g.key, &all, self.now).await?;
+        let members: Vec<NewMember> = self
+            .members
+            .iter()
+            .zip(&banned)
+            .filter(|(_, b)| !**b)
+            .map(|(m, _)| m.clone())
+            .collect();
+        let names: Vec<&str> = members.iter().map(|m| m.account.as_str()).collect();
         let exist = accounts_exist(r, self.app, &names).await?;
         let member = are_members(r, self.app, g.key, &names).await?;
         let by = Change {
@@ -45,7 +55,15 @@ impl WriteOp for Join {
             now: self.now,
         };
         let tip_by = (!self.silent).then_some(by);
-        let plan = decide_join(&g, self.op, &self.members, &exist, &member, tip_by)?;
+        let mut plan = decide_join(&g, self.op, &members, &exist, &member, tip_by)?;
+        let mut results = plan.results.into_iter();
+        plan.results = banned
+            .iter()
+            .map(|&b| match b {
+                true => AddResult::Failed,
+                false => results.next().unwrap_or(AddResult::Failed),
+            })
+            .collect();
         Ok((g.key, plan))
     }
 

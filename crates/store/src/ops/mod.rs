@@ -14,6 +14,8 @@ mod append;
 pub(crate) mod c2c;
 pub(crate) mod contacts;
 pub(crate) mod follow;
+pub(crate) mod group_more;
+pub(crate) mod group_receipts;
 pub(crate) mod groups;
 pub(crate) mod members;
 pub(crate) mod messages;

@@ -42,6 +42,16 @@ impl WriteOp for PurgeStep {
                  (SELECT user_id FROM group_members WHERE app = $1 AND gkey = $2 ORDER BY user_id LIMIT $3)",
             "DELETE FROM group_mutes WHERE app = $1 AND gkey = $2 AND user_id IN
                  (SELECT user_id FROM group_mutes WHERE app = $1 AND gkey = $2 ORDER BY user_id LIMIT $3)",
+            // grp-more: attributes, counters, bans and read receipts (groups-more.md §3–§6).
+            "DELETE FROM group_attrs WHERE app = $1 AND gkey = $2 AND key IN
+                 (SELECT key FROM group_attrs WHERE app = $1 AND gkey = $2 ORDER BY key LIMIT $3)",
+            "DELETE FROM group_counters WHERE app = $1 AND gkey = $2 AND key IN
+                 (SELECT key FROM group_counters WHERE app = $1 AND gkey = $2 ORDER BY key LIMIT $3)",
+            "DELETE FROM group_bans WHERE app = $1 AND gkey = $2 AND user_id IN
+                 (SELECT user_id FROM group_bans WHERE app = $1 AND gkey = $2 ORDER BY user_id LIMIT $3)",
+            "DELETE FROM group_receipts WHERE app = $1 AND gkey = $2 AND (seq, user_id) IN
+                 (SELECT seq, user_id FROM group_receipts WHERE app = $1 AND gkey = $2
+                  ORDER BY seq, user_id LIMIT $3)",
         ];
         for sql in statements {
             let budget = self.max_rows - deleted;
@@ -158,13 +168,26 @@ impl ExpiringHistory for GroupHistory {
         }
         // The expired rows among the group's oldest `budget` rows; with times non-decreasing
         // in seq these are exactly its oldest expired rows.
-        w.execute(
-            "DELETE FROM group_messages WHERE app = $1 AND gkey = $2 AND time < $4 AND seq IN
+        let deleted = w
+            .execute(
+                "DELETE FROM group_messages WHERE app = $1 AND gkey = $2 AND time < $4 AND seq IN
                  (SELECT seq FROM group_messages WHERE app = $1 AND gkey = $2
                   ORDER BY seq LIMIT $3)",
-            params![app, gkey, budget, cutoff],
-        )
-        .await
+                params![app, gkey, budget, cutoff],
+            )
+            .await?;
+        if deleted > 0 {
+            // grp-more: the read receipts of the expired messages (at most 200 rows each,
+            // groups-more.md §6) go with them; they are not counted against the budget.
+            w.execute(
+                "DELETE FROM group_receipts WHERE app = $1 AND gkey = $2 AND seq <
+                     coalesce((SELECT min(seq) FROM group_messages WHERE app = $1 AND gkey = $2),
+                              (SELECT next_msg_seq FROM groups WHERE gkey = $2))",
+                params![app, gkey],
+            )
+            .await?;
+        }
+        Ok(deleted)
     }
 }
 
