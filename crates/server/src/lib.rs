@@ -93,9 +93,15 @@ impl State {
 }
 
 /// What a handler gets besides its typed request.
+/// The address a request came from, put into its extensions by the connection that read it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
 pub struct Ctx {
     pub state: Arc<State>,
     pub caller: auth::Caller,
+    /// The caller's address ("" when unknown): callbacks report it as `ClientIP`.
+    pub client_ip: String,
     pub service: Service,
     /// Unix seconds at the start of the request: one clock reading per request.
     pub now: i64,
@@ -133,6 +139,7 @@ async fn api(
     AxState(state): AxState<Arc<State>>,
     path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(raw_query): RawQuery,
+    peer: Option<axum::Extension<ClientAddr>>,
     method: Method,
     body: Body,
 ) -> Response {
@@ -149,7 +156,15 @@ async fn api(
     let span = tracing::error_span!("request", request_id);
     async move {
         let service = Service::parse(&service_name);
-        let outcome = handle(&state, service, &command, raw_query, method, body).await;
+        let client_ip = peer.map(|p| p.0 .0.to_string()).unwrap_or_default();
+        let call = Call {
+            service,
+            command: &command,
+            raw_query,
+            method,
+            client_ip,
+        };
+        let outcome = handle(&state, call, body).await;
         let (bytes, code) = match outcome {
             Ok(bytes) => (bytes, 0),
             Err(e) => (envelope::fail_body(service, &e), e.code.code()),
@@ -169,14 +184,23 @@ async fn api(
     .await
 }
 
-async fn handle(
-    state: &Arc<State>,
+/// What `handle` is asked, from the request's head.
+struct Call<'a> {
     service: Option<Service>,
-    command: &str,
+    command: &'a str,
     raw_query: Option<String>,
     method: Method,
-    body: Body,
-) -> Result<Vec<u8>, Error> {
+    client_ip: String,
+}
+
+async fn handle(state: &Arc<State>, call: Call<'_>, body: Body) -> Result<Vec<u8>, Error> {
+    let Call {
+        service,
+        command,
+        raw_query,
+        method,
+        client_ip,
+    } = call;
     let service = service.ok_or_else(|| Error::from(ErrorCode::UnknownResource))?;
     if !dispatch::is_known(service, command) {
         return Err(Error::new(
@@ -204,10 +228,14 @@ async fn handle(
     let ctx = Ctx {
         state: state.clone(),
         caller,
+        client_ip: client_ip.clone(),
         service,
         now,
     };
-    dispatch::dispatch(&ctx, command, body).await
+    // The store records the address with the events this request's writes cause.
+    timber_store::outbox::CLIENT_IP
+        .scope(client_ip, dispatch::dispatch(&ctx, command, body))
+        .await
 }
 
 /// How far past the limit an oversized body is still read (and discarded), as a multiple of

@@ -8,6 +8,19 @@ use crate::ops::outbox::{After, Claim, Finish, Pending, Release};
 use crate::Result;
 use timber_core::AppId;
 
+tokio::task_local! {
+    /// The address of the client whose request is making a change: the `ClientIP` of the
+    /// events it records (callbacks.md §1). The HTTP layer sets it around each request, so
+    /// that no store method needs a parameter for it; writes made outside a request (the
+    /// sweeper) record an empty one.
+    pub static CLIENT_IP: String;
+}
+
+/// The [`CLIENT_IP`] of the running request, or empty.
+pub(crate) fn client_ip() -> String {
+    CLIENT_IP.try_with(Clone::clone).unwrap_or_default()
+}
+
 /// Which after-events an app wants recorded: asked by each write before it builds any, so an
 /// app without callbacks costs a write nothing but this question.
 pub trait CallbackFilter: Send + Sync + 'static {
@@ -26,6 +39,8 @@ pub struct OutboxRow {
     pub command: String,
     pub ordering: String,
     pub body: String,
+    /// The address of the client that caused the event ("" when none did).
+    pub client_ip: String,
 }
 
 #[async_trait::async_trait]

@@ -439,6 +439,10 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, seq)
     ) {WITHOUT_ROWID};
     ",
+    // 11: the address of the client that caused each after-event (its `ClientIP`).
+    "
+    ALTER TABLE callback_outbox ADD COLUMN client_ip TEXT NOT NULL DEFAULT '';
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

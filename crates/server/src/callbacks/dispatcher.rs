@@ -127,7 +127,10 @@ async fn deliver(state: &State, row: &OutboxRow) {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(MAX_BACKOFF);
         }
-        match callbacks.post(app, &row.command, row.body.clone()).await {
+        match callbacks
+            .post(app, &row.command, row.body.clone(), &row.client_ip)
+            .await
+        {
             Ok(_) => return,
             Err(why) => {
                 tracing::warn!(command = %row.command, attempt, %why, "after-callback failed")

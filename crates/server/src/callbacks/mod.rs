@@ -113,11 +113,10 @@ pub fn sign(token: &str, request_time: i64) -> String {
 }
 
 /// The app's URL with the query of callbacks.md §1, then `Sign` and `RequestTime` (§2).
-/// `ClientIP` is empty: timber's REST layer does not keep the caller's address (inferred).
-fn url_for(app: &App, base: &str, command: &str) -> String {
+fn url_for(app: &App, base: &str, command: &str, client_ip: &str) -> String {
     let sep = if base.contains('?') { '&' } else { '?' };
     let mut url = format!(
-        "{base}{sep}SdkAppid={}&CallbackCommand={command}&contenttype=json&ClientIP=&OptPlatform={OPT_PLATFORM}",
+        "{base}{sep}SdkAppid={}&CallbackCommand={command}&contenttype=json&ClientIP={client_ip}&OptPlatform={OPT_PLATFORM}",
         app.sdkappid
     );
     if let Some(token) = &app.callback_token {
@@ -136,11 +135,12 @@ impl Callbacks {
         app: &App,
         command: &str,
         body: String,
+        client_ip: &str,
     ) -> Result<Value, String> {
         let Some(base) = &app.callback_url else {
             return Err("the app has no callback_url".into());
         };
-        let url = url_for(app, base, command);
+        let url = url_for(app, base, command, client_ip);
         let started = Instant::now();
         let sent = self
             .client
@@ -271,7 +271,12 @@ pub(crate) async fn before(ctx: &Ctx, kind: BeforeKind, fields: Value) -> Verdic
     let answer = ctx
         .state
         .callbacks
-        .post(app, kind.command(), body(kind.command(), fields))
+        .post(
+            app,
+            kind.command(),
+            body(kind.command(), fields),
+            &ctx.client_ip,
+        )
         .await;
     if let Err(why) = &answer {
         tracing::warn!(command = kind.command(), %why, "before-callback failed");

@@ -78,6 +78,7 @@ pub(crate) async fn run<O: WriteOp, W: WriteTx>(
     op: &O,
     w: &mut W,
     filter: Option<&dyn CallbackFilter>,
+    client_ip: &str,
 ) -> Result<(O::Out, bool), StoreError> {
     let plan = op.check(w).await?;
     let out = op.apply(plan, w).await?;
@@ -90,7 +91,7 @@ pub(crate) async fn run<O: WriteOp, W: WriteTx>(
             .collect();
         if !wanted.is_empty() {
             let events = op.events(&out, &wanted, w).await?;
-            outbox::insert(w, app, &events).await?;
+            outbox::insert(w, app, &events, client_ip).await?;
             recorded = !events.is_empty();
         }
     }

@@ -12,11 +12,13 @@ pub(crate) async fn insert<W: WriteTx>(
     w: &mut W,
     app: AppId,
     events: &[Event],
+    client_ip: &str,
 ) -> Result<(), DbError> {
     for e in events {
         w.execute(
-            "INSERT INTO callback_outbox (app, command, ordering, body) VALUES ($1, $2, $3, $4)",
-            params![app, e.command, &e.ordering, &e.body],
+            "INSERT INTO callback_outbox (app, command, ordering, body, client_ip)
+             VALUES ($1, $2, $3, $4, $5)",
+            params![app, e.command, &e.ordering, &e.body, client_ip],
         )
         .await?;
     }
@@ -52,7 +54,7 @@ impl WriteOp for Claim {
                                             WHERE e.app = o.app AND e.ordering = o.ordering
                                               AND e.id < o.id AND e.lease_until >= $3)
                           ORDER BY o.id LIMIT $4{})
-             RETURNING id, app, command, ordering, body",
+             RETURNING id, app, command, ordering, body, client_ip",
             w.skip_locked()
         );
         let rows = w
@@ -67,7 +69,7 @@ impl WriteOp for Claim {
     }
 }
 
-/// Rows of `id, app, command, ordering, body`.
+/// Rows of `id, app, command, ordering, body, client_ip`.
 fn outbox_rows(rows: Vec<crate::sql::Row>) -> Vec<OutboxRow> {
     rows.into_iter()
         .map(|mut r| OutboxRow {
@@ -76,6 +78,7 @@ fn outbox_rows(rows: Vec<crate::sql::Row>) -> Vec<OutboxRow> {
             command: r.take_str(2),
             ordering: r.take_str(3),
             body: r.take_str(4),
+            client_ip: r.take_str(5),
         })
         .collect()
 }
@@ -92,7 +95,7 @@ impl ReadOp for After {
     async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Vec<OutboxRow>, StoreError> {
         let rows = r
             .query(
-                "SELECT id, app, command, ordering, body FROM callback_outbox
+                "SELECT id, app, command, ordering, body, client_ip FROM callback_outbox
                  WHERE id > $1 ORDER BY id LIMIT $2",
                 params![self.after, self.limit],
             )

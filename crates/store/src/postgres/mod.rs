@@ -75,7 +75,8 @@ impl PgStore {
         let txn = client.transaction().await.map_err(DbError::from)?;
         let t = &mut PgTx::new(&txn);
         let filter = self.callbacks.get();
-        let (out, recorded) = crate::ops::run(op, t, filter.map(|f| &**f)).await?;
+        let ip = crate::outbox::client_ip();
+        let (out, recorded) = crate::ops::run(op, t, filter.map(|f| &**f), &ip).await?;
         txn.commit().await.map_err(DbError::from)?;
         if let (true, Some(filter)) = (recorded, filter) {
             filter.recorded();

@@ -243,12 +243,13 @@ impl Backend for SqliteStore {
     async fn write<O: WriteOp>(&self, op: O) -> Result<O::Out> {
         let filter = self.callbacks.get().cloned();
         let f = filter.clone();
+        let ip = crate::outbox::client_ip();
         let (out, recorded) = self
             .writer
             .run(move |conn| {
                 run_sync(async {
                     let t = &mut SqliteTx::new(conn);
-                    crate::ops::run(&op, t, f.as_deref()).await
+                    crate::ops::run(&op, t, f.as_deref(), &ip).await
                 })
             })
             .await?;

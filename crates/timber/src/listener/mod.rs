@@ -153,6 +153,7 @@ impl Connection {
     ) {
         let registry = admitted.registry().clone();
         let conn = admitted.conn.clone();
+        let peer = stream.peer_addr().ok().map(|a| a.ip().to_canonical());
         let io = timed_io::TimedIo::new(
             stream,
             conn.clone(),
@@ -162,6 +163,7 @@ impl Connection {
         );
         let service = ConnService::new(
             self.router,
+            peer,
             conn.clone(),
             registry,
             self.limits.body_read_timeout,

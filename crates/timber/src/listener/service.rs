@@ -18,6 +18,8 @@ use std::time::Duration;
 #[derive(Clone)]
 pub(super) struct ConnService {
     router: TowerToHyperService<Router>,
+    /// The client's address, handed to every request (`ClientIP` of callbacks).
+    peer: Option<timber_server::ClientAddr>,
     conn: Arc<Conn>,
     registry: Arc<Registry>,
     body_timeout: Duration,
@@ -26,12 +28,14 @@ pub(super) struct ConnService {
 impl ConnService {
     pub fn new(
         router: Router,
+        peer: Option<std::net::IpAddr>,
         conn: Arc<Conn>,
         registry: Arc<Registry>,
         body_timeout: Duration,
     ) -> ConnService {
         ConnService {
             router: TowerToHyperService::new(router),
+            peer: peer.map(timber_server::ClientAddr),
             conn,
             registry,
             body_timeout,
@@ -55,7 +59,10 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
         let guard = RequestGuard::new(self.registry.clone(), self.conn.clone());
         let registry = self.registry.clone();
         let body_timeout = self.body_timeout;
-        let req = req.map(|body| TimedBody::new(body, body_timeout, registry));
+        let mut req = req.map(|body| TimedBody::new(body, body_timeout, registry));
+        if let Some(peer) = self.peer {
+            req.extensions_mut().insert(peer);
+        }
         let answer = hyper::service::Service::call(&self.router, req);
         Box::pin(async move {
             let response = answer.await?;
