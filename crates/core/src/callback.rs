@@ -39,7 +39,21 @@ pub const COMMANDS: &[&str] = &[
     SNS_BLACKLIST_DELETE,
     FOLLOW_ADD,
     FOLLOW_DELETE,
+    GROUP_BEFORE_CREATE_TOPIC,
+    GROUP_AFTER_CREATE_TOPIC,
+    GROUP_AFTER_TOPIC_INFO_CHANGED,
+    GROUP_AFTER_TOPIC_DESTROYED,
+    GROUP_AFTER_MSG_EXTENSION,
+    C2C_AFTER_MSG_EXTENSION,
 ];
+
+/// Community topics and message extensions (groups-more.md §10).
+pub const GROUP_BEFORE_CREATE_TOPIC: &str = "Group.CallbackBeforeCreateTopic";
+pub const GROUP_AFTER_CREATE_TOPIC: &str = "Group.CallbackAfterCreateTopic";
+pub const GROUP_AFTER_TOPIC_INFO_CHANGED: &str = "Group.CallbackAfterTopicInfoChanged";
+pub const GROUP_AFTER_TOPIC_DESTROYED: &str = "Group.CallbackAfterTopicDestroyed";
+pub const GROUP_AFTER_MSG_EXTENSION: &str = "Group.CallbackAfterGroupMsgExtension";
+pub const C2C_AFTER_MSG_EXTENSION: &str = "C2C.CallbackAfterC2CMsgExtension";
 
 pub const C2C_BEFORE_SEND: &str = "C2C.CallbackBeforeSendMsg";
 pub const GROUP_BEFORE_SEND: &str = "Group.CallbackBeforeSendMsg";

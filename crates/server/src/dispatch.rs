@@ -5,7 +5,7 @@ use crate::envelope::{self, Reply, Service};
 use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
-use crate::{im_open_login_svc, openim, profile, recentcontact, Ctx};
+use crate::{im_open_login_svc, openim, openim_msg_ext, profile, recentcontact, Ctx};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use timber_core::Error;
@@ -142,5 +142,13 @@ commands! {
         "follow_check" => follow::follow_check,
         "follow_get" => follow::follow_get,
         "follow_get_info" => follow::follow_get_info,
+    }
+    MillionGroup {
+    }
+    MsgExt {
+        "group_get_key_values" => openim_msg_ext::group_get_key_values,
+        "group_set_key_values" => openim_msg_ext::group_set_key_values,
+        "get_key_values" => openim_msg_ext::get_key_values,
+        "set_key_values" => openim_msg_ext::set_key_values,
     }
 }

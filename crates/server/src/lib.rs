@@ -18,6 +18,7 @@ mod im_open_login_svc;
 mod metrics;
 mod msg_body;
 mod openim;
+mod openim_msg_ext;
 mod profile;
 mod recentcontact;
 mod sns;

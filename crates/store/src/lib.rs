@@ -11,6 +11,7 @@ mod accounts;
 mod backend;
 pub mod c2c;
 pub mod contacts;
+pub mod extensions;
 pub mod follow;
 pub mod groups;
 pub mod messages;
@@ -26,6 +27,7 @@ pub mod sqlite;
 pub use accounts::{AccountStore, NewAccount};
 pub use c2c::C2cStore;
 pub use contacts::ContactStore;
+pub use extensions::ExtensionStore;
 pub use follow::FollowStore;
 pub use groups::GroupStore;
 pub use messages::MessageStore;
@@ -84,6 +86,7 @@ pub trait Store:
     + ProfileStore
     + SnsStore
     + FollowStore
+    + ExtensionStore
     + OutboxStore
     + Send
     + Sync

@@ -127,6 +127,7 @@ fn generic_codes(service: &str) -> &'static [u64] {
         "recentcontact" => &[60003, 60015, 93000, 50002],
         "profile" => &[40001, 60003, 60015, 93000],
         "sns" | "follow" => &[60003, 60015, 93000, 30001],
+        "openim_msg_ext_http_svc" => &[60015, 90001, 93000],
         other => panic!("no generic codes for service {other}"),
     }
 }
@@ -519,7 +520,8 @@ fn specs() -> Vec<Spec> {
                     "OfflinePushInfo": {"PushFlag": 0},
                     "ForbidCallbackControl": ["ForbidBeforeSendMsgCallback"],
                     "OnlineOnlyFlag": 0, "SendMsgControl": ["NoUnread"], "CloudCustomData": "d",
-                    "To_Account": [], "GroupAtInfo": [{"GroupAtAllFlag": 1}], "TopicId": ""})
+                    "To_Account": [], "GroupAtInfo": [{"GroupAtAllFlag": 1}], "TopicId": "",
+                    "SupportMessageExtension": 0})
             },
             fields: [
                 vec![
@@ -540,6 +542,7 @@ fn specs() -> Vec<Spec> {
                     f("GroupAtInfo.0", Obj),
                     f("GroupAtInfo.0.GroupAtAllFlag", U8).max(1),
                     f("TopicId", Str).max(0),
+                    f("SupportMessageExtension", U8).max(1),
                 ],
             ]
             .concat(),
@@ -1220,6 +1223,34 @@ fn sns_specs() -> Vec<Spec> {
             codes: SNS,
         },
         Spec {
+            command: "openim_msg_ext_http_svc/group_get_key_values",
+            template: |_| json!({"GroupId": "g", "MsgSeq": 1, "StartSeq": 0}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MsgSeq", U64).req(),
+                f("StartSeq", U64),
+            ],
+            codes: &[10007, 10010, 10015, 20022],
+        },
+        Spec {
+            command: "openim_msg_ext_http_svc/group_set_key_values",
+            template: |_| {
+                json!({"GroupId": "g", "MsgSeq": 1, "OperateType": 1,
+                    "ExtensionList": [{"Key": "k", "Value": "v", "Seq": 0}]})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MsgSeq", U64).req(),
+                f("OperateType", I64).req().neg().max(3),
+                f("ExtensionList", Arr).req(),
+                f("ExtensionList.0", Obj).req(),
+                f("ExtensionList.0.Key", Str).req().text(100),
+                f("ExtensionList.0.Value", Str).text(1000),
+                f("ExtensionList.0.Seq", U64),
+            ],
+            codes: &[10007, 10010, 10015, 20022],
+        },
+        Spec {
             command: "follow/follow_get_info",
             template: |_| json!({"From_Account": "a", "To_Account": ["b"]}),
             fields: [vec![from()], to_list(true)].concat(),
@@ -1700,6 +1731,14 @@ async fn fixture(admin: &Client, now: i64) {
         .call_ok(
             "group_open_http_svc/group_msg_recall",
             json!({"GroupId": "pub", "MsgSeqList": [{"MsgSeq": 2}]}),
+        )
+        .await;
+    // A message that may carry extensions (openim_msg_ext_http_svc): `g`'s seq 1.
+    admin
+        .call_ok(
+            "group_open_http_svc/send_group_msg",
+            json!({"GroupId": "g", "From_Account": "a", "Random": 1,
+                "MsgBody": text_body("poll"), "SupportMessageExtension": 1}),
         )
         .await;
     for i in 1..=3 {

@@ -64,6 +64,7 @@ pub struct SendGroupMsgReq {
     #[serde(default, deserialize_with = "opt_objects")]
     group_at_info: Option<Vec<GroupAt>>,
     topic_id: Option<String>,
+    support_message_extension: Option<u8>,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +132,7 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         })?,
     };
     let online_only = flag(req.online_only_flag, "OnlineOnlyFlag")?;
+    let support_extension = flag(req.support_message_extension, "SupportMessageExtension")?;
     let controls = req.send_msg_control.unwrap_or_default();
     if let Some(bad) = controls
         .iter()
@@ -261,6 +263,7 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
                 sender_is_admin,
                 no_last_msg,
                 callback,
+                support_extension,
             },
         )
         .await?;

@@ -182,6 +182,9 @@ impl WriteOp for SendMessage {
         append::move_head(w, gkey, head, contact).await?;
         if keep_row {
             append::insert(w, self.app, gkey, seq, msg).await?;
+            if self.send.support_extension && msg.state == SlotState::Normal {
+                super::extensions::add_group_head(w, self.app, gkey, seq).await?;
+            }
         }
         if touch_sender {
             w.execute(

@@ -13,6 +13,7 @@ pub(crate) mod accounts;
 mod append;
 pub(crate) mod c2c;
 pub(crate) mod contacts;
+pub(crate) mod extensions;
 pub(crate) mod follow;
 pub(crate) mod groups;
 pub(crate) mod members;

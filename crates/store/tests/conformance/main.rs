@@ -5,6 +5,7 @@
 mod accounts;
 mod c2c;
 mod contacts;
+mod extensions;
 mod groups;
 mod messages;
 mod profiles;
