@@ -273,6 +273,8 @@ pub enum BeforeKind {
     GroupSend,
     CreateGroup,
     InviteJoin,
+    /// `Group.CallbackBeforeCreateTopic` (groups-more.md §10).
+    CreateTopic,
 }
 
 impl BeforeKind {
@@ -282,6 +284,7 @@ impl BeforeKind {
             BeforeKind::GroupSend => GROUP_BEFORE_SEND,
             BeforeKind::CreateGroup => GROUP_BEFORE_CREATE,
             BeforeKind::InviteJoin => GROUP_BEFORE_INVITE,
+            BeforeKind::CreateTopic => GROUP_BEFORE_CREATE_TOPIC,
         }
     }
 

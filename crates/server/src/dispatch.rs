@@ -5,7 +5,10 @@ use crate::envelope::{self, Reply, Service};
 use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
-use crate::{im_open_login_svc, openim, openim_msg_ext, profile, recentcontact, Ctx};
+use crate::{
+    im_open_login_svc, million_group_open_http_svc as topics, openim, openim_msg_ext, profile,
+    recentcontact, Ctx,
+};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use timber_core::Error;
@@ -88,6 +91,7 @@ commands! {
         "clear_group_msg" => messages::clear_group_msg,
         "import_group_msg" => messages::import_group_msg,
         "set_unread_msg_num" => messages::set_unread_msg_num,
+        "import_topic" => topics::import_topic,
     }
     OpenIm {
         "modify_group_msg" => openim::group_messages::modify_group_msg,
@@ -144,6 +148,10 @@ commands! {
         "follow_get_info" => follow::follow_get_info,
     }
     MillionGroup {
+        "create_topic" => topics::create_topic,
+        "get_topic" => topics::get_topic,
+        "modify_topic" => topics::modify_topic,
+        "destroy_topic" => topics::destroy_topic,
     }
     MsgExt {
         "group_get_key_values" => openim_msg_ext::group_get_key_values,

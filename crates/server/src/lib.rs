@@ -16,6 +16,7 @@ mod group_open_http_svc;
 mod health;
 mod im_open_login_svc;
 mod metrics;
+mod million_group_open_http_svc;
 mod msg_body;
 mod openim;
 mod openim_msg_ext;

@@ -23,6 +23,7 @@ mod schema;
 pub mod sns;
 mod sql;
 pub mod sqlite;
+pub mod topics;
 
 pub use accounts::{AccountStore, NewAccount};
 pub use c2c::C2cStore;
@@ -34,6 +35,7 @@ pub use messages::MessageStore;
 pub use outbox::OutboxStore;
 pub use profiles::ProfileStore;
 pub use sns::SnsStore;
+pub use topics::TopicStore;
 
 use timber_core::Error;
 
@@ -87,6 +89,7 @@ pub trait Store:
     + SnsStore
     + FollowStore
     + ExtensionStore
+    + TopicStore
     + OutboxStore
     + Send
     + Sync

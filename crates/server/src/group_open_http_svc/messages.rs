@@ -6,7 +6,7 @@
 //! writes.
 
 use super::history_page::{GetSimpleResp, PageWriter};
-use super::{check_count, group_id, invalid, no_topic, required};
+use super::{check_count, group_id, invalid, no_topic, required, topic_of};
 use crate::callbacks;
 use crate::envelope::{opt_account, opt_accounts, opt_objects, Empty};
 use crate::failure::Failure;
@@ -116,7 +116,7 @@ fn check_mentions(at: &[GroupAt]) -> Result<(), Error> {
 /// still recognised) but never its body: history shows it as a placeholder.
 pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroupMsgResp, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let random = required(req.random, "Random")?;
     let body = body(req.msg_body)?;
     check_size(ctx, &body, req.cloud_custom_data.as_deref())?;
@@ -253,20 +253,26 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         cloud_custom_data,
         to_accounts,
     };
-    let sent = ctx
-        .store()
-        .send_message(
-            ctx.caller.app.sdkappid,
-            id,
-            SendMsg {
-                msg,
-                sender_is_admin,
-                no_last_msg,
-                callback,
-                support_extension,
-            },
-        )
-        .await?;
+    let send = SendMsg {
+        msg,
+        sender_is_admin,
+        no_last_msg,
+        callback,
+        support_extension,
+    };
+    let app = ctx.caller.app.sdkappid;
+    let sent = match topic {
+        None => ctx.store().send_message(app, id, send).await?,
+        // A topic's own stream and MsgSeq (groups-more.md §8.2). Extensions are not for topic
+        // messages (§9.1: no TopicId field), so the flag is dropped there.
+        Some(topic) => {
+            let send = SendMsg {
+                support_extension: false,
+                ..send
+            };
+            ctx.store().send_topic_message(app, id, topic, send).await?
+        }
+    };
     Ok(SendGroupMsgResp {
         msg_time: sent.time,
         msg_seq: sent.seq,
@@ -342,7 +348,7 @@ pub struct GetSimpleReq {
 /// slots as placeholders (`IsPlaceMsg` 1). AVChatRoom keeps no history: 10044.
 pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSimpleResp, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let req_number = required(req.req_msg_number, "ReqMsgNumber")?;
     if req_number == 0 {
         return Err(invalid("ReqMsgNumber must be at least 1").into());
@@ -353,16 +359,19 @@ pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSim
         with_recalled: flag(req.with_recalled_msg, "WithRecalledMsg")?,
     };
     let mut entries = PageWriter::with_capacity(req_number.min(MAX_HISTORY_PAGE) as usize);
-    let is_finished = ctx
-        .store()
-        .history_into(
-            ctx.caller.app.sdkappid,
-            id.clone(),
-            query,
-            ctx.retention(),
-            &mut entries,
-        )
-        .await?;
+    let app = ctx.caller.app.sdkappid;
+    let is_finished = match topic {
+        None => {
+            ctx.store()
+                .history_into(app, id.clone(), query, ctx.retention(), &mut entries)
+                .await?
+        }
+        Some(topic) => {
+            ctx.store()
+                .topic_history_into(app, id.clone(), topic, query, ctx.retention(), &mut entries)
+                .await?
+        }
+    };
     Ok(GetSimpleResp {
         group_id: id,
         is_finished,
@@ -407,7 +416,7 @@ const MAX_RECALL_REASON_BYTES: usize = 100;
 /// Cleared messages are still the admin's to recall.
 pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let list = required(req.msg_seq_list, "MsgSeqList")?;
     if list.is_empty() || list.len() > MAX_RECALL_SEQS {
         return Err(invalid(format!(
@@ -427,10 +436,19 @@ pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, F
         .into());
     }
     let seqs: Vec<u64> = list.iter().map(|s| s.msg_seq).collect();
-    let results = ctx
-        .store()
-        .recall_messages(ctx.caller.app.sdkappid, id, seqs.clone(), ctx.retention())
-        .await?;
+    let app = ctx.caller.app.sdkappid;
+    let results = match topic {
+        None => {
+            ctx.store()
+                .recall_messages(app, id, seqs.clone(), ctx.retention())
+                .await?
+        }
+        Some(topic) => {
+            ctx.store()
+                .recall_topic_messages(app, id, topic, seqs.clone(), ctx.retention())
+                .await?
+        }
+    };
     let recall_ret_list = seqs
         .into_iter()
         .zip(results)

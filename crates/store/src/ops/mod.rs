@@ -23,6 +23,7 @@ pub(crate) mod profiles;
 mod rows;
 pub(crate) mod sns;
 pub(crate) mod sweep;
+pub(crate) mod topics;
 
 use crate::outbox::CallbackFilter;
 use crate::sql::{ReadTx, WriteTx};
