@@ -11,7 +11,7 @@ use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use timber_core::callback::{BeforeKind, Verdict};
-use timber_core::group::GroupType;
+use timber_core::group::{check_user_id, GroupType};
 use timber_core::topic::{
     parse_mute_all, validate_custom_topic_id, validate_topic_id, TopicProfile, TopicRecord,
     MAX_DESTROY_TOPICS,
@@ -236,14 +236,13 @@ pub async fn get_topic(ctx: &Ctx, req: GetTopicReq) -> Result<GetTopicResp, Fail
         ))
         .into());
     }
+    let member = req.from.filter(|f| !f.is_empty());
+    if let Some(m) = &member {
+        check_user_id("From_Account", m)?;
+    }
     let view = ctx
         .store()
-        .get_topics(
-            ctx.caller.app.sdkappid,
-            id,
-            req.topic_id_list,
-            req.from.filter(|f| !f.is_empty()),
-        )
+        .get_topics(ctx.caller.app.sdkappid, id, req.topic_id_list, member)
         .await?;
     let self_info = match &view.member {
         Some(m) => json!({"MsgSeq": 0, "MsgFlag": m.msg_flag, "ShutUpTime": m.mute_until}),

@@ -3,7 +3,7 @@
 //! reuse the group message machinery (`ops::topics`).
 
 use crate::backend::Backend;
-use crate::messages::HistoryQuery;
+use crate::messages::{HistoryPage, HistoryQuery};
 use crate::ops::topics::{
     CreateTopic, DestroyTopics, GetTopics, ModifyTopic, SendTopicMessage, TopicHistory, TopicRecall,
 };
@@ -83,6 +83,25 @@ pub trait TopicStore {
         retention: Retention,
         sink: &mut dyn PageSink,
     ) -> Result<u8>;
+
+    /// [`TopicStore::topic_history_into`], collected.
+    async fn topic_history(
+        &self,
+        app: AppId,
+        group_id: String,
+        topic_id: String,
+        query: HistoryQuery,
+        retention: Retention,
+    ) -> Result<HistoryPage> {
+        let mut entries = Vec::new();
+        let is_finished = self
+            .topic_history_into(app, group_id, topic_id, query, retention, &mut entries)
+            .await?;
+        Ok(HistoryPage {
+            entries,
+            is_finished,
+        })
+    }
 
     /// group_msg_recall with `TopicId`.
     async fn recall_topic_messages(

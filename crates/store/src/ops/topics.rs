@@ -22,7 +22,7 @@ use timber_core::message::{
 };
 use timber_core::topic::{
     decide_create_topic, generated_topic_id, require_topic, require_topic_community,
-    topic_not_found, TopicProfile, TopicRecord,
+    topic_not_found, validate_topic_id, TopicProfile, TopicRecord,
 };
 use timber_core::{AppId, Error, ErrorCode};
 
@@ -53,13 +53,17 @@ fn stream_key(t: &TopicRecord) -> i64 {
     -t.key
 }
 
-/// The topic `topic_id` of the community `g`, if any.
+/// The topic `topic_id` of the community `g`, if any (none for an ID that is not one of
+/// `g`'s, e.g. an entry of a list that was not checked: nothing is looked up then).
 async fn find_topic(
     r: &mut impl ReadTx,
     app: AppId,
     g: &GroupRecord,
     topic_id: &str,
 ) -> Result<Option<TopicRecord>, DbError> {
+    if validate_topic_id(&g.group_id, topic_id).is_err() {
+        return Ok(None);
+    }
     let sql = format!(
         "SELECT {TOPIC_COLUMNS} FROM topics t WHERE t.app = $1 AND t.gkey = $2 AND t.topic_id = $3"
     );
@@ -278,6 +282,7 @@ impl WriteOp for CreateTopic {
 
 /// What get_topic answers: per requested topic (all of them when none is named) the topic or
 /// 10010, and the member's record in the community for `SelfInfo`.
+#[derive(Debug)]
 pub struct TopicsView {
     pub topics: Vec<(String, Result<TopicRecord, Error>)>,
     pub member: Option<MemberRecord>,

@@ -10,6 +10,7 @@ mod groups;
 mod messages;
 mod profiles;
 mod sns;
+mod topics;
 
 use std::future::Future;
 use std::sync::Arc;
