@@ -5,10 +5,11 @@
 use crate::backend::Backend;
 use crate::messages::{HistoryPage, HistoryQuery};
 use crate::ops::topics::{
-    CreateTopic, DestroyTopics, GetTopics, ModifyTopic, SendTopicMessage, TopicHistory, TopicRecall,
+    CreateTopic, DestroyTopics, GetTopics, ModifyTopic, SendTopicMessage, TopicDeleteBySender,
+    TopicHistory, TopicImport, TopicModify, TopicRecall,
 };
 use crate::Result;
-use timber_core::message::{PageSink, Retention, SendMsg, Sent};
+use timber_core::message::{ImportMsg, Imported, PageSink, Retention, SendMsg, Sent};
 use timber_core::topic::TopicProfile;
 use timber_core::{AppId, ErrorCode};
 
@@ -112,6 +113,39 @@ pub trait TopicStore {
         seqs: Vec<u64>,
         retention: Retention,
     ) -> Result<Vec<Result<(), ErrorCode>>>;
+
+    /// import_group_msg with `TopicId`: per message its seq in the topic or its refusal.
+    async fn import_topic_messages(
+        &self,
+        app: AppId,
+        group_id: String,
+        topic_id: String,
+        msgs: Vec<ImportMsg>,
+        now: i64,
+    ) -> Result<Vec<Imported>>;
+
+    /// modify_group_msg with `TopicId`.
+    #[allow(clippy::too_many_arguments)]
+    async fn modify_topic_message(
+        &self,
+        app: AppId,
+        group_id: String,
+        topic_id: String,
+        seq: u64,
+        body: Option<String>,
+        cloud_custom_data: Option<String>,
+        max_bytes: usize,
+        retention: Retention,
+    ) -> Result<()>;
+
+    /// delete_group_msg_by_sender with `TopicId`: how many messages were marked.
+    async fn delete_topic_messages_by_sender(
+        &self,
+        app: AppId,
+        group_id: String,
+        topic_id: String,
+        sender: String,
+    ) -> Result<u64>;
 }
 
 #[async_trait::async_trait]
@@ -235,6 +269,64 @@ impl<B: Backend> TopicStore for B {
             topic_id,
             seqs,
             retention,
+        })
+        .await
+    }
+
+    async fn import_topic_messages(
+        &self,
+        app: AppId,
+        group_id: String,
+        topic_id: String,
+        msgs: Vec<ImportMsg>,
+        now: i64,
+    ) -> Result<Vec<Imported>> {
+        self.write(TopicImport {
+            app,
+            group_id,
+            topic_id,
+            msgs,
+            now,
+        })
+        .await
+    }
+
+    async fn modify_topic_message(
+        &self,
+        app: AppId,
+        group_id: String,
+        topic_id: String,
+        seq: u64,
+        body: Option<String>,
+        cloud_custom_data: Option<String>,
+        max_bytes: usize,
+        retention: Retention,
+    ) -> Result<()> {
+        self.write(TopicModify {
+            app,
+            group_id,
+            topic_id,
+            seq,
+            body,
+            cloud_custom_data,
+            max_bytes,
+            retention,
+        })
+        .await
+    }
+
+    async fn delete_topic_messages_by_sender(
+        &self,
+        app: AppId,
+        group_id: String,
+        topic_id: String,
+        sender: String,
+    ) -> Result<u64> {
+        self.write(TopicDeleteBySender {
+            app,
+            group_id,
+            topic_id,
+            sender,
         })
         .await
     }

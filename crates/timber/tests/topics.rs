@@ -588,3 +588,125 @@ async fn topic_changes_are_called_back() {
         1
     );
 }
+
+#[tokio::test]
+async fn topic_messages_are_imported_modified_and_deleted_by_sender() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    setup(&admin).await;
+    let now = common::now();
+    let t = topic("old");
+    admin
+        .call_ok(
+            IMPORT,
+            json!({"GroupId": COM, "TopicId": t, "TopicName": "old", "CreateTime": now - 100}),
+        )
+        .await;
+    let r = admin
+        .call_ok(
+            "group_open_http_svc/import_group_msg",
+            json!({"GroupId": COM, "TopicId": t, "MsgList": [
+                {"From_Account": "a", "SendTime": now - 200, "MsgBody": text("too old")},
+                {"From_Account": "a", "SendTime": now - 50, "Random": 1, "MsgBody": text("one")},
+                {"From_Account": "x", "SendTime": now - 40, "MsgBody": text("two")}]}),
+        )
+        .await;
+    let results: Vec<(u64, u64)> = r["ImportMsgResult"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["Result"].as_u64().unwrap(), m["MsgSeq"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(results, [(10004, 0), (0, 1), (0, 2)]);
+    // Sends go on after the imported seqs; the community's sequence never moved.
+    assert_eq!(send(&admin, Some(&t), "a", 5).await, 3);
+    assert_eq!(send(&admin, None, "a", 6).await, 1);
+
+    admin
+        .call_ok(
+            "openim/modify_group_msg",
+            json!({"GroupId": COM, "TopicId": t, "MsgSeq": 2, "MsgBody": text("edited")}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "group_open_http_svc/delete_group_msg_by_sender",
+            json!({"GroupId": COM, "TopicId": t, "Sender_Account": "a"}),
+        )
+        .await;
+    let page = admin
+        .call_ok(
+            HISTORY,
+            json!({"GroupId": COM, "TopicId": t, "ReqMsgNumber": 20, "WithRecalledMsg": 1}),
+        )
+        .await;
+    let list = page["RspMsgList"].as_array().unwrap();
+    let places: Vec<(u64, u64)> = list
+        .iter()
+        .map(|m| {
+            (
+                m["MsgSeq"].as_u64().unwrap(),
+                m["IsPlaceMsg"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(places, [(3, 2), (2, 0), (1, 2)]);
+    assert_eq!(list[1]["MsgBody"], text("edited"));
+    // The community's own message of `a` is untouched.
+    let page = admin
+        .call_ok(HISTORY, json!({"GroupId": COM, "ReqMsgNumber": 20}))
+        .await;
+    assert_eq!(page["RspMsgList"][0]["IsPlaceMsg"], 0);
+
+    // A notice to a topic, and the TopicId errors of these APIs.
+    admin
+        .call_ok(
+            "group_open_http_svc/send_group_system_notification",
+            json!({"GroupId": COM, "TopicId": t, "Content": "hello"}),
+        )
+        .await;
+    for (api, body, code) in [
+        (
+            "group_open_http_svc/send_group_system_notification",
+            json!({"GroupId": COM, "TopicId": topic("nope"), "Content": "x"}),
+            10010,
+        ),
+        (
+            "group_open_http_svc/send_group_system_notification",
+            json!({"GroupId": COM, "TopicId": "@TGS#_x@TOPIC#_t", "Content": "x"}),
+            10004,
+        ),
+        (
+            "openim/modify_group_msg",
+            json!({"GroupId": COM, "TopicId": "@TGS#_x@TOPIC#_t", "MsgSeq": 1, "MsgBody": text("e")}),
+            90001,
+        ),
+        (
+            "openim/modify_group_msg",
+            json!({"GroupId": COM, "TopicId": topic("nope"), "MsgSeq": 1, "MsgBody": text("e")}),
+            10010,
+        ),
+        (
+            "openim/modify_group_msg",
+            json!({"GroupId": COM, "TopicId": t, "MsgSeq": 9, "MsgBody": text("e")}),
+            20022,
+        ),
+        (
+            "group_open_http_svc/delete_group_msg_by_sender",
+            json!({"GroupId": "pub", "TopicId": "pub@TOPIC#_t", "Sender_Account": "a"}),
+            10007,
+        ),
+        (
+            "group_open_http_svc/import_group_msg",
+            json!({"GroupId": COM, "TopicId": topic("nope"), "MsgList": [
+                {"From_Account": "a", "SendTime": now, "MsgBody": text("x")}]}),
+            10010,
+        ),
+    ] {
+        assert_eq!(
+            admin.call_err(api, body.clone()).await.0,
+            code,
+            "{api} {body}"
+        );
+    }
+}

@@ -6,7 +6,7 @@
 //! writes.
 
 use super::history_page::{GetSimpleResp, PageWriter};
-use super::{check_count, group_id, invalid, no_topic, required, topic_of};
+use super::{check_count, group_id, invalid, required, topic_of};
 use crate::callbacks;
 use crate::envelope::{opt_account, opt_accounts, opt_objects, Empty};
 use crate::failure::Failure;
@@ -304,7 +304,7 @@ pub async fn send_group_system_notification(
     req: SystemNotificationReq,
 ) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let content = required(req.content, "Content")?;
     if content.is_empty() {
         return Err(invalid("Content must not be empty").into());
@@ -329,6 +329,16 @@ pub async fn send_group_system_notification(
             "AVChatRoom notifications go to the whole group: ToMembers_Account must be empty",
         )
         .into());
+    }
+    // A notice to a topic (groups-more.md §8.2): the topic must exist (10007 / 10010).
+    if let Some(topic) = topic {
+        let view = ctx
+            .store()
+            .get_topics(ctx.caller.app.sdkappid, id, Some(vec![topic]), None)
+            .await?;
+        if let Some((_, Err(e))) = view.topics.into_iter().next() {
+            return Err(e.into());
+        }
     }
     Ok(Empty {})
 }
@@ -478,12 +488,18 @@ pub async fn delete_group_msg_by_sender(
     req: DeleteBySenderReq,
 ) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let sender = required(req.sender.filter(|s| !s.is_empty()), "Sender_Account")?;
     check_user_id("Sender_Account", &sender)?;
-    ctx.store()
-        .delete_by_sender(ctx.caller.app.sdkappid, id, sender)
-        .await?;
+    let app = ctx.caller.app.sdkappid;
+    match topic {
+        None => ctx.store().delete_by_sender(app, id, sender).await?,
+        Some(topic) => {
+            ctx.store()
+                .delete_topic_messages_by_sender(app, id, topic, sender)
+                .await?
+        }
+    };
     Ok(Empty {})
 }
 
@@ -551,7 +567,7 @@ pub struct ImportResp {
 /// history may name departed users. AVChatRoom: 10007.
 pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let list = required(req.msg_list, "MsgList")?;
     let recent_contact = flag(req.recent_contact_flag, "RecentContactFlag")?;
     if list.is_empty() || list.len() > MAX_IMPORT_MSGS {
@@ -584,6 +600,11 @@ pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, F
     let to_import: Vec<ImportMsg> = checked.iter().filter_map(|c| c.clone().ok()).collect();
     let mut imported = if to_import.is_empty() {
         Vec::new()
+    } else if let Some(topic) = topic {
+        // Into the topic's own sequence (groups-more.md §8.7).
+        ctx.store()
+            .import_topic_messages(ctx.caller.app.sdkappid, id, topic, to_import, ctx.now)
+            .await?
     } else {
         ctx.store()
             .import_messages(

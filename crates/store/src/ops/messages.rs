@@ -58,7 +58,7 @@ pub(super) async fn original(
 }
 
 /// The stored message that a new one with `random` at `time` repeats, if any.
-async fn find_duplicate(
+pub(super) async fn find_duplicate(
     r: &mut impl ReadTx,
     app: AppId,
     gkey: i64,

@@ -7,8 +7,10 @@
 //! locks the community's row (PostgreSQL), so a topic's seqs are taken one writer at a time,
 //! as a group's are.
 
-use super::messages::{admin_page, duplicate_probe, mark_recalled, original, recall_plan};
-use super::rows::{are_members, find_group, find_member, locked_group};
+use super::messages::{
+    admin_page, duplicate_probe, find_duplicate, mark_recalled, original, recall_plan,
+};
+use super::rows::{are_members, find_group, find_member, locked_group, read_one};
 use super::{append, ReadOp, SinkOp, WriteOp};
 use crate::messages::HistoryQuery;
 use crate::sql::{params, ReadTx, Row, WriteTx};
@@ -17,8 +19,9 @@ use serde_json::{json, Map, Value};
 use timber_core::callback::{self as cb, Event, GroupMsgFields};
 use timber_core::group::{last_seq, require_group, GroupRecord, MemberRecord, Role};
 use timber_core::message::{
-    decide_send, dedup_since, MsgHead, PageSink, RecallPlan, Retention, SendFacts, SendMsg,
-    SendPlan, Sent,
+    decide_import, decide_modify, decide_send, dedup_since, delete_by_sender_from, ImportMsg,
+    ImportPlan, Imported, Modified, MsgHead, PageSink, RecallPlan, Retention, SendFacts, SendMsg,
+    SendPlan, Sent, SlotState,
 };
 use timber_core::topic::{
     decide_create_topic, generated_topic_id, require_topic, require_topic_community,
@@ -116,6 +119,8 @@ fn as_stream(g: &GroupRecord, t: &TopicRecord) -> GroupRecord {
         last_msg_time: t.last_msg_time,
         next_msg_seq: t.next_msg_seq,
         mute_all: g.mute_all || t.mute_all,
+        // Imports into the topic may not be older than the topic (§8.7).
+        create_time: t.create_time,
         cleared_upto: 0,
         read_floor: 0,
         ..g.clone()
@@ -722,5 +727,138 @@ impl WriteOp for TopicRecall {
                 "MsgSeqList": recalled,
             }),
         )])
+    }
+}
+
+/// import_group_msg with `TopicId`: the group import's decision on the topic's stream (seqs
+/// from the topic's head, `SendTime` not before the topic's `CreateTime` nor its newest
+/// message). Topics have no read floor or conversation head, so `RecentContactFlag` moves
+/// nothing.
+pub(crate) struct TopicImport {
+    pub app: AppId,
+    pub group_id: String,
+    pub topic_id: String,
+    pub msgs: Vec<ImportMsg>,
+    pub now: i64,
+}
+
+impl WriteOp for TopicImport {
+    type Plan = (i64, ImportPlan);
+    type Out = Vec<Imported>;
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
+        let (g, t) = community_and_topic(r, self.app, &self.group_id, &self.topic_id, true).await?;
+        let stream = as_stream(&g, &t);
+        let mut stored_duplicates = Vec::with_capacity(self.msgs.len());
+        for m in &self.msgs {
+            stored_duplicates.push(match m.random {
+                Some(random) => {
+                    find_duplicate(r, self.app, stream.key, random, m.send_time).await?
+                }
+                None => None,
+            });
+        }
+        let plan = decide_import(&stream, &self.msgs, &stored_duplicates, false, self.now)?;
+        Ok((stream.key, plan))
+    }
+
+    async fn apply<W: WriteTx>(
+        &self,
+        (key, plan): Self::Plan,
+        w: &mut W,
+    ) -> Result<Vec<Imported>, DbError> {
+        for (seq, msg) in &plan.appends.rows {
+            append::insert(w, self.app, key, *seq, msg).await?;
+        }
+        if let Some(head) = plan.appends.head {
+            w.execute(
+                "UPDATE topics SET next_msg_seq = $2, last_msg_time = $3 WHERE tkey = $1",
+                params![-key, head.next_msg_seq, head.last_msg_time],
+            )
+            .await?;
+        }
+        Ok(plan.results)
+    }
+}
+
+/// openim/modify_group_msg with `TopicId`: `MsgSeq` is the topic's.
+pub(crate) struct TopicModify {
+    pub app: AppId,
+    pub group_id: String,
+    pub topic_id: String,
+    pub seq: u64,
+    pub body: Option<String>,
+    pub cloud_custom_data: Option<String>,
+    pub max_bytes: usize,
+    pub retention: Retention,
+}
+
+impl WriteOp for TopicModify {
+    type Plan = (i64, Modified);
+    type Out = ();
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
+        let (g, t) = community_and_topic(r, self.app, &self.group_id, &self.topic_id, true).await?;
+        let stream = as_stream(&g, &t);
+        let stored = read_one(r, self.app, stream.key, self.seq).await?;
+        let modified = decide_modify(
+            &stream,
+            self.seq,
+            stored,
+            self.body.as_deref(),
+            self.cloud_custom_data.as_deref(),
+            self.max_bytes,
+            self.retention,
+        )?;
+        Ok((stream.key, modified))
+    }
+
+    async fn apply<W: WriteTx>(&self, (key, m): Self::Plan, w: &mut W) -> Result<(), DbError> {
+        w.execute(
+            "UPDATE group_messages SET body = $4, cloud_custom_data = $5
+             WHERE app = $1 AND gkey = $2 AND seq = $3",
+            params![self.app, key, self.seq, &m.body, &m.cloud_custom_data],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// delete_group_msg_by_sender with `TopicId`: the sender's messages among the topic's newest
+/// 1,000.
+pub(crate) struct TopicDeleteBySender {
+    pub app: AppId,
+    pub group_id: String,
+    pub topic_id: String,
+    pub sender: String,
+}
+
+impl WriteOp for TopicDeleteBySender {
+    type Plan = (i64, Option<u64>);
+    type Out = u64;
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
+        let (g, t) = community_and_topic(r, self.app, &self.group_id, &self.topic_id, true).await?;
+        let stream = as_stream(&g, &t);
+        Ok((stream.key, delete_by_sender_from(&stream)?))
+    }
+
+    async fn apply<W: WriteTx>(&self, (key, from): Self::Plan, w: &mut W) -> Result<u64, DbError> {
+        let Some(from) = from else {
+            return Ok(0);
+        };
+        w.execute(
+            "UPDATE group_messages SET state = $5
+             WHERE app = $1 AND gkey = $2 AND seq >= $3 AND sender = $4 AND state = $6",
+            params![
+                self.app,
+                key,
+                from,
+                &self.sender,
+                SlotState::Recalled.to_db(),
+                SlotState::Normal.to_db()
+            ],
+        )
+        .await
     }
 }

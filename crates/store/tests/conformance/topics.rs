@@ -258,3 +258,59 @@ async fn topic_refusals_destroy_and_tenancy() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn topic_imports_modify_and_delete_by_sender() {
+    on_every_backend(|s| async move {
+        let s = &*s;
+        setup(s, APP).await;
+        let t = format!("{COM}@TOPIC#_t");
+        s.create_topic(APP, COM.into(), new_topic(Some(&t), "t"))
+            .await
+            .unwrap();
+        let msg = |time| timber_core::message::ImportMsg {
+            from: "a".into(),
+            send_time: time,
+            random: None,
+            body: TEXT.into(),
+            cloud_custom_data: None,
+        };
+        let r = s
+            .import_topic_messages(
+                APP,
+                COM.into(),
+                t.clone(),
+                vec![msg(T0 - 5), msg(T0 + 1)],
+                T0 + 10,
+            )
+            .await
+            .unwrap();
+        assert!(matches!(r[0], timber_core::message::Imported::Refused(_)));
+        assert!(matches!(&r[1], timber_core::message::Imported::Stored(sent) if sent.seq == 1));
+        s.modify_topic_message(
+            APP,
+            COM.into(),
+            t.clone(),
+            1,
+            None,
+            Some("data".into()),
+            12 * 1024,
+            KEEP,
+        )
+        .await
+        .unwrap();
+        let n = s
+            .delete_topic_messages_by_sender(APP, COM.into(), t.clone(), "a".into())
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(
+            code(
+                s.modify_topic_message(APP, COM.into(), t, 1, None, Some("x".into()), 100, KEEP)
+                    .await
+            ),
+            ErrorCode::MsgNotFound
+        );
+    })
+    .await;
+}
