@@ -6,7 +6,7 @@ use crate::backend::Backend;
 use crate::messages::{HistoryPage, HistoryQuery};
 use crate::ops::topics::{
     CreateTopic, DestroyTopics, GetTopics, ModifyTopic, SendTopicMessage, TopicDeleteBySender,
-    TopicHistory, TopicImport, TopicModify, TopicRecall,
+    TopicHistory, TopicImport, TopicModify, TopicMute, TopicMuted, TopicRecall,
 };
 use crate::Result;
 use timber_core::message::{ImportMsg, Imported, PageSink, Retention, SendMsg, Sent};
@@ -137,6 +137,28 @@ pub trait TopicStore {
         max_bytes: usize,
         retention: Retention,
     ) -> Result<()>;
+
+    /// forbid_send_msg with `TopicId`: mutes in the topic only.
+    #[allow(clippy::too_many_arguments)]
+    async fn mute_in_topic(
+        &self,
+        app: AppId,
+        group_id: String,
+        topic_id: String,
+        accounts: Vec<String>,
+        mute_time: u64,
+        operator: String,
+        now: i64,
+    ) -> Result<()>;
+
+    /// get_group_muted_account with `TopicId`: the topic's mutes running at `now`.
+    async fn muted_in_topic(
+        &self,
+        app: AppId,
+        group_id: String,
+        topic_id: String,
+        now: i64,
+    ) -> Result<Vec<(String, i64)>>;
 
     /// delete_group_msg_by_sender with `TopicId`: how many messages were marked.
     async fn delete_topic_messages_by_sender(
@@ -327,6 +349,44 @@ impl<B: Backend> TopicStore for B {
             group_id,
             topic_id,
             sender,
+        })
+        .await
+    }
+
+    async fn mute_in_topic(
+        &self,
+        app: AppId,
+        group_id: String,
+        topic_id: String,
+        accounts: Vec<String>,
+        mute_time: u64,
+        operator: String,
+        now: i64,
+    ) -> Result<()> {
+        self.write(TopicMute {
+            app,
+            group_id,
+            topic_id,
+            accounts,
+            mute_time,
+            operator,
+            now,
+        })
+        .await
+    }
+
+    async fn muted_in_topic(
+        &self,
+        app: AppId,
+        group_id: String,
+        topic_id: String,
+        now: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        self.read(TopicMuted {
+            app,
+            group_id,
+            topic_id,
+            now,
         })
         .await
     }

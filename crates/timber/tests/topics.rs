@@ -710,3 +710,79 @@ async fn topic_messages_are_imported_modified_and_deleted_by_sender() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_member_can_be_muted_in_one_topic_only() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    setup(&admin).await;
+    let t1 = create(
+        &admin,
+        json!({"GroupId": COM, "TopicName": "one", "TopicId": topic("one")}),
+    )
+    .await;
+    let t2 = create(
+        &admin,
+        json!({"GroupId": COM, "TopicName": "two", "TopicId": topic("two")}),
+    )
+    .await;
+    admin
+        .call_ok(
+            "group_open_http_svc/forbid_send_msg",
+            json!({"GroupId": COM, "TopicId": t1, "Members_Account": ["a"], "MuteTime": 600}),
+        )
+        .await;
+    let body = |t: Option<&str>| {
+        let mut b = json!({"GroupId": COM, "From_Account": "a", "Random": 3, "MsgBody": text("x")});
+        if let Some(t) = t {
+            b["TopicId"] = t.into();
+        }
+        b
+    };
+    assert_eq!(admin.call_err(SEND, body(Some(&t1))).await.0, 10017);
+    admin.call_ok(SEND, body(Some(&t2))).await;
+    admin.call_ok(SEND, body(None)).await;
+    let muted = admin
+        .call_ok(
+            "group_open_http_svc/get_group_muted_account",
+            json!({"GroupId": COM, "TopicId": t1}),
+        )
+        .await;
+    assert_eq!(muted["MutedAccountList"][0]["Member_Account"], "a");
+    let community = admin
+        .call_ok(
+            "group_open_http_svc/get_group_muted_account",
+            json!({"GroupId": COM}),
+        )
+        .await;
+    assert_eq!(community["MutedAccountList"], json!([]));
+    // A community mute reaches every topic.
+    admin
+        .call_ok(
+            "group_open_http_svc/forbid_send_msg",
+            json!({"GroupId": COM, "Members_Account": ["a"], "MuteTime": 600}),
+        )
+        .await;
+    let mut b = body(Some(&t2));
+    b["Random"] = 4.into();
+    assert_eq!(admin.call_err(SEND, b).await.0, 10017);
+    for (api, b, code) in [
+        (
+            "group_open_http_svc/forbid_send_msg",
+            json!({"GroupId": COM, "TopicId": topic("nope"), "Members_Account": ["a"], "MuteTime": 1}),
+            10010,
+        ),
+        (
+            "group_open_http_svc/forbid_send_msg",
+            json!({"GroupId": COM, "TopicId": "@TGS#_x@TOPIC#_t", "Members_Account": ["a"], "MuteTime": 1}),
+            10004,
+        ),
+        (
+            "group_open_http_svc/get_group_muted_account",
+            json!({"GroupId": "pub", "TopicId": "pub@TOPIC#_t"}),
+            10007,
+        ),
+    ] {
+        assert_eq!(admin.call_err(api, b.clone()).await.0, code, "{api} {b}");
+    }
+}

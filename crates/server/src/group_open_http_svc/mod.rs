@@ -116,14 +116,3 @@ pub(crate) fn topic_of(group_id: &str, topic: Option<String>) -> Result<Option<S
         }
     }
 }
-
-/// The APIs whose `TopicId` form timber does not implement yet refuse it: refusing beats
-/// acting on the whole community.
-pub(crate) fn no_topic(topic: Option<String>) -> Result<(), Error> {
-    match topic.filter(|t| !t.is_empty()) {
-        None => Ok(()),
-        Some(t) => Err(invalid(format!(
-            "TopicId {t:?}: Community topics are not supported by this server"
-        ))),
-    }
-}

@@ -7,17 +7,20 @@
 //! locks the community's row (PostgreSQL), so a topic's seqs are taken one writer at a time,
 //! as a group's are.
 
+use super::members::set_mute;
 use super::messages::{
     admin_page, duplicate_probe, find_duplicate, mark_recalled, original, recall_plan,
 };
-use super::rows::{are_members, find_group, find_member, locked_group, read_one};
+use super::rows::{accounts_exist, are_members, find_group, find_member, locked_group, read_one};
 use super::{append, ReadOp, SinkOp, WriteOp};
 use crate::messages::HistoryQuery;
 use crate::sql::{params, ReadTx, Row, WriteTx};
 use crate::{DbError, StoreError};
 use serde_json::{json, Map, Value};
 use timber_core::callback::{self as cb, Event, GroupMsgFields};
-use timber_core::group::{last_seq, require_group, GroupRecord, MemberRecord, Role};
+use timber_core::group::{
+    decide_mute, last_seq, require_group, Change, GroupRecord, MemberRecord, Role,
+};
 use timber_core::message::{
     decide_import, decide_modify, decide_send, dedup_since, delete_by_sender_from, ImportMsg,
     ImportPlan, Imported, Modified, MsgHead, PageSink, RecallPlan, Retention, SendFacts, SendMsg,
@@ -482,8 +485,9 @@ impl WriteOp for DestroyTopics {
 }
 
 /// send_group_msg with `TopicId`: the group send's decision (`decide_send`) on the topic's
-/// head, the community's sender, mutes and mute-all (or the topic's), and the duplicate
-/// window of the topic's stream; stored by the group send's own insert.
+/// head, the community's sender, mutes (the community's or the topic's, whichever ends
+/// later) and mute-all (or the topic's), and the duplicate window of the topic's stream;
+/// stored by the group send's own insert.
 pub(crate) struct SendTopicMessage {
     pub app: AppId,
     pub group_id: String,
@@ -502,8 +506,8 @@ impl WriteOp for SendTopicMessage {
         let sql = format!(
             "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
                  m.role, m.last_send_time,
-                 (SELECT mute_until FROM group_mutes u
-                  WHERE u.app = $1 AND u.gkey = $2 AND u.user_id = $3),
+                 (SELECT max(mute_until) FROM group_mutes u
+                  WHERE u.app = $1 AND u.gkey IN ($2, $6) AND u.user_id = $3),
                  ({})
              FROM (SELECT 1 AS one) o
              LEFT JOIN group_members m ON m.app = $1 AND m.gkey = $2 AND m.user_id = $3",
@@ -860,5 +864,80 @@ impl WriteOp for TopicDeleteBySender {
             ],
         )
         .await
+    }
+}
+
+/// forbid_send_msg with `TopicId`: a mute in the topic only (§8.1), kept as a group's mute
+/// under the topic's stream key, with its tip in the topic's history.
+pub(crate) struct TopicMute {
+    pub app: AppId,
+    pub group_id: String,
+    pub topic_id: String,
+    pub accounts: Vec<String>,
+    pub mute_time: u64,
+    pub operator: String,
+    pub now: i64,
+}
+
+impl WriteOp for TopicMute {
+    type Plan = (i64, timber_core::group::MutePlan);
+    type Out = ();
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
+        let (g, t) = community_and_topic(r, self.app, &self.group_id, &self.topic_id, true).await?;
+        let stream = as_stream(&g, &t);
+        let names: Vec<&str> = self.accounts.iter().map(String::as_str).collect();
+        let exist = accounts_exist(r, self.app, &names).await?;
+        let by = Change {
+            operator: &self.operator,
+            now: self.now,
+        };
+        let plan = decide_mute(&stream, &self.accounts, &exist, self.mute_time, by)?;
+        Ok((stream.key, plan))
+    }
+
+    async fn apply<W: WriteTx>(&self, (key, plan): Self::Plan, w: &mut W) -> Result<(), DbError> {
+        for a in &self.accounts {
+            set_mute(w, self.app, key, a, plan.mute).await?;
+        }
+        for (seq, msg) in &plan.appends.rows {
+            append::insert(w, self.app, key, *seq, msg).await?;
+        }
+        if let Some(head) = plan.appends.head {
+            w.execute(
+                "UPDATE topics SET next_msg_seq = $2, last_msg_time = $3 WHERE tkey = $1",
+                params![-key, head.next_msg_seq, head.last_msg_time],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// get_group_muted_account with `TopicId`: the topic's own mutes running at `now`.
+pub(crate) struct TopicMuted {
+    pub app: AppId,
+    pub group_id: String,
+    pub topic_id: String,
+    pub now: i64,
+}
+
+impl ReadOp for TopicMuted {
+    type Out = Vec<(String, i64)>;
+
+    async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
+        let (_, t) =
+            community_and_topic(r, self.app, &self.group_id, &self.topic_id, false).await?;
+        let rows = r
+            .query(
+                "SELECT user_id, mute_until FROM group_mutes
+                 WHERE app = $1 AND gkey = $2 AND mute_until > $3 ORDER BY user_id",
+                params![self.app, stream_key(&t), self.now],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut r| (r.take_str(0), r.i64(1)))
+            .collect())
     }
 }

@@ -314,3 +314,45 @@ async fn topic_imports_modify_and_delete_by_sender() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn topic_mutes_are_the_topics_own() {
+    on_every_backend(|s| async move {
+        let s = &*s;
+        setup(s, APP).await;
+        let t = format!("{COM}@TOPIC#_t");
+        s.create_topic(APP, COM.into(), new_topic(Some(&t), "t"))
+            .await
+            .unwrap();
+        s.mute_in_topic(
+            APP,
+            COM.into(),
+            t.clone(),
+            vec!["a".into()],
+            60,
+            "o".into(),
+            T0,
+        )
+        .await
+        .unwrap();
+        let muted = s
+            .muted_in_topic(APP, COM.into(), t.clone(), T0)
+            .await
+            .unwrap();
+        assert_eq!(muted, [("a".to_owned(), T0 + 60)]);
+        assert!(s.muted(APP, COM.into(), T0).await.unwrap().is_empty());
+        let mut m = send("a", 1);
+        m.msg.time = T0 + 1;
+        let refused = s.send_topic_message(APP, COM.into(), t.clone(), m).await;
+        assert_eq!(code(refused), ErrorCode::GroupSenderMuted);
+        s.send_message(APP, COM.into(), send("a", 2)).await.unwrap();
+        assert_eq!(
+            code(
+                s.muted_in_topic(APP, COM.into(), format!("{COM}@TOPIC#_x"), T0)
+                    .await
+            ),
+            ErrorCode::GroupNotFound
+        );
+    })
+    .await;
+}
