@@ -41,7 +41,21 @@ pub const COMMANDS: &[&str] = &[
     SNS_BLACKLIST_DELETE,
     FOLLOW_ADD,
     FOLLOW_DELETE,
+    GROUP_BEFORE_CREATE_TOPIC,
+    GROUP_AFTER_CREATE_TOPIC,
+    GROUP_AFTER_TOPIC_INFO_CHANGED,
+    GROUP_AFTER_TOPIC_DESTROYED,
+    GROUP_AFTER_MSG_EXTENSION,
+    C2C_AFTER_MSG_EXTENSION,
 ];
+
+/// Community topics and message extensions (groups-more.md §10).
+pub const GROUP_BEFORE_CREATE_TOPIC: &str = "Group.CallbackBeforeCreateTopic";
+pub const GROUP_AFTER_CREATE_TOPIC: &str = "Group.CallbackAfterCreateTopic";
+pub const GROUP_AFTER_TOPIC_INFO_CHANGED: &str = "Group.CallbackAfterTopicInfoChanged";
+pub const GROUP_AFTER_TOPIC_DESTROYED: &str = "Group.CallbackAfterTopicDestroyed";
+pub const GROUP_AFTER_MSG_EXTENSION: &str = "Group.CallbackAfterGroupMsgExtension";
+pub const C2C_AFTER_MSG_EXTENSION: &str = "C2C.CallbackAfterC2CMsgExtension";
 
 pub const C2C_BEFORE_SEND: &str = "C2C.CallbackBeforeSendMsg";
 pub const GROUP_BEFORE_SEND: &str = "Group.CallbackBeforeSendMsg";
@@ -265,6 +279,8 @@ pub enum BeforeKind {
     GroupSend,
     CreateGroup,
     InviteJoin,
+    /// `Group.CallbackBeforeCreateTopic` (groups-more.md §10).
+    CreateTopic,
 }
 
 impl BeforeKind {
@@ -274,6 +290,7 @@ impl BeforeKind {
             BeforeKind::GroupSend => GROUP_BEFORE_SEND,
             BeforeKind::CreateGroup => GROUP_BEFORE_CREATE,
             BeforeKind::InviteJoin => GROUP_BEFORE_INVITE,
+            BeforeKind::CreateTopic => GROUP_BEFORE_CREATE_TOPIC,
         }
     }
 

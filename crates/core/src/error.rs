@@ -2,7 +2,7 @@
 //!
 //! spec: rest-protocol.md §9, accounts.md, groups.md §4, group-messages.md §14, c2c-messages.md §11,
 //! profiles.md §3.
-//! relationships.md §23, groups-more.md §3–§6.
+//! relationships.md §23, groups-more.md §3–§6, §9.2.
 //! A code is added here before it is returned anywhere; nothing else in the code base spells a
 //! number. Codes whose use is our choice rather than documented say so in their doc comment.
 
@@ -188,6 +188,13 @@ error_codes! {
     MsgLifeTimeNotInteger = 90044, "MsgLifeTime is not an integer";
     MsgKeyInvalid = 90054, "MsgKey is invalid";
     OpenimInternal = 91000, "internal server error: retry";
+
+    // ---- message extensions, openim_msg_ext_http_svc (groups-more.md §9.2) ----
+    /// A KV written with a stale `Seq`: only a client's (SDK) write is version-checked, never
+    /// a REST admin's, so timber's REST API does not return it (listed for completeness).
+    ExtensionConflict = 23001, "several users changed the same message extension at once";
+    /// Per KV of a delete: the key is not set on the message (inferred placement).
+    ExtensionNotFound = 23004, "the message extension to delete does not exist";
     /// Our choice for any request body over the configured size limit.
     BodyTooLarge = 93000, "the JSON packet is too long";
 }

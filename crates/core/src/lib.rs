@@ -6,12 +6,14 @@ pub mod c2c;
 pub mod callback;
 pub mod contacts;
 pub mod error;
+pub mod extension;
 pub mod group;
 pub mod message;
 pub mod profile;
 pub mod sns;
 pub mod text;
 pub mod tips;
+pub mod topic;
 
 pub use error::{Error, ErrorCode, Result};
 

@@ -6,7 +6,10 @@ use crate::failure::Failure;
 use crate::group_open_http_svc::{attrs, bans, broadcast, counters, named, receipts};
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
-use crate::{im_open_login_svc, openim, profile, recentcontact, Ctx};
+use crate::{
+    im_open_login_svc, million_group_open_http_svc as topics, openim, openim_msg_ext, profile,
+    recentcontact, Ctx,
+};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use timber_core::Error;
@@ -106,6 +109,7 @@ commands! {
         "get_group_msg_receipt_detail" => receipts::get_group_msg_receipt_detail,
         // Not documented by Tencent (groups-more.md §6.4): the only REST way to mark reads.
         "group_msg_receipt" => receipts::group_msg_receipt,
+        "import_topic" => topics::import_topic,
     }
     GroupAttr {
         "get_group_attr" => attrs::get_group_attr,
@@ -163,5 +167,17 @@ commands! {
         "follow_check" => follow::follow_check,
         "follow_get" => follow::follow_get,
         "follow_get_info" => follow::follow_get_info,
+    }
+    MillionGroup {
+        "create_topic" => topics::create_topic,
+        "get_topic" => topics::get_topic,
+        "modify_topic" => topics::modify_topic,
+        "destroy_topic" => topics::destroy_topic,
+    }
+    MsgExt {
+        "group_get_key_values" => openim_msg_ext::group_get_key_values,
+        "group_set_key_values" => openim_msg_ext::group_set_key_values,
+        "get_key_values" => openim_msg_ext::get_key_values,
+        "set_key_values" => openim_msg_ext::set_key_values,
     }
 }

@@ -26,6 +26,11 @@ pub enum Service {
     Sns,
     /// `follow`: the follow graph (relationships.md §17–§22).
     Follow,
+    /// `million_group_open_http_svc`: Community topics (groups-more.md §8); the group
+    /// family's codes.
+    MillionGroup,
+    /// `openim_msg_ext_http_svc`: message extensions (groups-more.md §9); openim's codes.
+    MsgExt,
 }
 
 impl Service {
@@ -39,6 +44,8 @@ impl Service {
             "profile" => Service::Profile,
             "sns" => Service::Sns,
             "follow" => Service::Follow,
+            "million_group_open_http_svc" => Service::MillionGroup,
+            "openim_msg_ext_http_svc" => Service::MsgExt,
             _ => return None,
         })
     }
@@ -53,6 +60,8 @@ impl Service {
             Service::Profile => "profile",
             Service::Sns => "sns",
             Service::Follow => "follow",
+            Service::MillionGroup => "million_group_open_http_svc",
+            Service::MsgExt => "openim_msg_ext_http_svc",
         }
     }
 
@@ -60,8 +69,10 @@ impl Service {
     pub const fn invalid_parameter(self) -> ErrorCode {
         match self {
             Service::Login => ErrorCode::AccountInvalidParameter,
-            Service::Group | Service::GroupAttr => ErrorCode::GroupInvalidParameter,
-            Service::OpenIm => ErrorCode::OpenimJsonParse,
+            Service::Group | Service::GroupAttr | Service::MillionGroup => {
+                ErrorCode::GroupInvalidParameter
+            }
+            Service::OpenIm | Service::MsgExt => ErrorCode::OpenimJsonParse,
             Service::RecentContact => ErrorCode::ContactInvalidParameter,
             Service::Profile => ErrorCode::ProfileInvalidParameter,
             Service::Sns | Service::Follow => ErrorCode::SnsInvalidParameter,
@@ -72,8 +83,8 @@ impl Service {
     pub const fn internal(self) -> ErrorCode {
         match self {
             Service::Login => ErrorCode::AccountInternal,
-            Service::Group | Service::GroupAttr => ErrorCode::GroupInternal,
-            Service::OpenIm => ErrorCode::OpenimInternal,
+            Service::Group | Service::GroupAttr | Service::MillionGroup => ErrorCode::GroupInternal,
+            Service::OpenIm | Service::MsgExt => ErrorCode::OpenimInternal,
             Service::RecentContact => ErrorCode::ContactInternal,
             Service::Profile => ErrorCode::ProfileInternal,
             Service::Sns | Service::Follow => ErrorCode::SnsInternal,
@@ -83,7 +94,9 @@ impl Service {
     /// The command word is not one of this service's (the group service documents 10003).
     pub const fn unknown_command(self) -> ErrorCode {
         match self {
-            Service::Group | Service::GroupAttr => ErrorCode::GroupUnknownCommand,
+            Service::Group | Service::GroupAttr | Service::MillionGroup => {
+                ErrorCode::GroupUnknownCommand
+            }
             _ => ErrorCode::UnknownResource,
         }
     }
@@ -93,7 +106,9 @@ impl Service {
     /// must be the app admin" (groups.md §4), and group clients check for that.
     pub const fn admin_required(self) -> ErrorCode {
         match self {
-            Service::Group | Service::GroupAttr => ErrorCode::GroupPermissionDenied,
+            Service::Group | Service::GroupAttr | Service::MillionGroup => {
+                ErrorCode::GroupPermissionDenied
+            }
             _ => ErrorCode::AdminRequired,
         }
     }
@@ -102,7 +117,11 @@ impl Service {
     /// group-messages.md §14); the other services document no such limit.
     pub fn check_response_size(self, bytes: usize) -> Result<(), Error> {
         const GROUP_MAX_RESPONSE_BYTES: usize = 1 << 20;
-        if matches!(self, Service::Group | Service::GroupAttr) && bytes > GROUP_MAX_RESPONSE_BYTES {
+        let group = matches!(
+            self,
+            Service::Group | Service::GroupAttr | Service::MillionGroup
+        );
+        if group && bytes > GROUP_MAX_RESPONSE_BYTES {
             return Err(Error::new(
                 ErrorCode::GroupResponseTooLarge,
                 format!("the response would be {bytes} bytes, over 1 MB: page the request"),
@@ -114,7 +133,7 @@ impl Service {
     /// The body is not JSON at all: 60003, except openim, which documents 90001.
     pub const fn not_json(self) -> ErrorCode {
         match self {
-            Service::OpenIm => ErrorCode::OpenimJsonParse,
+            Service::OpenIm | Service::MsgExt => ErrorCode::OpenimJsonParse,
             _ => ErrorCode::JsonParse,
         }
     }

@@ -172,6 +172,7 @@ mod tests {
                 need_receipt: false,
                 online_only: false,
                 after_callback: false,
+                support_extension: false,
             };
             store.send_c2c(1, msg).await.unwrap();
         }

@@ -11,6 +11,7 @@ mod accounts;
 mod backend;
 pub mod c2c;
 pub mod contacts;
+pub mod extensions;
 pub mod follow;
 pub mod group_more;
 pub mod groups;
@@ -23,10 +24,12 @@ mod schema;
 pub mod sns;
 mod sql;
 pub mod sqlite;
+pub mod topics;
 
 pub use accounts::{AccountStore, NewAccount};
 pub use c2c::C2cStore;
 pub use contacts::ContactStore;
+pub use extensions::ExtensionStore;
 pub use follow::FollowStore;
 pub use group_more::GroupMoreStore;
 pub use groups::GroupStore;
@@ -34,6 +37,7 @@ pub use messages::MessageStore;
 pub use outbox::OutboxStore;
 pub use profiles::ProfileStore;
 pub use sns::SnsStore;
+pub use topics::TopicStore;
 
 use timber_core::Error;
 
@@ -87,6 +91,8 @@ pub trait Store:
     + ProfileStore
     + SnsStore
     + FollowStore
+    + ExtensionStore
+    + TopicStore
     + OutboxStore
     + Send
     + Sync

@@ -25,6 +25,10 @@ pub(crate) struct Dialect {
     c2c_key_sequence: &'static str,
     /// The `id` column of the callback outbox: increasing in the order rows are inserted.
     outbox_id: &'static str,
+    /// The `tkey` column of Community topics, like `group_key` (topics branch).
+    topic_key: &'static str,
+    /// What `topic_key` draws from.
+    topic_key_sequence: &'static str,
 }
 
 pub(crate) const SQLITE: Dialect = Dialect {
@@ -35,6 +39,8 @@ pub(crate) const SQLITE: Dialect = Dialect {
     c2c_key: "ckey INTEGER PRIMARY KEY AUTOINCREMENT",
     c2c_key_sequence: "",
     outbox_id: "id INTEGER PRIMARY KEY AUTOINCREMENT",
+    topic_key: "tkey INTEGER PRIMARY KEY AUTOINCREMENT",
+    topic_key_sequence: "",
 };
 
 pub(crate) const POSTGRES: Dialect = Dialect {
@@ -44,6 +50,8 @@ pub(crate) const POSTGRES: Dialect = Dialect {
     c2c_key: "ckey BIGINT PRIMARY KEY DEFAULT nextval('c2c_keys')",
     c2c_key_sequence: "CREATE SEQUENCE c2c_keys;",
     outbox_id: "id BIGSERIAL PRIMARY KEY",
+    topic_key: "tkey BIGINT PRIMARY KEY DEFAULT nextval('topic_keys')",
+    topic_key_sequence: "CREATE SEQUENCE topic_keys;",
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -443,6 +451,58 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE callback_outbox ADD COLUMN client_ip TEXT NOT NULL DEFAULT '';
     ",
+    // 12: message extensions (timber_core::extension; groups-more.md §9): a
+    // message that may carry extensions (sent with SupportMessageExtension 1) has a head row
+    // with its version counter and the version of its last clear; its KVs, tombstones of
+    // deletes included, are keyed under it. `conv` is the group's gkey for a group message
+    // (`msg` its MsgSeq) and minus the conversation's ckey for a one-to-one message (`msg`
+    // its MsgKey).
+    "
+    CREATE TABLE msg_exts (
+        app        BIGINT NOT NULL,
+        conv       BIGINT NOT NULL,
+        msg        TEXT   NOT NULL,
+        version    BIGINT NOT NULL DEFAULT 0,
+        clear_seq  BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (app, conv, msg)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE msg_ext_kvs (
+        app       BIGINT  NOT NULL,
+        conv      BIGINT  NOT NULL,
+        msg       TEXT    NOT NULL,
+        ext_key   TEXT    NOT NULL,
+        value     TEXT    NOT NULL,
+        seq       BIGINT  NOT NULL,
+        deleted   BOOLEAN NOT NULL,
+        PRIMARY KEY (app, conv, msg, ext_key)
+    ) {WITHOUT_ROWID};
+    ",
+    // 13: Community topics (timber_core::topic; groups-more.md §8): a topic
+    // of the community `gkey`, its profile and its message head. Its messages are stored in
+    // group_messages as a group's are, under the key -tkey: never a group's key (those are
+    // positive) and never reused, so a destroyed topic's rows are purged like a group's
+    // (purge_queue) while its custom ID is taken again.
+    "
+    {TOPIC_KEY_SEQUENCE}
+    CREATE TABLE topics (
+        {TOPIC_KEY},
+        app            BIGINT  NOT NULL,
+        gkey           BIGINT  NOT NULL,
+        topic_id       TEXT    NOT NULL,
+        name           TEXT    NOT NULL,
+        face_url       TEXT    NOT NULL DEFAULT '',
+        notification   TEXT    NOT NULL DEFAULT '',
+        introduction   TEXT    NOT NULL DEFAULT '',
+        custom_string  TEXT    NOT NULL DEFAULT '',
+        creator        TEXT    NOT NULL DEFAULT '',
+        create_time    BIGINT  NOT NULL,
+        last_msg_time  BIGINT  NOT NULL DEFAULT 0,
+        next_msg_seq   BIGINT  NOT NULL DEFAULT 1,
+        mute_all       BOOLEAN NOT NULL DEFAULT FALSE
+    );
+    CREATE UNIQUE INDEX topics_by_id ON topics (app, topic_id);
+    CREATE INDEX topics_by_group ON topics (app, gkey, tkey);
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.
@@ -456,6 +516,8 @@ pub(crate) fn migrations(dialect: &Dialect) -> Vec<String> {
                 .replace("{C2C_KEY_SEQUENCE}", dialect.c2c_key_sequence)
                 .replace("{C2C_KEY}", dialect.c2c_key)
                 .replace("{OUTBOX_ID}", dialect.outbox_id)
+                .replace("{TOPIC_KEY_SEQUENCE}", dialect.topic_key_sequence)
+                .replace("{TOPIC_KEY}", dialect.topic_key)
         })
         .collect()
 }

@@ -169,6 +169,7 @@ async fn run(ops: Vec<Op>) {
                     need_receipt: false,
                     online_only: false,
                     after_callback: false,
+                    support_extension: false,
                 };
                 let sent = domain(s.send_c2c(APP, msg).await).unwrap();
                 // The model: a repeat within 120 s answers the original; otherwise the first

@@ -51,6 +51,7 @@ async fn check_upgraded(store: Arc<dyn Store>) {
         sender_is_admin: false,
         no_last_msg: false,
         callback: None,
+        support_extension: false,
     };
     let sent = store.send_message(APP, "g".into(), send).await.unwrap();
     assert_eq!(sent.seq, 2);
@@ -81,6 +82,7 @@ async fn check_upgraded(store: Arc<dyn Store>) {
         need_receipt: false,
         online_only: false,
         after_callback: false,
+        support_extension: false,
     };
     let sent = store.send_c2c(APP, c2c).await.unwrap();
     assert!(!sent.duplicate);
@@ -134,7 +136,7 @@ async fn a_postgres_schema_of_the_previous_count_upgrades_in_place() {
             .await
             .unwrap()
             .get(0);
-        assert_eq!(version, 11, "from old version {old_version} to the newest");
+        assert_eq!(version, 13, "from old version {old_version} to the newest");
         let index = client
             .query_one(
                 "SELECT indexdef FROM pg_indexes

@@ -190,8 +190,10 @@ fn padded(admin: &str, len: usize) -> String {
 fn body_codes(service: &str) -> (u64, u64) {
     match service {
         "im_open_login_svc" => (60003, 70402),
-        "group_open_http_svc" | "group_open_attr_http_svc" => (60003, 10004),
-        "openim" => (90001, 90001),
+        "group_open_http_svc" | "group_open_attr_http_svc" | "million_group_open_http_svc" => {
+            (60003, 10004)
+        }
+        "openim" | "openim_msg_ext_http_svc" => (90001, 90001),
         "recentcontact" => (60003, 50002),
         "profile" => (60003, 40001),
         // relationships.md §23: 30001 for a bad parameter; not JSON is the gateway's 60003.
@@ -204,7 +206,7 @@ fn body_codes(service: &str) -> (u64, u64) {
 /// its own 10007 for it (groups.md §4); the others answer the gateway's 60010.
 fn non_admin_code(service: &str) -> u64 {
     match service {
-        "group_open_http_svc" | "group_open_attr_http_svc" => 10007,
+        "group_open_http_svc" | "group_open_attr_http_svc" | "million_group_open_http_svc" => 10007,
         _ => 60010,
     }
 }

@@ -129,6 +129,8 @@ fn generic_codes(service: &str) -> &'static [u64] {
         "recentcontact" => &[60003, 60015, 93000, 50002],
         "profile" => &[40001, 60003, 60015, 93000],
         "sns" | "follow" => &[60003, 60015, 93000, 30001],
+        "openim_msg_ext_http_svc" => &[60015, 90001, 93000],
+        "million_group_open_http_svc" => &[60003, 60015, 93000, 10004, 10005, 10007, 10010, 10015],
         other => panic!("no generic codes for service {other}"),
     }
 }
@@ -522,7 +524,7 @@ fn specs() -> Vec<Spec> {
                     "ForbidCallbackControl": ["ForbidBeforeSendMsgCallback"],
                     "OnlineOnlyFlag": 0, "SendMsgControl": ["NoUnread"], "CloudCustomData": "d",
                     "To_Account": [], "GroupAtInfo": [{"GroupAtAllFlag": 1}], "TopicId": "",
-                    "NeedReadReceipt": 0})
+                    "NeedReadReceipt": 0, "SupportMessageExtension": 0})
             },
             fields: [
                 vec![
@@ -544,6 +546,7 @@ fn specs() -> Vec<Spec> {
                     f("GroupAtInfo.0.GroupAtAllFlag", U8).max(1),
                     f("TopicId", Str).max(0),
                     f("NeedReadReceipt", U8).max(1),
+                    f("SupportMessageExtension", U8).max(1),
                 ],
             ]
             .concat(),
@@ -1412,11 +1415,121 @@ fn sns_specs() -> Vec<Spec> {
             codes: SNS,
         },
         Spec {
+            command: "million_group_open_http_svc/create_topic",
+            template: |_| {
+                json!({"GroupId": TOPICS, "TopicName": "t", "TopicId": "@TGS#_topics@TOPIC#_new",
+                    "From_Account": "a", "CustomString": "c", "FaceUrl": "f",
+                    "Notification": "n", "Introduction": "i"})
+            },
+            fields: topic_profile_fields(true),
+            codes: &[10016, 10019, 10021],
+        },
+        Spec {
+            command: "group_open_http_svc/import_topic",
+            template: |now| {
+                json!({"GroupId": TOPICS, "Type": "Community", "TopicName": "t",
+                    "TopicId": "@TGS#_topics@TOPIC#_imp", "From_Account": "a",
+                    "CustomString": "c", "FaceUrl": "f", "Notification": "n",
+                    "Introduction": "i", "CreateTime": now - 10})
+            },
+            fields: [
+                topic_profile_fields(true),
+                vec![f("Type", Enum), f("CreateTime", I64).neg()],
+            ]
+            .concat(),
+            codes: &[10019, 10021],
+        },
+        Spec {
+            command: "million_group_open_http_svc/get_topic",
+            template: |_| {
+                json!({"GroupId": TOPICS, "From_Account": "a", "TopicIdList": [TOPIC],
+                    "ResponseFilter": ["TopicName"]})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("From_Account", Account).text(USER_ID),
+                f("TopicIdList", Arr),
+                f("TopicIdList.0", Str),
+                f("ResponseFilter", Arr),
+                f("ResponseFilter.0", Enum),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "million_group_open_http_svc/modify_topic",
+            template: |_| {
+                json!({"GroupId": TOPICS, "TopicId": TOPIC, "From_Account": "a",
+                    "TopicName": "t2", "CustomString": "c", "FaceUrl": "f",
+                    "Notification": "n", "Introduction": "i", "MuteAllMember": "Off"})
+            },
+            fields: [topic_profile_fields(false), vec![f("MuteAllMember", Enum)]].concat(),
+            codes: &[10019],
+        },
+        Spec {
+            command: "million_group_open_http_svc/destroy_topic",
+            template: |_| json!({"GroupId": TOPICS, "TopicIdList": ["@TGS#_topics@TOPIC#_none"]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("TopicIdList", Arr).req(),
+                f("TopicIdList.0", Str),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "openim_msg_ext_http_svc/group_get_key_values",
+            template: |_| json!({"GroupId": "g", "MsgSeq": 1, "StartSeq": 0}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MsgSeq", U64).req(),
+                f("StartSeq", U64),
+            ],
+            codes: &[10007, 10010, 10015, 20022],
+        },
+        Spec {
+            command: "openim_msg_ext_http_svc/group_set_key_values",
+            template: |_| {
+                json!({"GroupId": "g", "MsgSeq": 1, "OperateType": 1,
+                    "ExtensionList": [{"Key": "k", "Value": "v", "Seq": 0}]})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("MsgSeq", U64).req(),
+                f("OperateType", I64).req().neg().max(3),
+                f("ExtensionList", Arr).req(),
+                f("ExtensionList.0", Obj).req(),
+                f("ExtensionList.0.Key", Str).req().text(100),
+                f("ExtensionList.0.Value", Str).text(1000),
+                f("ExtensionList.0.Seq", U64),
+            ],
+            codes: &[10007, 10010, 10015, 20022],
+        },
+        Spec {
             command: "follow/follow_get_info",
             template: |_| json!({"From_Account": "a", "To_Account": ["b"]}),
             fields: [vec![from()], to_list(true)].concat(),
             codes: SNS,
         },
+    ]
+}
+
+/// The fixture's topic-enabled Community and its topic (groups-more.md §8).
+const TOPICS: &str = "@TGS#_topics";
+const TOPIC: &str = "@TGS#_topics@TOPIC#_t";
+
+/// The fields of a topic's profile: create_topic and import_topic (`new`: `TopicName`
+/// required, `TopicId` optional) or modify_topic (`TopicId` required, the rest optional).
+fn topic_profile_fields(new: bool) -> Vec<Field> {
+    let name = f("TopicName", Str).text(30);
+    let id = f("TopicId", Str).text(96);
+    vec![
+        f("GroupId", Str).req().text(GROUP_ID),
+        if new { name.req() } else { name },
+        if new { id } else { id.req() },
+        f("From_Account", Account),
+        f("CustomString", Str).text(3000),
+        f("FaceUrl", Str).text(100),
+        f("Notification", Str).text(300),
+        f("Introduction", Str).text(240),
     ]
 }
 
@@ -1900,6 +2013,28 @@ async fn fixture(admin: &Client, now: i64) {
             "group_open_http_svc/send_group_msg",
             json!({"GroupId": "pub", "From_Account": "a", "Random": 4, "NeedReadReceipt": 1,
                 "MsgBody": text_body("m4")}),
+        )
+        .await;
+    // A topic-enabled Community with one topic (million_group_open_http_svc).
+    admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Community", "GroupId": TOPICS, "Name": "topics",
+                "Owner_Account": "o", "SupportTopic": 1, "MemberList": members}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "million_group_open_http_svc/create_topic",
+            json!({"GroupId": TOPICS, "TopicId": TOPIC, "TopicName": "t"}),
+        )
+        .await;
+    // A message that may carry extensions (openim_msg_ext_http_svc): `g`'s seq 1.
+    admin
+        .call_ok(
+            "group_open_http_svc/send_group_msg",
+            json!({"GroupId": "g", "From_Account": "a", "Random": 1,
+                "MsgBody": text_body("poll"), "SupportMessageExtension": 1}),
         )
         .await;
     for i in 1..=3 {

@@ -37,6 +37,9 @@ pub struct NewC2cMsg {
     /// C2C.CallbackAfterSendMsg is recorded if the app wants it (not for batchsendmsg, nor
     /// with `ForbidAfterSendMsgCallback`).
     pub after_callback: bool,
+    /// `SupportMessageExtension` 1: a stored message gets an extension head
+    /// (`crate::extension`).
+    pub support_extension: bool,
 }
 
 /// A stored message of the same conversation with the new one's MsgSeq and MsgRandom, sent
@@ -294,6 +297,7 @@ mod tests {
             need_receipt: false,
             online_only: false,
             after_callback: false,
+            support_extension: false,
         }
     }
 

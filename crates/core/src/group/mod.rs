@@ -483,7 +483,7 @@ pub fn validate_custom_group_id(id: &str, ty: GroupType) -> Result<(), Error> {
 }
 
 /// Alphabet of generated IDs: upper-case letters and digits without the look-alikes I, O, 0, 1.
-const ID_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+pub(crate) const ID_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 /// The server-assigned ID of the group with internal key `key`.
 ///

@@ -157,6 +157,9 @@ pub struct SendMsg {
     /// needs that the stored message does not carry. `None`: no after-callback (the app has
     /// none, or the request forbade it with `ForbidAfterSendMsgCallback`).
     pub callback: Option<SendOrigin>,
+    /// `SupportMessageExtension` 1: the stored message may carry extensions
+    /// (`crate::extension`); the store gives it an extension head when it keeps the row.
+    pub support_extension: bool,
 }
 
 /// What Group.CallbackAfterSendMsg tells that a stored message does not (callbacks.md §6.3).
@@ -440,6 +443,7 @@ mod tests {
             sender_is_admin: false,
             no_last_msg: false,
             callback: None,
+            support_extension: false,
         }
     }
 

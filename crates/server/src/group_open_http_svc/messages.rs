@@ -6,7 +6,7 @@
 //! writes.
 
 use super::history_page::{GetSimpleResp, PageWriter};
-use super::{check_count, group_id, invalid, no_topic, required};
+use super::{check_count, group_id, invalid, required, topic_of};
 use crate::callbacks;
 use crate::envelope::{opt_account, opt_accounts, opt_objects, Empty};
 use crate::failure::Failure;
@@ -66,6 +66,7 @@ pub struct SendGroupMsgReq {
     topic_id: Option<String>,
     /// 1 = keep read receipts (groups-more.md §6).
     need_read_receipt: Option<u8>,
+    support_message_extension: Option<u8>,
 }
 
 #[derive(Deserialize)]
@@ -119,7 +120,7 @@ fn check_mentions(at: &[GroupAt]) -> Result<(), Error> {
 /// 1, 10060 in a group of more than 200 members; ignored in Community and AVChatRoom).
 pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroupMsgResp, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let random = required(req.random, "Random")?;
     let body = body(req.msg_body)?;
     check_size(ctx, &body, req.cloud_custom_data.as_deref())?;
@@ -143,6 +144,7 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         )
         .into());
     }
+    let support_extension = flag(req.support_message_extension, "SupportMessageExtension")?;
     let controls = req.send_msg_control.unwrap_or_default();
     if let Some(bad) = controls
         .iter()
@@ -268,12 +270,22 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         sender_is_admin,
         no_last_msg,
         callback,
+        support_extension,
     };
     let app = ctx.caller.app.sdkappid;
-    let sent = if need_receipt {
-        ctx.store().send_with_receipt(app, id, send).await?
-    } else {
-        ctx.store().send_message(app, id, send).await?
+    let sent = match topic {
+        None if need_receipt => ctx.store().send_with_receipt(app, id, send).await?,
+        None => ctx.store().send_message(app, id, send).await?,
+        // A topic's own stream and MsgSeq (groups-more.md §8.2). Extensions are not for topic
+        // messages (§9.1: no TopicId field), so the flag is dropped there; neither are read
+        // receipts, which a Community ignores (§6).
+        Some(topic) => {
+            let send = SendMsg {
+                support_extension: false,
+                ..send
+            };
+            ctx.store().send_topic_message(app, id, topic, send).await?
+        }
     };
     Ok(SendGroupMsgResp {
         msg_time: sent.time,
@@ -306,7 +318,7 @@ pub async fn send_group_system_notification(
     req: SystemNotificationReq,
 ) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let content = required(req.content, "Content")?;
     if content.is_empty() {
         return Err(invalid("Content must not be empty").into());
@@ -332,6 +344,16 @@ pub async fn send_group_system_notification(
         )
         .into());
     }
+    // A notice to a topic (groups-more.md §8.2): the topic must exist (10007 / 10010).
+    if let Some(topic) = topic {
+        let view = ctx
+            .store()
+            .get_topics(ctx.caller.app.sdkappid, id, Some(vec![topic]), None)
+            .await?;
+        if let Some((_, Err(e))) = view.topics.into_iter().next() {
+            return Err(e.into());
+        }
+    }
     Ok(Empty {})
 }
 
@@ -350,7 +372,7 @@ pub struct GetSimpleReq {
 /// slots as placeholders (`IsPlaceMsg` 1). AVChatRoom keeps no history: 10044.
 pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSimpleResp, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let req_number = required(req.req_msg_number, "ReqMsgNumber")?;
     if req_number == 0 {
         return Err(invalid("ReqMsgNumber must be at least 1").into());
@@ -361,16 +383,19 @@ pub async fn group_msg_get_simple(ctx: &Ctx, req: GetSimpleReq) -> Result<GetSim
         with_recalled: flag(req.with_recalled_msg, "WithRecalledMsg")?,
     };
     let mut entries = PageWriter::with_capacity(req_number.min(MAX_HISTORY_PAGE) as usize);
-    let is_finished = ctx
-        .store()
-        .history_into(
-            ctx.caller.app.sdkappid,
-            id.clone(),
-            query,
-            ctx.retention(),
-            &mut entries,
-        )
-        .await?;
+    let app = ctx.caller.app.sdkappid;
+    let is_finished = match topic {
+        None => {
+            ctx.store()
+                .history_into(app, id.clone(), query, ctx.retention(), &mut entries)
+                .await?
+        }
+        Some(topic) => {
+            ctx.store()
+                .topic_history_into(app, id.clone(), topic, query, ctx.retention(), &mut entries)
+                .await?
+        }
+    };
     Ok(GetSimpleResp {
         group_id: id,
         is_finished,
@@ -415,7 +440,7 @@ const MAX_RECALL_REASON_BYTES: usize = 100;
 /// Cleared messages are still the admin's to recall.
 pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let list = required(req.msg_seq_list, "MsgSeqList")?;
     if list.is_empty() || list.len() > MAX_RECALL_SEQS {
         return Err(invalid(format!(
@@ -435,10 +460,19 @@ pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, F
         .into());
     }
     let seqs: Vec<u64> = list.iter().map(|s| s.msg_seq).collect();
-    let results = ctx
-        .store()
-        .recall_messages(ctx.caller.app.sdkappid, id, seqs.clone(), ctx.retention())
-        .await?;
+    let app = ctx.caller.app.sdkappid;
+    let results = match topic {
+        None => {
+            ctx.store()
+                .recall_messages(app, id, seqs.clone(), ctx.retention())
+                .await?
+        }
+        Some(topic) => {
+            ctx.store()
+                .recall_topic_messages(app, id, topic, seqs.clone(), ctx.retention())
+                .await?
+        }
+    };
     let recall_ret_list = seqs
         .into_iter()
         .zip(results)
@@ -468,12 +502,18 @@ pub async fn delete_group_msg_by_sender(
     req: DeleteBySenderReq,
 ) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let sender = required(req.sender.filter(|s| !s.is_empty()), "Sender_Account")?;
     check_user_id("Sender_Account", &sender)?;
-    ctx.store()
-        .delete_by_sender(ctx.caller.app.sdkappid, id, sender)
-        .await?;
+    let app = ctx.caller.app.sdkappid;
+    match topic {
+        None => ctx.store().delete_by_sender(app, id, sender).await?,
+        Some(topic) => {
+            ctx.store()
+                .delete_topic_messages_by_sender(app, id, topic, sender)
+                .await?
+        }
+    };
     Ok(Empty {})
 }
 
@@ -541,7 +581,7 @@ pub struct ImportResp {
 /// history may name departed users. AVChatRoom: 10007.
 pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
+    let topic = topic_of(&id, req.topic_id)?;
     let list = required(req.msg_list, "MsgList")?;
     let recent_contact = flag(req.recent_contact_flag, "RecentContactFlag")?;
     if list.is_empty() || list.len() > MAX_IMPORT_MSGS {
@@ -574,6 +614,11 @@ pub async fn import_group_msg(ctx: &Ctx, req: ImportReq) -> Result<ImportResp, F
     let to_import: Vec<ImportMsg> = checked.iter().filter_map(|c| c.clone().ok()).collect();
     let mut imported = if to_import.is_empty() {
         Vec::new()
+    } else if let Some(topic) = topic {
+        // Into the topic's own sequence (groups-more.md §8.7).
+        ctx.store()
+            .import_topic_messages(ctx.caller.app.sdkappid, id, topic, to_import, ctx.now)
+            .await?
     } else {
         ctx.store()
             .import_messages(

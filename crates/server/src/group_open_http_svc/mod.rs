@@ -111,12 +111,15 @@ pub(crate) fn past_time(field: &str, t: Option<i64>, now: i64) -> Result<i64, Er
     }
 }
 
-/// Topics (Community `TopicId`) are not implemented; refusing beats acting on the whole group.
-pub(crate) fn no_topic(topic: Option<String>) -> Result<(), Error> {
+/// A request's `TopicId` for the community `group_id` (groups-more.md §8.2): absent or empty =
+/// the community itself; one that is not `group_id + "@TOPIC#_" + suffix` is 10004. Whether
+/// the group takes topics (10007) and the topic exists (10010) is the store's to check.
+pub(crate) fn topic_of(group_id: &str, topic: Option<String>) -> Result<Option<String>, Error> {
     match topic.filter(|t| !t.is_empty()) {
-        None => Ok(()),
-        Some(t) => Err(invalid(format!(
-            "TopicId {t:?}: Community topics are not supported by this server"
-        ))),
+        None => Ok(None),
+        Some(t) => {
+            timber_core::topic::validate_topic_id(group_id, &t)?;
+            Ok(Some(t))
+        }
     }
 }

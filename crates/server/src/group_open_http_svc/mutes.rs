@@ -1,7 +1,7 @@
 //! Muting members. spec: groups.md §4.13, §4.14.
 
 use super::members::mute_time;
-use super::{account_list, group_id, no_topic, required};
+use super::{account_list, group_id, required, topic_of};
 use crate::envelope::{opt_accounts, Empty};
 use crate::failure::Failure;
 use crate::Ctx;
@@ -28,17 +28,21 @@ pub async fn forbid_send_msg(ctx: &Ctx, req: ForbidReq) -> Result<Empty, Failure
     let id = group_id(req.group_id)?;
     let accounts = account_list(req.accounts, MAX_ROLE_QUERY, "Members_Account")?;
     let seconds = mute_time(required(req.mute_time, "MuteTime")?)?;
-    no_topic(req.topic_id)?;
-    ctx.store()
-        .mute(
-            ctx.caller.app.sdkappid,
-            id,
-            accounts,
-            seconds,
-            ctx.caller.identifier.clone(),
-            ctx.now,
-        )
-        .await?;
+    let topic = topic_of(&id, req.topic_id)?;
+    let (app, operator) = (ctx.caller.app.sdkappid, ctx.caller.identifier.clone());
+    match topic {
+        None => {
+            ctx.store()
+                .mute(app, id, accounts, seconds, operator, ctx.now)
+                .await?
+        }
+        // A mute in one topic only (groups-more.md §8.1).
+        Some(topic) => {
+            ctx.store()
+                .mute_in_topic(app, id, topic, accounts, seconds, operator, ctx.now)
+                .await?
+        }
+    }
     Ok(Empty {})
 }
 
@@ -68,11 +72,16 @@ pub struct MutedAccount {
 /// The accounts muted now, with the Unix time each mute ends (4294967295 = for ever).
 async fn muted(ctx: &Ctx, req: MutedReq) -> Result<(String, Vec<(String, i64)>), Failure> {
     let id = group_id(req.group_id)?;
-    no_topic(req.topic_id)?;
-    let list = ctx
-        .store()
-        .muted(ctx.caller.app.sdkappid, id.clone(), ctx.now)
-        .await?;
+    let topic = topic_of(&id, req.topic_id)?;
+    let app = ctx.caller.app.sdkappid;
+    let list = match topic {
+        None => ctx.store().muted(app, id.clone(), ctx.now).await?,
+        Some(topic) => {
+            ctx.store()
+                .muted_in_topic(app, id.clone(), topic, ctx.now)
+                .await?
+        }
+    };
     Ok((id, list))
 }
 

@@ -3,7 +3,7 @@
 use super::fields::modified_content;
 use crate::envelope::Empty;
 use crate::failure::Failure;
-use crate::group_open_http_svc::no_topic;
+use crate::group_open_http_svc::topic_of;
 use crate::Ctx;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -30,21 +30,24 @@ pub async fn modify_group_msg(ctx: &Ctx, req: ModifyGroupMsgReq) -> Result<Empty
         .ok_or_else(|| ctx.service.invalid("GroupId is required"))?;
     validate_group_id(&id)?;
     // The group service's rule, with this service's invalid-parameter code.
-    no_topic(req.topic_id).map_err(|e| ctx.service.invalid(e.info))?;
+    let topic = topic_of(&id, req.topic_id).map_err(|e| ctx.service.invalid(e.info))?;
     let seq = req
         .msg_seq
         .ok_or_else(|| ctx.service.invalid("MsgSeq is required"))?;
     let (body, data) = modified_content(req.msg_body, req.cloud_custom_data)?;
-    ctx.store()
-        .modify_message(
-            ctx.caller.app.sdkappid,
-            id,
-            seq,
-            body,
-            data,
-            ctx.caller.app.max_msg_bytes,
-            ctx.retention(),
-        )
-        .await?;
+    let (app, max) = (ctx.caller.app.sdkappid, ctx.caller.app.max_msg_bytes);
+    match topic {
+        None => {
+            ctx.store()
+                .modify_message(app, id, seq, body, data, max, ctx.retention())
+                .await?
+        }
+        // `MsgSeq` is the topic's (groups-more.md §8.2).
+        Some(topic) => {
+            ctx.store()
+                .modify_topic_message(app, id, topic, seq, body, data, max, ctx.retention())
+                .await?
+        }
+    }
     Ok(Empty {})
 }

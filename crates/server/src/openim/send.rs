@@ -75,7 +75,7 @@ fn new_msg(ctx: &Ctx, req: SendReq) -> Result<(NewC2cMsg, bool), Error> {
     let no_before = forbids(CALLBACK_CONTROLS[0]);
     let send_controls = controls(&req.send_msg_control, "SendMsgControl", SEND_MSG_CONTROLS)?;
     let has = |c: &str| send_controls.iter().any(|s| s == c);
-    flag(
+    let support_extension = flag(
         req.support_message_extension.as_ref(),
         "SupportMessageExtension",
     )?;
@@ -102,6 +102,7 @@ fn new_msg(ctx: &Ctx, req: SendReq) -> Result<(NewC2cMsg, bool), Error> {
         need_receipt,
         online_only: life == 0 || online_only_flag,
         after_callback,
+        support_extension,
     };
     Ok((msg, no_before))
 }

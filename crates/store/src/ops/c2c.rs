@@ -318,7 +318,11 @@ impl WriteOp for SendC2c {
     }
 
     async fn apply<W: WriteTx>(&self, plan: C2cPlan, w: &mut W) -> Result<C2cSent, DbError> {
-        apply_plan(w, self.app, &plan).await
+        let sent = apply_plan(w, self.app, &plan).await?;
+        if let (C2cPlan::Store(write), true) = (&plan, self.msg.support_extension) {
+            super::extensions::add_c2c_head(w, self.app, &write.pair, sent.key).await?;
+        }
+        Ok(sent)
     }
 
     fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {

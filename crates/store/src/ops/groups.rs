@@ -178,6 +178,7 @@ impl WriteOp for DestroyGroup {
             params![gkey, self.app, self.now],
         )
         .await?;
+        super::topics::drop_all(w, self.app, &g, self.now).await?;
         Ok(g)
     }
 

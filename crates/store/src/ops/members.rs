@@ -356,7 +356,7 @@ impl WriteOp for ModifyMember {
 }
 
 /// Sets or lifts one account's mute (kept apart from membership).
-async fn set_mute(
+pub(super) async fn set_mute(
     w: &mut impl WriteTx,
     app: AppId,
     gkey: i64,

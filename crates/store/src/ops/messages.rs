@@ -19,7 +19,7 @@ use serde_json::json;
 use std::sync::LazyLock;
 use timber_core::callback::{self as cb, Event, GroupMsgFields};
 use timber_core::contacts::GroupHead;
-use timber_core::group::{last_seq, require_group, GroupOp, Role};
+use timber_core::group::{last_seq, require_group, GroupOp, GroupRecord, Role};
 use timber_core::message::{
     decide_clear, decide_import, decide_modify, decide_recall, decide_send, decide_set_unread,
     dedup_since, delete_by_sender_from, member_unread, member_view, plan_page, AdminPage,
@@ -33,7 +33,7 @@ use timber_core::{AppId, ErrorCode};
 /// `(app, gkey, random, time)` index. `max(seq + 0)`, not `max(seq)`: a bare max(seq) makes
 /// SQLite walk the primary key backwards through the group's whole history instead. The
 /// arguments are the SQL that gives the group key, the `Random` and the window's start.
-fn duplicate_probe(gkey: &str, random: &str, since: &str) -> String {
+pub(super) fn duplicate_probe(gkey: &str, random: &str, since: &str) -> String {
     format!(
         "SELECT max(seq + 0) FROM group_messages d \
          WHERE d.app = $1 AND d.gkey = {gkey} AND d.random = {random} AND d.time >= {since}"
@@ -41,7 +41,12 @@ fn duplicate_probe(gkey: &str, random: &str, since: &str) -> String {
 }
 
 /// The message stored at `seq` (found by a duplicate probe), as the answer to a repeat.
-async fn original(r: &mut impl ReadTx, app: AppId, gkey: i64, seq: u64) -> Result<Sent, DbError> {
+pub(super) async fn original(
+    r: &mut impl ReadTx,
+    app: AppId,
+    gkey: i64,
+    seq: u64,
+) -> Result<Sent, DbError> {
     let time = r
         .query_one(
             "SELECT time FROM group_messages WHERE app = $1 AND gkey = $2 AND seq = $3",
@@ -53,7 +58,7 @@ async fn original(r: &mut impl ReadTx, app: AppId, gkey: i64, seq: u64) -> Resul
 }
 
 /// The stored message that a new one with `random` at `time` repeats, if any.
-async fn find_duplicate(
+pub(super) async fn find_duplicate(
     r: &mut impl ReadTx,
     app: AppId,
     gkey: i64,
@@ -182,6 +187,9 @@ impl WriteOp for SendMessage {
         append::move_head(w, gkey, head, contact).await?;
         if keep_row {
             append::insert(w, self.app, gkey, seq, msg).await?;
+            if self.send.support_extension && msg.state == SlotState::Normal {
+                super::extensions::add_group_head(w, self.app, gkey, seq).await?;
+            }
         }
         if touch_sender {
             w.execute(
@@ -328,35 +336,48 @@ impl SinkOp for History {
         let mut g = require_group(g, &self.group_id)?;
         let (key, last) = (g.i64(0), last_seq(g.u64(2)));
         group_type(&g.take_str(1)).check(GroupOp::PullHistory)?;
-        let q = &self.query;
-        let Some(range) = plan_page(q.req_seq, q.req_number, last) else {
-            return Ok(1);
-        };
-        let mut page = AdminPage::new(range, q.with_recalled, self.retention, sink);
-        r.query_each(
-            "SELECT seq, sender, random, time, priority, state, is_system, body, cloud_custom_data \
-             FROM group_messages WHERE app = $1 AND gkey = $2 AND seq BETWEEN $3 AND $4 \
-             ORDER BY seq DESC",
-            params![self.app, key, range.lo, range.hi],
-            |r: &dyn RowRef| {
-                let (from, body, custom) = (r.str(1)?, r.str(7)?, r.opt_str(8)?);
-                page.row(StoredRef {
-                    seq: r.i64(0)?.max(0) as u64,
-                    from: &from,
-                    random: r.i64(2)? as u32,
-                    time: r.i64(3)?,
-                    priority: r.i64(4)? as u8,
-                    state: SlotState::from_db(r.i64(5)?),
-                    is_system: r.i64(6)? != 0,
-                    body: &body,
-                    cloud_custom_data: custom.as_deref(),
-                });
-                Ok(())
-            },
-        )
-        .await?;
-        Ok(page.finish())
+        admin_page(r, self.app, key, last, &self.query, self.retention, sink).await
     }
+}
+
+/// The admin's page of the message stream `key` whose last seq is `last` (a group's, or a
+/// Community topic's: `ops::topics`), entry by entry into `sink`; returns `IsFinished`.
+pub(super) async fn admin_page<R: ReadTx>(
+    r: &mut R,
+    app: AppId,
+    key: i64,
+    last: u64,
+    q: &HistoryQuery,
+    retention: Retention,
+    sink: &mut dyn PageSink,
+) -> Result<u8, StoreError> {
+    let Some(range) = plan_page(q.req_seq, q.req_number, last) else {
+        return Ok(1);
+    };
+    let mut page = AdminPage::new(range, q.with_recalled, retention, sink);
+    r.query_each(
+        "SELECT seq, sender, random, time, priority, state, is_system, body, cloud_custom_data \
+         FROM group_messages WHERE app = $1 AND gkey = $2 AND seq BETWEEN $3 AND $4 \
+         ORDER BY seq DESC",
+        params![app, key, range.lo, range.hi],
+        |r: &dyn RowRef| {
+            let (from, body, custom) = (r.str(1)?, r.str(7)?, r.opt_str(8)?);
+            page.row(StoredRef {
+                seq: r.i64(0)?.max(0) as u64,
+                from: &from,
+                random: r.i64(2)? as u32,
+                time: r.i64(3)?,
+                priority: r.i64(4)? as u8,
+                state: SlotState::from_db(r.i64(5)?),
+                is_system: r.i64(6)? != 0,
+                body: &body,
+                cloud_custom_data: custom.as_deref(),
+            });
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(page.finish())
 }
 
 pub(crate) struct MemberHistory {
@@ -387,6 +408,48 @@ impl ReadOp for MemberHistory {
     }
 }
 
+/// group_msg_recall's decision for the stream of `g` (a group, or a Community topic read as
+/// one: `ops::topics`).
+pub(super) async fn recall_plan<R: ReadTx>(
+    r: &mut R,
+    app: AppId,
+    g: &GroupRecord,
+    seqs: &[u64],
+    retention: Retention,
+) -> Result<RecallPlan, DbError> {
+    let mut slots = Vec::with_capacity(seqs.len());
+    for &seq in seqs {
+        let row = r
+            .query_opt(
+                "SELECT state, time FROM group_messages WHERE app = $1 AND gkey = $2 AND seq = $3",
+                params![app, g.key, seq],
+            )
+            .await?;
+        slots.push(row.map(|row| SlotFacts {
+            state: SlotState::from_db(row.i64(0)),
+            time: row.i64(1),
+        }));
+    }
+    Ok(decide_recall(g, seqs, &slots, retention))
+}
+
+/// Marks the planned slots of the stream `key` recalled.
+pub(super) async fn mark_recalled<W: WriteTx>(
+    w: &mut W,
+    app: AppId,
+    key: i64,
+    plan: &RecallPlan,
+) -> Result<(), DbError> {
+    for seq in &plan.mark {
+        w.execute(
+            "UPDATE group_messages SET state = $4 WHERE app = $1 AND gkey = $2 AND seq = $3",
+            params![app, key, *seq, SlotState::Recalled.to_db()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 pub(crate) struct Recall {
     pub app: AppId,
     pub group_id: String,
@@ -400,20 +463,8 @@ impl WriteOp for Recall {
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;
-        let mut slots = Vec::with_capacity(self.seqs.len());
-        for &seq in &self.seqs {
-            let row = r
-                .query_opt(
-                    "SELECT state, time FROM group_messages WHERE app = $1 AND gkey = $2 AND seq = $3",
-                    params![self.app, g.key, seq],
-                )
-                .await?;
-            slots.push(row.map(|row| SlotFacts {
-                state: SlotState::from_db(row.i64(0)),
-                time: row.i64(1),
-            }));
-        }
-        Ok((g.key, decide_recall(&g, &self.seqs, &slots, self.retention)))
+        let plan = recall_plan(r, self.app, &g, &self.seqs, self.retention).await?;
+        Ok((g.key, plan))
     }
 
     async fn apply<W: WriteTx>(
@@ -421,13 +472,7 @@ impl WriteOp for Recall {
         (gkey, plan): Self::Plan,
         w: &mut W,
     ) -> Result<Self::Out, DbError> {
-        for seq in &plan.mark {
-            w.execute(
-                "UPDATE group_messages SET state = $4 WHERE app = $1 AND gkey = $2 AND seq = $3",
-                params![self.app, gkey, *seq, SlotState::Recalled.to_db()],
-            )
-            .await?;
-        }
+        mark_recalled(w, self.app, gkey, &plan).await?;
         Ok(plan.results)
     }
 

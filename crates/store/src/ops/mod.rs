@@ -13,6 +13,7 @@ pub(crate) mod accounts;
 mod append;
 pub(crate) mod c2c;
 pub(crate) mod contacts;
+pub(crate) mod extensions;
 pub(crate) mod follow;
 pub(crate) mod group_more;
 pub(crate) mod group_receipts;
@@ -24,6 +25,7 @@ pub(crate) mod profiles;
 mod rows;
 pub(crate) mod sns;
 pub(crate) mod sweep;
+pub(crate) mod topics;
 
 use crate::outbox::CallbackFilter;
 use crate::sql::{ReadTx, WriteTx};

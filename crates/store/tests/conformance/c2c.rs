@@ -49,6 +49,7 @@ fn msg(from: &str, to: &str, seq: u32, time: i64, body: &str) -> NewC2cMsg {
         need_receipt: false,
         online_only: false,
         after_callback: false,
+        support_extension: false,
     }
 }
 

@@ -69,6 +69,7 @@ fn c2c(from: &str, to: &str, seq: u32, time: i64) -> NewC2cMsg {
         need_receipt: false,
         online_only: false,
         after_callback: false,
+        support_extension: false,
     }
 }
 
@@ -93,6 +94,7 @@ async fn group_send(s: &dyn Store, app: u64, id: &str, time: i64, no_last_msg: b
         sender_is_admin: false,
         no_last_msg,
         callback: None,
+        support_extension: false,
     };
     s.send_message(app, id.into(), send).await.unwrap();
 }

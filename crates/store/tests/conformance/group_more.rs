@@ -388,6 +388,7 @@ async fn read_receipts_keep_the_recipients_at_send() {
             sender_is_admin: false,
             no_last_msg: false,
             callback: None,
+            support_extension: false,
         };
         let sent = s
             .send_with_receipt(APP, "pub".into(), send("a", 1))

@@ -5,11 +5,13 @@
 mod accounts;
 mod c2c;
 mod contacts;
+mod extensions;
 mod group_more;
 mod groups;
 mod messages;
 mod profiles;
 mod sns;
+mod topics;
 
 use std::future::Future;
 use std::sync::Arc;

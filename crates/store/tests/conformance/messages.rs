@@ -92,6 +92,7 @@ async fn send(s: &dyn Store, id: &str, m: NewGroupMsg) -> Result<Sent, StoreErro
             sender_is_admin,
             no_last_msg: false,
             callback: None,
+            support_extension: false,
         },
     )
     .await
@@ -186,6 +187,7 @@ async fn msg_seq_starts_at_one_and_is_contiguous_per_group() {
                     sender_is_admin: true,
                     no_last_msg: false,
                     callback: None,
+                    support_extension: false,
                 },
             )
             .await;
