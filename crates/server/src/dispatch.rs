@@ -5,7 +5,8 @@ use crate::envelope::{self, Reply, Service};
 use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
-use crate::{im_open_login_svc, openim, profile, recentcontact, Ctx};
+use crate::all_member_push::{attrs as push_attrs, push};
+use crate::{configsvc, im_open_login_svc, openconfigsvr, openim, profile, recentcontact, Ctx};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use timber_core::Error;
@@ -142,5 +143,24 @@ commands! {
         "follow_check" => follow::follow_check,
         "follow_get" => follow::follow_get,
         "follow_get_info" => follow::follow_get_info,
+    }
+    Push {
+        "im_push" => push::im_push,
+        "im_set_attr_name" => push_attrs::im_set_attr_name,
+        "im_get_attr_name" => push_attrs::im_get_attr_name,
+        "im_get_attr" => push_attrs::im_get_attr,
+        "im_set_attr" => push_attrs::im_set_attr,
+        "im_remove_attr" => push_attrs::im_remove_attr,
+        "im_get_tag" => push_attrs::im_get_tag,
+        "im_add_tag" => push_attrs::im_add_tag,
+        "im_remove_tag" => push_attrs::im_remove_tag,
+        "im_remove_all_tags" => push_attrs::im_remove_all_tags,
+    }
+    OpenConfig {
+        "setnospeaking" => openconfigsvr::setnospeaking,
+        "getnospeaking" => openconfigsvr::getnospeaking,
+    }
+    ConfigSvc {
+        "GetIPList" => configsvc::get_ip_list,
     }
 }

@@ -23,6 +23,12 @@ pub enum Service {
     Sns,
     /// `follow`: the follow graph (relationships.md §17–§22).
     Follow,
+    /// `all_member_push`: push to all users, attributes and tags (push-and-operations.md §1).
+    Push,
+    /// `openconfigsvr`: global mutes, operations data (push-and-operations.md §2, §3.1).
+    OpenConfig,
+    /// `ConfigSvc`: the server IP list (push-and-operations.md §3.3).
+    ConfigSvc,
 }
 
 impl Service {
@@ -35,6 +41,9 @@ impl Service {
             "profile" => Service::Profile,
             "sns" => Service::Sns,
             "follow" => Service::Follow,
+            "all_member_push" => Service::Push,
+            "openconfigsvr" => Service::OpenConfig,
+            "ConfigSvc" => Service::ConfigSvc,
             _ => return None,
         })
     }
@@ -48,6 +57,9 @@ impl Service {
             Service::Profile => "profile",
             Service::Sns => "sns",
             Service::Follow => "follow",
+            Service::Push => "all_member_push",
+            Service::OpenConfig => "openconfigsvr",
+            Service::ConfigSvc => "ConfigSvc",
         }
     }
 
@@ -60,6 +72,9 @@ impl Service {
             Service::RecentContact => ErrorCode::ContactInvalidParameter,
             Service::Profile => ErrorCode::ProfileInvalidParameter,
             Service::Sns | Service::Follow => ErrorCode::SnsInvalidParameter,
+            Service::Push => ErrorCode::OpenimJsonParse,
+            Service::OpenConfig => ErrorCode::ConfigJsonParse,
+            Service::ConfigSvc => ErrorCode::JsonParse,
         }
     }
 
@@ -72,6 +87,10 @@ impl Service {
             Service::RecentContact => ErrorCode::ContactInternal,
             Service::Profile => ErrorCode::ProfileInternal,
             Service::Sns | Service::Follow => ErrorCode::SnsInternal,
+            Service::Push => ErrorCode::OpenimInternal,
+            Service::OpenConfig => ErrorCode::ConfigInternal,
+            // push-and-operations.md §0 (inferred).
+            Service::ConfigSvc => ErrorCode::AccountInternal,
         }
     }
 
@@ -89,6 +108,7 @@ impl Service {
     pub const fn admin_required(self) -> ErrorCode {
         match self {
             Service::Group => ErrorCode::GroupPermissionDenied,
+            Service::Push => ErrorCode::PushAdminRequired,
             _ => ErrorCode::AdminRequired,
         }
     }
@@ -106,10 +126,12 @@ impl Service {
         Ok(())
     }
 
-    /// The body is not JSON at all: 60003, except openim, which documents 90001.
+    /// The body is not JSON at all: 60003, except openim and all_member_push, which document
+    /// 90001, and openconfigsvr, 130001.
     pub const fn not_json(self) -> ErrorCode {
         match self {
-            Service::OpenIm => ErrorCode::OpenimJsonParse,
+            Service::OpenIm | Service::Push => ErrorCode::OpenimJsonParse,
+            Service::OpenConfig => ErrorCode::ConfigJsonParse,
             _ => ErrorCode::JsonParse,
         }
     }

@@ -4,9 +4,11 @@
 //! Data only moves down (HTTP → handler → domain → store) and answers only move up; nothing
 //! here writes SQL, and the store never sees HTTP.
 
+mod all_member_push;
 pub mod apps;
 pub mod auth;
 pub mod callbacks;
+mod configsvc;
 mod dispatch;
 pub mod envelope;
 mod failure;
@@ -17,6 +19,7 @@ mod health;
 mod im_open_login_svc;
 mod metrics;
 mod msg_body;
+mod openconfigsvr;
 mod openim;
 mod profile;
 mod recentcontact;
@@ -41,6 +44,11 @@ use timber_store::Store;
 use tracing::Instrument;
 
 pub use dispatch::COMMANDS;
+
+/// Resumes the deliveries of im_push tasks a stop interrupted (called once at start).
+pub async fn resume_pushes(store: Arc<dyn Store>) {
+    all_member_push::push::resume_deliveries(store).await;
+}
 pub use metrics::{Connections, Metrics};
 
 /// Settings of the HTTP layer.
@@ -123,6 +131,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .route("/_timber/callbacks", get(callbacks::log_endpoint))
+        .route("/_timber/push_task", get(all_member_push::task_endpoint))
         .fallback(unknown_path)
         .with_state(state)
 }

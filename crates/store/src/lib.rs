@@ -18,6 +18,7 @@ mod ops;
 pub mod outbox;
 pub mod postgres;
 mod profiles;
+pub mod push;
 mod schema;
 pub mod sns;
 mod sql;
@@ -31,6 +32,7 @@ pub use groups::GroupStore;
 pub use messages::MessageStore;
 pub use outbox::OutboxStore;
 pub use profiles::ProfileStore;
+pub use push::PushStore;
 pub use sns::SnsStore;
 
 use timber_core::Error;
@@ -85,6 +87,7 @@ pub trait Store:
     + SnsStore
     + FollowStore
     + OutboxStore
+    + PushStore
     + Send
     + Sync
     + 'static

@@ -355,6 +355,67 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX callback_outbox_by_ordering ON callback_outbox (app, ordering, id);
     ",
+    // 9 (push-and-operations, branch ops): global mutes and push to all users
+    // (timber_core::nospeaking, timber_core::push). A mute is the Unix second it ends
+    // (0 none; i64::MAX permanent). Attribute values are kept per slot (`push_attr_names`
+    // names the slots); tags keep their insertion order in `pos`. A push task is one row of
+    // `push_tasks`; its delivery walks the accounts in UserID order in batches, `cursor` being
+    // the last UserID done, and writes one `push_deliveries` row per recipient (the offline
+    // entry, expiring at `expires`; 0 = online only).
+    "
+    CREATE TABLE global_mutes (
+        app          BIGINT NOT NULL,
+        user_id      TEXT   NOT NULL,
+        c2c_until    BIGINT NOT NULL DEFAULT 0,
+        group_until  BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (app, user_id)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE push_attr_names (
+        app   BIGINT NOT NULL,
+        slot  BIGINT NOT NULL,
+        name  TEXT   NOT NULL,
+        PRIMARY KEY (app, slot)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE push_attrs (
+        app      BIGINT NOT NULL,
+        user_id  TEXT   NOT NULL,
+        slot     BIGINT NOT NULL,
+        value    TEXT   NOT NULL,
+        PRIMARY KEY (app, user_id, slot)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE push_tags (
+        app      BIGINT NOT NULL,
+        user_id  TEXT   NOT NULL,
+        tag      TEXT   NOT NULL,
+        pos      BIGINT NOT NULL,
+        PRIMARY KEY (app, user_id, tag)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE push_tasks (
+        app         BIGINT  NOT NULL,
+        counter     BIGINT  NOT NULL,
+        task_id     TEXT    NOT NULL,
+        random      BIGINT  NOT NULL,
+        sender      TEXT    NOT NULL,
+        created     BIGINT  NOT NULL,
+        life_time   BIGINT  NOT NULL,
+        selector    TEXT    NOT NULL,
+        body        TEXT    NOT NULL,
+        offline     TEXT,
+        cursor      TEXT,
+        done        BOOLEAN NOT NULL DEFAULT FALSE,
+        recipients  BIGINT  NOT NULL DEFAULT 0,
+        PRIMARY KEY (app, counter)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX push_tasks_by_random ON push_tasks (app, random, created);
+    CREATE TABLE push_deliveries (
+        app      BIGINT NOT NULL,
+        counter  BIGINT NOT NULL,
+        user_id  TEXT   NOT NULL,
+        expires  BIGINT NOT NULL,
+        PRIMARY KEY (app, counter, user_id)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX push_deliveries_by_user ON push_deliveries (app, user_id, counter);
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

@@ -205,6 +205,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     std::io::stdout().flush()?;
     tracing::info!(%addr, storage = %config.storage, "timber started");
 
+    // A push whose delivery a stop interrupted goes on from where it was.
+    timber_server::resume_pushes(store.clone()).await;
+
     let sweeper = (config.sweep_interval_secs > 0).then(|| {
         timber_server::sweeper::Sweeper::start(
             store.clone(),

@@ -3,7 +3,7 @@
 
 pub mod budget;
 pub mod edits;
-mod fields;
+pub(crate) mod fields;
 pub mod group_messages;
 pub mod online;
 pub mod read;

@@ -92,7 +92,7 @@ async fn lock_group_row(r: &mut impl ReadTx, app: AppId, group_id: &str) -> Resu
 /// Everything a send decides on but its receivers, in one statement once the group's row is
 /// locked: five columns of the group (BENCHMARKS.md, ledger: a send reads five columns), the
 /// sender (whether the account exists, its role and last send time if it is a member, when
-/// its mute ends) and the newest message with the same `Random` in the window.
+/// its mute ends, when its global group mute ends) and the newest message with the same `Random` in the window.
 static SEND_FACTS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT g.gkey, g.type, g.next_msg_seq, g.last_msg_time, g.mute_all,
@@ -100,7 +100,8 @@ static SEND_FACTS: LazyLock<String> = LazyLock::new(|| {
              m.role, m.last_send_time,
              (SELECT mute_until FROM group_mutes u
               WHERE u.app = $1 AND u.gkey = g.gkey AND u.user_id = $3),
-             ({})
+             ({}),
+             (SELECT group_until FROM global_mutes x WHERE x.app = $1 AND x.user_id = $3)
          FROM groups g
          LEFT JOIN group_members m ON m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3
          WHERE g.app = $1 AND g.group_id = $2",
@@ -152,7 +153,8 @@ impl WriteOp for SendMessage {
             sender_exists: row.bool(5),
             role: row.opt_i64(6).map(Role::from_db),
             last_send_time: row.opt_i64(7).unwrap_or(0),
-            mute_until: row.opt_i64(8).unwrap_or(0),
+            // A group mute and the sender's global group mute (setnospeaking) both block.
+            mute_until: row.opt_i64(8).unwrap_or(0).max(row.opt_i64(10).unwrap_or(0)),
             duplicate,
             receivers_are_members: are_members(r, self.app, gkey, &receivers).await?,
         };

@@ -19,6 +19,7 @@ pub(crate) mod members;
 pub(crate) mod messages;
 pub(crate) mod outbox;
 pub(crate) mod profiles;
+pub(crate) mod push;
 mod rows;
 pub(crate) mod sns;
 pub(crate) mod sweep;

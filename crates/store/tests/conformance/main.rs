@@ -8,6 +8,7 @@ mod contacts;
 mod groups;
 mod messages;
 mod profiles;
+mod push;
 mod sns;
 
 use std::future::Future;

@@ -1,0 +1,214 @@
+//! Global mutes and push to all users. spec: push-and-operations.md §1, §2, §8.
+
+use crate::backend::Backend;
+use crate::ops::push::{
+    CreatePush, DeliverBatch, GetAttrNames, GetAttrs, GetMute, GetTags, PushRecipients,
+    ReadPushTask, RemoveAllTags, UnfinishedPushes, RemoveAttrs, RemoveTags, SetAttrNames, SetAttrs, SetMute, AddTags,
+};
+use crate::Result;
+use serde_json::Value;
+use timber_core::nospeaking::{self, MuteEnds};
+use timber_core::push::{AttrNames, Condition};
+use timber_core::AppId;
+
+/// A push as the handler checked it.
+#[derive(Debug, Clone)]
+pub struct NewPush {
+    pub sender: String,
+    pub random: u32,
+    pub life_time: i64,
+    pub condition: Condition,
+    /// The `MsgBody` as sent.
+    pub body: String,
+    /// The `OfflinePushInfo` as sent, if any.
+    pub offline: Option<String>,
+    pub now: i64,
+    /// The cloud's limits (1 s apart, 100 a day).
+    pub limits: bool,
+}
+
+/// What im_push made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushCreated {
+    pub task_id: String,
+    /// The task's number in the app (what [`PushStore::deliver_push_batch`] takes).
+    pub counter: u64,
+    /// False when the `MsgRandom` repeated a task of the last 7 days: nothing new to deliver.
+    pub fresh: bool,
+}
+
+/// A stored push task (the test hooks show it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushTask {
+    pub task_id: String,
+    pub counter: u64,
+    pub sender: String,
+    pub random: u32,
+    pub created: i64,
+    pub life_time: i64,
+    pub body: String,
+    /// Every recipient has its entry.
+    pub done: bool,
+    pub recipients: u64,
+}
+
+#[async_trait::async_trait]
+pub trait PushStore {
+    /// setnospeaking: the mutes `set` names change, from `now`; the account need not exist.
+    async fn set_no_speaking(
+        &self,
+        app: AppId,
+        user: String,
+        set: nospeaking::SetMute,
+        now: i64,
+    ) -> Result<()>;
+
+    /// The stored ends of `user`'s two global mutes (0 when none).
+    async fn get_no_speaking(&self, app: AppId, user: String) -> Result<MuteEnds>;
+
+    /// im_set_attr_name: names (or, with `""`, clears) the listed slots (90033 refused).
+    async fn set_attr_names(&self, app: AppId, names: Vec<(String, String)>) -> Result<()>;
+
+    /// The named slots.
+    async fn get_attr_names(&self, app: AppId) -> Result<AttrNames>;
+
+    /// Each user's attributes by their slot's current name, in request order.
+    async fn get_attrs(
+        &self,
+        app: AppId,
+        users: Vec<String>,
+    ) -> Result<Vec<(String, Vec<(String, String)>)>>;
+
+    /// im_set_attr: every user's named values (90033 for an unknown name or a bad value;
+    /// nothing is written then).
+    async fn set_attrs(&self, app: AppId, attrs: Vec<(String, Vec<(String, Value)>)>)
+        -> Result<()>;
+
+    /// im_remove_attr: clears the named attributes (90033 for an unknown name).
+    async fn remove_attrs(&self, app: AppId, attrs: Vec<(String, Vec<String>)>) -> Result<()>;
+
+    /// Each user's tags in the order they were added, in request order.
+    async fn get_tags(&self, app: AppId, users: Vec<String>) -> Result<Vec<(String, Vec<String>)>>;
+
+    /// im_add_tag: adds the tags (checked by the handler); 90032 when a user would carry
+    /// more than 100, and nothing is written then.
+    async fn add_tags(&self, app: AppId, tags: Vec<(String, Vec<String>)>) -> Result<()>;
+
+    /// im_remove_tag: removes the tags a user has.
+    async fn remove_tags(&self, app: AppId, tags: Vec<(String, Vec<String>)>) -> Result<()>;
+
+    /// im_remove_all_tags.
+    async fn remove_all_tags(&self, app: AppId, users: Vec<String>) -> Result<()>;
+
+    /// im_push: records the task (or finds the one its `MsgRandom` repeats); 90033 for an
+    /// unknown attribute name, 90024 / 90047 under the limits.
+    async fn create_push(&self, app: AppId, push: NewPush) -> Result<PushCreated>;
+
+    /// Delivers the next at most `limit` recipients of task `counter` in one transaction;
+    /// answers whether the task is done. Recipients are the imported accounts matching the
+    /// task's condition, the sender excluded, taken in UserID order from where the last
+    /// batch ended, so no batch holds more than `limit` accounts in memory.
+    async fn deliver_push_batch(&self, app: AppId, counter: u64, limit: usize) -> Result<bool>;
+
+    /// Tasks not yet fully delivered, of every app (resumed at start).
+    async fn unfinished_pushes(&self) -> Result<Vec<(AppId, u64)>>;
+
+    /// The task `task_id`, if the app has it.
+    async fn push_task(&self, app: AppId, task_id: String) -> Result<Option<PushTask>>;
+
+    /// The recipients delivered so far of task `counter`, with their entries' expiry, in
+    /// UserID order (test hooks).
+    async fn push_recipients(&self, app: AppId, counter: u64) -> Result<Vec<(String, i64)>>;
+}
+
+#[async_trait::async_trait]
+impl<B: Backend> PushStore for B {
+    async fn set_no_speaking(
+        &self,
+        app: AppId,
+        user: String,
+        set: nospeaking::SetMute,
+        now: i64,
+    ) -> Result<()> {
+        self.write(SetMute {
+            app,
+            user,
+            set,
+            now,
+        })
+        .await
+    }
+
+    async fn get_no_speaking(&self, app: AppId, user: String) -> Result<MuteEnds> {
+        self.read(GetMute { app, user }).await
+    }
+
+    async fn set_attr_names(&self, app: AppId, names: Vec<(String, String)>) -> Result<()> {
+        self.write(SetAttrNames { app, names }).await
+    }
+
+    async fn get_attr_names(&self, app: AppId) -> Result<AttrNames> {
+        self.read(GetAttrNames { app }).await
+    }
+
+    async fn get_attrs(
+        &self,
+        app: AppId,
+        users: Vec<String>,
+    ) -> Result<Vec<(String, Vec<(String, String)>)>> {
+        self.read(GetAttrs { app, users }).await
+    }
+
+    async fn set_attrs(
+        &self,
+        app: AppId,
+        attrs: Vec<(String, Vec<(String, Value)>)>,
+    ) -> Result<()> {
+        self.write(SetAttrs { app, attrs }).await
+    }
+
+    async fn remove_attrs(&self, app: AppId, attrs: Vec<(String, Vec<String>)>) -> Result<()> {
+        self.write(RemoveAttrs { app, attrs }).await
+    }
+
+    async fn get_tags(&self, app: AppId, users: Vec<String>) -> Result<Vec<(String, Vec<String>)>> {
+        self.read(GetTags { app, users }).await
+    }
+
+    async fn add_tags(&self, app: AppId, tags: Vec<(String, Vec<String>)>) -> Result<()> {
+        self.write(AddTags { app, tags }).await
+    }
+
+    async fn remove_tags(&self, app: AppId, tags: Vec<(String, Vec<String>)>) -> Result<()> {
+        self.write(RemoveTags { app, tags }).await
+    }
+
+    async fn remove_all_tags(&self, app: AppId, users: Vec<String>) -> Result<()> {
+        self.write(RemoveAllTags { app, users }).await
+    }
+
+    async fn create_push(&self, app: AppId, push: NewPush) -> Result<PushCreated> {
+        self.write(CreatePush { app, push }).await
+    }
+
+    async fn deliver_push_batch(&self, app: AppId, counter: u64, limit: usize) -> Result<bool> {
+        self.write(DeliverBatch {
+            app,
+            counter,
+            limit,
+        })
+        .await
+    }
+
+    async fn unfinished_pushes(&self) -> Result<Vec<(AppId, u64)>> {
+        self.read(UnfinishedPushes).await
+    }
+
+    async fn push_task(&self, app: AppId, task_id: String) -> Result<Option<PushTask>> {
+        self.read(ReadPushTask { app, task_id }).await
+    }
+
+    async fn push_recipients(&self, app: AppId, counter: u64) -> Result<Vec<(String, i64)>> {
+        self.scan(PushRecipients { app, counter }).await
+    }
+}
