@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod error;
 pub mod group;
 pub mod message;
+pub mod moderation;
 pub mod nospeaking;
 pub mod profile;
 pub mod push;

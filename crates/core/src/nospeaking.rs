@@ -76,9 +76,6 @@ mod tests {
             c2c: Some(10),
             group: None,
         };
-        assert_eq!(
-            decide_set(current, set, 5),
-            MuteEnds { c2c: 15, group: 60 }
-        );
+        assert_eq!(decide_set(current, set, 5), MuteEnds { c2c: 15, group: 60 });
     }
 }

@@ -66,9 +66,8 @@ pub fn decide_attr_names(current: &[(u8, String)], set: &[(String, String)]) -> 
         }
     }
     for (key, name) in set {
-        let slot = parse_slot(key).ok_or_else(|| {
-            attr_err(format!("attribute slot {key:?} is not one of \"0\"…\"9\""))
-        })?;
+        let slot = parse_slot(key)
+            .ok_or_else(|| attr_err(format!("attribute slot {key:?} is not one of \"0\"…\"9\"")))?;
         if name.len() > MAX_ATTR_NAME_BYTES {
             return Err(attr_err(format!(
                 "attribute name of slot {key} is {} bytes; at most {MAX_ATTR_NAME_BYTES}",
@@ -168,10 +167,7 @@ pub fn check_tags(tags: &[String]) -> Result<()> {
     if tags.len() > MAX_TAGS_PER_REQUEST {
         return Err(Error::new(
             ErrorCode::PushTooManyTags,
-            format!(
-                "{} tags given; at most {MAX_TAGS_PER_REQUEST}",
-                tags.len()
-            ),
+            format!("{} tags given; at most {MAX_TAGS_PER_REQUEST}", tags.len()),
         ));
     }
     tags.iter().try_for_each(|t| check_tag(t))
@@ -411,45 +407,78 @@ mod tests {
 
     #[test]
     fn slot_names() {
-        let t = decide_attr_names(&[], &[("0".into(), "sex".into()), ("1".into(), "city".into())])
-            .unwrap();
+        let t = decide_attr_names(
+            &[],
+            &[("0".into(), "sex".into()), ("1".into(), "city".into())],
+        )
+        .unwrap();
         assert_eq!(t, vec![(0, "sex".into()), (1, "city".into())]);
         let t = decide_attr_names(&t, &[("0".into(), "".into())]).unwrap();
         assert_eq!(t, vec![(1, "city".into())]);
-        assert_eq!(code(decide_attr_names(&t, &[("10".into(), "x".into())])), 90033);
-        assert_eq!(code(decide_attr_names(&t, &[("2".into(), "city".into())])), 90033);
+        assert_eq!(
+            code(decide_attr_names(&t, &[("10".into(), "x".into())])),
+            90033
+        );
+        assert_eq!(
+            code(decide_attr_names(&t, &[("2".into(), "city".into())])),
+            90033
+        );
         assert_eq!(
             code(decide_attr_names(&t, &[("2".into(), "x".repeat(51))])),
             90033
         );
         // Swapping two names in one request is fine.
-        let t = decide_attr_names(&[(0, "a".into()), (1, "b".into())], &[
-            ("0".into(), "b".into()),
-            ("1".into(), "a".into()),
-        ])
+        let t = decide_attr_names(
+            &[(0, "a".into()), (1, "b".into())],
+            &[("0".into(), "b".into()), ("1".into(), "a".into())],
+        )
         .unwrap();
         assert_eq!(t, vec![(0, "b".into()), (1, "a".into())]);
     }
 
     #[test]
     fn conditions() {
-        let c = parse_condition(Some(&json!([{"TagsAnd": ["a"]}, {"TagsOr": ["b"], "AttrsAnd": null}])))
-            .unwrap();
+        let c = parse_condition(Some(
+            &json!([{"TagsAnd": ["a"]}, {"TagsOr": ["b"], "AttrsAnd": null}]),
+        ))
+        .unwrap();
         assert_eq!(c.tags_and, vec!["a"]);
         assert_eq!(c.tags_or, vec!["b"]);
         assert_eq!(
-            code(parse_condition(Some(&json!({"TagsAnd": ["a"], "AttrsOr": {"x": "1"}})))),
+            code(parse_condition(Some(
+                &json!({"TagsAnd": ["a"], "AttrsOr": {"x": "1"}})
+            ))),
             90039
         );
-        assert_eq!(code(parse_condition(Some(&json!({"TagsAnd": ["a"], "TagsOr": ["a"]})))), 90022);
-        assert_eq!(code(parse_condition(Some(&json!({"TagsAnd": [""]})))), 90040);
-        assert_eq!(code(parse_condition(Some(&json!({"TagsOr": ["x".repeat(51)]})))), 90020);
+        assert_eq!(
+            code(parse_condition(Some(
+                &json!({"TagsAnd": ["a"], "TagsOr": ["a"]})
+            ))),
+            90022
+        );
+        assert_eq!(
+            code(parse_condition(Some(&json!({"TagsAnd": [""]})))),
+            90040
+        );
+        assert_eq!(
+            code(parse_condition(Some(&json!({"TagsOr": ["x".repeat(51)]})))),
+            90020
+        );
         let eleven: Vec<String> = (0..11).map(|i| i.to_string()).collect();
-        assert_eq!(code(parse_condition(Some(&json!({"TagsOr": eleven})))), 90032);
-        assert_eq!(code(parse_condition(Some(&json!({"AttrsAnd": {"x": 1}})))), 90033);
+        assert_eq!(
+            code(parse_condition(Some(&json!({"TagsOr": eleven})))),
+            90032
+        );
+        assert_eq!(
+            code(parse_condition(Some(&json!({"AttrsAnd": {"x": 1}})))),
+            90033
+        );
         let names = vec![(3, "city".to_owned())];
         let c = parse_condition(Some(&json!({"AttrsAnd": {"city": "sz"}}))).unwrap();
-        assert_eq!(resolve_condition(&names, &c).unwrap().attrs_and, vec![(3, "sz".into())]);
+        assert_eq!(
+            resolve_condition(&names, &c).unwrap().attrs_and,
+            vec![(3, "sz".into())]
+        );
         let c = parse_condition(Some(&json!({"AttrsOr": {"tier": "1"}}))).unwrap();
         assert_eq!(code(resolve_condition(&names, &c)), 90033);
     }
@@ -458,7 +487,10 @@ mod tests {
     fn tags_per_user() {
         let existing: Vec<String> = (0..95).map(|i| i.to_string()).collect();
         let add: Vec<String> = ["1", "x", "x", "y"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(decide_add_tags("u", &existing, &add).unwrap(), vec!["x", "y"]);
+        assert_eq!(
+            decide_add_tags("u", &existing, &add).unwrap(),
+            vec!["x", "y"]
+        );
         let add: Vec<String> = (100..106).map(|i| i.to_string()).collect();
         assert_eq!(code(decide_add_tags("u", &existing, &add)), 90032);
     }
@@ -469,7 +501,10 @@ mod tests {
             last_counter: 4,
             ..Default::default()
         };
-        assert_eq!(decide_push(&f, true, 10).unwrap(), PushPlan::New { counter: 5 });
+        assert_eq!(
+            decide_push(&f, true, 10).unwrap(),
+            PushPlan::New { counter: 5 }
+        );
         f.last_push = Some(10);
         assert_eq!(code(decide_push(&f, true, 10)), 90024);
         assert!(decide_push(&f, false, 10).is_ok());
@@ -477,7 +512,10 @@ mod tests {
         f.pushes_today = 100;
         assert_eq!(code(decide_push(&f, true, 10)), 90047);
         f.repeat = Some("t".into());
-        assert_eq!(decide_push(&f, true, 10).unwrap(), PushPlan::Repeat("t".into()));
+        assert_eq!(
+            decide_push(&f, true, 10).unwrap(),
+            PushPlan::Repeat("t".into())
+        );
         assert_eq!(life_time(None).unwrap(), 0);
         assert_eq!(code(life_time(Some(&json!(604_801)))), 90026);
         assert_eq!(code(life_time(Some(&json!(-1)))), 90026);

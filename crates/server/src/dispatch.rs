@@ -1,12 +1,14 @@
 //! The dispatch table: (service, command) → handler. One list, from which both the route check
 //! (unknown command → 60009 / 10003, before authentication) and the dispatch are generated.
 
+use crate::all_member_push::{attrs as push_attrs, push};
 use crate::envelope::{self, Reply, Service};
 use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
-use crate::all_member_push::{attrs as push_attrs, push};
-use crate::{configsvc, im_open_login_svc, openconfigsvr, openim, profile, recentcontact, Ctx};
+use crate::{
+    configsvc, im_open_login_svc, moderation, openconfigsvr, openim, profile, recentcontact, Ctx,
+};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use timber_core::Error;
@@ -162,5 +164,14 @@ commands! {
     }
     ConfigSvc {
         "GetIPList" => configsvc::get_ip_list,
+    }
+    DirtyWords {
+        "get" => moderation::get,
+        "add" => moderation::add,
+        "delete" => moderation::delete,
+    }
+    MsgAudit {
+        "content_moderation" => moderation::content_moderation,
+        "batch_content_moderation" => moderation::batch_content_moderation,
     }
 }

@@ -29,6 +29,11 @@ pub enum Service {
     OpenConfig,
     /// `ConfigSvc`: the server IP list (push-and-operations.md §3.3).
     ConfigSvc,
+    /// `openim_dirty_words`: the legacy dirty-word commands (push-and-operations.md §4.1),
+    /// answered with the group family's 10002 / 10003 / 10004 / 10007.
+    DirtyWords,
+    /// `im_msg_audit`: on-demand moderation (push-and-operations.md §4.2).
+    MsgAudit,
 }
 
 impl Service {
@@ -44,6 +49,8 @@ impl Service {
             "all_member_push" => Service::Push,
             "openconfigsvr" => Service::OpenConfig,
             "ConfigSvc" => Service::ConfigSvc,
+            "openim_dirty_words" => Service::DirtyWords,
+            "im_msg_audit" => Service::MsgAudit,
             _ => return None,
         })
     }
@@ -60,6 +67,8 @@ impl Service {
             Service::Push => "all_member_push",
             Service::OpenConfig => "openconfigsvr",
             Service::ConfigSvc => "ConfigSvc",
+            Service::DirtyWords => "openim_dirty_words",
+            Service::MsgAudit => "im_msg_audit",
         }
     }
 
@@ -74,7 +83,8 @@ impl Service {
             Service::Sns | Service::Follow => ErrorCode::SnsInvalidParameter,
             Service::Push => ErrorCode::OpenimJsonParse,
             Service::OpenConfig => ErrorCode::ConfigJsonParse,
-            Service::ConfigSvc => ErrorCode::JsonParse,
+            Service::ConfigSvc | Service::MsgAudit => ErrorCode::JsonParse,
+            Service::DirtyWords => ErrorCode::GroupInvalidParameter,
         }
     }
 
@@ -90,14 +100,15 @@ impl Service {
             Service::Push => ErrorCode::OpenimInternal,
             Service::OpenConfig => ErrorCode::ConfigInternal,
             // push-and-operations.md §0 (inferred).
-            Service::ConfigSvc => ErrorCode::AccountInternal,
+            Service::ConfigSvc | Service::MsgAudit => ErrorCode::AccountInternal,
+            Service::DirtyWords => ErrorCode::GroupInternal,
         }
     }
 
     /// The command word is not one of this service's (the group service documents 10003).
     pub const fn unknown_command(self) -> ErrorCode {
         match self {
-            Service::Group => ErrorCode::GroupUnknownCommand,
+            Service::Group | Service::DirtyWords => ErrorCode::GroupUnknownCommand,
             _ => ErrorCode::UnknownResource,
         }
     }
@@ -107,7 +118,7 @@ impl Service {
     /// must be the app admin" (groups.md §4), and group clients check for that.
     pub const fn admin_required(self) -> ErrorCode {
         match self {
-            Service::Group => ErrorCode::GroupPermissionDenied,
+            Service::Group | Service::DirtyWords => ErrorCode::GroupPermissionDenied,
             Service::Push => ErrorCode::PushAdminRequired,
             _ => ErrorCode::AdminRequired,
         }
@@ -132,6 +143,8 @@ impl Service {
         match self {
             Service::OpenIm | Service::Push => ErrorCode::OpenimJsonParse,
             Service::OpenConfig => ErrorCode::ConfigJsonParse,
+            // push-and-operations.md §0 (inferred).
+            Service::DirtyWords => ErrorCode::GroupInvalidParameter,
             _ => ErrorCode::JsonParse,
         }
     }

@@ -18,6 +18,7 @@ mod group_open_http_svc;
 mod health;
 mod im_open_login_svc;
 mod metrics;
+mod moderation;
 mod msg_body;
 mod openconfigsvr;
 mod openim;

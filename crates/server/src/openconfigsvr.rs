@@ -24,7 +24,12 @@ pub struct SetNoSpeakingReq {
 }
 
 /// An account field: `missing` when absent or null, `invalid` when not a valid UserID string.
-fn account(v: Option<Value>, field: &str, missing: ErrorCode, invalid: ErrorCode) -> Result<String, Error> {
+fn account(
+    v: Option<Value>,
+    field: &str,
+    missing: ErrorCode,
+    invalid: ErrorCode,
+) -> Result<String, Error> {
     match v {
         None => Err(Error::new(missing, format!("{field} is required"))),
         Some(Value::String(s)) => {
@@ -64,7 +69,11 @@ pub async fn setnospeaking(ctx: &Ctx, req: SetNoSpeakingReq) -> Result<Empty, Fa
         return Err(ErrorCode::NoSpeakingNoField.into());
     }
     let set = SetMute {
-        c2c: seconds(req.c2c, "C2CmsgNospeakingTime", ErrorCode::C2cNoSpeakingInvalid)?,
+        c2c: seconds(
+            req.c2c,
+            "C2CmsgNospeakingTime",
+            ErrorCode::C2cNoSpeakingInvalid,
+        )?,
         group: seconds(
             req.group,
             "GroupmsgNospeakingTime",

@@ -1,9 +1,12 @@
-//! Global mutes and push to all users. spec: push-and-operations.md §1, §2, §8.
+//! Global mutes, push to all users and the app's dirty words. spec: push-and-operations.md
+//! §1, §2, §4.1, §8.
 
 use crate::backend::Backend;
+use crate::ops::moderation::{AddDirtyWords, DeleteDirtyWords, GetDirtyWords};
 use crate::ops::push::{
-    CreatePush, DeliverBatch, GetAttrNames, GetAttrs, GetMute, GetTags, PushRecipients,
-    ReadPushTask, RemoveAllTags, UnfinishedPushes, RemoveAttrs, RemoveTags, SetAttrNames, SetAttrs, SetMute, AddTags,
+    AddTags, CreatePush, DeliverBatch, GetAttrNames, GetAttrs, GetMute, GetTags, PushRecipients,
+    ReadPushTask, RemoveAllTags, RemoveAttrs, RemoveTags, SetAttrNames, SetAttrs, SetMute,
+    UnfinishedPushes,
 };
 use crate::Result;
 use serde_json::Value;
@@ -119,6 +122,15 @@ pub trait PushStore {
     /// The recipients delivered so far of task `counter`, with their entries' expiry, in
     /// UserID order (test hooks).
     async fn push_recipients(&self, app: AppId, counter: u64) -> Result<Vec<(String, i64)>>;
+
+    /// The app's dirty words, sorted.
+    async fn get_dirty_words(&self, app: AppId) -> Result<Vec<String>>;
+
+    /// Adds words (10004: an empty or long word, more than 50 in all; nothing written then).
+    async fn add_dirty_words(&self, app: AppId, words: Vec<String>) -> Result<()>;
+
+    /// Deletes words (10004 for an empty or long word).
+    async fn delete_dirty_words(&self, app: AppId, words: Vec<String>) -> Result<()>;
 }
 
 #[async_trait::async_trait]
@@ -210,5 +222,17 @@ impl<B: Backend> PushStore for B {
 
     async fn push_recipients(&self, app: AppId, counter: u64) -> Result<Vec<(String, i64)>> {
         self.scan(PushRecipients { app, counter }).await
+    }
+
+    async fn get_dirty_words(&self, app: AppId) -> Result<Vec<String>> {
+        self.read(GetDirtyWords { app }).await
+    }
+
+    async fn add_dirty_words(&self, app: AppId, words: Vec<String>) -> Result<()> {
+        self.write(AddDirtyWords { app, words }).await
+    }
+
+    async fn delete_dirty_words(&self, app: AppId, words: Vec<String>) -> Result<()> {
+        self.write(DeleteDirtyWords { app, words }).await
     }
 }

@@ -355,8 +355,8 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX callback_outbox_by_ordering ON callback_outbox (app, ordering, id);
     ",
-    // 9 (push-and-operations, branch ops): global mutes and push to all users
-    // (timber_core::nospeaking, timber_core::push). A mute is the Unix second it ends
+    // 9 (push-and-operations, branch ops): global mutes, push to all users and the app's
+    // dirty words (timber_core::nospeaking, timber_core::push, timber_core::moderation). A mute is the Unix second it ends
     // (0 none; i64::MAX permanent). Attribute values are kept per slot (`push_attr_names`
     // names the slots); tags keep their insertion order in `pos`. A push task is one row of
     // `push_tasks`; its delivery walks the accounts in UserID order in batches, `cursor` being
@@ -415,6 +415,11 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, counter, user_id)
     ) {WITHOUT_ROWID};
     CREATE INDEX push_deliveries_by_user ON push_deliveries (app, user_id, counter);
+    CREATE TABLE dirty_words (
+        app   BIGINT NOT NULL,
+        word  TEXT   NOT NULL,
+        PRIMARY KEY (app, word)
+    ) {WITHOUT_ROWID};
     ",
 ];
 

@@ -129,7 +129,8 @@ fn generic_codes(service: &str) -> &'static [u64] {
         "sns" | "follow" => &[60003, 60015, 93000, 30001],
         "all_member_push" => &[60015, 90001, 93000],
         "openconfigsvr" => &[130001, 93000],
-        "ConfigSvc" => &[60003, 93000],
+        "ConfigSvc" | "im_msg_audit" => &[60003, 93000],
+        "openim_dirty_words" => &[10004, 93000],
         other => panic!("no generic codes for service {other}"),
     }
 }
@@ -1328,9 +1329,7 @@ fn sns_specs() -> Vec<Spec> {
         // openconfigsvr (§2): every field read as a JSON value, each with its own code.
         Spec {
             command: "openconfigsvr/setnospeaking",
-            template: |_| {
-                json!({"Set_Account": "b", "C2CmsgNospeakingTime": 0, "GroupmsgNospeakingTime": 0})
-            },
+            template: |_| json!({"Set_Account": "b", "C2CmsgNospeakingTime": 0, "GroupmsgNospeakingTime": 0}),
             fields: vec![
                 f("Set_Account", Account).req().text(USER_ID),
                 f("C2CmsgNospeakingTime", U32),
@@ -1348,6 +1347,57 @@ fn sns_specs() -> Vec<Spec> {
             command: "ConfigSvc/GetIPList",
             template: |_| json!({}),
             fields: vec![],
+            codes: &[],
+        },
+        // Moderation (§4.1, §4.2); the word added is deleted right after.
+        Spec {
+            command: "openim_dirty_words/get",
+            template: |_| json!({}),
+            fields: vec![],
+            codes: &[],
+        },
+        Spec {
+            command: "openim_dirty_words/add",
+            template: |_| json!({"DirtyWordsList": ["zz"]}),
+            fields: vec![
+                f("DirtyWordsList", Arr).req(),
+                f("DirtyWordsList.0", Str).text(200),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "openim_dirty_words/delete",
+            template: |_| json!({"DirtyWordsList": ["zz"]}),
+            fields: vec![
+                f("DirtyWordsList", Arr).req(),
+                f("DirtyWordsList.0", Str).text(200),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "im_msg_audit/content_moderation",
+            template: |_| json!({"AuditName": "C2C", "ContentType": "Text", "Content": "hi"}),
+            fields: vec![
+                f("AuditName", Enum).req(),
+                f("ContentType", Enum).req(),
+                f("Content", Str).req(),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "im_msg_audit/batch_content_moderation",
+            template: |_| {
+                json!({"AuditName": "C2C",
+                    "Contents": [{"ContentId": 1, "ContentType": "Text", "Content": "hi"}]})
+            },
+            fields: vec![
+                f("AuditName", Enum).req(),
+                f("Contents", Arr).req(),
+                f("Contents.0", Obj),
+                f("Contents.0.ContentId", I64).req(),
+                f("Contents.0.ContentType", Enum).req(),
+                f("Contents.0.Content", Str).req().max(8192),
+            ],
             codes: &[],
         },
     ]

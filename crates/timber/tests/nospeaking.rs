@@ -29,7 +29,10 @@ async fn set_and_get_global_mutes() {
     let server = TestServer::start().await;
     let admin = server.client();
     let resp = admin
-        .call_ok(SET, json!({"Set_Account": "spammer_42", "C2CmsgNospeakingTime": 86400}))
+        .call_ok(
+            SET,
+            json!({"Set_Account": "spammer_42", "C2CmsgNospeakingTime": 86400}),
+        )
         .await;
     assert_eq!(
         resp,
@@ -59,7 +62,10 @@ async fn set_and_get_global_mutes() {
     assert_eq!(mutes(&admin, "nobody").await, (0, 0));
     // A short mute runs out by itself.
     admin
-        .call_ok(SET, json!({"Set_Account": "brief", "GroupmsgNospeakingTime": 1}))
+        .call_ok(
+            SET,
+            json!({"Set_Account": "brief", "GroupmsgNospeakingTime": 1}),
+        )
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     assert_eq!(mutes(&admin, "brief").await, (0, 0));
@@ -84,9 +90,7 @@ async fn the_mute_on_each_send_path() {
             json!({"Set_Account": "a", "C2CmsgNospeakingTime": 3600, "GroupmsgNospeakingTime": 3600}),
         )
         .await;
-    let group_send = |from: &str, random: u32| {
-        json!({"GroupId": "g1", "From_Account": from, "Random": random, "MsgBody": text("hi")})
-    };
+    let group_send = |from: &str, random: u32| json!({"GroupId": "g1", "From_Account": from, "Random": random, "MsgBody": text("hi")});
     let (code, _) = admin
         .call_err("group_open_http_svc/send_group_msg", group_send("a", 1))
         .await;
@@ -109,7 +113,10 @@ async fn the_mute_on_each_send_path() {
         .await;
     // Lifted, the group send goes through.
     admin
-        .call_ok(SET, json!({"Set_Account": "a", "GroupmsgNospeakingTime": 0}))
+        .call_ok(
+            SET,
+            json!({"Set_Account": "a", "GroupmsgNospeakingTime": 0}),
+        )
         .await;
     admin
         .call_ok("group_open_http_svc/send_group_msg", group_send("a", 3))
@@ -126,17 +133,34 @@ async fn every_documented_error() {
         async move { admin.call_err(path, body).await.0 }
     };
     assert_eq!(code(json!({"C2CmsgNospeakingTime": 1}), SET).await, 130004);
-    assert_eq!(code(json!({"Set_Account": null, "C2CmsgNospeakingTime": 1}), SET).await, 130004);
-    assert_eq!(code(json!({"Set_Account": 7, "C2CmsgNospeakingTime": 1}), SET).await, 130005);
-    assert_eq!(code(json!({"Set_Account": "", "C2CmsgNospeakingTime": 1}), SET).await, 130005);
+    assert_eq!(
+        code(json!({"Set_Account": null, "C2CmsgNospeakingTime": 1}), SET).await,
+        130004
+    );
+    assert_eq!(
+        code(json!({"Set_Account": 7, "C2CmsgNospeakingTime": 1}), SET).await,
+        130005
+    );
+    assert_eq!(
+        code(json!({"Set_Account": "", "C2CmsgNospeakingTime": 1}), SET).await,
+        130005
+    );
     assert_eq!(code(json!({"Set_Account": "a"}), SET).await, 130008);
     for bad in [json!(-1), json!("60"), json!(4294967296u64), json!(1.5)] {
         assert_eq!(
-            code(json!({"Set_Account": "a", "C2CmsgNospeakingTime": bad}), SET).await,
+            code(
+                json!({"Set_Account": "a", "C2CmsgNospeakingTime": bad}),
+                SET
+            )
+            .await,
             130006
         );
         assert_eq!(
-            code(json!({"Set_Account": "a", "GroupmsgNospeakingTime": bad}), SET).await,
+            code(
+                json!({"Set_Account": "a", "GroupmsgNospeakingTime": bad}),
+                SET
+            )
+            .await,
             130007
         );
     }
@@ -149,7 +173,10 @@ async fn every_documented_error() {
         assert!(resp.text.contains("\"ErrorCode\":130001"), "{}", resp.text);
         let user = server.client_for(0, "a");
         let (c, _) = user
-            .call_err(path, json!({"Set_Account": "a", "Get_Account": "a", "C2CmsgNospeakingTime": 1}))
+            .call_err(
+                path,
+                json!({"Set_Account": "a", "Get_Account": "a", "C2CmsgNospeakingTime": 1}),
+            )
             .await;
         assert_eq!(c, 60010);
     }
@@ -166,8 +193,11 @@ async fn tenancy_and_ip_list() {
     .await;
     let a = server.client_for(0, "administrator");
     let b = server.client_for(1, "administrator");
-    a.call_ok(SET, json!({"Set_Account": "x", "C2CmsgNospeakingTime": 100}))
-        .await;
+    a.call_ok(
+        SET,
+        json!({"Set_Account": "x", "C2CmsgNospeakingTime": 100}),
+    )
+    .await;
     assert_eq!(mutes(&b, "x").await, (0, 0));
     assert!(mutes(&a, "x").await.0 > 90);
 
@@ -182,7 +212,11 @@ async fn tenancy_and_ip_list() {
         .json(&json!({}))
         .send()
         .await;
-    assert!(resp.text.contains("\"IPList\":[\"127.0.0.1\"]"), "{}", resp.text);
+    assert!(
+        resp.text.contains("\"IPList\":[\"127.0.0.1\"]"),
+        "{}",
+        resp.text
+    );
     let resp = a.request("ConfigSvc/GetIPList").body("{").send().await;
     assert!(resp.text.contains("\"ErrorCode\":60003"), "{}", resp.text);
     let (c, _) = server

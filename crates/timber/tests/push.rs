@@ -74,7 +74,10 @@ async fn attribute_slots_and_user_attributes() {
         json!({})
     );
     admin
-        .call_ok(SET_NAME, json!({"AttrNames": {"0": "sex", "1": "city", "9": "tier"}}))
+        .call_ok(
+            SET_NAME,
+            json!({"AttrNames": {"0": "sex", "1": "city", "9": "tier"}}),
+        )
         .await;
     let resp = admin.call_ok(GET_NAME, json!({})).await;
     assert_eq!(
@@ -125,7 +128,9 @@ async fn attribute_slots_and_user_attributes() {
     let resp = admin.call_ok(GET_ATTR, json!({"To_Account": ["u1"]})).await;
     assert_eq!(resp["UserAttrs"][0]["Attrs"], json!({"town": "sz"}));
     // Clearing a slot's name hides its values.
-    admin.call_ok(SET_NAME, json!({"AttrNames": {"1": ""}})).await;
+    admin
+        .call_ok(SET_NAME, json!({"AttrNames": {"1": ""}}))
+        .await;
     let resp = admin.call_ok(GET_ATTR, json!({"To_Account": ["u1"]})).await;
     assert_eq!(resp["UserAttrs"][0]["Attrs"], json!({}));
 
@@ -138,7 +143,10 @@ async fn attribute_slots_and_user_attributes() {
         json!({"2": "sex"}),
         json!({"2": 5}),
     ] {
-        assert_eq!(code(&admin, SET_NAME, json!({"AttrNames": names})).await, 90033);
+        assert_eq!(
+            code(&admin, SET_NAME, json!({"AttrNames": names})).await,
+            90033
+        );
     }
     for attrs in [
         json!({"nope": "v"}),
@@ -169,21 +177,33 @@ async fn attribute_slots_and_user_attributes() {
     );
     // 90018: more than 100 accounts.
     let many: Vec<String> = (0..101).map(|i| format!("u{i}")).collect();
-    assert_eq!(code(&admin, GET_ATTR, json!({"To_Account": many})).await, 90018);
+    assert_eq!(
+        code(&admin, GET_ATTR, json!({"To_Account": many})).await,
+        90018
+    );
     let entries: Vec<Value> = many
         .iter()
         .map(|u| json!({"To_Account": u, "Attrs": {"sex": "a"}}))
         .collect();
-    assert_eq!(code(&admin, SET_ATTR, json!({"UserAttrs": entries})).await, 90018);
+    assert_eq!(
+        code(&admin, SET_ATTR, json!({"UserAttrs": entries})).await,
+        90018
+    );
     let entries: Vec<Value> = many
         .iter()
         .map(|u| json!({"To_Account": u, "Attrs": ["sex"]}))
         .collect();
-    assert_eq!(code(&admin, REMOVE_ATTR, json!({"UserAttrs": entries})).await, 90018);
+    assert_eq!(
+        code(&admin, REMOVE_ATTR, json!({"UserAttrs": entries})).await,
+        90018
+    );
     // 90001: not JSON, or a field of the wrong shape.
     let resp = admin.request(SET_NAME).body("{").send().await;
     assert!(resp.text.contains("\"ErrorCode\":90001"), "{}", resp.text);
-    assert_eq!(code(&admin, SET_NAME, json!({"AttrNames": ["x"]})).await, 90001);
+    assert_eq!(
+        code(&admin, SET_NAME, json!({"AttrNames": ["x"]})).await,
+        90001
+    );
     assert_eq!(code(&admin, GET_ATTR, json!({})).await, 90001);
     // 90009: not an admin.
     let user = server.client_for(0, "u1");
@@ -237,7 +257,9 @@ async fn user_tags_and_their_limits() {
     assert_eq!(resp["UserTags"][0]["Tags"], json!(["a", "c"]));
     // A single account as a string is a one-element list.
     admin.call_ok(REMOVE_ALL, json!({"To_Account": "u1"})).await;
-    admin.call_ok(REMOVE_ALL, json!({"To_Account": ["u2"]})).await;
+    admin
+        .call_ok(REMOVE_ALL, json!({"To_Account": ["u2"]}))
+        .await;
     let resp = admin
         .call_ok(GET_TAG, json!({"To_Account": ["u1", "u2"]}))
         .await;
@@ -249,33 +271,58 @@ async fn user_tags_and_their_limits() {
     // 90032: 11 tags in one request, or a user past 100 tags (nothing written).
     let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
     assert_eq!(
-        code(&admin, ADD_TAG, json!({"UserTags": [{"To_Account": "u1", "Tags": eleven}]})).await,
+        code(
+            &admin,
+            ADD_TAG,
+            json!({"UserTags": [{"To_Account": "u1", "Tags": eleven}]})
+        )
+        .await,
         90032
     );
     for round in 0..10 {
         let ten: Vec<String> = (0..10).map(|i| format!("t{round}_{i}")).collect();
         admin
-            .call_ok(ADD_TAG, json!({"UserTags": [{"To_Account": "u1", "Tags": ten}]}))
+            .call_ok(
+                ADD_TAG,
+                json!({"UserTags": [{"To_Account": "u1", "Tags": ten}]}),
+            )
             .await;
     }
     assert_eq!(
-        code(&admin, ADD_TAG, json!({"UserTags": [{"To_Account": "u1", "Tags": ["more"]}]})).await,
+        code(
+            &admin,
+            ADD_TAG,
+            json!({"UserTags": [{"To_Account": "u1", "Tags": ["more"]}]})
+        )
+        .await,
         90032
     );
     // A tag the user already has is no addition.
     admin
-        .call_ok(ADD_TAG, json!({"UserTags": [{"To_Account": "u1", "Tags": ["t0_0"]}]}))
+        .call_ok(
+            ADD_TAG,
+            json!({"UserTags": [{"To_Account": "u1", "Tags": ["t0_0"]}]}),
+        )
         .await;
     let resp = admin.call_ok(GET_TAG, json!({"To_Account": ["u1"]})).await;
     assert_eq!(resp["UserTags"][0]["Tags"].as_array().unwrap().len(), 100);
     // 90040 empty tag, 90020 a tag over 50 bytes.
     assert_eq!(
-        code(&admin, ADD_TAG, json!({"UserTags": [{"To_Account": "u2", "Tags": [""]}]})).await,
+        code(
+            &admin,
+            ADD_TAG,
+            json!({"UserTags": [{"To_Account": "u2", "Tags": [""]}]})
+        )
+        .await,
         90040
     );
     assert_eq!(
-        code(&admin, ADD_TAG, json!({"UserTags": [{"To_Account": "u2", "Tags": ["x".repeat(51)]}]}))
-            .await,
+        code(
+            &admin,
+            ADD_TAG,
+            json!({"UserTags": [{"To_Account": "u2", "Tags": ["x".repeat(51)]}]})
+        )
+        .await,
         90020
     );
     // 90018 past 100 accounts, for each command.
@@ -284,13 +331,31 @@ async fn user_tags_and_their_limits() {
         .iter()
         .map(|u| json!({"To_Account": u, "Tags": ["a"]}))
         .collect();
-    assert_eq!(code(&admin, GET_TAG, json!({"To_Account": many})).await, 90018);
-    assert_eq!(code(&admin, ADD_TAG, json!({"UserTags": entries})).await, 90018);
-    assert_eq!(code(&admin, REMOVE_TAG, json!({"UserTags": entries})).await, 90018);
-    assert_eq!(code(&admin, REMOVE_ALL, json!({"To_Account": many})).await, 90018);
+    assert_eq!(
+        code(&admin, GET_TAG, json!({"To_Account": many})).await,
+        90018
+    );
+    assert_eq!(
+        code(&admin, ADD_TAG, json!({"UserTags": entries})).await,
+        90018
+    );
+    assert_eq!(
+        code(&admin, REMOVE_TAG, json!({"UserTags": entries})).await,
+        90018
+    );
+    assert_eq!(
+        code(&admin, REMOVE_ALL, json!({"To_Account": many})).await,
+        90018
+    );
     // 90001: wrong shapes; 60015: an account that is not a string.
-    assert_eq!(code(&admin, ADD_TAG, json!({"UserTags": {"x": 1}})).await, 90001);
-    assert_eq!(code(&admin, REMOVE_ALL, json!({"To_Account": [1]})).await, 60015);
+    assert_eq!(
+        code(&admin, ADD_TAG, json!({"UserTags": {"x": 1}})).await,
+        90001
+    );
+    assert_eq!(
+        code(&admin, REMOVE_ALL, json!({"To_Account": [1]})).await,
+        60015
+    );
     let resp = admin.request(GET_TAG).body("nope").send().await;
     assert!(resp.text.contains("\"ErrorCode\":90001"), "{}", resp.text);
 }
@@ -326,7 +391,11 @@ async fn push_reaches_everyone_or_the_selected_accounts() {
     assert_eq!(expires, task["Created"].as_i64().unwrap() + 3600);
 
     // The same MsgRandom within 7 days is the same task: nothing pushed again.
-    let again = push(&admin, json!({"MsgRandom": 77810231, "MsgBody": text("other")})).await;
+    let again = push(
+        &admin,
+        json!({"MsgRandom": 77810231, "MsgBody": text("other")}),
+    )
+    .await;
     assert_eq!(again, all);
 
     // By tags (both kinds together); the admin is the sender by default; MsgLifeTime 0
@@ -390,7 +459,10 @@ async fn push_reaches_everyone_or_the_selected_accounts() {
             "Condition": {"AttrsAnd": {"city": "sz", "tier": "gold"}}}),
     )
     .await;
-    assert_eq!(recipients(&delivered(&server, 0, &t).await), vec!["user0010"]);
+    assert_eq!(
+        recipients(&delivered(&server, 0, &t).await),
+        vec!["user0010"]
+    );
     let t = push(
         &admin,
         json!({"MsgRandom": 5, "MsgBody": text("x"),
@@ -407,7 +479,10 @@ async fn push_reaches_everyone_or_the_selected_accounts() {
             "Condition": {"AttrsAnd": {"city": "sz"}, "AttrsOr": {"tier": "gold"}}}),
     )
     .await;
-    assert_eq!(recipients(&delivered(&server, 0, &t).await), vec!["user0010"]);
+    assert_eq!(
+        recipients(&delivered(&server, 0, &t).await),
+        vec!["user0010"]
+    );
     // Nothing goes to roaming history.
     let resp = admin
         .call_ok(
@@ -432,21 +507,43 @@ async fn push_errors() {
         b
     };
     // 90005 MsgRandom missing, not an integer, beyond u32.
-    assert_eq!(code(&admin, PUSH, json!({"MsgBody": text("x")})).await, 90005);
-    assert_eq!(code(&admin, PUSH, ok(json!({"MsgRandom": "1"}))).await, 90005);
-    assert_eq!(code(&admin, PUSH, ok(json!({"MsgRandom": 4294967296u64}))).await, 90005);
+    assert_eq!(
+        code(&admin, PUSH, json!({"MsgBody": text("x")})).await,
+        90005
+    );
+    assert_eq!(
+        code(&admin, PUSH, ok(json!({"MsgRandom": "1"}))).await,
+        90005
+    );
+    assert_eq!(
+        code(&admin, PUSH, ok(json!({"MsgRandom": 4294967296u64}))).await,
+        90005
+    );
     // 90002 / 90007 / 90010: MsgBody.
     assert_eq!(code(&admin, PUSH, json!({"MsgRandom": 1})).await, 90002);
-    assert_eq!(code(&admin, PUSH, ok(json!({"MsgBody": {"a": 1}}))).await, 90007);
+    assert_eq!(
+        code(&admin, PUSH, ok(json!({"MsgBody": {"a": 1}}))).await,
+        90007
+    );
     assert_eq!(code(&admin, PUSH, ok(json!({"MsgBody": []}))).await, 90002);
     assert_eq!(
-        code(&admin, PUSH, ok(json!({"MsgBody": [{"MsgType": "TIMNopeElem", "MsgContent": {}}]})))
-            .await,
+        code(
+            &admin,
+            PUSH,
+            ok(json!({"MsgBody": [{"MsgType": "TIMNopeElem", "MsgContent": {}}]}))
+        )
+        .await,
         90010
     );
     // 90026 MsgLifeTime.
-    assert_eq!(code(&admin, PUSH, ok(json!({"MsgLifeTime": 604801}))).await, 90026);
-    assert_eq!(code(&admin, PUSH, ok(json!({"MsgLifeTime": -1}))).await, 90026);
+    assert_eq!(
+        code(&admin, PUSH, ok(json!({"MsgLifeTime": 604801}))).await,
+        90026
+    );
+    assert_eq!(
+        code(&admin, PUSH, ok(json!({"MsgLifeTime": -1}))).await,
+        90026
+    );
     admin
         .call_ok(PUSH, ok(json!({"MsgLifeTime": 604800, "MsgRandom": 10})))
         .await;
@@ -490,24 +587,42 @@ async fn limits_and_the_feature_switch() {
         "administrator",
         &limited.sig("administrator"),
     );
-    let off_admin = server.client_with_sig(off.sdkappid, "administrator", &off.sig("administrator"));
+    let off_admin =
+        server.client_with_sig(off.sdkappid, "administrator", &off.sig("administrator"));
     assert_eq!(
-        code(&off_admin, PUSH, json!({"MsgRandom": 1, "MsgBody": text("x")})).await,
+        code(
+            &off_admin,
+            PUSH,
+            json!({"MsgRandom": 1, "MsgBody": text("x")})
+        )
+        .await,
         90045
     );
     // Two pushes within a second: 90024 (a repeat of a MsgRandom is no new push).
-    let first = push(&limited_admin, json!({"MsgRandom": 1, "MsgBody": text("x")})).await;
+    let first = push(
+        &limited_admin,
+        json!({"MsgRandom": 1, "MsgBody": text("x")}),
+    )
+    .await;
     let (c, _) = limited_admin
         .call_err(PUSH, json!({"MsgRandom": 2, "MsgBody": text("x")}))
         .await;
     // The second may fall into the next second on a slow machine; then it is pushed.
     assert!(c == 90024, "{c}");
     assert_eq!(
-        push(&limited_admin, json!({"MsgRandom": 1, "MsgBody": text("y")})).await,
+        push(
+            &limited_admin,
+            json!({"MsgRandom": 1, "MsgBody": text("y")})
+        )
+        .await,
         first
     );
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    push(&limited_admin, json!({"MsgRandom": 2, "MsgBody": text("x")})).await;
+    push(
+        &limited_admin,
+        json!({"MsgRandom": 2, "MsgBody": text("x")}),
+    )
+    .await;
     // The default app has no limits.
     let admin = server.client();
     push(&admin, json!({"MsgRandom": 1, "MsgBody": text("x")})).await;
@@ -525,14 +640,18 @@ async fn tenancy() {
     let b = server.client_for(1, "administrator");
     import_accounts(&a, &["x", "y"]).await;
     import_accounts(&b, &["x", "z"]).await;
-    a.call_ok(SET_NAME, json!({"AttrNames": {"0": "city"}})).await;
+    a.call_ok(SET_NAME, json!({"AttrNames": {"0": "city"}}))
+        .await;
     a.call_ok(
         SET_ATTR,
         json!({"UserAttrs": [{"To_Account": "x", "Attrs": {"city": "sz"}}]}),
     )
     .await;
-    a.call_ok(ADD_TAG, json!({"UserTags": [{"To_Account": "x", "Tags": ["vip"]}]}))
-        .await;
+    a.call_ok(
+        ADD_TAG,
+        json!({"UserTags": [{"To_Account": "x", "Tags": ["vip"]}]}),
+    )
+    .await;
     assert_eq!(b.call_ok(GET_NAME, json!({})).await["AttrNames"], json!({}));
     assert_eq!(
         b.call_ok(GET_ATTR, json!({"To_Account": ["x"]})).await["UserAttrs"][0]["Attrs"],
@@ -543,16 +662,26 @@ async fn tenancy() {
         json!([])
     );
     assert_eq!(
-        code(&b, PUSH, json!({"MsgRandom": 1, "MsgBody": text("x"),
-            "Condition": {"AttrsAnd": {"city": "sz"}}}))
+        code(
+            &b,
+            PUSH,
+            json!({"MsgRandom": 1, "MsgBody": text("x"),
+            "Condition": {"AttrsAnd": {"city": "sz"}}})
+        )
         .await,
         90033
     );
     let ta = push(&a, json!({"MsgRandom": 1, "MsgBody": text("x")})).await;
     let tb = push(&b, json!({"MsgRandom": 1, "MsgBody": text("x")})).await;
     assert_ne!(ta, tb);
-    assert_eq!(recipients(&delivered(&server, 0, &ta).await), vec!["x", "y"]);
-    assert_eq!(recipients(&delivered(&server, 1, &tb).await), vec!["x", "z"]);
+    assert_eq!(
+        recipients(&delivered(&server, 0, &ta).await),
+        vec!["x", "y"]
+    );
+    assert_eq!(
+        recipients(&delivered(&server, 1, &tb).await),
+        vec!["x", "z"]
+    );
     // B's hook does not show A's task.
     let sig = server.apps[1].sig("administrator");
     let (_, body) = server

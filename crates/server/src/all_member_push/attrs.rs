@@ -126,7 +126,11 @@ struct SetEntry {
 #[derive(Deserialize)]
 pub struct SetAttrReq {
     /// `Attrs` is the dobyte client's spelling (§8).
-    #[serde(rename = "UserAttrs", alias = "Attrs", deserialize_with = "envelope::objects")]
+    #[serde(
+        rename = "UserAttrs",
+        alias = "Attrs",
+        deserialize_with = "envelope::objects"
+    )]
     users: Vec<SetEntry>,
 }
 
@@ -154,7 +158,11 @@ struct RemoveEntry {
 
 #[derive(Deserialize)]
 pub struct RemoveAttrReq {
-    #[serde(rename = "UserAttrs", alias = "Attrs", deserialize_with = "envelope::objects")]
+    #[serde(
+        rename = "UserAttrs",
+        alias = "Attrs",
+        deserialize_with = "envelope::objects"
+    )]
     users: Vec<RemoveEntry>,
 }
 
@@ -185,7 +193,10 @@ pub struct GetTagResp {
 /// im_get_tag (§1.8): tags in the order they were added.
 pub async fn im_get_tag(ctx: &Ctx, req: AccountsReq) -> Result<GetTagResp, Failure> {
     check_account_list(req.to.iter().map(String::as_str))?;
-    let got = ctx.store().get_tags(ctx.caller.app.sdkappid, req.to).await?;
+    let got = ctx
+        .store()
+        .get_tags(ctx.caller.app.sdkappid, req.to)
+        .await?;
     Ok(GetTagResp {
         users: got
             .into_iter()

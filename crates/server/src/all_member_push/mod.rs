@@ -29,8 +29,9 @@ pub(crate) async fn task_endpoint(
         .unwrap_or("")
         .to_owned();
     let answer = async {
-        let caller = crate::auth::authenticate(&state, Service::Push, Query::parse(raw.as_deref()), now)
-            .await?;
+        let caller =
+            crate::auth::authenticate(&state, Service::Push, Query::parse(raw.as_deref()), now)
+                .await?;
         let app = caller.app.sdkappid;
         let internal = |e: timber_store::StoreError| {
             timber_core::Error::new(timber_core::ErrorCode::OpenimInternal, e.to_string())
@@ -41,7 +42,9 @@ pub(crate) async fn task_endpoint(
             .await
             .map_err(internal)?;
         let Some(task) = task else {
-            return Ok(json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "", "Task": null}));
+            return Ok(
+                json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "", "Task": null}),
+            );
         };
         let recipients = state
             .store

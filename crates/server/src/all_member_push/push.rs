@@ -5,8 +5,8 @@
 //! history.
 
 use crate::failure::Failure;
-use crate::openim::fields::{body_error, opt_u32};
 use crate::msg_body::checked_body;
+use crate::openim::fields::{body_error, opt_u32};
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -56,8 +56,12 @@ pub async fn im_push(ctx: &Ctx, req: ImPushReq) -> Result<ImPushResp, Failure> {
     if !app.push_to_all {
         return Err(ErrorCode::PushNotEnabled.into());
     }
-    let random = opt_u32(req.random.as_ref(), "MsgRandom", ErrorCode::MsgRandomInvalid)?
-        .ok_or_else(|| Error::new(ErrorCode::MsgRandomInvalid, "MsgRandom is required"))?;
+    let random = opt_u32(
+        req.random.as_ref(),
+        "MsgRandom",
+        ErrorCode::MsgRandomInvalid,
+    )?
+    .ok_or_else(|| Error::new(ErrorCode::MsgRandomInvalid, "MsgRandom is required"))?;
     let raw = req
         .body
         .ok_or_else(|| Error::new(ErrorCode::MsgBodyFormat, "MsgBody is required"))?;
@@ -114,7 +118,11 @@ pub fn spawn_delivery(store: Arc<dyn Store>, app: AppId, counter: u64) {
                     failures += 1;
                     tracing::warn!(app, counter, error = %e, "a push batch failed");
                     if failures >= 10 {
-                        tracing::error!(app, counter, "push delivery gave up; resumed at the next start");
+                        tracing::error!(
+                            app,
+                            counter,
+                            "push delivery gave up; resumed at the next start"
+                        );
                         break;
                     }
                     tokio::time::sleep(Duration::from_secs(1)).await;

@@ -101,7 +101,8 @@ static SEND_FACTS: LazyLock<String> = LazyLock::new(|| {
              (SELECT mute_until FROM group_mutes u
               WHERE u.app = $1 AND u.gkey = g.gkey AND u.user_id = $3),
              ({}),
-             (SELECT group_until FROM global_mutes x WHERE x.app = $1 AND x.user_id = $3)
+             (SELECT group_until FROM global_mutes x WHERE x.app = $1 AND x.user_id = $3),
+             EXISTS (SELECT 1 FROM dirty_words w WHERE w.app = $1)
          FROM groups g
          LEFT JOIN group_members m ON m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3
          WHERE g.app = $1 AND g.group_id = $2",
@@ -137,6 +138,9 @@ impl WriteOp for SendMessage {
             )
             .await?;
         let mut row = require_group(row, &self.group_id)?;
+        if row.bool(11) {
+            super::moderation::check_message(r, self.app, &msg.body).await?;
+        }
         let gkey = row.i64(0);
         let duplicate = match row.opt_i64(9) {
             Some(seq) => Some(original(r, self.app, gkey, seq as u64).await?),
@@ -154,7 +158,10 @@ impl WriteOp for SendMessage {
             role: row.opt_i64(6).map(Role::from_db),
             last_send_time: row.opt_i64(7).unwrap_or(0),
             // A group mute and the sender's global group mute (setnospeaking) both block.
-            mute_until: row.opt_i64(8).unwrap_or(0).max(row.opt_i64(10).unwrap_or(0)),
+            mute_until: row
+                .opt_i64(8)
+                .unwrap_or(0)
+                .max(row.opt_i64(10).unwrap_or(0)),
             duplicate,
             receivers_are_members: are_members(r, self.app, gkey, &receivers).await?,
         };

@@ -9,9 +9,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 use timber_core::nospeaking::{decide_set, MuteEnds, SetMute as Set};
 use timber_core::push::{
-    beijing_day_start, decide_add_tags, decide_attr_names, decide_push, name_of,
-    resolve_condition, resolve_remove, resolve_set, task_id, AttrNames, PushFacts, PushPlan,
-    Selector, DEDUP_SECS,
+    beijing_day_start, decide_add_tags, decide_attr_names, decide_push, name_of, resolve_condition,
+    resolve_remove, resolve_set, task_id, AttrNames, PushFacts, PushPlan, Selector, DEDUP_SECS,
 };
 use timber_core::AppId;
 
@@ -249,10 +248,7 @@ async fn read_tags(
         )
         .await?;
     let next = rows.last().map_or(0, |r| r.i64(1) + 1);
-    Ok((
-        rows.into_iter().map(|mut r| r.take_str(0)).collect(),
-        next,
-    ))
+    Ok((rows.into_iter().map(|mut r| r.take_str(0)).collect(), next))
 }
 
 /// im_get_tag.
@@ -627,15 +623,14 @@ impl ReadOp for UnfinishedPushes {
     type Out = Vec<(AppId, u64)>;
 
     async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
-        Ok(r
-            .query(
-                "SELECT app, counter FROM push_tasks WHERE done = FALSE ORDER BY app, counter",
-                params![],
-            )
-            .await?
-            .into_iter()
-            .map(|row| (row.u64(0), row.u64(1)))
-            .collect())
+        Ok(r.query(
+            "SELECT app, counter FROM push_tasks WHERE done = FALSE ORDER BY app, counter",
+            params![],
+        )
+        .await?
+        .into_iter()
+        .map(|row| (row.u64(0), row.u64(1)))
+        .collect())
     }
 }
 
@@ -680,15 +675,14 @@ impl ReadOp for PushRecipients {
     type Out = Vec<(String, i64)>;
 
     async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
-        Ok(r
-            .query(
-                "SELECT user_id, expires FROM push_deliveries WHERE app = $1 AND counter = $2
+        Ok(r.query(
+            "SELECT user_id, expires FROM push_deliveries WHERE app = $1 AND counter = $2
                  ORDER BY user_id",
-                params![self.app, self.counter],
-            )
-            .await?
-            .into_iter()
-            .map(|mut row| (row.take_str(0), row.i64(1)))
-            .collect())
+            params![self.app, self.counter],
+        )
+        .await?
+        .into_iter()
+        .map(|mut row| (row.take_str(0), row.i64(1)))
+        .collect())
     }
 }

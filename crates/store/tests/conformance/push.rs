@@ -76,7 +76,10 @@ async fn global_mutes_are_kept_per_app() {
         .unwrap();
         assert_eq!(
             s.get_no_speaking(APP, "u".into()).await.unwrap(),
-            MuteEnds { c2c: 1100, group: 0 }
+            MuteEnds {
+                c2c: 1100,
+                group: 0
+            }
         );
         assert_eq!(
             s.get_no_speaking(OTHER_APP, "u".into()).await.unwrap(),
@@ -89,9 +92,12 @@ async fn global_mutes_are_kept_per_app() {
 #[tokio::test]
 async fn attributes_and_tags() {
     on_every_backend(|s| async move {
-        s.set_attr_names(APP, vec![("0".into(), "city".into()), ("3".into(), "tier".into())])
-            .await
-            .unwrap();
+        s.set_attr_names(
+            APP,
+            vec![("0".into(), "city".into()), ("3".into(), "tier".into())],
+        )
+        .await
+        .unwrap();
         assert_eq!(
             s.get_attr_names(APP).await.unwrap(),
             vec![(0, "city".to_owned()), (3, "tier".to_owned())]
@@ -99,7 +105,10 @@ async fn attributes_and_tags() {
         assert_eq!(s.get_attr_names(OTHER_APP).await.unwrap(), vec![]);
         s.set_attrs(
             APP,
-            vec![("u".into(), vec![("city".into(), json!("sz")), ("tier".into(), json!("1"))])],
+            vec![(
+                "u".into(),
+                vec![("city".into(), json!("sz")), ("tier".into(), json!("1"))],
+            )],
         )
         .await
         .unwrap();
@@ -118,11 +127,16 @@ async fn attributes_and_tags() {
             ErrorCode::PushAttrInvalid
         );
         assert_eq!(
-            s.get_attrs(APP, vec!["u".into(), "v".into()]).await.unwrap(),
+            s.get_attrs(APP, vec!["u".into(), "v".into()])
+                .await
+                .unwrap(),
             vec![
                 (
                     "u".to_owned(),
-                    vec![("city".to_owned(), "sz".to_owned()), ("tier".to_owned(), "1".to_owned())]
+                    vec![
+                        ("city".to_owned(), "sz".to_owned()),
+                        ("tier".to_owned(), "1".to_owned())
+                    ]
                 ),
                 ("v".to_owned(), vec![])
             ]
@@ -166,7 +180,9 @@ async fn attributes_and_tags() {
             Vec::<String>::new()
         );
         s.remove_all_tags(APP, vec!["u".into()]).await.unwrap();
-        assert!(s.get_tags(APP, vec!["u".into()]).await.unwrap()[0].1.is_empty());
+        assert!(s.get_tags(APP, vec!["u".into()]).await.unwrap()[0]
+            .1
+            .is_empty());
     })
     .await;
 }
@@ -174,7 +190,9 @@ async fn attributes_and_tags() {
 #[tokio::test]
 async fn push_tasks_dedup_limits_and_batched_delivery() {
     on_every_backend(|s| async move {
-        let users: Vec<NewAccount> = (0..25).map(|i| NewAccount::bare(format!("u{i:02}"))).collect();
+        let users: Vec<NewAccount> = (0..25)
+            .map(|i| NewAccount::bare(format!("u{i:02}")))
+            .collect();
         s.import_accounts(APP, users, 1).await.unwrap();
         s.import_accounts(APP, vec![NewAccount::bare("admin")], 1)
             .await
@@ -183,12 +201,21 @@ async fn push_tasks_dedup_limits_and_batched_delivery() {
             .await
             .unwrap();
         let now = 1_796_605_200;
-        let first = s.create_push(APP, push(5, Condition::default(), now)).await.unwrap();
+        let first = s
+            .create_push(APP, push(5, Condition::default(), now))
+            .await
+            .unwrap();
         assert!(first.fresh);
         assert_eq!(first.counter, 1);
         // The same MsgRandom within 7 days is the same task.
-        let again = s.create_push(APP, push(5, Condition::default(), now + 10)).await.unwrap();
-        assert_eq!((again.task_id.as_str(), again.fresh), (first.task_id.as_str(), false));
+        let again = s
+            .create_push(APP, push(5, Condition::default(), now + 10))
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.task_id.as_str(), again.fresh),
+            (first.task_id.as_str(), false)
+        );
         // Under the limits, a new push within the second is 90024.
         assert_eq!(
             code(s.create_push(APP, push(6, Condition::default(), now)).await),
@@ -196,18 +223,30 @@ async fn push_tasks_dedup_limits_and_batched_delivery() {
         );
         // Delivered in batches of 10: three batches, the sender left out.
         assert_eq!(deliver(&*s, APP, first.counter, 10).await, 3);
-        let task = s.push_task(APP, first.task_id.clone()).await.unwrap().unwrap();
+        let task = s
+            .push_task(APP, first.task_id.clone())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(task.done);
         assert_eq!(task.recipients, 25);
         let got = s.push_recipients(APP, first.counter).await.unwrap();
         assert_eq!(got.len(), 25);
-        assert!(got.iter().all(|(u, e)| u.starts_with('u') && *e == now + 60));
+        assert!(got
+            .iter()
+            .all(|(u, e)| u.starts_with('u') && *e == now + 60));
         assert!(s.unfinished_pushes().await.unwrap().is_empty());
 
         // By tag.
-        s.add_tags(APP, vec![("u03".into(), vec!["vip".into()]), ("u07".into(), vec!["vip".into()])])
-            .await
-            .unwrap();
+        s.add_tags(
+            APP,
+            vec![
+                ("u03".into(), vec!["vip".into()]),
+                ("u07".into(), vec!["vip".into()]),
+            ],
+        )
+        .await
+        .unwrap();
         let c = Condition {
             tags_or: vec!["vip".into()],
             ..Default::default()
@@ -238,12 +277,38 @@ async fn push_tasks_dedup_limits_and_batched_delivery() {
         );
         // Tenancy: the other app's task list is its own.
         assert_eq!(s.push_task(OTHER_APP, first.task_id).await.unwrap(), None);
-        let other = s.create_push(OTHER_APP, push(5, Condition::default(), now)).await.unwrap();
+        let other = s
+            .create_push(OTHER_APP, push(5, Condition::default(), now))
+            .await
+            .unwrap();
         assert!(other.fresh);
         assert_eq!(other.counter, 1);
         deliver(&*s, OTHER_APP, other.counter, 10).await;
         let got = s.push_recipients(OTHER_APP, other.counter).await.unwrap();
         assert_eq!(got, vec![("elsewhere".to_owned(), now + 60)]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dirty_words_filter_sends_of_their_app() {
+    on_every_backend(|s| async move {
+        s.add_dirty_words(APP, vec!["spam".into(), "b".into()])
+            .await
+            .unwrap();
+        s.add_dirty_words(APP, vec!["spam".into()]).await.unwrap();
+        assert_eq!(s.get_dirty_words(APP).await.unwrap(), vec!["b", "spam"]);
+        assert!(s.get_dirty_words(OTHER_APP).await.unwrap().is_empty());
+        let fifty: Vec<String> = (0..49).map(|i| format!("w{i}")).collect();
+        assert_eq!(
+            code(s.add_dirty_words(APP, fifty).await),
+            ErrorCode::GroupInvalidParameter
+        );
+        assert_eq!(s.get_dirty_words(APP).await.unwrap().len(), 2);
+        s.delete_dirty_words(APP, vec!["b".into(), "x".into()])
+            .await
+            .unwrap();
+        assert_eq!(s.get_dirty_words(APP).await.unwrap(), vec!["spam"]);
     })
     .await;
 }
