@@ -2,6 +2,7 @@
 //! the single table of every Tencent code we return. Pure: no IO, no HTTP, no SQL.
 
 pub mod account;
+pub mod appinfo;
 pub mod c2c;
 pub mod callback;
 pub mod contacts;

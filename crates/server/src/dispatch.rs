@@ -161,6 +161,7 @@ commands! {
     OpenConfig {
         "setnospeaking" => openconfigsvr::setnospeaking,
         "getnospeaking" => openconfigsvr::getnospeaking,
+        "getappinfo" => openconfigsvr::getappinfo,
     }
     ConfigSvc {
         "GetIPList" => configsvc::get_ip_list,

@@ -1,5 +1,5 @@
-//! `v4/openconfigsvr/*`: global mutes (setnospeaking, getnospeaking). spec:
-//! push-and-operations.md §2. The fields arrive as JSON values so that each wrong one gets the
+//! `v4/openconfigsvr/*`: global mutes (setnospeaking, getnospeaking) and the operations data
+//! (getappinfo). spec: push-and-operations.md §2, §3.1. The fields arrive as JSON values so that each wrong one gets the
 //! code its page documents (130004–130008, 130002–130003) rather than the generic 130001.
 //! A global group mute is enforced by send_group_msg's store read (10017); REST `sendmsg`
 //! and `batchsendmsg` ignore the C2C mute, as the sendmsg page says.
@@ -115,5 +115,41 @@ pub async fn getnospeaking(ctx: &Ctx, req: GetNoSpeakingReq) -> Result<GetNoSpea
     Ok(GetNoSpeakingResp {
         c2c: remaining(ctx.now, ends.c2c),
         group: remaining(ctx.now, ends.group),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct GetAppInfoReq {
+    #[serde(rename = "RequestField", default)]
+    fields: Option<Vec<String>>,
+}
+
+#[derive(Serialize)]
+pub struct GetAppInfoResp {
+    #[serde(rename = "Result")]
+    result: Vec<serde_json::Map<String, Value>>,
+}
+
+/// spec: push-and-operations.md §3.1: a record per Beijing day from the app's first (at
+/// most 30), newest first, every value a string; `Date` always. The counts come from what
+/// is stored (`timber_core::appinfo`); a failure to read them is 130011.
+pub async fn getappinfo(ctx: &Ctx, req: GetAppInfoReq) -> Result<GetAppInfoResp, Failure> {
+    use timber_core::appinfo::{day_of, records, MAX_DAYS};
+    let app = &ctx.caller.app;
+    let first_day = day_of(ctx.now) - MAX_DAYS + 1;
+    let counts = ctx
+        .store()
+        .app_counts(app.sdkappid, first_day)
+        .await
+        .map_err(|e| match e {
+            timber_store::StoreError::Domain(e) => Failure::Refused(e),
+            timber_store::StoreError::Db(e) => {
+                tracing::error!(cause = %e, "reading the operations data failed");
+                Failure::Refused(ErrorCode::AppInfoQuery.into())
+            }
+        })?;
+    let requested = req.fields.unwrap_or_default();
+    Ok(GetAppInfoResp {
+        result: records(&counts, &requested, app.sdkappid, "timber", "", ctx.now),
     })
 }

@@ -2,6 +2,7 @@
 //! §1, §2, §4.1, §8.
 
 use crate::backend::Backend;
+use crate::ops::appinfo::AppStats;
 use crate::ops::moderation::{AddDirtyWords, DeleteDirtyWords, GetDirtyWords};
 use crate::ops::push::{
     AddTags, CreatePush, DeliverBatch, GetAttrNames, GetAttrs, GetMute, GetTags, PushRecipients,
@@ -131,6 +132,13 @@ pub trait PushStore {
 
     /// Deletes words (10004 for an empty or long word).
     async fn delete_dirty_words(&self, app: AppId, words: Vec<String>) -> Result<()>;
+
+    /// getappinfo's counts from `first_day` (a Beijing day number) on.
+    async fn app_counts(
+        &self,
+        app: AppId,
+        first_day: i64,
+    ) -> Result<timber_core::appinfo::AppCounts>;
 }
 
 #[async_trait::async_trait]
@@ -234,5 +242,13 @@ impl<B: Backend> PushStore for B {
 
     async fn delete_dirty_words(&self, app: AppId, words: Vec<String>) -> Result<()> {
         self.write(DeleteDirtyWords { app, words }).await
+    }
+
+    async fn app_counts(
+        &self,
+        app: AppId,
+        first_day: i64,
+    ) -> Result<timber_core::appinfo::AppCounts> {
+        self.scan(AppStats { app, first_day }).await
     }
 }

@@ -1344,6 +1344,12 @@ fn sns_specs() -> Vec<Spec> {
             codes: &[130002, 130003],
         },
         Spec {
+            command: "openconfigsvr/getappinfo",
+            template: |_| json!({"RequestField": ["AppId", "C2CUpMsgNum"]}),
+            fields: vec![f("RequestField", Arr), f("RequestField.0", Str)],
+            codes: &[],
+        },
+        Spec {
             command: "ConfigSvc/GetIPList",
             template: |_| json!({}),
             fields: vec![],

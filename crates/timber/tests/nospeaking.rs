@@ -225,3 +225,94 @@ async fn tenancy_and_ip_list() {
         .await;
     assert_eq!(c, 60010);
 }
+
+/// `openconfigsvr/getappinfo`: today's record counts what was done today.
+#[tokio::test]
+async fn app_info_counts_what_was_done() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    let resp = admin.call_ok("openconfigsvr/getappinfo", json!({})).await;
+    let before = resp["Result"][0].clone();
+    let n = |v: &Value, f: &str| v[f].as_str().unwrap().parse::<u64>().unwrap();
+    import_accounts(&admin, &["a", "b", "o"]).await;
+    admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "GroupId": "g1", "Name": "g", "Owner_Account": "o",
+                "MemberList": [{"Member_Account": "a"}, {"Member_Account": "b"}]}),
+        )
+        .await;
+    for (from, random) in [("a", 1), ("a", 2), ("b", 3)] {
+        admin
+            .call_ok(
+                "openim/sendmsg",
+                json!({"From_Account": from, "To_Account": "o", "MsgRandom": random,
+                    "MsgBody": text("hi")}),
+            )
+            .await;
+    }
+    admin
+        .call_ok(
+            "group_open_http_svc/send_group_msg",
+            json!({"GroupId": "g1", "From_Account": "a", "Random": 1, "MsgBody": text("hi")}),
+        )
+        .await;
+    let resp = admin.call_ok("openconfigsvr/getappinfo", json!({})).await;
+    let result = resp["Result"].as_array().unwrap();
+    assert_eq!(result.len(), 1, "one day old: {resp}");
+    let today = &result[0];
+    assert_eq!(today["Date"].as_str().unwrap().len(), 8);
+    assert_eq!(today["AppId"], server.apps[0].sdkappid.to_string());
+    assert_eq!(
+        n(today, "RegistUserNumOneDay"),
+        n(&before, "RegistUserNumOneDay") + 3
+    );
+    assert_eq!(
+        n(today, "RegistUserNumTotal"),
+        n(&before, "RegistUserNumTotal") + 3
+    );
+    assert_eq!(n(today, "C2CUpMsgNum"), 3);
+    assert_eq!(n(today, "C2CSendMsgUserNum"), 2);
+    assert_eq!(n(today, "GroupUpMsgNum"), 1);
+    assert_eq!(n(today, "GroupDownMsgNum"), 2);
+    assert_eq!(n(today, "GroupSendMsgGroupNum"), 1);
+    assert_eq!(n(today, "SendMsgUserNum"), 2);
+    assert_eq!(n(today, "UpMsgNum"), 4);
+    assert_eq!(n(today, "GroupNewGroupNum"), 1);
+    assert_eq!(n(today, "GroupAllGroupNum"), 1);
+    assert_eq!(n(today, "GroupJoinGroupTimes"), 3);
+    assert_eq!(n(today, "LoginTimes"), 0);
+    // RequestField picks fields; Date is always there; unknown names are ignored.
+    let resp = admin
+        .call_ok(
+            "openconfigsvr/getappinfo",
+            json!({"RequestField": ["C2CUpMsgNum", "Nope"]}),
+        )
+        .await;
+    let keys: Vec<&String> = resp["Result"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 2, "{resp}");
+    assert_eq!(resp["Result"][0]["C2CUpMsgNum"], "3");
+    let resp = admin
+        .request("openconfigsvr/getappinfo")
+        .body("{")
+        .send()
+        .await;
+    assert!(resp.text.contains("\"ErrorCode\":130001"), "{}", resp.text);
+    let (c, _) = server
+        .client_for(0, "a")
+        .call_err("openconfigsvr/getappinfo", json!({}))
+        .await;
+    assert_eq!(c, 60010);
+    // Another app counts its own.
+    let other = TestServer::start_with(ServerOptions {
+        apps: vec![TestApp::random()],
+        ..Default::default()
+    })
+    .await;
+    let resp = other
+        .client()
+        .call_ok("openconfigsvr/getappinfo", json!({}))
+        .await;
+    assert_eq!(resp["Result"][0]["C2CUpMsgNum"], "0");
+}
+common::also_on_postgres!(app_info_counts_what_was_done);

@@ -312,3 +312,30 @@ async fn dirty_words_filter_sends_of_their_app() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn app_counts_come_from_the_stored_rows() {
+    use timber_core::appinfo::day_of;
+    on_every_backend(|s| async move {
+        let now = 1_796_605_200;
+        s.import_accounts(
+            APP,
+            vec![NewAccount::bare("a"), NewAccount::bare("b")],
+            now - 86_400 * 40,
+        )
+        .await
+        .unwrap();
+        s.import_accounts(APP, vec![NewAccount::bare("c")], now)
+            .await
+            .unwrap();
+        let today = day_of(now);
+        let counts = s.app_counts(APP, today - 29).await.unwrap();
+        assert_eq!(counts.registered_before, 2);
+        assert_eq!(counts.first_day, Some(day_of(now - 86_400 * 40)));
+        assert_eq!(counts.days[&today].registered, 1);
+        let other = s.app_counts(OTHER_APP, today - 29).await.unwrap();
+        assert_eq!(other.first_day, None);
+        assert!(other.days.is_empty());
+    })
+    .await;
+}
