@@ -10,6 +10,7 @@ pub mod error;
 pub mod group;
 pub mod message;
 pub mod moderation;
+pub mod msglog;
 pub mod nospeaking;
 pub mod profile;
 pub mod push;

@@ -7,7 +7,8 @@ use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
 use crate::{
-    configsvc, im_open_login_svc, moderation, openconfigsvr, openim, profile, recentcontact, Ctx,
+    configsvc, im_open_login_svc, moderation, open_msg_svc, openconfigsvr, openim, profile,
+    recentcontact, Ctx,
 };
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -170,6 +171,9 @@ commands! {
         "get" => moderation::get,
         "add" => moderation::add,
         "delete" => moderation::delete,
+    }
+    MsgSvc {
+        "get_history" => open_msg_svc::get_history,
     }
     MsgAudit {
         "content_moderation" => moderation::content_moderation,

@@ -34,6 +34,8 @@ pub enum Service {
     DirtyWords,
     /// `im_msg_audit`: on-demand moderation (push-and-operations.md §4.2).
     MsgAudit,
+    /// `open_msg_svc`: the hourly message-record files (push-and-operations.md §3.2).
+    MsgSvc,
 }
 
 impl Service {
@@ -51,6 +53,7 @@ impl Service {
             "ConfigSvc" => Service::ConfigSvc,
             "openim_dirty_words" => Service::DirtyWords,
             "im_msg_audit" => Service::MsgAudit,
+            "open_msg_svc" => Service::MsgSvc,
             _ => return None,
         })
     }
@@ -69,6 +72,7 @@ impl Service {
             Service::ConfigSvc => "ConfigSvc",
             Service::DirtyWords => "openim_dirty_words",
             Service::MsgAudit => "im_msg_audit",
+            Service::MsgSvc => "open_msg_svc",
         }
     }
 
@@ -84,6 +88,8 @@ impl Service {
             Service::Push => ErrorCode::OpenimJsonParse,
             Service::OpenConfig => ErrorCode::ConfigJsonParse,
             Service::ConfigSvc | Service::MsgAudit => ErrorCode::JsonParse,
+            // push-and-operations.md §8: a bad ChatType or MsgTime is 60002.
+            Service::MsgSvc => ErrorCode::HttpParse,
             Service::DirtyWords => ErrorCode::GroupInvalidParameter,
         }
     }
@@ -100,7 +106,7 @@ impl Service {
             Service::Push => ErrorCode::OpenimInternal,
             Service::OpenConfig => ErrorCode::ConfigInternal,
             // push-and-operations.md §0 (inferred).
-            Service::ConfigSvc | Service::MsgAudit => ErrorCode::AccountInternal,
+            Service::ConfigSvc | Service::MsgAudit | Service::MsgSvc => ErrorCode::AccountInternal,
             Service::DirtyWords => ErrorCode::GroupInternal,
         }
     }

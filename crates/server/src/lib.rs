@@ -20,6 +20,7 @@ mod im_open_login_svc;
 mod metrics;
 mod moderation;
 mod msg_body;
+mod open_msg_svc;
 mod openconfigsvr;
 mod openim;
 mod profile;
@@ -57,12 +58,16 @@ pub use metrics::{Connections, Metrics};
 pub struct Settings {
     /// Largest accepted request body; beyond it the answer is 93000.
     pub max_body_bytes: usize,
+    /// How clients reach this server (`http://host:port`), for the URLs it hands out
+    /// (get_history's files); empty: the URLs are paths.
+    pub public_url: String,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             max_body_bytes: 1 << 20,
+            public_url: String::new(),
         }
     }
 }
@@ -78,6 +83,8 @@ pub struct State {
     /// batchsendmsg's 12,000 messages a minute per app.
     pub(crate) batch_budget: openim::budget::Budget,
     pub callbacks: callbacks::Callbacks,
+    /// get_history's generated files, served for an hour.
+    pub(crate) history_files: open_msg_svc::Files,
 }
 
 impl State {
@@ -97,6 +104,7 @@ impl State {
             metrics: metrics::Metrics::default(),
             batch_budget: openim::budget::Budget::default(),
             callbacks,
+            history_files: open_msg_svc::Files::default(),
         })
     }
 }
@@ -133,6 +141,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/_timber/callbacks", get(callbacks::log_endpoint))
         .route("/_timber/push_task", get(all_member_push::task_endpoint))
+        .route("/_timber/history/{token}", get(open_msg_svc::download))
         .fallback(unknown_path)
         .with_state(state)
 }

@@ -4,6 +4,7 @@
 use crate::backend::Backend;
 use crate::ops::appinfo::AppStats;
 use crate::ops::moderation::{AddDirtyWords, DeleteDirtyWords, GetDirtyWords};
+use crate::ops::msglog::HourMessages;
 use crate::ops::push::{
     AddTags, CreatePush, DeliverBatch, GetAttrNames, GetAttrs, GetMute, GetTags, PushRecipients,
     ReadPushTask, RemoveAllTags, RemoveAttrs, RemoveTags, SetAttrNames, SetAttrs, SetMute,
@@ -139,6 +140,16 @@ pub trait PushStore {
         app: AppId,
         first_day: i64,
     ) -> Result<timber_core::appinfo::AppCounts>;
+
+    /// get_history: the stored C2C (`c2c`) or group messages sent in `[from, until)`, in time
+    /// order.
+    async fn hour_messages(
+        &self,
+        app: AppId,
+        c2c: bool,
+        from: i64,
+        until: i64,
+    ) -> Result<Vec<timber_core::msglog::LogMsg>>;
 }
 
 #[async_trait::async_trait]
@@ -250,5 +261,21 @@ impl<B: Backend> PushStore for B {
         first_day: i64,
     ) -> Result<timber_core::appinfo::AppCounts> {
         self.scan(AppStats { app, first_day }).await
+    }
+
+    async fn hour_messages(
+        &self,
+        app: AppId,
+        c2c: bool,
+        from: i64,
+        until: i64,
+    ) -> Result<Vec<timber_core::msglog::LogMsg>> {
+        self.scan(HourMessages {
+            app,
+            c2c,
+            from,
+            until,
+        })
+        .await
     }
 }

@@ -191,6 +191,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let signal = shutdown_signal()?;
     let settings = timber_server::Settings {
         max_body_bytes: config.max_body_bytes,
+        public_url: format!("http://{addr}"),
     };
     let state = timber_server::State::new(store.clone(), Apps::new(apps.clone()), settings);
     print!("{}", bootstrap::banner(&addr, &apps[0], now));

@@ -131,6 +131,7 @@ fn generic_codes(service: &str) -> &'static [u64] {
         "openconfigsvr" => &[130001, 93000],
         "ConfigSvc" | "im_msg_audit" => &[60003, 93000],
         "openim_dirty_words" => &[10004, 93000],
+        "open_msg_svc" => &[60002, 60003, 93000],
         other => panic!("no generic codes for service {other}"),
     }
 }
@@ -1347,6 +1348,12 @@ fn sns_specs() -> Vec<Spec> {
             command: "openconfigsvr/getappinfo",
             template: |_| json!({"RequestField": ["AppId", "C2CUpMsgNum"]}),
             fields: vec![f("RequestField", Arr), f("RequestField.0", Str)],
+            codes: &[],
+        },
+        Spec {
+            command: "open_msg_svc/get_history",
+            template: |_| json!({"ChatType": "C2C", "MsgTime": "2025031509"}),
+            fields: vec![f("ChatType", Enum).req(), f("MsgTime", Str).req().text(10)],
             codes: &[],
         },
         Spec {

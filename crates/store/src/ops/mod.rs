@@ -19,6 +19,7 @@ pub(crate) mod groups;
 pub(crate) mod members;
 pub(crate) mod messages;
 pub(crate) mod moderation;
+pub(crate) mod msglog;
 pub(crate) mod outbox;
 pub(crate) mod profiles;
 pub(crate) mod push;
