@@ -7,8 +7,8 @@ use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
 use crate::{
-    configsvc, im_open_login_svc, moderation, open_msg_svc, openconfigsvr, openim, profile,
-    recentcontact, Ctx,
+    configsvc, im_cos_msg, im_open_login_svc, moderation, open_msg_svc, openconfigsvr, openim,
+    profile, recentcontact, Ctx,
 };
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -171,6 +171,11 @@ commands! {
         "get" => moderation::get,
         "add" => moderation::add,
         "delete" => moderation::delete,
+    }
+    CosMsg {
+        "forbid_illegal_object" => im_cos_msg::forbid_illegal_object,
+        "allow_banned_object" => im_cos_msg::allow_banned_object,
+        "get_cos_sig" => im_cos_msg::get_cos_sig,
     }
     MsgSvc {
         "get_history" => open_msg_svc::get_history,

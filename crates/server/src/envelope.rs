@@ -36,6 +36,8 @@ pub enum Service {
     MsgAudit,
     /// `open_msg_svc`: the hourly message-record files (push-and-operations.md §3.2).
     MsgSvc,
+    /// `im_cos_msg`: banned chat files and signed URLs (push-and-operations.md §4.4).
+    CosMsg,
 }
 
 impl Service {
@@ -54,6 +56,7 @@ impl Service {
             "openim_dirty_words" => Service::DirtyWords,
             "im_msg_audit" => Service::MsgAudit,
             "open_msg_svc" => Service::MsgSvc,
+            "im_cos_msg" => Service::CosMsg,
             _ => return None,
         })
     }
@@ -73,6 +76,7 @@ impl Service {
             Service::DirtyWords => "openim_dirty_words",
             Service::MsgAudit => "im_msg_audit",
             Service::MsgSvc => "open_msg_svc",
+            Service::CosMsg => "im_cos_msg",
         }
     }
 
@@ -87,7 +91,7 @@ impl Service {
             Service::Sns | Service::Follow => ErrorCode::SnsInvalidParameter,
             Service::Push => ErrorCode::OpenimJsonParse,
             Service::OpenConfig => ErrorCode::ConfigJsonParse,
-            Service::ConfigSvc | Service::MsgAudit => ErrorCode::JsonParse,
+            Service::ConfigSvc | Service::MsgAudit | Service::CosMsg => ErrorCode::JsonParse,
             // push-and-operations.md §8: a bad ChatType or MsgTime is 60002.
             Service::MsgSvc => ErrorCode::HttpParse,
             Service::DirtyWords => ErrorCode::GroupInvalidParameter,
@@ -106,7 +110,9 @@ impl Service {
             Service::Push => ErrorCode::OpenimInternal,
             Service::OpenConfig => ErrorCode::ConfigInternal,
             // push-and-operations.md §0 (inferred).
-            Service::ConfigSvc | Service::MsgAudit | Service::MsgSvc => ErrorCode::AccountInternal,
+            Service::ConfigSvc | Service::MsgAudit | Service::MsgSvc | Service::CosMsg => {
+                ErrorCode::AccountInternal
+            }
             Service::DirtyWords => ErrorCode::GroupInternal,
         }
     }

@@ -16,6 +16,7 @@ mod failure;
 pub mod fuzzing;
 mod group_open_http_svc;
 mod health;
+mod im_cos_msg;
 mod im_open_login_svc;
 mod metrics;
 mod moderation;

@@ -23,9 +23,12 @@ use timber_core::{Error, ErrorCode};
 /// How long a file's URL works.
 const VALID_SECS: i64 = 3600;
 
-/// The files handed out, by token: (gzip bytes, expiry).
+/// A file handed out: its gzip bytes and when its URL expires.
+type Handed = (Arc<Vec<u8>>, i64);
+
+/// The files handed out, by token.
 #[derive(Default)]
-pub(crate) struct Files(Mutex<HashMap<String, (Arc<Vec<u8>>, i64)>>);
+pub(crate) struct Files(Mutex<HashMap<String, Handed>>);
 
 impl Files {
     fn put(&self, token: String, gz: Vec<u8>, expires: i64, now: i64) {

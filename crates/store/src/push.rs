@@ -3,7 +3,9 @@
 
 use crate::backend::Backend;
 use crate::ops::appinfo::AppStats;
-use crate::ops::moderation::{AddDirtyWords, DeleteDirtyWords, GetDirtyWords};
+use crate::ops::moderation::{
+    AddDirtyWords, AreBanned, DeleteDirtyWords, GetDirtyWords, SetBanned,
+};
 use crate::ops::msglog::HourMessages;
 use crate::ops::push::{
     AddTags, CreatePush, DeliverBatch, GetAttrNames, GetAttrs, GetMute, GetTags, PushRecipients,
@@ -150,6 +152,12 @@ pub trait PushStore {
         from: i64,
         until: i64,
     ) -> Result<Vec<timber_core::msglog::LogMsg>>;
+
+    /// im_cos_msg: bans (or allows again) a chat file's URL.
+    async fn set_file_banned(&self, app: AppId, url: String, banned: bool) -> Result<()>;
+
+    /// Whether each URL is banned, in order.
+    async fn files_banned(&self, app: AppId, urls: Vec<String>) -> Result<Vec<bool>>;
 }
 
 #[async_trait::async_trait]
@@ -277,5 +285,13 @@ impl<B: Backend> PushStore for B {
             until,
         })
         .await
+    }
+
+    async fn set_file_banned(&self, app: AppId, url: String, banned: bool) -> Result<()> {
+        self.write(SetBanned { app, url, banned }).await
+    }
+
+    async fn files_banned(&self, app: AppId, urls: Vec<String>) -> Result<Vec<bool>> {
+        self.read(AreBanned { app, urls }).await
     }
 }

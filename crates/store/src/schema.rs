@@ -355,8 +355,9 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX callback_outbox_by_ordering ON callback_outbox (app, ordering, id);
     ",
-    // 9 (push-and-operations, branch ops): global mutes, push to all users and the app's
-    // dirty words (timber_core::nospeaking, timber_core::push, timber_core::moderation). A mute is the Unix second it ends
+    // 9 (push-and-operations, branch ops): global mutes, push to all users, the app's
+    // dirty words and banned chat files (timber_core::nospeaking, timber_core::push,
+    // timber_core::moderation; im_cos_msg). A mute is the Unix second it ends
     // (0 none; i64::MAX permanent). Attribute values are kept per slot (`push_attr_names`
     // names the slots); tags keep their insertion order in `pos`. A push task is one row of
     // `push_tasks`; its delivery walks the accounts in UserID order in batches, `cursor` being
@@ -419,6 +420,11 @@ const MIGRATIONS: &[&str] = &[
         app   BIGINT NOT NULL,
         word  TEXT   NOT NULL,
         PRIMARY KEY (app, word)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE banned_files (
+        app  BIGINT NOT NULL,
+        url  TEXT   NOT NULL,
+        PRIMARY KEY (app, url)
     ) {WITHOUT_ROWID};
     ",
 ];

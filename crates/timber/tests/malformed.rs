@@ -129,7 +129,7 @@ fn generic_codes(service: &str) -> &'static [u64] {
         "sns" | "follow" => &[60003, 60015, 93000, 30001],
         "all_member_push" => &[60015, 90001, 93000],
         "openconfigsvr" => &[130001, 93000],
-        "ConfigSvc" | "im_msg_audit" => &[60003, 93000],
+        "ConfigSvc" | "im_msg_audit" | "im_cos_msg" => &[60003, 93000],
         "openim_dirty_words" => &[10004, 93000],
         "open_msg_svc" => &[60002, 60003, 93000],
         other => panic!("no generic codes for service {other}"),
@@ -1354,6 +1354,30 @@ fn sns_specs() -> Vec<Spec> {
             command: "open_msg_svc/get_history",
             template: |_| json!({"ChatType": "C2C", "MsgTime": "2025031509"}),
             fields: vec![f("ChatType", Enum).req(), f("MsgTime", Str).req().text(10)],
+            codes: &[],
+        },
+        // im_cos_msg (§4.4): the URL banned is allowed again right after.
+        Spec {
+            command: "im_cos_msg/forbid_illegal_object",
+            template: |_| json!({"RawURL": "https://cos.example/f.png"}),
+            fields: vec![f("RawURL", Str).req().text(2048)],
+            codes: &[],
+        },
+        Spec {
+            command: "im_cos_msg/allow_banned_object",
+            template: |_| json!({"RawURL": "https://cos.example/f.png"}),
+            fields: vec![f("RawURL", Str).req().text(2048)],
+            codes: &[],
+        },
+        Spec {
+            command: "im_cos_msg/get_cos_sig",
+            template: |_| json!({"RawURLs": [{"ResourceID": 1, "RawURL": "https://cos.example/f.png"}]}),
+            fields: vec![
+                f("RawURLs", Arr).req(),
+                f("RawURLs.0", Obj),
+                f("RawURLs.0.ResourceID", I64).req(),
+                f("RawURLs.0.RawURL", Str).req().text(2048),
+            ],
             codes: &[],
         },
         Spec {

@@ -287,3 +287,82 @@ async fn tenancy() {
     assert_eq!(resp["Result"], "Pass");
 }
 common::also_on_postgres!(tenancy);
+
+/// `im_cos_msg`: banned URLs and signed URLs.
+#[tokio::test]
+async fn chat_files_banned_and_signed() {
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![TestApp::random(), TestApp::random()],
+        ..Default::default()
+    })
+    .await;
+    let admin = server.client_for(0, "administrator");
+    let url = "https://cos.example/chat/a.png";
+    admin
+        .call_ok("im_cos_msg/forbid_illegal_object", json!({"RawURL": url}))
+        .await;
+    let resp = admin
+        .call_ok(
+            "im_cos_msg/get_cos_sig",
+            json!({"RawURLs": [{"ResourceID": 7, "RawURL": url},
+                {"ResourceID": 8, "RawURL": "https://cos.example/b.png?x=1"}]}),
+        )
+        .await;
+    let sigs = resp["PreSigURLs"].as_array().unwrap();
+    assert_eq!(sigs[0]["ResourceID"], 7);
+    assert_eq!(sigs[0]["Status"], 1);
+    assert_eq!(sigs[0]["Code"], 0);
+    let signed = sigs[0]["PreSigURL"].as_str().unwrap();
+    assert!(signed.starts_with(&format!("{url}?sign=")), "{signed}");
+    assert!(signed.contains("&expires="), "{signed}");
+    assert_eq!(sigs[1]["Status"], 0);
+    assert!(sigs[1]["PreSigURL"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://cos.example/b.png?x=1&sign="));
+    admin
+        .call_ok("im_cos_msg/allow_banned_object", json!({"RawURL": url}))
+        .await;
+    let resp = admin
+        .call_ok(
+            "im_cos_msg/get_cos_sig",
+            json!({"RawURLs": [{"ResourceID": 7, "RawURL": url}]}),
+        )
+        .await;
+    assert_eq!(resp["PreSigURLs"][0]["Status"], 0);
+    // Refusals: no URL, an empty one, not JSON, not an admin.
+    assert_eq!(
+        admin
+            .call_err("im_cos_msg/forbid_illegal_object", json!({}))
+            .await
+            .0,
+        60003
+    );
+    assert_eq!(
+        admin
+            .call_err(
+                "im_cos_msg/get_cos_sig",
+                json!({"RawURLs": [{"ResourceID": 1, "RawURL": ""}]})
+            )
+            .await
+            .0,
+        60003
+    );
+    let (c, _) = server
+        .client_for(0, "u")
+        .call_err("im_cos_msg/forbid_illegal_object", json!({"RawURL": url}))
+        .await;
+    assert_eq!(c, 60010);
+    // Another app's bans are its own.
+    admin
+        .call_ok("im_cos_msg/forbid_illegal_object", json!({"RawURL": url}))
+        .await;
+    let resp = server
+        .client_for(1, "administrator")
+        .call_ok(
+            "im_cos_msg/get_cos_sig",
+            json!({"RawURLs": [{"ResourceID": 7, "RawURL": url}]}),
+        )
+        .await;
+    assert_eq!(resp["PreSigURLs"][0]["Status"], 0);
+}

@@ -94,3 +94,54 @@ impl WriteOp for DeleteDirtyWords {
         Ok(())
     }
 }
+
+/// im_cos_msg: ban (`banned`) or allow a chat file's URL.
+pub(crate) struct SetBanned {
+    pub app: AppId,
+    pub url: String,
+    pub banned: bool,
+}
+
+impl WriteOp for SetBanned {
+    type Plan = ();
+    type Out = ();
+
+    async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn apply<W: WriteTx>(&self, _: (), w: &mut W) -> Result<(), DbError> {
+        let sql = if self.banned {
+            "INSERT INTO banned_files (app, url) VALUES ($1, $2) ON CONFLICT (app, url) DO NOTHING"
+        } else {
+            "DELETE FROM banned_files WHERE app = $1 AND url = $2"
+        };
+        w.execute(sql, params![self.app, &self.url]).await?;
+        Ok(())
+    }
+}
+
+/// Whether each URL is banned, in order.
+pub(crate) struct AreBanned {
+    pub app: AppId,
+    pub urls: Vec<String>,
+}
+
+impl ReadOp for AreBanned {
+    type Out = Vec<bool>;
+
+    async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Vec<bool>, StoreError> {
+        let mut out = Vec::with_capacity(self.urls.len());
+        for url in &self.urls {
+            out.push(
+                r.query_opt(
+                    "SELECT 1 FROM banned_files WHERE app = $1 AND url = $2",
+                    params![self.app, url],
+                )
+                .await?
+                .is_some(),
+            );
+        }
+        Ok(out)
+    }
+}

@@ -339,3 +339,27 @@ async fn app_counts_come_from_the_stored_rows() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn banned_files_per_app() {
+    on_every_backend(|s| async move {
+        s.set_file_banned(APP, "u1".into(), true).await.unwrap();
+        s.set_file_banned(APP, "u1".into(), true).await.unwrap();
+        assert_eq!(
+            s.files_banned(APP, vec!["u1".into(), "u2".into()])
+                .await
+                .unwrap(),
+            vec![true, false]
+        );
+        assert_eq!(
+            s.files_banned(OTHER_APP, vec!["u1".into()]).await.unwrap(),
+            vec![false]
+        );
+        s.set_file_banned(APP, "u1".into(), false).await.unwrap();
+        assert_eq!(
+            s.files_banned(APP, vec!["u1".into()]).await.unwrap(),
+            vec![false]
+        );
+    })
+    .await;
+}
