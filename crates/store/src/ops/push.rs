@@ -548,14 +548,14 @@ impl WriteOp for DeliverBatch {
     type Out = bool;
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Option<BatchPlan>, StoreError> {
-        let Some(mut task) = r
-            .query_opt(
-                "SELECT sender, created, life_time, selector, cursor, done FROM push_tasks
-                 WHERE app = $1 AND counter = $2",
-                params![self.app, self.counter],
-            )
-            .await?
-        else {
+        // On PostgreSQL the task's row is locked first: two nodes resuming one task at
+        // start take its batches one after the other, each from the other's cursor.
+        let sql = format!(
+            "SELECT g.sender, g.created, g.life_time, g.selector, g.cursor, g.done FROM push_tasks g
+             WHERE g.app = $1 AND g.counter = $2{}",
+            r.for_update()
+        );
+        let Some(mut task) = r.query_opt(&sql, params![self.app, self.counter]).await? else {
             return Ok(None);
         };
         if task.bool(5) {
