@@ -121,6 +121,21 @@ pub fn moderate(words: &[String], content_type: &str, content: &str) -> Verdict 
     }
 }
 
+/// Like [`moderate`] with each word's label (dirty words and local keywords `Illegal`,
+/// cloud keywords their own): the first hit's label is the verdict's.
+pub fn moderate_labeled(words: &[(String, String)], content_type: &str, content: &str) -> Verdict {
+    let plain: Vec<String> = words.iter().map(|(w, _)| w.clone()).collect();
+    let mut v = moderate(&plain, content_type, content);
+    if let Some(first) = v.keywords.first() {
+        if let Some((_, label)) = words.iter().find(|(w, _)| w == first) {
+            if let Some(l) = LABELS.iter().find(|l| **l == label.as_str()) {
+                v.label = l;
+            }
+        }
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,3 +163,36 @@ mod tests {
         assert!(decide_add(&[], &["x".repeat(201)]).is_err());
     }
 }
+
+/// A keyword of a library (`im_msg_audit_mgr`): the local library (`lib` empty) or a cloud
+/// library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyword {
+    pub id: i64,
+    pub keyword: String,
+    /// 1 word, 2 regular expression (stored; only words are matched).
+    pub word_type: i64,
+    /// 1 replace, 2 block (local keywords; cloud keywords block).
+    pub filter_type: i64,
+    pub replaced: String,
+    /// A cloud keyword's label (§4.2's labels).
+    pub label: String,
+    pub created: i64,
+}
+
+/// The labels a cloud keyword may carry.
+pub const LABELS: &[&str] = &[
+    "Normal",
+    "Polity",
+    "Porn",
+    "Illegal",
+    "Abuse",
+    "Terror",
+    "Ad",
+    "Sexy",
+    "Composite",
+];
+
+/// Keywords per add or delete request, and per page.
+pub const MAX_KEYWORDS_PER_REQUEST: usize = 10;
+pub const MAX_PAGE: i64 = 100;

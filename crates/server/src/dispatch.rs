@@ -7,8 +7,8 @@ use crate::failure::Failure;
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
 use crate::{
-    configsvc, im_cos_msg, im_open_login_svc, moderation, open_msg_svc, openconfigsvr, openim,
-    profile, recentcontact, Ctx,
+    audit_mgr, configsvc, im_cos_msg, im_open_login_svc, moderation, open_msg_svc, openconfigsvr,
+    openim, profile, recentcontact, Ctx,
 };
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -171,6 +171,15 @@ commands! {
         "get" => moderation::get,
         "add" => moderation::add,
         "delete" => moderation::delete,
+    }
+    MsgAuditMgr {
+        "get_local_audit_keywords" => audit_mgr::get_local_audit_keywords,
+        "add_local_audit_keywords" => audit_mgr::add_local_audit_keywords,
+        "delete_local_audit_keywords" => audit_mgr::delete_local_audit_keywords,
+        "get_cloud_audit_keywords_ids" => audit_mgr::get_cloud_audit_keywords_ids,
+        "get_cloud_audit_keywords" => audit_mgr::get_cloud_audit_keywords,
+        "add_cloud_audit_keywords" => audit_mgr::add_cloud_audit_keywords,
+        "delete_cloud_audit_keywords" => audit_mgr::delete_cloud_audit_keywords,
     }
     CosMsg {
         "forbid_illegal_object" => im_cos_msg::forbid_illegal_object,

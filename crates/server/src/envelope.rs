@@ -38,6 +38,8 @@ pub enum Service {
     MsgSvc,
     /// `im_cos_msg`: banned chat files and signed URLs (push-and-operations.md §4.4).
     CosMsg,
+    /// `im_msg_audit_mgr`: keyword libraries (push-and-operations.md §4.3).
+    MsgAuditMgr,
 }
 
 impl Service {
@@ -57,6 +59,7 @@ impl Service {
             "im_msg_audit" => Service::MsgAudit,
             "open_msg_svc" => Service::MsgSvc,
             "im_cos_msg" => Service::CosMsg,
+            "im_msg_audit_mgr" => Service::MsgAuditMgr,
             _ => return None,
         })
     }
@@ -77,6 +80,7 @@ impl Service {
             Service::MsgAudit => "im_msg_audit",
             Service::MsgSvc => "open_msg_svc",
             Service::CosMsg => "im_cos_msg",
+            Service::MsgAuditMgr => "im_msg_audit_mgr",
         }
     }
 
@@ -91,7 +95,9 @@ impl Service {
             Service::Sns | Service::Follow => ErrorCode::SnsInvalidParameter,
             Service::Push => ErrorCode::OpenimJsonParse,
             Service::OpenConfig => ErrorCode::ConfigJsonParse,
-            Service::ConfigSvc | Service::MsgAudit | Service::CosMsg => ErrorCode::JsonParse,
+            Service::ConfigSvc | Service::MsgAudit | Service::CosMsg | Service::MsgAuditMgr => {
+                ErrorCode::JsonParse
+            }
             // push-and-operations.md §8: a bad ChatType or MsgTime is 60002.
             Service::MsgSvc => ErrorCode::HttpParse,
             Service::DirtyWords => ErrorCode::GroupInvalidParameter,
@@ -110,9 +116,11 @@ impl Service {
             Service::Push => ErrorCode::OpenimInternal,
             Service::OpenConfig => ErrorCode::ConfigInternal,
             // push-and-operations.md §0 (inferred).
-            Service::ConfigSvc | Service::MsgAudit | Service::MsgSvc | Service::CosMsg => {
-                ErrorCode::AccountInternal
-            }
+            Service::ConfigSvc
+            | Service::MsgAudit
+            | Service::MsgSvc
+            | Service::CosMsg
+            | Service::MsgAuditMgr => ErrorCode::AccountInternal,
             Service::DirtyWords => ErrorCode::GroupInternal,
         }
     }

@@ -6,6 +6,7 @@
 
 mod all_member_push;
 pub mod apps;
+mod audit_mgr;
 pub mod auth;
 pub mod callbacks;
 mod configsvc;

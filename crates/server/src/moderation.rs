@@ -8,7 +8,7 @@ use crate::envelope::Empty;
 use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
-use timber_core::moderation::{moderate, Verdict};
+use timber_core::moderation::{moderate_labeled, Verdict};
 use timber_core::{Error, ErrorCode};
 
 #[derive(Deserialize)]
@@ -125,13 +125,16 @@ pub struct ModerationResp {
 pub async fn content_moderation(ctx: &Ctx, req: ModerationReq) -> Result<ModerationResp, Failure> {
     check_audit_name(&req.audit_name)?;
     check_content_type(&req.content_type, &["Text", "Image", "Audio", "Video"])?;
-    let words = ctx.store().get_dirty_words(ctx.caller.app.sdkappid).await?;
+    let words = ctx
+        .store()
+        .moderation_words(ctx.caller.app.sdkappid)
+        .await?;
     let Verdict {
         result,
         score,
         label,
         keywords,
-    } = moderate(&words, &req.content_type, &req.content);
+    } = moderate_labeled(&words, &req.content_type, &req.content);
     Ok(ModerationResp {
         request_id: request_id(),
         result,
@@ -212,12 +215,15 @@ pub async fn batch_content_moderation(ctx: &Ctx, req: BatchReq) -> Result<BatchR
             return Err(invalid(format!("ContentId {} is given twice", item.id)).into());
         }
     }
-    let words = ctx.store().get_dirty_words(ctx.caller.app.sdkappid).await?;
+    let words = ctx
+        .store()
+        .moderation_words(ctx.caller.app.sdkappid)
+        .await?;
     let results = req
         .contents
         .into_iter()
         .map(|item| {
-            let v = moderate(&words, &item.content_type, &item.content);
+            let v = moderate_labeled(&words, &item.content_type, &item.content);
             BatchResult {
                 code: 0,
                 info: "",

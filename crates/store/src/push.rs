@@ -1,10 +1,11 @@
-//! Global mutes, push to all users and the app's dirty words. spec: push-and-operations.md
-//! §1, §2, §4.1, §8.
+//! Global mutes, push to all users, the app's dirty words, keyword libraries and banned
+//! chat files, and the operations reads. spec: push-and-operations.md.
 
 use crate::backend::Backend;
 use crate::ops::appinfo::AppStats;
 use crate::ops::moderation::{
-    AddDirtyWords, AreBanned, DeleteDirtyWords, GetDirtyWords, SetBanned,
+    AddDirtyWords, AddKeywords, AreBanned, DeleteDirtyWords, DeleteKeywords, GetDirtyWords,
+    LabeledWords, ListKeywords, ListLibraries, SetBanned,
 };
 use crate::ops::msglog::HourMessages;
 use crate::ops::push::{
@@ -158,6 +159,41 @@ pub trait PushStore {
 
     /// Whether each URL is banned, in order.
     async fn files_banned(&self, app: AppId, urls: Vec<String>) -> Result<Vec<bool>>;
+
+    /// im_msg_audit_mgr: a page of library `lib`'s keywords (`""`: the local library) of
+    /// `filter_type` holding `contains`, with (matching, matching regular expressions).
+    async fn list_keywords(
+        &self,
+        app: AppId,
+        lib: String,
+        filter_type: Option<i64>,
+        contains: Option<String>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(u64, u64, Vec<timber_core::moderation::Keyword>)>;
+
+    /// The cloud libraries: (ID, keywords, created).
+    async fn list_keyword_libraries(&self, app: AppId) -> Result<Vec<(String, u64, i64)>>;
+
+    /// Adds keywords to library `lib` (their `id` and `created` are given here).
+    async fn add_keywords(
+        &self,
+        app: AppId,
+        lib: String,
+        words: Vec<timber_core::moderation::Keyword>,
+        now: i64,
+    ) -> Result<()>;
+
+    /// Deletes keywords by (id, or word when no id); per item the id deleted.
+    async fn delete_keywords(
+        &self,
+        app: AppId,
+        lib: String,
+        items: Vec<(Option<i64>, String)>,
+    ) -> Result<Vec<Option<i64>>>;
+
+    /// On-demand moderation's words and their labels.
+    async fn moderation_words(&self, app: AppId) -> Result<Vec<(String, String)>>;
 }
 
 #[async_trait::async_trait]
@@ -293,5 +329,58 @@ impl<B: Backend> PushStore for B {
 
     async fn files_banned(&self, app: AppId, urls: Vec<String>) -> Result<Vec<bool>> {
         self.read(AreBanned { app, urls }).await
+    }
+
+    async fn list_keywords(
+        &self,
+        app: AppId,
+        lib: String,
+        filter_type: Option<i64>,
+        contains: Option<String>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(u64, u64, Vec<timber_core::moderation::Keyword>)> {
+        self.read(ListKeywords {
+            app,
+            lib,
+            filter_type,
+            contains,
+            offset,
+            limit,
+        })
+        .await
+    }
+
+    async fn list_keyword_libraries(&self, app: AppId) -> Result<Vec<(String, u64, i64)>> {
+        self.read(ListLibraries { app }).await
+    }
+
+    async fn add_keywords(
+        &self,
+        app: AppId,
+        lib: String,
+        words: Vec<timber_core::moderation::Keyword>,
+        now: i64,
+    ) -> Result<()> {
+        self.write(AddKeywords {
+            app,
+            lib,
+            words,
+            now,
+        })
+        .await
+    }
+
+    async fn delete_keywords(
+        &self,
+        app: AppId,
+        lib: String,
+        items: Vec<(Option<i64>, String)>,
+    ) -> Result<Vec<Option<i64>>> {
+        self.write(DeleteKeywords { app, lib, items }).await
+    }
+
+    async fn moderation_words(&self, app: AppId) -> Result<Vec<(String, String)>> {
+        self.read(LabeledWords { app }).await
     }
 }

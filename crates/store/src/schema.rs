@@ -356,8 +356,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX callback_outbox_by_ordering ON callback_outbox (app, ordering, id);
     ",
     // 9 (push-and-operations, branch ops): global mutes, push to all users, the app's
-    // dirty words and banned chat files (timber_core::nospeaking, timber_core::push,
-    // timber_core::moderation; im_cos_msg). A mute is the Unix second it ends
+    // dirty words, banned chat files and keyword libraries (timber_core::nospeaking,
+    // timber_core::push, timber_core::moderation; im_cos_msg; im_msg_audit_mgr: `lib` '' is
+    // the local library, any other the cloud library of that ID). A mute is the Unix second it ends
     // (0 none; i64::MAX permanent). Attribute values are kept per slot (`push_attr_names`
     // names the slots); tags keep their insertion order in `pos`. A push task is one row of
     // `push_tasks`; its delivery walks the accounts in UserID order in batches, `cursor` being
@@ -425,6 +426,18 @@ const MIGRATIONS: &[&str] = &[
         app  BIGINT NOT NULL,
         url  TEXT   NOT NULL,
         PRIMARY KEY (app, url)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE audit_keywords (
+        app          BIGINT NOT NULL,
+        lib          TEXT   NOT NULL,
+        id           BIGINT NOT NULL,
+        keyword      TEXT   NOT NULL,
+        word_type    BIGINT NOT NULL,
+        filter_type  BIGINT NOT NULL,
+        replaced     TEXT   NOT NULL,
+        label        TEXT   NOT NULL,
+        created      BIGINT NOT NULL,
+        PRIMARY KEY (app, lib, id)
     ) {WITHOUT_ROWID};
     ",
 ];

@@ -199,7 +199,7 @@ fn body_codes(service: &str) -> (u64, u64) {
         // push-and-operations.md §0.
         "all_member_push" => (90001, 90001),
         "openconfigsvr" => (130001, 130001),
-        "ConfigSvc" | "im_msg_audit" | "im_cos_msg" => (60003, 60003),
+        "ConfigSvc" | "im_msg_audit" | "im_cos_msg" | "im_msg_audit_mgr" => (60003, 60003),
         "open_msg_svc" => (60003, 60002),
         "openim_dirty_words" => (10004, 10004),
         other => panic!("no expected codes for service {other}: add them here"),

@@ -129,7 +129,7 @@ fn generic_codes(service: &str) -> &'static [u64] {
         "sns" | "follow" => &[60003, 60015, 93000, 30001],
         "all_member_push" => &[60015, 90001, 93000],
         "openconfigsvr" => &[130001, 93000],
-        "ConfigSvc" | "im_msg_audit" | "im_cos_msg" => &[60003, 93000],
+        "ConfigSvc" | "im_msg_audit" | "im_cos_msg" | "im_msg_audit_mgr" => &[60003, 93000],
         "openim_dirty_words" => &[10004, 93000],
         "open_msg_svc" => &[60002, 60003, 93000],
         other => panic!("no generic codes for service {other}"),
@@ -1377,6 +1377,84 @@ fn sns_specs() -> Vec<Spec> {
                 f("RawURLs.0", Obj),
                 f("RawURLs.0.ResourceID", I64).req(),
                 f("RawURLs.0.RawURL", Str).req().text(2048),
+            ],
+            codes: &[],
+        },
+        // im_msg_audit_mgr (§4.3): `SdkAppId` may be left out (the URL's app); what is added
+        // is deleted right after.
+        Spec {
+            command: "im_msg_audit_mgr/add_local_audit_keywords",
+            template: |_| {
+                json!({"LocalAuditWords": [{"Keyword": "kw", "WordType": 1, "FilterType": 1,
+                    "ReplacedContent": "*"}]})
+            },
+            fields: vec![
+                f("LocalAuditWords", Arr).req(),
+                f("LocalAuditWords.0", Obj),
+                f("LocalAuditWords.0.Keyword", Str).req().text(200),
+                f("LocalAuditWords.0.WordType", I64).max(2),
+                f("LocalAuditWords.0.FilterType", I64).max(2),
+                f("LocalAuditWords.0.ReplacedContent", Str).text(200),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "im_msg_audit_mgr/get_local_audit_keywords",
+            template: |_| json!({"FilterType": 1, "Offset": 0, "Limit": 10, "Keyword": "k"}),
+            fields: vec![
+                f("FilterType", I64).max(2),
+                f("Offset", I64).neg(),
+                f("Limit", I64).neg().max(100),
+                f("Keyword", Str).nul(),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "im_msg_audit_mgr/delete_local_audit_keywords",
+            template: |_| json!({"LocalAuditWords": [{"Keyword": "kw"}]}),
+            fields: vec![
+                f("LocalAuditWords", Arr).req(),
+                f("LocalAuditWords.0", Obj),
+                f("LocalAuditWords.0.Keyword", Str).text(200),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "im_msg_audit_mgr/add_cloud_audit_keywords",
+            template: |_| json!({"LibID": "lib", "UserKeywords": [{"Content": "kw", "Label": "Ad"}]}),
+            fields: vec![
+                f("LibID", Str).req().text(64),
+                f("UserKeywords", Arr).req(),
+                f("UserKeywords.0", Obj),
+                f("UserKeywords.0.Content", Str).req().text(200),
+                f("UserKeywords.0.Label", Enum).req(),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "im_msg_audit_mgr/get_cloud_audit_keywords_ids",
+            template: |_| json!({"Offset": 0, "Limit": 10}),
+            fields: vec![f("Offset", I64).neg(), f("Limit", I64).neg().max(100)],
+            codes: &[],
+        },
+        Spec {
+            command: "im_msg_audit_mgr/get_cloud_audit_keywords",
+            template: |_| json!({"LibID": "lib", "Offset": 0, "Limit": 10, "Content": "k"}),
+            fields: vec![
+                f("LibID", Str).req().text(64),
+                f("Offset", I64).neg(),
+                f("Limit", I64).neg().max(100),
+                f("Content", Str).nul(),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "im_msg_audit_mgr/delete_cloud_audit_keywords",
+            template: |_| json!({"LibID": "lib", "Keywords": ["kw"]}),
+            fields: vec![
+                f("LibID", Str).req().text(64),
+                f("Keywords", Arr).req(),
+                f("Keywords.0", Str).text(200),
             ],
             codes: &[],
         },

@@ -61,7 +61,8 @@ async fn accounts_and_conv(
     let sql = format!(
         "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $2),
                 EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
-                EXISTS (SELECT 1 FROM dirty_words w WHERE w.app = $1), {CONV_COLUMNS}
+                EXISTS (SELECT 1 FROM dirty_words w WHERE w.app = $1)
+                    OR EXISTS (SELECT 1 FROM audit_keywords k WHERE k.app = $1), {CONV_COLUMNS}
          FROM (SELECT 1 AS one) o
          LEFT JOIN c2c_conversations g ON g.app = $1 AND g.user_lo = $4 AND g.user_hi = $5"
     );

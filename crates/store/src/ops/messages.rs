@@ -103,6 +103,7 @@ static SEND_FACTS: LazyLock<String> = LazyLock::new(|| {
              ({}),
              (SELECT group_until FROM global_mutes x WHERE x.app = $1 AND x.user_id = $3),
              EXISTS (SELECT 1 FROM dirty_words w WHERE w.app = $1)
+                 OR EXISTS (SELECT 1 FROM audit_keywords k WHERE k.app = $1)
          FROM groups g
          LEFT JOIN group_members m ON m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3
          WHERE g.app = $1 AND g.group_id = $2",

@@ -363,3 +363,65 @@ async fn banned_files_per_app() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn keyword_libraries() {
+    use timber_core::moderation::Keyword;
+    let kw = |w: &str, filter_type: i64, label: &str| Keyword {
+        id: 0,
+        keyword: w.into(),
+        word_type: 1,
+        filter_type,
+        replaced: String::new(),
+        label: label.into(),
+        created: 0,
+    };
+    on_every_backend(|s| async move {
+        s.add_keywords(
+            APP,
+            String::new(),
+            vec![kw("a", 2, ""), kw("b", 1, ""), kw("a", 2, "")],
+            5,
+        )
+        .await
+        .unwrap();
+        let (total, regs, page) = s
+            .list_keywords(APP, String::new(), None, None, 0, 100)
+            .await
+            .unwrap();
+        assert_eq!((total, regs, page.len()), (2, 0, 2));
+        assert_eq!((page[0].id, page[0].created), (1, 5));
+        s.add_keywords(APP, "lib".into(), vec![kw("c", 2, "Ad")], 6)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.list_keyword_libraries(APP).await.unwrap(),
+            vec![("lib".to_owned(), 1, 6)]
+        );
+        let mut words = s.moderation_words(APP).await.unwrap();
+        words.sort();
+        assert_eq!(
+            words,
+            vec![
+                ("a".to_owned(), "Illegal".to_owned()),
+                ("c".to_owned(), "Ad".to_owned())
+            ]
+        );
+        let gone = s
+            .delete_keywords(
+                APP,
+                String::new(),
+                vec![(Some(1), String::new()), (None, "zz".into())],
+            )
+            .await
+            .unwrap();
+        assert_eq!(gone, vec![Some(1), None]);
+        assert!(s
+            .list_keyword_libraries(OTHER_APP)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(s.moderation_words(OTHER_APP).await.unwrap().is_empty());
+    })
+    .await;
+}
