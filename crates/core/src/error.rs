@@ -197,6 +197,38 @@ error_codes! {
     ExtensionNotFound = 23004, "the message extension to delete does not exist";
     /// Our choice for any request body over the configured size limit.
     BodyTooLarge = 93000, "the JSON packet is too long";
+
+    // ---- push to all users, all_member_push (push-and-operations.md §1.12) ----
+    PushAdminRequired = 90009, "the request requires App admin permission";
+    PushTooManyAccounts = 90018, "more than 100 accounts in the request";
+    PushTagTooLong = 90020, "a tag is longer than 50 bytes";
+    PushTagInBoth = 90022, "the same tag is in both TagsOr and TagsAnd";
+    /// Only with the app's `push_limits` (the cloud's limits).
+    PushTooSoon = 90024, "two pushes less than 1 second apart";
+    /// More than 10 tags in a condition or an add request; also our choice for a user that
+    /// would carry more than 100 tags.
+    PushTooManyTags = 90032, "too many tags in the condition or the request";
+    /// An unknown attribute name, a slot outside 0–9, a value that is not a string or is
+    /// over 50 bytes (inferred mapping).
+    PushAttrInvalid = 90033, "invalid attribute";
+    PushAttrAndTag = 90039, "attribute and tag conditions cannot be used together";
+    PushEmptyTag = 90040, "a tag is empty";
+    PushNotEnabled = 90045, "push to all users is not enabled for the app";
+    /// Only with the app's `push_limits`.
+    PushDailyQuota = 90047, "the daily push quota is used up";
+
+    // ---- global mute and operations, openconfigsvr (push-and-operations.md §2, §3.1) ----
+    ConfigJsonParse = 130001, "failed to parse the JSON body";
+    GetAccountMissing = 130002, "Get_Account is missing";
+    GetAccountInvalid = 130003, "Get_Account is not a string";
+    SetAccountMissing = 130004, "Set_Account is missing";
+    SetAccountInvalid = 130005, "Set_Account is invalid";
+    C2cNoSpeakingInvalid = 130006, "C2CmsgNospeakingTime is not a valid number of seconds";
+    GroupNoSpeakingInvalid = 130007, "GroupmsgNospeakingTime is not a valid number of seconds";
+    NoSpeakingNoField = 130008, "give C2CmsgNospeakingTime, GroupmsgNospeakingTime or both";
+    /// getappinfo: the counters could not be read.
+    AppInfoQuery = 130011, "querying the operations data failed";
+    ConfigInternal = 130014, "system error: retry";
 }
 
 impl std::fmt::Display for ErrorCode {

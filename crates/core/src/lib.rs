@@ -2,6 +2,7 @@
 //! the single table of every Tencent code we return. Pure: no IO, no HTTP, no SQL.
 
 pub mod account;
+pub mod appinfo;
 pub mod c2c;
 pub mod callback;
 pub mod contacts;
@@ -9,7 +10,11 @@ pub mod error;
 pub mod extension;
 pub mod group;
 pub mod message;
+pub mod moderation;
+pub mod msglog;
+pub mod nospeaking;
 pub mod profile;
+pub mod push;
 pub mod sns;
 pub mod text;
 pub mod tips;

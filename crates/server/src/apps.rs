@@ -52,6 +52,18 @@ pub struct App {
     /// cloud's default; its paid editions give 500 or 3,000. At least 1.
     #[serde(default = "default_max_conversations")]
     pub max_conversations: usize,
+    /// Push to all users (`all_member_push/im_push`), a paid switch in the cloud: on by
+    /// default; off answers 90045 (push-and-operations.md §8).
+    #[serde(default = "default_true")]
+    pub push_to_all: bool,
+    /// The cloud's im_push limits: 1 s between pushes (90024), 100 a day (90047). Off by
+    /// default (push-and-operations.md §0).
+    #[serde(default)]
+    pub push_limits: bool,
+}
+
+const fn default_true() -> bool {
+    true
 }
 
 /// `callback_before_failure`: let the request through (the cloud's default) or refuse it
@@ -92,6 +104,8 @@ impl App {
             callback_before_failure: BeforeFailure::Allow,
             callback_after_retries: 0,
             max_conversations: default_max_conversations(),
+            push_to_all: true,
+            push_limits: false,
         }
     }
 

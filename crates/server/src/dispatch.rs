@@ -1,14 +1,15 @@
 //! The dispatch table: (service, command) → handler. One list, from which both the route check
 //! (unknown command → 60009 / 10003, before authentication) and the dispatch are generated.
 
+use crate::all_member_push::{attrs as push_attrs, push};
 use crate::envelope::{self, Reply, Service};
 use crate::failure::Failure;
 use crate::group_open_http_svc::{attrs, bans, broadcast, counters, named, receipts};
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
 use crate::{
-    im_open_login_svc, million_group_open_http_svc as topics, openim, openim_msg_ext, profile,
-    recentcontact, Ctx,
+    audit_mgr, configsvc, im_cos_msg, im_open_login_svc, million_group_open_http_svc as topics,
+    moderation, open_msg_svc, openconfigsvr, openim, openim_msg_ext, profile, recentcontact, Ctx,
 };
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -179,5 +180,51 @@ commands! {
         "group_set_key_values" => openim_msg_ext::group_set_key_values,
         "get_key_values" => openim_msg_ext::get_key_values,
         "set_key_values" => openim_msg_ext::set_key_values,
+    }
+    Push {
+        "im_push" => push::im_push,
+        "im_set_attr_name" => push_attrs::im_set_attr_name,
+        "im_get_attr_name" => push_attrs::im_get_attr_name,
+        "im_get_attr" => push_attrs::im_get_attr,
+        "im_set_attr" => push_attrs::im_set_attr,
+        "im_remove_attr" => push_attrs::im_remove_attr,
+        "im_get_tag" => push_attrs::im_get_tag,
+        "im_add_tag" => push_attrs::im_add_tag,
+        "im_remove_tag" => push_attrs::im_remove_tag,
+        "im_remove_all_tags" => push_attrs::im_remove_all_tags,
+    }
+    OpenConfig {
+        "setnospeaking" => openconfigsvr::setnospeaking,
+        "getnospeaking" => openconfigsvr::getnospeaking,
+        "getappinfo" => openconfigsvr::getappinfo,
+    }
+    ConfigSvc {
+        "GetIPList" => configsvc::get_ip_list,
+    }
+    DirtyWords {
+        "get" => moderation::get,
+        "add" => moderation::add,
+        "delete" => moderation::delete,
+    }
+    MsgAuditMgr {
+        "get_local_audit_keywords" => audit_mgr::get_local_audit_keywords,
+        "add_local_audit_keywords" => audit_mgr::add_local_audit_keywords,
+        "delete_local_audit_keywords" => audit_mgr::delete_local_audit_keywords,
+        "get_cloud_audit_keywords_ids" => audit_mgr::get_cloud_audit_keywords_ids,
+        "get_cloud_audit_keywords" => audit_mgr::get_cloud_audit_keywords,
+        "add_cloud_audit_keywords" => audit_mgr::add_cloud_audit_keywords,
+        "delete_cloud_audit_keywords" => audit_mgr::delete_cloud_audit_keywords,
+    }
+    CosMsg {
+        "forbid_illegal_object" => im_cos_msg::forbid_illegal_object,
+        "allow_banned_object" => im_cos_msg::allow_banned_object,
+        "get_cos_sig" => im_cos_msg::get_cos_sig,
+    }
+    MsgSvc {
+        "get_history" => open_msg_svc::get_history,
+    }
+    MsgAudit {
+        "content_moderation" => moderation::content_moderation,
+        "batch_content_moderation" => moderation::batch_content_moderation,
     }
 }

@@ -31,6 +31,23 @@ pub enum Service {
     MillionGroup,
     /// `openim_msg_ext_http_svc`: message extensions (groups-more.md §9); openim's codes.
     MsgExt,
+    /// `all_member_push`: push to all users, attributes and tags (push-and-operations.md §1).
+    Push,
+    /// `openconfigsvr`: global mutes, operations data (push-and-operations.md §2, §3.1).
+    OpenConfig,
+    /// `ConfigSvc`: the server IP list (push-and-operations.md §3.3).
+    ConfigSvc,
+    /// `openim_dirty_words`: the legacy dirty-word commands (push-and-operations.md §4.1),
+    /// answered with the group family's 10002 / 10003 / 10004 / 10007.
+    DirtyWords,
+    /// `im_msg_audit`: on-demand moderation (push-and-operations.md §4.2).
+    MsgAudit,
+    /// `open_msg_svc`: the hourly message-record files (push-and-operations.md §3.2).
+    MsgSvc,
+    /// `im_cos_msg`: banned chat files and signed URLs (push-and-operations.md §4.4).
+    CosMsg,
+    /// `im_msg_audit_mgr`: keyword libraries (push-and-operations.md §4.3).
+    MsgAuditMgr,
 }
 
 impl Service {
@@ -46,6 +63,14 @@ impl Service {
             "follow" => Service::Follow,
             "million_group_open_http_svc" => Service::MillionGroup,
             "openim_msg_ext_http_svc" => Service::MsgExt,
+            "all_member_push" => Service::Push,
+            "openconfigsvr" => Service::OpenConfig,
+            "ConfigSvc" => Service::ConfigSvc,
+            "openim_dirty_words" => Service::DirtyWords,
+            "im_msg_audit" => Service::MsgAudit,
+            "open_msg_svc" => Service::MsgSvc,
+            "im_cos_msg" => Service::CosMsg,
+            "im_msg_audit_mgr" => Service::MsgAuditMgr,
             _ => return None,
         })
     }
@@ -62,6 +87,14 @@ impl Service {
             Service::Follow => "follow",
             Service::MillionGroup => "million_group_open_http_svc",
             Service::MsgExt => "openim_msg_ext_http_svc",
+            Service::Push => "all_member_push",
+            Service::OpenConfig => "openconfigsvr",
+            Service::ConfigSvc => "ConfigSvc",
+            Service::DirtyWords => "openim_dirty_words",
+            Service::MsgAudit => "im_msg_audit",
+            Service::MsgSvc => "open_msg_svc",
+            Service::CosMsg => "im_cos_msg",
+            Service::MsgAuditMgr => "im_msg_audit_mgr",
         }
     }
 
@@ -76,6 +109,14 @@ impl Service {
             Service::RecentContact => ErrorCode::ContactInvalidParameter,
             Service::Profile => ErrorCode::ProfileInvalidParameter,
             Service::Sns | Service::Follow => ErrorCode::SnsInvalidParameter,
+            Service::Push => ErrorCode::OpenimJsonParse,
+            Service::OpenConfig => ErrorCode::ConfigJsonParse,
+            Service::ConfigSvc | Service::MsgAudit | Service::CosMsg | Service::MsgAuditMgr => {
+                ErrorCode::JsonParse
+            }
+            // push-and-operations.md §8: a bad ChatType or MsgTime is 60002.
+            Service::MsgSvc => ErrorCode::HttpParse,
+            Service::DirtyWords => ErrorCode::GroupInvalidParameter,
         }
     }
 
@@ -88,13 +129,22 @@ impl Service {
             Service::RecentContact => ErrorCode::ContactInternal,
             Service::Profile => ErrorCode::ProfileInternal,
             Service::Sns | Service::Follow => ErrorCode::SnsInternal,
+            Service::Push => ErrorCode::OpenimInternal,
+            Service::OpenConfig => ErrorCode::ConfigInternal,
+            // push-and-operations.md §0 (inferred).
+            Service::ConfigSvc
+            | Service::MsgAudit
+            | Service::MsgSvc
+            | Service::CosMsg
+            | Service::MsgAuditMgr => ErrorCode::AccountInternal,
+            Service::DirtyWords => ErrorCode::GroupInternal,
         }
     }
 
     /// The command word is not one of this service's (the group service documents 10003).
     pub const fn unknown_command(self) -> ErrorCode {
         match self {
-            Service::Group | Service::GroupAttr | Service::MillionGroup => {
+            Service::Group | Service::GroupAttr | Service::MillionGroup | Service::DirtyWords => {
                 ErrorCode::GroupUnknownCommand
             }
             _ => ErrorCode::UnknownResource,
@@ -106,9 +156,10 @@ impl Service {
     /// must be the app admin" (groups.md §4), and group clients check for that.
     pub const fn admin_required(self) -> ErrorCode {
         match self {
-            Service::Group | Service::GroupAttr | Service::MillionGroup => {
+            Service::Group | Service::GroupAttr | Service::MillionGroup | Service::DirtyWords => {
                 ErrorCode::GroupPermissionDenied
             }
+            Service::Push => ErrorCode::PushAdminRequired,
             _ => ErrorCode::AdminRequired,
         }
     }
@@ -130,10 +181,14 @@ impl Service {
         Ok(())
     }
 
-    /// The body is not JSON at all: 60003, except openim, which documents 90001.
+    /// The body is not JSON at all: 60003, except openim and all_member_push, which document
+    /// 90001, and openconfigsvr, 130001.
     pub const fn not_json(self) -> ErrorCode {
         match self {
-            Service::OpenIm | Service::MsgExt => ErrorCode::OpenimJsonParse,
+            Service::OpenIm | Service::MsgExt | Service::Push => ErrorCode::OpenimJsonParse,
+            Service::OpenConfig => ErrorCode::ConfigJsonParse,
+            // push-and-operations.md §0 (inferred).
+            Service::DirtyWords => ErrorCode::GroupInvalidParameter,
             _ => ErrorCode::JsonParse,
         }
     }

@@ -458,6 +458,8 @@ pub fn check_answer(answer: &Answer) {
                 ErrorCode::ContactInternal,
                 ErrorCode::ProfileInternal,
                 ErrorCode::SnsInternal,
+                ErrorCode::ConfigInternal,
+                ErrorCode::AppInfoQuery,
             ];
             assert!(!internal.contains(known), "an internal error: {text}");
             assert!(

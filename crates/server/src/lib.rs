@@ -4,9 +4,12 @@
 //! Data only moves down (HTTP → handler → domain → store) and answers only move up; nothing
 //! here writes SQL, and the store never sees HTTP.
 
+mod all_member_push;
 pub mod apps;
+mod audit_mgr;
 pub mod auth;
 pub mod callbacks;
+mod configsvc;
 mod dispatch;
 pub mod envelope;
 mod failure;
@@ -14,10 +17,14 @@ mod failure;
 pub mod fuzzing;
 mod group_open_http_svc;
 mod health;
+mod im_cos_msg;
 mod im_open_login_svc;
 mod metrics;
 mod million_group_open_http_svc;
+mod moderation;
 mod msg_body;
+mod open_msg_svc;
+mod openconfigsvr;
 mod openim;
 mod openim_msg_ext;
 mod profile;
@@ -43,6 +50,11 @@ use timber_store::Store;
 use tracing::Instrument;
 
 pub use dispatch::COMMANDS;
+
+/// Resumes the deliveries of im_push tasks a stop interrupted (called once at start).
+pub async fn resume_pushes(store: Arc<dyn Store>) {
+    all_member_push::push::resume_deliveries(store).await;
+}
 pub use metrics::{Connections, Metrics};
 
 /// Settings of the HTTP layer.
@@ -50,12 +62,16 @@ pub use metrics::{Connections, Metrics};
 pub struct Settings {
     /// Largest accepted request body; beyond it the answer is 93000.
     pub max_body_bytes: usize,
+    /// How clients reach this server (`http://host:port`), for the URLs it hands out
+    /// (get_history's files); empty: the URLs are paths.
+    pub public_url: String,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             max_body_bytes: 1 << 20,
+            public_url: String::new(),
         }
     }
 }
@@ -71,6 +87,8 @@ pub struct State {
     /// batchsendmsg's 12,000 messages a minute per app.
     pub(crate) batch_budget: openim::budget::Budget,
     pub callbacks: callbacks::Callbacks,
+    /// get_history's generated files, served for an hour.
+    pub(crate) history_files: open_msg_svc::Files,
 }
 
 impl State {
@@ -90,6 +108,7 @@ impl State {
             metrics: metrics::Metrics::default(),
             batch_budget: openim::budget::Budget::default(),
             callbacks,
+            history_files: open_msg_svc::Files::default(),
         })
     }
 }
@@ -131,6 +150,8 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .route("/_timber/callbacks", get(callbacks::log_endpoint))
+        .route("/_timber/push_task", get(all_member_push::task_endpoint))
+        .route("/_timber/history/{token}", get(open_msg_svc::download))
         .fallback(unknown_path)
         .with_state(state)
 }

@@ -20,6 +20,7 @@ mod ops;
 pub mod outbox;
 pub mod postgres;
 mod profiles;
+pub mod push;
 mod schema;
 pub mod sns;
 mod sql;
@@ -36,6 +37,7 @@ pub use groups::GroupStore;
 pub use messages::MessageStore;
 pub use outbox::OutboxStore;
 pub use profiles::ProfileStore;
+pub use push::PushStore;
 pub use sns::SnsStore;
 pub use topics::TopicStore;
 
@@ -94,6 +96,7 @@ pub trait Store:
     + ExtensionStore
     + TopicStore
     + OutboxStore
+    + PushStore
     + Send
     + Sync
     + 'static

@@ -503,6 +503,91 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX topics_by_id ON topics (app, topic_id);
     CREATE INDEX topics_by_group ON topics (app, gkey, tkey);
     ",
+    // 14: push-and-operations.md: global mutes, push to all users, the app's
+    // dirty words, banned chat files and keyword libraries (timber_core::nospeaking,
+    // timber_core::push, timber_core::moderation; im_cos_msg; im_msg_audit_mgr: `lib` '' is
+    // the local library, any other the cloud library of that ID). A mute is the Unix second it ends
+    // (0 none; i64::MAX permanent). Attribute values are kept per slot (`push_attr_names`
+    // names the slots); tags keep their insertion order in `pos`. A push task is one row of
+    // `push_tasks`; its delivery walks the accounts in UserID order in batches, `cursor` being
+    // the last UserID done, and writes one `push_deliveries` row per recipient (the offline
+    // entry, expiring at `expires`; 0 = online only).
+    "
+    CREATE TABLE global_mutes (
+        app          BIGINT NOT NULL,
+        user_id      TEXT   NOT NULL,
+        c2c_until    BIGINT NOT NULL DEFAULT 0,
+        group_until  BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (app, user_id)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE push_attr_names (
+        app   BIGINT NOT NULL,
+        slot  BIGINT NOT NULL,
+        name  TEXT   NOT NULL,
+        PRIMARY KEY (app, slot)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE push_attrs (
+        app      BIGINT NOT NULL,
+        user_id  TEXT   NOT NULL,
+        slot     BIGINT NOT NULL,
+        value    TEXT   NOT NULL,
+        PRIMARY KEY (app, user_id, slot)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE push_tags (
+        app      BIGINT NOT NULL,
+        user_id  TEXT   NOT NULL,
+        tag      TEXT   NOT NULL,
+        pos      BIGINT NOT NULL,
+        PRIMARY KEY (app, user_id, tag)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE push_tasks (
+        app         BIGINT  NOT NULL,
+        counter     BIGINT  NOT NULL,
+        task_id     TEXT    NOT NULL,
+        random      BIGINT  NOT NULL,
+        sender      TEXT    NOT NULL,
+        created     BIGINT  NOT NULL,
+        life_time   BIGINT  NOT NULL,
+        selector    TEXT    NOT NULL,
+        body        TEXT    NOT NULL,
+        offline     TEXT,
+        cursor      TEXT,
+        done        BOOLEAN NOT NULL DEFAULT FALSE,
+        recipients  BIGINT  NOT NULL DEFAULT 0,
+        PRIMARY KEY (app, counter)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX push_tasks_by_random ON push_tasks (app, random, created);
+    CREATE TABLE push_deliveries (
+        app      BIGINT NOT NULL,
+        counter  BIGINT NOT NULL,
+        user_id  TEXT   NOT NULL,
+        expires  BIGINT NOT NULL,
+        PRIMARY KEY (app, counter, user_id)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX push_deliveries_by_user ON push_deliveries (app, user_id, counter);
+    CREATE TABLE dirty_words (
+        app   BIGINT NOT NULL,
+        word  TEXT   NOT NULL,
+        PRIMARY KEY (app, word)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE banned_files (
+        app  BIGINT NOT NULL,
+        url  TEXT   NOT NULL,
+        PRIMARY KEY (app, url)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE audit_keywords (
+        app          BIGINT NOT NULL,
+        lib          TEXT   NOT NULL,
+        id           BIGINT NOT NULL,
+        keyword      TEXT   NOT NULL,
+        word_type    BIGINT NOT NULL,
+        filter_type  BIGINT NOT NULL,
+        replaced     TEXT   NOT NULL,
+        label        TEXT   NOT NULL,
+        created      BIGINT NOT NULL,
+        PRIMARY KEY (app, lib, id)
+    ) {WITHOUT_ROWID};
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

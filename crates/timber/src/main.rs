@@ -191,6 +191,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let signal = shutdown_signal()?;
     let settings = timber_server::Settings {
         max_body_bytes: config.max_body_bytes,
+        public_url: format!("http://{addr}"),
     };
     let state = timber_server::State::new(store.clone(), Apps::new(apps.clone()), settings);
     print!("{}", bootstrap::banner(&addr, &apps[0], now));
@@ -204,6 +205,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     use std::io::Write;
     std::io::stdout().flush()?;
     tracing::info!(%addr, storage = %config.storage, "timber started");
+
+    // A push whose delivery a stop interrupted goes on from where it was.
+    timber_server::resume_pushes(store.clone()).await;
 
     let sweeper = (config.sweep_interval_secs > 0).then(|| {
         timber_server::sweeper::Sweeper::start(

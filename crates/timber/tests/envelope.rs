@@ -198,6 +198,12 @@ fn body_codes(service: &str) -> (u64, u64) {
         "profile" => (60003, 40001),
         // relationships.md §23: 30001 for a bad parameter; not JSON is the gateway's 60003.
         "sns" | "follow" => (60003, 30001),
+        // push-and-operations.md §0.
+        "all_member_push" => (90001, 90001),
+        "openconfigsvr" => (130001, 130001),
+        "ConfigSvc" | "im_msg_audit" | "im_cos_msg" | "im_msg_audit_mgr" => (60003, 60003),
+        "open_msg_svc" => (60003, 60002),
+        "openim_dirty_words" => (10004, 10004),
         other => panic!("no expected codes for service {other}: add them here"),
     }
 }
@@ -206,7 +212,11 @@ fn body_codes(service: &str) -> (u64, u64) {
 /// its own 10007 for it (groups.md §4); the others answer the gateway's 60010.
 fn non_admin_code(service: &str) -> u64 {
     match service {
-        "group_open_http_svc" | "group_open_attr_http_svc" | "million_group_open_http_svc" => 10007,
+        "group_open_http_svc"
+        | "group_open_attr_http_svc"
+        | "million_group_open_http_svc"
+        | "openim_dirty_words" => 10007,
+        "all_member_push" => 90009,
         _ => 60010,
     }
 }

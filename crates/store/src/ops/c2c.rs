@@ -56,19 +56,22 @@ async fn accounts_and_conv(
     from: &str,
     to: &str,
     pair: &Pair,
-) -> Result<(bool, bool, Option<Conversation>), DbError> {
+) -> Result<(bool, bool, Option<Conversation>, bool), DbError> {
     lock_conv(r, app, pair).await?;
     let sql = format!(
         "SELECT EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $2),
-                EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3), {CONV_COLUMNS}
+                EXISTS (SELECT 1 FROM accounts WHERE app = $1 AND user_id = $3),
+                EXISTS (SELECT 1 FROM dirty_words w WHERE w.app = $1)
+                    OR EXISTS (SELECT 1 FROM audit_keywords k WHERE k.app = $1), {CONV_COLUMNS}
          FROM (SELECT 1 AS one) o
          LEFT JOIN c2c_conversations g ON g.app = $1 AND g.user_lo = $4 AND g.user_hi = $5"
     );
     let row = r
         .query_one(&sql, params![app, from, to, &pair.lo, &pair.hi])
         .await?;
-    let conv = row.opt_i64(2).is_some().then(|| conv_at(&row, 2));
-    Ok((row.bool(0), row.bool(1), conv))
+    let conv = row.opt_i64(3).is_some().then(|| conv_at(&row, 3));
+    // The third: whether the app has dirty words (the send then reads them).
+    Ok((row.bool(0), row.bool(1), conv, row.bool(2)))
 }
 
 /// Locks the conversation's row (PostgreSQL) in a statement of its own, before a write
@@ -157,14 +160,19 @@ async fn require_both(
 }
 
 /// What a send decides on for one receiver.
+/// `check_words`: a message of this send is refused (80001) when it holds a dirty word.
 async fn send_facts(
     r: &mut impl ReadTx,
     app: AppId,
     msg: &NewC2cMsg,
-) -> Result<C2cSendFacts, DbError> {
+    check_words: bool,
+) -> Result<C2cSendFacts, StoreError> {
     let pair = Pair::new(&msg.from, &msg.to);
-    let (sender_exists, receiver_exists, conv) =
+    let (sender_exists, receiver_exists, conv, dirty) =
         accounts_and_conv(r, app, &msg.from, &msg.to, &pair).await?;
+    if dirty && check_words {
+        super::moderation::check_message(r, app, &msg.body).await?;
+    }
     let mut same_key = Vec::new();
     if let Some(c) = &conv {
         let rows = r
@@ -313,7 +321,7 @@ impl WriteOp for SendC2c {
     type Out = C2cSent;
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<C2cPlan, StoreError> {
-        let facts = send_facts(r, self.app, &self.msg).await?;
+        let facts = send_facts(r, self.app, &self.msg, true).await?;
         Ok(decide_c2c_send(&self.msg, &facts)?)
     }
 
@@ -401,9 +409,11 @@ impl WriteOp for BatchSendC2c {
         };
         let exists = account_exists(r, self.app, &first.from).await?;
         require_account(exists, Party::Acting, "From_Account", &first.from)?;
+        // One body for every receiver: checked once against the dirty words.
+        super::moderation::check_message(r, self.app, &first.body).await?;
         let mut plans = Vec::with_capacity(self.msgs.len());
         for msg in &self.msgs {
-            let facts = send_facts(r, self.app, msg).await?;
+            let facts = send_facts(r, self.app, msg, false).await?;
             plans.push(decide_batch_send(msg, &facts));
         }
         Ok(plans)
@@ -434,7 +444,7 @@ impl WriteOp for ImportC2c {
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<C2cPlan, StoreError> {
         let m = &self.msg;
         let pair = Pair::new(&m.from, &m.to);
-        let (sender_exists, receiver_exists, conv) =
+        let (sender_exists, receiver_exists, conv, _) =
             accounts_and_conv(r, self.app, &m.from, &m.to, &pair).await?;
         let key = MsgKey {
             time: m.time,

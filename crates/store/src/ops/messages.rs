@@ -97,7 +97,7 @@ async fn lock_group_row(r: &mut impl ReadTx, app: AppId, group_id: &str) -> Resu
 /// Everything a send decides on but its receivers, in one statement once the group's row is
 /// locked: five columns of the group (BENCHMARKS.md, ledger: a send reads five columns), the
 /// sender (whether the account exists, its role and last send time if it is a member, when
-/// its mute ends) and the newest message with the same `Random` in the window.
+/// its mute ends, when its global group mute ends) and the newest message with the same `Random` in the window.
 static SEND_FACTS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT g.gkey, g.type, g.next_msg_seq, g.last_msg_time, g.mute_all,
@@ -105,7 +105,10 @@ static SEND_FACTS: LazyLock<String> = LazyLock::new(|| {
              m.role, m.last_send_time,
              (SELECT mute_until FROM group_mutes u
               WHERE u.app = $1 AND u.gkey = g.gkey AND u.user_id = $3),
-             ({})
+             ({}),
+             (SELECT group_until FROM global_mutes x WHERE x.app = $1 AND x.user_id = $3),
+             EXISTS (SELECT 1 FROM dirty_words w WHERE w.app = $1)
+                 OR EXISTS (SELECT 1 FROM audit_keywords k WHERE k.app = $1)
          FROM groups g
          LEFT JOIN group_members m ON m.app = $1 AND m.gkey = g.gkey AND m.user_id = $3
          WHERE g.app = $1 AND g.group_id = $2",
@@ -141,6 +144,9 @@ impl WriteOp for SendMessage {
             )
             .await?;
         let mut row = require_group(row, &self.group_id)?;
+        if row.bool(11) {
+            super::moderation::check_message(r, self.app, &msg.body).await?;
+        }
         let gkey = row.i64(0);
         let duplicate = match row.opt_i64(9) {
             Some(seq) => Some(original(r, self.app, gkey, seq as u64).await?),
@@ -157,7 +163,11 @@ impl WriteOp for SendMessage {
             sender_exists: row.bool(5),
             role: row.opt_i64(6).map(Role::from_db),
             last_send_time: row.opt_i64(7).unwrap_or(0),
-            mute_until: row.opt_i64(8).unwrap_or(0),
+            // A group mute and the sender's global group mute (setnospeaking) both block.
+            mute_until: row
+                .opt_i64(8)
+                .unwrap_or(0)
+                .max(row.opt_i64(10).unwrap_or(0)),
             duplicate,
             receivers_are_members: are_members(r, self.app, gkey, &receivers).await?,
         };

@@ -11,6 +11,7 @@
 
 pub(crate) mod accounts;
 mod append;
+pub(crate) mod appinfo;
 pub(crate) mod c2c;
 pub(crate) mod contacts;
 pub(crate) mod extensions;
@@ -20,8 +21,11 @@ pub(crate) mod group_receipts;
 pub(crate) mod groups;
 pub(crate) mod members;
 pub(crate) mod messages;
+pub(crate) mod moderation;
+pub(crate) mod msglog;
 pub(crate) mod outbox;
 pub(crate) mod profiles;
+pub(crate) mod push;
 mod rows;
 pub(crate) mod sns;
 pub(crate) mod sweep;

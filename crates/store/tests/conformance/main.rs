@@ -10,6 +10,7 @@ mod group_more;
 mod groups;
 mod messages;
 mod profiles;
+mod push;
 mod sns;
 mod topics;
 

@@ -1,0 +1,250 @@
+//! End-to-end: the keyword libraries (`v4/im_msg_audit_mgr/*`): local keywords (block and
+//! replace, words and regular expressions, pages, fuzzy filter), cloud libraries and their
+//! labelled keywords; blocking words refuse messages (80001) and make on-demand moderation
+//! `Block` with their label; the `SdkAppId` check, the limits, errors, tenancy. spec:
+//! push-and-operations.md §4.3, §8.
+
+mod common;
+
+use common::{import_accounts, Client, ServerOptions, TestApp, TestServer};
+use serde_json::{json, Value};
+
+fn text(t: &str) -> Value {
+    json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}])
+}
+
+async fn mgr(c: &Client, app: u64, command: &str, mut body: Value) -> Value {
+    body["SdkAppId"] = app.into();
+    let resp = c
+        .call_ok(&format!("im_msg_audit_mgr/{command}"), body)
+        .await;
+    assert_eq!(resp["RequestId"].as_str().unwrap().len(), 32, "{resp}");
+    resp
+}
+
+async fn mgr_err(c: &Client, app: u64, command: &str, mut body: Value) -> u64 {
+    body["SdkAppId"] = app.into();
+    c.call_err(&format!("im_msg_audit_mgr/{command}"), body)
+        .await
+        .0
+}
+
+#[tokio::test]
+async fn local_and_cloud_keywords() {
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![TestApp::random(), TestApp::random()],
+        ..Default::default()
+    })
+    .await;
+    let admin = server.client_for(0, "administrator");
+    let app = server.apps[0].sdkappid;
+    mgr(
+        &admin,
+        app,
+        "add_local_audit_keywords",
+        json!({"LocalAuditWords": [
+            {"Keyword": "fraud", "WordType": 1, "FilterType": 2},
+            {"Keyword": "darn", "WordType": 1, "FilterType": 1, "ReplacedContent": "**"},
+            {"Keyword": "^x+$", "WordType": 2, "FilterType": 2},
+            {"Keyword": "fraud", "WordType": 1, "FilterType": 2}]}),
+    )
+    .await;
+    let resp = mgr(
+        &admin,
+        app,
+        "get_local_audit_keywords",
+        json!({"FilterType": 2}),
+    )
+    .await;
+    assert_eq!(resp["TotalCount"], 2);
+    assert_eq!(resp["TotalRegCount"], 1);
+    assert_eq!(resp["CurCount"], 2);
+    assert_eq!(resp["CurRegCount"], 1);
+    let words = resp["LocalAuditWords"].as_array().unwrap();
+    assert_eq!(words[0]["Keyword"], "fraud");
+    assert_eq!(words[0]["FilterType"], 2);
+    let fraud_id = words[0]["Id"].as_i64().unwrap();
+    let resp = mgr(
+        &admin,
+        app,
+        "get_local_audit_keywords",
+        json!({"Keyword": "ar", "Offset": 0, "Limit": 10}),
+    )
+    .await;
+    assert_eq!(resp["TotalCount"], 1);
+    assert_eq!(resp["LocalAuditWords"][0]["ReplacedContent"], "**");
+    let resp = mgr(
+        &admin,
+        app,
+        "get_local_audit_keywords",
+        json!({"Offset": 1, "Limit": 1}),
+    )
+    .await;
+    assert_eq!(
+        (resp["TotalCount"].as_u64(), resp["CurCount"].as_u64()),
+        (Some(3), Some(1))
+    );
+
+    // Cloud keywords in two libraries.
+    mgr(
+        &admin,
+        app,
+        "add_cloud_audit_keywords",
+        json!({"LibID": "lib1", "UserKeywords": [
+            {"Content": "casino", "Label": "Ad"}, {"Content": "rebel", "Label": "Polity"}]}),
+    )
+    .await;
+    mgr(
+        &admin,
+        app,
+        "add_cloud_audit_keywords",
+        json!({"LibID": "lib2", "UserKeywords": [{"Content": "bomb", "Label": "Terror"}]}),
+    )
+    .await;
+    let resp = mgr(&admin, app, "get_cloud_audit_keywords_ids", json!({})).await;
+    assert_eq!(resp["TotalCount"], 2);
+    assert_eq!(resp["Infos"][0]["ID"], "lib1");
+    let resp = mgr(
+        &admin,
+        app,
+        "get_cloud_audit_keywords",
+        json!({"LibID": "lib1", "Content": "cas"}),
+    )
+    .await;
+    assert_eq!(resp["TotalCount"], 1);
+    assert_eq!(resp["Infos"][0]["Content"], "casino");
+    assert_eq!(resp["Infos"][0]["Label"], "Ad");
+
+    // Blocking words refuse messages and make moderation Block.
+    import_accounts(&admin, &["a", "b"]).await;
+    for (random, t) in [(1, "commit fraud"), (2, "visit the casino")] {
+        let (code, _) = admin
+            .call_err(
+                "openim/sendmsg",
+                json!({"From_Account": "a", "To_Account": "b", "MsgRandom": random, "MsgBody": text(t)}),
+            )
+            .await;
+        assert_eq!(code, 80001, "{t}");
+    }
+    let resp = admin
+        .call_ok(
+            "im_msg_audit/content_moderation",
+            json!({"AuditName": "C2C", "ContentType": "Text", "Content": "a casino"}),
+        )
+        .await;
+    assert_eq!(
+        (&resp["Result"], &resp["Label"]),
+        (&json!("Block"), &json!("Ad"))
+    );
+    // A replace keyword does not block.
+    admin
+        .call_ok(
+            "openim/sendmsg",
+            json!({"From_Account": "a", "To_Account": "b", "MsgRandom": 3, "MsgBody": text("darn")}),
+        )
+        .await;
+
+    // Deleting.
+    mgr(
+        &admin,
+        app,
+        "delete_local_audit_keywords",
+        json!({"LocalAuditWords": [{"Id": fraud_id}, {"Keyword": "darn"}]}),
+    )
+    .await;
+    let resp = mgr(&admin, app, "get_local_audit_keywords", json!({})).await;
+    assert_eq!(resp["TotalCount"], 1);
+    let resp = mgr(
+        &admin,
+        app,
+        "delete_cloud_audit_keywords",
+        json!({"LibID": "lib1", "Keywords": ["casino", "nothing"]}),
+    )
+    .await;
+    assert_eq!(resp["Count"], 1);
+    assert_eq!(resp["Details"][0]["Deleted"], true);
+    assert_eq!(resp["Details"][1]["Deleted"], false);
+    admin
+        .call_ok(
+            "openim/sendmsg",
+            json!({"From_Account": "a", "To_Account": "b", "MsgRandom": 4, "MsgBody": text("casino")}),
+        )
+        .await;
+
+    // Errors: another app's SdkAppId, FilterType 3, Limit 101, 11 keywords, an unknown
+    // label, an empty LibID; not an admin.
+    let other = server.apps[1].sdkappid;
+    assert_eq!(
+        mgr_err(&admin, other, "get_local_audit_keywords", json!({})).await,
+        60003
+    );
+    assert_eq!(
+        mgr_err(
+            &admin,
+            app,
+            "get_local_audit_keywords",
+            json!({"FilterType": 3})
+        )
+        .await,
+        60003
+    );
+    assert_eq!(
+        mgr_err(
+            &admin,
+            app,
+            "get_cloud_audit_keywords_ids",
+            json!({"Limit": 101})
+        )
+        .await,
+        60003
+    );
+    let eleven: Vec<Value> = (0..11)
+        .map(|i| json!({"Keyword": format!("k{i}")}))
+        .collect();
+    assert_eq!(
+        mgr_err(
+            &admin,
+            app,
+            "add_local_audit_keywords",
+            json!({"LocalAuditWords": eleven})
+        )
+        .await,
+        60003
+    );
+    assert_eq!(
+        mgr_err(
+            &admin,
+            app,
+            "add_cloud_audit_keywords",
+            json!({"LibID": "l", "UserKeywords": [{"Content": "x", "Label": "Spicy"}]})
+        )
+        .await,
+        60003
+    );
+    assert_eq!(
+        mgr_err(
+            &admin,
+            app,
+            "get_cloud_audit_keywords",
+            json!({"LibID": ""})
+        )
+        .await,
+        60003
+    );
+    let (c, _) = server
+        .client_for(0, "a")
+        .call_err(
+            "im_msg_audit_mgr/get_local_audit_keywords",
+            json!({"SdkAppId": app}),
+        )
+        .await;
+    assert_eq!(c, 60010);
+
+    // Tenancy: the other app has none of it.
+    let b = server.client_for(1, "administrator");
+    let resp = mgr(&b, other, "get_local_audit_keywords", json!({})).await;
+    assert_eq!(resp["TotalCount"], 0);
+    let resp = mgr(&b, other, "get_cloud_audit_keywords_ids", json!({})).await;
+    assert_eq!(resp["TotalCount"], 0);
+}
+common::also_on_postgres!(local_and_cloud_keywords);
