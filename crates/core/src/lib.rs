@@ -7,6 +7,7 @@ pub mod callback;
 pub mod contacts;
 pub mod error;
 pub mod group;
+pub mod member;
 pub mod message;
 pub mod profile;
 pub mod sns;

@@ -13,6 +13,7 @@ pub mod c2c;
 pub mod contacts;
 pub mod follow;
 pub mod groups;
+pub mod member;
 pub mod messages;
 mod ops;
 pub mod outbox;
@@ -28,6 +29,7 @@ pub use c2c::C2cStore;
 pub use contacts::ContactStore;
 pub use follow::FollowStore;
 pub use groups::GroupStore;
+pub use member::MemberStore;
 pub use messages::MessageStore;
 pub use outbox::OutboxStore;
 pub use profiles::ProfileStore;
@@ -85,6 +87,7 @@ pub trait Store:
     + SnsStore
     + FollowStore
     + OutboxStore
+    + MemberStore
     + Send
     + Sync
     + 'static

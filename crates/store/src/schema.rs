@@ -355,6 +355,14 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX callback_outbox_by_ordering ON callback_outbox (app, ordering, id);
     ",
+    // 9: members (issue 27, timber_core::member): a member's own clear mark in a group
+    // (clearGroupHistoryMessage, "clear for me"). Seqs at or below it are hidden from that
+    // member's view only; it goes with the membership row (a member who leaves and joins
+    // again starts afresh). One-to-one conversations already keep theirs per side
+    // (`c2c_conversations.*_cleared_time`).
+    "
+    ALTER TABLE group_members ADD COLUMN member_clear_seq BIGINT NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.
