@@ -15,6 +15,7 @@ pub mod fuzzing;
 mod group_open_http_svc;
 mod health;
 mod im_open_login_svc;
+pub mod member;
 mod metrics;
 mod msg_body;
 mod openim;
@@ -48,12 +49,15 @@ pub use metrics::{Connections, Metrics};
 pub struct Settings {
     /// Largest accepted request body; beyond it the answer is 93000.
     pub max_body_bytes: usize,
+    /// Frames a member connection may have waiting; beyond, it is closed with 4008.
+    pub member_queue_frames: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             max_body_bytes: 1 << 20,
+            member_queue_frames: member::hub::DEFAULT_QUEUE,
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct State {
     /// batchsendmsg's 12,000 messages a minute per app.
     pub(crate) batch_budget: openim::budget::Budget,
     pub callbacks: callbacks::Callbacks,
+    /// The member hub of this node (members.md): live connections and delivery.
+    pub members: Arc<member::Hub>,
 }
 
 impl State {
@@ -79,7 +85,10 @@ impl State {
             apps: apps.clone(),
             recorded: callbacks.recorded.clone(),
         }));
+        let members = Arc::new(member::Hub::new(settings.member_queue_frames));
+        store.set_change_sink(members.clone());
         Arc::new(State {
+            members,
             store,
             apps,
             settings,
@@ -123,6 +132,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .route("/_timber/callbacks", get(callbacks::log_endpoint))
+        .route("/v1/member", get(member::connect))
         .fallback(unknown_path)
         .with_state(state)
 }
