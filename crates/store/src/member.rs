@@ -2,7 +2,9 @@
 //! REST API does not, and the sink every committed write publishes its changes to.
 
 use crate::backend::Backend;
-use crate::ops::member::{ClearC2cForMember, ClearGroupForMember, OwnClearMarks, OwnHistory};
+use crate::ops::member::{
+    ClearC2cForMember, ClearGroupForMember, OwnClearMarks, OwnHistory, StateChange,
+};
 use crate::Result;
 use std::sync::Arc;
 use timber_core::member::ChangeSink;
@@ -52,6 +54,16 @@ pub trait MemberStore {
         peer: String,
         now: i64,
     ) -> Result<i64>;
+
+    /// Records State.StateChange for a member connection (when the app wants it).
+    async fn state_change(
+        &self,
+        app: AppId,
+        user: String,
+        action: &'static str,
+        reason: &'static str,
+        platform: &'static str,
+    ) -> Result<()>;
 }
 
 #[async_trait::async_trait]
@@ -120,6 +132,24 @@ impl<B: Backend> MemberStore for B {
             member,
             peer,
             now,
+        })
+        .await
+    }
+
+    async fn state_change(
+        &self,
+        app: AppId,
+        user: String,
+        action: &'static str,
+        reason: &'static str,
+        platform: &'static str,
+    ) -> Result<()> {
+        self.write(StateChange {
+            app,
+            user,
+            action,
+            reason,
+            platform,
         })
         .await
     }

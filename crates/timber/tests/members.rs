@@ -250,6 +250,8 @@ async fn refusals_come_before_the_upgrade_with_http_401_and_the_envelope() {
     let http = reqwest::Client::new();
     let expired = timber_usersig::generate(app.sdkappid, &app.key, "a", 1, now() - 100);
     let other = app.sig("b");
+    let wrong_app = timber_usersig::generate(app.sdkappid + 1, &app.key, "a", 86_400, now());
+    let wrong_key = timber_usersig::generate(app.sdkappid, "another key", "a", 86_400, now());
     let cases = [
         (
             format!("sdkappid={}&identifier=a&usersig=", app.sdkappid),
@@ -267,7 +269,15 @@ async fn refusals_come_before_the_upgrade_with_http_401_and_the_envelope() {
             format!("sdkappid={}&identifier=a&usersig={other}", app.sdkappid),
             70013,
         ),
-        (format!("sdkappid=999&identifier=a&usersig={other}"), 70014),
+        (format!("sdkappid=999&identifier=a&usersig={other}"), 70020),
+        (
+            format!("sdkappid={}&identifier=a&usersig={wrong_app}", app.sdkappid),
+            70014,
+        ),
+        (
+            format!("sdkappid={}&identifier=a&usersig={wrong_key}", app.sdkappid),
+            70009,
+        ),
     ];
     for (query, code) in cases {
         let url = format!("{}/v1/member?{query}", server.base);
@@ -275,13 +285,7 @@ async fn refusals_come_before_the_upgrade_with_http_401_and_the_envelope() {
         assert_eq!(resp.status(), 401, "{query}");
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["ActionStatus"], "FAIL", "{query}");
-        let got = body["ErrorCode"].as_u64().unwrap();
-        // An unknown SDKAppID is refused before its UserSig is looked at.
-        if code == 70014 {
-            assert_eq!(got, 70014u64.min(got).max(got), "{body}");
-        } else {
-            assert_eq!(got, code, "{query}: {body}");
-        }
+        assert_eq!(body["ErrorCode"], code, "{query}: {body}");
     }
     // A kicked user's old UserSig (70052), through a WebSocket client too.
     let old = app.sig("a");
@@ -1077,4 +1081,102 @@ async fn apps_see_nothing_of_each_other() {
         .call_ok("openim/query_online_status", json!({"To_Account": ["b"]}))
         .await;
     assert_eq!(status["QueryResult"][0]["Status"], "Online");
+}
+
+/// Callbacks posted by the server: (command, body), for the State.StateChange test.
+type Hits = std::sync::Arc<std::sync::Mutex<Vec<Value>>>;
+
+async fn callback_receiver(refuse_group_sends: bool) -> (String, Hits) {
+    use axum::routing::post;
+    let hits: Hits = Default::default();
+    let h = hits.clone();
+    let app = axum::Router::new().route(
+        "/im",
+        post(move |body: String| {
+            let h = h.clone();
+            async move {
+                let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                let refuse =
+                    refuse_group_sends && body["CallbackCommand"] == "Group.CallbackBeforeSendMsg";
+                h.lock().unwrap().push(body);
+                let code = if refuse { 1 } else { 0 };
+                json!({"ActionStatus": "OK", "ErrorCode": code, "ErrorInfo": ""}).to_string()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/im", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, hits)
+}
+
+async fn wait_hits(hits: &Hits, command: &str, n: usize) -> Vec<Value> {
+    for _ in 0..200 {
+        let got: Vec<Value> = hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|h| h["CallbackCommand"] == command)
+            .cloned()
+            .collect();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("waited for {n} {command}: {:?}", hits.lock().unwrap());
+}
+
+#[tokio::test]
+async fn state_changes_and_member_sends_are_called_back() {
+    let (url, hits) = callback_receiver(true).await;
+    let app = common::TestApp::random();
+    let apps = format!(
+        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}}}]",
+        app.sdkappid, app.key
+    );
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![app],
+        env: vec![("TIMBER_APPS".into(), apps)],
+        ..ServerOptions::default()
+    })
+    .await;
+    let admin = server.client();
+    import_accounts(&admin, &["a", "b"]).await;
+    let g = group(&admin, "Public").await;
+    let sig = server.apps[0].sig("a");
+    let mut a = Member::connect_url(&member_url(&server, "a", &sig, "&platform=iOS")).await;
+    let login = wait_hits(&hits, "State.StateChange", 1).await;
+    assert_eq!(
+        login[0]["Info"],
+        json!({"Action": "Login", "To_Account": "a", "Reason": "Register"})
+    );
+    // The member's send asks the same before-callback as the REST send: refused, 10016.
+    assert_eq!(
+        a.err("sendMessage", json!({"groupID": g, "msgBody": text("no")}))
+            .await,
+        10016
+    );
+    let before = wait_hits(&hits, "Group.CallbackBeforeSendMsg", 1).await;
+    assert_eq!(before[0]["From_Account"], "a");
+    // A one-to-one send reports the after-callback with the member as the sender.
+    a.ok("sendMessage", json!({"userID": "b", "msgBody": text("hi")}))
+        .await;
+    let after = wait_hits(&hits, "C2C.CallbackAfterSendMsg", 1).await;
+    assert_eq!(after[0]["From_Account"], "a");
+    a.ws.close(None).await.unwrap();
+    let logout = wait_hits(&hits, "State.StateChange", 2).await;
+    assert_eq!(
+        logout[1]["Info"],
+        json!({"Action": "Logout", "To_Account": "a", "Reason": "Unregister"})
+    );
+    // A connection that just goes away is a disconnect.
+    let b = Member::connect(&server, "b").await;
+    wait_hits(&hits, "State.StateChange", 3).await;
+    drop(b);
+    let gone = wait_hits(&hits, "State.StateChange", 4).await;
+    assert_eq!(
+        gone[3]["Info"],
+        json!({"Action": "Disconnect", "To_Account": "b", "Reason": "LinkClose"})
+    );
 }

@@ -205,9 +205,24 @@ async fn serve(
     let last_seen = Arc::new(AtomicI64::new(timber_core::now_secs()));
     let (sink, stream) = socket.split();
     let stopping = state.members.stopping.subscribe();
-    tokio::select! {
-        _ = read_loop(session.clone(), stream, last_seen.clone()) => {}
-        _ = write_loop(handle.clone(), sink, rx, last_seen, expires_at, stopping) => {}
+    let platform = handle.platform;
+    state_change(&session, "Login", "Register", platform).await;
+    let ended = tokio::select! {
+        by_client = read_loop(session.clone(), stream, last_seen.clone()) => by_client,
+        code = write_loop(handle.clone(), sink, rx, last_seen, expires_at, stopping) => {
+            match code {
+                close::KICKED => Ended::Kicked,
+                close::IDLE => Ended::TimedOut,
+                _ => Ended::Dropped,
+            }
+        }
+    };
+    match ended {
+        Ended::ClientClosed => state_change(&session, "Logout", "Unregister", platform).await,
+        Ended::Dropped => state_change(&session, "Disconnect", "LinkClose", platform).await,
+        Ended::TimedOut => state_change(&session, "Disconnect", "TimeOut", platform).await,
+        // The kick recorded its own logout.
+        Ended::Kicked => {}
     }
     let rooms = std::mem::take(
         &mut *session
@@ -222,11 +237,41 @@ async fn serve(
     tracing::debug!(conn = handle.id, "member disconnected");
 }
 
+/// How a connection ended, as State.StateChange reports it.
+enum Ended {
+    /// The member closed it (a close frame): a logout.
+    ClientClosed,
+    /// The socket went away, or the server closed it.
+    Dropped,
+    /// Nothing came for 90 seconds.
+    TimedOut,
+    Kicked,
+}
+
+/// State.StateChange, when the app wants it; a failure to record it is logged, not fatal.
+async fn state_change(s: &Session, action: &'static str, reason: &'static str, p: Platform) {
+    if !s.app.wants_callback(timber_core::callback::STATE_CHANGE) {
+        return;
+    }
+    let platform = match p {
+        Platform::Ios => "IOS",
+        p => p.name(),
+    };
+    let recorded = s
+        .state
+        .store
+        .state_change(s.app.sdkappid, s.me.clone(), action, reason, platform)
+        .await;
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "State.StateChange could not be recorded");
+    }
+}
+
 async fn read_loop(
     session: Arc<Session>,
     mut stream: futures_util::stream::SplitStream<WebSocket>,
     last_seen: Arc<AtomicI64>,
-) {
+) -> Ended {
     while let Some(Ok(msg)) = stream.next().await {
         last_seen.store(timber_core::now_secs(), Ordering::Relaxed);
         let text = match msg {
@@ -239,7 +284,7 @@ async fn read_loop(
                 session.reply(rpc::error(&Value::Null, &e)).await;
                 continue;
             }
-            Message::Close(_) => return,
+            Message::Close(_) => return Ended::ClientClosed,
             Message::Ping(_) | Message::Pong(_) => continue,
         };
         let answer = match rpc::parse(text.as_str()) {
@@ -259,6 +304,7 @@ async fn read_loop(
             session.reply(answer).await;
         }
     }
+    Ended::Dropped
 }
 
 impl Session {
@@ -275,7 +321,7 @@ async fn write_loop(
     last_seen: Arc<AtomicI64>,
     expires_at: i64,
     mut stopping: tokio::sync::watch::Receiver<bool>,
-) {
+) -> u16 {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let left = (expires_at - timber_core::now_secs()).max(0) as u64;
     let expiry = tokio::time::sleep(Duration::from_secs(left));
@@ -305,7 +351,7 @@ async fn write_loop(
                 break close_with(close::SIG_EXPIRED, "UserSig expired");
             }
             item = rx.recv() => match item {
-                None => return,
+                None => return 0,
                 Some(Outgoing::Close(code, why)) => break close_with(code, why),
                 Some(Outgoing::Text(t)) => {
                     tokio::select! {
@@ -315,7 +361,7 @@ async fn write_loop(
                         }
                         sent = tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Text((&*t).into()))) => {
                             if !matches!(sent, Ok(Ok(()))) {
-                                return;
+                                return 0;
                             }
                         }
                     }
@@ -327,13 +373,18 @@ async fn write_loop(
                     break close_with(close::IDLE, "no frame for 90 seconds");
                 }
                 if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    return;
+                    return 0;
                 }
             }
         }
     };
+    let code = match &end {
+        Message::Close(Some(f)) => f.code,
+        _ => 0,
+    };
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(end)).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+    code
 }
 
 fn reason(code: u16) -> &'static str {

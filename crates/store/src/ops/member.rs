@@ -7,6 +7,7 @@ use super::{ReadOp, WriteOp};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
 use timber_core::c2c::{Pair, Side};
+use timber_core::callback::{self as cb, Event};
 use timber_core::group::require_group;
 use timber_core::member::{decide_own_c2c_clear, decide_own_clear, own_view, Change, ChangeSink};
 use timber_core::message::{MemberPage, Retention};
@@ -150,8 +151,8 @@ impl WriteOp for ClearC2cForMember {
         let row = r
             .query_opt(
                 &format!(
-                    "SELECT lo_cleared_time, hi_cleared_time FROM c2c_conversations \
-                     WHERE app = $1 AND user_lo = $2 AND user_hi = $3{}",
+                    "SELECT g.lo_cleared_time, g.hi_cleared_time FROM c2c_conversations g \
+                     WHERE g.app = $1 AND g.user_lo = $2 AND g.user_hi = $3{}",
                     r.for_update()
                 ),
                 params![self.app, &pair.lo, &pair.hi],
@@ -194,5 +195,51 @@ impl WriteOp for ClearC2cForMember {
             };
             (self.app, vec![change])
         })
+    }
+}
+
+/// A member connection came up or went down: State.StateChange (callbacks.md §6.1), recorded
+/// in the outbox like every after-event. It writes nothing else.
+pub(crate) struct StateChange {
+    pub app: AppId,
+    pub user: String,
+    /// `Login`, `Logout` or `Disconnect`.
+    pub action: &'static str,
+    /// `Register`, `Unregister`, `LinkClose` or `TimeOut`.
+    pub reason: &'static str,
+    /// As State.StateChange spells it (`IOS` upper-case).
+    pub platform: &'static str,
+}
+
+impl WriteOp for StateChange {
+    type Plan = ();
+    type Out = ();
+
+    async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn apply<W: WriteTx>(&self, (): (), _: &mut W) -> Result<(), DbError> {
+        Ok(())
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::STATE_CHANGE]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        (): &(),
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        Ok(vec![Event::new(
+            cb::STATE_CHANGE,
+            cb::user_ordering(&self.user),
+            serde_json::json!({
+                "Info": {"Action": self.action, "To_Account": self.user, "Reason": self.reason},
+                "OptPlatform": self.platform,
+            }),
+        )])
     }
 }

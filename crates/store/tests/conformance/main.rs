@@ -6,6 +6,7 @@ mod accounts;
 mod c2c;
 mod contacts;
 mod groups;
+mod member;
 mod messages;
 mod profiles;
 mod sns;
