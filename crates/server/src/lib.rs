@@ -51,6 +51,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Frames a member connection may have waiting; beyond, it is closed with 4008.
     pub member_queue_frames: usize,
+    /// A member connection that sends nothing this long is closed; it is pinged three times
+    /// as often.
+    pub member_idle_secs: u64,
 }
 
 impl Default for Settings {
@@ -58,6 +61,7 @@ impl Default for Settings {
         Settings {
             max_body_bytes: 1 << 20,
             member_queue_frames: member::hub::DEFAULT_QUEUE,
+            member_idle_secs: member::IDLE_AFTER.as_secs(),
         }
     }
 }
@@ -85,7 +89,9 @@ impl State {
             apps: apps.clone(),
             recorded: callbacks.recorded.clone(),
         }));
-        let members = Arc::new(member::Hub::new(settings.member_queue_frames));
+        let mut hub = member::Hub::new(settings.member_queue_frames);
+        hub.idle = std::time::Duration::from_secs(settings.member_idle_secs.max(1));
+        let members = Arc::new(hub);
         store.set_change_sink(members.clone());
         Arc::new(State {
             members,

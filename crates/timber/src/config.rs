@@ -29,6 +29,10 @@ pub struct Config {
     /// whose queue overflows is closed with 4008.
     #[serde(default = "default_member_queue_frames")]
     pub member_queue_frames: usize,
+    /// A member connection that sends nothing (not even a pong) this long is closed (4000);
+    /// the server pings it at a third of this.
+    #[serde(default = "default_member_idle_secs")]
+    pub member_idle_secs: u64,
     /// Seconds between two passes of the background sweeper, which deletes messages past
     /// their app's `retention_days` and purges destroyed groups. 0 turns it off.
     #[serde(default = "default_sweep_interval_secs")]
@@ -86,6 +90,9 @@ const fn default_max_body_bytes() -> usize {
 const fn default_member_queue_frames() -> usize {
     1024
 }
+const fn default_member_idle_secs() -> u64 {
+    90
+}
 const fn default_sweep_interval_secs() -> u64 {
     60
 }
@@ -117,6 +124,7 @@ const STRING_KEYS: &[&str] = &["listen", "data_dir", "storage", "log"];
 const VALUE_KEYS: &[&str] = &[
     "max_body_bytes",
     "member_queue_frames",
+    "member_idle_secs",
     "sweep_interval_secs",
     "shutdown_grace_secs",
     "header_read_timeout_secs",

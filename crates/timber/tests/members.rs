@@ -1180,3 +1180,28 @@ async fn state_changes_and_member_sends_are_called_back() {
         json!({"Action": "Disconnect", "To_Account": "b", "Reason": "LinkClose"})
     );
 }
+
+#[tokio::test]
+async fn silent_connections_time_out_and_a_stop_closes_with_1001() {
+    let server = TestServer::start_with(ServerOptions {
+        config: "member_idle_secs = 2\n".into(),
+        ..ServerOptions::default()
+    })
+    .await;
+    // One that reads (and so answers the pings) stays; one that does not is closed with 4000.
+    let mut silent = Member::connect(&server, "a").await;
+    let mut alive = Member::connect(&server, "b").await;
+    alive.no_event("x").await;
+    for _ in 0..12 {
+        alive.no_event("x").await;
+    }
+    assert_eq!(
+        alive.ok("getLoginUser", json!({})).await,
+        json!({"userID": "b"})
+    );
+    assert_eq!(silent.close_code().await, 4000);
+    let mut last = Member::connect(&server, "c").await;
+    let stopping = tokio::spawn(server.stop());
+    assert_eq!(last.close_code().await, 1001);
+    assert!(stopping.await.unwrap().success());
+}

@@ -123,6 +123,8 @@ pub struct Hub {
     apps: RwLock<HashMap<AppId, Arc<Mutex<AppConns>>>>,
     /// Frames a connection may have waiting before it is closed with 4008.
     pub queue_capacity: usize,
+    /// A connection that sends nothing this long is closed (4000); pinged at a third of it.
+    pub idle: std::time::Duration,
     /// Told when the node stops: every connection closes with 1001.
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Pending join applications (app, group, applicant), kept in memory on this node.
@@ -152,6 +154,7 @@ impl Hub {
             next_id: AtomicU64::new(1),
             apps: RwLock::new(HashMap::new()),
             queue_capacity: queue_capacity.max(1),
+            idle: super::IDLE_AFTER,
             stopping: tokio::sync::watch::channel(false).0,
             applications: Mutex::new(HashSet::new()),
         }

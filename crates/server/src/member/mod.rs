@@ -33,9 +33,8 @@ use timber_store::NewAccount;
 
 pub use hub::Hub;
 
-/// The server pings this often (members.md §1).
-pub const PING_EVERY: Duration = Duration::from_secs(30);
-/// A connection that sends nothing (a pong included) this long is closed.
+/// A connection that sends nothing (a pong included) this long is closed (members.md §1);
+/// the server pings at a third of it, every 30 s.
 pub const IDLE_AFTER: Duration = Duration::from_secs(90);
 /// A frame that cannot be written this long ends the connection.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -209,7 +208,7 @@ async fn serve(
     state_change(&session, "Login", "Register", platform).await;
     let ended = tokio::select! {
         by_client = read_loop(session.clone(), stream, last_seen.clone()) => by_client,
-        code = write_loop(handle.clone(), sink, rx, last_seen, expires_at, stopping) => {
+        code = write_loop(handle.clone(), sink, rx, last_seen, expires_at, stopping, state.members.idle) => {
             match code {
                 close::KICKED => Ended::Kicked,
                 close::IDLE => Ended::TimedOut,
@@ -321,8 +320,10 @@ async fn write_loop(
     last_seen: Arc<AtomicI64>,
     expires_at: i64,
     mut stopping: tokio::sync::watch::Receiver<bool>,
+    idle_after: Duration,
 ) -> u16 {
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let every = (idle_after / 3).max(Duration::from_millis(100));
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     let left = (expires_at - timber_core::now_secs()).max(0) as u64;
     let expiry = tokio::time::sleep(Duration::from_secs(left));
     tokio::pin!(expiry);
@@ -369,8 +370,8 @@ async fn write_loop(
             },
             _ = ping.tick() => {
                 let idle = timber_core::now_secs() - last_seen.load(Ordering::Relaxed);
-                if idle >= IDLE_AFTER.as_secs() as i64 {
-                    break close_with(close::IDLE, "no frame for 90 seconds");
+                if idle >= idle_after.as_secs() as i64 {
+                    break close_with(close::IDLE, "nothing received for too long");
                 }
                 if sink.send(Message::Ping(Default::default())).await.is_err() {
                     return 0;
