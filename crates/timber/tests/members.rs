@@ -66,7 +66,8 @@ impl Member {
                     return None;
                 }
                 Ok(_) => continue,
-                Err(_) => {
+                Err(e) => {
+                    eprintln!("read error: {e}");
                     self.closed.get_or_insert(1006);
                     return None;
                 }
@@ -1191,17 +1192,119 @@ async fn silent_connections_time_out_and_a_stop_closes_with_1001() {
     // One that reads (and so answers the pings) stays; one that does not is closed with 4000.
     let mut silent = Member::connect(&server, "a").await;
     let mut alive = Member::connect(&server, "b").await;
-    alive.no_event("x").await;
-    for _ in 0..12 {
-        alive.no_event("x").await;
-    }
+    let (code, ()) = tokio::join!(
+        async {
+            // Reads nothing (so answers no ping) until the server has closed it.
+            tokio::time::sleep(Duration::from_millis(3200)).await;
+            silent.close_code().await
+        },
+        async {
+            for _ in 0..14 {
+                alive.no_event("x").await;
+            }
+        }
+    );
+    assert_eq!(code, 4000);
     assert_eq!(
         alive.ok("getLoginUser", json!({})).await,
         json!({"userID": "b"})
     );
-    assert_eq!(silent.close_code().await, 4000);
     let mut last = Member::connect(&server, "c").await;
     let stopping = tokio::spawn(server.stop());
     assert_eq!(last.close_code().await, 1001);
     assert!(stopping.await.unwrap().success());
+}
+
+#[tokio::test]
+async fn profiles_batch_sends_unread_resets_and_refused_applications() {
+    let (server, admin) = start().await;
+    let g = group(&admin, "Public").await;
+    let mut a = Member::connect(&server, "a").await;
+    let mut b = Member::connect(&server, "b").await;
+    let mut c = Member::connect(&server, "c").await;
+    a.ok("setSelfInfo", json!({"Tag_Profile_IM_Nick": "Ann"}))
+        .await;
+    let users = b.ok("getUsersInfo", json!({"userIDList": ["a"]})).await;
+    assert_eq!(users["userList"][0]["To_Account"], "a");
+    let nick = users["userList"][0]["ProfileItem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["Tag"] == "Tag_Profile_IM_Nick")
+        .cloned()
+        .unwrap();
+    assert_eq!(nick["Value"], "Ann");
+    assert_eq!(
+        a.err("setSelfInfo", json!({"Tag_Profile_IM_Gender": "nope"}))
+            .await,
+        40605
+    );
+    // batchsendmsg reaches every receiver.
+    admin
+        .call_ok(
+            "openim/batchsendmsg",
+            json!({"From_Account": "a", "To_Account": ["b", "c"], "MsgRandom": 9, "MsgBody": text("all")}),
+        )
+        .await;
+    for m in [&mut b, &mut c] {
+        let e = m.event("onRecvNewMessage").await;
+        assert_eq!(e["userID"], "a");
+        assert_eq!(e["message"]["MsgBody"], text("all"));
+    }
+    // set_unread_msg_num changes the member's conversation.
+    rest_send(&admin, &g, "a", "x").await;
+    b.event("onRecvNewMessage").await;
+    admin
+        .call_ok(
+            "group_open_http_svc/set_unread_msg_num",
+            json!({"GroupId": g, "Member_Account": "b", "UnreadMsgNum": 0}),
+        )
+        .await;
+    let e = b.event("onConversationChanged").await;
+    assert_eq!(
+        e["conversations"][0]["conversationID"],
+        format!("group_{g}")
+    );
+    // A refused application leaves the applicant out.
+    admin
+        .call_ok(
+            "group_open_http_svc/modify_group_base_info",
+            json!({"GroupId": g, "ApplyJoinOption": "NeedPermission"}),
+        )
+        .await;
+    assert_eq!(
+        c.ok("joinGroup", json!({"groupID": g})).await["pending"],
+        true
+    );
+    a.event("onReceiveJoinApplication").await;
+    a.ok(
+        "refuseGroupApplication",
+        json!({"groupID": g, "userID": "c"}),
+    )
+    .await;
+    assert_eq!(
+        c.err("getGroupHistoryMessageList", json!({"groupID": g}))
+            .await,
+        10007
+    );
+    assert_eq!(
+        a.err(
+            "acceptGroupApplication",
+            json!({"groupID": g, "userID": "c"})
+        )
+        .await,
+        10004
+    );
+    // Online-only messages reach connected members and stay out of history.
+    a.ok(
+        "sendMessage",
+        json!({"groupID": g, "msgBody": text("now only"), "onlineUserOnly": true}),
+    )
+    .await;
+    let e = b.event("onRecvNewMessage").await;
+    assert_eq!(e["message"]["MsgBody"], text("now only"));
+    let h = b
+        .ok("getGroupHistoryMessageList", json!({"groupID": g}))
+        .await;
+    assert_eq!(texts(&h), ["x"]);
 }

@@ -296,6 +296,13 @@ impl Hub {
             .remove(&(app, group.to_owned(), account.to_owned()))
     }
 
+    /// Waits until every member connection of this node has ended.
+    pub async fn drained(&self) {
+        while self.connections() > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Connections on this node, all apps.
     pub fn connections(&self) -> usize {
         self.total.load(Ordering::Acquire)

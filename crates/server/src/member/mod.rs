@@ -36,6 +36,8 @@ pub use hub::Hub;
 /// A connection that sends nothing (a pong included) this long is closed (members.md §1);
 /// the server pings at a third of it, every 30 s.
 pub const IDLE_AFTER: Duration = Duration::from_secs(90);
+/// How long a connection the server closed waits for the client's close frame.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
 /// A frame that cannot be written this long ends the connection.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -202,13 +204,15 @@ async fn serve(
         joined_rooms: Mutex::new(Vec::new()),
     });
     let last_seen = Arc::new(AtomicI64::new(timber_core::now_secs()));
-    let (sink, stream) = socket.split();
+    let (sink, mut stream) = socket.split();
     let stopping = state.members.stopping.subscribe();
     let platform = handle.platform;
     state_change(&session, "Login", "Register", platform).await;
+    let mut server_closed = false;
     let ended = tokio::select! {
-        by_client = read_loop(session.clone(), stream, last_seen.clone()) => by_client,
+        by_client = read_loop(session.clone(), &mut stream, last_seen.clone()) => by_client,
         code = write_loop(handle.clone(), sink, rx, last_seen, expires_at, stopping, state.members.idle) => {
+            server_closed = code != 0;
             match code {
                 close::KICKED => Ended::Kicked,
                 close::IDLE => Ended::TimedOut,
@@ -216,6 +220,18 @@ async fn serve(
             }
         }
     };
+    if server_closed {
+        // The closing handshake: the client's close frame, or a short wait. Dropping the
+        // socket at once would reset it and could lose the close frame on its way.
+        let _ = tokio::time::timeout(CLOSE_LINGER, async {
+            while let Some(Ok(msg)) = stream.next().await {
+                if matches!(msg, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
     match ended {
         Ended::ClientClosed => state_change(&session, "Logout", "Unregister", platform).await,
         Ended::Dropped => state_change(&session, "Disconnect", "LinkClose", platform).await,
@@ -268,7 +284,7 @@ async fn state_change(s: &Session, action: &'static str, reason: &'static str, p
 
 async fn read_loop(
     session: Arc<Session>,
-    mut stream: futures_util::stream::SplitStream<WebSocket>,
+    stream: &mut futures_util::stream::SplitStream<WebSocket>,
     last_seen: Arc<AtomicI64>,
 ) -> Ended {
     while let Some(Ok(msg)) = stream.next().await {

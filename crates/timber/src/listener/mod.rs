@@ -133,9 +133,11 @@ pub async fn serve(
         tokio::spawn(connection.run(stream, admitted, graceful.watcher()));
     }
     drop(listener);
-    // Member connections (upgraded to WebSockets) close with 1001.
+    // Member connections (upgraded to WebSockets) close with 1001; the wait is bounded by
+    // the caller's `shutdown_grace_secs` like the rest.
     state.members.stopping.send_replace(true);
     graceful.shutdown().await;
+    state.members.drained().await;
     Ok(())
 }
 
