@@ -782,8 +782,11 @@ async fn one_to_one_messages_conversations_and_unread_counts() {
     assert_eq!(gc["lastMessage"]["MsgBody"], text("in group"));
     let total = b.ok("getTotalUnreadMessageCount", json!({})).await;
     assert_eq!(total["count"], 3);
+    let mut b2 = Member::connect(&server, "b").await;
     b.ok("markC2CMessageAsRead", json!({"userID": "a"})).await;
     b.event("onConversationChanged").await;
+    let e = b2.event("onTotalUnreadMessageCountChanged").await;
+    assert_eq!(e["count"], 2);
     assert_eq!(
         b.ok("getTotalUnreadMessageCount", json!({})).await["count"],
         2
@@ -1239,6 +1242,16 @@ async fn profiles_batch_sends_unread_resets_and_refused_applications() {
             .await,
         40605
     );
+    // A system notification reaches the connected members it names, and is stored nowhere.
+    admin
+        .call_ok(
+            "group_open_http_svc/send_group_system_notification",
+            json!({"GroupId": g, "Content": "maintenance", "ToMembers_Account": ["b"]}),
+        )
+        .await;
+    let e = b.event("onRecvGroupSystemNotification").await;
+    assert_eq!(e, json!({"groupID": g, "content": "maintenance"}));
+    a.no_event("onRecvGroupSystemNotification").await;
     // batchsendmsg reaches every receiver.
     admin
         .call_ok(

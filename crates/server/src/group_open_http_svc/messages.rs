@@ -323,6 +323,10 @@ pub async fn send_group_system_notification(
         )
         .into());
     }
+    // Online members only: the connected members of the group (or those named) hear it.
+    ctx.state
+        .members
+        .system_notification(ctx.caller.app.sdkappid, &id, &to, &content);
     Ok(Empty {})
 }
 

@@ -303,6 +303,30 @@ impl Hub {
         }
     }
 
+    /// send_group_system_notification: `onRecvGroupSystemNotification` to the connected
+    /// members of the group (only those of `to` when it names some). Nothing is stored.
+    pub fn system_notification(&self, app: AppId, group: &str, to: &[String], content: &str) {
+        if !self.wants(app) {
+            return;
+        }
+        let Some(conns) = self.app(app) else { return };
+        let frame = events::notification(
+            "onRecvGroupSystemNotification",
+            serde_json::json!({"groupID": group, "content": content}),
+        );
+        let c = conns.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(members) = c.groups.get(group) else {
+            return;
+        };
+        for a in members {
+            if to.is_empty() || to.contains(a) {
+                for h in c.conns_of(a) {
+                    h.offer(frame.clone());
+                }
+            }
+        }
+    }
+
     /// Connections on this node, all apps.
     pub fn connections(&self) -> usize {
         self.total.load(Ordering::Acquire)

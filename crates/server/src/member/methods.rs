@@ -133,9 +133,21 @@ impl Session {
             "getC2CHistoryMessageList" => self.c2c_history(p).await,
             "revokeMessage" => self.revoke(p).await,
             "modifyMessage" => self.modify(p).await,
-            "markGroupMessageAsRead" => self.mark_group_read(p).await,
-            "markC2CMessageAsRead" => self.mark_c2c_read(p).await,
-            "markAllMessageAsRead" => self.mark_all_read().await,
+            "markGroupMessageAsRead" => {
+                let r = self.mark_group_read(p).await?;
+                self.announce_total().await;
+                Ok(r)
+            }
+            "markC2CMessageAsRead" => {
+                let r = self.mark_c2c_read(p).await?;
+                self.announce_total().await;
+                Ok(r)
+            }
+            "markAllMessageAsRead" => {
+                let r = self.mark_all_read().await?;
+                self.announce_total().await;
+                Ok(r)
+            }
             "clearGroupHistoryMessage" => {
                 let g = req_str(p, "groupID")?;
                 let seq = self
@@ -507,6 +519,25 @@ impl Session {
                 Ok(json!({}))
             }
         }
+    }
+
+    /// `onTotalUnreadMessageCountChanged` to every connection of the member, after one of
+    /// their read marks moved.
+    async fn announce_total(&self) {
+        let Ok(convs) = self.conversations().await else {
+            return;
+        };
+        let count: u64 = convs
+            .iter()
+            .map(|c| c["unreadCount"].as_u64().unwrap_or(0))
+            .sum();
+        let frame = super::events::notification(
+            "onTotalUnreadMessageCountChanged",
+            json!({"count": count}),
+        );
+        self.state
+            .members
+            .to_account(self.app_id(), &self.me, &frame, 0);
     }
 
     async fn mark_group_read(&self, p: &Params) -> Result<Value, RpcError> {

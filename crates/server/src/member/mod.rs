@@ -349,7 +349,12 @@ async fn write_loop(
             reason: why.into(),
         }))
     };
+    // A stop that came before this connection subscribed is seen here.
+    let stopped_already = *stopping.borrow();
     let end = loop {
+        if stopped_already {
+            break close_with(close::GOING_AWAY, "server stopping");
+        }
         tokio::select! {
             biased;
             _ = handle.close_now.notified() => {
