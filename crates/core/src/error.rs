@@ -109,6 +109,8 @@ error_codes! {
     GroupIdInUse = 10021, "the group ID is already in use";
     GroupIdInUseByOwner = 10025, "the group ID is in use and the operator is its owner";
     RecallMsgNotFound = 10030, "the message to recall does not exist";
+    /// A member's recall of their own message past the recall window (members.md §3).
+    GroupRecallTimeLimit = 10031, "the message is past the recall time limit";
     GroupMemberLimit = 10038, "the member count exceeds the group's limit";
     /// group_msg_get_simple on a type without roaming (AVChatRoom); our choice, group-messages.md §5.
     GroupNoRoaming = 10044, "this group type does not store message history";
@@ -163,6 +165,8 @@ error_codes! {
 
     // ---- message service, openim (c2c-messages.md §11) ----
     C2cRefusedByCallback = 20006, "the app's backend refused the message through its callback";
+    /// A member's recall of their own message past the recall window (members.md §3).
+    C2cRecallTimeLimit = 20016, "the message is past the recall time limit";
     MsgNotFound = 20022, "the message does not exist";
     MsgAlreadyRecalled = 20023, "the message has already been recalled";
     MsgFiltered = 80001, "the message content failed the text filter";

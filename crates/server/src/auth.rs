@@ -52,6 +52,23 @@ pub async fn authenticate(
     query: Query,
     now: i64,
 ) -> Result<Caller, Error> {
+    let (app, identifier, _) = verify_user(state, query, now).await?;
+    if !app.is_admin(&identifier) {
+        return Err(Error::new(
+            service.admin_required(),
+            format!("{identifier:?} is not an App admin of {}", app.sdkappid),
+        ));
+    }
+    Ok(Caller { app, identifier })
+}
+
+/// Envelope steps 3–4 for any user (members connect with their own UserSig, members.md §1):
+/// the app, the UserSig of `identifier`, kicks.
+pub async fn verify_user(
+    state: &State,
+    query: Query,
+    now: i64,
+) -> Result<(Arc<App>, String, Verified), Error> {
     let sdkappid = match query.sdkappid.as_deref() {
         None | Some("") => return Err(ErrorCode::SdkAppIdMissing.into()),
         Some(s) => parse_sdkappid(s).ok_or_else(|| {
@@ -92,13 +109,7 @@ pub async fn authenticate(
             "this UserSig was issued at or before the user was kicked; generate a new one",
         ));
     }
-    if !app.is_admin(&identifier) {
-        return Err(Error::new(
-            service.admin_required(),
-            format!("{identifier:?} is not an App admin of {sdkappid}"),
-        ));
-    }
-    Ok(Caller { app, identifier })
+    Ok((app, identifier, verified))
 }
 
 /// Whether a kick at `kicked_at` revokes a UserSig issued at `issued` (both whole Unix

@@ -19,6 +19,7 @@ mod group_open_http_svc;
 mod health;
 mod im_cos_msg;
 mod im_open_login_svc;
+pub mod member;
 mod metrics;
 mod million_group_open_http_svc;
 mod moderation;
@@ -65,6 +66,11 @@ pub struct Settings {
     /// How clients reach this server (`http://host:port`), for the URLs it hands out
     /// (get_history's files); empty: the URLs are paths.
     pub public_url: String,
+    /// Frames a member connection may have waiting; beyond, it is closed with 4008.
+    pub member_queue_frames: usize,
+    /// A member connection that sends nothing this long is closed; it is pinged three times
+    /// as often.
+    pub member_idle_secs: u64,
 }
 
 impl Default for Settings {
@@ -72,6 +78,8 @@ impl Default for Settings {
         Settings {
             max_body_bytes: 1 << 20,
             public_url: String::new(),
+            member_queue_frames: member::hub::DEFAULT_QUEUE,
+            member_idle_secs: member::IDLE_AFTER.as_secs(),
         }
     }
 }
@@ -89,6 +97,8 @@ pub struct State {
     pub callbacks: callbacks::Callbacks,
     /// get_history's generated files, served for an hour.
     pub(crate) history_files: open_msg_svc::Files,
+    /// The member hub of this node (members.md): live connections and delivery.
+    pub members: Arc<member::Hub>,
 }
 
 impl State {
@@ -99,7 +109,12 @@ impl State {
             apps: apps.clone(),
             recorded: callbacks.recorded.clone(),
         }));
+        let mut hub = member::Hub::new(settings.member_queue_frames);
+        hub.idle = std::time::Duration::from_secs(settings.member_idle_secs.max(1));
+        let members = Arc::new(hub);
+        store.set_change_sink(members.clone());
         Arc::new(State {
+            members,
             store,
             apps,
             settings,
@@ -152,6 +167,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/_timber/callbacks", get(callbacks::log_endpoint))
         .route("/_timber/push_task", get(all_member_push::task_endpoint))
         .route("/_timber/history/{token}", get(open_msg_svc::download))
+        .route("/v1/member", get(member::connect))
         .fallback(unknown_path)
         .with_state(state)
 }

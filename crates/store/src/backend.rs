@@ -37,6 +37,9 @@ pub(crate) trait Backend: Send + Sync + 'static {
 
     /// Sets the filter every later write asks which after-events to record.
     fn install_callback_filter(&self, filter: Arc<dyn CallbackFilter>);
+
+    /// Sets where every later write publishes its changes once committed (members).
+    fn install_change_sink(&self, sink: Arc<dyn timber_core::member::ChangeSink>);
 }
 
 /// Kick times of the accounts that have one, kept by the only process that writes them.

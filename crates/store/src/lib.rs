@@ -15,6 +15,7 @@ pub mod extensions;
 pub mod follow;
 pub mod group_more;
 pub mod groups;
+pub mod member;
 pub mod messages;
 mod ops;
 pub mod outbox;
@@ -34,6 +35,7 @@ pub use extensions::ExtensionStore;
 pub use follow::FollowStore;
 pub use group_more::GroupMoreStore;
 pub use groups::GroupStore;
+pub use member::MemberStore;
 pub use messages::MessageStore;
 pub use outbox::OutboxStore;
 pub use profiles::ProfileStore;
@@ -97,6 +99,7 @@ pub trait Store:
     + TopicStore
     + OutboxStore
     + PushStore
+    + MemberStore
     + Send
     + Sync
     + 'static

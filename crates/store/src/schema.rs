@@ -588,6 +588,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, lib, id)
     ) {WITHOUT_ROWID};
     ",
+    // 15: members (timber_core::member): a member's own clear mark in a group
+    // (clearGroupHistoryMessage, "clear for me"). Seqs at or below it are hidden from that
+    // member's view only; it goes with the membership row (a member who leaves and joins
+    // again starts afresh). One-to-one conversations already keep theirs per side
+    // (`c2c_conversations.*_cleared_time`).
+    "
+    ALTER TABLE group_members ADD COLUMN member_clear_seq BIGINT NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

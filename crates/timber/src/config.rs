@@ -25,6 +25,14 @@ pub struct Config {
     /// Largest request body in bytes (93000 beyond).
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
+    /// Frames a member connection (members.md) may have waiting to be written; a connection
+    /// whose queue overflows is closed with 4008.
+    #[serde(default = "default_member_queue_frames")]
+    pub member_queue_frames: usize,
+    /// A member connection that sends nothing (not even a pong) this long is closed (4000);
+    /// the server pings it at a third of this.
+    #[serde(default = "default_member_idle_secs")]
+    pub member_idle_secs: u64,
     /// Seconds between two passes of the background sweeper, which deletes messages past
     /// their app's `retention_days` and purges destroyed groups. 0 turns it off.
     #[serde(default = "default_sweep_interval_secs")]
@@ -79,6 +87,12 @@ fn default_log() -> String {
 const fn default_max_body_bytes() -> usize {
     1 << 20
 }
+const fn default_member_queue_frames() -> usize {
+    1024
+}
+const fn default_member_idle_secs() -> u64 {
+    90
+}
 const fn default_sweep_interval_secs() -> u64 {
     60
 }
@@ -109,6 +123,8 @@ const MAX_CONNECTIONS: u64 = 1 << 20;
 const STRING_KEYS: &[&str] = &["listen", "data_dir", "storage", "log"];
 const VALUE_KEYS: &[&str] = &[
     "max_body_bytes",
+    "member_queue_frames",
+    "member_idle_secs",
     "sweep_interval_secs",
     "shutdown_grace_secs",
     "header_read_timeout_secs",

@@ -192,6 +192,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let settings = timber_server::Settings {
         max_body_bytes: config.max_body_bytes,
         public_url: format!("http://{addr}"),
+        member_queue_frames: config.member_queue_frames,
+        member_idle_secs: config.member_idle_secs,
     };
     let state = timber_server::State::new(store.clone(), Apps::new(apps.clone()), settings);
     print!("{}", bootstrap::banner(&addr, &apps[0], now));

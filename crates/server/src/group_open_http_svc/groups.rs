@@ -512,7 +512,13 @@ pub async fn get_online_member_num(
         .into());
     };
     g.group.ty.check(GroupOp::OnlineMemberNum)?;
+    // The members connected to this node (members.md; in an AVChatRoom, those present).
+    let online = ctx
+        .state
+        .members
+        .present(ctx.caller.app.sdkappid, &id)
+        .len();
     Ok(OnlineMemberNumResp {
-        online_member_num: 0,
+        online_member_num: online as u64,
     })
 }

@@ -21,7 +21,7 @@ use timber_core::group::{check_text, check_user_id, check_user_ids};
 use timber_core::message::{
     parse_priority, BodyError, SlotState, DEFAULT_PRIORITY, MAX_AT_MENTIONS, MAX_HISTORY_PAGE,
     MAX_IMPORT_MSGS, MAX_NOTIFICATION_RECEIVERS, MAX_RECALL_SEQS, MAX_TARGETED_RECEIVERS,
-    PLACEHOLDER_BODY, SEND_MSG_CONTROLS,
+    SEND_MSG_CONTROLS,
 };
 use timber_core::message::{
     ImportMsg, Imported, NewGroupMsg, SendMsg, SendOrigin, CALLBACK_CONTROLS,
@@ -249,10 +249,12 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         online_only,
         body: body.clone(),
     });
-    let (state, body) = if online_only {
-        (SlotState::Unstored, PLACEHOLDER_BODY.to_owned())
+    // An online-only message takes its slot and keeps no body (the store writes the
+    // placeholder); its body is what connected members receive.
+    let state = if online_only {
+        SlotState::Unstored
     } else {
-        (SlotState::Normal, body)
+        SlotState::Normal
     };
     let msg = NewGroupMsg {
         from,
@@ -348,12 +350,16 @@ pub async fn send_group_system_notification(
     if let Some(topic) = topic {
         let view = ctx
             .store()
-            .get_topics(ctx.caller.app.sdkappid, id, Some(vec![topic]), None)
+            .get_topics(ctx.caller.app.sdkappid, id.clone(), Some(vec![topic]), None)
             .await?;
         if let Some((_, Err(e))) = view.topics.into_iter().next() {
             return Err(e.into());
         }
     }
+    // Online members only: the connected members of the group (or those named) hear it.
+    ctx.state
+        .members
+        .system_notification(ctx.caller.app.sdkappid, &id, &to, &content);
     Ok(Empty {})
 }
 

@@ -48,8 +48,8 @@ pub struct OnlineStatusResp {
     error_list: Vec<StatusError>,
 }
 
-/// spec: accounts.md §6. Every existing account is `Offline` until members can connect (the
-/// members issue makes it live); an account that does not exist, or that no account can be,
+/// spec: accounts.md §6. An existing account is `Online` while a member connection of it is
+/// open on this node (members.md §5), with one `Detail` entry per connection, else `Offline`; an account that does not exist, or that no account can be,
 /// is in `ErrorList` with 70107. `To_Account` is required (90001), at most 500 (90011);
 /// `IsNeedDetail` is 0 or 1 (90001, also for a string or any other type).
 /// Answered for `querystate` too, the name older SDKs still call.
@@ -92,10 +92,22 @@ pub async fn query_online_status(
             false
         };
         if known {
+            // Live member connections of this node (members.md §5).
+            let platforms = ctx.state.members.platforms(ctx.caller.app.sdkappid, &u);
+            let status = if platforms.is_empty() {
+                "Offline"
+            } else {
+                "Online"
+            };
             query_result.push(Status {
                 to: u,
-                status: "Offline",
-                detail: detail.then(Vec::new),
+                status,
+                detail: detail.then(|| {
+                    platforms
+                        .iter()
+                        .map(|p| serde_json::json!({"Platform": p.name(), "Status": "Online"}))
+                        .collect()
+                }),
             });
         } else {
             error_list.push(StatusError {

@@ -7,6 +7,7 @@ use super::{ReadOp, WriteOp};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, NewAccount, StoreError};
 use timber_core::callback::{self as cb, Event};
+use timber_core::member::{Change as MemberChange, ChangeSink};
 use timber_core::AppId;
 
 /// Creates the accounts that do not exist; the given `Nick` and `FaceUrl` replace the
@@ -49,6 +50,24 @@ pub(crate) struct Delete {
 impl WriteOp for Delete {
     type Plan = ();
     type Out = Vec<bool>;
+
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        if !sink.wants(self.app) {
+            return None;
+        }
+        let changes = self
+            .users
+            .iter()
+            .zip(out)
+            .filter(|(_, deleted)| **deleted)
+            .map(|(u, _)| MemberChange::AccountDeleted { account: u.clone() })
+            .collect();
+        Some((self.app, changes))
+    }
 
     async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
         Ok(())
@@ -126,6 +145,19 @@ pub(crate) struct Kick {
 impl WriteOp for Kick {
     type Plan = ();
     type Out = bool;
+
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        (*out && sink.wants(self.app)).then(|| {
+            let change = MemberChange::Kicked {
+                account: self.user.clone(),
+            };
+            (self.app, vec![change])
+        })
+    }
 
     async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
         Ok(())

@@ -64,6 +64,13 @@ pub(super) async fn insert(
 ) -> Result<(), DbError> {
     let to = (!msg.to_accounts.is_empty())
         .then(|| serde_json::to_string(&msg.to_accounts).unwrap_or_default());
+    // An online-only message keeps its slot, never its body (the body is only pushed to
+    // connected members, timber_core::member).
+    let body = if msg.state == timber_core::message::SlotState::Unstored {
+        timber_core::message::PLACEHOLDER_BODY
+    } else {
+        msg.body.as_str()
+    };
     w.execute(
         "INSERT INTO group_messages (app, gkey, seq, sender, random, time, priority, state,
              is_system, body, cloud_custom_data, to_accounts)
@@ -78,7 +85,7 @@ pub(super) async fn insert(
             msg.priority,
             msg.state.to_db(),
             msg.is_system,
-            &msg.body,
+            body,
             &msg.cloud_custom_data,
             to.as_deref(),
         ],

@@ -24,6 +24,7 @@ use timber_core::c2c::{
     MAX_UNREAD_PER_CONVERSATION, MSG_FLAG_RECALLED, SEND_DEDUP_WINDOW_SECS,
 };
 use timber_core::callback::{self as cb, C2cMsgFields, Event};
+use timber_core::member::{C2cMsg as LiveC2cMsg, Change as MemberChange, ChangeSink};
 use timber_core::message::{Modified, Retention, PLACEHOLDER_BODY};
 use timber_core::{AppId, ErrorCode};
 
@@ -320,6 +321,17 @@ impl WriteOp for SendC2c {
     type Plan = C2cPlan;
     type Out = C2cSent;
 
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        if out.duplicate || !sink.wants(self.app) {
+            return None;
+        }
+        Some((self.app, vec![live_c2c(&self.msg, out)]))
+    }
+
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<C2cPlan, StoreError> {
         let facts = send_facts(r, self.app, &self.msg, true).await?;
         Ok(decide_c2c_send(&self.msg, &facts)?)
@@ -402,6 +414,26 @@ pub(crate) struct BatchSendC2c {
 impl WriteOp for BatchSendC2c {
     type Plan = Vec<Result<C2cPlan, ErrorCode>>;
     type Out = Vec<Result<C2cSent, ErrorCode>>;
+
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        if !sink.wants(self.app) {
+            return None;
+        }
+        let changes = self
+            .msgs
+            .iter()
+            .zip(out)
+            .filter_map(|(m, r)| match r {
+                Ok(sent) if !sent.duplicate => Some(live_c2c(m, sent)),
+                _ => None,
+            })
+            .collect();
+        Some((self.app, changes))
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let Some(first) = self.msgs.first() else {
@@ -604,6 +636,22 @@ impl WriteOp for Withdraw {
     type Plan = i64;
     type Out = ();
 
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        let () = out;
+        sink.wants(self.app).then(|| {
+            let change = MemberChange::C2cWithdrawn {
+                from: self.from.clone(),
+                to: self.to.clone(),
+                key: self.key.to_string(),
+            };
+            (self.app, vec![change])
+        })
+    }
+
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<i64, StoreError> {
         let (pair, target) = load_target(r, self.app, &self.from, &self.to, self.key).await?;
         let (ckey, found) = target.unwrap_or((0, None));
@@ -661,6 +709,24 @@ pub(crate) struct ModifyC2c {
 impl WriteOp for ModifyC2c {
     type Plan = (i64, Modified);
     type Out = ();
+
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        let () = out;
+        sink.wants(self.app).then(|| {
+            let change = MemberChange::C2cModified {
+                from: self.from.clone(),
+                to: self.to.clone(),
+                key: self.key.to_string(),
+                body: self.body.clone(),
+                cloud_custom_data: self.cloud_custom_data.clone(),
+            };
+            (self.app, vec![change])
+        })
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let (pair, target) = load_target(r, self.app, &self.from, &self.to, self.key).await?;
@@ -758,6 +824,21 @@ pub(crate) struct SetRead {
 impl WriteOp for SetRead {
     type Plan = Option<(i64, Side, i64)>;
     type Out = ();
+
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        let () = out;
+        sink.wants(self.app).then(|| {
+            let change = MemberChange::C2cReadChanged {
+                member: self.report.clone(),
+                peer: self.peer.clone(),
+            };
+            (self.app, vec![change])
+        })
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         require_both(
@@ -953,5 +1034,22 @@ impl WriteOp for C2cExpireStep {
 
     async fn apply<W: WriteTx>(&self, (): (), w: &mut W) -> Result<SweepStep, DbError> {
         expire_step::<C2cHistory, W>(w, &self.policy, self.now, self.max_rows).await
+    }
+}
+
+/// The live message members receive for a stored (or online-only) one-to-one message.
+fn live_c2c(m: &NewC2cMsg, sent: &C2cSent) -> MemberChange {
+    MemberChange::C2cMessage {
+        msg: LiveC2cMsg {
+            from: m.from.clone(),
+            to: m.to.clone(),
+            seq: sent.key.seq,
+            random: sent.key.random,
+            time: sent.key.time,
+            key: sent.key.to_string(),
+            body: m.body.clone(),
+            cloud_custom_data: m.cloud_custom_data.clone(),
+            sync_sender: m.sync_sender,
+        },
     }
 }

@@ -66,6 +66,15 @@ impl WriteOp for SendWithReceipt {
     ) -> Result<Vec<Event>, DbError> {
         self.send.events(out, wanted, w).await
     }
+
+    /// Connected members hear it as any message.
+    fn changes(
+        &self,
+        out: &Sent,
+        sink: &dyn timber_core::member::ChangeSink,
+    ) -> Option<(AppId, Vec<timber_core::member::Change>)> {
+        self.send.changes(out, sink)
+    }
 }
 
 async fn group(r: &mut impl ReadTx, app: AppId, id: &str) -> Result<GroupRecord, StoreError> {

@@ -15,6 +15,7 @@ use timber_core::group::{
     decide_create, decide_modify_group, require_group, Change, GroupChanges, GroupRecord,
     GroupType, MemberRecord, NewGroup, ProfilePlan,
 };
+use timber_core::member::{Change as MemberChange, ChangeSink};
 use timber_core::AppId;
 
 pub(crate) struct CreateGroup {
@@ -164,6 +165,20 @@ impl WriteOp for DestroyGroup {
     /// The group as it was (for Group.CallbackAfterGroupDestroyed).
     type Out = GroupRecord;
 
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        sink.wants(self.app).then(|| {
+            let change = MemberChange::GroupDismissed {
+                group_id: self.group_id.clone(),
+                operator: out.owner.clone(),
+            };
+            (self.app, vec![change])
+        })
+    }
+
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<GroupRecord, StoreError> {
         let g = lock_group(r, self.app, &self.group_id).await?;
         Ok(require_group(g, &self.group_id)?)
@@ -246,6 +261,21 @@ pub(crate) struct ModifyGroup {
 impl WriteOp for ModifyGroup {
     type Plan = ProfilePlan;
     type Out = ();
+
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        let () = out;
+        sink.wants(self.app).then(|| {
+            let change = MemberChange::GroupInfoChanged {
+                group_id: self.group_id.clone(),
+                operator: self.operator.clone(),
+            };
+            (self.app, vec![change])
+        })
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<ProfilePlan, StoreError> {
         let g = lock_group(r, self.app, &self.group_id).await?;

@@ -17,6 +17,7 @@ use timber_core::group::{
     require_group, AddResult, Change, GroupOp, JoinPlan, LeavePlan, MemberChanges, MemberPlan,
     MemberQuery, MuteChange, MutePlan, NewMember, OwnerPlan, Role,
 };
+use timber_core::member::{Change as MemberChange, ChangeSink};
 use timber_core::AppId;
 
 /// add_group_member (`op` AddMember, with a tip unless `silent`) and import_group_member
@@ -34,6 +35,28 @@ pub(crate) struct Join {
 impl WriteOp for Join {
     type Plan = (i64, JoinPlan);
     type Out = Vec<AddResult>;
+
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        let accounts: Vec<String> = self
+            .members
+            .iter()
+            .zip(out)
+            .filter(|(_, r)| **r == AddResult::Added)
+            .map(|(m, _)| m.account.clone())
+            .collect();
+        (!accounts.is_empty() && sink.wants(self.app)).then(|| {
+            let change = MemberChange::MembersJoined {
+                group_id: self.group_id.clone(),
+                accounts,
+                operator: self.operator.clone(),
+            };
+            (self.app, vec![change])
+        })
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;
@@ -157,6 +180,23 @@ impl WriteOp for Leave {
     type Plan = (i64, LeavePlan);
     /// The accounts that left.
     type Out = Vec<String>;
+
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        (!out.is_empty() && sink.wants(self.app)).then(|| {
+            let kicked = !(out.len() == 1 && out[0] == self.operator);
+            let change = MemberChange::MembersLeft {
+                group_id: self.group_id.clone(),
+                accounts: out.clone(),
+                operator: self.operator.clone(),
+                kicked,
+            };
+            (self.app, vec![change])
+        })
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;
@@ -282,6 +322,21 @@ impl WriteOp for ModifyMember {
     type Plan = (i64, MemberPlan);
     type Out = ();
 
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        let () = out;
+        sink.wants(self.app).then(|| {
+            let change = MemberChange::MemberInfoChanged {
+                group_id: self.group_id.clone(),
+                account: self.account.clone(),
+            };
+            (self.app, vec![change])
+        })
+    }
+
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;
         let exists = account_exists(r, self.app, &self.account).await?;
@@ -395,6 +450,21 @@ impl WriteOp for ChangeOwner {
     type Plan = (i64, Option<OwnerPlan>);
     /// The previous owner, when the owner changed.
     type Out = Option<String>;
+
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        let _ = out;
+        sink.wants(self.app).then(|| {
+            let change = MemberChange::GroupInfoChanged {
+                group_id: self.group_id.clone(),
+                operator: self.operator.clone(),
+            };
+            (self.app, vec![change])
+        })
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;

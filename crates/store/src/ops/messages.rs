@@ -20,6 +20,7 @@ use std::sync::LazyLock;
 use timber_core::callback::{self as cb, Event, GroupMsgFields};
 use timber_core::contacts::GroupHead;
 use timber_core::group::{last_seq, require_group, GroupOp, GroupRecord, Role};
+use timber_core::member::{Change as MemberChange, ChangeSink, GroupMsg as LiveGroupMsg};
 use timber_core::message::{
     decide_clear, decide_import, decide_modify, decide_recall, decide_send, decide_set_unread,
     dedup_since, delete_by_sender_from, member_unread, member_view, plan_page, AdminPage,
@@ -127,6 +128,33 @@ pub(crate) struct SendMessage {
 impl WriteOp for SendMessage {
     type Plan = (i64, SendPlan);
     type Out = Sent;
+
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        let m = &self.send.msg;
+        if out.duplicate || !sink.wants(self.app) {
+            return None;
+        }
+        let msg = LiveGroupMsg {
+            seq: out.seq,
+            from: m.from.clone(),
+            random: m.random,
+            time: out.time,
+            priority: m.priority,
+            is_system: m.is_system,
+            body: m.body.clone(),
+            cloud_custom_data: m.cloud_custom_data.clone(),
+            to_accounts: m.to_accounts.clone(),
+        };
+        let change = MemberChange::GroupMessage {
+            group_id: self.group_id.clone(),
+            msg,
+        };
+        Some((self.app, vec![change]))
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let msg = &self.send.msg;
@@ -471,6 +499,28 @@ impl WriteOp for Recall {
     type Plan = (i64, RecallPlan);
     type Out = Vec<Result<(), ErrorCode>>;
 
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        let seqs: Vec<u64> = self
+            .seqs
+            .iter()
+            .zip(out)
+            .filter(|(_, r)| r.is_ok())
+            .map(|(s, _)| *s)
+            .collect();
+        (!seqs.is_empty() && sink.wants(self.app)).then(|| {
+            let change = MemberChange::GroupRecalled {
+                group_id: self.group_id.clone(),
+                seqs,
+                operator: String::new(),
+            };
+            (self.app, vec![change])
+        })
+    }
+
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;
         let plan = recall_plan(r, self.app, &g, &self.seqs, self.retention).await?;
@@ -572,6 +622,23 @@ impl WriteOp for ModifyMessage {
     type Plan = (i64, Modified);
     type Out = ();
 
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        let () = out;
+        sink.wants(self.app).then(|| {
+            let change = MemberChange::GroupModified {
+                group_id: self.group_id.clone(),
+                seq: self.seq,
+                body: self.body.clone(),
+                cloud_custom_data: self.cloud_custom_data.clone(),
+            };
+            (self.app, vec![change])
+        })
+    }
+
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;
         let stored = read_one(r, self.app, g.key, self.seq).await?;
@@ -610,6 +677,20 @@ impl WriteOp for ClearHistory {
     type Plan = (i64, u64, bool);
     type Out = u64;
 
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        sink.wants(self.app).then(|| {
+            let change = MemberChange::GroupCleared {
+                group_id: self.group_id.clone(),
+                upto: *out,
+            };
+            (self.app, vec![change])
+        })
+    }
+
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;
         let (watermark, moved) = decide_clear(&g, self.upto)?;
@@ -642,6 +723,21 @@ pub(crate) struct SetUnread {
 impl WriteOp for SetUnread {
     type Plan = (i64, Option<ReadMark>);
     type Out = ();
+
+    fn changes(
+        &self,
+        out: &Self::Out,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        let () = out;
+        sink.wants(self.app).then(|| {
+            let change = MemberChange::GroupReadChanged {
+                group_id: self.group_id.clone(),
+                member: self.member.clone(),
+            };
+            (self.app, vec![change])
+        })
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;

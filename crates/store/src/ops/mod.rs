@@ -19,6 +19,7 @@ pub(crate) mod follow;
 pub(crate) mod group_more;
 pub(crate) mod group_receipts;
 pub(crate) mod groups;
+pub(crate) mod member;
 pub(crate) mod members;
 pub(crate) mod messages;
 pub(crate) mod moderation;
@@ -36,6 +37,7 @@ use crate::sql::{ReadTx, WriteTx};
 use crate::{DbError, StoreError};
 use std::future::Future;
 use timber_core::callback::Event;
+use timber_core::member::{Change, ChangeSink};
 use timber_core::message::PageSink;
 use timber_core::AppId;
 
@@ -75,6 +77,23 @@ pub(crate) trait WriteOp: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Event>, DbError>> + Send {
         async { Ok(Vec::new()) }
     }
+
+    /// What connected members hear of this write once it commits (`timber_core::member`):
+    /// asked only while some member is connected (`ChangeSink::active`), before the commit,
+    /// and published after it. An op asks `sink.wants(app)` before building anything.
+    fn changes(&self, _out: &Self::Out, _sink: &dyn ChangeSink) -> Option<(AppId, Vec<Change>)> {
+        None
+    }
+}
+
+/// The changes of `op`'s output, if a member is connected to hear them.
+pub(crate) fn changes_of<O: WriteOp>(
+    op: &O,
+    out: &O::Out,
+    sink: Option<&dyn ChangeSink>,
+) -> Option<(AppId, Vec<Change>)> {
+    let sink = sink.filter(|s| s.active())?;
+    op.changes(out, sink).filter(|(_, c)| !c.is_empty())
 }
 
 /// Runs `op` in the open transaction `w`: its checks, its writes, then the after-events the

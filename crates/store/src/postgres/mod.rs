@@ -36,6 +36,8 @@ pub struct PgStore {
     pool: Pool,
     /// Which after-events to record (set once by the HTTP layer; none until then).
     callbacks: OnceLock<Arc<dyn CallbackFilter>>,
+    /// Where committed changes go (this node's member hub).
+    changes: OnceLock<Arc<dyn timber_core::member::ChangeSink>>,
 }
 
 impl PgStore {
@@ -57,6 +59,7 @@ impl PgStore {
         let store = PgStore {
             pool,
             callbacks: OnceLock::new(),
+            changes: OnceLock::new(),
         };
         store.migrate().await?;
         Ok(store)
@@ -77,9 +80,15 @@ impl PgStore {
         let filter = self.callbacks.get();
         let ip = crate::outbox::client_ip();
         let (out, recorded) = crate::ops::run(op, t, filter.map(|f| &**f), &ip).await?;
+        let sink = self.changes.get();
+        let changes = crate::ops::changes_of(op, &out, sink.map(|s| &**s));
         txn.commit().await.map_err(DbError::from)?;
         if let (true, Some(filter)) = (recorded, filter) {
             filter.recorded();
+        }
+        // Committed: members connected to this node may hear of it now.
+        if let (Some((app, changes)), Some(sink)) = (changes, sink) {
+            sink.publish(app, changes);
         }
         Ok(out)
     }
@@ -129,6 +138,10 @@ impl Backend for PgStore {
 
     fn install_callback_filter(&self, filter: Arc<dyn CallbackFilter>) {
         let _ = self.callbacks.set(filter);
+    }
+
+    fn install_change_sink(&self, sink: Arc<dyn timber_core::member::ChangeSink>) {
+        let _ = self.changes.set(sink);
     }
 }
 

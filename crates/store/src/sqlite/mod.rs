@@ -43,6 +43,8 @@ pub struct SqliteStore {
     wal_vfs: bool,
     /// Which after-events to record (set once by the HTTP layer; none until then).
     callbacks: OnceLock<Arc<dyn CallbackFilter>>,
+    /// Where committed changes go (set once by the HTTP layer's member hub).
+    changes: OnceLock<Arc<dyn timber_core::member::ChangeSink>>,
     _lock: Option<File>,
 }
 
@@ -146,6 +148,7 @@ impl SqliteStore {
             revoked,
             wal_vfs,
             callbacks: OnceLock::new(),
+            changes: OnceLock::new(),
             _lock: Some(lock),
         })
     }
@@ -163,6 +166,7 @@ impl SqliteStore {
             revoked: RevokedCache::default(),
             wal_vfs: false,
             callbacks: OnceLock::new(),
+            changes: OnceLock::new(),
             _lock: None,
         })
     }
@@ -244,17 +248,25 @@ impl Backend for SqliteStore {
         let filter = self.callbacks.get().cloned();
         let f = filter.clone();
         let ip = crate::outbox::client_ip();
-        let (out, recorded) = self
+        let sink = self.changes.get().cloned();
+        let s = sink.clone();
+        let (out, recorded, changes) = self
             .writer
             .run(move |conn| {
                 run_sync(async {
                     let t = &mut SqliteTx::new(conn);
-                    crate::ops::run(&op, t, f.as_deref(), &ip).await
+                    let (out, recorded) = crate::ops::run(&op, t, f.as_deref(), &ip).await?;
+                    let changes = crate::ops::changes_of(&op, &out, s.as_deref());
+                    Ok::<_, crate::StoreError>((out, recorded, changes))
                 })
             })
             .await?;
         if let (true, Some(filter)) = (recorded, filter) {
             filter.recorded();
+        }
+        // Committed and durable: members may hear of it now.
+        if let (Some((app, changes)), Some(sink)) = (changes, sink) {
+            sink.publish(app, changes);
         }
         Ok(out)
     }
@@ -306,6 +318,10 @@ impl Backend for SqliteStore {
 
     fn install_callback_filter(&self, filter: Arc<dyn CallbackFilter>) {
         let _ = self.callbacks.set(filter);
+    }
+
+    fn install_change_sink(&self, sink: Arc<dyn timber_core::member::ChangeSink>) {
+        let _ = self.changes.set(sink);
     }
 }
 

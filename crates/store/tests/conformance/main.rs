@@ -8,6 +8,7 @@ mod contacts;
 mod extensions;
 mod group_more;
 mod groups;
+mod member;
 mod messages;
 mod profiles;
 mod push;

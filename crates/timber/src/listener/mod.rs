@@ -22,7 +22,6 @@ use crate::config::Config;
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use registry::{Admitted, Registry};
 use service::ConnService;
 use std::future::Future;
@@ -100,8 +99,8 @@ pub async fn serve(
         idle_timeout_secs = limits.idle_timeout.as_secs(),
         "connection limits"
     );
-    let registry = Arc::new(Registry::new(limits.max_connections, state));
-    let graceful = GracefulShutdown::new();
+    let registry = Arc::new(Registry::new(limits.max_connections, state.clone()));
+    let graceful = Graceful::new();
     let mut builder = http1::Builder::new();
     // The head timeout is ours (timed_io.rs): hyper's would also cut idle keep-alive waits.
     builder.header_read_timeout(None);
@@ -134,8 +133,43 @@ pub async fn serve(
         tokio::spawn(connection.run(stream, admitted, graceful.watcher()));
     }
     drop(listener);
+    // Member connections (upgraded to WebSockets) close with 1001; the wait is bounded by
+    // the caller's `shutdown_grace_secs` like the rest.
+    state.members.stopping.send_replace(true);
     graceful.shutdown().await;
+    state.members.drained().await;
     Ok(())
+}
+
+/// hyper-util's graceful shutdown, which cannot watch a connection that may be upgraded
+/// (`http1::UpgradeableConnection`, needed for members' WebSockets): the same watch channel,
+/// with the connection told by hand.
+struct Graceful {
+    tx: tokio::sync::watch::Sender<()>,
+}
+
+struct Watcher {
+    rx: tokio::sync::watch::Receiver<()>,
+}
+
+impl Graceful {
+    fn new() -> Graceful {
+        Graceful {
+            tx: tokio::sync::watch::channel(()).0,
+        }
+    }
+
+    fn watcher(&self) -> Watcher {
+        Watcher {
+            rx: self.tx.subscribe(),
+        }
+    }
+
+    /// Tells every connection, then waits until each has ended.
+    async fn shutdown(self) {
+        let _ = self.tx.send(());
+        self.tx.closed().await;
+    }
 }
 
 struct Connection {
@@ -145,12 +179,7 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(
-        self,
-        stream: TcpStream,
-        admitted: Admitted,
-        watcher: hyper_util::server::graceful::Watcher,
-    ) {
+    async fn run(self, stream: TcpStream, admitted: Admitted, watcher: Watcher) {
         let registry = admitted.registry().clone();
         let conn = admitted.conn.clone();
         let peer = stream.peer_addr().ok().map(|a| a.ip().to_canonical());
@@ -168,17 +197,32 @@ impl Connection {
             registry,
             self.limits.body_read_timeout,
         );
-        let serving = watcher.watch(self.builder.serve_connection(TokioIo::new(io), service));
-        tokio::select! {
-            biased;
-            // Idle (no request in flight): dropping the connection loses nothing.
-            _ = conn.evicted.notified() => {}
-            served = serving => {
-                if let Err(e) = served {
-                    tracing::debug!("connection ended: {e}");
+        let mut rx = watcher.rx;
+        let serving = self
+            .builder
+            .serve_connection(TokioIo::new(io), service)
+            .with_upgrades();
+        tokio::pin!(serving);
+        let mut told = false;
+        loop {
+            tokio::select! {
+                biased;
+                // Idle (no request in flight): dropping the connection loses nothing.
+                _ = conn.evicted.notified() => break,
+                _ = rx.changed(), if !told => {
+                    told = true;
+                    serving.as_mut().graceful_shutdown();
+                }
+                served = serving.as_mut() => {
+                    if let Err(e) = served {
+                        tracing::debug!("connection ended: {e}");
+                    }
+                    break;
                 }
             }
         }
+        // An upgraded connection (a member's WebSocket) lives on in its own task: it leaves
+        // the registry here, and its socket keeps its request marked in flight (service.rs).
         drop(admitted);
     }
 }

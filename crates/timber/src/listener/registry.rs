@@ -23,6 +23,8 @@ use tokio::sync::Notify;
 const IDLE: u64 = 0;
 const BUSY: u64 = 1;
 const EVICTED: u64 = 2;
+/// Upgraded to another protocol (a member's WebSocket): busy for good.
+const UPGRADED: u64 = 3;
 const PHASE: u64 = 0b11;
 
 /// How often the accept loop says it is at the cap, at most.
@@ -77,6 +79,13 @@ impl Conn {
                 Err(now) => state = now,
             }
         }
+    }
+
+    /// The request was answered with 101: the connection is never idle again.
+    pub fn upgraded(&self) {
+        let state = self.state.load(Ordering::Acquire);
+        self.state
+            .store((state & !PHASE) | UPGRADED, Ordering::Release);
     }
 
     /// The response was handed over (or the request abandoned): idle again, one more answered.

@@ -64,8 +64,14 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
             req.extensions_mut().insert(peer);
         }
         let answer = hyper::service::Service::call(&self.router, req);
+        let conn = self.conn.clone();
         Box::pin(async move {
             let response = answer.await?;
+            if response.status() == hyper::StatusCode::SWITCHING_PROTOCOLS {
+                // A member's WebSocket: the socket is no longer HTTP, and neither the idle
+                // timeout nor an eviction may cut it (the member protocol has its own).
+                conn.upgraded();
+            }
             Ok(response.map(|body| GuardedBody {
                 inner: body,
                 _guard: guard,

@@ -1,0 +1,492 @@
+//! The member hub of this node (DESIGN.md, Changes, callbacks and members): the live
+//! connections by app and account, the groups each connected account is in, and delivery of
+//! committed changes to them.
+//!
+//! - **Cheap when nobody listens.** `ChangeSink::active` is one atomic load: while no member
+//!   is connected to this node, a write builds no change at all (the REST send path is
+//!   benchmarked). `wants(app)` is a read lock on a map of the apps with connections.
+//! - **Never waits for a member.** Each connection has a bounded queue; a frame is offered
+//!   with `try_send`, and a connection whose queue is full is closed with 4008 (it resyncs
+//!   from history when it reconnects). A frame for many members is serialized once.
+//! - **Ordered per conversation.** The store publishes after each commit, from the writing
+//!   task; each change is delivered before `publish` returns, so two changes of one write
+//!   keep their order, and the queue of a connection keeps the order in which it was fed.
+//! - **A source for other nodes later.** `publish` takes `timber_core::member::Change`s,
+//!   which a LISTEN/NOTIFY reader of a change log can hand in the same way (§6).
+
+use super::events;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use timber_core::member::{close, Change, ChangeSink, Platform};
+use timber_core::AppId;
+use tokio::sync::{mpsc, Notify};
+
+/// What a connection's writer sends: a text frame, or the close it ends with.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    Text(Arc<str>),
+    Close(u16, &'static str),
+}
+
+/// One live connection as the hub sees it.
+pub struct ConnHandle {
+    pub id: u64,
+    pub account: String,
+    pub platform: Platform,
+    tx: mpsc::Sender<Outgoing>,
+    /// The close code decided from outside the queue (a full queue, a kick); 0: none.
+    closing: AtomicU16,
+    pub close_now: Notify,
+}
+
+impl ConnHandle {
+    /// Offers a frame; a full queue closes the connection with 4008.
+    pub fn offer(&self, frame: Outgoing) -> bool {
+        match self.tx.try_send(frame) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close(close::TOO_SLOW);
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Queues an answer to the member's own request, waiting for room.
+    pub async fn reply(&self, frame: Outgoing) {
+        let _ = self.tx.send(frame).await;
+    }
+
+    /// Closes the connection with `code` at once (the first code decided wins).
+    pub fn close(&self, code: u16) {
+        if self
+            .closing
+            .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.close_now.notify_one();
+        }
+    }
+
+    pub fn closing(&self) -> u16 {
+        self.closing.load(Ordering::Acquire)
+    }
+}
+
+#[derive(Default)]
+struct AppConns {
+    /// Connections by account.
+    accounts: HashMap<String, Vec<Arc<ConnHandle>>>,
+    /// Connected accounts by group they are in.
+    groups: HashMap<String, HashSet<String>>,
+    /// Groups by connected account.
+    member_of: HashMap<String, HashSet<String>>,
+}
+
+impl AppConns {
+    fn join(&mut self, group: &str, account: &str) {
+        if !self.accounts.contains_key(account) {
+            return;
+        }
+        self.groups
+            .entry(group.to_owned())
+            .or_default()
+            .insert(account.to_owned());
+        self.member_of
+            .entry(account.to_owned())
+            .or_default()
+            .insert(group.to_owned());
+    }
+
+    fn leave(&mut self, group: &str, account: &str) {
+        if let Some(set) = self.groups.get_mut(group) {
+            set.remove(account);
+            if set.is_empty() {
+                self.groups.remove(group);
+            }
+        }
+        if let Some(set) = self.member_of.get_mut(account) {
+            set.remove(group);
+        }
+    }
+
+    fn conns_of<'a>(&'a self, account: &str) -> impl Iterator<Item = &'a Arc<ConnHandle>> + 'a {
+        self.accounts.get(account).into_iter().flatten()
+    }
+}
+
+/// The hub. One per node; shared by the HTTP layer and (as a `ChangeSink`) the store.
+pub struct Hub {
+    total: AtomicUsize,
+    next_id: AtomicU64,
+    apps: RwLock<HashMap<AppId, Arc<Mutex<AppConns>>>>,
+    /// Frames a connection may have waiting before it is closed with 4008.
+    pub queue_capacity: usize,
+    /// A connection that sends nothing this long is closed (4000); pinged at a third of it.
+    pub idle: std::time::Duration,
+    /// Told when the node stops: every connection closes with 1001.
+    pub stopping: tokio::sync::watch::Sender<bool>,
+    /// Pending join applications (app, group, applicant), kept in memory on this node.
+    applications: Mutex<HashSet<(AppId, String, String)>>,
+}
+
+impl Default for Hub {
+    fn default() -> Hub {
+        Hub::new(DEFAULT_QUEUE)
+    }
+}
+
+/// Frames waiting per connection by default.
+pub const DEFAULT_QUEUE: usize = 1024;
+
+// The task-local id of the connection whose request is being served: the sender's own
+// connection does not get its own message back (members.md §4: "the sender's other
+// connections").
+tokio::task_local! {
+    pub static ORIGIN: u64;
+}
+
+impl Hub {
+    pub fn new(queue_capacity: usize) -> Hub {
+        Hub {
+            total: AtomicUsize::new(0),
+            next_id: AtomicU64::new(1),
+            apps: RwLock::new(HashMap::new()),
+            queue_capacity: queue_capacity.max(1),
+            idle: super::IDLE_AFTER,
+            stopping: tokio::sync::watch::channel(false).0,
+            applications: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn app(&self, app: AppId) -> Option<Arc<Mutex<AppConns>>> {
+        self.apps.read().ok()?.get(&app).cloned()
+    }
+
+    /// Registers a connection of `account` in the groups it is in; returns its handle and the
+    /// receiving end of its queue.
+    pub fn register(
+        &self,
+        app: AppId,
+        account: &str,
+        platform: Platform,
+        groups: &[String],
+    ) -> (Arc<ConnHandle>, mpsc::Receiver<Outgoing>) {
+        let (tx, rx) = mpsc::channel(self.queue_capacity);
+        let handle = Arc::new(ConnHandle {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            account: account.to_owned(),
+            platform,
+            tx,
+            closing: AtomicU16::new(0),
+            close_now: Notify::new(),
+        });
+        let conns = {
+            let mut apps = self.apps.write().unwrap_or_else(|e| e.into_inner());
+            apps.entry(app).or_default().clone()
+        };
+        let mut c = conns.lock().unwrap_or_else(|e| e.into_inner());
+        c.accounts
+            .entry(account.to_owned())
+            .or_default()
+            .push(handle.clone());
+        for g in groups {
+            c.join(g, account);
+        }
+        drop(c);
+        self.total.fetch_add(1, Ordering::AcqRel);
+        (handle, rx)
+    }
+
+    /// Removes a connection; the account leaves the hub's groups with its last one.
+    pub fn unregister(&self, app: AppId, handle: &ConnHandle) {
+        let Some(conns) = self.app(app) else { return };
+        let mut c = conns.lock().unwrap_or_else(|e| e.into_inner());
+        let mut last = false;
+        if let Some(list) = c.accounts.get_mut(&handle.account) {
+            list.retain(|h| h.id != handle.id);
+            last = list.is_empty();
+        }
+        if last {
+            c.accounts.remove(&handle.account);
+            if let Some(groups) = c.member_of.remove(&handle.account) {
+                for g in groups {
+                    if let Some(set) = c.groups.get_mut(&g) {
+                        set.remove(&handle.account);
+                        if set.is_empty() {
+                            c.groups.remove(&g);
+                        }
+                    }
+                }
+            }
+        }
+        let empty = c.accounts.is_empty();
+        drop(c);
+        self.total.fetch_sub(1, Ordering::AcqRel);
+        if empty {
+            let mut apps = self.apps.write().unwrap_or_else(|e| e.into_inner());
+            if let Some(conns) = apps.get(&app) {
+                let still_empty = conns.lock().map(|c| c.accounts.is_empty()).unwrap_or(false);
+                if still_empty {
+                    apps.remove(&app);
+                }
+            }
+        }
+    }
+
+    /// Puts a connected account in a group (joinGroup in an AVChatRoom, which keeps no member
+    /// list: its members are those present).
+    pub fn enter(&self, app: AppId, group: &str, account: &str) {
+        if let Some(conns) = self.app(app) {
+            conns
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .join(group, account);
+        }
+    }
+
+    pub fn exit(&self, app: AppId, group: &str, account: &str) {
+        if let Some(conns) = self.app(app) {
+            conns
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .leave(group, account);
+        }
+    }
+
+    /// The connected accounts in a group (for AVChatRoom, its online members).
+    pub fn present(&self, app: AppId, group: &str) -> Vec<String> {
+        let Some(conns) = self.app(app) else {
+            return Vec::new();
+        };
+        let c = conns.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<String> = c
+            .groups
+            .get(group)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+
+    /// Each platform `account` is connected from on this node (query_online_status).
+    pub fn platforms(&self, app: AppId, account: &str) -> Vec<Platform> {
+        let Some(conns) = self.app(app) else {
+            return Vec::new();
+        };
+        let c = conns.lock().unwrap_or_else(|e| e.into_inner());
+        c.conns_of(account).map(|h| h.platform).collect()
+    }
+
+    /// Records a join application to a NeedPermission group (answered by its owner or admins
+    /// with acceptGroupApplication / refuseGroupApplication).
+    pub fn apply(&self, app: AppId, group: &str, account: &str, _message: &str, _owner: &str) {
+        self.applications
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((app, group.to_owned(), account.to_owned()));
+    }
+
+    /// Takes a pending application away; false when there was none.
+    pub fn take_application(&self, app: AppId, group: &str, account: &str) -> bool {
+        self.applications
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(app, group.to_owned(), account.to_owned()))
+    }
+
+    /// Waits until every member connection of this node has ended.
+    pub async fn drained(&self) {
+        while self.connections() > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// send_group_system_notification: `onRecvGroupSystemNotification` to the connected
+    /// members of the group (only those of `to` when it names some). Nothing is stored.
+    pub fn system_notification(&self, app: AppId, group: &str, to: &[String], content: &str) {
+        if !self.wants(app) {
+            return;
+        }
+        let Some(conns) = self.app(app) else { return };
+        let frame = events::notification(
+            "onRecvGroupSystemNotification",
+            serde_json::json!({"groupID": group, "content": content}),
+        );
+        let c = conns.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(members) = c.groups.get(group) else {
+            return;
+        };
+        for a in members {
+            if to.is_empty() || to.contains(a) {
+                for h in c.conns_of(a) {
+                    h.offer(frame.clone());
+                }
+            }
+        }
+    }
+
+    /// Connections on this node, all apps.
+    pub fn connections(&self) -> usize {
+        self.total.load(Ordering::Acquire)
+    }
+
+    /// Sends `frame` to every connection of `account` but `except`.
+    pub fn to_account(&self, app: AppId, account: &str, frame: &Outgoing, except: u64) {
+        let Some(conns) = self.app(app) else { return };
+        let c = conns.lock().unwrap_or_else(|e| e.into_inner());
+        for h in c.conns_of(account).filter(|h| h.id != except) {
+            h.offer(frame.clone());
+        }
+    }
+
+    fn deliver(&self, app: AppId, change: Change, origin: u64) {
+        let Some(conns) = self.app(app) else { return };
+        let mut c = conns.lock().unwrap_or_else(|e| e.into_inner());
+        let send = |c: &AppConns, accounts: &mut dyn Iterator<Item = &str>, frame: &Outgoing| {
+            for a in accounts {
+                for h in c.conns_of(a).filter(|h| h.id != origin) {
+                    h.offer(frame.clone());
+                }
+            }
+        };
+        let members = |c: &AppConns, g: &str| -> Vec<String> {
+            c.groups
+                .get(g)
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default()
+        };
+        match &change {
+            Change::GroupMessage { group_id, msg } => {
+                let frame = events::group_message(group_id, msg);
+                if msg.to_accounts.is_empty() {
+                    let all = members(&c, group_id);
+                    send(&c, &mut all.iter().map(String::as_str), &frame);
+                } else {
+                    let mut who: Vec<&str> = msg.to_accounts.iter().map(String::as_str).collect();
+                    who.push(&msg.from);
+                    who.sort_unstable();
+                    who.dedup();
+                    let inside: Vec<&str> = who
+                        .into_iter()
+                        .filter(|a| {
+                            c.groups
+                                .get(group_id.as_str())
+                                .is_some_and(|s| s.contains(*a))
+                        })
+                        .collect();
+                    send(&c, &mut inside.into_iter(), &frame);
+                }
+            }
+            Change::MemberClearedGroup { member, .. } | Change::GroupReadChanged { member, .. } => {
+                let frame = events::frame_of(&change);
+                for h in c.conns_of(member) {
+                    h.offer(frame.clone());
+                }
+            }
+            Change::MemberClearedC2c { member, .. } | Change::C2cReadChanged { member, .. } => {
+                let frame = events::frame_of(&change);
+                for h in c.conns_of(member) {
+                    h.offer(frame.clone());
+                }
+            }
+            Change::MembersJoined {
+                group_id, accounts, ..
+            } => {
+                for a in accounts {
+                    c.join(group_id, a);
+                }
+                let frame = events::frame_of(&change);
+                let all = members(&c, group_id);
+                send(&c, &mut all.iter().map(String::as_str), &frame);
+            }
+            Change::MembersLeft {
+                group_id, accounts, ..
+            } => {
+                let frame = events::frame_of(&change);
+                let mut all = members(&c, group_id);
+                all.extend(accounts.iter().cloned());
+                all.sort();
+                all.dedup();
+                send(&c, &mut all.iter().map(String::as_str), &frame);
+                for a in accounts {
+                    c.leave(group_id, a);
+                }
+            }
+            Change::GroupDismissed { group_id, .. } => {
+                let frame = events::frame_of(&change);
+                let all = members(&c, group_id);
+                send(&c, &mut all.iter().map(String::as_str), &frame);
+                for a in &all {
+                    c.leave(group_id, a);
+                }
+            }
+            Change::GroupRecalled { group_id, .. }
+            | Change::GroupModified { group_id, .. }
+            | Change::GroupCleared { group_id, .. }
+            | Change::MemberInfoChanged { group_id, .. }
+            | Change::GroupInfoChanged { group_id, .. } => {
+                let frame = events::frame_of(&change);
+                let all = members(&c, group_id);
+                send(&c, &mut all.iter().map(String::as_str), &frame);
+            }
+            Change::C2cMessage { msg } => {
+                let to = events::c2c_message(&msg.from, msg);
+                for h in c.conns_of(&msg.to).filter(|h| h.id != origin) {
+                    h.offer(to.clone());
+                }
+                if msg.sync_sender && msg.from != msg.to {
+                    let back = events::c2c_message(&msg.to, msg);
+                    for h in c.conns_of(&msg.from).filter(|h| h.id != origin) {
+                        h.offer(back.clone());
+                    }
+                }
+            }
+            Change::C2cWithdrawn { from, to, .. } | Change::C2cModified { from, to, .. } => {
+                for (me, peer) in [(to, from), (from, to)] {
+                    let frame = events::c2c_edit(&change, peer);
+                    for h in c.conns_of(me).filter(|h| h.id != origin) {
+                        h.offer(frame.clone());
+                    }
+                    if from == to {
+                        break;
+                    }
+                }
+            }
+            Change::Kicked { account } => {
+                let frame = events::notice("onKickedOffline");
+                for h in c.conns_of(account) {
+                    if !(h.offer(frame.clone())
+                        && h.offer(Outgoing::Close(close::KICKED, "kicked")))
+                    {
+                        h.close(close::KICKED);
+                    }
+                }
+            }
+            Change::AccountDeleted { account } => {
+                for h in c.conns_of(account) {
+                    h.close(close::ACCOUNT_DELETED);
+                }
+                c.member_of.remove(account.as_str());
+            }
+        }
+    }
+}
+
+impl ChangeSink for Hub {
+    fn active(&self) -> bool {
+        self.total.load(Ordering::Acquire) > 0
+    }
+
+    fn wants(&self, app: AppId) -> bool {
+        self.apps.read().is_ok_and(|a| a.contains_key(&app))
+    }
+
+    fn publish(&self, app: AppId, changes: Vec<Change>) {
+        let origin = ORIGIN.try_with(|o| *o).unwrap_or(0);
+        for change in changes {
+            self.deliver(app, change, origin);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The member side's storage (members.md): what a connected member reads and writes that the
+//! REST API does not, and the sink every committed write publishes its changes to.
+
+use crate::backend::Backend;
+use crate::ops::member::{
+    ClearC2cForMember, ClearGroupForMember, OwnClearMarks, OwnHistory, StateChange,
+};
+use crate::Result;
+use std::sync::Arc;
+use timber_core::member::ChangeSink;
+use timber_core::message::{MemberPage, Retention};
+use timber_core::AppId;
+
+#[async_trait::async_trait]
+pub trait MemberStore {
+    /// From now on every committed write publishes its changes to `sink`. Set once, at start.
+    fn set_change_sink(&self, sink: Arc<dyn ChangeSink>);
+
+    /// getGroupHistoryMessageList: one page of `member`'s view (the group's cleared
+    /// watermark and the member's own clear mark both hide), newest first, and the member's
+    /// own clear mark. Not a member: 10007; AVChatRoom: 10044.
+    async fn own_history(
+        &self,
+        app: AppId,
+        group_id: String,
+        member: String,
+        req_seq: Option<u64>,
+        limit: u64,
+        retention: Retention,
+    ) -> Result<(MemberPage, u64)>;
+
+    /// The member's own clear marks of these groups (0: none or not a member).
+    async fn own_clear_marks(
+        &self,
+        app: AppId,
+        member: String,
+        group_ids: Vec<String>,
+    ) -> Result<Vec<u64>>;
+
+    /// clearGroupHistoryMessage: returns the member's clear mark after it.
+    async fn clear_group_for_member(
+        &self,
+        app: AppId,
+        group_id: String,
+        member: String,
+    ) -> Result<u64>;
+
+    /// clearC2CHistoryMessage: clears the member's side up to `now`; returns the mark (0 when
+    /// there is no conversation).
+    async fn clear_c2c_for_member(
+        &self,
+        app: AppId,
+        member: String,
+        peer: String,
+        now: i64,
+    ) -> Result<i64>;
+
+    /// Records State.StateChange for a member connection (when the app wants it).
+    async fn state_change(
+        &self,
+        app: AppId,
+        user: String,
+        action: &'static str,
+        reason: &'static str,
+        platform: &'static str,
+    ) -> Result<()>;
+}
+
+#[async_trait::async_trait]
+impl<B: Backend> MemberStore for B {
+    fn set_change_sink(&self, sink: Arc<dyn ChangeSink>) {
+        self.install_change_sink(sink);
+    }
+
+    async fn own_history(
+        &self,
+        app: AppId,
+        group_id: String,
+        member: String,
+        req_seq: Option<u64>,
+        limit: u64,
+        retention: Retention,
+    ) -> Result<(MemberPage, u64)> {
+        self.read(OwnHistory {
+            app,
+            group_id,
+            member,
+            req_seq,
+            limit,
+            retention,
+        })
+        .await
+    }
+
+    async fn own_clear_marks(
+        &self,
+        app: AppId,
+        member: String,
+        group_ids: Vec<String>,
+    ) -> Result<Vec<u64>> {
+        self.read(OwnClearMarks {
+            app,
+            member,
+            group_ids,
+        })
+        .await
+    }
+
+    async fn clear_group_for_member(
+        &self,
+        app: AppId,
+        group_id: String,
+        member: String,
+    ) -> Result<u64> {
+        self.write(ClearGroupForMember {
+            app,
+            group_id,
+            member,
+        })
+        .await
+    }
+
+    async fn clear_c2c_for_member(
+        &self,
+        app: AppId,
+        member: String,
+        peer: String,
+        now: i64,
+    ) -> Result<i64> {
+        self.write(ClearC2cForMember {
+            app,
+            member,
+            peer,
+            now,
+        })
+        .await
+    }
+
+    async fn state_change(
+        &self,
+        app: AppId,
+        user: String,
+        action: &'static str,
+        reason: &'static str,
+        platform: &'static str,
+    ) -> Result<()> {
+        self.write(StateChange {
+            app,
+            user,
+            action,
+            reason,
+            platform,
+        })
+        .await
+    }
+}
