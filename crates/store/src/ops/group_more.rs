@@ -7,7 +7,7 @@ use crate::group_more::BanPage;
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
 use serde_json::json;
-use timber_core::callback::{self as cb, member_list, Event};
+use timber_core::callback::{self as cb, Event};
 use timber_core::group::{
     decide_attrs, decide_ban, decide_broadcast, decide_counters, require_attr_type,
     require_ban_type, require_counter_type, require_group, select_named_members, AttrWrite,
@@ -341,24 +341,7 @@ impl WriteOp for Ban {
         _: &[&'static str],
         w: &mut W,
     ) -> Result<Vec<Event>, DbError> {
-        if left.is_empty() {
-            return Ok(Vec::new());
-        }
-        let Some(g) = find_group(w, self.app, &self.group_id).await? else {
-            return Ok(Vec::new());
-        };
-        Ok(vec![Event::new(
-            cb::GROUP_AFTER_MEMBER_EXIT,
-            cb::group_ordering(&g.group_id),
-            json!({
-                "GroupId": g.group_id,
-                "Type": g.ty.as_str(),
-                // A ban removes as a kick does (groups-more.md §5.5, inferred).
-                "ExitType": "Kicked",
-                "Operator_Account": self.operator,
-                "ExitMemberList": member_list(left.iter().map(String::as_str)),
-            }),
-        )])
+        super::members::kicked_event(w, self.app, &self.group_id, &self.operator, left).await
     }
 }
 

@@ -240,24 +240,7 @@ impl WriteOp for Leave {
         _: &[&'static str],
         w: &mut W,
     ) -> Result<Vec<Event>, DbError> {
-        if left.is_empty() {
-            return Ok(Vec::new());
-        }
-        let Some(g) = find_group(w, self.app, &self.group_id).await? else {
-            return Ok(Vec::new());
-        };
-        Ok(vec![Event::new(
-            cb::GROUP_AFTER_MEMBER_EXIT,
-            cb::group_ordering(&g.group_id),
-            json!({
-                "GroupId": g.group_id,
-                "Type": g.ty.as_str(),
-                // delete_group_member is the only way out over REST.
-                "ExitType": "Kicked",
-                "Operator_Account": self.operator,
-                "ExitMemberList": member_list(left.iter().map(String::as_str)),
-            }),
-        )])
+        kicked_event(w, self.app, &self.group_id, &self.operator, left).await
     }
 }
 
@@ -617,4 +600,33 @@ impl ReadOp for Roles {
         }
         Ok(out)
     }
+}
+
+/// `Group.CallbackAfterMemberExit` with `ExitType` `Kicked` for the members `left` removed
+/// by `operator`: delete_group_member, and a ban, which removes as a kick does
+/// (groups-more.md §5.5, inferred). None when nobody left or the group is gone.
+pub(super) async fn kicked_event<W: WriteTx>(
+    w: &mut W,
+    app: AppId,
+    group_id: &str,
+    operator: &str,
+    left: &[String],
+) -> Result<Vec<Event>, DbError> {
+    if left.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(g) = find_group(w, app, group_id).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(vec![Event::new(
+        cb::GROUP_AFTER_MEMBER_EXIT,
+        cb::group_ordering(&g.group_id),
+        json!({
+            "GroupId": g.group_id,
+            "Type": g.ty.as_str(),
+            "ExitType": "Kicked",
+            "Operator_Account": operator,
+            "ExitMemberList": member_list(left.iter().map(String::as_str)),
+        }),
+    )])
 }

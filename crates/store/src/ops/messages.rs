@@ -256,32 +256,48 @@ impl WriteOp for SendMessage {
         _: &[&'static str],
         w: &mut W,
     ) -> Result<Vec<Event>, DbError> {
-        let (Some(origin), false) = (&self.send.callback, sent.duplicate) else {
-            return Ok(Vec::new());
-        };
-        let Some(group) = find_group(w, self.app, &self.group_id).await? else {
-            return Ok(Vec::new());
-        };
-        let msg = &self.send.msg;
-        let mut fields = GroupMsgFields {
-            group_id: &self.group_id,
-            ty: group.ty,
-            from: &msg.from,
-            operator: &origin.operator,
-            random: msg.random,
-            online_only: origin.online_only,
-            body: &origin.body,
-            cloud_custom_data: msg.cloud_custom_data.as_deref(),
-        }
-        .to_value();
-        fields["MsgSeq"] = sent.seq.into();
-        fields["MsgTime"] = sent.time.into();
-        Ok(vec![Event::new(
-            cb::GROUP_AFTER_SEND,
-            cb::group_ordering(&self.group_id),
-            fields,
-        )])
+        after_send_event(w, self.app, &self.group_id, None, &self.send, sent).await
     }
+}
+
+/// `Group.CallbackAfterSendMsg` of a send into `group_id` (or one of its topics) that asked
+/// for it and stored a new message; none for a duplicate or a group gone meanwhile.
+pub(super) async fn after_send_event<W: WriteTx>(
+    w: &mut W,
+    app: AppId,
+    group_id: &str,
+    topic_id: Option<&str>,
+    send: &SendMsg,
+    sent: &Sent,
+) -> Result<Vec<Event>, DbError> {
+    let (Some(origin), false) = (&send.callback, sent.duplicate) else {
+        return Ok(Vec::new());
+    };
+    let Some(group) = find_group(w, app, group_id).await? else {
+        return Ok(Vec::new());
+    };
+    let msg = &send.msg;
+    let mut fields = GroupMsgFields {
+        group_id,
+        ty: group.ty,
+        from: &msg.from,
+        operator: &origin.operator,
+        random: msg.random,
+        online_only: origin.online_only,
+        body: &origin.body,
+        cloud_custom_data: msg.cloud_custom_data.as_deref(),
+    }
+    .to_value();
+    if let Some(topic) = topic_id {
+        fields["TopicId"] = topic.into();
+    }
+    fields["MsgSeq"] = sent.seq.into();
+    fields["MsgTime"] = sent.time.into();
+    Ok(vec![Event::new(
+        cb::GROUP_AFTER_SEND,
+        cb::group_ordering(group_id),
+        fields,
+    )])
 }
 
 pub(crate) struct ImportMessages {

@@ -9,7 +9,8 @@
 
 use super::members::set_mute;
 use super::messages::{
-    admin_page, duplicate_probe, find_duplicate, mark_recalled, original, recall_plan,
+    admin_page, after_send_event, duplicate_probe, find_duplicate, mark_recalled, original,
+    recall_plan,
 };
 use super::rows::{accounts_exist, are_members, find_group, find_member, locked_group, read_one};
 use super::{append, ReadOp, SinkOp, WriteOp};
@@ -17,7 +18,7 @@ use crate::messages::HistoryQuery;
 use crate::sql::{params, ReadTx, Row, WriteTx};
 use crate::{DbError, StoreError};
 use serde_json::{json, Map, Value};
-use timber_core::callback::{self as cb, Event, GroupMsgFields};
+use timber_core::callback::{self as cb, Event};
 use timber_core::group::{
     decide_mute, last_seq, require_group, Change, GroupRecord, MemberRecord, Role,
 };
@@ -603,32 +604,8 @@ impl WriteOp for SendTopicMessage {
         _: &[&'static str],
         w: &mut W,
     ) -> Result<Vec<Event>, DbError> {
-        let (Some(origin), false) = (&self.send.callback, sent.duplicate) else {
-            return Ok(Vec::new());
-        };
-        let Some(g) = find_group(w, self.app, &self.group_id).await? else {
-            return Ok(Vec::new());
-        };
-        let msg = &self.send.msg;
-        let mut fields = GroupMsgFields {
-            group_id: &self.group_id,
-            ty: g.ty,
-            from: &msg.from,
-            operator: &origin.operator,
-            random: msg.random,
-            online_only: origin.online_only,
-            body: &origin.body,
-            cloud_custom_data: msg.cloud_custom_data.as_deref(),
-        }
-        .to_value();
-        fields["TopicId"] = self.topic_id.clone().into();
-        fields["MsgSeq"] = sent.seq.into();
-        fields["MsgTime"] = sent.time.into();
-        Ok(vec![Event::new(
-            cb::GROUP_AFTER_SEND,
-            cb::group_ordering(&self.group_id),
-            fields,
-        )])
+        let topic = Some(self.topic_id.as_str());
+        after_send_event(w, self.app, &self.group_id, topic, &self.send, sent).await
     }
 }
 
