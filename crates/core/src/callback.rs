@@ -18,6 +18,7 @@ pub const COMMANDS: &[&str] = &[
     GROUP_BEFORE_SEND,
     GROUP_BEFORE_CREATE,
     GROUP_BEFORE_INVITE,
+    GROUP_BEFORE_APPLY_JOIN,
     STATE_CHANGE,
     C2C_AFTER_SEND,
     C2C_AFTER_REPORT,
@@ -61,6 +62,7 @@ pub const C2C_BEFORE_SEND: &str = "C2C.CallbackBeforeSendMsg";
 pub const GROUP_BEFORE_SEND: &str = "Group.CallbackBeforeSendMsg";
 pub const GROUP_BEFORE_CREATE: &str = "Group.CallbackBeforeCreateGroup";
 pub const GROUP_BEFORE_INVITE: &str = "Group.CallbackBeforeInviteJoinGroup";
+pub const GROUP_BEFORE_APPLY_JOIN: &str = "Group.CallbackBeforeApplyJoinGroup";
 pub const STATE_CHANGE: &str = "State.StateChange";
 pub const C2C_AFTER_SEND: &str = "C2C.CallbackAfterSendMsg";
 pub const C2C_AFTER_REPORT: &str = "C2C.CallbackAfterMsgReport";
@@ -279,6 +281,9 @@ pub enum BeforeKind {
     GroupSend,
     CreateGroup,
     InviteJoin,
+    /// A member's own request to join (members.md `joinGroup`): asked before the member is
+    /// added or the application recorded.
+    ApplyJoin,
     /// `Group.CallbackBeforeCreateTopic` (groups-more.md §10).
     CreateTopic,
 }
@@ -290,6 +295,7 @@ impl BeforeKind {
             BeforeKind::GroupSend => GROUP_BEFORE_SEND,
             BeforeKind::CreateGroup => GROUP_BEFORE_CREATE,
             BeforeKind::InviteJoin => GROUP_BEFORE_INVITE,
+            BeforeKind::ApplyJoin => GROUP_BEFORE_APPLY_JOIN,
             BeforeKind::CreateTopic => GROUP_BEFORE_CREATE_TOPIC,
         }
     }

@@ -14,7 +14,7 @@ use timber_core::group::{
     AddResult, GroupChanges, GroupRecord, MemberChanges, MemberQuery, MemberRecord, NewGroup,
     NewMember,
 };
-use timber_core::group::{GroupOp, GroupType, Role};
+use timber_core::group::{GroupOp, GroupType, JoinType, Role};
 use timber_core::AppId;
 
 /// A group with (optionally) its members, as get_group_info needs it.
@@ -94,6 +94,17 @@ pub trait GroupStore {
         operator: String,
         now: i64,
     ) -> Result<Vec<AddResult>>;
+
+    /// A member's own join (members.md `joinGroup`, or its application accepted by `operator`):
+    /// as add_group_member for one account, reported to callbacks with `JoinType` `Apply`.
+    async fn join_by_application(
+        &self,
+        app: AppId,
+        group_id: String,
+        account: String,
+        operator: String,
+        now: i64,
+    ) -> Result<AddResult>;
 
     /// import_group_member: adds members with their role, join time and unread count, with no
     /// tip and no MsgSeq. Accounts must exist (10019); a full group refuses all (10014).
@@ -246,8 +257,32 @@ impl<B: Backend> GroupStore for B {
             silent,
             operator,
             now,
+            join_type: JoinType::Invited,
         })
         .await
+    }
+
+    async fn join_by_application(
+        &self,
+        app: AppId,
+        group_id: String,
+        account: String,
+        operator: String,
+        now: i64,
+    ) -> Result<AddResult> {
+        let results = self
+            .write(Join {
+                app,
+                group_id,
+                op: GroupOp::AddMember,
+                members: vec![NewMember::member(account, now)],
+                silent: false,
+                operator,
+                now,
+                join_type: JoinType::Apply,
+            })
+            .await?;
+        Ok(results.into_iter().next().unwrap_or(AddResult::Failed))
     }
 
     async fn import_members(
@@ -267,6 +302,7 @@ impl<B: Backend> GroupStore for B {
             silent,
             operator,
             now,
+            join_type: JoinType::Invited,
         })
         .await
     }

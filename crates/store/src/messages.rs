@@ -117,13 +117,16 @@ pub trait MessageStore {
     ) -> Result<MemberPage>;
 
     /// group_msg_recall (group-messages.md §6): per seq, `Ok` when recalled now or before,
-    /// else the per-message code (10030: no such stored, retained message).
+    /// else the per-message code (10030: no such stored, retained message). `operator` is who
+    /// recalled (the REST caller's admin identifier, or the member), reported to callbacks
+    /// and members.
     async fn recall_messages(
         &self,
         app: AppId,
         group_id: String,
         seqs: Vec<u64>,
         retention: Retention,
+        operator: String,
     ) -> Result<Vec<Result<(), ErrorCode>>>;
 
     /// delete_group_msg_by_sender (group-messages.md §8): marks as recalled every message of
@@ -250,12 +253,14 @@ impl<B: Backend> MessageStore for B {
         group_id: String,
         seqs: Vec<u64>,
         retention: Retention,
+        operator: String,
     ) -> Result<Vec<Result<(), ErrorCode>>> {
         self.write(Recall {
             app,
             group_id,
             seqs,
             retention,
+            operator,
         })
         .await
     }

@@ -104,7 +104,7 @@ pub trait TopicStore {
         })
     }
 
-    /// group_msg_recall with `TopicId`.
+    /// group_msg_recall with `TopicId`; `operator` as for `recall_messages`.
     async fn recall_topic_messages(
         &self,
         app: AppId,
@@ -112,6 +112,7 @@ pub trait TopicStore {
         topic_id: String,
         seqs: Vec<u64>,
         retention: Retention,
+        operator: String,
     ) -> Result<Vec<Result<(), ErrorCode>>>;
 
     /// import_group_msg with `TopicId`: per message its seq in the topic or its refusal.
@@ -284,6 +285,7 @@ impl<B: Backend> TopicStore for B {
         topic_id: String,
         seqs: Vec<u64>,
         retention: Retention,
+        operator: String,
     ) -> Result<Vec<Result<(), ErrorCode>>> {
         self.write(TopicRecall {
             app,
@@ -291,6 +293,7 @@ impl<B: Backend> TopicStore for B {
             topic_id,
             seqs,
             retention,
+            operator,
         })
         .await
     }

@@ -536,7 +536,8 @@ async fn concurrent_sends_do_not_wait_for_each_other() {
 #[tokio::test]
 async fn group_events_are_reported_in_order() {
     let (url, rx) = receiver().await;
-    let server = TestServer::start_with(options(&url, "")).await;
+    let admins = r#", admins = ["administrator", "ops"]"#;
+    let server = TestServer::start_with(options(&url, admins)).await;
     let gid = setup(&server).await;
     let admin = server.client();
     admin
@@ -580,7 +581,9 @@ async fn group_events_are_reported_in_order() {
             json!({"GroupId": gid, "Random": 1, "MsgBody": text("x")}),
         )
         .await;
-    admin
+    // Recalled by a second admin: the callback names that one, not `administrator`.
+    server
+        .client_for(0, "ops")
         .call_ok(
             "group_open_http_svc/group_msg_recall",
             json!({"GroupId": gid, "MsgSeqList": [{"MsgSeq": sent["MsgSeq"]}]}),
@@ -682,6 +685,10 @@ async fn group_events_are_reported_in_order() {
     assert_eq!(
         body("Group.CallbackAfterRecallMsg")["MsgSeqList"],
         json!([{"MsgSeq": sent["MsgSeq"]}])
+    );
+    assert_eq!(
+        body("Group.CallbackAfterRecallMsg")["Operator_Account"],
+        "ops"
     );
     assert_eq!(body("Group.CallbackAfterMemberExit")["ExitType"], "Kicked");
     let invite = body("Group.CallbackBeforeInviteJoinGroup");

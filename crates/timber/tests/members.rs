@@ -477,6 +477,7 @@ async fn history_hides_cleared_recalled_pre_join_and_others_targeted_messages() 
     let e = b.event("onRecvMessageRevoked").await;
     assert_eq!(e["groupID"], g.as_str());
     assert_eq!(e["msgSeq"], s3);
+    assert_eq!(e["operator"], "administrator");
     let h = b
         .ok("getGroupHistoryMessageList", json!({"groupID": g}))
         .await;
@@ -673,6 +674,7 @@ async fn members_recall_and_modify_their_own_messages() {
         .await;
     let e = a.event("onRecvMessageRevoked").await;
     assert_eq!(e["msgSeq"], mine);
+    assert_eq!(e["operator"], "b");
     // The owner may recall others' messages.
     let other = rest_send(&admin, &g, "b", "b again").await;
     a.ok("revokeMessage", json!({"groupID": g, "msgSeq": other}))
@@ -1090,7 +1092,8 @@ async fn apps_see_nothing_of_each_other() {
 /// Callbacks posted by the server: (command, body), for the State.StateChange test.
 type Hits = std::sync::Arc<std::sync::Mutex<Vec<Value>>>;
 
-async fn callback_receiver(refuse_group_sends: bool) -> (String, Hits) {
+/// A receiver that answers ErrorCode 1 (refuse) to the callbacks `refuse` picks, 0 to the rest.
+async fn callback_receiver(refuse: fn(&Value) -> bool) -> (String, Hits) {
     use axum::routing::post;
     let hits: Hits = Default::default();
     let h = hits.clone();
@@ -1100,10 +1103,8 @@ async fn callback_receiver(refuse_group_sends: bool) -> (String, Hits) {
             let h = h.clone();
             async move {
                 let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                let refuse =
-                    refuse_group_sends && body["CallbackCommand"] == "Group.CallbackBeforeSendMsg";
+                let code = if refuse(&body) { 1 } else { 0 };
                 h.lock().unwrap().push(body);
-                let code = if refuse { 1 } else { 0 };
                 json!({"ActionStatus": "OK", "ErrorCode": code, "ErrorInfo": ""}).to_string()
             }
         }),
@@ -1133,20 +1134,9 @@ async fn wait_hits(hits: &Hits, command: &str, n: usize) -> Vec<Value> {
 
 #[tokio::test]
 async fn state_changes_and_member_sends_are_called_back() {
-    let (url, hits) = callback_receiver(true).await;
-    let app = common::TestApp::random();
-    let apps = format!(
-        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}}}]",
-        app.sdkappid, app.key
-    );
-    let server = TestServer::start_with(ServerOptions {
-        apps: vec![app],
-        env: vec![("TIMBER_APPS".into(), apps)],
-        ..ServerOptions::default()
-    })
-    .await;
-    let admin = server.client();
-    import_accounts(&admin, &["a", "b"]).await;
+    let (url, hits) =
+        callback_receiver(|b| b["CallbackCommand"] == "Group.CallbackBeforeSendMsg").await;
+    let (server, admin) = start_calling_back(&url).await;
     let g = group(&admin, "Public").await;
     let sig = server.apps[0].sig("a");
     let mut a = Member::connect_url(&member_url(&server, "a", &sig, "&platform=iOS")).await;
@@ -1183,6 +1173,133 @@ async fn state_changes_and_member_sends_are_called_back() {
         gone[3]["Info"],
         json!({"Action": "Disconnect", "To_Account": "b", "Reason": "LinkClose"})
     );
+}
+
+/// A server whose one app calls back `url`.
+async fn start_calling_back(url: &str) -> (TestServer, Client) {
+    let app = common::TestApp::random();
+    let apps = format!(
+        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}}}]",
+        app.sdkappid, app.key
+    );
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![app],
+        env: vec![("TIMBER_APPS".into(), apps)],
+        ..ServerOptions::default()
+    })
+    .await;
+    let admin = server.client();
+    import_accounts(&admin, &["a", "b", "c"]).await;
+    (server, admin)
+}
+
+#[tokio::test]
+async fn joining_asks_the_apply_callback_and_reports_join_type_apply() {
+    // The app refuses every request of c's to join.
+    let (url, hits) = callback_receiver(|b| {
+        b["CallbackCommand"] == "Group.CallbackBeforeApplyJoinGroup"
+            && b["Requestor_Account"] == "c"
+    })
+    .await;
+    let (server, admin) = start_calling_back(&url).await;
+    let free = admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "Name": "free", "Owner_Account": "a",
+                   "ApplyJoinOption": "FreeAccess"}),
+        )
+        .await["GroupId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let asked = admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "Name": "asked", "Owner_Account": "a",
+                   "ApplyJoinOption": "NeedPermission"}),
+        )
+        .await["GroupId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut a = Member::connect(&server, "a").await;
+    let mut b = Member::connect(&server, "b").await;
+    let mut c = Member::connect(&server, "c").await;
+    let members = |g: &str| {
+        let (admin, g) = (admin.clone(), g.to_owned());
+        async move {
+            let v = admin
+                .call_ok(
+                    "group_open_http_svc/get_group_member_info",
+                    json!({"GroupId": g}),
+                )
+                .await;
+            let mut names: Vec<String> = v["MemberList"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["Member_Account"].as_str().unwrap().to_owned())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    // A free join: asked, then reported as b's own.
+    assert_eq!(
+        b.ok("joinGroup", json!({"groupID": free})).await,
+        json!({"joined": true})
+    );
+    let ask = wait_hits(&hits, "Group.CallbackBeforeApplyJoinGroup", 1).await;
+    assert_eq!(ask[0]["GroupId"], free.as_str());
+    assert_eq!(ask[0]["Type"], "Public");
+    assert_eq!(ask[0]["Requestor_Account"], "b");
+    let joined = wait_hits(&hits, "Group.CallbackAfterNewMemberJoin", 1).await;
+    assert_eq!(joined[0]["JoinType"], "Apply");
+    assert_eq!(joined[0]["Operator_Account"], "b");
+    assert_eq!(joined[0]["NewMemberList"], json!([{"Member_Account": "b"}]));
+    // Refused by the app: 10016, and c stays out.
+    assert_eq!(c.err("joinGroup", json!({"groupID": free})).await, 10016);
+    assert_eq!(members(&free).await, ["a", "b"]);
+    // An application: asked before it is recorded; accepted, it is reported as an apply by
+    // the owner who accepted it.
+    assert_eq!(
+        b.ok("joinGroup", json!({"groupID": asked})).await,
+        json!({"joined": false, "pending": true})
+    );
+    wait_hits(&hits, "Group.CallbackBeforeApplyJoinGroup", 3).await;
+    a.event("onReceiveJoinApplication").await;
+    assert_eq!(c.err("joinGroup", json!({"groupID": asked})).await, 10016);
+    a.no_event("onReceiveJoinApplication").await;
+    a.ok(
+        "acceptGroupApplication",
+        json!({"groupID": asked, "userID": "b"}),
+    )
+    .await;
+    let joined = wait_hits(&hits, "Group.CallbackAfterNewMemberJoin", 2).await;
+    assert_eq!(joined[1]["GroupId"], asked.as_str());
+    assert_eq!(joined[1]["JoinType"], "Apply");
+    assert_eq!(joined[1]["Operator_Account"], "a");
+    assert_eq!(joined[1]["NewMemberList"], json!([{"Member_Account": "b"}]));
+    // The refused request left no application to accept.
+    assert_eq!(
+        a.err(
+            "acceptGroupApplication",
+            json!({"groupID": asked, "userID": "c"})
+        )
+        .await,
+        10004
+    );
+    assert_eq!(members(&asked).await, ["a", "b"]);
+    // An admin's add is still an invite, asked through the invite callback.
+    admin
+        .call_ok(
+            "group_open_http_svc/add_group_member",
+            json!({"GroupId": free, "MemberList": [{"Member_Account": "c"}]}),
+        )
+        .await;
+    let joined = wait_hits(&hits, "Group.CallbackAfterNewMemberJoin", 3).await;
+    assert_eq!(joined[2]["JoinType"], "Invited");
+    wait_hits(&hits, "Group.CallbackBeforeInviteJoinGroup", 1).await;
 }
 
 #[tokio::test]

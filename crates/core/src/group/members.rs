@@ -20,6 +20,23 @@ pub enum AddResult {
     AlreadyMember = 2,
 }
 
+/// How members came in, as `Group.CallbackAfterNewMemberJoin` reports it (callbacks.md §6):
+/// added by someone else, or by their own request (a free join, or an accepted application).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinType {
+    Invited,
+    Apply,
+}
+
+impl JoinType {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JoinType::Invited => "Invited",
+            JoinType::Apply => "Apply",
+        }
+    }
+}
+
 /// What adding or importing members writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinPlan {

@@ -467,15 +467,16 @@ pub async fn group_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, F
     }
     let seqs: Vec<u64> = list.iter().map(|s| s.msg_seq).collect();
     let app = ctx.caller.app.sdkappid;
+    let operator = ctx.caller.identifier.clone();
     let results = match topic {
         None => {
             ctx.store()
-                .recall_messages(app, id, seqs.clone(), ctx.retention())
+                .recall_messages(app, id, seqs.clone(), ctx.retention(), operator)
                 .await?
         }
         Some(topic) => {
             ctx.store()
-                .recall_topic_messages(app, id, topic, seqs.clone(), ctx.retention())
+                .recall_topic_messages(app, id, topic, seqs.clone(), ctx.retention(), operator)
                 .await?
         }
     };

@@ -7,8 +7,9 @@ use super::events::raw_json;
 use super::rpc::RpcError;
 use super::Session;
 use crate::envelope::Service;
-use crate::{dispatch, Ctx};
+use crate::{callbacks, dispatch, Ctx};
 use serde_json::{json, Map, Value};
+use timber_core::callback::{BeforeKind, Verdict};
 use timber_core::member::rpc::{INVALID_PARAMS, METHOD_NOT_FOUND};
 use timber_core::message::{MemberEntry, MAX_HISTORY_PAGE};
 use timber_core::{Error, ErrorCode};
@@ -455,7 +456,13 @@ impl Session {
                 let results = self
                     .state
                     .store
-                    .recall_messages(self.app_id(), g.to_owned(), vec![seq], self.retention())
+                    .recall_messages(
+                        self.app_id(),
+                        g.to_owned(),
+                        vec![seq],
+                        self.retention(),
+                        self.me.clone(),
+                    )
                     .await
                     .map_err(|e| self.store_error(e, Service::Group))?;
                 match results.into_iter().next() {
@@ -724,47 +731,73 @@ impl Session {
                 .push(g.to_owned());
             return Ok(json!({"joined": true}));
         }
-        match group.apply_join_option.as_str() {
-            "DisableApply" => Err(Error::new(
+        if group.apply_join_option == "DisableApply" {
+            return Err(Error::new(
                 ErrorCode::GroupPermissionDenied,
                 format!("group {g:?} accepts no applications"),
             )
-            .into()),
-            "NeedPermission" if group.ty != timber_core::group::GroupType::Private => {
-                let message = opt_str(p, "message")?.unwrap_or("");
-                self.state
-                    .members
-                    .apply(self.app_id(), g, &self.me, message, &group.owner);
-                let admins = self
-                    .rest(
-                        Service::Group,
-                        "get_group_member_info",
-                        json!({"GroupId": g, "MemberRoleFilter": ["Owner", "Admin"], "Limit": 100}),
-                    )
-                    .await
-                    .ok()
-                    .and_then(|v| v["MemberList"].as_array().cloned())
-                    .unwrap_or_default();
-                let frame = super::events::notification(
-                    "onReceiveJoinApplication",
-                    json!({"groupID": g, "member": {"userID": self.me}, "opReason": message}),
-                );
-                for a in admins {
-                    if let Some(a) = a["Member_Account"].as_str() {
-                        self.state.members.to_account(self.app_id(), a, &frame, 0);
-                    }
-                }
-                Ok(json!({"joined": false, "pending": true}))
-            }
-            _ => {
-                self.rest(
+            .into());
+        }
+        // The app decides first, for a free join and an application alike (callbacks.md §5).
+        let fields = json!({"GroupId": g, "Type": group.ty.as_str(), "Requestor_Account": self.me});
+        let ctx = self.ctx(Service::Group);
+        if let Verdict::Refuse(e) = callbacks::before(&ctx, BeforeKind::ApplyJoin, fields).await {
+            return Err(e.into());
+        }
+        if group.apply_join_option == "NeedPermission"
+            && group.ty != timber_core::group::GroupType::Private
+        {
+            let message = opt_str(p, "message")?.unwrap_or("");
+            self.state
+                .members
+                .apply(self.app_id(), g, &self.me, message, &group.owner);
+            let admins = self
+                .rest(
                     Service::Group,
-                    "add_group_member",
-                    json!({"GroupId": g, "MemberList": [{"Member_Account": self.me}]}),
+                    "get_group_member_info",
+                    json!({"GroupId": g, "MemberRoleFilter": ["Owner", "Admin"], "Limit": 100}),
                 )
-                .await?;
-                Ok(json!({"joined": true}))
+                .await
+                .ok()
+                .and_then(|v| v["MemberList"].as_array().cloned())
+                .unwrap_or_default();
+            let frame = super::events::notification(
+                "onReceiveJoinApplication",
+                json!({"groupID": g, "member": {"userID": self.me}, "opReason": message}),
+            );
+            for a in admins {
+                if let Some(a) = a["Member_Account"].as_str() {
+                    self.state.members.to_account(self.app_id(), a, &frame, 0);
+                }
             }
+            return Ok(json!({"joined": false, "pending": true}));
+        }
+        self.admit(g, &self.me).await?;
+        Ok(json!({"joined": true}))
+    }
+
+    /// Adds `account` to `g` on its own request (a free join, or its application accepted by
+    /// this member): `JoinType` `Apply`. A banned account is refused (10007).
+    async fn admit(&self, g: &str, account: &str) -> Result<(), RpcError> {
+        let result = self
+            .state
+            .store
+            .join_by_application(
+                self.app_id(),
+                g.to_owned(),
+                account.to_owned(),
+                self.me.clone(),
+                timber_core::now_secs(),
+            )
+            .await
+            .map_err(|e| self.store_error(e, Service::Group))?;
+        match result {
+            timber_core::group::AddResult::Failed => Err(Error::new(
+                ErrorCode::GroupPermissionDenied,
+                format!("{account:?} is banned from group {g:?}"),
+            )
+            .into()),
+            _ => Ok(()),
         }
     }
 
@@ -786,12 +819,7 @@ impl Session {
             .into());
         }
         if accept {
-            self.rest(
-                Service::Group,
-                "add_group_member",
-                json!({"GroupId": g, "MemberList": [{"Member_Account": user}]}),
-            )
-            .await?;
+            self.admit(g, user).await?;
         }
         Ok(json!({}))
     }

@@ -14,8 +14,8 @@ use serde_json::json;
 use timber_core::callback::{self as cb, member_list, Event};
 use timber_core::group::{
     decide_change_owner, decide_join, decide_leave, decide_modify_member, decide_mute,
-    require_group, AddResult, Change, GroupOp, JoinPlan, LeavePlan, MemberChanges, MemberPlan,
-    MemberQuery, MuteChange, MutePlan, NewMember, OwnerPlan, Role,
+    require_group, AddResult, Change, GroupOp, JoinPlan, JoinType, LeavePlan, MemberChanges,
+    MemberPlan, MemberQuery, MuteChange, MutePlan, NewMember, OwnerPlan, Role,
 };
 use timber_core::member::{Change as MemberChange, ChangeSink};
 use timber_core::AppId;
@@ -30,6 +30,8 @@ pub(crate) struct Join {
     pub silent: bool,
     pub operator: String,
     pub now: i64,
+    /// `JoinType` of the after-callback.
+    pub join_type: JoinType,
 }
 
 impl WriteOp for Join {
@@ -141,7 +143,7 @@ impl WriteOp for Join {
                 json!({
                     "GroupId": g.group_id,
                     "Type": g.ty.as_str(),
-                    "JoinType": "Invited",
+                    "JoinType": self.join_type.as_str(),
                     "Operator_Account": self.operator,
                     "NewMemberList": member_list(joined),
                 }),

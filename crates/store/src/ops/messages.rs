@@ -509,6 +509,8 @@ pub(crate) struct Recall {
     pub group_id: String,
     pub seqs: Vec<u64>,
     pub retention: Retention,
+    /// Who recalled: `Operator_Account` of the callback and the members' event.
+    pub operator: String,
 }
 
 impl WriteOp for Recall {
@@ -531,7 +533,7 @@ impl WriteOp for Recall {
             let change = MemberChange::GroupRecalled {
                 group_id: self.group_id.clone(),
                 seqs,
-                operator: String::new(),
+                operator: self.operator.clone(),
             };
             (self.app, vec![change])
         })
@@ -579,8 +581,7 @@ impl WriteOp for Recall {
             cb::GROUP_AFTER_RECALL,
             cb::group_ordering(&g.group_id),
             json!({
-                // The REST recall is the app admin's; the store is not told which one.
-                "Operator_Account": timber_core::account::DEFAULT_ADMIN,
+                "Operator_Account": self.operator,
                 "Type": g.ty.as_str(),
                 "GroupId": g.group_id,
                 "MsgSeqList": recalled,

@@ -649,6 +649,8 @@ pub(crate) struct TopicRecall {
     pub topic_id: String,
     pub seqs: Vec<u64>,
     pub retention: Retention,
+    /// Who recalled, as in `Recall`.
+    pub operator: String,
 }
 
 impl WriteOp for TopicRecall {
@@ -701,7 +703,7 @@ impl WriteOp for TopicRecall {
             cb::GROUP_AFTER_RECALL,
             cb::group_ordering(&g.group_id),
             json!({
-                "Operator_Account": timber_core::account::DEFAULT_ADMIN,
+                "Operator_Account": self.operator,
                 "Type": g.ty.as_str(),
                 "GroupId": g.group_id,
                 "TopicId": self.topic_id,

@@ -187,7 +187,7 @@ async fn group_extension_refusals_and_tenancy() {
             ErrorCode::MsgNotFound
         );
         // A recall hides them.
-        s.recall_messages(APP, "pub".into(), vec![seq], KEEP)
+        s.recall_messages(APP, "pub".into(), vec![seq], KEEP, "admin".into())
             .await
             .unwrap();
         assert_eq!(code(get(APP, at("pub", seq)).await), ErrorCode::MsgNotFound);

@@ -241,7 +241,13 @@ async fn committed_writes_publish_their_changes_in_order() {
         send(&*s, APP, "a", 1).await;
         send(&*s, APP, "a", 1).await; // a duplicate: nothing new
         send(&*s, OTHER_APP, "a", 1).await; // no member of that app listens
-        let e = s.recall_messages(APP, "g".into(), vec![1, 99], Retention::forever(T0));
+        let e = s.recall_messages(
+            APP,
+            "g".into(),
+            vec![1, 99],
+            Retention::forever(T0),
+            "admin".into(),
+        );
         e.await.unwrap();
         s.clear_history(APP, "g".into(), None).await.unwrap();
         // A refused write publishes nothing.

@@ -464,7 +464,13 @@ async fn recall_marks_the_slot() {
         online.state = SlotState::Unstored;
         send(&*s, "g", online).await.unwrap(); // seq 4
         let r = s
-            .recall_messages(APP, "g".into(), vec![2, 2, 4, 5, 0], forever())
+            .recall_messages(
+                APP,
+                "g".into(),
+                vec![2, 2, 4, 5, 0],
+                forever(),
+                "admin".into(),
+            )
             .await
             .unwrap();
         let nf = Err(ErrorCode::RecallMsgNotFound);
@@ -486,7 +492,7 @@ async fn recall_marks_the_slot() {
             now: T0 + 86_401,
         };
         let r = s
-            .recall_messages(APP, "g".into(), vec![1], late)
+            .recall_messages(APP, "g".into(), vec![1], late, "admin".into())
             .await
             .unwrap();
         assert_eq!(r, vec![nf]);
@@ -501,7 +507,7 @@ async fn recall_marks_the_slot() {
         ));
         assert_eq!(
             code(
-                s.recall_messages(APP, "nope".into(), vec![1], forever())
+                s.recall_messages(APP, "nope".into(), vec![1], forever(), "admin".into())
                     .await
             ),
             ErrorCode::GroupNotFound
@@ -604,7 +610,7 @@ async fn modify_replaces_body_and_custom_data_in_place() {
             code(modify(9, None, Some("x"), 12_288, forever()).await),
             ErrorCode::MsgNotFound
         );
-        s.recall_messages(APP, "g".into(), vec![2], forever())
+        s.recall_messages(APP, "g".into(), vec![2], forever(), "admin".into())
             .await
             .unwrap();
         assert_eq!(
@@ -1089,7 +1095,7 @@ mod property {
                 }
                 Op::Recall { pick } => {
                     let r = s
-                        .recall_messages(APP, "p".into(), vec![pick], forever())
+                        .recall_messages(APP, "p".into(), vec![pick], forever(), "admin".into())
                         .await
                         .unwrap();
                     let expected = match (pick as usize)

@@ -140,7 +140,14 @@ async fn topics_have_their_own_gap_free_seqs() {
         let seqs: Vec<u64> = page.entries.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, [3, 2, 1]);
         let r = s
-            .recall_topic_messages(APP, COM.into(), t1.clone(), vec![2, 7], KEEP)
+            .recall_topic_messages(
+                APP,
+                COM.into(),
+                t1.clone(),
+                vec![2, 7],
+                KEEP,
+                "admin".into(),
+            )
             .await
             .unwrap();
         assert_eq!(r, [Ok(()), Err(ErrorCode::RecallMsgNotFound)]);
