@@ -596,6 +596,21 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE group_members ADD COLUMN member_clear_seq BIGINT NOT NULL DEFAULT 0;
     ",
+    // 16: recent contacts (recent-contacts.md §13): the group conversations of users who are
+    // no longer members (they quit, were removed or banned, or the group was destroyed),
+    // frozen at the group's contact head when they went, so that each stays in its owner's
+    // list until that message expires. Joining the group again drops the row (the live
+    // membership takes over); so does deleting the conversation or the account.
+    "
+    CREATE TABLE departed_contacts (
+        app       BIGINT NOT NULL,
+        owner     TEXT   NOT NULL,
+        group_id  TEXT   NOT NULL,
+        seq       BIGINT NOT NULL,
+        time      BIGINT NOT NULL,
+        PRIMARY KEY (app, owner, group_id)
+    ) {WITHOUT_ROWID};
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

@@ -196,6 +196,60 @@ async fn c2c_and_group_messages_make_and_move_conversations() {
 }
 
 #[tokio::test]
+async fn left_and_destroyed_groups_stay_in_the_list_where_they_were() {
+    let (_server, admin) = start().await;
+    create_group(&admin, "Public", "stay", &["a", "b"]).await;
+    create_group(&admin, "Private", "gone", &["a", "b"]).await;
+    group_send(&admin, "gone", json!({})).await;
+    group_send(&admin, "stay", json!({})).await;
+    let time_of = |page: &Value, gid: &str| {
+        page["SessionItem"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["GroupId"] == gid)
+            .map(|s| s["MsgTime"].clone())
+    };
+    let before = list_page(&admin, "b", 7).await;
+    admin
+        .call_ok(
+            "group_open_http_svc/delete_group_member",
+            json!({"GroupId": "stay", "MemberToDel_Account": ["b"]}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "group_open_http_svc/destroy_group",
+            json!({"GroupId": "gone"}),
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    group_send(&admin, "stay", json!({})).await;
+    // b keeps both, unmoved by what was sent after it left; a has the newer message.
+    let after = list_page(&admin, "b", 7).await;
+    let mut kept = convs(&admin, "b").await;
+    kept.sort();
+    assert_eq!(kept, ["2:gone:0", "2:stay:0"]);
+    for gid in ["stay", "gone"] {
+        assert_eq!(time_of(&after, gid), time_of(&before, gid), "{gid}");
+    }
+    let a = list_page(&admin, "a", 7).await;
+    assert!(time_of(&a, "stay").unwrap().as_i64() > time_of(&before, "stay").unwrap().as_i64());
+    assert!(
+        time_of(&a, "gone").is_some(),
+        "a destroyed group stays for its members"
+    );
+    // Deleted, it goes for good.
+    admin
+        .call_ok(
+            DELETE,
+            json!({"From_Account": "b", "Type": 2, "ToGroupid": "gone"}),
+        )
+        .await;
+    assert_eq!(convs(&admin, "b").await, ["2:stay:0"]);
+}
+
+#[tokio::test]
 async fn delete_hides_a_conversation_until_a_newer_message_and_clear_ramble_clears_one_side() {
     let (_server, admin) = start().await;
     create_group(&admin, "Public", "g", &["a", "b"]).await;

@@ -6,7 +6,9 @@
 //! side's `last_time`), the groups the owner is a member of with their contact heads, and the
 //! owner's own `contact_states` (pins, deletions), and `timber_core::contacts::assemble`
 //! derives the list from them. So no send path writes anything for conversations but the
-//! columns it already writes (`ops::append::move_head`, `ops::c2c::apply_write`).
+//! columns it already writes (`ops::append::move_head`, `ops::c2c::apply_write`). Leaving a
+//! group (or its destruction) copies the leavers' contact heads into `departed_contacts`
+//! ([`keep_departing`]), which the list reads beside the memberships.
 //!
 //! Every write first locks the owner's account row (PostgreSQL), so two writes of one
 //! owner's contacts run one after the other and a cap checked by one cannot be crossed by
@@ -261,7 +263,7 @@ impl ReadOp for ListContacts {
             .into_iter()
             .map(|mut row| (row.take_str(0), row.i64(1)))
             .collect();
-        let groups = r
+        let mut groups: Vec<(String, GroupHead, u64)> = r
             .query(
                 "SELECT g.group_id, g.contact_seq, g.contact_time, m.join_seq
                  FROM group_members m JOIN groups g ON g.gkey = m.gkey
@@ -278,6 +280,25 @@ impl ReadOp for ListContacts {
                 (row.take_str(0), head, row.u64(3))
             })
             .collect();
+        // Groups the owner left (or that were destroyed), frozen where they were; a group
+        // with the same GroupId the owner is in now is the live one.
+        let member_of: BTreeSet<String> = groups.iter().map(|(g, _, _)| g.clone()).collect();
+        for mut row in r
+            .query(
+                "SELECT group_id, seq, time FROM departed_contacts WHERE app = $1 AND owner = $2",
+                params![app, owner],
+            )
+            .await?
+        {
+            let gid = row.take_str(0);
+            if !member_of.contains(&gid) {
+                let head = GroupHead {
+                    seq: row.u64(1),
+                    time: row.i64(2),
+                };
+                groups.push((gid, head, 0));
+            }
+        }
         let facts = ListFacts {
             c2c,
             groups,
@@ -399,6 +420,7 @@ impl WriteOp for DeleteContact {
                 write_state(w, app, owner, &self.key, &state).await
             }
             DeleteWrite::Group { state, member } => {
+                forget_departed(w, app, owner, &self.key.peer).await?;
                 if let Some((gkey, read_seq, floor)) = member {
                     w.execute(
                         "UPDATE group_members SET read_seq = $4, read_floor_seen = $5
@@ -516,6 +538,7 @@ pub(crate) async fn delete_owner(
         "contact_books",
         "contact_groups",
         "contact_items",
+        "departed_contacts",
     ] {
         w.execute(
             &format!("DELETE FROM {table} WHERE app = $1 AND owner = $2"),
@@ -531,6 +554,56 @@ pub(crate) async fn delete_owner(
     w.execute(
         "UPDATE c2c_conversations SET hi_last_time = 0 WHERE app = $1 AND user_hi = $2",
         params![app, owner],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Keeps the group conversations of members about to leave group `gkey` (quit, removed,
+/// banned: `Some(users)`; the group destroyed: `None`, every member) until their latest
+/// message expires (recent-contacts.md §13). Runs before their membership rows go; only a
+/// conversation the member has (the group's contact head reached it) is kept.
+pub(crate) async fn keep_departing(
+    w: &mut impl WriteTx,
+    app: AppId,
+    gkey: i64,
+    users: Option<&[String]>,
+) -> Result<(), DbError> {
+    // SQLite reads `ON CONFLICT` after a join's `ON` only when a WHERE comes between.
+    const KEEP: &str = "INSERT INTO departed_contacts (app, owner, group_id, seq, time)
+         SELECT m.app, m.user_id, g.group_id, g.contact_seq, g.contact_time
+         FROM group_members m JOIN groups g ON g.gkey = m.gkey
+         WHERE m.app = $1 AND m.gkey = $2 AND g.contact_seq > 0 AND g.contact_seq >= m.join_seq";
+    const UPSERT: &str =
+        "ON CONFLICT (app, owner, group_id) DO UPDATE SET seq = excluded.seq, time = excluded.time";
+    match users {
+        None => {
+            w.execute(&format!("{KEEP} {UPSERT}"), params![app, gkey])
+                .await?;
+        }
+        Some(users) => {
+            for u in users {
+                w.execute(
+                    &format!("{KEEP} AND m.user_id = $3 {UPSERT}"),
+                    params![app, gkey, u],
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Drops `owner`'s kept conversation of a group they left: they joined it again, or deleted it.
+pub(crate) async fn forget_departed(
+    w: &mut impl WriteTx,
+    app: AppId,
+    owner: &str,
+    group_id: &str,
+) -> Result<(), DbError> {
+    w.execute(
+        "DELETE FROM departed_contacts WHERE app = $1 AND owner = $2 AND group_id = $3",
+        params![app, owner, group_id],
     )
     .await?;
     Ok(())

@@ -315,6 +315,7 @@ impl WriteOp for Ban {
         if leave.leaving.is_empty() {
             return Ok(Vec::new());
         }
+        super::contacts::keep_departing(w, self.app, gkey, Some(&leave.leaving)).await?;
         for a in &leave.leaving {
             w.execute(
                 "DELETE FROM group_members WHERE app = $1 AND gkey = $2 AND user_id = $3",

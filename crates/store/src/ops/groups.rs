@@ -186,6 +186,7 @@ impl WriteOp for DestroyGroup {
 
     async fn apply<W: WriteTx>(&self, g: GroupRecord, w: &mut W) -> Result<GroupRecord, DbError> {
         let gkey = g.key;
+        super::contacts::keep_departing(w, self.app, gkey, None).await?;
         w.execute("DELETE FROM groups WHERE gkey = $1", params![gkey])
             .await?;
         w.execute(

@@ -99,6 +99,7 @@ impl WriteOp for Join {
     ) -> Result<Vec<AddResult>, DbError> {
         for m in &plan.joining {
             insert_member(w, self.app, gkey, m).await?;
+            super::contacts::forget_departed(w, self.app, &m.account, &self.group_id).await?;
         }
         if !plan.joining.is_empty() {
             set_member_num(w, gkey, plan.member_num).await?;
@@ -220,6 +221,7 @@ impl WriteOp for Leave {
         if plan.leaving.is_empty() {
             return Ok(Vec::new());
         }
+        super::contacts::keep_departing(w, self.app, gkey, Some(&plan.leaving)).await?;
         for a in &plan.leaving {
             w.execute(
                 "DELETE FROM group_members WHERE app = $1 AND gkey = $2 AND user_id = $3",

@@ -220,18 +220,109 @@ async fn group_messages_move_their_members_conversations() {
             .await
             .unwrap();
         assert_eq!(items(&*s, "b", 7).await, [item(2, "g", T0 + 30, false)]);
-        // Leaving the group takes the conversation with it.
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_left_or_destroyed_group_keeps_its_conversation_until_it_expires() {
+    on_every_backend(|s| async move {
+        setup(&*s, APP).await;
+        s.create_group(APP, group(GroupType::Public, "g", &["a", "b", "c"]), T0)
+            .await
+            .unwrap();
+        s.create_group(APP, group(GroupType::Private, "p", &["a", "b"]), T0)
+            .await
+            .unwrap();
+        s.create_group(APP, group(GroupType::Public, "quiet", &["b"]), T0)
+            .await
+            .unwrap();
+        group_send(&*s, APP, "g", T0 + 5, false, false).await;
+        group_send(&*s, APP, "p", T0 + 6, false, false).await;
+        // Removed, banned, destroyed: each keeps the conversation where it was.
         s.delete_members(
             APP,
             "g".into(),
             vec!["b".into()],
             false,
             "admin".into(),
-            T0 + 40,
+            T0 + 7,
+        )
+        .await
+        .unwrap();
+        s.ban_members(
+            APP,
+            "g".into(),
+            vec!["c".into()],
+            60,
+            String::new(),
+            "admin".into(),
+            T0 + 7,
+        )
+        .await
+        .unwrap();
+        s.destroy_group(APP, "p".into()).await.unwrap();
+        s.destroy_group(APP, "quiet".into()).await.unwrap();
+        group_send(&*s, APP, "g", T0 + 9, false, false).await;
+        let kept = [item(2, "p", T0 + 6, false), item(2, "g", T0 + 5, false)];
+        assert_eq!(
+            items(&*s, "b", 7).await,
+            kept,
+            "a group with no message makes none"
+        );
+        assert_eq!(items(&*s, "c", 7).await, [item(2, "g", T0 + 5, false)]);
+        assert_eq!(
+            items(&*s, "a", 7).await,
+            [item(2, "g", T0 + 9, false), item(2, "p", T0 + 6, false)]
+        );
+        // It expires with its latest message.
+        let day = 86_400;
+        let late = Retention {
+            days: 1,
+            now: T0 + 5 + day + 1,
+        };
+        let page = s
+            .list_contacts(APP, "b".into(), flags(7), late)
+            .await
+            .unwrap();
+        let peers: Vec<String> = page.items.into_iter().map(|c| c.key.peer).collect();
+        assert_eq!(peers, ["p"]);
+        // Deleting it forgets it.
+        s.delete_contact(APP, "b".into(), ContactKey::group("p"), false, T0 + 10)
+            .await
+            .unwrap();
+        assert_eq!(items(&*s, "b", 7).await, [item(2, "g", T0 + 5, false)]);
+        // Joining again: the live membership takes over (no conversation until a message
+        // reaches the member again), and leaving once more keeps the newer head.
+        s.add_members(
+            APP,
+            "g".into(),
+            vec![NewMember::member("b", T0 + 11)],
+            true,
+            "admin".into(),
+            T0 + 11,
         )
         .await
         .unwrap();
         assert!(items(&*s, "b", 7).await.is_empty());
+        group_send(&*s, APP, "g", T0 + 12, false, false).await;
+        s.delete_members(
+            APP,
+            "g".into(),
+            vec!["b".into()],
+            true,
+            "admin".into(),
+            T0 + 13,
+        )
+        .await
+        .unwrap();
+        assert_eq!(items(&*s, "b", 7).await, [item(2, "g", T0 + 12, false)]);
+        // Deleting the account takes its kept conversations with it.
+        s.delete_accounts(APP, vec!["c".into()]).await.unwrap();
+        s.import_accounts(APP, vec![NewAccount::bare("c")], T0 + 15)
+            .await
+            .unwrap();
+        assert!(items(&*s, "c", 7).await.is_empty());
     })
     .await;
 }
