@@ -267,12 +267,14 @@ impl<B: Backend> PushStore for B {
     }
 
     async fn deliver_push_batch(&self, app: AppId, counter: u64, limit: usize) -> Result<bool> {
-        self.write(DeliverBatch {
-            app,
-            counter,
-            limit,
-        })
-        .await
+        let out = self
+            .write(DeliverBatch {
+                app,
+                counter,
+                limit,
+            })
+            .await?;
+        Ok(out.done)
     }
 
     async fn unfinished_pushes(&self) -> Result<Vec<(AppId, u64)>> {

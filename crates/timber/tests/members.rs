@@ -1175,6 +1175,48 @@ async fn state_changes_and_member_sends_are_called_back() {
     );
 }
 
+#[tokio::test]
+async fn pushes_reach_connected_recipients_as_one_to_one_messages() {
+    let (server, admin) = start().await;
+    let mut a = Member::connect(&server, "a").await;
+    let mut b = Member::connect(&server, "b").await;
+    let mut c = Member::connect(&server, "c").await;
+    admin
+        .call_ok(
+            "all_member_push/im_add_tag",
+            json!({"UserTags": [{"To_Account": "a", "Tags": ["vip"]}]}),
+        )
+        .await;
+    // By tag: only a hears it, from the calling admin, online only (MsgLifeTime 0).
+    admin
+        .call_ok(
+            "all_member_push/im_push",
+            json!({"MsgRandom": 11, "MsgBody": text("for vips"), "Condition": {"TagsAnd": ["vip"]}}),
+        )
+        .await;
+    let e = a.event("onRecvNewMessage").await;
+    assert_eq!(e["userID"], "administrator");
+    assert_eq!(e["message"]["From_Account"], "administrator");
+    assert_eq!(e["message"]["To_Account"], "a");
+    assert_eq!(e["message"]["MsgBody"], text("for vips"));
+    assert_eq!(e["message"]["MsgRandom"], 11);
+    b.no_event("onRecvNewMessage").await;
+    // To everyone, from a named sender, who does not receive their own push.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    admin
+        .call_ok(
+            "all_member_push/im_push",
+            json!({"From_Account": "c", "MsgRandom": 12, "MsgBody": text("all"), "MsgLifeTime": 60}),
+        )
+        .await;
+    for m in [&mut a, &mut b] {
+        let e = m.event("onRecvNewMessage").await;
+        assert_eq!(e["userID"], "c");
+        assert_eq!(e["message"]["MsgBody"], text("all"));
+    }
+    c.no_event("onRecvNewMessage").await;
+}
+
 /// A server whose one app calls back `url`.
 async fn start_calling_back(url: &str) -> (TestServer, Client) {
     let app = common::TestApp::random();

@@ -33,18 +33,27 @@ async fn code(c: &Client, path: &str, body: Value) -> u64 {
 async fn delivered(server: &TestServer, app: usize, task_id: &str) -> Value {
     let a = &server.apps[app];
     let sig = a.sig("administrator");
+    let task = |extra: &'static str| {
+        let uri = format!(
+            "/_timber/push_task?sdkappid={}&identifier=administrator&usersig={sig}&contenttype=json&task_id={task_id}{extra}",
+            a.sdkappid
+        );
+        async move {
+            let (status, body) = server.get(&uri).await;
+            assert_eq!(status, 200);
+            let v: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(v["ErrorCode"], 0, "{v}");
+            v["Task"].clone()
+        }
+    };
+    // Polled as a summary (no deliveries), then read whole once done.
     for _ in 0..200 {
-        let (status, body) = server
-            .get(&format!(
-                "/_timber/push_task?sdkappid={}&identifier=administrator&usersig={sig}&contenttype=json&task_id={task_id}",
-                a.sdkappid
-            ))
-            .await;
-        assert_eq!(status, 200);
-        let v: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(v["ErrorCode"], 0, "{v}");
-        if v["Task"]["Done"] == true {
-            return v["Task"].clone();
+        let summary = task("&summary=1").await;
+        if summary["Done"] == true {
+            assert!(summary.get("Deliveries").is_none(), "{summary}");
+            let whole = task("").await;
+            assert_eq!(whole["Recipients"], summary["Recipients"]);
+            return whole;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }

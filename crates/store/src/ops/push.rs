@@ -7,6 +7,7 @@ use crate::sql::{params, Param, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
 use serde_json::Value;
 use std::collections::HashMap;
+use timber_core::member::{C2cMsg, Change as MemberChange, ChangeSink};
 use timber_core::nospeaking::{decide_set, MuteEnds, SetMute as Set};
 use timber_core::push::{
     beijing_day_start, decide_add_tags, decide_attr_names, decide_push, name_of, resolve_condition,
@@ -541,17 +542,63 @@ pub(crate) struct BatchPlan {
     users: Vec<String>,
     expires: i64,
     done: bool,
+    msg: Pushed,
+}
+
+/// What connected recipients are shown: the push as a one-to-one message from its sender.
+pub(crate) struct Pushed {
+    sender: String,
+    random: u32,
+    created: i64,
+    body: String,
+}
+
+/// A delivered batch: whether the task is done, and to whom this batch went.
+pub(crate) struct BatchOut {
+    pub done: bool,
+    users: Vec<String>,
+    msg: Option<Pushed>,
 }
 
 impl WriteOp for DeliverBatch {
     type Plan = Option<BatchPlan>;
-    type Out = bool;
+    type Out = BatchOut;
+
+    /// Each recipient of the batch who is connected hears the push as `onRecvNewMessage`
+    /// from its sender (push-and-operations.md §1.2: it arrives as a one-to-one message).
+    /// It is no stored message: its key has seq 0.
+    fn changes(&self, out: &BatchOut, sink: &dyn ChangeSink) -> Option<(AppId, Vec<MemberChange>)> {
+        let msg = out.msg.as_ref()?;
+        if out.users.is_empty() || !sink.wants(self.app) {
+            return None;
+        }
+        let key = format!("0_{}_{}", msg.random, msg.created);
+        let changes = out
+            .users
+            .iter()
+            .map(|to| MemberChange::C2cMessage {
+                msg: C2cMsg {
+                    from: msg.sender.clone(),
+                    to: to.clone(),
+                    seq: 0,
+                    random: msg.random,
+                    time: msg.created,
+                    key: key.clone(),
+                    body: msg.body.clone(),
+                    cloud_custom_data: None,
+                    sync_sender: false,
+                },
+            })
+            .collect();
+        Some((self.app, changes))
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Option<BatchPlan>, StoreError> {
         // On PostgreSQL the task's row is locked first: two nodes resuming one task at
         // start take its batches one after the other, each from the other's cursor.
         let sql = format!(
-            "SELECT g.sender, g.created, g.life_time, g.selector, g.cursor, g.done FROM push_tasks g
+            "SELECT g.sender, g.created, g.life_time, g.selector, g.cursor, g.done, g.random, g.body
+             FROM push_tasks g
              WHERE g.app = $1 AND g.counter = $2{}",
             r.for_update()
         );
@@ -579,16 +626,31 @@ impl WriteOp for DeliverBatch {
             .map(|mut row| row.take_str(0))
             .collect();
         let done = users.len() < self.limit;
+        let msg = Pushed {
+            random: task.u64(6) as u32,
+            created: task.i64(1),
+            body: task.take_str(7),
+            sender,
+        };
         Ok(Some(BatchPlan {
             users,
             expires,
             done,
+            msg,
         }))
     }
 
-    async fn apply<W: WriteTx>(&self, plan: Option<BatchPlan>, w: &mut W) -> Result<bool, DbError> {
+    async fn apply<W: WriteTx>(
+        &self,
+        plan: Option<BatchPlan>,
+        w: &mut W,
+    ) -> Result<BatchOut, DbError> {
         let Some(plan) = plan else {
-            return Ok(true);
+            return Ok(BatchOut {
+                done: true,
+                users: Vec::new(),
+                msg: None,
+            });
         };
         for user in &plan.users {
             w.execute(
@@ -612,7 +674,11 @@ impl WriteOp for DeliverBatch {
             ],
         )
         .await?;
-        Ok(plan.done)
+        Ok(BatchOut {
+            done: plan.done,
+            users: plan.users,
+            msg: Some(plan.msg),
+        })
     }
 }
 
