@@ -63,6 +63,19 @@ impl Conn {
         Ok(resp.into_body().collect().await?.to_bytes())
     }
 
+    /// GETs `uri` and returns the response body.
+    pub async fn get(&mut self, uri: &str) -> anyhow::Result<Bytes> {
+        self.sender.ready().await?;
+        let req = Request::get(uri)
+            .header("host", &self.host)
+            .body(Full::new(Bytes::new()))?;
+        let resp = self.sender.send_request(req).await?;
+        if !resp.status().is_success() {
+            bail!("HTTP {}", resp.status());
+        }
+        Ok(resp.into_body().collect().await?.to_bytes())
+    }
+
     /// Calls `path` and fails unless the answer is `ActionStatus: OK`; returns the JSON.
     pub async fn call_ok(
         &mut self,

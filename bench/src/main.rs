@@ -6,6 +6,7 @@
 mod client;
 mod load;
 mod machine;
+mod push;
 mod receiver;
 mod scenarios;
 mod server;
@@ -51,6 +52,10 @@ struct Args {
     /// Also write the table to this file.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also measure im_push: seed this many accounts, then push to all of them once per
+    /// round (0: not measured).
+    #[arg(long, default_value_t = 0)]
+    im_push: u64,
 }
 
 /// One scenario's results over all rounds.
@@ -124,6 +129,9 @@ async fn main() -> anyhow::Result<()> {
 
     let seeded = std::time::Instant::now();
     scenarios::seed(&target, &scenarios, args.big).await?;
+    if args.im_push > 0 {
+        push::seed(&target, args.im_push).await?;
+    }
     eprintln!("seeded in {:.1} s", seeded.elapsed().as_secs_f64());
 
     // Let the background checkpoint of the seeded data finish before measuring.
@@ -133,6 +141,7 @@ async fn main() -> anyhow::Result<()> {
         duration: Duration::from_secs(args.duration),
         warmup: Duration::from_secs(1),
     };
+    let mut pushes: Vec<push::PushOutcome> = Vec::new();
     let mut rows: Vec<Row> = scenarios
         .iter()
         .map(|s| Row {
@@ -163,9 +172,20 @@ async fn main() -> anyhow::Result<()> {
             }
             row.rounds.push(outcome);
         }
+        if args.im_push > 0 {
+            eprintln!("round {round}/{}: im_push…", args.rounds);
+            // Pushes are at least a second apart (90024), and each its own task (MsgRandom).
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+            let p = push::run(&target, pids[0], round as u32).await?;
+            eprintln!("  {} recipients in {:.2} s", p.recipients, p.seconds);
+            pushes.push(p);
+        }
     }
 
-    let table = render(&args, &rows, idle_rss, start_to_ready)?;
+    let mut table = render(&args, &rows, idle_rss, start_to_ready)?;
+    if !pushes.is_empty() {
+        table.push_str(&render_pushes(&pushes));
+    }
     println!("{table}");
     if let Some(path) = &args.out {
         std::fs::write(path, &table)?;
@@ -262,6 +282,24 @@ fn render(
         ));
     }
     Ok(t)
+}
+
+/// The im_push rows: each round's push, and the median.
+fn render_pushes(pushes: &[push::PushOutcome]) -> String {
+    let each = |f: &dyn Fn(&push::PushOutcome) -> String| {
+        pushes.iter().map(f).collect::<Vec<_>>().join(" / ")
+    };
+    format!(
+        "\nim_push to every account: recipients {}; seconds to done {} (median {:.2}); \
+         recipients/s {} (median {:.0}); peak RSS during delivery {} MiB (max {:.1})\n",
+        each(&|p| p.recipients.to_string()),
+        each(&|p| format!("{:.2}", p.seconds)),
+        median(pushes.iter().map(|p| p.seconds).collect()),
+        each(&|p| format!("{:.0}", p.per_second())),
+        median(pushes.iter().map(push::PushOutcome::per_second).collect()),
+        each(&|p| format!("{:.1}", p.peak_rss_mib)),
+        pushes.iter().map(|p| p.peak_rss_mib).fold(0.0, f64::max),
+    )
 }
 
 /// "name µs, …" of the figure `of` picks, for every thread name with a median of at least

@@ -165,6 +165,9 @@ error_codes! {
 
     // ---- message service, openim (c2c-messages.md §11) ----
     C2cRefusedByCallback = 20006, "the app's backend refused the message through its callback";
+    /// A member's one-to-one send while `setnospeaking` mutes them (push-and-operations.md
+    /// §2.1; REST `sendmsg` ignores the mute, as documented).
+    C2cSenderMuted = 20012, "the sender is muted";
     /// A member's recall of their own message past the recall window (members.md §3).
     C2cRecallTimeLimit = 20016, "the message is past the recall time limit";
     MsgNotFound = 20022, "the message does not exist";

@@ -1217,6 +1217,66 @@ async fn pushes_reach_connected_recipients_as_one_to_one_messages() {
     c.no_event("onRecvNewMessage").await;
 }
 
+#[tokio::test]
+async fn a_globally_muted_member_cannot_send_and_no_callback_is_asked() {
+    let (url, hits) = callback_receiver(|_| false).await;
+    let (server, admin) = start_calling_back(&url).await;
+    let g = group(&admin, "Public").await;
+    admin
+        .call_ok(
+            "openconfigsvr/setnospeaking",
+            json!({"Set_Account": "b", "C2CmsgNospeakingTime": 60, "GroupmsgNospeakingTime": 60}),
+        )
+        .await;
+    let mut b = Member::connect(&server, "b").await;
+    assert_eq!(
+        b.err("sendMessage", json!({"userID": "a", "msgBody": text("x")}))
+            .await,
+        20012
+    );
+    assert_eq!(
+        b.err("sendMessage", json!({"groupID": g, "msgBody": text("x")}))
+            .await,
+        10017
+    );
+    // The REST one-to-one send ignores the mute, as documented; it asks its callback.
+    rest_send_c2c(&admin, "b", "a").await;
+    wait_hits(&hits, "C2C.CallbackBeforeSendMsg", 1).await;
+    let asked = |c: &str| {
+        hits.lock()
+            .unwrap()
+            .iter()
+            .filter(|h| h["CallbackCommand"] == c)
+            .count()
+    };
+    assert_eq!(
+        asked("C2C.CallbackBeforeSendMsg"),
+        1,
+        "only the REST send asked"
+    );
+    assert_eq!(asked("Group.CallbackBeforeSendMsg"), 0);
+    // Lifted: the member sends again.
+    admin
+        .call_ok(
+            "openconfigsvr/setnospeaking",
+            json!({"Set_Account": "b", "C2CmsgNospeakingTime": 0, "GroupmsgNospeakingTime": 0}),
+        )
+        .await;
+    b.ok("sendMessage", json!({"userID": "a", "msgBody": text("y")}))
+        .await;
+    b.ok("sendMessage", json!({"groupID": g, "msgBody": text("y")}))
+        .await;
+}
+
+async fn rest_send_c2c(admin: &Client, from: &str, to: &str) {
+    admin
+        .call_ok(
+            "openim/sendmsg",
+            json!({"From_Account": from, "To_Account": to, "MsgRandom": common::random_u32(), "MsgBody": text("rest")}),
+        )
+        .await;
+}
+
 /// A server whose one app calls back `url`.
 async fn start_calling_back(url: &str) -> (TestServer, Client) {
     let app = common::TestApp::random();

@@ -299,7 +299,9 @@ impl Session {
         let random = opt_u64(p, "random")?.unwrap_or_else(|| u64::from(rand::random::<u32>()));
         let custom = opt_str(p, "cloudCustomData")?;
         let online_only = opt_bool(p, "onlineUserOnly")?;
-        match target(p)? {
+        let target = target(p)?;
+        self.refuse_if_globally_muted(&target).await?;
+        match target {
             Target::Group(g) => {
                 let mut req = json!({
                     "GroupId": g, "From_Account": self.me, "Random": random, "MsgBody": body,
@@ -332,6 +334,30 @@ impl Session {
                 Ok(json!({"msgKey": v["MsgKey"], "msgTime": v["MsgTime"]}))
             }
         }
+    }
+
+    /// A client's send while `setnospeaking` mutes the sender fails before any callback is
+    /// asked (push-and-operations.md §2.1): 20012 one-to-one, 10017 in a group.
+    async fn refuse_if_globally_muted(&self, target: &Target<'_>) -> Result<(), RpcError> {
+        let ends = self
+            .state
+            .store
+            .get_no_speaking(self.app_id(), self.me.clone())
+            .await
+            .map_err(|e| self.store_error(e, Service::OpenIm))?;
+        let now = timber_core::now_secs();
+        let (end, code) = match target {
+            Target::Group(_) => (ends.group, ErrorCode::GroupSenderMuted),
+            Target::User(_) => (ends.c2c, ErrorCode::C2cSenderMuted),
+        };
+        if end > now {
+            return Err(Error::new(
+                code,
+                "the sender is muted for the whole app (setnospeaking)",
+            )
+            .into());
+        }
+        Ok(())
     }
 
     async fn group_history(&self, p: &Params) -> Result<Value, RpcError> {
