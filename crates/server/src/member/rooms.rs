@@ -177,7 +177,7 @@ impl Rooms {
     ) -> (Vec<RoomMember>, u64) {
         self.with(app, group, |room| {
             let mut all: Vec<(&String, &Present)> = room.members.iter().collect();
-            all.sort_by(|a, b| b.1.order.cmp(&a.1.order));
+            all.sort_by_key(|(_, p)| std::cmp::Reverse(p.order));
             all.truncate(ROOM_MEMBERS_LISTED);
             let mut left: Vec<(&String, &Present, Vec<u64>)> = all
                 .into_iter()
