@@ -1062,6 +1062,21 @@ async fn av_chat_room_members_marks_and_bans() {
     assert_eq!(marked["MemberList"].as_array().unwrap().len(), 1);
     assert_eq!(marked["MemberList"][0]["Member_Account"], "b");
     assert_eq!(marked["MemberList"][0]["Marks"], json!([1000]));
+    // 500 and 1000 are in use: nine more distinct marks would make 11 in the room (10004).
+    let (code, _) = admin
+        .call_err(
+            "group_open_avchatroom_http_svc/modify_user_info",
+            json!({"GroupId": g, "CommandType": 1, "MemberList": [
+                {"Member_Account": "c", "Marks": (2000..2009).collect::<Vec<u64>>()}]}),
+        )
+        .await;
+    assert_eq!(code, 10004);
+    let c_marks = members(&admin, json!({"GroupId": g, "Timestamp": 0})).await;
+    assert_eq!(
+        c_marks["MemberList"][0]["Marks"],
+        json!([]),
+        "nothing was set"
+    );
     let special = members(&admin, json!({"GroupId": g, "Timestamp": 0, "Mark": 500})).await;
     assert_eq!(special["MemberList"], json!([]), "a is not present");
 
