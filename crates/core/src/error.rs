@@ -97,6 +97,9 @@ error_codes! {
     GroupUnknownCommand = 10003, "invalid command word";
     GroupInvalidParameter = 10004, "invalid parameter";
     GroupTooManyAccounts = 10005, "too many accounts in the request";
+    /// The group service's call-rate refusal: send_broadcast_msg past its 1 or 5 per second
+    /// (groups-more.md §7.7), under the app's `group_rate_limits` only.
+    GroupRateLimited = 10006, "operation rate limit exceeded";
     /// No permission: an operation the group type does not support, or a caller without rights.
     GroupPermissionDenied = 10007, "insufficient permission, or the operation is not supported by this group type";
     GroupNotFound = 10010, "the group does not exist or was dissolved";
@@ -120,7 +123,13 @@ error_codes! {
     GroupAttrValueTooLong = 10046, "a group attribute value is longer than 4,000 bytes";
     GroupAttrTooManyKeys = 10047, "a group may have at most 16 attributes";
     GroupAttrTotalTooLarge = 10048, "the group attributes' values may total at most 16,000 bytes";
+    /// More than 5 attribute writes a second to one group (groups-more.md §3.1), under the
+    /// app's `group_rate_limits` only.
+    GroupAttrRateLimited = 10049, "too many group attribute writes a second for this group";
     GroupAttrKeyNotFound = 10050, "the group attribute key does not exist";
+    /// A feature the app's configuration turns off (`features_off`; the cloud's edition or
+    /// console switch, groups-more.md §11.1).
+    GroupFeatureNotInEdition = 10059, "this feature is not available in the app's edition";
     /// send_group_msg with `NeedReadReceipt` in a group of more than 200 members.
     GroupReceiptTooManyMembers = 10060, "read receipts are not available in groups of more than 200 members";
     /// send_group_msg with both `NeedReadReceipt` and `OnlineOnlyFlag`.

@@ -60,6 +60,51 @@ pub struct App {
     /// default (push-and-operations.md §0).
     #[serde(default)]
     pub push_limits: bool,
+    /// Features the app's edition or console switches lack; their commands answer 10059
+    /// (groups-more.md §11.1). Empty by default: timber sells everything.
+    #[serde(default)]
+    pub features_off: Vec<Feature>,
+    /// The group service's documented rates: 5 attribute writes a second per group (10049),
+    /// `broadcast_per_sec` broadcasts a second per app (10006). Off by default, like the
+    /// other rate limits (groups-more.md §11.3, §11.9).
+    #[serde(default)]
+    pub group_rate_limits: bool,
+    /// send_broadcast_msg's rate under `group_rate_limits`: 1 a second (Pro, the default) or
+    /// 5 (Pro Plus, Enterprise) (groups-more.md §7.7). At least 1.
+    #[serde(default = "default_broadcast_per_sec")]
+    pub broadcast_per_sec: u32,
+}
+
+const fn default_broadcast_per_sec() -> u32 {
+    1
+}
+
+/// A paid group feature a console switch or an edition turns on (groups-more.md §11.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    /// get/update/delete_group_counter (§4).
+    GroupCounters,
+    /// ban/unban_group_member, get_group_ban_member (§5).
+    GroupBans,
+    /// `group_open_avchatroom_http_svc` (§7.2–§7.6).
+    AvchatroomMembers,
+    /// send_broadcast_msg (§7.7).
+    Broadcast,
+    /// `openim_msg_ext_http_svc` (§9).
+    MessageExtensions,
+}
+
+impl Feature {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Feature::GroupCounters => "group_counters",
+            Feature::GroupBans => "group_bans",
+            Feature::AvchatroomMembers => "avchatroom_members",
+            Feature::Broadcast => "broadcast",
+            Feature::MessageExtensions => "message_extensions",
+        }
+    }
 }
 
 const fn default_true() -> bool {
@@ -106,6 +151,9 @@ impl App {
             max_conversations: default_max_conversations(),
             push_to_all: true,
             push_limits: false,
+            features_off: Vec::new(),
+            group_rate_limits: false,
+            broadcast_per_sec: default_broadcast_per_sec(),
         }
     }
 
@@ -117,6 +165,17 @@ impl App {
                 .callbacks
                 .as_ref()
                 .is_none_or(|list| list.iter().any(|c| c == command))
+    }
+
+    /// 10059 when the app's configuration turns `feature` off.
+    pub fn require(&self, feature: Feature) -> Result<(), timber_core::Error> {
+        if self.features_off.contains(&feature) {
+            return Err(timber_core::Error::new(
+                timber_core::ErrorCode::GroupFeatureNotInEdition,
+                format!("{} is not enabled for this app", feature.name()),
+            ));
+        }
+        Ok(())
     }
 
     /// `administrator` is an admin of every app, whatever the configuration lists.

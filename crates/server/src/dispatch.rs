@@ -8,8 +8,9 @@ use crate::group_open_http_svc::{attrs, bans, broadcast, counters, named, receip
 use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
 use crate::{
-    audit_mgr, configsvc, im_cos_msg, im_open_login_svc, million_group_open_http_svc as topics,
-    moderation, open_msg_svc, openconfigsvr, openim, openim_msg_ext, profile, recentcontact, Ctx,
+    audit_mgr, configsvc, editions, group_open_avchatroom_http_svc as rooms, im_cos_msg,
+    im_open_login_svc, million_group_open_http_svc as topics, moderation, open_msg_svc,
+    openconfigsvr, openim, openim_msg_ext, profile, recentcontact, Ctx,
 };
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -50,6 +51,9 @@ macro_rules! commands {
         }
 
         pub(crate) async fn dispatch(ctx: &Ctx, command: &str, body: &[u8]) -> Result<Vec<u8>, Error> {
+            if is_known(ctx.service, command) {
+                editions::check_feature(&ctx.caller.app, ctx.service, command)?;
+            }
             match (ctx.service, command) {
                 $( $( (Service::$service, $command) => run(ctx, body, $handler).await, )* )*
                 _ => Err(ctx.service.unknown_command().into()),
@@ -114,6 +118,13 @@ commands! {
     }
     GroupAttr {
         "get_group_attr" => attrs::get_group_attr,
+    }
+    AvChatRoom {
+        "get_members" => rooms::get_members,
+        "modify_user_info" => rooms::modify_user_info,
+        "modify_admin" => rooms::modify_admin,
+        "get_admin_list" => rooms::get_admin_list,
+        "check_members" => rooms::check_members,
     }
     OpenIm {
         "modify_group_msg" => openim::group_messages::modify_group_msg,

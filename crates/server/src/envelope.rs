@@ -16,6 +16,9 @@ pub enum Service {
     /// `group_open_attr_http_svc`: get_group_attr (groups-more.md §3.2); the group family's
     /// codes.
     GroupAttr,
+    /// `group_open_avchatroom_http_svc`: AVChatRoom online members, marks and admins
+    /// (groups-more.md §7.2–§7.6); the group family's codes.
+    AvChatRoom,
     /// `openim`: one-to-one messages, online status, modify_group_msg.
     OpenIm,
     /// `recentcontact`: conversation lists, conversation groups and marks.
@@ -56,6 +59,7 @@ impl Service {
             "im_open_login_svc" => Service::Login,
             "group_open_http_svc" => Service::Group,
             "group_open_attr_http_svc" => Service::GroupAttr,
+            "group_open_avchatroom_http_svc" => Service::AvChatRoom,
             "openim" => Service::OpenIm,
             "recentcontact" => Service::RecentContact,
             "profile" => Service::Profile,
@@ -80,6 +84,7 @@ impl Service {
             Service::Login => "im_open_login_svc",
             Service::Group => "group_open_http_svc",
             Service::GroupAttr => "group_open_attr_http_svc",
+            Service::AvChatRoom => "group_open_avchatroom_http_svc",
             Service::OpenIm => "openim",
             Service::RecentContact => "recentcontact",
             Service::Profile => "profile",
@@ -102,7 +107,7 @@ impl Service {
     pub const fn invalid_parameter(self) -> ErrorCode {
         match self {
             Service::Login => ErrorCode::AccountInvalidParameter,
-            Service::Group | Service::GroupAttr | Service::MillionGroup => {
+            Service::Group | Service::GroupAttr | Service::AvChatRoom | Service::MillionGroup => {
                 ErrorCode::GroupInvalidParameter
             }
             Service::OpenIm | Service::MsgExt => ErrorCode::OpenimJsonParse,
@@ -124,7 +129,9 @@ impl Service {
     pub const fn internal(self) -> ErrorCode {
         match self {
             Service::Login => ErrorCode::AccountInternal,
-            Service::Group | Service::GroupAttr | Service::MillionGroup => ErrorCode::GroupInternal,
+            Service::Group | Service::GroupAttr | Service::AvChatRoom | Service::MillionGroup => {
+                ErrorCode::GroupInternal
+            }
             Service::OpenIm | Service::MsgExt => ErrorCode::OpenimInternal,
             Service::RecentContact => ErrorCode::ContactInternal,
             Service::Profile => ErrorCode::ProfileInternal,
@@ -144,9 +151,11 @@ impl Service {
     /// The command word is not one of this service's (the group service documents 10003).
     pub const fn unknown_command(self) -> ErrorCode {
         match self {
-            Service::Group | Service::GroupAttr | Service::MillionGroup | Service::DirtyWords => {
-                ErrorCode::GroupUnknownCommand
-            }
+            Service::Group
+            | Service::GroupAttr
+            | Service::AvChatRoom
+            | Service::MillionGroup
+            | Service::DirtyWords => ErrorCode::GroupUnknownCommand,
             _ => ErrorCode::UnknownResource,
         }
     }
@@ -156,9 +165,11 @@ impl Service {
     /// must be the app admin" (groups.md §4), and group clients check for that.
     pub const fn admin_required(self) -> ErrorCode {
         match self {
-            Service::Group | Service::GroupAttr | Service::MillionGroup | Service::DirtyWords => {
-                ErrorCode::GroupPermissionDenied
-            }
+            Service::Group
+            | Service::GroupAttr
+            | Service::AvChatRoom
+            | Service::MillionGroup
+            | Service::DirtyWords => ErrorCode::GroupPermissionDenied,
             Service::Push => ErrorCode::PushAdminRequired,
             _ => ErrorCode::AdminRequired,
         }
@@ -170,7 +181,7 @@ impl Service {
         const GROUP_MAX_RESPONSE_BYTES: usize = 1 << 20;
         let group = matches!(
             self,
-            Service::Group | Service::GroupAttr | Service::MillionGroup
+            Service::Group | Service::GroupAttr | Service::AvChatRoom | Service::MillionGroup
         );
         if group && bytes > GROUP_MAX_RESPONSE_BYTES {
             return Err(Error::new(

@@ -11,10 +11,12 @@ pub mod auth;
 pub mod callbacks;
 mod configsvc;
 mod dispatch;
+mod editions;
 pub mod envelope;
 mod failure;
 #[doc(hidden)]
 pub mod fuzzing;
+mod group_open_avchatroom_http_svc;
 mod group_open_http_svc;
 mod health;
 mod im_cos_msg;
@@ -99,6 +101,8 @@ pub struct State {
     pub(crate) history_files: open_msg_svc::Files,
     /// The member hub of this node (members.md): live connections and delivery.
     pub members: Arc<member::Hub>,
+    /// The group service's documented call rates, when an app asks for them.
+    pub(crate) group_rates: editions::Rates,
 }
 
 impl State {
@@ -124,6 +128,7 @@ impl State {
             batch_budget: openim::budget::Budget::default(),
             callbacks,
             history_files: open_msg_svc::Files::default(),
+            group_rates: editions::Rates::default(),
         })
     }
 }

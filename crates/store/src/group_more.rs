@@ -9,8 +9,9 @@ use crate::ops::group_more::{
 };
 use crate::ops::group_receipts::{MarkRead, ReceiptDetail, Receipts, SendWithReceipt};
 use crate::ops::messages::SendMessage;
+use crate::ops::room_admins::{BannedNow, ModifyRoomAdmins, RoomAdmins};
 use crate::Result;
-use timber_core::group::{AttrWrite, CounterMode, MemberRecord, ReceiptCount, Role};
+use timber_core::group::{AdminCommand, AttrWrite, CounterMode, MemberRecord, ReceiptCount, Role};
 use timber_core::message::{SendMsg, Sent};
 use timber_core::AppId;
 use timber_core::Error;
@@ -141,6 +142,28 @@ pub trait GroupMoreStore {
         reader: String,
         seqs: Vec<u64>,
     ) -> Result<()>;
+
+    /// An AVChatRoom's admins, longest-standing first (groups-more.md §7.5).
+    async fn room_admins(&self, app: AppId, group_id: String) -> Result<Vec<String>>;
+
+    /// modify_admin (groups-more.md §7.4): at most 5 admins, granted accounts must exist.
+    async fn modify_room_admins(
+        &self,
+        app: AppId,
+        group_id: String,
+        command: AdminCommand,
+        accounts: Vec<String>,
+        now: i64,
+    ) -> Result<()>;
+
+    /// Whether `account` is banned from the group at `now` (false when there is no group).
+    async fn banned_now(
+        &self,
+        app: AppId,
+        group_id: String,
+        account: String,
+        now: i64,
+    ) -> Result<bool>;
 }
 
 #[async_trait::async_trait]
@@ -350,5 +373,42 @@ impl<B: Backend> GroupMoreStore for B {
         })
         .await
         .map(drop)
+    }
+    async fn room_admins(&self, app: AppId, group_id: String) -> Result<Vec<String>> {
+        self.read(RoomAdmins { app, group_id }).await
+    }
+
+    async fn modify_room_admins(
+        &self,
+        app: AppId,
+        group_id: String,
+        command: AdminCommand,
+        accounts: Vec<String>,
+        now: i64,
+    ) -> Result<()> {
+        self.write(ModifyRoomAdmins {
+            app,
+            group_id,
+            command,
+            accounts,
+            now,
+        })
+        .await
+    }
+
+    async fn banned_now(
+        &self,
+        app: AppId,
+        group_id: String,
+        account: String,
+        now: i64,
+    ) -> Result<bool> {
+        self.read(BannedNow {
+            app,
+            group_id,
+            account,
+            now,
+        })
+        .await
     }
 }

@@ -611,6 +611,18 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, owner, group_id)
     ) {WITHOUT_ROWID};
     ",
+    // 17: av (groups-more.md §7.4): an AVChatRoom's admins (at most 5). The room keeps no
+    // member list, so they cannot be a role in group_members; they stay admins whether or not
+    // they are present, until revoked or the room goes (purged with the group).
+    "
+    CREATE TABLE room_admins (
+        app      BIGINT NOT NULL,
+        gkey     BIGINT NOT NULL,
+        user_id  TEXT   NOT NULL,
+        since    BIGINT NOT NULL,
+        PRIMARY KEY (app, gkey, user_id)
+    ) {WITHOUT_ROWID};
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

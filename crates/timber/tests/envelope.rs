@@ -190,9 +190,10 @@ fn padded(admin: &str, len: usize) -> String {
 fn body_codes(service: &str) -> (u64, u64) {
     match service {
         "im_open_login_svc" => (60003, 70402),
-        "group_open_http_svc" | "group_open_attr_http_svc" | "million_group_open_http_svc" => {
-            (60003, 10004)
-        }
+        "group_open_http_svc"
+        | "group_open_attr_http_svc"
+        | "group_open_avchatroom_http_svc"
+        | "million_group_open_http_svc" => (60003, 10004),
         "openim" | "openim_msg_ext_http_svc" => (90001, 90001),
         "recentcontact" => (60003, 50002),
         "profile" => (60003, 40001),
@@ -214,6 +215,7 @@ fn non_admin_code(service: &str) -> u64 {
     match service {
         "group_open_http_svc"
         | "group_open_attr_http_svc"
+        | "group_open_avchatroom_http_svc"
         | "million_group_open_http_svc"
         | "openim_dirty_words" => 10007,
         "all_member_push" => 90009,

@@ -122,7 +122,7 @@ struct Spec {
 fn generic_codes(service: &str) -> &'static [u64] {
     match service {
         "im_open_login_svc" => &[60003, 60015, 70402, 93000],
-        "group_open_http_svc" | "group_open_attr_http_svc" => {
+        "group_open_http_svc" | "group_open_attr_http_svc" | "group_open_avchatroom_http_svc" => {
             &[60003, 60015, 93000, 10004, 10005, 10007, 10010, 10015]
         }
         "openim" => &[60015, 90001, 93000],
@@ -1009,6 +1009,62 @@ fn specs() -> Vec<Spec> {
             command: "group_open_attr_http_svc/get_group_attr",
             template: |_| json!({"GroupId": "pub"}),
             fields: vec![f("GroupId", Str).req().text(GROUP_ID)],
+            codes: &[],
+        },
+        // groups-more.md §7.2–§7.6, on the fixture's AVChatRoom `live` (nobody present).
+        Spec {
+            command: "group_open_avchatroom_http_svc/get_members",
+            template: |_| json!({"GroupId": "live", "Timestamp": 0, "Mark": 1000}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Timestamp", U64).req(),
+                f("Mark", U64),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_avchatroom_http_svc/modify_user_info",
+            // Mark 500 may be given to a user who is not present.
+            template: |_| {
+                json!({"GroupId": "live", "CommandType": 1,
+                       "MemberList": [{"Member_Account": "bob", "Marks": [500]}]})
+            },
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("CommandType", U64).req(),
+                f("MemberList", Arr).req(),
+                f("MemberList.0", Obj),
+                f("MemberList.0.Member_Account", Account).req(),
+                f("MemberList.0.Marks", Arr).req(),
+                f("MemberList.0.Marks.0", U64),
+            ],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_avchatroom_http_svc/modify_admin",
+            template: |_| json!({"GroupId": "live", "CommandType": 1, "Admin_Account": ["bob"]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("CommandType", U64).req(),
+                f("Admin_Account", Arr).req(),
+                f("Admin_Account.0", Account).req(),
+            ],
+            codes: &[10019],
+        },
+        Spec {
+            command: "group_open_avchatroom_http_svc/get_admin_list",
+            template: |_| json!({"GroupId": "live"}),
+            fields: vec![f("GroupId", Str).req().text(GROUP_ID)],
+            codes: &[],
+        },
+        Spec {
+            command: "group_open_avchatroom_http_svc/check_members",
+            template: |_| json!({"GroupId": "live", "Member_Account": ["bob"]}),
+            fields: vec![
+                f("GroupId", Str).req().text(GROUP_ID),
+                f("Member_Account", Arr).req(),
+                f("Member_Account.0", Account).req(),
+            ],
             codes: &[],
         },
         Spec {

@@ -986,6 +986,219 @@ async fn av_chat_rooms_deliver_to_present_members_and_count_them() {
     assert_eq!(n["OnlineMemberNum"], 0);
 }
 
+/// group_open_avchatroom_http_svc answers from the members present (groups-more.md §7):
+/// get_members newest first with profiles and marks, check_members, marks that need presence
+/// (but 500), a user held by either of two connections, and a ban that drops the present
+/// from the room and keeps them out until unbanned.
+#[tokio::test]
+async fn av_chat_room_members_marks_and_bans() {
+    let (server, admin) = start().await;
+    admin
+        .call_ok(
+            "profile/portrait_set",
+            json!({"From_Account": "b", "ProfileItem": [
+                {"Tag": "Tag_Profile_IM_Nick", "Value": "Bee"}]}),
+        )
+        .await;
+    let v = admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "AVChatRoom", "Name": "live", "Owner_Account": "a"}),
+        )
+        .await;
+    let g = v["GroupId"].as_str().unwrap().to_owned();
+    let before = now();
+    let mut b1 = Member::connect(&server, "b").await;
+    let mut b2 = Member::connect(&server, "b").await;
+    let mut c = Member::connect(&server, "c").await;
+    b1.ok("joinGroup", json!({"groupID": g})).await;
+    b2.ok("joinGroup", json!({"groupID": g})).await;
+    c.ok("joinGroup", json!({"groupID": g})).await;
+    let members = |admin: &Client, body: Value| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .call_ok("group_open_avchatroom_http_svc/get_members", body)
+                .await
+        }
+    };
+    let page = members(&admin, json!({"GroupId": g, "Timestamp": 0})).await;
+    assert_eq!(page["NextTimestamp"], 0);
+    let list = page["MemberList"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{page}");
+    assert_eq!(list[0]["Member_Account"], "c", "newest join first");
+    assert_eq!(list[1]["Member_Account"], "b");
+    assert_eq!(list[1]["NickName"], "Bee");
+    assert_eq!(list[1]["Avatar"], "");
+    let joined = list[1]["JoinTime"].as_i64().unwrap();
+    assert!(joined >= before - 1 && joined <= now() + 1);
+    let check = |accounts: Value| {
+        let admin = admin.clone();
+        let g = g.clone();
+        async move {
+            admin
+                .call_ok(
+                    "group_open_avchatroom_http_svc/check_members",
+                    json!({"GroupId": g, "Member_Account": accounts}),
+                )
+                .await["Member_Account"]
+                .clone()
+        }
+    };
+    assert_eq!(check(json!(["a", "c", "b", "c"])).await, json!(["c", "b"]));
+
+    // Marks: b is present and takes 1000; a is not and takes only 500.
+    let v = admin
+        .call_ok(
+            "group_open_avchatroom_http_svc/modify_user_info",
+            json!({"GroupId": g, "CommandType": 1, "MemberList": [
+                {"Member_Account": "b", "Marks": [1000]},
+                {"Member_Account": "a", "Marks": [1000, 500]}]}),
+        )
+        .await;
+    assert_eq!(
+        v["MemberList"],
+        json!([{"Member_Account": "b", "Marks": [1000]}, {"Member_Account": "a", "Marks": [500]}])
+    );
+    let marked = members(&admin, json!({"GroupId": g, "Timestamp": 0, "Mark": 1000})).await;
+    assert_eq!(marked["MemberList"].as_array().unwrap().len(), 1);
+    assert_eq!(marked["MemberList"][0]["Member_Account"], "b");
+    assert_eq!(marked["MemberList"][0]["Marks"], json!([1000]));
+    // 500 and 1000 are in use: nine more distinct marks would make 11 in the room (10004).
+    let (code, _) = admin
+        .call_err(
+            "group_open_avchatroom_http_svc/modify_user_info",
+            json!({"GroupId": g, "CommandType": 1, "MemberList": [
+                {"Member_Account": "c", "Marks": (2000..2009).collect::<Vec<u64>>()}]}),
+        )
+        .await;
+    assert_eq!(code, 10004);
+    let c_marks = members(&admin, json!({"GroupId": g, "Timestamp": 0})).await;
+    assert_eq!(
+        c_marks["MemberList"][0]["Marks"],
+        json!([]),
+        "nothing was set"
+    );
+    let special = members(&admin, json!({"GroupId": g, "Timestamp": 0, "Mark": 500})).await;
+    assert_eq!(special["MemberList"], json!([]), "a is not present");
+
+    // b stays while one of its connections holds the room.
+    drop(b1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(check(json!(["b"])).await, json!(["b"]));
+
+    // A ban drops b from the room: b and c hear it, b hears the room no more and cannot
+    // come back until unbanned.
+    admin
+        .call_ok(
+            "group_open_http_svc/ban_group_member",
+            json!({"GroupId": g, "Members_Account": ["b"], "Duration": 600}),
+        )
+        .await;
+    let e = b2.event("onMemberKicked").await;
+    assert_eq!(e["groupID"], g.as_str());
+    assert_eq!(e["memberList"][0]["userID"], "b");
+    let e = c.event("onMemberKicked").await;
+    assert_eq!(e["memberList"][0]["userID"], "b");
+    assert_eq!(check(json!(["b", "c"])).await, json!(["c"]));
+    let n = admin
+        .call_ok(
+            "group_open_http_svc/get_online_member_num",
+            json!({"GroupId": g}),
+        )
+        .await;
+    assert_eq!(n["OnlineMemberNum"], 1);
+    rest_send(&admin, &g, "a", "after the ban").await;
+    c.event("onRecvNewMessage").await;
+    b2.no_event("onRecvNewMessage").await;
+    assert_eq!(b2.err("joinGroup", json!({"groupID": g})).await, 10007);
+    assert_eq!(check(json!(["b"])).await, json!([]));
+    admin
+        .call_ok(
+            "group_open_http_svc/unban_group_member",
+            json!({"GroupId": g, "Members_Account": ["b"]}),
+        )
+        .await;
+    b2.ok("joinGroup", json!({"groupID": g})).await;
+    let page = members(&admin, json!({"GroupId": g, "Timestamp": 0})).await;
+    assert_eq!(
+        page["MemberList"][0]["Member_Account"], "b",
+        "back, as the newest"
+    );
+    assert_eq!(
+        page["MemberList"][0]["Marks"],
+        json!([]),
+        "custom marks went with the presence"
+    );
+
+    // quitGroup and the end of the last connection empty the room.
+    c.ok("quitGroup", json!({"groupID": g})).await;
+    drop(b2);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let page = members(&admin, json!({"GroupId": g, "Timestamp": 0})).await;
+    assert_eq!(page["MemberList"], json!([]));
+}
+
+/// Another app's room of the same ID has nobody in it.
+#[tokio::test]
+async fn av_chat_room_members_are_per_app() {
+    let first = common::TestApp::random();
+    let second = common::TestApp::random();
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![first.clone(), second.clone()],
+        ..ServerOptions::default()
+    })
+    .await;
+    let admin = server.client();
+    let other = server.client_for(1, &second.admin);
+    for c in [&admin, &other] {
+        import_accounts(c, &["a", "b"]).await;
+        c.call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "AVChatRoom", "GroupId": "live", "Name": "live", "Owner_Account": "a"}),
+        )
+        .await;
+    }
+    let mut b = Member::connect(&server, "b").await;
+    b.ok("joinGroup", json!({"groupID": "live"})).await;
+    let mine = admin
+        .call_ok(
+            "group_open_avchatroom_http_svc/check_members",
+            json!({"GroupId": "live", "Member_Account": ["b"]}),
+        )
+        .await;
+    assert_eq!(mine["Member_Account"], json!(["b"]));
+    let theirs = other
+        .call_ok(
+            "group_open_avchatroom_http_svc/check_members",
+            json!({"GroupId": "live", "Member_Account": ["b"]}),
+        )
+        .await;
+    assert_eq!(theirs["Member_Account"], json!([]));
+    let page = other
+        .call_ok(
+            "group_open_avchatroom_http_svc/get_members",
+            json!({"GroupId": "live", "Timestamp": 0}),
+        )
+        .await;
+    assert_eq!(page["MemberList"], json!([]));
+    // A ban in the other app's room of the same ID leaves b where it is.
+    other
+        .call_ok(
+            "group_open_http_svc/ban_group_member",
+            json!({"GroupId": "live", "Members_Account": ["b"], "Duration": 60}),
+        )
+        .await;
+    b.no_event("onMemberKicked").await;
+    let mine = admin
+        .call_ok(
+            "group_open_avchatroom_http_svc/check_members",
+            json!({"GroupId": "live", "Member_Account": ["b"]}),
+        )
+        .await;
+    assert_eq!(mine["Member_Account"], json!(["b"]));
+}
+
 #[tokio::test]
 async fn a_slow_consumer_is_closed_and_slows_nobody() {
     let server = TestServer::start_with(ServerOptions {

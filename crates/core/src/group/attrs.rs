@@ -4,7 +4,8 @@
 //! Our decisions (groups-more.md §11.3): every type has them (the newest pages' table,
 //! [`ATTR_TYPES`]); every write is all or nothing and its limits are checked on the state it
 //! leaves; the 16,000-byte total counts the values only; keys are listed in byte order; the
-//! per-group write rate (10049) is not enforced, like timber's other rate limits.
+//! per-group write rate (10049) is the HTTP layer's (`editions::Rates`), only under the app's
+//! `group_rate_limits`.
 
 use super::{GroupRecord, GroupType};
 use crate::{text, Error, ErrorCode};

@@ -3,6 +3,7 @@
 
 // groups-more.md §3–§5 (attributes, counters, bans).
 mod attrs;
+mod avchatroom;
 mod bans;
 mod counters;
 mod members;
@@ -12,6 +13,7 @@ mod receipts;
 pub(crate) mod record;
 
 pub use attrs::*;
+pub use avchatroom::*;
 pub use bans::*;
 pub use counters::*;
 pub use members::*;

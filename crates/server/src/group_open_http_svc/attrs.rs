@@ -69,7 +69,10 @@ pub struct ClearAttrReq {
     group_id: Option<String>,
 }
 
+/// Every attribute write counts towards the group's 5 a second (10049, only under the app's
+/// `group_rate_limits`; groups-more.md §3.1).
 async fn write(ctx: &Ctx, id: String, write: AttrWrite) -> Result<Empty, Failure> {
+    ctx.state.group_rates.attr_write(&ctx.caller.app, &id)?;
     ctx.store()
         .write_group_attrs(
             ctx.caller.app.sdkappid,

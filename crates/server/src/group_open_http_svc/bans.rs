@@ -20,7 +20,8 @@ pub struct BanReq {
 /// spec: groups-more.md §5.2. At most 20 existing accounts (10005, 10019); `Duration` ≥ 1
 /// second (10004); `Description` ≤ 1,000 bytes. Members among them are removed as by
 /// delete_group_member (tip, Group.CallbackAfterMemberExit `Kicked`); the owner cannot be
-/// banned (10007). A ban again sets a new end.
+/// banned (10007). A ban again sets a new end. In an AVChatRoom, the banned who are present
+/// on this node are dropped from the room and hear `onMemberKicked` (§5.1, §7.1).
 pub async fn ban_group_member(ctx: &Ctx, req: BanReq) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     let accounts = account_list(req.accounts, MAX_BAN_ACCOUNTS, "Members_Account")?;
@@ -30,14 +31,21 @@ pub async fn ban_group_member(ctx: &Ctx, req: BanReq) -> Result<Empty, Failure> 
     ctx.store()
         .ban_members(
             ctx.caller.app.sdkappid,
-            id,
-            accounts,
+            id.clone(),
+            accounts.clone(),
             u64::from(duration),
             description,
             ctx.caller.identifier.clone(),
             ctx.now,
         )
         .await?;
+    // Only an AVChatRoom has an online set: for another group this finds nobody.
+    ctx.state.members.ban_out(
+        ctx.caller.app.sdkappid,
+        &id,
+        &accounts,
+        &ctx.caller.identifier,
+    );
     Ok(Empty {})
 }
 

@@ -33,7 +33,8 @@ pub struct BroadcastResp {
 /// the same sender, content and `Random` within 5 minutes answers the first one's (inferred).
 /// Nothing is stored in any room and no room's seq is taken. Decision: timber delivers it to
 /// no one over REST — AVChatRoom members are online members of the member protocol, which
-/// reads nothing from here yet; the rate limits (1/s, 5/s) are not enforced.
+/// reads nothing from here yet. The rate (1 or 5 a second, 10006) holds under the app's
+/// `group_rate_limits` (`editions::Rates`), counted once the request is well formed.
 pub async fn send_broadcast_msg(ctx: &Ctx, req: BroadcastReq) -> Result<BroadcastResp, Failure> {
     let random = required(req.random, "Random")?;
     let raw = required(req.msg_body, "MsgBody")?;
@@ -43,6 +44,7 @@ pub async fn send_broadcast_msg(ctx: &Ctx, req: BroadcastReq) -> Result<Broadcas
         check_no_nul("CloudCustomData", data).map_err(invalid)?;
     }
     let from = operator(ctx, req.from).await?;
+    ctx.state.group_rates.broadcast(&ctx.caller.app)?;
     let content = json!([from, body, req.cloud_custom_data]).to_string();
     let msg_seq = ctx
         .store()

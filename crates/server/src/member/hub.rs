@@ -129,6 +129,8 @@ pub struct Hub {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Pending join applications (app, group, applicant), kept in memory on this node.
     applications: Mutex<HashSet<(AppId, String, String)>>,
+    /// The AVChatRooms' online members, join times and marks (groups-more.md §7).
+    pub rooms: super::rooms::Rooms,
 }
 
 impl Default for Hub {
@@ -157,6 +159,7 @@ impl Hub {
             idle: super::IDLE_AFTER,
             stopping: tokio::sync::watch::channel(false).0,
             applications: Mutex::new(HashSet::new()),
+            rooms: super::rooms::Rooms::default(),
         }
     }
 
@@ -235,23 +238,70 @@ impl Hub {
         }
     }
 
-    /// Puts a connected account in a group (joinGroup in an AVChatRoom, which keeps no member
-    /// list: its members are those present).
-    pub fn enter(&self, app: AppId, group: &str, account: &str) {
+    /// Puts a connected account in a group through its connection `conn` (joinGroup in an
+    /// AVChatRoom, which keeps no member list: its members are those present).
+    pub fn enter(&self, app: AppId, group: &str, account: &str, conn: u64, now: i64) {
         if let Some(conns) = self.app(app) {
-            conns
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .join(group, account);
+            let mut c = conns.lock().unwrap_or_else(|e| e.into_inner());
+            if c.accounts.contains_key(account) {
+                self.rooms.enter(app, group, account, conn, now);
+                c.join(group, account);
+            }
         }
     }
 
+    /// The account quits the room (quitGroup): absent at once, whatever its connections.
     pub fn exit(&self, app: AppId, group: &str, account: &str) {
+        self.rooms.remove(app, group, &[account.to_owned()]);
         if let Some(conns) = self.app(app) {
             conns
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .leave(group, account);
+        }
+    }
+
+    /// The connection `conn`, which joined the room, ended: the account leaves it when no
+    /// other connection of its holds it.
+    pub fn exit_conn(&self, app: AppId, group: &str, account: &str, conn: u64) {
+        if self.rooms.leave_conn(app, group, account, conn) {
+            if let Some(conns) = self.app(app) {
+                conns
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .leave(group, account);
+            }
+        }
+    }
+
+    /// ban_group_member on an AVChatRoom (groups-more.md §5.1): the banned who are present
+    /// are dropped from the room; they and those who stay hear `onMemberKicked`.
+    pub fn ban_out(&self, app: AppId, group: &str, accounts: &[String], operator: &str) {
+        let dropped = self.rooms.remove(app, group, accounts);
+        if dropped.is_empty() {
+            return;
+        }
+        let Some(conns) = self.app(app) else { return };
+        let mut c = conns.lock().unwrap_or_else(|e| e.into_inner());
+        let frame = events::frame_of(&Change::MembersLeft {
+            group_id: group.to_owned(),
+            accounts: dropped.clone(),
+            operator: operator.to_owned(),
+            kicked: true,
+        });
+        let mut audience: Vec<String> = c
+            .groups
+            .get(group)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default();
+        audience.sort();
+        for a in &audience {
+            for h in c.conns_of(a) {
+                h.offer(frame.clone());
+            }
+        }
+        for a in &dropped {
+            c.leave(group, a);
         }
     }
 
@@ -415,6 +465,7 @@ impl Hub {
                 }
             }
             Change::GroupDismissed { group_id, .. } => {
+                self.rooms.forget(app, group_id);
                 let frame = events::frame_of(&change);
                 let all = members(&c, group_id);
                 send(&c, &mut all.iter().map(String::as_str), &frame);

@@ -749,8 +749,25 @@ impl Session {
             .ok_or_else(|| Error::new(ErrorCode::GroupNotFound, format!("no group {g:?}")))?
             .group;
         if group.ty == timber_core::group::GroupType::AVChatRoom {
-            // No member list: a member is present while connected (groups-more.md §7).
-            self.state.members.enter(self.app_id(), g, &self.me);
+            // No member list: a member is present while connected (groups-more.md §7), and
+            // a banned user stays out until the ban ends (§5.1; 10007 is our choice of code).
+            let now = timber_core::now_secs();
+            let banned = self
+                .state
+                .store
+                .banned_now(self.app_id(), g.to_owned(), self.me.clone(), now)
+                .await
+                .map_err(|e| self.store_error(e, Service::Group))?;
+            if banned {
+                return Err(Error::new(
+                    ErrorCode::GroupPermissionDenied,
+                    format!("you are banned from {g:?}"),
+                )
+                .into());
+            }
+            self.state
+                .members
+                .enter(self.app_id(), g, &self.me, self.handle.id, now);
             self.joined_rooms
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())

@@ -11,6 +11,7 @@
 mod events;
 pub mod hub;
 mod methods;
+pub mod rooms;
 mod rpc;
 
 use crate::apps::App;
@@ -256,7 +257,9 @@ async fn serve(
             .unwrap_or_else(|e| e.into_inner()),
     );
     for room in rooms {
-        state.members.exit(app.sdkappid, &room, &session.me);
+        state
+            .members
+            .exit_conn(app.sdkappid, &room, &session.me, handle.id);
     }
     drop(registration);
     tracing::debug!(conn = handle.id, "member disconnected");

@@ -27,6 +27,7 @@ pub(crate) mod msglog;
 pub(crate) mod outbox;
 pub(crate) mod profiles;
 pub(crate) mod push;
+pub(crate) mod room_admins;
 mod rows;
 pub(crate) mod sns;
 pub(crate) mod sweep;

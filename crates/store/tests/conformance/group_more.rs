@@ -488,3 +488,87 @@ async fn concurrent_broadcasts_take_distinct_seqs() {
     })
     .await;
 }
+
+/// An AVChatRoom's admins (groups-more.md §7.4, §7.5) and the ban check joinGroup asks
+/// (§5.1): at most 5, granted accounts must exist, other types 10007, per app, gone with
+/// the room.
+#[tokio::test]
+async fn room_admins_and_the_ban_check() {
+    use timber_core::group::AdminCommand::{Grant, Revoke};
+    on_every_backend(|s| async move {
+        group(&s, APP, GroupType::AVChatRoom, "live").await;
+        group(&s, APP, GroupType::Public, "pub").await;
+        group(&s, OTHER_APP, GroupType::AVChatRoom, "live").await;
+        let extra = ["d", "e", "f"]
+            .iter()
+            .map(|n| NewAccount::bare(*n))
+            .collect();
+        s.import_accounts(APP, extra, now()).await.unwrap();
+        let id = || "live".to_owned();
+        assert!(s.room_admins(APP, id()).await.unwrap().is_empty());
+        s.modify_room_admins(APP, id(), Grant, strings(&["b", "a", "b"]), now())
+            .await
+            .unwrap();
+        s.modify_room_admins(APP, id(), Grant, strings(&["c", "d", "e"]), now() + 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.room_admins(APP, id()).await.unwrap(),
+            strings(&["a", "b", "c", "d", "e"])
+        );
+        let sixth = s.modify_room_admins(APP, id(), Grant, strings(&["f"]), now());
+        assert_eq!(code(sixth.await), ErrorCode::GroupInvalidParameter);
+        let ghost = s.modify_room_admins(APP, id(), Revoke, strings(&["a"]), now());
+        ghost.await.unwrap();
+        let unknown = s.modify_room_admins(APP, id(), Grant, strings(&["zed"]), now());
+        assert_eq!(code(unknown.await), ErrorCode::GroupAccountNotFound);
+        assert_eq!(
+            s.room_admins(APP, id()).await.unwrap(),
+            strings(&["b", "c", "d", "e"])
+        );
+        let public = s.modify_room_admins(APP, "pub".into(), Grant, strings(&["a"]), now());
+        assert_eq!(code(public.await), ErrorCode::GroupPermissionDenied);
+        assert_eq!(
+            code(s.room_admins(APP, "pub".into()).await),
+            ErrorCode::GroupPermissionDenied
+        );
+        assert_eq!(
+            code(s.room_admins(APP, "none".into()).await),
+            ErrorCode::GroupNotFound
+        );
+        assert!(s.room_admins(OTHER_APP, id()).await.unwrap().is_empty());
+
+        // The ban check.
+        assert!(!s.banned_now(APP, id(), "a".into(), now()).await.unwrap());
+        s.ban_members(
+            APP,
+            id(),
+            strings(&["a"]),
+            60,
+            String::new(),
+            ADMIN.into(),
+            now(),
+        )
+        .await
+        .unwrap();
+        assert!(s.banned_now(APP, id(), "a".into(), now()).await.unwrap());
+        assert!(!s
+            .banned_now(APP, id(), "a".into(), now() + 61)
+            .await
+            .unwrap());
+        assert!(!s
+            .banned_now(OTHER_APP, id(), "a".into(), now())
+            .await
+            .unwrap());
+        assert!(!s
+            .banned_now(APP, "none".into(), "a".into(), now())
+            .await
+            .unwrap());
+
+        // Gone with the room: a new room of the same ID has no admins.
+        s.destroy_group(APP, id()).await.unwrap();
+        group(&s, APP, GroupType::AVChatRoom, "live").await;
+        assert!(s.room_admins(APP, id()).await.unwrap().is_empty());
+    })
+    .await;
+}
