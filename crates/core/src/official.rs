@@ -347,10 +347,13 @@ mod tests {
             now,
         };
         assert_eq!(
-            decide_send(3, &[old.clone()], &msg(7, 1100)),
+            decide_send(3, std::slice::from_ref(&old), &msg(7, 1100)),
             Err(old.clone())
         );
-        assert_eq!(decide_send(3, &[old.clone()], &msg(8, 1100)), Ok(4));
+        assert_eq!(
+            decide_send(3, std::slice::from_ref(&old), &msg(8, 1100)),
+            Ok(4)
+        );
         assert_eq!(decide_send(3, &[old], &msg(7, 1300)), Ok(4));
     }
 }

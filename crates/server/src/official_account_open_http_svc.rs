@@ -322,7 +322,7 @@ fn parse_cursor(next: &str) -> Result<Option<(i64, String)>, Error> {
         return Ok(None);
     }
     let bad = || invalid(format!("Next {next:?} is not a cursor this server gave"));
-    if next.len() % 2 != 0 {
+    if !next.len().is_multiple_of(2) {
         return Err(bad());
     }
     let bytes = (0..next.len())

@@ -89,7 +89,10 @@ async fn check_upgraded(store: Arc<dyn Store>) {
     // So did the official-account and chatbot tables (migration 16).
     store.flag_robot(APP, "@RBT#bot".into()).await.unwrap();
     assert_eq!(store.robots(APP).await.unwrap(), ["@RBT#bot"]);
-    assert_eq!(store.officials(APP, vec!["@TOA#_x".into()]).await.unwrap(), [None]);
+    assert_eq!(
+        store.officials(APP, vec!["@TOA#_x".into()]).await.unwrap(),
+        [None]
+    );
     store.close().await;
 }
 
