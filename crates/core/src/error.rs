@@ -233,6 +233,10 @@ error_codes! {
     /// Only with the app's `push_limits`.
     PushDailyQuota = 90047, "the daily push quota is used up";
 
+    // ---- official accounts, official_account_open_http_svc (push-and-operations.md §5.14) ----
+    /// The body is not JSON (the service's "invalid request packet").
+    OfficialJsonParse = 20001, "invalid request packet";
+
     // ---- global mute and operations, openconfigsvr (push-and-operations.md §2, §3.1) ----
     ConfigJsonParse = 130001, "failed to parse the JSON body";
     GetAccountMissing = 130002, "Get_Account is missing";

@@ -9,8 +9,9 @@ use crate::group_open_http_svc::{groups, members, messages, mutes};
 use crate::sns::{blocks, follow, friends, lists};
 use crate::{
     audit_mgr, configsvc, editions, group_open_avchatroom_http_svc as rooms, im_cos_msg,
-    im_open_login_svc, million_group_open_http_svc as topics, moderation, open_msg_svc,
-    openconfigsvr, openim, openim_msg_ext, profile, recentcontact, Ctx,
+    im_open_login_svc, million_group_open_http_svc as topics, moderation,
+    official_account_open_http_svc as official, open_msg_svc, openconfigsvr, openim,
+    openim_msg_ext, openim_robot_http_svc as robots, profile, recentcontact, Ctx,
 };
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -237,5 +238,25 @@ commands! {
     MsgAudit {
         "content_moderation" => moderation::content_moderation,
         "batch_content_moderation" => moderation::batch_content_moderation,
+    }
+    Official {
+        "create_official_account" => official::create_official_account,
+        "destroy_official_account" => official::destroy_official_account,
+        "modify_official_account_base_info" => official::modify_official_account_base_info,
+        "get_official_account_info" => official::get_official_account_info,
+        "get_subscriber_info" => official::get_subscriber_info,
+        "add_subscriber" => official::add_subscriber,
+        "delete_subscriber" => official::delete_subscriber,
+        "modify_subscriber_info" => official::modify_subscriber_info,
+        "get_subscribed_official_account_list" => official::get_subscribed_official_account_list,
+        "send_official_account_msg" => official::send_official_account_msg,
+        "official_account_msg_recall" => official::official_account_msg_recall,
+        "official_account_msg_get_simple" => official::official_account_msg_get_simple,
+    }
+    Robot {
+        "create_robot" => robots::create_robot,
+        "delete_robot" => robots::delete_robot,
+        "get_all_robots" => robots::get_all_robots,
+        "send_stream_msg" => robots::send_stream_msg,
     }
 }

@@ -51,6 +51,12 @@ pub enum Service {
     CosMsg,
     /// `im_msg_audit_mgr`: keyword libraries (push-and-operations.md §4.3).
     MsgAuditMgr,
+    /// `official_account_open_http_svc`: official accounts (push-and-operations.md §5):
+    /// 20001 for a body that is not JSON, otherwise the group family's codes (§5.14).
+    Official,
+    /// `openim_robot_http_svc`: chatbots (push-and-operations.md §6): 10004 for any bad
+    /// body (inferred), 10002 internal, the gateway's 60010 for a non-admin.
+    Robot,
 }
 
 impl Service {
@@ -75,6 +81,8 @@ impl Service {
             "open_msg_svc" => Service::MsgSvc,
             "im_cos_msg" => Service::CosMsg,
             "im_msg_audit_mgr" => Service::MsgAuditMgr,
+            "official_account_open_http_svc" => Service::Official,
+            "openim_robot_http_svc" => Service::Robot,
             _ => return None,
         })
     }
@@ -100,6 +108,8 @@ impl Service {
             Service::MsgSvc => "open_msg_svc",
             Service::CosMsg => "im_cos_msg",
             Service::MsgAuditMgr => "im_msg_audit_mgr",
+            Service::Official => "official_account_open_http_svc",
+            Service::Robot => "openim_robot_http_svc",
         }
     }
 
@@ -121,7 +131,9 @@ impl Service {
             }
             // push-and-operations.md §8: a bad ChatType or MsgTime is 60002.
             Service::MsgSvc => ErrorCode::HttpParse,
-            Service::DirtyWords => ErrorCode::GroupInvalidParameter,
+            Service::DirtyWords | Service::Official | Service::Robot => {
+                ErrorCode::GroupInvalidParameter
+            }
         }
     }
 
@@ -144,7 +156,7 @@ impl Service {
             | Service::MsgSvc
             | Service::CosMsg
             | Service::MsgAuditMgr => ErrorCode::AccountInternal,
-            Service::DirtyWords => ErrorCode::GroupInternal,
+            Service::DirtyWords | Service::Official | Service::Robot => ErrorCode::GroupInternal,
         }
     }
 
@@ -155,7 +167,8 @@ impl Service {
             | Service::GroupAttr
             | Service::AvChatRoom
             | Service::MillionGroup
-            | Service::DirtyWords => ErrorCode::GroupUnknownCommand,
+            | Service::DirtyWords
+            | Service::Official => ErrorCode::GroupUnknownCommand,
             _ => ErrorCode::UnknownResource,
         }
     }
@@ -169,7 +182,8 @@ impl Service {
             | Service::GroupAttr
             | Service::AvChatRoom
             | Service::MillionGroup
-            | Service::DirtyWords => ErrorCode::GroupPermissionDenied,
+            | Service::DirtyWords
+            | Service::Official => ErrorCode::GroupPermissionDenied,
             Service::Push => ErrorCode::PushAdminRequired,
             _ => ErrorCode::AdminRequired,
         }
@@ -199,7 +213,8 @@ impl Service {
             Service::OpenIm | Service::MsgExt | Service::Push => ErrorCode::OpenimJsonParse,
             Service::OpenConfig => ErrorCode::ConfigJsonParse,
             // push-and-operations.md §0 (inferred).
-            Service::DirtyWords => ErrorCode::GroupInvalidParameter,
+            Service::DirtyWords | Service::Robot => ErrorCode::GroupInvalidParameter,
+            Service::Official => ErrorCode::OfficialJsonParse,
             _ => ErrorCode::JsonParse,
         }
     }

@@ -17,6 +17,7 @@ pub mod group_more;
 pub mod groups;
 pub mod member;
 pub mod messages;
+pub mod official;
 mod ops;
 pub mod outbox;
 pub mod postgres;
@@ -37,6 +38,7 @@ pub use group_more::GroupMoreStore;
 pub use groups::GroupStore;
 pub use member::MemberStore;
 pub use messages::MessageStore;
+pub use official::OfficialStore;
 pub use outbox::OutboxStore;
 pub use profiles::ProfileStore;
 pub use push::PushStore;
@@ -100,6 +102,7 @@ pub trait Store:
     + OutboxStore
     + PushStore
     + MemberStore
+    + OfficialStore
     + Send
     + Sync
     + 'static

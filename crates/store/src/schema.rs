@@ -623,6 +623,68 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, gkey, user_id)
     ) {WITHOUT_ROWID};
     ",
+    // 18: official accounts and chatbots (push-and-operations.md §5, §6). An official account
+    // is its own object with its own Seq (`seq`, the last one given), subscribers and
+    // messages; a destroyed one's rows are deleted with it, so its ID can be taken again.
+    // A chatbot is an imported account with a row here (`valid` false once deleted); a
+    // streamed reply keeps its chunks until it is finished, its message lives in c2c_messages.
+    "
+    CREATE TABLE official_accounts (
+        app              BIGINT NOT NULL,
+        id               TEXT   NOT NULL,
+        owner            TEXT   NOT NULL,
+        name             TEXT   NOT NULL,
+        introduction     TEXT   NOT NULL,
+        face_url         TEXT   NOT NULL,
+        organization     TEXT   NOT NULL,
+        custom           TEXT   NOT NULL,
+        max_subscribers  BIGINT NOT NULL,
+        created          BIGINT NOT NULL,
+        last_msg_time    BIGINT NOT NULL DEFAULT 0,
+        seq              BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (app, id)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE official_subscribers (
+        app             BIGINT NOT NULL,
+        official        TEXT   NOT NULL,
+        user_id         TEXT   NOT NULL,
+        subscribe_time  BIGINT NOT NULL,
+        custom          TEXT   NOT NULL DEFAULT '',
+        msg_flag        TEXT   NOT NULL DEFAULT 'AcceptAndNotify',
+        last_send       BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (app, official, user_id)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX official_subscribers_by_time
+        ON official_subscribers (app, official, subscribe_time, user_id);
+    CREATE INDEX official_subscribers_by_user
+        ON official_subscribers (app, user_id, subscribe_time, official);
+    CREATE TABLE official_messages (
+        app                BIGINT  NOT NULL,
+        official           TEXT    NOT NULL,
+        seq                BIGINT  NOT NULL,
+        random             BIGINT  NOT NULL,
+        time               BIGINT  NOT NULL,
+        body               TEXT    NOT NULL,
+        cloud_custom_data  TEXT,
+        recalled           BOOLEAN NOT NULL DEFAULT FALSE,
+        PRIMARY KEY (app, official, seq)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE robots (
+        app      BIGINT  NOT NULL,
+        user_id  TEXT    NOT NULL,
+        valid    BOOLEAN NOT NULL,
+        PRIMARY KEY (app, user_id)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE robot_streams (
+        app       BIGINT  NOT NULL,
+        msg_key   TEXT    NOT NULL,
+        from_id   TEXT    NOT NULL,
+        to_id     TEXT    NOT NULL,
+        chunks    TEXT    NOT NULL,
+        finished  BOOLEAN NOT NULL,
+        PRIMARY KEY (app, msg_key)
+    ) {WITHOUT_ROWID};
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

@@ -86,6 +86,13 @@ async fn check_upgraded(store: Arc<dyn Store>) {
     };
     let sent = store.send_c2c(APP, c2c).await.unwrap();
     assert!(!sent.duplicate);
+    // So did the official-account and chatbot tables (migration 16).
+    store.flag_robot(APP, "@RBT#bot".into()).await.unwrap();
+    assert_eq!(store.robots(APP).await.unwrap(), ["@RBT#bot"]);
+    assert_eq!(
+        store.officials(APP, vec!["@TOA#_x".into()]).await.unwrap(),
+        [None]
+    );
     store.close().await;
 }
 
@@ -136,7 +143,7 @@ async fn a_postgres_schema_of_the_previous_count_upgrades_in_place() {
             .await
             .unwrap()
             .get(0);
-        assert_eq!(version, 17, "from old version {old_version} to the newest");
+        assert_eq!(version, 18, "from old version {old_version} to the newest");
         let index = client
             .query_one(
                 "SELECT indexdef FROM pg_indexes

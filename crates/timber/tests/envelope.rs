@@ -205,6 +205,9 @@ fn body_codes(service: &str) -> (u64, u64) {
         "ConfigSvc" | "im_msg_audit" | "im_cos_msg" | "im_msg_audit_mgr" => (60003, 60003),
         "open_msg_svc" => (60003, 60002),
         "openim_dirty_words" => (10004, 10004),
+        // push-and-operations.md §0, §5.14.
+        "official_account_open_http_svc" => (20001, 10004),
+        "openim_robot_http_svc" => (10004, 10004),
         other => panic!("no expected codes for service {other}: add them here"),
     }
 }
@@ -217,7 +220,8 @@ fn non_admin_code(service: &str) -> u64 {
         | "group_open_attr_http_svc"
         | "group_open_avchatroom_http_svc"
         | "million_group_open_http_svc"
-        | "openim_dirty_words" => 10007,
+        | "openim_dirty_words"
+        | "official_account_open_http_svc" => 10007,
         "all_member_push" => 90009,
         _ => 60010,
     }

@@ -136,6 +136,9 @@ fn generic_codes(service: &str) -> &'static [u64] {
         "ConfigSvc" | "im_msg_audit" | "im_cos_msg" | "im_msg_audit_mgr" => &[60003, 93000],
         "openim_dirty_words" => &[10004, 93000],
         "open_msg_svc" => &[60002, 60003, 93000],
+        // push-and-operations.md §5.14, §6.
+        "official_account_open_http_svc" => &[20001, 60015, 93000, 10004, 10010],
+        "openim_robot_http_svc" => &[10004, 60015, 93000],
         other => panic!("no generic codes for service {other}"),
     }
 }

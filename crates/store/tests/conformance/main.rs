@@ -10,6 +10,7 @@ mod group_more;
 mod groups;
 mod member;
 mod messages;
+mod official;
 mod profiles;
 mod push;
 mod sns;

@@ -1,0 +1,316 @@
+//! Official accounts and chatbots. spec: push-and-operations.md §5, §6; the types and rules
+//! are `timber_core::official`'s and `timber_core::robot`'s.
+
+use crate::backend::Backend;
+use crate::ops::official::{
+    AddSubscribers, Create, DeleteSubscribers, Destroy, GetAccounts, History, Modify,
+    ModifySubscriber, Recall, SendMsg, Subscribed, Subscribers,
+};
+use crate::ops::robots::{AppendStream, Flag, IsRobot, List, StartStream, Unflag};
+use crate::Result;
+use timber_core::official::{
+    BaseInfo, BaseInfoEdit, NewOfficialMsg, OfficialAccount, OfficialMsg, OfficialSent, Subscriber,
+};
+use timber_core::robot::Stream;
+use timber_core::AppId;
+
+/// An official account to create, as the handler checked it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOfficial {
+    pub id: String,
+    pub owner: String,
+    pub info: BaseInfo,
+    pub max_subscribers: u64,
+    pub now: i64,
+}
+
+#[async_trait::async_trait]
+pub trait OfficialStore {
+    /// create_official_account: 10004 when the owner is not imported, 10021 when the ID is
+    /// taken.
+    async fn create_official(&self, app: AppId, new: NewOfficial) -> Result<()>;
+
+    /// destroy_official_account, with its subscribers and messages (10010 unknown).
+    async fn destroy_official(&self, app: AppId, id: String) -> Result<()>;
+
+    /// modify_official_account_base_info: the present fields (10004 over a limit, 10010).
+    async fn modify_official(&self, app: AppId, id: String, edit: BaseInfoEdit) -> Result<()>;
+
+    /// Each account in order, `None` for an unknown one.
+    async fn officials(&self, app: AppId, ids: Vec<String>)
+        -> Result<Vec<Option<OfficialAccount>>>;
+
+    /// At most `limit` subscribers after `after` (subscribe time, UserID), in that order:
+    /// (total, the page, whether more follow). 10010 unknown.
+    async fn official_subscribers(
+        &self,
+        app: AppId,
+        id: String,
+        after: Option<(i64, String)>,
+        limit: u64,
+    ) -> Result<(u64, Vec<Subscriber>, bool)>;
+
+    /// add_subscriber: per user its `Result` (0 failed, 1 added, 2 already). 10010 unknown.
+    async fn add_subscribers(
+        &self,
+        app: AppId,
+        id: String,
+        users: Vec<String>,
+        now: i64,
+    ) -> Result<Vec<u8>>;
+
+    /// delete_subscriber: per user 1 removed, 2 was not subscribed. 10010 unknown.
+    async fn delete_subscribers(
+        &self,
+        app: AppId,
+        id: String,
+        users: Vec<String>,
+    ) -> Result<Vec<u8>>;
+
+    /// modify_subscriber_info (10010 unknown account, 10004 not a subscriber).
+    async fn modify_subscriber(
+        &self,
+        app: AppId,
+        id: String,
+        user: String,
+        custom: Option<String>,
+    ) -> Result<()>;
+
+    /// The accounts `user` subscribes to, in subscription order: (total, the page).
+    async fn subscribed_officials(
+        &self,
+        app: AppId,
+        user: String,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<(OfficialAccount, Subscriber)>)>;
+
+    /// send_official_account_msg: the next Seq, or the key of the message it repeats.
+    async fn send_official(
+        &self,
+        app: AppId,
+        id: String,
+        msg: NewOfficialMsg,
+    ) -> Result<OfficialSent>;
+
+    /// official_account_msg_recall: per key 0 or 10030.
+    async fn recall_official(
+        &self,
+        app: AppId,
+        id: String,
+        keys: Vec<Option<(u64, i64)>>,
+    ) -> Result<Vec<u32>>;
+
+    /// official_account_msg_get_simple: up to `count` messages below Seq `before`, newest
+    /// first, and whether older ones remain.
+    async fn official_history(
+        &self,
+        app: AppId,
+        id: String,
+        before: Option<u64>,
+        count: u64,
+        with_recalled: bool,
+    ) -> Result<(Vec<OfficialMsg>, bool)>;
+
+    /// create_robot's flag: 10004 for a 21st valid chatbot; again for a valid one is a no-op.
+    async fn flag_robot(&self, app: AppId, user: String) -> Result<()>;
+
+    /// delete_robot: 10004 when `user` is not a valid chatbot.
+    async fn unflag_robot(&self, app: AppId, user: String) -> Result<()>;
+
+    /// The app's valid chatbots, sorted.
+    async fn robots(&self, app: AppId) -> Result<Vec<String>>;
+
+    async fn is_robot(&self, app: AppId, user: String) -> Result<bool>;
+
+    /// Records a streamed reply whose message was stored under `key`.
+    async fn start_stream(&self, app: AppId, key: String, stream: Stream) -> Result<()>;
+
+    /// Appends a chunk: the stream after it (10004 unknown, foreign or finished).
+    async fn append_stream(
+        &self,
+        app: AppId,
+        key: String,
+        from: String,
+        chunk: String,
+        finish: bool,
+    ) -> Result<Stream>;
+}
+
+#[async_trait::async_trait]
+impl<B: Backend> OfficialStore for B {
+    async fn create_official(&self, app: AppId, new: NewOfficial) -> Result<()> {
+        self.write(Create {
+            app,
+            id: new.id,
+            owner: new.owner,
+            info: new.info,
+            max_subscribers: new.max_subscribers,
+            now: new.now,
+        })
+        .await
+    }
+
+    async fn destroy_official(&self, app: AppId, id: String) -> Result<()> {
+        self.write(Destroy { app, id }).await
+    }
+
+    async fn modify_official(&self, app: AppId, id: String, edit: BaseInfoEdit) -> Result<()> {
+        self.write(Modify { app, id, edit }).await
+    }
+
+    async fn officials(
+        &self,
+        app: AppId,
+        ids: Vec<String>,
+    ) -> Result<Vec<Option<OfficialAccount>>> {
+        self.read(GetAccounts { app, ids }).await
+    }
+
+    async fn official_subscribers(
+        &self,
+        app: AppId,
+        id: String,
+        after: Option<(i64, String)>,
+        limit: u64,
+    ) -> Result<(u64, Vec<Subscriber>, bool)> {
+        self.read(Subscribers {
+            app,
+            id,
+            after,
+            limit,
+        })
+        .await
+    }
+
+    async fn add_subscribers(
+        &self,
+        app: AppId,
+        id: String,
+        users: Vec<String>,
+        now: i64,
+    ) -> Result<Vec<u8>> {
+        self.write(AddSubscribers {
+            app,
+            id,
+            users,
+            now,
+        })
+        .await
+    }
+
+    async fn delete_subscribers(
+        &self,
+        app: AppId,
+        id: String,
+        users: Vec<String>,
+    ) -> Result<Vec<u8>> {
+        self.write(DeleteSubscribers { app, id, users }).await
+    }
+
+    async fn modify_subscriber(
+        &self,
+        app: AppId,
+        id: String,
+        user: String,
+        custom: Option<String>,
+    ) -> Result<()> {
+        self.write(ModifySubscriber {
+            app,
+            id,
+            user,
+            custom,
+        })
+        .await
+    }
+
+    async fn subscribed_officials(
+        &self,
+        app: AppId,
+        user: String,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<(OfficialAccount, Subscriber)>)> {
+        self.read(Subscribed {
+            app,
+            user,
+            offset,
+            limit,
+        })
+        .await
+    }
+
+    async fn send_official(
+        &self,
+        app: AppId,
+        id: String,
+        msg: NewOfficialMsg,
+    ) -> Result<OfficialSent> {
+        self.write(SendMsg { app, id, msg }).await
+    }
+
+    async fn recall_official(
+        &self,
+        app: AppId,
+        id: String,
+        keys: Vec<Option<(u64, i64)>>,
+    ) -> Result<Vec<u32>> {
+        self.write(Recall { app, id, keys }).await
+    }
+
+    async fn official_history(
+        &self,
+        app: AppId,
+        id: String,
+        before: Option<u64>,
+        count: u64,
+        with_recalled: bool,
+    ) -> Result<(Vec<OfficialMsg>, bool)> {
+        self.read(History {
+            app,
+            id,
+            before,
+            count,
+            with_recalled,
+        })
+        .await
+    }
+
+    async fn flag_robot(&self, app: AppId, user: String) -> Result<()> {
+        self.write(Flag { app, user }).await
+    }
+
+    async fn unflag_robot(&self, app: AppId, user: String) -> Result<()> {
+        self.write(Unflag { app, user }).await
+    }
+
+    async fn robots(&self, app: AppId) -> Result<Vec<String>> {
+        self.read(List { app }).await
+    }
+
+    async fn is_robot(&self, app: AppId, user: String) -> Result<bool> {
+        self.read(IsRobot { app, user }).await
+    }
+
+    async fn start_stream(&self, app: AppId, key: String, stream: Stream) -> Result<()> {
+        self.write(StartStream { app, key, stream }).await
+    }
+
+    async fn append_stream(
+        &self,
+        app: AppId,
+        key: String,
+        from: String,
+        chunk: String,
+        finish: bool,
+    ) -> Result<Stream> {
+        self.write(AppendStream {
+            app,
+            key,
+            from,
+            chunk,
+            finish,
+        })
+        .await
+    }
+}

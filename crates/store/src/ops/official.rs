@@ -1,0 +1,623 @@
+//! Official accounts: the account, its subscribers and its messages.
+//! spec: push-and-operations.md §5; the rules are `timber_core::official`'s.
+
+use super::{ReadOp, WriteOp};
+use crate::sql::{params, ReadTx, Row, WriteTx};
+use crate::{DbError, StoreError};
+use timber_core::official::{
+    decide_add_subscribers, decide_send, not_found, BaseInfo, BaseInfoEdit, NewOfficialMsg,
+    OfficialAccount, OfficialMsg, OfficialSent, Subscriber, RESULT_DONE, RESULT_FAILED,
+    RESULT_UNCHANGED,
+};
+use timber_core::{AppId, Error, ErrorCode};
+
+const ACCOUNT_COLUMNS: &str = "g.id, g.owner, g.name, g.introduction, g.face_url, g.organization,
+    g.custom, g.max_subscribers, g.created, g.last_msg_time, g.seq,
+    (SELECT COUNT(*) FROM official_subscribers s WHERE s.app = g.app AND s.official = g.id)";
+
+fn account_of(mut row: Row) -> OfficialAccount {
+    OfficialAccount {
+        id: row.take_str(0),
+        owner: row.take_str(1),
+        info: BaseInfo {
+            name: row.take_str(2),
+            introduction: row.take_str(3),
+            face_url: row.take_str(4),
+            organization: row.take_str(5),
+            custom: row.take_str(6),
+        },
+        max_subscribers: row.u64(7),
+        created: row.i64(8),
+        last_msg_time: row.i64(9),
+        seq: row.u64(10),
+        subscribers: row.u64(11),
+    }
+}
+
+/// The account `id` (locked on PostgreSQL when `lock`), or 10010.
+async fn load(
+    r: &mut impl ReadTx,
+    app: AppId,
+    id: &str,
+    lock: bool,
+) -> Result<OfficialAccount, StoreError> {
+    let lock = if lock { r.for_update() } else { "" };
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM official_accounts g WHERE g.app = $1 AND g.id = $2{lock}"
+    );
+    match r.query_opt(&sql, params![app, id]).await? {
+        Some(row) => Ok(account_of(row)),
+        None => Err(not_found(id).into()),
+    }
+}
+
+async fn account_exists(r: &mut impl ReadTx, app: AppId, user: &str) -> Result<bool, DbError> {
+    Ok(r.query_opt(
+        "SELECT 1 FROM accounts WHERE app = $1 AND user_id = $2",
+        params![app, user],
+    )
+    .await?
+    .is_some())
+}
+
+async fn is_subscribed(
+    r: &mut impl ReadTx,
+    app: AppId,
+    id: &str,
+    user: &str,
+) -> Result<bool, DbError> {
+    Ok(r.query_opt(
+        "SELECT 1 FROM official_subscribers WHERE app = $1 AND official = $2 AND user_id = $3",
+        params![app, id, user],
+    )
+    .await?
+    .is_some())
+}
+
+/// create_official_account.
+pub(crate) struct Create {
+    pub app: AppId,
+    pub id: String,
+    pub owner: String,
+    pub info: BaseInfo,
+    pub max_subscribers: u64,
+    pub now: i64,
+}
+
+impl WriteOp for Create {
+    type Plan = ();
+    type Out = ();
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<(), StoreError> {
+        if !account_exists(r, self.app, &self.owner).await? {
+            return Err(Error::new(
+                ErrorCode::GroupInvalidParameter,
+                format!("Owner_Account {:?} is not an imported account", self.owner),
+            )
+            .into());
+        }
+        let taken = r
+            .query_opt(
+                "SELECT 1 FROM official_accounts WHERE app = $1 AND id = $2",
+                params![self.app, &self.id],
+            )
+            .await?
+            .is_some();
+        if taken {
+            return Err(Error::new(
+                ErrorCode::GroupIdInUse,
+                format!("official account ID {:?} is already in use", self.id),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    async fn apply<W: WriteTx>(&self, _: (), w: &mut W) -> Result<(), DbError> {
+        let i = &self.info;
+        w.execute(
+            "INSERT INTO official_accounts (app, id, owner, name, introduction, face_url,
+                 organization, custom, max_subscribers, created)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            params![
+                self.app,
+                &self.id,
+                &self.owner,
+                &i.name,
+                &i.introduction,
+                &i.face_url,
+                &i.organization,
+                &i.custom,
+                self.max_subscribers,
+                self.now
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// destroy_official_account: the account with its subscribers and messages.
+pub(crate) struct Destroy {
+    pub app: AppId,
+    pub id: String,
+}
+
+impl WriteOp for Destroy {
+    type Plan = ();
+    type Out = ();
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<(), StoreError> {
+        load(r, self.app, &self.id, true).await.map(|_| ())
+    }
+
+    async fn apply<W: WriteTx>(&self, _: (), w: &mut W) -> Result<(), DbError> {
+        for table in ["official_subscribers", "official_messages"] {
+            w.execute(
+                &format!("DELETE FROM {table} WHERE app = $1 AND official = $2"),
+                params![self.app, &self.id],
+            )
+            .await?;
+        }
+        w.execute(
+            "DELETE FROM official_accounts WHERE app = $1 AND id = $2",
+            params![self.app, &self.id],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// modify_official_account_base_info.
+pub(crate) struct Modify {
+    pub app: AppId,
+    pub id: String,
+    pub edit: BaseInfoEdit,
+}
+
+impl WriteOp for Modify {
+    type Plan = (BaseInfo, u64);
+    type Out = ();
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<(BaseInfo, u64), StoreError> {
+        self.edit.check()?;
+        let account = load(r, self.app, &self.id, true).await?;
+        let max = self.edit.max_subscribers.unwrap_or(account.max_subscribers);
+        Ok((self.edit.applied(account.info), max))
+    }
+
+    async fn apply<W: WriteTx>(&self, (i, max): (BaseInfo, u64), w: &mut W) -> Result<(), DbError> {
+        w.execute(
+            "UPDATE official_accounts SET name = $3, introduction = $4, face_url = $5,
+                 organization = $6, custom = $7, max_subscribers = $8
+             WHERE app = $1 AND id = $2",
+            params![
+                self.app,
+                &self.id,
+                &i.name,
+                &i.introduction,
+                &i.face_url,
+                &i.organization,
+                &i.custom,
+                max
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// get_official_account_info: each account, `None` for an unknown one.
+pub(crate) struct GetAccounts {
+    pub app: AppId,
+    pub ids: Vec<String>,
+}
+
+impl ReadOp for GetAccounts {
+    type Out = Vec<Option<OfficialAccount>>;
+
+    async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
+        let mut out = Vec::with_capacity(self.ids.len());
+        for id in &self.ids {
+            out.push(match load(r, self.app, id, false).await {
+                Ok(a) => Some(a),
+                Err(StoreError::Domain(_)) => None,
+                Err(e) => return Err(e),
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn subscriber_of(mut row: Row) -> Subscriber {
+    Subscriber {
+        user: row.take_str(0),
+        subscribe_time: row.i64(1),
+        custom: row.take_str(2),
+        msg_flag: row.take_str(3),
+        last_send: row.i64(4),
+    }
+}
+
+/// get_subscriber_info: subscribers after `after` (subscribe time, user) in that order.
+pub(crate) struct Subscribers {
+    pub app: AppId,
+    pub id: String,
+    pub after: Option<(i64, String)>,
+    pub limit: u64,
+}
+
+impl ReadOp for Subscribers {
+    /// (total, the page, whether more follow).
+    type Out = (u64, Vec<Subscriber>, bool);
+
+    async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
+        let account = load(r, self.app, &self.id, false).await?;
+        let (time, user) = self.after.clone().unwrap_or((i64::MIN, String::new()));
+        let rows = r
+            .query(
+                "SELECT user_id, subscribe_time, custom, msg_flag, last_send
+                 FROM official_subscribers
+                 WHERE app = $1 AND official = $2
+                   AND (subscribe_time > $3 OR (subscribe_time = $3 AND user_id > $4))
+                 ORDER BY subscribe_time, user_id LIMIT $5",
+                params![
+                    self.app,
+                    &self.id,
+                    time,
+                    &user,
+                    self.limit.saturating_add(1)
+                ],
+            )
+            .await?;
+        let mut page: Vec<Subscriber> = rows.into_iter().map(subscriber_of).collect();
+        let more = page.len() as u64 > self.limit;
+        page.truncate(self.limit as usize);
+        Ok((account.subscribers, page, more))
+    }
+}
+
+/// add_subscriber: per user its `Result` (`timber_core::official::decide_add_subscribers`).
+pub(crate) struct AddSubscribers {
+    pub app: AppId,
+    pub id: String,
+    pub users: Vec<String>,
+    pub now: i64,
+}
+
+impl WriteOp for AddSubscribers {
+    type Plan = Vec<u8>;
+    type Out = Vec<u8>;
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Vec<u8>, StoreError> {
+        let account = load(r, self.app, &self.id, true).await?;
+        let mut existing = Vec::with_capacity(self.users.len());
+        let mut imported = Vec::with_capacity(self.users.len());
+        for user in &self.users {
+            existing.push(is_subscribed(r, self.app, &self.id, user).await?);
+            imported.push(account_exists(r, self.app, user).await?);
+        }
+        Ok(decide_add_subscribers(
+            &self.users,
+            &existing,
+            &imported,
+            account.subscribers,
+            account.max_subscribers,
+        ))
+    }
+
+    async fn apply<W: WriteTx>(&self, results: Vec<u8>, w: &mut W) -> Result<Vec<u8>, DbError> {
+        for (user, &result) in self.users.iter().zip(&results) {
+            if result == RESULT_DONE {
+                w.execute(
+                    "INSERT INTO official_subscribers (app, official, user_id, subscribe_time)
+                     VALUES ($1, $2, $3, $4)",
+                    params![self.app, &self.id, user, self.now],
+                )
+                .await?;
+            }
+        }
+        Ok(results)
+    }
+}
+
+/// delete_subscriber: per user 1 removed, 2 was not subscribed.
+pub(crate) struct DeleteSubscribers {
+    pub app: AppId,
+    pub id: String,
+    pub users: Vec<String>,
+}
+
+impl WriteOp for DeleteSubscribers {
+    type Plan = Vec<u8>;
+    type Out = Vec<u8>;
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Vec<u8>, StoreError> {
+        load(r, self.app, &self.id, true).await?;
+        let mut out = Vec::with_capacity(self.users.len());
+        let mut seen = std::collections::HashSet::new();
+        for user in &self.users {
+            let subscribed = is_subscribed(r, self.app, &self.id, user).await?;
+            out.push(match (subscribed, seen.insert(user)) {
+                (true, true) => RESULT_DONE,
+                (true, false) => RESULT_FAILED,
+                (false, _) => RESULT_UNCHANGED,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn apply<W: WriteTx>(&self, results: Vec<u8>, w: &mut W) -> Result<Vec<u8>, DbError> {
+        for (user, &result) in self.users.iter().zip(&results) {
+            if result == RESULT_DONE {
+                w.execute(
+                    "DELETE FROM official_subscribers WHERE app = $1 AND official = $2 AND user_id = $3",
+                    params![self.app, &self.id, user],
+                )
+                .await?;
+            }
+        }
+        Ok(results)
+    }
+}
+
+/// modify_subscriber_info: 10004 when the user does not subscribe.
+pub(crate) struct ModifySubscriber {
+    pub app: AppId,
+    pub id: String,
+    pub user: String,
+    pub custom: Option<String>,
+}
+
+impl WriteOp for ModifySubscriber {
+    type Plan = ();
+    type Out = ();
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<(), StoreError> {
+        load(r, self.app, &self.id, true).await?;
+        if !is_subscribed(r, self.app, &self.id, &self.user).await? {
+            return Err(Error::new(
+                ErrorCode::GroupInvalidParameter,
+                format!("{:?} does not subscribe to {:?}", self.user, self.id),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    async fn apply<W: WriteTx>(&self, _: (), w: &mut W) -> Result<(), DbError> {
+        if let Some(custom) = &self.custom {
+            w.execute(
+                "UPDATE official_subscribers SET custom = $4
+                 WHERE app = $1 AND official = $2 AND user_id = $3",
+                params![self.app, &self.id, &self.user, custom],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// get_subscribed_official_account_list: `user`'s subscriptions in subscription order.
+pub(crate) struct Subscribed {
+    pub app: AppId,
+    pub user: String,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl ReadOp for Subscribed {
+    /// (total, the page).
+    type Out = (u64, Vec<(OfficialAccount, Subscriber)>);
+
+    async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
+        let total = r
+            .query_one(
+                "SELECT COUNT(*) FROM official_subscribers WHERE app = $1 AND user_id = $2",
+                params![self.app, &self.user],
+            )
+            .await?
+            .u64(0);
+        let rows = r
+            .query(
+                "SELECT official, user_id, subscribe_time, custom, msg_flag, last_send
+                 FROM official_subscribers WHERE app = $1 AND user_id = $2
+                 ORDER BY subscribe_time, official LIMIT $3 OFFSET $4",
+                params![self.app, &self.user, self.limit, self.offset],
+            )
+            .await?;
+        let mut page = Vec::with_capacity(rows.len());
+        for mut row in rows {
+            let id = row.take_str(0);
+            let sub = Subscriber {
+                user: row.take_str(1),
+                subscribe_time: row.i64(2),
+                custom: row.take_str(3),
+                msg_flag: row.take_str(4),
+                last_send: row.i64(5),
+            };
+            page.push((load(r, self.app, &id, false).await?, sub));
+        }
+        Ok((total, page))
+    }
+}
+
+fn msg_of(mut row: Row) -> OfficialMsg {
+    OfficialMsg {
+        seq: row.u64(0),
+        random: row.i64(1) as u32,
+        time: row.i64(2),
+        body: row.take_str(3),
+        cloud_custom_data: row.take_opt_str(4),
+        recalled: row.bool(5),
+    }
+}
+
+const MSG_COLUMNS: &str = "seq, random, time, body, cloud_custom_data, recalled";
+
+/// send_official_account_msg.
+pub(crate) struct SendMsg {
+    pub app: AppId,
+    pub id: String,
+    pub msg: NewOfficialMsg,
+}
+
+impl WriteOp for SendMsg {
+    type Plan = OfficialSent;
+    type Out = OfficialSent;
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<OfficialSent, StoreError> {
+        let account = load(r, self.app, &self.id, true).await?;
+        let recent: Vec<OfficialMsg> = r
+            .query(
+                &format!(
+                    "SELECT {MSG_COLUMNS} FROM official_messages
+                     WHERE app = $1 AND official = $2 AND random = $3 AND time > $4"
+                ),
+                params![
+                    self.app,
+                    &self.id,
+                    self.msg.random,
+                    self.msg.now - timber_core::official::DUPLICATE_SECS
+                ],
+            )
+            .await?
+            .into_iter()
+            .map(msg_of)
+            .collect();
+        Ok(match decide_send(account.seq, &recent, &self.msg) {
+            Ok(seq) => OfficialSent {
+                seq,
+                time: self.msg.now,
+                duplicate: false,
+            },
+            Err(dup) => OfficialSent {
+                seq: dup.seq,
+                time: dup.time,
+                duplicate: true,
+            },
+        })
+    }
+
+    async fn apply<W: WriteTx>(
+        &self,
+        sent: OfficialSent,
+        w: &mut W,
+    ) -> Result<OfficialSent, DbError> {
+        if sent.duplicate || self.msg.online_only {
+            return Ok(sent);
+        }
+        w.execute(
+            "UPDATE official_accounts SET seq = $3, last_msg_time = $4 WHERE app = $1 AND id = $2",
+            params![self.app, &self.id, sent.seq, sent.time],
+        )
+        .await?;
+        w.execute(
+            "INSERT INTO official_messages (app, official, seq, random, time, body, cloud_custom_data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            params![
+                self.app,
+                &self.id,
+                sent.seq,
+                self.msg.random,
+                sent.time,
+                &self.msg.body,
+                &self.msg.cloud_custom_data
+            ],
+        )
+        .await?;
+        Ok(sent)
+    }
+}
+
+/// official_account_msg_recall: per key 0 recalled, 10030 not found (also an already
+/// recalled message, inferred).
+pub(crate) struct Recall {
+    pub app: AppId,
+    pub id: String,
+    /// Parsed keys (`None`: not a key this server gave).
+    pub keys: Vec<Option<(u64, i64)>>,
+}
+
+impl WriteOp for Recall {
+    type Plan = Vec<u32>;
+    type Out = Vec<u32>;
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Vec<u32>, StoreError> {
+        load(r, self.app, &self.id, true).await?;
+        let not_found = ErrorCode::RecallMsgNotFound.code();
+        let mut out = Vec::with_capacity(self.keys.len());
+        for key in &self.keys {
+            let found = match key {
+                Some((seq, time)) => r
+                    .query_opt(
+                        "SELECT recalled FROM official_messages
+                         WHERE app = $1 AND official = $2 AND seq = $3 AND time = $4",
+                        params![self.app, &self.id, *seq, *time],
+                    )
+                    .await?
+                    .is_some_and(|row| !row.bool(0)),
+                None => false,
+            };
+            out.push(if found { 0 } else { not_found });
+        }
+        Ok(out)
+    }
+
+    async fn apply<W: WriteTx>(&self, codes: Vec<u32>, w: &mut W) -> Result<Vec<u32>, DbError> {
+        for (key, &code) in self.keys.iter().zip(&codes) {
+            if let (Some((seq, _)), 0) = (key, code) {
+                w.execute(
+                    "UPDATE official_messages SET recalled = TRUE
+                     WHERE app = $1 AND official = $2 AND seq = $3",
+                    params![self.app, &self.id, *seq],
+                )
+                .await?;
+            }
+        }
+        Ok(codes)
+    }
+}
+
+/// official_account_msg_get_simple: up to `count` messages with Seq below `before`
+/// (`None`: the newest), newest first.
+pub(crate) struct History {
+    pub app: AppId,
+    pub id: String,
+    pub before: Option<u64>,
+    pub count: u64,
+    pub with_recalled: bool,
+}
+
+impl ReadOp for History {
+    /// (the page, whether older messages remain).
+    type Out = (Vec<OfficialMsg>, bool);
+
+    async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
+        load(r, self.app, &self.id, false).await?;
+        let recalled = if self.with_recalled {
+            ""
+        } else {
+            " AND recalled = FALSE"
+        };
+        let rows = r
+            .query(
+                &format!(
+                    "SELECT {MSG_COLUMNS} FROM official_messages
+                     WHERE app = $1 AND official = $2 AND seq < $3{recalled}
+                     ORDER BY seq DESC LIMIT $4"
+                ),
+                params![
+                    self.app,
+                    &self.id,
+                    self.before.unwrap_or(u64::MAX),
+                    self.count.saturating_add(1)
+                ],
+            )
+            .await?;
+        let mut page: Vec<OfficialMsg> = rows.into_iter().map(msg_of).collect();
+        let more = page.len() as u64 > self.count;
+        page.truncate(self.count as usize);
+        Ok((page, more))
+    }
+}

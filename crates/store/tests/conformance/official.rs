@@ -1,0 +1,361 @@
+//! Official accounts and chatbots: creation and its refusals, edits, subscribers with their
+//! limit and paging, broadcasts with their Seq and de-duplication, recall, history, the
+//! chatbot flag and its limit, streamed replies, and tenancy. spec: push-and-operations.md
+//! §5, §6, §8.
+
+use crate::on_every_backend;
+use timber_core::official::{BaseInfo, BaseInfoEdit, NewOfficialMsg};
+use timber_core::robot::{Stream, MAX_ROBOTS};
+use timber_core::ErrorCode;
+use timber_store::official::NewOfficial;
+use timber_store::{NewAccount, StoreError};
+
+const APP: u64 = 1400000001;
+const OTHER_APP: u64 = 1400000002;
+
+fn code<T: std::fmt::Debug>(r: Result<T, StoreError>) -> ErrorCode {
+    match r {
+        Err(StoreError::Domain(e)) => e.code,
+        other => panic!("expected a domain error, got {other:?}"),
+    }
+}
+
+fn new(id: &str, owner: &str, max: u64) -> NewOfficial {
+    NewOfficial {
+        id: id.into(),
+        owner: owner.into(),
+        info: BaseInfo {
+            name: "News".into(),
+            ..Default::default()
+        },
+        max_subscribers: max,
+        now: 1000,
+    }
+}
+
+fn msg(random: u32, body: &str, now: i64) -> NewOfficialMsg {
+    NewOfficialMsg {
+        random,
+        body: body.into(),
+        cloud_custom_data: None,
+        online_only: false,
+        now,
+    }
+}
+
+fn users(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+#[tokio::test]
+async fn official_accounts_and_their_subscribers() {
+    on_every_backend(|s| async move {
+        let accounts = ["o", "a", "b", "c"].map(NewAccount::bare).to_vec();
+        s.import_accounts(APP, accounts, 1).await.unwrap();
+        let id = "@TOA#_news".to_string();
+        assert_eq!(
+            code(s.create_official(APP, new(&id, "nobody", 2)).await),
+            ErrorCode::GroupInvalidParameter
+        );
+        s.create_official(APP, new(&id, "o", 2)).await.unwrap();
+        assert_eq!(
+            code(s.create_official(APP, new(&id, "o", 2)).await),
+            ErrorCode::GroupIdInUse
+        );
+        // Tenancy: the other app has neither the account nor the ID taken.
+        assert_eq!(
+            s.officials(OTHER_APP, vec![id.clone()]).await.unwrap(),
+            [None]
+        );
+        s.import_accounts(OTHER_APP, vec![NewAccount::bare("o")], 1)
+            .await
+            .unwrap();
+        s.create_official(OTHER_APP, new(&id, "o", 2))
+            .await
+            .unwrap();
+
+        let edit = BaseInfoEdit {
+            introduction: Some("daily".into()),
+            max_subscribers: Some(3),
+            ..Default::default()
+        };
+        s.modify_official(APP, id.clone(), edit.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            code(s.modify_official(APP, "@TOA#_none".into(), edit).await),
+            ErrorCode::GroupNotFound
+        );
+        let got = s
+            .officials(APP, vec![id.clone(), "@TOA#_none".into()])
+            .await
+            .unwrap();
+        let account = got[0].clone().unwrap();
+        assert_eq!(
+            (
+                account.info.name.as_str(),
+                account.info.introduction.as_str()
+            ),
+            ("News", "daily")
+        );
+        assert_eq!(
+            (
+                account.max_subscribers,
+                account.subscribers,
+                account.created
+            ),
+            (3, 0, 1000)
+        );
+        assert!(got[1].is_none());
+
+        // Unknown accounts and repeats fail; beyond MaxSubscriberNum (3) fails too.
+        let added = s
+            .add_subscribers(
+                APP,
+                id.clone(),
+                users(&["a", "zz", "b", "a", "o", "c"]),
+                2000,
+            )
+            .await
+            .unwrap();
+        assert_eq!(added, [1, 0, 1, 0, 1, 0]);
+        let again = s
+            .add_subscribers(APP, id.clone(), users(&["a"]), 2001)
+            .await
+            .unwrap();
+        assert_eq!(again, [2]);
+        assert_eq!(
+            code(
+                s.add_subscribers(APP, "@TOA#_none".into(), users(&["a"]), 1)
+                    .await
+            ),
+            ErrorCode::GroupNotFound
+        );
+
+        let (total, page, more) = s
+            .official_subscribers(APP, id.clone(), None, 2)
+            .await
+            .unwrap();
+        assert_eq!((total, more), (3, true));
+        let names: Vec<&str> = page.iter().map(|p| p.user.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(page[0].msg_flag, "AcceptAndNotify");
+        let last = page.last().unwrap();
+        let (_, rest, more) = s
+            .official_subscribers(
+                APP,
+                id.clone(),
+                Some((last.subscribe_time, last.user.clone())),
+                2,
+            )
+            .await
+            .unwrap();
+        assert_eq!((rest.len(), rest[0].user.as_str(), more), (1, "o", false));
+
+        s.modify_subscriber(APP, id.clone(), "a".into(), Some("vip".into()))
+            .await
+            .unwrap();
+        assert_eq!(
+            code(s.modify_subscriber(APP, id.clone(), "c".into(), None).await),
+            ErrorCode::GroupInvalidParameter
+        );
+        let (total, list) = s
+            .subscribed_officials(APP, "a".into(), 0, 10)
+            .await
+            .unwrap();
+        assert_eq!((total, list.len()), (1, 1));
+        assert_eq!(
+            (list[0].0.id.as_str(), list[0].1.custom.as_str()),
+            (id.as_str(), "vip")
+        );
+        assert_eq!(
+            s.subscribed_officials(OTHER_APP, "a".into(), 0, 10)
+                .await
+                .unwrap()
+                .0,
+            0
+        );
+
+        let removed = s
+            .delete_subscribers(APP, id.clone(), users(&["a", "c", "a"]))
+            .await
+            .unwrap();
+        assert_eq!(removed, [1, 2, 0]);
+        assert_eq!(
+            s.officials(APP, vec![id.clone()]).await.unwrap()[0]
+                .as_ref()
+                .unwrap()
+                .subscribers,
+            2
+        );
+
+        s.destroy_official(APP, id.clone()).await.unwrap();
+        assert_eq!(
+            code(s.destroy_official(APP, id.clone()).await),
+            ErrorCode::GroupNotFound
+        );
+        assert_eq!(
+            s.subscribed_officials(APP, "b".into(), 0, 10)
+                .await
+                .unwrap()
+                .0,
+            0
+        );
+        // The ID can be taken again, and the other app's account is untouched.
+        s.create_official(APP, new(&id, "o", 2)).await.unwrap();
+        assert!(s.officials(OTHER_APP, vec![id]).await.unwrap()[0].is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn official_messages_recall_and_history() {
+    on_every_backend(|s| async move {
+        s.import_accounts(APP, vec![NewAccount::bare("o")], 1)
+            .await
+            .unwrap();
+        let id = "@TOA#_m".to_string();
+        s.create_official(APP, new(&id, "o", 10)).await.unwrap();
+        let first = s
+            .send_official(APP, id.clone(), msg(1, "[1]", 5000))
+            .await
+            .unwrap();
+        assert_eq!((first.seq, first.time, first.duplicate), (1, 5000, false));
+        // Same body and Random within five minutes: the first message's key.
+        let dup = s
+            .send_official(APP, id.clone(), msg(1, "[1]", 5100))
+            .await
+            .unwrap();
+        assert_eq!((dup.seq, dup.time, dup.duplicate), (1, 5000, true));
+        let second = s
+            .send_official(APP, id.clone(), msg(2, "[1]", 5100))
+            .await
+            .unwrap();
+        assert_eq!(second.seq, 2);
+        let third = s
+            .send_official(APP, id.clone(), msg(1, "[1]", 5400))
+            .await
+            .unwrap();
+        assert_eq!((third.seq, third.duplicate), (3, false));
+        let account = s.officials(APP, vec![id.clone()]).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        assert_eq!((account.seq, account.last_msg_time), (3, 5400));
+        assert_eq!(
+            code(
+                s.send_official(APP, "@TOA#_none".into(), msg(1, "[1]", 1))
+                    .await
+            ),
+            ErrorCode::GroupNotFound
+        );
+
+        let recalled = s
+            .recall_official(
+                APP,
+                id.clone(),
+                vec![Some((2, 5100)), Some((2, 5100)), Some((9, 1)), None],
+            )
+            .await
+            .unwrap();
+        // Within one request the second recall of a message still sees it unrecalled.
+        assert_eq!(recalled[2..], [10030, 10030]);
+        assert_eq!(recalled[0], 0);
+        let again = s
+            .recall_official(APP, id.clone(), vec![Some((2, 5100))])
+            .await
+            .unwrap();
+        assert_eq!(again, [10030]);
+
+        let (page, more) = s
+            .official_history(APP, id.clone(), None, 20, false)
+            .await
+            .unwrap();
+        let seqs: Vec<u64> = page.iter().map(|m| m.seq).collect();
+        assert_eq!((seqs, more), (vec![3, 1], false));
+        let (page, more) = s
+            .official_history(APP, id.clone(), None, 2, true)
+            .await
+            .unwrap();
+        assert_eq!((page.len(), page[1].recalled, more), (2, true, true));
+        let (page, _) = s
+            .official_history(APP, id.clone(), Some(2), 20, true)
+            .await
+            .unwrap();
+        assert_eq!(page.iter().map(|m| m.seq).collect::<Vec<_>>(), [1]);
+        assert_eq!(page[0].body, "[1]");
+        assert_eq!(
+            code(s.official_history(OTHER_APP, id, None, 20, true).await),
+            ErrorCode::GroupNotFound
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn chatbots_and_streamed_replies() {
+    on_every_backend(|s| async move {
+        for i in 0..MAX_ROBOTS {
+            s.flag_robot(APP, format!("@RBT#{i:02}")).await.unwrap();
+        }
+        s.flag_robot(APP, "@RBT#00".into()).await.unwrap();
+        assert_eq!(
+            code(s.flag_robot(APP, "@RBT#new".into()).await),
+            ErrorCode::GroupInvalidParameter
+        );
+        assert_eq!(s.robots(APP).await.unwrap().len(), MAX_ROBOTS);
+        assert!(s.robots(OTHER_APP).await.unwrap().is_empty());
+        s.unflag_robot(APP, "@RBT#00".into()).await.unwrap();
+        assert_eq!(
+            code(s.unflag_robot(APP, "@RBT#00".into()).await),
+            ErrorCode::GroupInvalidParameter
+        );
+        assert!(!s.is_robot(APP, "@RBT#00".into()).await.unwrap());
+        assert!(s.is_robot(APP, "@RBT#01".into()).await.unwrap());
+        assert!(!s.is_robot(OTHER_APP, "@RBT#01".into()).await.unwrap());
+        s.flag_robot(APP, "@RBT#new".into()).await.unwrap();
+
+        let stream = Stream {
+            from: "@RBT#01".into(),
+            to: "u".into(),
+            chunks: vec!["Hel".into()],
+            finished: false,
+        };
+        s.start_stream(APP, "1_2_3".into(), stream).await.unwrap();
+        assert_eq!(
+            code(
+                s.append_stream(APP, "1_2_3".into(), "@RBT#02".into(), "x".into(), false)
+                    .await
+            ),
+            ErrorCode::GroupInvalidParameter
+        );
+        assert_eq!(
+            code(
+                s.append_stream(
+                    OTHER_APP,
+                    "1_2_3".into(),
+                    "@RBT#01".into(),
+                    "x".into(),
+                    false
+                )
+                .await
+            ),
+            ErrorCode::GroupInvalidParameter
+        );
+        let done = s
+            .append_stream(APP, "1_2_3".into(), "@RBT#01".into(), "lo".into(), true)
+            .await
+            .unwrap();
+        assert_eq!(
+            (done.chunks, done.finished, done.to.as_str()),
+            (vec!["Hel".to_string(), "lo".into()], true, "u")
+        );
+        assert_eq!(
+            code(
+                s.append_stream(APP, "1_2_3".into(), "@RBT#01".into(), "!".into(), false)
+                    .await
+            ),
+            ErrorCode::GroupInvalidParameter
+        );
+    })
+    .await;
+}

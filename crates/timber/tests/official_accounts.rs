@@ -1,0 +1,818 @@
+//! End-to-end: official accounts (`v4/official_account_open_http_svc/*`, all twelve commands)
+//! and chatbots (`v4/openim_robot_http_svc/*`): success, every documented error code, and
+//! tenancy. spec: push-and-operations.md §5, §6, §8.
+
+mod common;
+
+use common::{import_accounts, ServerOptions, TestApp, TestServer};
+use serde_json::{json, Value};
+
+const SVC: &str = "official_account_open_http_svc";
+const BOT: &str = "openim_robot_http_svc";
+
+fn oa(cmd: &str) -> String {
+    format!("{SVC}/{cmd}")
+}
+
+fn bot(cmd: &str) -> String {
+    format!("{BOT}/{cmd}")
+}
+
+fn text(t: &str) -> Value {
+    json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}])
+}
+
+#[tokio::test]
+async fn accounts_subscribers_and_info() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    import_accounts(&admin, &["owner", "a", "b", "c"]).await;
+
+    // Generated and custom IDs.
+    let made = admin
+        .call_ok(
+            &oa("create_official_account"),
+            json!({"Owner_Account": "owner", "Name": "Gen"}),
+        )
+        .await;
+    let generated = made["OfficialAccountUserID"].as_str().unwrap();
+    assert!(
+        generated.starts_with("@TOA#_") && generated.len() == 15,
+        "{generated}"
+    );
+    let made = admin
+        .call_ok(
+            &oa("create_official_account"),
+            json!({"Owner_Account": "owner", "OfficialAccountUserID": "@TOA#_news", "Name": "News",
+                "Introduction": "daily", "MaxSubscriberNum": 3}),
+        )
+        .await;
+    assert_eq!(made["OfficialAccountUserID"], "@TOA#_news");
+
+    // Creation refusals: 10021 the ID is taken, 10004 for an unknown owner, a bad ID, a long
+    // name, a missing name; 20001 a body that is not JSON.
+    let create = |body: Value| {
+        let admin = admin.clone();
+        async move { admin.call_err(&oa("create_official_account"), body).await.0 }
+    };
+    assert_eq!(
+        create(
+            json!({"Owner_Account": "owner", "OfficialAccountUserID": "@TOA#_news", "Name": "x"})
+        )
+        .await,
+        10021
+    );
+    assert_eq!(
+        create(json!({"Owner_Account": "ghost", "Name": "x"})).await,
+        10004
+    );
+    assert_eq!(
+        create(json!({"Owner_Account": "owner", "OfficialAccountUserID": "news", "Name": "x"}))
+            .await,
+        10004
+    );
+    assert_eq!(
+        create(json!({"Owner_Account": "owner", "Name": "x".repeat(151)})).await,
+        10004
+    );
+    assert_eq!(create(json!({"Owner_Account": "owner"})).await, 10004);
+    assert_eq!(
+        create(json!({"Owner_Account": "owner", "Name": "x", "CustomString": "x".repeat(3001)}))
+            .await,
+        10004
+    );
+    let resp = admin
+        .request(&oa("create_official_account"))
+        .body("nope")
+        .send()
+        .await;
+    assert!(resp.text.contains("\"ErrorCode\":20001"), "{}", resp.text);
+
+    // Modify (also with the doocs spelling of the ID), then info with and without a filter.
+    admin
+        .call_ok(
+            &oa("modify_official_account_base_info"),
+            json!({"Official_Account": "@TOA#_news", "FaceUrl": "https://x/f.png"}),
+        )
+        .await;
+    admin
+        .call_ok(
+            &oa("modify_official_account_base_info"),
+            json!({"OfficialAccount": "@TOA#_news", "Organization": "Org"}),
+        )
+        .await;
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("modify_official_account_base_info"),
+                json!({"Official_Account": "@TOA#_none", "Name": "x"})
+            )
+            .await
+            .0,
+        10010
+    );
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("modify_official_account_base_info"),
+                json!({"Official_Account": "@TOA#_news", "Introduction": "x".repeat(401)})
+            )
+            .await
+            .0,
+        10004
+    );
+    let info = admin
+        .call_ok(
+            &oa("get_official_account_info"),
+            json!({"OfficialAccountIdList": [{"Official_Account": "@TOA#_news"}, {"Official_Account": "@TOA#_none"}]}),
+        )
+        .await;
+    let list = info["OfficialAccountInfoList"].as_array().unwrap();
+    assert_eq!(list[0]["Name"], "News");
+    assert_eq!(list[0]["Introduction"], "daily");
+    assert_eq!(list[0]["FaceUrl"], "https://x/f.png");
+    assert_eq!(list[0]["Organization"], "Org");
+    assert_eq!(list[0]["Owner_Account"], "owner");
+    assert_eq!(list[0]["SubscriberNum"], 0);
+    assert_eq!(list[0]["ErrorCode"], 0);
+    assert_eq!(list[1]["ErrorCode"], 10010);
+    assert!(list[1].get("Name").is_none());
+    let info = admin
+        .call_ok(
+            &oa("get_official_account_info"),
+            json!({"OfficialAccountIdList": [{"Official_Account": "@TOA#_news"}],
+                "ResponseFilter": {"OfficialAccountBaseInfoFilter": ["Name"]}}),
+        )
+        .await;
+    let entry = &info["OfficialAccountInfoList"][0];
+    assert_eq!(entry["Name"], "News");
+    assert!(entry.get("Introduction").is_none());
+    let ids: Vec<Value> = (0..51)
+        .map(|i| json!({"Official_Account": format!("@TOA#_{i}")}))
+        .collect();
+    for body in [
+        json!({"OfficialAccountIdList": ids}),
+        json!({"OfficialAccountIdList": []}),
+        json!({"OfficialAccountIdList": [{"Official_Account": "@TOA#_news"}],
+            "ResponseFilter": {"OfficialAccountBaseInfoFilter": ["Bogus"]}}),
+    ] {
+        assert_eq!(
+            admin
+                .call_err(&oa("get_official_account_info"), body)
+                .await
+                .0,
+            10004
+        );
+    }
+
+    // Subscribers: MaxSubscriberNum 3, an unknown account fails (Result 0).
+    let add = admin
+        .call_ok(
+            &oa("add_subscriber"),
+            json!({"Official_Account": "@TOA#_news", "SubscriberList": [
+                {"Subscriber_Account": "a"}, {"Subscriber_Account": "ghost"},
+                {"Subscriber_Account": "b"}, {"Subscriber_Account": "c"}, {"Subscriber_Account": "owner"}]}),
+        )
+        .await;
+    let results: Vec<(String, u64)> = add["SubscriberList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["Subscriber_Account"].as_str().unwrap().to_owned(),
+                e["Result"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [("a", 1), ("ghost", 0), ("b", 1), ("c", 1), ("owner", 0)].map(|(u, r)| (u.to_owned(), r))
+    );
+    let again = admin
+        .call_ok(
+            &oa("add_subscriber"),
+            json!({"Official_Account": "@TOA#_news", "SubscriberList": [{"Subscriber_Account": "a"}]}),
+        )
+        .await;
+    assert_eq!(again["SubscriberList"][0]["Result"], 2);
+    let many: Vec<Value> = (0..101)
+        .map(|i| json!({"Subscriber_Account": format!("u{i}")}))
+        .collect();
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("add_subscriber"),
+                json!({"Official_Account": "@TOA#_news", "SubscriberList": many})
+            )
+            .await
+            .0,
+        10004
+    );
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("add_subscriber"),
+                json!({"Official_Account": "@TOA#_none", "SubscriberList": [{"Subscriber_Account": "a"}]})
+            )
+            .await
+            .0,
+        10010
+    );
+
+    // Paging subscribers: two, then the rest.
+    let page = admin
+        .call_ok(
+            &oa("get_subscriber_info"),
+            json!({"Official_Account": "@TOA#_news", "Limit": 2, "Next": ""}),
+        )
+        .await;
+    assert_eq!(page["SubscriberNum"], 3);
+    assert_eq!(page["SubscriberList"].as_array().unwrap().len(), 2);
+    assert_eq!(page["SubscriberList"][0]["MsgFlag"], "AcceptAndNotify");
+    let next = page["Next"].as_str().unwrap().to_owned();
+    assert!(!next.is_empty());
+    let rest = admin
+        .call_ok(
+            &oa("get_subscriber_info"),
+            json!({"Official_Account": "@TOA#_news", "Limit": 2, "Next": next}),
+        )
+        .await;
+    assert_eq!(rest["SubscriberList"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["Next"], "");
+    let all = admin
+        .call_ok(
+            &oa("get_subscriber_info"),
+            json!({"Official_Account": "@TOA#_news", "Next": ""}),
+        )
+        .await;
+    assert_eq!(all["SubscriberList"].as_array().unwrap().len(), 3);
+    for body in [
+        json!({"Official_Account": "@TOA#_news", "Limit": 201, "Next": ""}),
+        json!({"Official_Account": "@TOA#_news", "Next": "zz"}),
+        json!({"Official_Account": "@TOA#_news"}),
+    ] {
+        assert_eq!(
+            admin.call_err(&oa("get_subscriber_info"), body).await.0,
+            10004
+        );
+    }
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("get_subscriber_info"),
+                json!({"Official_Account": "@TOA#_none", "Next": ""})
+            )
+            .await
+            .0,
+        10010
+    );
+
+    // A subscriber's CustomString, seen in the user's subscription list.
+    admin
+        .call_ok(
+            &oa("modify_subscriber_info"),
+            json!({"Official_Account": "@TOA#_news", "Subscriber_Account": "a", "CustomString": "vip"}),
+        )
+        .await;
+    for (body, want) in [
+        (
+            json!({"Official_Account": "@TOA#_news", "Subscriber_Account": "owner"}),
+            10004,
+        ),
+        (
+            json!({"Official_Account": "@TOA#_news", "Subscriber_Account": "a", "CustomString": "x".repeat(3001)}),
+            10004,
+        ),
+        (
+            json!({"Official_Account": "@TOA#_none", "Subscriber_Account": "a"}),
+            10010,
+        ),
+    ] {
+        assert_eq!(
+            admin.call_err(&oa("modify_subscriber_info"), body).await.0,
+            want
+        );
+    }
+    let subscribed = admin
+        .call_ok(
+            &oa("get_subscribed_official_account_list"),
+            json!({"Subscriber_Account": "a", "ResponseFilter": {"OfficialAccountBaseInfoFilter": ["Name"]}}),
+        )
+        .await;
+    assert_eq!(subscribed["TotalCount"], 1);
+    assert_eq!(subscribed["CompleteFlag"], 1);
+    assert_eq!(subscribed["Next"], 1);
+    let entry = &subscribed["OfficialAccountInfoList"][0];
+    assert_eq!(entry["Official_Account"], "@TOA#_news");
+    assert_eq!(entry["Name"], "News");
+    assert_eq!(entry["SelfInfo"]["CustomString"], "vip");
+    assert!(entry["SelfInfo"]["SubscribeTime"].as_i64().unwrap() > 0);
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("get_subscribed_official_account_list"),
+                json!({"Subscriber_Account": "a", "Limit": 0})
+            )
+            .await
+            .0,
+        10004
+    );
+
+    // Deleting, in both documented shapes.
+    let del = admin
+        .call_ok(
+            &oa("delete_subscriber"),
+            json!({"Official_Account": "@TOA#_news", "SubscriberToDel_Account": ["a", "owner"]}),
+        )
+        .await;
+    assert_eq!(del["SubscriberList"][0]["Result"], 1);
+    assert_eq!(del["SubscriberList"][1]["Result"], 2);
+    let del = admin
+        .call_ok(
+            &oa("delete_subscriber"),
+            json!({"Official_Account": "@TOA#_news", "SubscriberList": [{"Subscriber_Account": "b"}]}),
+        )
+        .await;
+    assert_eq!(del["SubscriberList"][0]["Result"], 1);
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("delete_subscriber"),
+                json!({"Official_Account": "@TOA#_news"})
+            )
+            .await
+            .0,
+        10004
+    );
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("delete_subscriber"),
+                json!({"Official_Account": "@TOA#_none", "SubscriberToDel_Account": ["a"]})
+            )
+            .await
+            .0,
+        10010
+    );
+
+    // Destroy: gone, and 10010 afterwards.
+    admin
+        .call_ok(
+            &oa("destroy_official_account"),
+            json!({"Official_Account": generated}),
+        )
+        .await;
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("destroy_official_account"),
+                json!({"Official_Account": generated})
+            )
+            .await
+            .0,
+        10010
+    );
+
+    // 10003 an unknown command, 10007 not an admin.
+    assert_eq!(
+        admin
+            .call_err(&oa("list_official_accounts"), json!({}))
+            .await
+            .0,
+        10003
+    );
+    let user = server.client_for(0, "a");
+    assert_eq!(
+        user.call_err(
+            &oa("destroy_official_account"),
+            json!({"Official_Account": "@TOA#_news"})
+        )
+        .await
+        .0,
+        10007
+    );
+}
+
+#[tokio::test]
+async fn broadcasts_recall_and_history() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    import_accounts(&admin, &["owner"]).await;
+    admin
+        .call_ok(
+            &oa("create_official_account"),
+            json!({"Owner_Account": "owner", "OfficialAccountUserID": "@TOA#_m", "Name": "M"}),
+        )
+        .await;
+    let send = |random: u32, t: &str| json!({"Official_Account": "@TOA#_m", "Random": random, "MsgBody": text(t)});
+    let first = admin
+        .call_ok(&oa("send_official_account_msg"), send(1, "one"))
+        .await;
+    let key1 = first["MsgKey"].as_str().unwrap().to_owned();
+    let time = first["MsgTime"].as_i64().unwrap();
+    assert_eq!(key1, format!("1_1_{time}"));
+    // The same body and Random again: the first message's key, nothing new.
+    let dup = admin
+        .call_ok(&oa("send_official_account_msg"), send(1, "one"))
+        .await;
+    assert_eq!(dup["MsgKey"], key1.as_str());
+    let second = admin
+        .call_ok(
+            &oa("send_official_account_msg"),
+            json!({"Official_Account": "@TOA#_m", "Random": 2, "MsgBody": text("two"), "CloudCustomData": "cd"}),
+        )
+        .await;
+    let key2 = second["MsgKey"].as_str().unwrap().to_owned();
+    assert!(key2.starts_with("2_1_"));
+    for body in [
+        json!({"Official_Account": "@TOA#_m", "MsgBody": text("x")}),
+        json!({"Official_Account": "@TOA#_m", "Random": 3, "MsgBody": "x"}),
+        json!({"Official_Account": "@TOA#_m", "Random": 3, "MsgBody": text("x"), "OnlineOnlyFlag": 1, "SendMsgControl": ["NoLastMsg"]}),
+        json!({"Official_Account": "@TOA#_m", "Random": 3, "MsgBody": text("x"), "ForbidCallbackControl": ["Nope"]}),
+    ] {
+        assert_eq!(
+            admin
+                .call_err(&oa("send_official_account_msg"), body)
+                .await
+                .0,
+            10004
+        );
+    }
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("send_official_account_msg"),
+                json!({"Official_Account": "@TOA#_none", "Random": 1, "MsgBody": text("x")})
+            )
+            .await
+            .0,
+        10010
+    );
+    let info = admin
+        .call_ok(
+            &oa("get_official_account_info"),
+            json!({"OfficialAccountIdList": [{"Official_Account": "@TOA#_m"}]}),
+        )
+        .await;
+    assert_eq!(info["OfficialAccountInfoList"][0]["LastMsgTime"], time);
+
+    // History, newest first.
+    let history = admin
+        .call_ok(
+            &oa("official_account_msg_get_simple"),
+            json!({"Official_Account": "@TOA#_m"}),
+        )
+        .await;
+    assert_eq!(history["IsFinished"], 1);
+    let msgs = history["RspMsgList"].as_array().unwrap();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[0]["MsgSeq"], 2);
+    assert_eq!(msgs[0]["MsgKey"], key2.as_str());
+    assert_eq!(msgs[0]["From_Account"], "@TOA#_m");
+    assert_eq!(msgs[0]["CloudCustomData"], "cd");
+    assert_eq!(msgs[1]["MsgBody"], text("one"));
+    assert_eq!(msgs[1]["IsPlaceMsg"], 0);
+    assert_eq!(history["LastMsgKey"], key1.as_str());
+    let older = admin
+        .call_ok(
+            &oa("official_account_msg_get_simple"),
+            json!({"Official_Account": "@TOA#_m", "ReqMsgNumber": 1}),
+        )
+        .await;
+    assert_eq!(older["IsFinished"], 0);
+    let rest = admin
+        .call_ok(
+            &oa("official_account_msg_get_simple"),
+            json!({"Official_Account": "@TOA#_m", "LastMsgKey": older["LastMsgKey"]}),
+        )
+        .await;
+    assert_eq!(rest["RspMsgList"][0]["MsgSeq"], 1);
+
+    // Recall: 0, then 10030 for it again and for a key it never gave.
+    let recall = admin
+        .call_ok(
+            &oa("official_account_msg_recall"),
+            json!({"Official_Account": "@TOA#_m", "MsgKeyList": [key1, "99_1_1", "garbage"], "Reason": "oops"}),
+        )
+        .await;
+    let codes: Vec<u64> = recall["RecallRetList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["RetCode"].as_u64().unwrap())
+        .collect();
+    assert_eq!(codes, [0, 10030, 10030]);
+    let again = admin
+        .call_ok(
+            &oa("official_account_msg_recall"),
+            json!({"Official_Account": "@TOA#_m", "MsgKeyList": [key1]}),
+        )
+        .await;
+    assert_eq!(again["RecallRetList"][0]["RetCode"], 10030);
+    let keys: Vec<String> = (0..11).map(|i| format!("{i}_1_1")).collect();
+    for body in [
+        json!({"Official_Account": "@TOA#_m", "MsgKeyList": keys}),
+        json!({"Official_Account": "@TOA#_m", "MsgKeyList": []}),
+        json!({"Official_Account": "@TOA#_m", "MsgKeyList": [key2], "Reason": "x".repeat(101)}),
+    ] {
+        assert_eq!(
+            admin
+                .call_err(&oa("official_account_msg_recall"), body)
+                .await
+                .0,
+            10004
+        );
+    }
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("official_account_msg_recall"),
+                json!({"Official_Account": "@TOA#_none", "MsgKeyList": [key2]})
+            )
+            .await
+            .0,
+        10010
+    );
+    let history = admin
+        .call_ok(
+            &oa("official_account_msg_get_simple"),
+            json!({"Official_Account": "@TOA#_m"}),
+        )
+        .await;
+    assert_eq!(history["RspMsgList"].as_array().unwrap().len(), 1);
+    let with = admin
+        .call_ok(
+            &oa("official_account_msg_get_simple"),
+            json!({"Official_Account": "@TOA#_m", "WithRecalledMsg": 1}),
+        )
+        .await;
+    assert_eq!(with["RspMsgList"][1]["IsPlaceMsg"], 2);
+    for body in [
+        json!({"Official_Account": "@TOA#_m", "LastMsgKey": "nope"}),
+        json!({"Official_Account": "@TOA#_m", "WithRecalledMsg": 5}),
+    ] {
+        assert_eq!(
+            admin
+                .call_err(&oa("official_account_msg_get_simple"), body)
+                .await
+                .0,
+            10004
+        );
+    }
+    assert_eq!(
+        admin
+            .call_err(
+                &oa("official_account_msg_get_simple"),
+                json!({"Official_Account": "@TOA#_none"})
+            )
+            .await
+            .0,
+        10010
+    );
+}
+
+#[tokio::test]
+async fn chatbots_and_streamed_replies() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    import_accounts(&admin, &["u"]).await;
+    admin
+        .call_ok(
+            &bot("create_robot"),
+            json!({"UserID": "@RBT#helper", "Nick": "Helper", "SelfSignature": "at your service"}),
+        )
+        .await;
+    // Again: success, nothing new.
+    admin
+        .call_ok(&bot("create_robot"), json!({"UserID": "@RBT#helper"}))
+        .await;
+    let all = admin.call_ok(&bot("get_all_robots"), json!({})).await;
+    assert_eq!(all["Robot_Account"], json!(["@RBT#helper"]));
+    // The bot is an imported account with its profile.
+    let check = admin
+        .call_ok(
+            "im_open_login_svc/account_check",
+            json!({"CheckItem": [{"UserID": "@RBT#helper"}]}),
+        )
+        .await;
+    assert_eq!(check["ResultItem"][0]["AccountStatus"], "Imported");
+    let profile = admin
+        .call_ok(
+            "profile/portrait_get",
+            json!({"To_Account": ["@RBT#helper"], "TagList": ["Tag_Profile_IM_Nick", "Tag_Profile_IM_SelfSignature"]}),
+        )
+        .await;
+    let items = profile["UserProfileItem"][0]["ProfileItem"].to_string();
+    assert!(
+        items.contains("Helper") && items.contains("at your service"),
+        "{items}"
+    );
+
+    for body in [
+        json!({"UserID": "helper"}),
+        json!({"UserID": format!("@RBT#{}", "x".repeat(28))}),
+        json!({"UserID": "@RBT#x", "Nick": "x".repeat(501)}),
+        json!({}),
+    ] {
+        assert_eq!(admin.call_err(&bot("create_robot"), body).await.0, 10004);
+    }
+    for i in 1..20 {
+        admin
+            .call_ok(&bot("create_robot"), json!({"UserID": format!("@RBT#{i}")}))
+            .await;
+    }
+    assert_eq!(
+        admin
+            .call_err(&bot("create_robot"), json!({"UserID": "@RBT#21st"}))
+            .await
+            .0,
+        10004
+    );
+    let resp = admin
+        .request(&bot("create_robot"))
+        .body("nope")
+        .send()
+        .await;
+    assert!(resp.text.contains("\"ErrorCode\":10004"), "{}", resp.text);
+
+    // A streamed reply: one C2C message, rewritten chunk by chunk.
+    let first = admin
+        .call_ok(
+            &bot("send_stream_msg"),
+            json!({"From_Account": "@RBT#helper", "To_Account": "u", "Chunk": "Hel"}),
+        )
+        .await;
+    let key = first["MsgKey"].as_str().unwrap().to_owned();
+    admin
+        .call_ok(
+            &bot("send_stream_msg"),
+            json!({"From_Account": "@RBT#helper", "To_Account": "u", "Chunk": "lo", "MsgKey": key, "Finish": 1}),
+        )
+        .await;
+    let roam = admin
+        .call_ok(
+            "openim/admin_getroammsg",
+            json!({"Operator_Account": "u", "Peer_Account": "@RBT#helper", "MaxCnt": 10, "MinTime": 0, "MaxTime": 4_000_000_000u64}),
+        )
+        .await;
+    let msgs = roam["MsgList"].as_array().unwrap();
+    assert_eq!(msgs.len(), 1, "{roam}");
+    assert_eq!(msgs[0]["MsgKey"], key.as_str());
+    let data: Value = serde_json::from_str(
+        msgs[0]["MsgBody"][0]["MsgContent"]["Data"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        data,
+        json!({"chatbotPlugin": 2, "chunks": ["Hel", "lo"], "isFinished": 1})
+    );
+    for body in [
+        // Finished already; an unknown key; a key it never gave; not a bot; an unknown user.
+        json!({"From_Account": "@RBT#helper", "To_Account": "u", "Chunk": "!", "MsgKey": key}),
+        json!({"From_Account": "@RBT#helper", "To_Account": "u", "Chunk": "!", "MsgKey": "1_2_3"}),
+        json!({"From_Account": "@RBT#helper", "To_Account": "u", "Chunk": "!", "MsgKey": "nope"}),
+        json!({"From_Account": "u", "To_Account": "u", "Chunk": "!"}),
+        json!({"From_Account": "@RBT#helper", "To_Account": "ghost", "Chunk": "!"}),
+        json!({"From_Account": "@RBT#helper", "To_Account": "u"}),
+    ] {
+        assert_eq!(
+            admin
+                .call_err(&bot("send_stream_msg"), body.clone())
+                .await
+                .0,
+            10004,
+            "{body}"
+        );
+    }
+
+    // delete_robot: no longer a bot, the account stays.
+    admin
+        .call_ok(
+            &bot("delete_robot"),
+            json!({"Robot_Account": "@RBT#helper"}),
+        )
+        .await;
+    assert_eq!(
+        admin
+            .call_err(
+                &bot("delete_robot"),
+                json!({"Robot_Account": "@RBT#helper"})
+            )
+            .await
+            .0,
+        10004
+    );
+    let all = admin.call_ok(&bot("get_all_robots"), json!({})).await;
+    assert!(!all["Robot_Account"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("@RBT#helper")));
+    let check = admin
+        .call_ok(
+            "im_open_login_svc/account_check",
+            json!({"CheckItem": [{"UserID": "@RBT#helper"}]}),
+        )
+        .await;
+    assert_eq!(check["ResultItem"][0]["AccountStatus"], "Imported");
+    assert_eq!(
+        admin
+            .call_err(
+                &bot("send_stream_msg"),
+                json!({"From_Account": "@RBT#helper", "To_Account": "u", "Chunk": "x"})
+            )
+            .await
+            .0,
+        10004
+    );
+
+    // 60010 not an admin; 60009 an unknown command.
+    let user = server.client_for(0, "u");
+    assert_eq!(
+        user.call_err(&bot("get_all_robots"), json!({})).await.0,
+        60010
+    );
+    assert_eq!(admin.call_err(&bot("nope"), json!({})).await.0, 60009);
+}
+
+#[tokio::test]
+async fn tenancy() {
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![TestApp::random(), TestApp::random()],
+        ..Default::default()
+    })
+    .await;
+    let a = server.client_for(0, "administrator");
+    let b = server.client_for(1, "administrator");
+    import_accounts(&a, &["owner", "s"]).await;
+    a.call_ok(
+        &oa("create_official_account"),
+        json!({"Owner_Account": "owner", "OfficialAccountUserID": "@TOA#_t", "Name": "T"}),
+    )
+    .await;
+    a.call_ok(
+        &oa("add_subscriber"),
+        json!({"Official_Account": "@TOA#_t", "SubscriberList": [{"Subscriber_Account": "s"}]}),
+    )
+    .await;
+    a.call_ok(
+        &oa("send_official_account_msg"),
+        json!({"Official_Account": "@TOA#_t", "Random": 1, "MsgBody": text("x")}),
+    )
+    .await;
+    a.call_ok(&bot("create_robot"), json!({"UserID": "@RBT#a"}))
+        .await;
+
+    let info = b
+        .call_ok(
+            &oa("get_official_account_info"),
+            json!({"OfficialAccountIdList": [{"Official_Account": "@TOA#_t"}]}),
+        )
+        .await;
+    assert_eq!(info["OfficialAccountInfoList"][0]["ErrorCode"], 10010);
+    for (cmd, body) in [
+        (
+            "official_account_msg_get_simple",
+            json!({"Official_Account": "@TOA#_t"}),
+        ),
+        (
+            "get_subscriber_info",
+            json!({"Official_Account": "@TOA#_t", "Next": ""}),
+        ),
+        (
+            "destroy_official_account",
+            json!({"Official_Account": "@TOA#_t"}),
+        ),
+    ] {
+        assert_eq!(b.call_err(&oa(cmd), body).await.0, 10010, "{cmd}");
+    }
+    let subscribed = b
+        .call_ok(
+            &oa("get_subscribed_official_account_list"),
+            json!({"Subscriber_Account": "s"}),
+        )
+        .await;
+    assert_eq!(subscribed["TotalCount"], 0);
+    assert_eq!(
+        b.call_ok(&bot("get_all_robots"), json!({})).await["Robot_Account"],
+        json!([])
+    );
+    // B can take the same ID for its own account.
+    import_accounts(&b, &["owner"]).await;
+    b.call_ok(
+        &oa("create_official_account"),
+        json!({"Owner_Account": "owner", "OfficialAccountUserID": "@TOA#_t", "Name": "B's"}),
+    )
+    .await;
+    let info = a
+        .call_ok(
+            &oa("get_official_account_info"),
+            json!({"OfficialAccountIdList": [{"Official_Account": "@TOA#_t"}]}),
+        )
+        .await;
+    assert_eq!(info["OfficialAccountInfoList"][0]["Name"], "T");
+}
+
+common::also_on_postgres!(tenancy);
