@@ -484,7 +484,14 @@ impl ChangeSink for Hub {
     }
 
     fn publish(&self, app: AppId, changes: Vec<Change>) {
-        let origin = ORIGIN.try_with(|o| *o).unwrap_or(0);
+        self.publish_from(app, changes, self.origin())
+    }
+
+    fn origin(&self) -> u64 {
+        ORIGIN.try_with(|o| *o).unwrap_or(0)
+    }
+
+    fn publish_from(&self, app: AppId, changes: Vec<Change>, origin: u64) {
         for change in changes {
             self.deliver(app, change, origin);
         }
