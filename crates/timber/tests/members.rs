@@ -441,6 +441,39 @@ async fn group_messages_reach_members_from_rest_and_from_members() {
     assert_eq!(r["msgSeq"], again["msgSeq"]);
 }
 
+/// Many concurrent sends to one group: members hear each one once, in commit (MsgSeq) order,
+/// whichever request task happens to be scheduled first after its commit (members.md §4).
+#[tokio::test]
+async fn concurrent_sends_reach_members_in_commit_order() {
+    let (server, admin) = start().await;
+    let g = group(&admin, "Public").await;
+    let mut b = Member::connect(&server, "b").await;
+    let mut sends = Vec::new();
+    for k in 0..120u32 {
+        let (admin, g) = (admin.clone(), g.clone());
+        sends.push(tokio::spawn(async move {
+            let v = admin
+                .call_ok(
+                    "group_open_http_svc/send_group_msg",
+                    json!({"GroupId": g, "From_Account": "a", "Random": 1000 + k, "MsgBody": text("x")}),
+                )
+                .await;
+            v["MsgSeq"].as_u64().unwrap()
+        }));
+    }
+    let mut seqs = Vec::new();
+    for s in sends {
+        seqs.push(s.await.unwrap());
+    }
+    seqs.sort_unstable();
+    let mut heard = Vec::new();
+    while heard.len() < seqs.len() {
+        let e = b.event("onRecvNewMessage").await;
+        heard.push(e["message"]["MsgSeq"].as_u64().unwrap());
+    }
+    assert_eq!(heard, seqs);
+}
+
 #[tokio::test]
 async fn history_hides_cleared_recalled_pre_join_and_others_targeted_messages() {
     let (server, admin) = start().await;
