@@ -27,6 +27,10 @@ pub struct GroupMsg {
     pub cloud_custom_data: Option<String>,
     /// Receivers of a targeted message; empty: every member.
     pub to_accounts: Vec<String>,
+    /// The Community topic it was sent to (`group_id` is then the community's): members of
+    /// the community hear it like a group message, with the topic named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_id: Option<String>,
 }
 
 /// A one-to-one message as it was committed.
