@@ -36,6 +36,8 @@ use tokio_postgres::{AsyncMessage, NoTls};
 const CHANNEL: &str = "timber_members";
 /// How long a gap in the log is waited for before it is skipped.
 pub(crate) const GAP_WAIT: Duration = Duration::from_secs(2);
+/// How often the log is read where the database has no LISTEN.
+const POLL: Duration = Duration::from_millis(200);
 /// How long log rows are kept (a node that was away longer has missed them anyway).
 const KEEP_SECS: i64 = 60;
 /// A node whose heartbeat is older than this is dead (`TIMBER_MEMBER_NODE_TTL_SECS`).
@@ -53,6 +55,8 @@ pub(crate) struct Cluster {
     local: OnceLock<Arc<dyn ChangeSink>>,
     ttl: Duration,
     wake: Notify,
+    /// The database has NOTIFY (not CockroachDB): writes wake the readers.
+    notify: AtomicBool,
 }
 
 impl Cluster {
@@ -74,7 +78,27 @@ impl Cluster {
             local: OnceLock::new(),
             ttl: Duration::from_secs(ttl),
             wake: Notify::new(),
+            notify: AtomicBool::new(true),
         })
+    }
+
+    /// Finds out whether the database has NOTIFY; without it the nodes poll the log.
+    pub(crate) async fn probe(&self) -> Result<()> {
+        let c = self.pool.get().await.map_err(DbError::internal)?;
+        if let Err(e) = c.execute("SELECT pg_notify($1, 'x')", &[&CHANNEL]).await {
+            tracing::warn!(error = %e, "no NOTIFY: nodes poll the member change log");
+            self.notify.store(false, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    async fn notify(&self, c: &impl tokio_postgres::GenericClient, what: &str) -> Result<()> {
+        if self.notify.load(Ordering::Acquire) {
+            c.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &what])
+                .await
+                .map_err(DbError::from)?;
+        }
+        Ok(())
     }
 
     /// Sets this node's hub and starts the log reader and the heartbeat (on the current
@@ -127,10 +151,7 @@ impl Cluster {
         )
         .await
         .map_err(DbError::from)?;
-        txn.execute("SELECT pg_notify($1, 'c')", &[&CHANNEL])
-            .await
-            .map_err(DbError::from)?;
-        Ok(())
+        self.notify(txn, "c").await
     }
 
     /// A member connection of this node opened.
@@ -157,9 +178,9 @@ impl Cluster {
             )
             .await
             .map_err(DbError::from)?;
-            c.execute("SELECT pg_notify($1, 'p')", &[&CHANNEL])
+            self.notify(&**c, "p")
                 .await
-                .map_err(DbError::from)?;
+                .map_err(|e| DbError::internal(e))?;
             Ok::<_, DbError>(())
         }
         .await;
@@ -178,9 +199,9 @@ impl Cluster {
             )
             .await
             .map_err(DbError::from)?;
-            c.execute("SELECT pg_notify($1, 'p')", &[&CHANNEL])
+            self.notify(&**c, "p")
                 .await
-                .map_err(DbError::from)?;
+                .map_err(|e| DbError::internal(e))?;
             Ok::<_, DbError>(())
         }
         .await;
@@ -302,18 +323,22 @@ impl Cluster {
                     }
                 }
             });
-            if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
-                tracing::warn!(error = %e, "member change log: LISTEN failed");
-                pump.abort();
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
+            // An engine without LISTEN (CockroachDB) is polled instead.
+            let listening = match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "member change log: no LISTEN, polling every {POLL:?}");
+                    false
+                }
+            };
             let mut gap: Option<Instant> = None;
             // Rows committed while not listening.
             self.wake.notify_one();
             while !pump.is_finished() {
                 let tick = if gap.is_some() {
                     Duration::from_millis(50)
+                } else if !listening {
+                    POLL
                 } else {
                     Duration::from_secs(1)
                 };
@@ -325,7 +350,13 @@ impl Cluster {
                         }
                         continue;
                     }
-                    _ = tokio::time::sleep(tick) => {}
+                    _ = tokio::time::sleep(tick) => {
+                        if !listening {
+                            if let Err(e) = self.refresh(&client).await {
+                                tracing::warn!(error = %e, "member presence refresh failed");
+                            }
+                        }
+                    }
                 }
                 match self.read(&client, last, &mut gap).await {
                     Ok(next) => last = next,

@@ -65,6 +65,7 @@ impl PgStore {
             callbacks: OnceLock::new(),
         };
         store.migrate().await?;
+        store.cluster.probe().await?;
         Ok(store)
     }
 
