@@ -265,7 +265,10 @@ impl Cluster {
             .await
             .map_err(DbError::from)?;
         c.execute(
-            "DELETE FROM member_changes WHERE at < $1",
+            // The newest row stays: a node starting reads its id as where the log is, and a
+            // next id far above an empty table's 0 would look like a gap.
+            "DELETE FROM member_changes
+             WHERE at < $1 AND id < (SELECT max(id) FROM member_changes)",
             &[&(now - KEEP_SECS)],
         )
         .await
