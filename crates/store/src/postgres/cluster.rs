@@ -178,9 +178,7 @@ impl Cluster {
             )
             .await
             .map_err(DbError::from)?;
-            self.notify(&**c, "p")
-                .await
-                .map_err(|e| DbError::internal(e))?;
+            self.notify(&**c, "p").await.map_err(DbError::internal)?;
             Ok::<_, DbError>(())
         }
         .await;
@@ -199,9 +197,7 @@ impl Cluster {
             )
             .await
             .map_err(DbError::from)?;
-            self.notify(&**c, "p")
-                .await
-                .map_err(|e| DbError::internal(e))?;
+            self.notify(&**c, "p").await.map_err(DbError::internal)?;
             Ok::<_, DbError>(())
         }
         .await;
