@@ -143,8 +143,8 @@ pub enum Change {
     },
 }
 
-/// Where committed changes go: the member hub of this node (and, later, a change log other
-/// nodes read). The store calls it after the commit, in commit order per write.
+/// Where committed changes go: the member hub of this node. The store calls it after the
+/// commit, in commit order (on PostgreSQL from its reader of the change log all nodes share).
 pub trait ChangeSink: Send + Sync {
     /// Whether any member is connected at all: when not, writes build no change.
     fn active(&self) -> bool;
