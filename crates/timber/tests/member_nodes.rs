@@ -272,3 +272,25 @@ async fn the_connections_of_a_dead_node_expire() {
     let took = until_status(&on_b, "d", "Offline", Duration::from_secs(TTL_SECS * 3 + 5)).await;
     eprintln!("a dead node's member went offline after {took:?}");
 }
+
+#[tokio::test]
+async fn a_node_that_stops_takes_its_connections_along_at_once() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let on_b = b.client();
+    import_accounts(&on_b, &["s"]).await;
+    let mut s = Member::connect(&a, "s").await;
+    until_status(&on_b, "s", "Online", WAIT).await;
+    let stopping = tokio::spawn(a.stop());
+    assert_eq!(s.close_code().await, 1001);
+    stopping.await.unwrap();
+    // Well before the TTL would have expired it.
+    until_status(
+        &on_b,
+        "s",
+        "Offline",
+        Duration::from_millis(TTL_SECS * 1000 / 2),
+    )
+    .await;
+}

@@ -206,6 +206,26 @@ impl Cluster {
         }
     }
 
+    /// This node stops: its connections and its heartbeat go at once, rather than when the
+    /// other nodes find its heartbeat stale.
+    pub(crate) async fn leave(&self) {
+        let r = async {
+            let c = self.pool.get().await.map_err(DbError::internal)?;
+            c.execute("DELETE FROM member_presence WHERE node = $1", &[&self.node])
+                .await
+                .map_err(DbError::from)?;
+            c.execute("DELETE FROM member_nodes WHERE node = $1", &[&self.node])
+                .await
+                .map_err(DbError::from)?;
+            self.notify(&**c, "p").await.map_err(DbError::internal)?;
+            Ok::<_, DbError>(())
+        }
+        .await;
+        if let Err(e) = r {
+            tracing::warn!(error = %e, "member presence could not be removed at stop");
+        }
+    }
+
     /// The platforms each of `accounts` is connected from on the other live nodes.
     pub(crate) async fn remote_platforms(
         &self,

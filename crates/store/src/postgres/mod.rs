@@ -196,6 +196,7 @@ impl Store for PgStore {
     }
 
     async fn close(&self) {
+        self.cluster.leave().await;
         self.pool.close();
     }
 }
