@@ -13,9 +13,10 @@
 //!   [`GAP_WAIT`] (the transaction rolled back after drawing its id, which happens only if its
 //!   commit fails) is skipped.
 //! - **Presence.** Each member connection is a `member_presence` row of its node; the node
-//!   renews its `member_nodes` row every third of the TTL, and removes the rows of nodes
-//!   whose heartbeat is older than the TTL (they died without removing them). A node's own
-//!   status answers come from its hub; other nodes' from these rows.
+//!   renews its `member_nodes` row every third of the TTL while it has connections, and
+//!   removes the rows of nodes whose heartbeat is older than the TTL (they died without
+//!   removing them); a node that stops removes its own. A node's own status answers come
+//!   from its hub; other nodes' from these rows.
 //! - **Cheap when nobody listens.** A node writes to the log only while its own hub has a
 //!   member connected or it knows of another node's (`remote`, refreshed on every presence
 //!   notification and heartbeat). A member connecting to another node is in `remote` a
@@ -261,13 +262,17 @@ impl Cluster {
     async fn beat(&self) -> Result<()> {
         let c = self.pool.get().await.map_err(DbError::internal)?;
         let now = timber_core::now_secs();
-        c.execute(
-            "INSERT INTO member_nodes (node, seen) VALUES ($1, $2)
-             ON CONFLICT (node) DO UPDATE SET seen = EXCLUDED.seen",
-            &[&self.node, &now],
-        )
-        .await
-        .map_err(DbError::from)?;
+        // Only a node with connections has rows that its heartbeat keeps alive; one without
+        // writes nothing at rest.
+        if self.local().is_some_and(|l| l.active()) {
+            c.execute(
+                "INSERT INTO member_nodes (node, seen) VALUES ($1, $2)
+                 ON CONFLICT (node) DO UPDATE SET seen = EXCLUDED.seen",
+                &[&self.node, &now],
+            )
+            .await
+            .map_err(DbError::from)?;
+        }
         let dead = now - self.ttl.as_secs() as i64;
         let gone = c
             .execute(
