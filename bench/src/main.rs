@@ -6,6 +6,7 @@
 mod client;
 mod load;
 mod machine;
+mod members;
 mod push;
 mod receiver;
 mod scenarios;
@@ -49,6 +50,18 @@ struct Args {
     /// Comma-separated scenarios to run (default: all). `ceiling` always runs.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Members of the `fanout` scenario's group, each connected.
+    #[arg(long, default_value_t = 1_000)]
+    fanout_members: usize,
+    /// Idle member connections of the `connections` scenario.
+    #[arg(long, default_value_t = 10_000)]
+    idle_connections: usize,
+    /// Connected sender/receiver pairs of the `c2c_live` scenario.
+    #[arg(long, default_value_t = 1_000)]
+    c2c_pairs: usize,
+    /// Concurrent REST connections sending in the member scenarios.
+    #[arg(long, default_value_t = 4)]
+    member_senders: usize,
     /// Also write the table to this file.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -93,16 +106,25 @@ fn median(mut v: Vec<f64>) -> f64 {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut scenarios = vec![Scenario::Ceiling];
+    let mut member_scenarios = Vec::new();
     if args.only.is_empty() {
         scenarios.extend(&Scenario::ALL[1..]);
+        member_scenarios.extend(members::MemberScenario::ALL);
     } else {
         for name in &args.only {
+            if let Some(m) = members::MemberScenario::parse(name) {
+                if !member_scenarios.contains(&m) {
+                    member_scenarios.push(m);
+                }
+                continue;
+            }
             let s = Scenario::parse(name).with_context(|| format!("unknown scenario {name:?}"))?;
             if !scenarios.contains(&s) {
                 scenarios.push(s);
             }
         }
     }
+    members::raise_open_files();
 
     let callback_url = receiver::start().await?;
     let mut nodes = Vec::new();
@@ -185,6 +207,27 @@ async fn main() -> anyhow::Result<()> {
     let mut table = render(&args, &rows, idle_rss, start_to_ready)?;
     if !pushes.is_empty() {
         table.push_str(&render_pushes(&pushes));
+    }
+    if !member_scenarios.is_empty() {
+        let sizes = members::Sizes {
+            fanout_members: args.fanout_members.max(1),
+            idle_connections: args.idle_connections.max(1),
+            c2c_pairs: args.c2c_pairs.max(1),
+            senders: args.member_senders,
+            duration: Duration::from_secs(args.duration),
+        };
+        let mut outcomes = Vec::new();
+        for m in member_scenarios {
+            eprintln!("members: {}…", m.name());
+            let o = members::run(m, addrs[0], &target, pids[0], sizes).await?;
+            eprintln!("  {:.0} deliveries/s; {}", o.deliveries_per_s, o.note);
+            outcomes.push(o);
+        }
+        let ceiling = rows
+            .iter()
+            .find(|r| r.scenario == Scenario::Ceiling)
+            .map_or(f64::NAN, Row::median_throughput);
+        table.push_str(&members::render(&outcomes, ceiling));
     }
     println!("{table}");
     if let Some(path) = &args.out {

@@ -40,6 +40,32 @@ pub(crate) trait Backend: Send + Sync + 'static {
 
     /// Sets where every later write publishes its changes once committed (members).
     fn install_change_sink(&self, sink: Arc<dyn timber_core::member::ChangeSink>);
+
+    /// A member connection of this node opened: other nodes may ask for it (several nodes on
+    /// PostgreSQL; one process has nobody to tell).
+    fn member_connected(
+        &self,
+        _app: AppId,
+        _conn: u64,
+        _account: &str,
+        _platform: &str,
+    ) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+
+    /// A member connection of this node ended.
+    fn member_disconnected(&self, _conn: u64) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+
+    /// (account, platform) of each connection of `accounts` on the other live nodes.
+    fn remote_platforms(
+        &self,
+        _app: AppId,
+        _accounts: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send {
+        async { Ok(Vec::new()) }
+    }
 }
 
 /// Kick times of the accounts that have one, kept by the only process that writes them.

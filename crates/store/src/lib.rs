@@ -22,6 +22,7 @@ mod ops;
 pub mod outbox;
 pub mod postgres;
 mod profiles;
+mod publish;
 pub mod push;
 mod schema;
 pub mod sns;

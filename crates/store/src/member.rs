@@ -16,6 +16,28 @@ pub trait MemberStore {
     /// From now on every committed write publishes its changes to `sink`. Set once, at start.
     fn set_change_sink(&self, sink: Arc<dyn ChangeSink>);
 
+    /// A member connection `conn` of this node opened (recorded for the other nodes on
+    /// PostgreSQL, members.md §6; nothing on SQLite). Failures are logged, not returned: the
+    /// connection works on this node either way.
+    async fn member_connected(
+        &self,
+        app: AppId,
+        conn: u64,
+        account: String,
+        platform: &'static str,
+    );
+
+    /// A member connection of this node ended.
+    async fn member_disconnected(&self, conn: u64);
+
+    /// (account, platform) of each member connection of `accounts` on the other live nodes
+    /// (query_online_status across nodes); empty with one process.
+    async fn remote_platforms(
+        &self,
+        app: AppId,
+        accounts: Vec<String>,
+    ) -> Result<Vec<(String, String)>>;
+
     /// getGroupHistoryMessageList: one page of `member`'s view (the group's cleared
     /// watermark and the member's own clear mark both hide), newest first, and the member's
     /// own clear mark. Not a member: 10007; AVChatRoom: 10044.
@@ -70,6 +92,28 @@ pub trait MemberStore {
 impl<B: Backend> MemberStore for B {
     fn set_change_sink(&self, sink: Arc<dyn ChangeSink>) {
         self.install_change_sink(sink);
+    }
+
+    async fn member_connected(
+        &self,
+        app: AppId,
+        conn: u64,
+        account: String,
+        platform: &'static str,
+    ) {
+        Backend::member_connected(self, app, conn, &account, platform).await
+    }
+
+    async fn member_disconnected(&self, conn: u64) {
+        Backend::member_disconnected(self, conn).await
+    }
+
+    async fn remote_platforms(
+        &self,
+        app: AppId,
+        accounts: Vec<String>,
+    ) -> Result<Vec<(String, String)>> {
+        Backend::remote_platforms(self, app, &accounts).await
     }
 
     async fn own_history(

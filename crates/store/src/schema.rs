@@ -685,6 +685,35 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (app, msg_key)
     ) {WITHOUT_ROWID};
     ",
+    // 19: several nodes on PostgreSQL (members.md §6; `postgres/cluster.rs`). The change
+    // log: what each committed write means to members, in commit order per conversation,
+    // read by every node (rows are kept a minute). The nodes with member connections, each
+    // with its last heartbeat, and those connections (query_online_status across nodes); a
+    // node whose heartbeat stops has its rows removed by the others. SQLite, one process,
+    // creates them and never uses them.
+    "
+    CREATE TABLE member_changes (
+        {OUTBOX_ID},
+        app    BIGINT NOT NULL,
+        node   TEXT   NOT NULL,
+        origin BIGINT NOT NULL,
+        at     BIGINT NOT NULL,
+        body   TEXT   NOT NULL
+    );
+    CREATE TABLE member_nodes (
+        node TEXT   NOT NULL PRIMARY KEY,
+        seen BIGINT NOT NULL
+    ) {WITHOUT_ROWID};
+    CREATE TABLE member_presence (
+        node     TEXT   NOT NULL,
+        conn     BIGINT NOT NULL,
+        app      BIGINT NOT NULL,
+        account  TEXT   NOT NULL,
+        platform TEXT   NOT NULL,
+        PRIMARY KEY (node, conn)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX member_presence_account ON member_presence (app, account);
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

@@ -441,6 +441,83 @@ async fn group_messages_reach_members_from_rest_and_from_members() {
     assert_eq!(r["msgSeq"], again["msgSeq"]);
 }
 
+/// A Community topic's messages reach the community's connected members like group messages,
+/// naming the topic; the community's own messages name none.
+#[tokio::test]
+async fn topic_messages_reach_the_communitys_members() {
+    let (server, admin) = start().await;
+    let com = "@TGS#_com";
+    admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Community", "GroupId": com, "Name": "c", "Owner_Account": "a",
+                   "SupportTopic": 1, "MemberList": [{"Member_Account": "b"}]}),
+        )
+        .await;
+    let topic = admin
+        .call_ok(
+            "million_group_open_http_svc/create_topic",
+            json!({"GroupId": com, "TopicName": "news", "From_Account": "a"}),
+        )
+        .await["TopicId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut b = Member::connect(&server, "b").await;
+    let mut c = Member::connect(&server, "c").await;
+    let sent = admin
+        .call_ok(
+            "group_open_http_svc/send_group_msg",
+            json!({"GroupId": com, "TopicId": topic, "From_Account": "a", "Random": 5,
+                   "MsgBody": text("in the topic")}),
+        )
+        .await;
+    let e = b.event("onRecvNewMessage").await;
+    assert_eq!(e["groupID"], com);
+    assert_eq!(e["topicID"], topic.as_str());
+    assert_eq!(e["message"]["MsgSeq"], sent["MsgSeq"]);
+    assert_eq!(e["message"]["MsgBody"], text("in the topic"));
+    let seq = rest_send(&admin, com, "a", "in the community").await;
+    let e = b.event("onRecvNewMessage").await;
+    assert_eq!(e["message"]["MsgSeq"], seq);
+    assert!(e.get("topicID").is_none(), "{e}");
+    // c is no member of the community.
+    c.no_event("onRecvNewMessage").await;
+}
+
+/// Many concurrent sends to one group: members hear each one once, in commit (MsgSeq) order,
+/// whichever request task happens to be scheduled first after its commit (members.md §4).
+#[tokio::test]
+async fn concurrent_sends_reach_members_in_commit_order() {
+    let (server, admin) = start().await;
+    let g = group(&admin, "Public").await;
+    let mut b = Member::connect(&server, "b").await;
+    let mut sends = Vec::new();
+    for k in 0..120u32 {
+        let (admin, g) = (admin.clone(), g.clone());
+        sends.push(tokio::spawn(async move {
+            let v = admin
+                .call_ok(
+                    "group_open_http_svc/send_group_msg",
+                    json!({"GroupId": g, "From_Account": "a", "Random": 1000 + k, "MsgBody": text("x")}),
+                )
+                .await;
+            v["MsgSeq"].as_u64().unwrap()
+        }));
+    }
+    let mut seqs = Vec::new();
+    for s in sends {
+        seqs.push(s.await.unwrap());
+    }
+    seqs.sort_unstable();
+    let mut heard = Vec::new();
+    while heard.len() < seqs.len() {
+        let e = b.event("onRecvNewMessage").await;
+        heard.push(e["message"]["MsgSeq"].as_u64().unwrap());
+    }
+    assert_eq!(heard, seqs);
+}
+
 #[tokio::test]
 async fn history_hides_cleared_recalled_pre_join_and_others_targeted_messages() {
     let (server, admin) = start().await;

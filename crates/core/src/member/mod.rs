@@ -14,7 +14,7 @@ mod view;
 pub use view::*;
 
 /// A group message as it was committed (its seq taken), with the body members receive.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GroupMsg {
     pub seq: u64,
     pub from: String,
@@ -27,10 +27,14 @@ pub struct GroupMsg {
     pub cloud_custom_data: Option<String>,
     /// Receivers of a targeted message; empty: every member.
     pub to_accounts: Vec<String>,
+    /// The Community topic it was sent to (`group_id` is then the community's): members of
+    /// the community hear it like a group message, with the topic named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_id: Option<String>,
 }
 
 /// A one-to-one message as it was committed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct C2cMsg {
     pub from: String,
     pub to: String,
@@ -45,8 +49,9 @@ pub struct C2cMsg {
     pub sync_sender: bool,
 }
 
-/// What one committed write changed, as members may need to hear of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What one committed write changed, as members may need to hear of it. Serializable: on
+/// PostgreSQL the changes travel to the other nodes through the change log (members.md §6).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
     GroupMessage {
         group_id: String,
@@ -138,14 +143,25 @@ pub enum Change {
     },
 }
 
-/// Where committed changes go: the member hub of this node (and, later, a change log other
-/// nodes read). The store calls it after the commit, in commit order per write.
+/// Where committed changes go: the member hub of this node. The store calls it after the
+/// commit, in commit order (on PostgreSQL from its reader of the change log all nodes share).
 pub trait ChangeSink: Send + Sync {
     /// Whether any member is connected at all: when not, writes build no change.
     fn active(&self) -> bool;
     /// Whether `app` has a member connected.
     fn wants(&self, app: AppId) -> bool;
     fn publish(&self, app: AppId, changes: Vec<Change>);
+    /// The member connection whose request is making the current write (0: none), which
+    /// does not get its own changes back. Read at write time, so that a change delivered
+    /// later, by another task (the change log's reader), still skips it.
+    fn origin(&self) -> u64 {
+        0
+    }
+    /// `publish`, skipping the connection `origin` of this node.
+    fn publish_from(&self, app: AppId, changes: Vec<Change>, origin: u64) {
+        let _ = origin;
+        self.publish(app, changes)
+    }
 }
 
 /// The platform a connection reports (members.md §1), as callbacks spell it.

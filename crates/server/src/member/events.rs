@@ -47,10 +47,11 @@ pub fn group_msg_json(m: &GroupMsg) -> Value {
 }
 
 pub fn group_message(group_id: &str, m: &GroupMsg) -> Outgoing {
-    notification(
-        "onRecvNewMessage",
-        json!({"groupID": group_id, "message": group_msg_json(m)}),
-    )
+    let mut params = json!({"groupID": group_id, "message": group_msg_json(m)});
+    if let Some(t) = &m.topic_id {
+        params["topicID"] = json!(t);
+    }
+    notification("onRecvNewMessage", params)
 }
 
 /// A one-to-one message as admin_getroammsg shows it.

@@ -8,11 +8,11 @@
 //! - **Never waits for a member.** Each connection has a bounded queue; a frame is offered
 //!   with `try_send`, and a connection whose queue is full is closed with 4008 (it resyncs
 //!   from history when it reconnects). A frame for many members is serialized once.
-//! - **Ordered per conversation.** The store publishes after each commit, from the writing
-//!   task; each change is delivered before `publish` returns, so two changes of one write
-//!   keep their order, and the queue of a connection keeps the order in which it was fed.
-//! - **A source for other nodes later.** `publish` takes `timber_core::member::Change`s,
-//!   which a LISTEN/NOTIFY reader of a change log can hand in the same way (§6).
+//! - **Ordered per conversation.** The store publishes in commit order (SQLite: tickets
+//!   taken by its writer; PostgreSQL: the change log's order); each change is delivered
+//!   before `publish` returns, and the queue of a connection keeps the order it was fed in.
+//! - **Fed by every node.** On PostgreSQL, `publish_from` is called by the store's reader
+//!   of the shared change log (members.md §6), for writes made through any node.
 
 use super::events;
 use std::collections::{HashMap, HashSet};
@@ -535,7 +535,14 @@ impl ChangeSink for Hub {
     }
 
     fn publish(&self, app: AppId, changes: Vec<Change>) {
-        let origin = ORIGIN.try_with(|o| *o).unwrap_or(0);
+        self.publish_from(app, changes, self.origin())
+    }
+
+    fn origin(&self) -> u64 {
+        ORIGIN.try_with(|o| *o).unwrap_or(0)
+    }
+
+    fn publish_from(&self, app: AppId, changes: Vec<Change>, origin: u64) {
         for change in changes {
             self.deliver(app, change, origin);
         }

@@ -233,10 +233,11 @@ impl Session {
             }
             "getUserStatus" => {
                 let users = str_list(p, "userIDList")?;
+                let live = super::platforms(&self.state, self.app_id(), &users).await;
                 let list: Vec<Value> = users
                     .iter()
-                    .map(|u| {
-                        let platforms = self.state.members.platforms(self.app_id(), u);
+                    .zip(live)
+                    .map(|(u, platforms)| {
                         json!({
                             "userID": u,
                             "statusType": if platforms.is_empty() { 2 } else { 1 },

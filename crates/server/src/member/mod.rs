@@ -34,6 +34,28 @@ use timber_store::NewAccount;
 
 pub use hub::Hub;
 
+/// The platforms each of `accounts` is connected from, on this node (its hub) and on the
+/// others (their presence rows: members.md §6), in the order of `accounts`. A failure to
+/// read the other nodes' is logged and answers with this node's alone.
+pub async fn platforms(state: &State, app: u64, accounts: &[String]) -> Vec<Vec<Platform>> {
+    let mut out: Vec<Vec<Platform>> = accounts
+        .iter()
+        .map(|a| state.members.platforms(app, a))
+        .collect();
+    match state.store.remote_platforms(app, accounts.to_vec()).await {
+        Ok(remote) => {
+            for (account, platform) in remote {
+                let p = Platform::parse(&platform).unwrap_or(Platform::Unknown);
+                for (i, _) in accounts.iter().enumerate().filter(|(_, a)| **a == account) {
+                    out[i].push(p);
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "other nodes' member connections could not be read"),
+    }
+    out
+}
+
 /// A connection that sends nothing (a pong included) this long is closed (members.md §1);
 /// the server pings at a third of it, every 30 s.
 pub const IDLE_AFTER: Duration = Duration::from_secs(90);
@@ -84,6 +106,11 @@ fn platform_of(raw: Option<&str>) -> Result<Platform, Error> {
     }
     Ok(platform)
 }
+
+/// Bytes a connection reads into at a time.
+const READ_BUFFER: usize = 4 * 1024;
+/// Bytes of frames gathered before they are written (each frame is flushed anyway).
+const WRITE_BUFFER: usize = 4 * 1024;
 
 /// `GET /v1/member`: the UserSig and the account first, then the upgrade.
 pub async fn connect(
@@ -169,13 +196,24 @@ pub async fn connect(
     let expires_at = verified.expires_at();
     // Registered before the answer: what commits once the client holds its 101 reaches it.
     let (handle, rx) = state.members.register(app.sdkappid, &me, platform, &groups);
+    // Known to the other nodes before the 101 too (query_online_status, and their writes
+    // logged for it: members.md §6).
+    state
+        .store
+        .member_connected(app.sdkappid, handle.id, me.clone(), platform.name())
+        .await;
     let registration = Registration {
         state: state.clone(),
         app: app.sdkappid,
         handle: handle.clone(),
         client_ip,
     };
+    // Small buffers: tungstenite's defaults (128 KiB to read, 128 KiB to gather writes) would
+    // cost an idle connection a quarter of a MiB; member frames are small, and a larger one
+    // grows the read buffer while it is read.
     upgrade
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
         .on_upgrade(move |socket| serve(registration, socket, app, me, rx, expires_at))
         .into_response()
 }
@@ -192,6 +230,10 @@ struct Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         self.state.members.unregister(self.app, &self.handle);
+        let (store, conn) = (self.state.store.clone(), self.handle.id);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move { store.member_disconnected(conn).await });
+        }
     }
 }
 

@@ -84,6 +84,11 @@ pub async fn query_online_status(
         .await?;
     let mut query_result = Vec::new();
     let mut error_list = Vec::new();
+    // Live member connections of this node and of the others (members.md §5, §6).
+    let live: std::collections::HashMap<&String, Vec<timber_core::member::Platform>> = wellformed
+        .iter()
+        .zip(crate::member::platforms(&ctx.state, ctx.caller.app.sdkappid, &wellformed).await)
+        .collect();
     let mut found = wellformed.iter().zip(exist);
     for u in to {
         let known = if validate_user_id(&u).is_ok() {
@@ -92,8 +97,7 @@ pub async fn query_online_status(
             false
         };
         if known {
-            // Live member connections of this node (members.md §5).
-            let platforms = ctx.state.members.platforms(ctx.caller.app.sdkappid, &u);
+            let platforms = live.get(&u).cloned().unwrap_or_default();
             let status = if platforms.is_empty() {
                 "Offline"
             } else {

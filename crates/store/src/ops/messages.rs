@@ -117,6 +117,23 @@ static SEND_FACTS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// A committed group (or topic) message as members hear it.
+pub(crate) fn live_group_msg(send: &SendMsg, out: &Sent, topic_id: Option<&str>) -> LiveGroupMsg {
+    let m = &send.msg;
+    LiveGroupMsg {
+        seq: out.seq,
+        from: m.from.clone(),
+        random: m.random,
+        time: out.time,
+        priority: m.priority,
+        is_system: m.is_system,
+        body: m.body.clone(),
+        cloud_custom_data: m.cloud_custom_data.clone(),
+        to_accounts: m.to_accounts.clone(),
+        topic_id: topic_id.map(str::to_owned),
+    }
+}
+
 /// send_group_msg. Its apply is the hot path of the whole store: it writes the group's head,
 /// the message's row, and the sender's last send time when that moved.
 pub(crate) struct SendMessage {
@@ -134,24 +151,12 @@ impl WriteOp for SendMessage {
         out: &Self::Out,
         sink: &dyn ChangeSink,
     ) -> Option<(AppId, Vec<MemberChange>)> {
-        let m = &self.send.msg;
         if out.duplicate || !sink.wants(self.app) {
             return None;
         }
-        let msg = LiveGroupMsg {
-            seq: out.seq,
-            from: m.from.clone(),
-            random: m.random,
-            time: out.time,
-            priority: m.priority,
-            is_system: m.is_system,
-            body: m.body.clone(),
-            cloud_custom_data: m.cloud_custom_data.clone(),
-            to_accounts: m.to_accounts.clone(),
-        };
         let change = MemberChange::GroupMessage {
             group_id: self.group_id.clone(),
-            msg,
+            msg: live_group_msg(&self.send, out, None),
         };
         Some((self.app, vec![change]))
     }

@@ -607,6 +607,23 @@ impl WriteOp for SendTopicMessage {
         let topic = Some(self.topic_id.as_str());
         after_send_event(w, self.app, &self.group_id, topic, &self.send, sent).await
     }
+
+    /// Members of the community hear it as a group message naming the topic.
+    fn changes(
+        &self,
+        out: &Sent,
+        sink: &dyn timber_core::member::ChangeSink,
+    ) -> Option<(AppId, Vec<timber_core::member::Change>)> {
+        if out.duplicate || !sink.wants(self.app) {
+            return None;
+        }
+        let msg = super::messages::live_group_msg(&self.send, out, Some(&self.topic_id));
+        let change = timber_core::member::Change::GroupMessage {
+            group_id: self.group_id.clone(),
+            msg,
+        };
+        Some((self.app, vec![change]))
+    }
 }
 
 /// group_msg_get_simple with `TopicId`: the admin's page of the topic's stream.

@@ -7,13 +7,15 @@
 //!
 //! SQL is kept to what PostgreSQL-compatible distributed engines (CockroachDB, YugabyteDB)
 //! support: plain tables, a sequence for group keys, `ON CONFLICT … DO UPDATE`, `RETURNING`,
-//! `FOR UPDATE`, no triggers, no stored procedures, no `LISTEN`. PostgreSQL-specific:
+//! `FOR UPDATE`, no triggers, no stored procedures. PostgreSQL-specific:
+//! - `LISTEN`/`NOTIFY` wakes the nodes when the member change log grows (`cluster.rs`).
 //! - `pg_advisory_lock` serializes schema migrations when several nodes start at once.
 //!   CockroachDB has no advisory locks; there, run `timber migrate` once before starting
 //!   the nodes.
 //! - Serialization failures (SQLSTATE 40001) and deadlocks (40P01) are retried, which is
 //!   what CockroachDB's serializable transactions require of clients.
 
+pub(crate) mod cluster;
 mod schema;
 
 use crate::backend::{Backend, RevokedCache};
@@ -36,8 +38,9 @@ pub struct PgStore {
     pool: Pool,
     /// Which after-events to record (set once by the HTTP layer; none until then).
     callbacks: OnceLock<Arc<dyn CallbackFilter>>,
-    /// Where committed changes go (this node's member hub).
-    changes: OnceLock<Arc<dyn timber_core::member::ChangeSink>>,
+    /// The change log and presence shared with the other nodes; committed changes reach
+    /// this node's member hub through it (members.md §6).
+    cluster: Arc<cluster::Cluster>,
 }
 
 impl PgStore {
@@ -57,11 +60,12 @@ impl PgStore {
             .build()
             .map_err(StoreError::internal)?;
         let store = PgStore {
+            cluster: cluster::Cluster::new(pool.clone(), url),
             pool,
             callbacks: OnceLock::new(),
-            changes: OnceLock::new(),
         };
         store.migrate().await?;
+        store.cluster.probe().await?;
         Ok(store)
     }
 
@@ -80,15 +84,17 @@ impl PgStore {
         let filter = self.callbacks.get();
         let ip = crate::outbox::client_ip();
         let (out, recorded) = crate::ops::run(op, t, filter.map(|f| &**f), &ip).await?;
-        let sink = self.changes.get();
-        let changes = crate::ops::changes_of(op, &out, sink.map(|s| &**s));
+        // What members on any node hear of it goes into the change log, last, so that its
+        // id is drawn as late before the commit as it can be (cluster.rs, Gaps). Every node,
+        // this one included, delivers it from there.
+        let gate = self.cluster.gate();
+        if let Some((app, changes)) = crate::ops::changes_of(op, &out, Some(&gate)) {
+            use timber_core::member::ChangeSink;
+            self.cluster.log(&txn, app, &changes, gate.origin()).await?;
+        }
         txn.commit().await.map_err(DbError::from)?;
         if let (true, Some(filter)) = (recorded, filter) {
             filter.recorded();
-        }
-        // Committed: members connected to this node may hear of it now.
-        if let (Some((app, changes)), Some(sink)) = (changes, sink) {
-            sink.publish(app, changes);
         }
         Ok(out)
     }
@@ -141,7 +147,23 @@ impl Backend for PgStore {
     }
 
     fn install_change_sink(&self, sink: Arc<dyn timber_core::member::ChangeSink>) {
-        let _ = self.changes.set(sink);
+        self.cluster.start(sink);
+    }
+
+    async fn member_connected(&self, app: u64, conn: u64, account: &str, platform: &str) {
+        self.cluster.connected(app, conn, account, platform).await
+    }
+
+    async fn member_disconnected(&self, conn: u64) {
+        self.cluster.disconnected(conn).await
+    }
+
+    async fn remote_platforms(
+        &self,
+        app: u64,
+        accounts: &[String],
+    ) -> Result<Vec<(String, String)>> {
+        self.cluster.remote_platforms(app, accounts).await
     }
 }
 
@@ -174,6 +196,7 @@ impl Store for PgStore {
     }
 
     async fn close(&self) {
+        self.cluster.leave().await;
         self.pool.close();
     }
 }

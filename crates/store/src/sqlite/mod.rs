@@ -45,6 +45,8 @@ pub struct SqliteStore {
     callbacks: OnceLock<Arc<dyn CallbackFilter>>,
     /// Where committed changes go (set once by the HTTP layer's member hub).
     changes: OnceLock<Arc<dyn timber_core::member::ChangeSink>>,
+    /// Publishes changes in the order the writer committed them.
+    sequencer: Arc<crate::publish::Sequencer>,
     _lock: Option<File>,
 }
 
@@ -149,6 +151,7 @@ impl SqliteStore {
             wal_vfs,
             callbacks: OnceLock::new(),
             changes: OnceLock::new(),
+            sequencer: Arc::default(),
             _lock: Some(lock),
         })
     }
@@ -167,6 +170,7 @@ impl SqliteStore {
             wal_vfs: false,
             callbacks: OnceLock::new(),
             changes: OnceLock::new(),
+            sequencer: Arc::default(),
             _lock: None,
         })
     }
@@ -249,24 +253,30 @@ impl Backend for SqliteStore {
         let f = filter.clone();
         let ip = crate::outbox::client_ip();
         let sink = self.changes.get().cloned();
-        let s = sink.clone();
-        let (out, recorded, changes) = self
+        let sequencer = self.sequencer.clone();
+        let origin = sink.as_ref().map_or(0, |s| s.origin());
+        let (out, recorded, ticket) = self
             .writer
             .run(move |conn| {
                 run_sync(async {
                     let t = &mut SqliteTx::new(conn);
                     let (out, recorded) = crate::ops::run(&op, t, f.as_deref(), &ip).await?;
-                    let changes = crate::ops::changes_of(&op, &out, s.as_deref());
-                    Ok::<_, crate::StoreError>((out, recorded, changes))
+                    // The ticket is taken here, on the writer thread, in commit order.
+                    let ticket = sink.and_then(|s| {
+                        let (app, changes) = crate::ops::changes_of(&op, &out, Some(&*s))?;
+                        Some(sequencer.ticket(app, changes, origin, s))
+                    });
+                    Ok::<_, crate::StoreError>((out, recorded, ticket))
                 })
             })
             .await?;
         if let (true, Some(filter)) = (recorded, filter) {
             filter.recorded();
         }
-        // Committed and durable: members may hear of it now.
-        if let (Some((app, changes)), Some(sink)) = (changes, sink) {
-            sink.publish(app, changes);
+        // Committed and durable: members may hear of it now, after the writes committed
+        // before it.
+        if let Some(ticket) = ticket {
+            ticket.committed();
         }
         Ok(out)
     }

@@ -256,6 +256,13 @@ async fn committed_writes_publish_their_changes_in_order() {
             .await
             .is_err());
         s.destroy_group(APP, "g".into()).await.unwrap();
+        // PostgreSQL delivers through its change log, read by another task (members.md §6):
+        // after the commit, not before the write returns.
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while sink.got.lock().unwrap().len() < 4 && std::time::Instant::now() < until {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let got = sink.got.lock().unwrap().clone();
         let kinds: Vec<String> = got
             .iter()

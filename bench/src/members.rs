@@ -1,0 +1,476 @@
+//! The member scenarios (issue 27, members.md): real WebSocket member connections to
+//! `/v1/member`, fed by REST writes.
+//!
+//! - `fanout`: one group of `fanout_members` connected members; REST `send_group_msg` into
+//!   it from a few keep-alive connections. Member deliveries per second, and per message the
+//!   time from the send's answer to the last member receiving it (p50, p99).
+//! - `connections`: `idle_connections` member connections that do nothing: the server's RSS
+//!   with them (and per connection beyond the idle server) and its CPU at rest.
+//! - `c2c_live`: `c2c_pairs` pairs, each side connected; REST `sendmsg` from one side to the
+//!   other; time from the send's start to the receiver's frame (p50, p99).
+
+use crate::client::{Conn, Target};
+use anyhow::Context;
+use futures_util::StreamExt;
+use hdrhistogram::Histogram;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberScenario {
+    Fanout,
+    Connections,
+    C2cLive,
+}
+
+impl MemberScenario {
+    pub const ALL: [MemberScenario; 3] = [
+        MemberScenario::Fanout,
+        MemberScenario::Connections,
+        MemberScenario::C2cLive,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MemberScenario::Fanout => "fanout",
+            MemberScenario::Connections => "connections",
+            MemberScenario::C2cLive => "c2c_live",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MemberScenario> {
+        MemberScenario::ALL.into_iter().find(|x| x.name() == s)
+    }
+}
+
+/// How big the member scenarios are.
+#[derive(Clone, Copy, Debug)]
+pub struct Sizes {
+    pub fanout_members: usize,
+    pub idle_connections: usize,
+    pub c2c_pairs: usize,
+    /// Concurrent REST connections sending.
+    pub senders: usize,
+    pub duration: Duration,
+}
+
+/// One member scenario's result, as a row of the members table.
+pub struct MemberOutcome {
+    pub scenario: MemberScenario,
+    pub what: String,
+    /// Deliveries (frames received by members) per second; REST requests per second too.
+    pub deliveries_per_s: f64,
+    pub sends_per_s: f64,
+    pub latency: Option<Histogram<u64>>,
+    pub rss_mib: f64,
+    pub note: String,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn member_url(addr: SocketAddr, t: &Target, user: &str) -> String {
+    let sig = timber_usersig::generate(t.sdkappid, crate::server::KEY, user, 86_400, now());
+    format!(
+        "ws://{addr}/v1/member?sdkappid={}&identifier={user}&usersig={sig}",
+        t.sdkappid
+    )
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects `users`, 200 at a time.
+async fn connect_all(addr: SocketAddr, t: &Target, users: &[String]) -> anyhow::Result<Vec<Ws>> {
+    let mut out = Vec::with_capacity(users.len());
+    for chunk in users.chunks(200) {
+        let mut tasks = Vec::new();
+        for u in chunk {
+            let url = member_url(addr, t, u);
+            tasks.push(tokio::spawn(async move {
+                tokio_tungstenite::connect_async(&url)
+                    .await
+                    .map(|(ws, _)| ws)
+            }));
+        }
+        for task in tasks {
+            out.push(task.await?.context("a member connection")?);
+        }
+    }
+    Ok(out)
+}
+
+async fn import(conn: &mut Conn, t: &Target, users: &[String]) -> anyhow::Result<()> {
+    for chunk in users.chunks(100) {
+        conn.call_ok(
+            t,
+            "im_open_login_svc/multiaccount_import",
+            json!({ "Accounts": chunk }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn text(s: &str) -> Value {
+    json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": s}}])
+}
+
+/// Raises this process's open-file limit to the hard one (thousands of client sockets).
+pub fn raise_open_files() {
+    // SAFETY: getrlimit/setrlimit with a valid pointer to a local struct.
+    unsafe {
+        let mut l = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 {
+            l.rlim_cur = l.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
+    }
+}
+
+pub async fn run(
+    s: MemberScenario,
+    addr: SocketAddr,
+    t: &Target,
+    pid: u32,
+    sizes: Sizes,
+) -> anyhow::Result<MemberOutcome> {
+    match s {
+        MemberScenario::Fanout => fanout(addr, t, pid, sizes).await,
+        MemberScenario::Connections => connections(addr, t, pid, sizes).await,
+        MemberScenario::C2cLive => c2c_live(addr, t, pid, sizes).await,
+    }
+}
+
+/// Per message seq: (members that received it, the last receive).
+type Received = Arc<Mutex<HashMap<u64, (usize, Instant)>>>;
+
+async fn fanout(
+    addr: SocketAddr,
+    t: &Target,
+    pid: u32,
+    sizes: Sizes,
+) -> anyhow::Result<MemberOutcome> {
+    let n = sizes.fanout_members;
+    let mut admin = Conn::connect(addr).await?;
+    let tag = now();
+    let users: Vec<String> = (0..n).map(|i| format!("fan{tag}_{i}")).collect();
+    import(&mut admin, t, &users).await?;
+    let g = admin
+        .call_ok(
+            t,
+            "group_open_http_svc/create_group",
+            json!({"Type": "Community", "Name": "fanout", "Owner_Account": users[0]}),
+        )
+        .await?["GroupId"]
+        .as_str()
+        .context("GroupId")?
+        .to_owned();
+    for chunk in users[1..].chunks(100) {
+        let list: Vec<Value> = chunk.iter().map(|u| json!({"Member_Account": u})).collect();
+        admin
+            .call_ok(
+                t,
+                "group_open_http_svc/add_group_member",
+                json!({"GroupId": g, "MemberList": list, "Silence": 1}),
+            )
+            .await?;
+    }
+    let sockets = connect_all(addr, t, &users).await?;
+    let received: Received = Arc::default();
+    let deliveries = Arc::new(AtomicU64::new(0));
+    let mut readers = Vec::new();
+    for mut ws in sockets {
+        let (received, deliveries) = (received.clone(), deliveries.clone());
+        readers.push(tokio::spawn(async move {
+            while let Some(Ok(m)) = ws.next().await {
+                let Message::Text(txt) = m else { continue };
+                let at = Instant::now();
+                let Ok(v) = serde_json::from_str::<Value>(&txt) else {
+                    continue;
+                };
+                if v["method"] != "onRecvNewMessage" {
+                    continue;
+                }
+                let Some(seq) = v["params"]["message"]["MsgSeq"].as_u64() else {
+                    continue;
+                };
+                deliveries.fetch_add(1, Ordering::Relaxed);
+                let mut r = received.lock().unwrap();
+                let e = r.entry(seq).or_insert((0, at));
+                e.0 += 1;
+                e.1 = e.1.max(at);
+            }
+        }));
+    }
+    let answered: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let random = Arc::new(AtomicU32::new(1));
+    let started = Instant::now();
+    let mut senders = Vec::new();
+    for _ in 0..sizes.senders.max(1) {
+        let (t, g, from) = (t.clone(), g.clone(), users[0].clone());
+        let (answered, stop, random) = (answered.clone(), stop.clone(), random.clone());
+        senders.push(tokio::spawn(async move {
+            let mut c = Conn::connect(addr).await?;
+            while !stop.load(Ordering::Relaxed) {
+                let r = random.fetch_add(1, Ordering::Relaxed);
+                let v = c
+                    .call_ok(
+                        &t,
+                        "group_open_http_svc/send_group_msg",
+                        json!({"GroupId": g, "From_Account": from, "Random": r, "MsgBody": text("fan")}),
+                    )
+                    .await?;
+                let at = Instant::now();
+                if let Some(seq) = v["MsgSeq"].as_u64() {
+                    answered.lock().unwrap().insert(seq, at);
+                }
+            }
+            anyhow::Ok(())
+        }));
+    }
+    tokio::time::sleep(sizes.duration).await;
+    stop.store(true, Ordering::Relaxed);
+    for s in senders {
+        s.await??;
+    }
+    let sending = started.elapsed();
+    // Deliveries still in flight.
+    // Every member hears it, the sending account too (a REST send comes from no connection).
+    let expected = n;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let done = {
+            let a = answered.lock().unwrap();
+            let r = received.lock().unwrap();
+            a.keys().all(|s| r.get(s).is_some_and(|e| e.0 >= expected))
+        };
+        if done || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let elapsed = started.elapsed();
+    let rss = crate::server::rss_mib(pid);
+    let total = deliveries.load(Ordering::Relaxed);
+    for r in readers {
+        r.abort();
+    }
+    let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let (a, r) = (answered.lock().unwrap(), received.lock().unwrap());
+    let mut incomplete = 0;
+    for (seq, at) in a.iter() {
+        match r.get(seq) {
+            Some((count, last)) if *count >= expected => {
+                let us = last.saturating_duration_since(*at).as_micros() as u64;
+                latency.record(us.max(1))?;
+            }
+            _ => incomplete += 1,
+        }
+    }
+    Ok(MemberOutcome {
+        scenario: MemberScenario::Fanout,
+        what: format!("send_group_msg into a group of {n} connected members"),
+        deliveries_per_s: total as f64 / elapsed.as_secs_f64(),
+        sends_per_s: a.len() as f64 / sending.as_secs_f64(),
+        latency: Some(latency),
+        rss_mib: rss,
+        note: format!(
+            "{} sends; latency: send's answer to the last member's frame; {incomplete} sends not heard by every member",
+            a.len()
+        ),
+    })
+}
+
+async fn connections(
+    addr: SocketAddr,
+    t: &Target,
+    pid: u32,
+    sizes: Sizes,
+) -> anyhow::Result<MemberOutcome> {
+    let n = sizes.idle_connections;
+    let before = crate::server::rss_mib(pid);
+    let tag = now();
+    let users: Vec<String> = (0..n).map(|i| format!("idle{tag}_{i}")).collect();
+    let mut admin = Conn::connect(addr).await?;
+    import(&mut admin, t, &users).await?;
+    let started = Instant::now();
+    let sockets = connect_all(addr, t, &users).await?;
+    let connect_s = started.elapsed().as_secs_f64();
+    // Keep the client side reading (pings are answered by tungstenite when read).
+    let mut readers = Vec::new();
+    for mut ws in sockets {
+        readers.push(tokio::spawn(async move {
+            while let Some(Ok(_)) = ws.next().await {}
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let cpu0 = crate::server::cpu_seconds(pid);
+    tokio::time::sleep(sizes.duration).await;
+    let cpu = (crate::server::cpu_seconds(pid) - cpu0) / sizes.duration.as_secs_f64();
+    let rss = crate::server::rss_mib(pid);
+    for r in readers {
+        r.abort();
+    }
+    Ok(MemberOutcome {
+        scenario: MemberScenario::Connections,
+        what: format!("{n} idle member connections"),
+        deliveries_per_s: 0.0,
+        sends_per_s: 0.0,
+        latency: None,
+        rss_mib: rss,
+        note: format!(
+            "RSS {before:.1} → {rss:.1} MiB ({:.1} KiB per connection); server CPU at rest {:.2} % of a core; connected in {connect_s:.1} s",
+            (rss - before) * 1024.0 / n as f64,
+            cpu * 100.0
+        ),
+    })
+}
+
+async fn c2c_live(
+    addr: SocketAddr,
+    t: &Target,
+    pid: u32,
+    sizes: Sizes,
+) -> anyhow::Result<MemberOutcome> {
+    let pairs = sizes.c2c_pairs;
+    let tag = now();
+    let senders: Vec<String> = (0..pairs).map(|i| format!("live{tag}_s{i}")).collect();
+    let receivers: Vec<String> = (0..pairs).map(|i| format!("live{tag}_r{i}")).collect();
+    let mut admin = Conn::connect(addr).await?;
+    import(&mut admin, t, &senders).await?;
+    import(&mut admin, t, &receivers).await?;
+    let mut all = senders.clone();
+    all.extend(receivers.iter().cloned());
+    let sockets = connect_all(addr, t, &all).await?;
+    // MsgRandom → when its send started.
+    let sent_at: Arc<Mutex<HashMap<u32, Instant>>> = Arc::default();
+    let latency = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(
+        1, 60_000_000, 3,
+    )?));
+    let deliveries = Arc::new(AtomicU64::new(0));
+    let mut readers = Vec::new();
+    for mut ws in sockets {
+        let (sent_at, latency, deliveries) = (sent_at.clone(), latency.clone(), deliveries.clone());
+        readers.push(tokio::spawn(async move {
+            while let Some(Ok(m)) = ws.next().await {
+                let Message::Text(txt) = m else { continue };
+                let at = Instant::now();
+                let Ok(v) = serde_json::from_str::<Value>(&txt) else {
+                    continue;
+                };
+                if v["method"] != "onRecvNewMessage" {
+                    continue;
+                }
+                let Some(r) = v["params"]["message"]["MsgRandom"].as_u64() else {
+                    continue;
+                };
+                let start = sent_at.lock().unwrap().remove(&(r as u32));
+                if let Some(start) = start {
+                    deliveries.fetch_add(1, Ordering::Relaxed);
+                    let us = at.saturating_duration_since(start).as_micros() as u64;
+                    let _ = latency.lock().unwrap().record(us.max(1));
+                }
+            }
+        }));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let next = Arc::new(AtomicU32::new(1));
+    let sends = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..sizes.senders.max(1) {
+        let (t, stop, next, sends, sent_at) = (
+            t.clone(),
+            stop.clone(),
+            next.clone(),
+            sends.clone(),
+            sent_at.clone(),
+        );
+        let (senders, receivers) = (senders.clone(), receivers.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::connect(addr).await?;
+            while !stop.load(Ordering::Relaxed) {
+                let r = next.fetch_add(1, Ordering::Relaxed);
+                let i = r as usize % senders.len();
+                sent_at.lock().unwrap().insert(r, Instant::now());
+                c.call_ok(
+                    &t,
+                    "openim/sendmsg",
+                    json!({"From_Account": senders[i], "To_Account": receivers[i],
+                           "MsgRandom": r, "MsgBody": text("live"), "SyncOtherMachine": 2}),
+                )
+                .await?;
+                sends.fetch_add(1, Ordering::Relaxed);
+            }
+            anyhow::Ok(())
+        }));
+    }
+    tokio::time::sleep(sizes.duration).await;
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await??;
+    }
+    let sending = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss = crate::server::rss_mib(pid);
+    for r in readers {
+        r.abort();
+    }
+    let missing = sent_at.lock().unwrap().len();
+    let latency = latency.lock().unwrap().clone();
+    let sends = sends.load(Ordering::Relaxed);
+    Ok(MemberOutcome {
+        scenario: MemberScenario::C2cLive,
+        what: format!("sendmsg between {pairs} connected pairs"),
+        deliveries_per_s: deliveries.load(Ordering::Relaxed) as f64 / sending.as_secs_f64(),
+        sends_per_s: sends as f64 / sending.as_secs_f64(),
+        latency: Some(latency),
+        rss_mib: rss,
+        note: format!(
+            "{sends} sends; latency: send's start to the receiver's frame; {missing} not received"
+        ),
+    })
+}
+
+/// The members table.
+pub fn render(rows: &[MemberOutcome], ceiling: f64) -> String {
+    let mut t = String::from(
+        "\nMember scenarios (WebSocket members of /v1/member; × ceiling: deliveries/s divided by this run's median ceiling req/s)\n\n\
+         | scenario | what | REST req/s | deliveries/s | × ceiling | p50 ms | p99 ms | RSS MiB | notes |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---|\n",
+    );
+    for r in rows {
+        let (p50, p99) = r
+            .latency
+            .as_ref()
+            .map_or((String::new(), String::new()), |h| {
+                let ms = |q: f64| format!("{:.2}", h.value_at_quantile(q) as f64 / 1000.0);
+                (ms(0.5), ms(0.99))
+            });
+        t.push_str(&format!(
+            "| {} | {} | {:.0} | {:.0} | {:.2} | {p50} | {p99} | {:.1} | {} |\n",
+            r.scenario.name(),
+            r.what,
+            r.sends_per_s,
+            r.deliveries_per_s,
+            r.deliveries_per_s / ceiling,
+            r.rss_mib,
+            r.note
+        ));
+    }
+    t
+}
