@@ -19,6 +19,7 @@ mod group_open_http_svc;
 mod health;
 mod im_cos_msg;
 mod im_open_login_svc;
+pub mod kit;
 pub mod member;
 mod metrics;
 mod million_group_open_http_svc;
@@ -99,11 +100,25 @@ pub struct State {
     pub(crate) history_files: open_msg_svc::Files,
     /// The member hub of this node (members.md): live connections and delivery.
     pub members: Arc<member::Hub>,
+    /// What `/_timber/reset` puts back after the admins (`timber serve --seed`).
+    pub seed: kit::Seed,
+    /// Faults `/_timber/faults` injected.
+    pub faults: kit::faults::Faults,
 }
 
 impl State {
     /// The state, and the store told which after-events the apps want.
     pub fn new(store: Arc<dyn Store>, apps: Apps, settings: Settings) -> Arc<State> {
+        State::with_seed(store, apps, settings, kit::Seed::default())
+    }
+
+    /// Like [`State::new`], with the seed a reset restores (applied already by the caller).
+    pub fn with_seed(
+        store: Arc<dyn Store>,
+        apps: Apps,
+        settings: Settings,
+        seed: kit::Seed,
+    ) -> Arc<State> {
         let callbacks = callbacks::Callbacks::default();
         store.set_callback_filter(Arc::new(callbacks::Filter {
             apps: apps.clone(),
@@ -124,6 +139,8 @@ impl State {
             batch_budget: openim::budget::Budget::default(),
             callbacks,
             history_files: open_msg_svc::Files::default(),
+            seed,
+            faults: kit::faults::Faults::default(),
         })
     }
 }
@@ -165,6 +182,10 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .route("/_timber/callbacks", get(callbacks::log_endpoint))
+        .route("/_timber/reset", axum::routing::post(kit::reset))
+        .route("/_timber/export", get(kit::export))
+        .route("/_timber/import", axum::routing::post(kit::import))
+        .route("/_timber/faults", any(kit::faults::endpoint))
         .route("/_timber/push_task", get(all_member_push::task_endpoint))
         .route("/_timber/history/{token}", get(open_msg_svc::download))
         .route("/v1/member", get(member::connect))
@@ -258,6 +279,15 @@ async fn handle(state: &Arc<State>, call: Call<'_>, body: Body) -> Result<Vec<u8
     let now = timber_core::now_secs();
     let caller =
         auth::authenticate(state, service, Query::parse(raw_query.as_deref()), now).await?;
+    if let Some(hit) = state
+        .faults
+        .hit(caller.app.sdkappid, service.name(), command)
+    {
+        tokio::time::sleep(hit.delay).await;
+        if let Some(e) = hit.error {
+            return Err(e);
+        }
+    }
     let bytes = read_body(body, state.settings.max_body_bytes).await?;
     let body: &[u8] = if bodyless_get && bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
@@ -284,7 +314,7 @@ const DRAIN_FACTOR: usize = 8;
 /// The request body, at most `limit` bytes, or 93000. An oversized body is read on to its
 /// end (up to [`DRAIN_FACTOR`] times the limit) and dropped before answering: a client that is
 /// still writing it would otherwise find the connection closed and never read the 93000.
-async fn read_body(mut body: Body, limit: usize) -> Result<bytes::Bytes, Error> {
+pub(crate) async fn read_body(mut body: Body, limit: usize) -> Result<bytes::Bytes, Error> {
     use http_body_util::BodyExt;
     let broken = |e: axum::Error| {
         Error::new(
@@ -321,7 +351,7 @@ async fn unknown_path() -> Response {
     )
 }
 
-fn json_response(bytes: Vec<u8>, request_id: u64) -> Response {
+pub(crate) fn json_response(bytes: Vec<u8>, request_id: u64) -> Response {
     let mut resp = (StatusCode::OK, bytes).into_response();
     let headers = resp.headers_mut();
     headers.insert(

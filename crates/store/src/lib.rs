@@ -15,6 +15,7 @@ pub mod extensions;
 pub mod follow;
 pub mod group_more;
 pub mod groups;
+pub mod kit;
 pub mod member;
 pub mod messages;
 mod ops;
@@ -35,6 +36,7 @@ pub use extensions::ExtensionStore;
 pub use follow::FollowStore;
 pub use group_more::GroupMoreStore;
 pub use groups::GroupStore;
+pub use kit::{AppDump, DumpRow, KitStore};
 pub use member::MemberStore;
 pub use messages::MessageStore;
 pub use outbox::OutboxStore;
@@ -100,6 +102,7 @@ pub trait Store:
     + OutboxStore
     + PushStore
     + MemberStore
+    + KitStore
     + Send
     + Sync
     + 'static
