@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{ServerOptions, TestServer};
 use serde_json::{json, Value};
 
 /// Calls a control endpoint as `client`'s caller.
@@ -202,4 +202,223 @@ async fn reset_returns_to_the_configured_state_and_export_import_round_trip() {
         )
         .await;
     assert_eq!(roam["MsgCnt"], 1, "{roam}");
+}
+
+#[tokio::test]
+async fn seed_is_the_start_and_the_reset_state() {
+    // A document exported elsewhere seeds the one app of this server.
+    let seeded = TestServer::start().await;
+    let admin = seeded.client();
+    let g = populate(&admin).await;
+    let doc = export(&admin).await;
+    seeded.stop().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("seed.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let server = TestServer::start_with(ServerOptions {
+        storage: Some("memory".into()),
+        args: vec!["--seed".into(), file.display().to_string()],
+        ..Default::default()
+    })
+    .await;
+    let admin = server.client();
+    assert_eq!(history_texts(&admin, &g).await, ["m0", "m1", "m2"]);
+    admin
+        .call_ok("im_open_login_svc/account_import", json!({"UserID": "carol"}))
+        .await;
+    admin
+        .call_ok("group_open_http_svc/destroy_group", json!({"GroupId": g}))
+        .await;
+    let reset = control(&admin, "POST", "/_timber/reset", None).await;
+    assert_eq!(reset["ErrorCode"], 0);
+    assert_eq!(
+        accounts_exist(&admin, &["alice", "bob", "carol", "administrator"]).await,
+        ["Imported", "Imported", "NotImported", "Imported"]
+    );
+    assert_eq!(history_texts(&admin, &g).await, ["m0", "m1", "m2"]);
+}
+
+#[tokio::test]
+async fn reset_all_resets_every_app_and_control_needs_an_admin() {
+    let (a, b) = (common::TestApp::random(), common::TestApp::random());
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![a, b],
+        ..Default::default()
+    })
+    .await;
+    let (first, second) = (server.client_for(0, "administrator"), server.client_for(1, "administrator"));
+    for c in [&first, &second] {
+        c.call_ok("im_open_login_svc/account_import", json!({"UserID": "u"}))
+            .await;
+    }
+    // One app: the other keeps its accounts.
+    control(&first, "POST", "/_timber/reset", None).await;
+    assert_eq!(accounts_exist(&first, &["u"]).await, ["NotImported"]);
+    assert_eq!(accounts_exist(&second, &["u"]).await, ["Imported"]);
+    first
+        .call_ok("im_open_login_svc/account_import", json!({"UserID": "u"}))
+        .await;
+    let r = first
+        .request("x")
+        .path("/_timber/reset")
+        .param("all", "1")
+        .send()
+        .await
+        .envelope("reset all");
+    assert_eq!(r["Apps"].as_array().unwrap().len(), 2, "{r}");
+    assert_eq!(accounts_exist(&first, &["u"]).await, ["NotImported"]);
+    assert_eq!(accounts_exist(&second, &["u"]).await, ["NotImported"]);
+
+    // A user who is not an admin is refused (60010), as is a bad UserSig (70003).
+    first
+        .call_ok("im_open_login_svc/account_import", json!({"UserID": "u"}))
+        .await;
+    let user = server.client_for(0, "u");
+    for (method, path) in [("POST", "/_timber/reset"), ("GET", "/_timber/export"), ("POST", "/_timber/import"), ("POST", "/_timber/faults")] {
+        let r = control(&user, method, path, Some(&json!({}))).await;
+        assert_eq!(r["ErrorCode"], 60010, "{path}: {r}");
+        let r = control(&first.with_sig("nope"), method, path, Some(&json!({}))).await;
+        assert_eq!(r["ErrorCode"], 70003, "{path}: {r}");
+    }
+    assert_eq!(accounts_exist(&first, &["u"]).await, ["Imported"]);
+}
+
+#[tokio::test]
+async fn import_refuses_documents_it_cannot_take_before_changing_anything() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    admin
+        .call_ok("im_open_login_svc/account_import", json!({"UserID": "kept"}))
+        .await;
+    let not_json = admin
+        .request("x")
+        .path("/_timber/import")
+        .body("{nope")
+        .send()
+        .await
+        .envelope("import");
+    assert_eq!(not_json["ErrorCode"], 60003);
+    let f = "timber-app-state/1";
+    for bad in [
+        json!({"format": "other/9", "tables": {}}),
+        json!({"format": f, "tables": {"no_such_table": [{"x": 1}]}}),
+        json!({"format": f, "tables": {"accounts": [{"user_id": "a", "evil; DROP TABLE accounts": 1}]}}),
+        json!({"format": f, "tables": {"accounts": [{"user_id": "a", "app": 5}]}}),
+        json!({"format": f, "tables": {"accounts": [{"user_id": 5, "created_at": 1}]}}),
+        json!({"format": f, "tables": {"callback_outbox": []}}),
+    ] {
+        let r = control(&admin, "POST", "/_timber/import", Some(&bad)).await;
+        assert_eq!(r["ErrorCode"], 60002, "{bad}: {r}");
+    }
+    assert_eq!(accounts_exist(&admin, &["kept"]).await, ["Imported"]);
+}
+
+#[tokio::test]
+async fn faults_fail_or_slow_the_chosen_commands_then_clear() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    let set = |body: Value| {
+        let admin = admin.clone();
+        async move { control(&admin, "POST", "/_timber/faults", Some(&body)).await }
+    };
+    let r = set(json!({"Faults": [{"Service": "im_open_login_svc", "Command": "account_import",
+                                   "ErrorCode": 70169, "Count": 2}]}))
+    .await;
+    assert_eq!(r["Added"], 1, "{r}");
+    for _ in 0..2 {
+        let (code, info) = admin
+            .call_err("im_open_login_svc/account_import", json!({"UserID": "x"}))
+            .await;
+        assert_eq!(code, 70169, "{info}");
+    }
+    // Failed calls did nothing; the third call runs.
+    assert_eq!(accounts_exist(&admin, &["x"]).await, ["NotImported"]);
+    admin
+        .call_ok("im_open_login_svc/account_import", json!({"UserID": "x"}))
+        .await;
+
+    // A delay, for every command until cleared.
+    set(json!({"Faults": [{"Command": "*", "DelayMs": 300}]})).await;
+    let started = std::time::Instant::now();
+    admin
+        .call_ok("im_open_login_svc/account_check", json!({"CheckItem": [{"UserID": "x"}]}))
+        .await;
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    let cleared = control(&admin, "DELETE", "/_timber/faults", None).await;
+    assert_eq!(cleared["ErrorCode"], 0);
+    let started = std::time::Instant::now();
+    admin
+        .call_ok("im_open_login_svc/account_check", json!({"CheckItem": [{"UserID": "x"}]}))
+        .await;
+    assert!(started.elapsed() < std::time::Duration::from_millis(300));
+
+    // A fraction: about half of 200 calls fail.
+    set(json!({"Faults": [{"Command": "account_check", "ErrorCode": 70398, "Fraction": 0.5}]})).await;
+    let mut failed = 0;
+    for _ in 0..200 {
+        let r = admin
+            .call("im_open_login_svc/account_check", json!({"CheckItem": [{"UserID": "x"}]}))
+            .await;
+        if r["ErrorCode"] == 70398 {
+            failed += 1;
+        }
+    }
+    assert!((50..150).contains(&failed), "{failed} of 200 failed");
+    control(&admin, "DELETE", "/_timber/faults", None).await;
+
+    // Malformed faults: 60003 not JSON, 60002 a fault that does nothing or cannot be.
+    let r = admin.request("x").path("/_timber/faults").body("[").send().await.envelope("faults");
+    assert_eq!(r["ErrorCode"], 60003);
+    for bad in [
+        json!({"Faults": [{"Command": "sendmsg"}]}),
+        json!({"Faults": [{"ErrorCode": 0}]}),
+        json!({"Faults": [{"ErrorCode": 1, "Count": 0}]}),
+        json!({"Faults": [{"ErrorCode": 1, "Fraction": 1.5}]}),
+        json!({"Faults": [{"DelayMs": 100000000}]}),
+    ] {
+        let r = set(bad.clone()).await;
+        assert_eq!(r["ErrorCode"], 60002, "{bad}: {r}");
+    }
+    let r = set(json!({"Faults": [{"Bogus": 1}]})).await;
+    assert_eq!(r["ErrorCode"], 60003, "{r}");
+}
+
+/// On-demand measurement (`cargo test -p timber --test kit -- --ignored --nocapture`): the
+/// reset of a `storage = "memory"` app holding 10,000 group messages, as the server timed it.
+#[tokio::test]
+#[ignore]
+async fn measure_reset_of_10000_messages_on_memory() {
+    let server = TestServer::start_with(ServerOptions {
+        storage: Some("memory".into()),
+        ..Default::default()
+    })
+    .await;
+    let admin = server.client();
+    let g = populate(&admin).await;
+    let mut doc = export(&admin).await;
+    let template = doc["tables"]["group_messages"][0].clone();
+    let messages: Vec<Value> = (1..=10_000)
+        .map(|seq| {
+            let mut m = template.clone();
+            m["seq"] = seq.into();
+            m["random"] = seq.into();
+            m
+        })
+        .collect();
+    doc["tables"]["group_messages"] = messages.into();
+    doc["tables"]["groups"][0]["next_msg_seq"] = 10_001.into();
+    let r = control(&admin, "POST", "/_timber/import", Some(&doc)).await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    let r = admin
+        .call_ok("group_open_http_svc/get_group_info", json!({"GroupIdList": [g]}))
+        .await;
+    assert_eq!(r["GroupInfo"][0]["NextMsgSeq"], 10_001);
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        control(&admin, "POST", "/_timber/import", Some(&doc)).await;
+        let r = control(&admin, "POST", "/_timber/reset", None).await;
+        runs.push(r["Micros"].as_u64().unwrap());
+    }
+    println!("reset of an app with 10,000 messages (memory), µs: {runs:?}");
 }
