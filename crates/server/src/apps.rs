@@ -60,6 +60,20 @@ pub struct App {
     /// default (push-and-operations.md §0).
     #[serde(default)]
     pub push_limits: bool,
+    /// The cloud's per-command call frequencies (limits.md §3): `"off"` (default) or
+    /// `"cloud"`, which answers 60007 over a command's limit and 10023 over a group's 40
+    /// messages a second, and sends `Alert.RequestOverLimit` at 80% of a command's limit.
+    #[serde(default)]
+    pub rate_limits: RateLimits,
+}
+
+/// `rate_limits`: whether the cloud's call frequencies are enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateLimits {
+    #[default]
+    Off,
+    Cloud,
 }
 
 const fn default_true() -> bool {
@@ -106,6 +120,7 @@ impl App {
             max_conversations: default_max_conversations(),
             push_to_all: true,
             push_limits: false,
+            rate_limits: RateLimits::Off,
         }
     }
 

@@ -30,6 +30,7 @@ mod openconfigsvr;
 mod openim;
 mod openim_msg_ext;
 mod profile;
+pub mod rate_limits;
 mod recentcontact;
 mod sns;
 pub mod sweeper;
@@ -104,6 +105,8 @@ pub struct State {
     pub seed: kit::Seed,
     /// Faults `/_timber/faults` injected.
     pub faults: kit::faults::Faults,
+    /// The call counts of apps with `rate_limits = "cloud"`.
+    pub limits: rate_limits::RateLimits,
 }
 
 impl State {
@@ -141,6 +144,7 @@ impl State {
             history_files: open_msg_svc::Files::default(),
             seed,
             faults: kit::faults::Faults::default(),
+            limits: rate_limits::RateLimits::default(),
         })
     }
 }
@@ -288,7 +292,37 @@ async fn handle(state: &Arc<State>, call: Call<'_>, body: Body) -> Result<Vec<u8
             return Err(e);
         }
     }
+    let limited = caller.app.rate_limits == apps::RateLimits::Cloud;
+    if limited {
+        let verdict = state
+            .limits
+            .command(caller.app.sdkappid, service.name(), command, now)?;
+        if let rate_limits::Verdict::Alarm(limit, count) = verdict {
+            alarm(
+                state,
+                &caller.app,
+                service,
+                command,
+                limit,
+                count,
+                &client_ip,
+            );
+        }
+    }
     let bytes = read_body(body, state.settings.max_body_bytes).await?;
+    if limited && command == "send_group_msg" {
+        #[derive(serde::Deserialize)]
+        struct Target {
+            #[serde(rename = "GroupId")]
+            group_id: String,
+        }
+        // A body without a GroupId is refused by the handler with its own code.
+        if let Ok(t) = serde_json::from_slice::<Target>(&bytes) {
+            state
+                .limits
+                .group_message(caller.app.sdkappid, &t.group_id, now)?;
+        }
+    }
     let body: &[u8] = if bodyless_get && bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -305,6 +339,37 @@ async fn handle(state: &Arc<State>, call: Call<'_>, body: Body) -> Result<Vec<u8
     timber_store::outbox::CLIENT_IP
         .scope(client_ip, dispatch::dispatch(&ctx, command, body))
         .await
+}
+
+/// Sends `Alert.RequestOverLimit` in the background: the call that reached 80% of its
+/// command's limit does not wait for the app's answer. The body's fields are timber's own
+/// (the cloud's are not documented): the service, command, limit and count so far.
+fn alarm(
+    state: &Arc<State>,
+    app: &Arc<apps::App>,
+    service: Service,
+    command: &str,
+    limit: u32,
+    count: u32,
+    client_ip: &str,
+) {
+    let name = timber_core::callback::ALERT_REQUEST_OVER_LIMIT;
+    if !app.wants_callback(name) {
+        return;
+    }
+    let body = callbacks::body(
+        name,
+        serde_json::json!({
+            "Service": service.name(),
+            "Command": command,
+            "LimitPerSecond": limit,
+            "CallsThisSecond": count,
+        }),
+    );
+    let (state, app, ip) = (state.clone(), app.clone(), client_ip.to_owned());
+    tokio::spawn(async move {
+        let _ = state.callbacks.post(&app, name, body, &ip).await;
+    });
 }
 
 /// How far past the limit an oversized body is still read (and discarded), as a multiple of

@@ -225,7 +225,10 @@ async fn seed_is_the_start_and_the_reset_state() {
     let admin = server.client();
     assert_eq!(history_texts(&admin, &g).await, ["m0", "m1", "m2"]);
     admin
-        .call_ok("im_open_login_svc/account_import", json!({"UserID": "carol"}))
+        .call_ok(
+            "im_open_login_svc/account_import",
+            json!({"UserID": "carol"}),
+        )
         .await;
     admin
         .call_ok("group_open_http_svc/destroy_group", json!({"GroupId": g}))
@@ -247,7 +250,10 @@ async fn reset_all_resets_every_app_and_control_needs_an_admin() {
         ..Default::default()
     })
     .await;
-    let (first, second) = (server.client_for(0, "administrator"), server.client_for(1, "administrator"));
+    let (first, second) = (
+        server.client_for(0, "administrator"),
+        server.client_for(1, "administrator"),
+    );
     for c in [&first, &second] {
         c.call_ok("im_open_login_svc/account_import", json!({"UserID": "u"}))
             .await;
@@ -275,7 +281,12 @@ async fn reset_all_resets_every_app_and_control_needs_an_admin() {
         .call_ok("im_open_login_svc/account_import", json!({"UserID": "u"}))
         .await;
     let user = server.client_for(0, "u");
-    for (method, path) in [("POST", "/_timber/reset"), ("GET", "/_timber/export"), ("POST", "/_timber/import"), ("POST", "/_timber/faults")] {
+    for (method, path) in [
+        ("POST", "/_timber/reset"),
+        ("GET", "/_timber/export"),
+        ("POST", "/_timber/import"),
+        ("POST", "/_timber/faults"),
+    ] {
         let r = control(&user, method, path, Some(&json!({}))).await;
         assert_eq!(r["ErrorCode"], 60010, "{path}: {r}");
         let r = control(&first.with_sig("nope"), method, path, Some(&json!({}))).await;
@@ -289,7 +300,10 @@ async fn import_refuses_documents_it_cannot_take_before_changing_anything() {
     let server = TestServer::start().await;
     let admin = server.client();
     admin
-        .call_ok("im_open_login_svc/account_import", json!({"UserID": "kept"}))
+        .call_ok(
+            "im_open_login_svc/account_import",
+            json!({"UserID": "kept"}),
+        )
         .await;
     let not_json = admin
         .request("x")
@@ -322,8 +336,10 @@ async fn faults_fail_or_slow_the_chosen_commands_then_clear() {
         let admin = admin.clone();
         async move { control(&admin, "POST", "/_timber/faults", Some(&body)).await }
     };
-    let r = set(json!({"Faults": [{"Service": "im_open_login_svc", "Command": "account_import",
-                                   "ErrorCode": 70169, "Count": 2}]}))
+    let r = set(
+        json!({"Faults": [{"Service": "im_open_login_svc", "Command": "account_import",
+                                   "ErrorCode": 70169, "Count": 2}]}),
+    )
     .await;
     assert_eq!(r["Added"], 1, "{r}");
     for _ in 0..2 {
@@ -342,23 +358,33 @@ async fn faults_fail_or_slow_the_chosen_commands_then_clear() {
     set(json!({"Faults": [{"Command": "*", "DelayMs": 300}]})).await;
     let started = std::time::Instant::now();
     admin
-        .call_ok("im_open_login_svc/account_check", json!({"CheckItem": [{"UserID": "x"}]}))
+        .call_ok(
+            "im_open_login_svc/account_check",
+            json!({"CheckItem": [{"UserID": "x"}]}),
+        )
         .await;
     assert!(started.elapsed() >= std::time::Duration::from_millis(300));
     let cleared = control(&admin, "DELETE", "/_timber/faults", None).await;
     assert_eq!(cleared["ErrorCode"], 0);
     let started = std::time::Instant::now();
     admin
-        .call_ok("im_open_login_svc/account_check", json!({"CheckItem": [{"UserID": "x"}]}))
+        .call_ok(
+            "im_open_login_svc/account_check",
+            json!({"CheckItem": [{"UserID": "x"}]}),
+        )
         .await;
     assert!(started.elapsed() < std::time::Duration::from_millis(300));
 
     // A fraction: about half of 200 calls fail.
-    set(json!({"Faults": [{"Command": "account_check", "ErrorCode": 70398, "Fraction": 0.5}]})).await;
+    set(json!({"Faults": [{"Command": "account_check", "ErrorCode": 70398, "Fraction": 0.5}]}))
+        .await;
     let mut failed = 0;
     for _ in 0..200 {
         let r = admin
-            .call("im_open_login_svc/account_check", json!({"CheckItem": [{"UserID": "x"}]}))
+            .call(
+                "im_open_login_svc/account_check",
+                json!({"CheckItem": [{"UserID": "x"}]}),
+            )
             .await;
         if r["ErrorCode"] == 70398 {
             failed += 1;
@@ -368,7 +394,13 @@ async fn faults_fail_or_slow_the_chosen_commands_then_clear() {
     control(&admin, "DELETE", "/_timber/faults", None).await;
 
     // Malformed faults: 60003 not JSON, 60002 a fault that does nothing or cannot be.
-    let r = admin.request("x").path("/_timber/faults").body("[").send().await.envelope("faults");
+    let r = admin
+        .request("x")
+        .path("/_timber/faults")
+        .body("[")
+        .send()
+        .await
+        .envelope("faults");
     assert_eq!(r["ErrorCode"], 60003);
     for bad in [
         json!({"Faults": [{"Command": "sendmsg"}]}),
@@ -411,7 +443,10 @@ async fn measure_reset_of_10000_messages_on_memory() {
     let r = control(&admin, "POST", "/_timber/import", Some(&doc)).await;
     assert_eq!(r["ErrorCode"], 0, "{r}");
     let r = admin
-        .call_ok("group_open_http_svc/get_group_info", json!({"GroupIdList": [g]}))
+        .call_ok(
+            "group_open_http_svc/get_group_info",
+            json!({"GroupIdList": [g]}),
+        )
         .await;
     assert_eq!(r["GroupInfo"][0]["NextMsgSeq"], 10_001);
     let mut runs = Vec::new();

@@ -252,7 +252,7 @@ fn describe(e: &reqwest::Error) -> String {
 }
 
 /// `fields` as a callback body: `CallbackCommand` first, `EventTime` (ms) last.
-fn body(command: &str, fields: Value) -> String {
+pub(crate) fn body(command: &str, fields: Value) -> String {
     let mut body = Map::new();
     body.insert("CallbackCommand".into(), command.into());
     if let Value::Object(fields) = fields {

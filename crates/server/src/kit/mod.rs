@@ -80,6 +80,7 @@ pub async fn restore(state: &State, app: AppId, now: i64) -> Result<(), Error> {
     ensure_admins(state, app, now).await?;
     state.callbacks.forget(app);
     state.faults.clear(Some(app));
+    state.limits.forget(app);
     Ok(())
 }
 
