@@ -234,7 +234,13 @@ async fn api(
             Err(e) => (envelope::fail_body(service, &e), e.code.code()),
         };
         let micros = started.elapsed().as_micros() as u64;
-        state.metrics.record(code, micros);
+        let (svc_label, cmd_label) = match service {
+            Some(s) if dispatch::is_known(s, &command) => (s.name(), command.as_str()),
+            _ => ("unknown", "unknown"),
+        };
+        state
+            .metrics
+            .record_call(svc_label, cmd_label, code, micros);
         tracing::info!(
             service = %service_name,
             command = %command,

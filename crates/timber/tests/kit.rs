@@ -457,3 +457,33 @@ async fn measure_reset_of_10000_messages_on_memory() {
     }
     println!("reset of an app with 10,000 messages (memory), µs: {runs:?}");
 }
+
+#[tokio::test]
+async fn metrics_count_calls_by_command_and_code() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    admin
+        .call_ok("im_open_login_svc/account_import", json!({"UserID": "m"}))
+        .await;
+    admin
+        .call_err("im_open_login_svc/kick", json!({"UserID": "nobody"}))
+        .await;
+    admin
+        .call("im_open_login_svc/no_such_command", json!({}))
+        .await;
+    let (status, text) = server.get("/metrics").await;
+    assert_eq!(status, 200);
+    for line in [
+        r#"timber_api_requests_total{command="account_import",error_code="0",service="im_open_login_svc"} 1"#,
+        r#"timber_api_requests_total{command="kick",error_code="70107",service="im_open_login_svc"} 1"#,
+        r#"timber_api_requests_total{command="unknown",error_code="60009",service="unknown"} 1"#,
+        r#"timber_api_request_duration_seconds_count{command="account_import",service="im_open_login_svc"} 1"#,
+        "timber_member_connections 0",
+        "timber_requests_total 3",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line} missing from\n{text}"
+        );
+    }
+}
