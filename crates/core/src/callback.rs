@@ -48,6 +48,7 @@ pub const COMMANDS: &[&str] = &[
     GROUP_AFTER_TOPIC_DESTROYED,
     GROUP_AFTER_MSG_EXTENSION,
     C2C_AFTER_MSG_EXTENSION,
+    ALERT_REQUEST_OVER_LIMIT,
 ];
 
 /// Community topics and message extensions (groups-more.md §10).
@@ -64,6 +65,8 @@ pub const GROUP_BEFORE_CREATE: &str = "Group.CallbackBeforeCreateGroup";
 pub const GROUP_BEFORE_INVITE: &str = "Group.CallbackBeforeInviteJoinGroup";
 pub const GROUP_BEFORE_APPLY_JOIN: &str = "Group.CallbackBeforeApplyJoinGroup";
 pub const STATE_CHANGE: &str = "State.StateChange";
+/// A command's calls reached 80% of its frequency limit (apps with `rate_limits = "cloud"`).
+pub const ALERT_REQUEST_OVER_LIMIT: &str = "Alert.RequestOverLimit";
 pub const C2C_AFTER_SEND: &str = "C2C.CallbackAfterSendMsg";
 pub const C2C_AFTER_REPORT: &str = "C2C.CallbackAfterMsgReport";
 pub const C2C_AFTER_WITHDRAW: &str = "C2C.CallbackAfterMsgWithDraw";

@@ -110,6 +110,8 @@ error_codes! {
     GroupResponseTooLarge = 10018, "the response would exceed 1 MB: page the request";
     GroupAccountNotFound = 10019, "an account in the request does not exist";
     GroupIdInUse = 10021, "the group ID is already in use";
+    /// Over 40 messages a second in one group, with `rate_limits = "cloud"` (limits.md §3).
+    GroupMsgFrequency = 10023, "the group's message frequency exceeds the limit";
     GroupIdInUseByOwner = 10025, "the group ID is in use and the operator is its owner";
     RecallMsgNotFound = 10030, "the message to recall does not exist";
     /// A member's recall of their own message past the recall window (members.md §3).

@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod error;
 pub mod extension;
 pub mod group;
+pub mod kit;
 pub mod member;
 pub mod message;
 pub mod moderation;

@@ -73,6 +73,11 @@ pub struct App {
     /// 5 (Pro Plus, Enterprise) (groups-more.md §7.7). At least 1.
     #[serde(default = "default_broadcast_per_sec")]
     pub broadcast_per_sec: u32,
+    /// The cloud's per-command call frequencies (limits.md §3): `"off"` (default) or
+    /// `"cloud"`, which answers 60007 over a command's limit and 10023 over a group's 40
+    /// messages a second, and sends `Alert.RequestOverLimit` at 80% of a command's limit.
+    #[serde(default)]
+    pub rate_limits: RateLimits,
 }
 
 const fn default_broadcast_per_sec() -> u32 {
@@ -105,6 +110,23 @@ impl Feature {
             Feature::MessageExtensions => "message_extensions",
         }
     }
+}
+
+impl App {
+    /// Whether the group service's own rates apply (10049, 10006): asked for alone, or as
+    /// part of all the cloud's frequencies.
+    pub fn group_rates_on(&self) -> bool {
+        self.group_rate_limits || self.rate_limits == RateLimits::Cloud
+    }
+}
+
+/// `rate_limits`: whether the cloud's call frequencies are enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateLimits {
+    #[default]
+    Off,
+    Cloud,
 }
 
 const fn default_true() -> bool {
@@ -154,6 +176,7 @@ impl App {
             features_off: Vec::new(),
             group_rate_limits: false,
             broadcast_per_sec: default_broadcast_per_sec(),
+            rate_limits: RateLimits::Off,
         }
     }
 

@@ -4,7 +4,8 @@
 //! Our decisions: every feature is on unless the app lists it in `features_off` (then each
 //! of its commands answers 10059 before its body is read); the documented rates (5 attribute
 //! writes a second per group, 10049; 1 or 5 broadcasts a second per app, 10006) hold only
-//! under the app's `group_rate_limits`, and are counted per node over the last second.
+//! under the app's `group_rate_limits` (or `rate_limits = "cloud"`), and are counted per node
+//! over the last second.
 
 use crate::apps::{App, Feature};
 use crate::envelope::Service;
@@ -71,7 +72,7 @@ impl Rates {
 
     /// A write of the group's attributes: 10049 past 5 a second, under `group_rate_limits`.
     pub(crate) fn attr_write(&self, app: &App, group_id: &str) -> Result<(), Error> {
-        if !app.group_rate_limits
+        if !app.group_rates_on()
             || self.take(
                 app.sdkappid,
                 &format!("attr:{group_id}"),
@@ -91,7 +92,7 @@ impl Rates {
     /// A broadcast: 10006 past `broadcast_per_sec` a second, under `group_rate_limits`.
     pub(crate) fn broadcast(&self, app: &App) -> Result<(), Error> {
         let per_sec = app.broadcast_per_sec.max(1) as usize;
-        if !app.group_rate_limits || self.take(app.sdkappid, "broadcast", per_sec) {
+        if !app.group_rates_on() || self.take(app.sdkappid, "broadcast", per_sec) {
             return Ok(());
         }
         Err(Error::new(
@@ -137,5 +138,17 @@ mod tests {
             ErrorCode::GroupFeatureNotInEdition
         );
         assert!(check_feature(&app, Service::Group, "get_group_info").is_ok());
+    }
+
+    #[test]
+    fn the_cloud_rate_limits_include_the_group_rates() {
+        let r = Rates::default();
+        let mut app = App::new(1, "k");
+        app.rate_limits = crate::apps::RateLimits::Cloud;
+        assert!(r.broadcast(&app).is_ok());
+        assert_eq!(
+            r.broadcast(&app).unwrap_err().code,
+            ErrorCode::GroupRateLimited
+        );
     }
 }

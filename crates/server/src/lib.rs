@@ -21,6 +21,7 @@ mod group_open_http_svc;
 mod health;
 mod im_cos_msg;
 mod im_open_login_svc;
+pub mod kit;
 pub mod member;
 mod metrics;
 mod million_group_open_http_svc;
@@ -33,6 +34,7 @@ mod openim;
 mod openim_msg_ext;
 mod openim_robot_http_svc;
 mod profile;
+pub mod rate_limits;
 mod recentcontact;
 mod sns;
 pub mod sweeper;
@@ -105,11 +107,27 @@ pub struct State {
     pub members: Arc<member::Hub>,
     /// The group service's documented call rates, when an app asks for them.
     pub(crate) group_rates: editions::Rates,
+    /// What `/_timber/reset` puts back after the admins (`timber serve --seed`).
+    pub seed: kit::Seed,
+    /// Faults `/_timber/faults` injected.
+    pub faults: kit::faults::Faults,
+    /// The call counts of apps with `rate_limits = "cloud"`.
+    pub limits: rate_limits::RateLimits,
 }
 
 impl State {
     /// The state, and the store told which after-events the apps want.
     pub fn new(store: Arc<dyn Store>, apps: Apps, settings: Settings) -> Arc<State> {
+        State::with_seed(store, apps, settings, kit::Seed::default())
+    }
+
+    /// Like [`State::new`], with the seed a reset restores (applied already by the caller).
+    pub fn with_seed(
+        store: Arc<dyn Store>,
+        apps: Apps,
+        settings: Settings,
+        seed: kit::Seed,
+    ) -> Arc<State> {
         let callbacks = callbacks::Callbacks::default();
         store.set_callback_filter(Arc::new(callbacks::Filter {
             apps: apps.clone(),
@@ -131,6 +149,9 @@ impl State {
             callbacks,
             history_files: open_msg_svc::Files::default(),
             group_rates: editions::Rates::default(),
+            seed,
+            faults: kit::faults::Faults::default(),
+            limits: rate_limits::RateLimits::default(),
         })
     }
 }
@@ -172,6 +193,10 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .route("/_timber/callbacks", get(callbacks::log_endpoint))
+        .route("/_timber/reset", axum::routing::post(kit::reset))
+        .route("/_timber/export", get(kit::export))
+        .route("/_timber/import", axum::routing::post(kit::import))
+        .route("/_timber/faults", any(kit::faults::endpoint))
         .route("/_timber/push_task", get(all_member_push::task_endpoint))
         .route("/_timber/history/{token}", get(open_msg_svc::download))
         .route("/v1/member", get(member::connect))
@@ -216,7 +241,13 @@ async fn api(
             Err(e) => (envelope::fail_body(service, &e), e.code.code()),
         };
         let micros = started.elapsed().as_micros() as u64;
-        state.metrics.record(code, micros);
+        let (svc_label, cmd_label) = match service {
+            Some(s) if dispatch::is_known(s, &command) => (s.name(), command.as_str()),
+            _ => ("unknown", "unknown"),
+        };
+        state
+            .metrics
+            .record_call(svc_label, cmd_label, code, micros);
         tracing::info!(
             service = %service_name,
             command = %command,
@@ -265,7 +296,46 @@ async fn handle(state: &Arc<State>, call: Call<'_>, body: Body) -> Result<Vec<u8
     let now = timber_core::now_secs();
     let caller =
         auth::authenticate(state, service, Query::parse(raw_query.as_deref()), now).await?;
+    if let Some(hit) = state
+        .faults
+        .hit(caller.app.sdkappid, service.name(), command)
+    {
+        tokio::time::sleep(hit.delay).await;
+        if let Some(e) = hit.error {
+            return Err(e);
+        }
+    }
+    let limited = caller.app.rate_limits == apps::RateLimits::Cloud;
+    if limited {
+        let verdict = state
+            .limits
+            .command(caller.app.sdkappid, service.name(), command, now)?;
+        if let rate_limits::Verdict::Alarm(limit, count) = verdict {
+            alarm(
+                state,
+                &caller.app,
+                service,
+                command,
+                limit,
+                count,
+                &client_ip,
+            );
+        }
+    }
     let bytes = read_body(body, state.settings.max_body_bytes).await?;
+    if limited && command == "send_group_msg" {
+        #[derive(serde::Deserialize)]
+        struct Target {
+            #[serde(rename = "GroupId")]
+            group_id: String,
+        }
+        // A body without a GroupId is refused by the handler with its own code.
+        if let Ok(t) = serde_json::from_slice::<Target>(&bytes) {
+            state
+                .limits
+                .group_message(caller.app.sdkappid, &t.group_id, now)?;
+        }
+    }
     let body: &[u8] = if bodyless_get && bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -284,6 +354,37 @@ async fn handle(state: &Arc<State>, call: Call<'_>, body: Body) -> Result<Vec<u8
         .await
 }
 
+/// Sends `Alert.RequestOverLimit` in the background: the call that reached 80% of its
+/// command's limit does not wait for the app's answer. The body's fields are timber's own
+/// (the cloud's are not documented): the service, command, limit and count so far.
+fn alarm(
+    state: &Arc<State>,
+    app: &Arc<apps::App>,
+    service: Service,
+    command: &str,
+    limit: u32,
+    count: u32,
+    client_ip: &str,
+) {
+    let name = timber_core::callback::ALERT_REQUEST_OVER_LIMIT;
+    if !app.wants_callback(name) {
+        return;
+    }
+    let body = callbacks::body(
+        name,
+        serde_json::json!({
+            "Service": service.name(),
+            "Command": command,
+            "LimitPerSecond": limit,
+            "CallsThisSecond": count,
+        }),
+    );
+    let (state, app, ip) = (state.clone(), app.clone(), client_ip.to_owned());
+    tokio::spawn(async move {
+        let _ = state.callbacks.post(&app, name, body, &ip).await;
+    });
+}
+
 /// How far past the limit an oversized body is still read (and discarded), as a multiple of
 /// the limit.
 const DRAIN_FACTOR: usize = 8;
@@ -291,7 +392,7 @@ const DRAIN_FACTOR: usize = 8;
 /// The request body, at most `limit` bytes, or 93000. An oversized body is read on to its
 /// end (up to [`DRAIN_FACTOR`] times the limit) and dropped before answering: a client that is
 /// still writing it would otherwise find the connection closed and never read the 93000.
-async fn read_body(mut body: Body, limit: usize) -> Result<bytes::Bytes, Error> {
+pub(crate) async fn read_body(mut body: Body, limit: usize) -> Result<bytes::Bytes, Error> {
     use http_body_util::BodyExt;
     let broken = |e: axum::Error| {
         Error::new(
@@ -328,7 +429,7 @@ async fn unknown_path() -> Response {
     )
 }
 
-fn json_response(bytes: Vec<u8>, request_id: u64) -> Response {
+pub(crate) fn json_response(bytes: Vec<u8>, request_id: u64) -> Response {
     let mut resp = (StatusCode::OK, bytes).into_response();
     let headers = resp.headers_mut();
     headers.insert(

@@ -1,13 +1,20 @@
-//! A handful of counters in the Prometheus text format at `/metrics`. Hand-written: a few
-//! atomics do not justify a metrics framework.
+//! `/metrics`, in the Prometheus text format. Per-command counts and latencies (and member
+//! connections) are kept by the `prometheus` crate; the connection counters below predate it
+//! and keep their names, as does `timber_callbacks_total` (`callbacks/mod.rs`).
 
 use crate::State;
 use axum::extract::State as AxState;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-#[derive(Default)]
 pub struct Metrics {
+    registry: prometheus::Registry,
+    /// `timber_api_requests_total{service,command,error_code}`.
+    api_requests: prometheus::IntCounterVec,
+    /// `timber_api_request_duration_seconds{service,command}`.
+    api_seconds: prometheus::HistogramVec,
+    /// `timber_member_connections`: set when scraped.
+    member_connections: prometheus::IntGauge,
     requests: AtomicU64,
     failed: AtomicU64,
     micros: AtomicU64,
@@ -16,7 +23,73 @@ pub struct Metrics {
     pub connections: Connections,
 }
 
+/// Latency buckets, in seconds: the cheapest calls answer in tens of microseconds, a send
+/// with a before-callback waits up to its 2 s timeout.
+const BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+impl Default for Metrics {
+    fn default() -> Self {
+        use prometheus::{HistogramOpts, IntCounterVec, IntGauge, Opts};
+        let registry = prometheus::Registry::new();
+        let api_requests = IntCounterVec::new(
+            Opts::new(
+                "timber_api_requests_total",
+                "REST API calls answered, by service, command and ErrorCode.",
+            ),
+            &["service", "command", "error_code"],
+        )
+        .expect("valid metric");
+        let api_seconds = prometheus::HistogramVec::new(
+            HistogramOpts::new(
+                "timber_api_request_duration_seconds",
+                "Time to answer REST API calls, by service and command.",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &["service", "command"],
+        )
+        .expect("valid metric");
+        let member_connections = IntGauge::new(
+            "timber_member_connections",
+            "Member (WebSocket) connections open on this node.",
+        )
+        .expect("valid metric");
+        for c in [
+            Box::new(api_requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(api_seconds.clone()),
+            Box::new(member_connections.clone()),
+        ] {
+            registry.register(c).expect("registered once");
+        }
+        Metrics {
+            registry,
+            api_requests,
+            api_seconds,
+            member_connections,
+            requests: AtomicU64::default(),
+            failed: AtomicU64::default(),
+            micros: AtomicU64::default(),
+            connections: Connections::default(),
+        }
+    }
+}
+
 impl Metrics {
+    /// One answered call. `service` and `command` are the route's names when timber knows
+    /// them and `"unknown"` otherwise, so that a client's typos cannot grow the label sets;
+    /// error codes are the fixed table's (and injected or app-defined ones).
+    pub(crate) fn record_call(&self, service: &str, command: &str, error_code: u32, micros: u64) {
+        let code = error_code.to_string();
+        self.api_requests
+            .with_label_values(&[service, command, &code])
+            .inc();
+        self.api_seconds
+            .with_label_values(&[service, command])
+            .observe(micros as f64 / 1e6);
+        self.record(error_code, micros);
+    }
+
     pub(crate) fn record(&self, error_code: u32, micros: u64) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.micros.fetch_add(micros, Ordering::Relaxed);
@@ -93,5 +166,11 @@ pub(crate) async fn render(AxState(state): AxState<Arc<State>>) -> String {
         load(&c.body_timeouts),
     );
     out.push_str(&state.callbacks.render_metrics());
+    m.member_connections
+        .set(i64::try_from(state.members.connections()).unwrap_or(i64::MAX));
+    let encoder = prometheus::TextEncoder::new();
+    if let Ok(text) = encoder.encode_to_string(&m.registry.gather()) {
+        out.push_str(&text);
+    }
     out
 }

@@ -101,6 +101,13 @@ impl RevokedCache {
         }
     }
 
+    /// Forgets every kick of `app` (its accounts were reset or replaced).
+    pub(crate) fn forget_app(&self, app: AppId) {
+        if let Ok(mut times) = self.times.write() {
+            times.retain(|(a, _), _| *a != app);
+        }
+    }
+
     pub(crate) fn forget(&self, app: AppId, user: String) {
         if let Ok(mut times) = self.times.write() {
             times.remove(&(app, user));

@@ -15,6 +15,7 @@ pub mod extensions;
 pub mod follow;
 pub mod group_more;
 pub mod groups;
+pub mod kit;
 pub mod member;
 pub mod messages;
 pub mod official;
@@ -37,6 +38,7 @@ pub use extensions::ExtensionStore;
 pub use follow::FollowStore;
 pub use group_more::GroupMoreStore;
 pub use groups::GroupStore;
+pub use kit::{AppDump, DumpRow, KitStore};
 pub use member::MemberStore;
 pub use messages::MessageStore;
 pub use official::OfficialStore;
@@ -104,6 +106,7 @@ pub trait Store:
     + PushStore
     + MemberStore
     + OfficialStore
+    + KitStore
     + Send
     + Sync
     + 'static

@@ -39,6 +39,10 @@ enum Command {
         /// TOML configuration file; TIMBER_* environment variables override it.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// A state document (`GET /_timber/export`'s, or a JSON array of them) to start from;
+        /// `POST /_timber/reset` returns to it.
+        #[arg(long)]
+        seed: Option<PathBuf>,
     },
     /// Print a UserSig (v2) for an identifier, as the official generators make them.
     Usersig {
@@ -81,11 +85,11 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { config } => {
+        Command::Serve { config, seed } => {
             let config = Config::load(config.as_deref())?;
             init_logging(&config.log);
             let runtime = runtime()?;
-            let served = runtime.block_on(serve(config));
+            let served = runtime.block_on(serve(config, seed));
             // What may be left after a bounded shutdown (connections cut after the grace, a
             // store that would not close in time) is not waited for: the process ends here.
             runtime.shutdown_background();
@@ -167,7 +171,7 @@ fn resolve_apps(config: &Config) -> anyhow::Result<Vec<App>> {
     Ok(vec![bootstrap::load_or_create_app(&config.data_dir)?])
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(config: Config, seed: Option<PathBuf>) -> anyhow::Result<()> {
     // First: every connection and every store file is a file descriptor.
     let open_files = open_files::raise_to_hard_limit();
     let limits = listener::Limits::new(&config, open_files);
@@ -182,6 +186,31 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             .await
             .context("creating the admin accounts")?;
     }
+    let seed = match seed {
+        None => timber_server::kit::Seed::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading the seed {}", path.display()))?;
+            let hosted: Vec<_> = apps.iter().map(|a| a.sdkappid).collect();
+            let seed = timber_server::kit::Seed::parse(&text, &hosted)
+                .map_err(|e| anyhow::anyhow!("the seed {}: {e}", path.display()))?;
+            // The seed replaces what the apps held, as a reset to it would.
+            for (app, _) in &seed.by_app {
+                store
+                    .reset_app(*app)
+                    .await
+                    .context("resetting a seeded app")?;
+            }
+            timber_server::kit::apply_seed(&store, &seed)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            for app in &apps {
+                let admins = app.all_admins().into_iter().map(NewAccount::bare).collect();
+                store.import_accounts(app.sdkappid, admins, now).await?;
+            }
+            seed
+        }
+    };
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -195,7 +224,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         member_queue_frames: config.member_queue_frames,
         member_idle_secs: config.member_idle_secs,
     };
-    let state = timber_server::State::new(store.clone(), Apps::new(apps.clone()), settings);
+    let state =
+        timber_server::State::with_seed(store.clone(), Apps::new(apps.clone()), settings, seed);
     print!("{}", bootstrap::banner(&addr, &apps[0], now));
     for app in &apps[1..] {
         println!(

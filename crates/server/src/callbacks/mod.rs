@@ -217,6 +217,13 @@ impl Callbacks {
             .unwrap_or_default()
     }
 
+    /// Forgets the app's logged attempts (`/_timber/reset`).
+    pub fn forget(&self, app: AppId) {
+        if let Ok(mut log) = self.log.lock() {
+            log.remove(&app);
+        }
+    }
+
     /// `timber_callbacks_total` in the Prometheus text format.
     pub(crate) fn render_metrics(&self) -> String {
         let mut out = String::from(
@@ -245,7 +252,7 @@ fn describe(e: &reqwest::Error) -> String {
 }
 
 /// `fields` as a callback body: `CallbackCommand` first, `EventTime` (ms) last.
-fn body(command: &str, fields: Value) -> String {
+pub(crate) fn body(command: &str, fields: Value) -> String {
     let mut body = Map::new();
     body.insert("CallbackCommand".into(), command.into());
     if let Value::Object(fields) = fields {

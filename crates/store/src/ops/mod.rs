@@ -19,6 +19,7 @@ pub(crate) mod follow;
 pub(crate) mod group_more;
 pub(crate) mod group_receipts;
 pub(crate) mod groups;
+pub(crate) mod kit;
 pub(crate) mod member;
 pub(crate) mod members;
 pub(crate) mod messages;

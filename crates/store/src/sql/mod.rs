@@ -27,6 +27,7 @@ type Result<T, E = DbError> = std::result::Result<T, E>;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Param<'a> {
     I64(i64),
+    OptI64(Option<i64>),
     Str(&'a str),
     OptStr(Option<&'a str>),
     Bool(bool),
@@ -196,6 +197,15 @@ pub(crate) trait ReadTx: Send {
     /// transaction-scoped advisory lock), so that no two nodes claim events of one group at
     /// once; `None` on SQLite, whose single writer already does.
     fn claims_lock(&self) -> Option<&'static str>;
+
+    /// A query listing every column of every table of the schema as (table, column, type)
+    /// rows, in table order then column order (the emulator kit's export, reset and import
+    /// read the schema rather than keep a list of tables that could fall behind it).
+    fn columns_sql(&self) -> &'static str;
+
+    /// Statements that move the key sequences past the keys present (PostgreSQL, after rows
+    /// were inserted with their keys given); none on SQLite, whose AUTOINCREMENT moves itself.
+    fn resync_keys_sql(&self) -> &'static [&'static str];
 
     /// Runs a query and returns all rows.
     fn query(

@@ -27,6 +27,7 @@ impl ToSql for Param<'_> {
     ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match *self {
             Param::I64(v) => v.to_sql(ty, out),
+            Param::OptI64(v) => v.to_sql(ty, out),
             Param::Str(s) => (&*storable(s)).to_sql(ty, out),
             Param::OptStr(s) => s.map(storable).as_deref().to_sql(ty, out),
             Param::Bool(b) => b.to_sql(ty, out),
@@ -107,6 +108,23 @@ impl<C: GenericClient + Sync> ReadTx for PgTx<'_, C> {
     fn claims_lock(&self) -> Option<&'static str> {
         // Any constant of timber's own: the key of "claiming callback outbox rows".
         Some("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(7437261)) l")
+    }
+
+    fn columns_sql(&self) -> &'static str {
+        "SELECT table_name::text, column_name::text, data_type::text \
+         FROM information_schema.columns WHERE table_schema = current_schema() \
+         ORDER BY table_name, ordinal_position"
+    }
+
+    fn resync_keys_sql(&self) -> &'static [&'static str] {
+        &[
+            "SELECT setval('group_keys', greatest((SELECT max(gkey) FROM groups), \
+             (SELECT last_value FROM group_keys)))",
+            "SELECT setval('c2c_keys', greatest((SELECT max(ckey) FROM c2c_conversations), \
+             (SELECT last_value FROM c2c_keys)))",
+            "SELECT setval('topic_keys', greatest((SELECT max(tkey) FROM topics), \
+             (SELECT last_value FROM topic_keys)))",
+        ]
     }
 }
 

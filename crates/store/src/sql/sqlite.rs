@@ -45,11 +45,13 @@ fn sqlite_sql(sql: &str) -> Cow<'_, str> {
 impl rusqlite::ToSql for Param<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match *self {
-            Param::I64(v) => ToSqlOutput::from(v),
+            Param::I64(v) | Param::OptI64(Some(v)) => ToSqlOutput::from(v),
             Param::Str(s) => ToSqlOutput::from(s),
             Param::OptStr(Some(s)) => ToSqlOutput::from(s),
             Param::Bool(b) | Param::OptBool(Some(b)) => ToSqlOutput::from(b),
-            Param::OptStr(None) | Param::OptBool(None) => ToSqlOutput::from(rusqlite::types::Null),
+            Param::OptStr(None) | Param::OptBool(None) | Param::OptI64(None) => {
+                ToSqlOutput::from(rusqlite::types::Null)
+            }
         })
     }
 }
@@ -119,6 +121,15 @@ impl ReadTx for SqliteTx<'_> {
 
     fn claims_lock(&self) -> Option<&'static str> {
         None
+    }
+
+    fn columns_sql(&self) -> &'static str {
+        "SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid"
+    }
+
+    fn resync_keys_sql(&self) -> &'static [&'static str] {
+        &[]
     }
 }
 

@@ -8,6 +8,7 @@ mod contacts;
 mod extensions;
 mod group_more;
 mod groups;
+mod kit;
 mod member;
 mod messages;
 mod official;

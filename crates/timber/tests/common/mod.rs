@@ -121,6 +121,8 @@ pub struct ServerOptions {
     pub no_config_file: bool,
     /// The server process's open-file limit (soft, hard), set before it starts.
     pub open_files: Option<(u64, u64)>,
+    /// Extra arguments after `serve` (e.g. `--seed FILE`).
+    pub args: Vec<String>,
 }
 
 /// A PostgreSQL schema of its own for one test, on the server at `$TIMBER_TEST_POSTGRES_URL`;
@@ -284,6 +286,7 @@ impl TestServer {
             None => Command::new(TIMBER),
         };
         cmd.arg("serve");
+        cmd.args(&options.args);
         if !options.no_config_file {
             cmd.arg("--config").arg(&config_path);
         }
