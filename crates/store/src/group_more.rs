@@ -11,6 +11,14 @@ use crate::ops::group_receipts::{MarkRead, ReceiptDetail, Receipts, SendWithRece
 use crate::ops::messages::SendMessage;
 use crate::ops::room_admins::{BannedNow, ModifyRoomAdmins, RoomAdmins};
 use crate::Result;
+
+/// send_broadcast_msg's message: its sender, `MsgBody` JSON text and custom data.
+#[derive(Debug, Clone)]
+pub struct NewBroadcast {
+    pub from: String,
+    pub body: String,
+    pub cloud_custom_data: Option<String>,
+}
 use timber_core::group::{AdminCommand, AttrWrite, CounterMode, MemberRecord, ReceiptCount, Role};
 use timber_core::message::{SendMsg, Sent};
 use timber_core::AppId;
@@ -106,8 +114,8 @@ pub trait GroupMoreStore {
     ) -> Result<Vec<MemberRecord>>;
 
     /// A broadcast to every AVChatRoom of the app: its app-wide `MsgSeq` (a repeat within 5
-    /// minutes answers the first one's).
-    async fn broadcast(&self, app: AppId, random: u32, content: String, now: i64) -> Result<u64>;
+    /// minutes answers the first one's). A new one reaches the members present in the rooms.
+    async fn broadcast(&self, app: AppId, random: u32, msg: NewBroadcast, now: i64) -> Result<u64>;
 
     /// send_group_msg with `NeedReadReceipt` 1: the send, and (in the types with receipts)
     /// one unread receipt per member but the sender; 10060 above 200 members.
@@ -303,14 +311,16 @@ impl<B: Backend> GroupMoreStore for B {
         .await
     }
 
-    async fn broadcast(&self, app: AppId, random: u32, content: String, now: i64) -> Result<u64> {
-        self.write(Broadcast {
-            app,
-            random,
-            content,
-            now,
-        })
-        .await
+    async fn broadcast(&self, app: AppId, random: u32, msg: NewBroadcast, now: i64) -> Result<u64> {
+        let (seq, _new) = self
+            .write(Broadcast {
+                app,
+                random,
+                msg,
+                now,
+            })
+            .await?;
+        Ok(seq)
     }
 
     async fn send_with_receipt(&self, app: AppId, group_id: String, send: SendMsg) -> Result<Sent> {

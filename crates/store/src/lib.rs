@@ -36,7 +36,7 @@ pub use c2c::C2cStore;
 pub use contacts::ContactStore;
 pub use extensions::ExtensionStore;
 pub use follow::FollowStore;
-pub use group_more::GroupMoreStore;
+pub use group_more::{GroupMoreStore, NewBroadcast};
 pub use groups::GroupStore;
 pub use kit::{AppDump, DumpRow, KitStore};
 pub use member::MemberStore;

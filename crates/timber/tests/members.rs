@@ -1019,6 +1019,57 @@ async fn group_changes_reach_members_as_events() {
 }
 
 #[tokio::test]
+async fn a_broadcast_reaches_the_members_present_in_every_room() {
+    let (server, admin) = start().await;
+    let room = |name: &'static str| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .call_ok(
+                    "group_open_http_svc/create_group",
+                    json!({"Type": "AVChatRoom", "Name": name}),
+                )
+                .await["GroupId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (r1, r2) = (room("one").await, room("two").await);
+    let mut a = Member::connect(&server, "a").await;
+    let mut b = Member::connect(&server, "b").await;
+    let mut c = Member::connect(&server, "c").await;
+    a.ok("joinGroup", json!({"groupID": r1})).await;
+    b.ok("joinGroup", json!({"groupID": r1})).await;
+    b.ok("joinGroup", json!({"groupID": r2})).await;
+    let body = json!({"Random": 5, "MsgBody": text("to every room")});
+    let v = admin
+        .call_ok("group_open_http_svc/send_broadcast_msg", body.clone())
+        .await;
+    let e = a.event("onRecvNewMessage").await;
+    assert_eq!(e["groupID"], r1.as_str());
+    assert_eq!(e["message"]["MsgBody"], text("to every room"));
+    assert_eq!(e["message"]["MsgSeq"], v["MsgSeq"]);
+    assert_eq!(e["message"]["From_Account"], "administrator");
+    // b is in both rooms: one frame for each.
+    let mut rooms = vec![
+        b.event("onRecvNewMessage").await["groupID"].clone(),
+        b.event("onRecvNewMessage").await["groupID"].clone(),
+    ];
+    rooms.sort_by_key(|r| r.to_string());
+    let mut want = vec![json!(r1), json!(r2)];
+    want.sort_by_key(|r| r.to_string());
+    assert_eq!(rooms, want);
+    // c is in no room; a repeat within five minutes is the same broadcast, sent once.
+    c.no_event("onRecvNewMessage").await;
+    let again = admin
+        .call_ok("group_open_http_svc/send_broadcast_msg", body)
+        .await;
+    assert_eq!(again["MsgSeq"], v["MsgSeq"]);
+    a.no_event("onRecvNewMessage").await;
+}
+
+#[tokio::test]
 async fn av_chat_rooms_deliver_to_present_members_and_count_them() {
     let (server, admin) = start().await;
     let v = admin

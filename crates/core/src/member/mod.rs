@@ -133,6 +133,11 @@ pub enum Change {
         member: String,
         peer: String,
     },
+    /// send_broadcast_msg (groups-more.md §7.7): one message to every AVChatRoom of the app,
+    /// heard by the members present in each; `msg.seq` is the broadcast's own number.
+    Broadcast {
+        msg: GroupMsg,
+    },
     /// The REST `kick`: every connection of the account closes (4001).
     Kicked {
         account: String,

@@ -6,7 +6,6 @@ use crate::failure::Failure;
 use crate::msg_body::{check_size, checked_body};
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use serde_json::value::RawValue;
 use timber_core::message::BodyError;
 use timber_core::text::check_no_nul;
@@ -45,10 +44,14 @@ pub async fn send_broadcast_msg(ctx: &Ctx, req: BroadcastReq) -> Result<Broadcas
     }
     let from = operator(ctx, req.from).await?;
     ctx.state.group_rates.broadcast(&ctx.caller.app)?;
-    let content = json!([from, body, req.cloud_custom_data]).to_string();
+    let msg = timber_store::NewBroadcast {
+        from,
+        body,
+        cloud_custom_data: req.cloud_custom_data,
+    };
     let msg_seq = ctx
         .store()
-        .broadcast(ctx.caller.app.sdkappid, random, content, ctx.now)
+        .broadcast(ctx.caller.app.sdkappid, random, msg, ctx.now)
         .await?;
     Ok(BroadcastResp { msg_seq })
 }

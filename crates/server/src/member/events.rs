@@ -115,6 +115,8 @@ fn user_list(accounts: &[String]) -> Value {
 pub fn frame_of(change: &Change) -> Outgoing {
     match change {
         Change::GroupMessage { group_id, msg } => group_message(group_id, msg),
+        // The hub sends one frame per room present members are in; this one names none.
+        Change::Broadcast { msg } => group_message("", msg),
         Change::GroupRecalled {
             group_id,
             seqs,

@@ -429,6 +429,13 @@ impl Hub {
                     send(&c, &mut inside.into_iter(), &frame);
                 }
             }
+            Change::Broadcast { msg } => {
+                for room in self.rooms.of_app(app) {
+                    let frame = events::group_message(&room, msg);
+                    let all = members(&c, &room);
+                    send(&c, &mut all.iter().map(String::as_str), &frame);
+                }
+            }
             Change::MemberClearedGroup { member, .. } | Change::GroupReadChanged { member, .. } => {
                 let frame = events::frame_of(&change);
                 for h in c.conns_of(member) {

@@ -111,6 +111,16 @@ impl Rooms {
         out
     }
 
+    /// The app's rooms with someone present (a broadcast's audience).
+    pub fn of_app(&self, app: AppId) -> Vec<String> {
+        let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        rooms
+            .iter()
+            .filter(|((a, _), room)| *a == app && !room.members.is_empty())
+            .map(|((_, g), _)| g.clone())
+            .collect()
+    }
+
     /// `conn` of `account` joins; a user already present keeps the first join's time.
     pub fn enter(&self, app: AppId, group: &str, account: &str, conn: u64, now: i64) {
         self.with(app, group, |room| {

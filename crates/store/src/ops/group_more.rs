@@ -3,7 +3,7 @@
 
 use super::rows::{accounts_exist, are_members, find_group, find_member, locked_group};
 use super::{append, ReadOp, WriteOp};
-use crate::group_more::BanPage;
+use crate::group_more::{BanPage, NewBroadcast};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
 use serde_json::json;
@@ -14,6 +14,7 @@ use timber_core::group::{
     BanPlan, Change, CounterMode, CounterPlan, GroupRecord, MemberRecord, Role,
     BROADCAST_DEDUP_SECS,
 };
+use timber_core::member::{Change as MemberChange, ChangeSink, GroupMsg};
 use timber_core::AppId;
 
 type Attrs = Vec<(String, String)>;
@@ -437,14 +438,43 @@ impl ReadOp for NamedMembers {
 pub(crate) struct Broadcast {
     pub app: AppId,
     pub random: u32,
-    /// The sender, body and custom data, as one text: what "the same content" compares.
-    pub content: String,
+    pub msg: NewBroadcast,
     pub now: i64,
+}
+
+impl Broadcast {
+    /// The sender, body and custom data, as one text: what "the same content" compares.
+    fn content(&self) -> String {
+        json!([self.msg.from, self.msg.body, self.msg.cloud_custom_data]).to_string()
+    }
 }
 
 impl WriteOp for Broadcast {
     type Plan = (u64, bool);
-    type Out = u64;
+    /// The broadcast's seq, and whether it is new (not a repeat).
+    type Out = (u64, bool);
+
+    fn changes(
+        &self,
+        &(seq, new): &(u64, bool),
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<MemberChange>)> {
+        (new && sink.wants(self.app)).then(|| {
+            let msg = GroupMsg {
+                seq,
+                from: self.msg.from.clone(),
+                random: self.random,
+                time: self.now,
+                priority: 2,
+                is_system: false,
+                body: self.msg.body.clone(),
+                cloud_custom_data: self.msg.cloud_custom_data.clone(),
+                to_accounts: Vec::new(),
+                topic_id: None,
+            };
+            (self.app, vec![MemberChange::Broadcast { msg }])
+        })
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         if !r.for_update().is_empty() {
@@ -470,7 +500,7 @@ impl WriteOp for Broadcast {
                 params![
                     self.app,
                     i64::from(self.random),
-                    &self.content,
+                    &self.content(),
                     self.now - BROADCAST_DEDUP_SECS
                 ],
             )
@@ -479,7 +509,11 @@ impl WriteOp for Broadcast {
         Ok(decide_broadcast(last, duplicate))
     }
 
-    async fn apply<W: WriteTx>(&self, (seq, new): Self::Plan, w: &mut W) -> Result<u64, DbError> {
+    async fn apply<W: WriteTx>(
+        &self,
+        (seq, new): Self::Plan,
+        w: &mut W,
+    ) -> Result<(u64, bool), DbError> {
         if new {
             let inserted = w
                 .execute(
@@ -490,7 +524,7 @@ impl WriteOp for Broadcast {
                         seq,
                         i64::from(self.random),
                         self.now,
-                        &self.content
+                        &self.content()
                     ],
                 )
                 .await?;
@@ -506,6 +540,6 @@ impl WriteOp for Broadcast {
             )
             .await?;
         }
-        Ok(seq)
+        Ok((seq, new))
     }
 }

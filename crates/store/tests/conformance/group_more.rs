@@ -356,13 +356,13 @@ async fn named_members_and_broadcasts() {
         );
         // Broadcast: app-wide seq from 1, a repeat within 5 minutes answers the first.
         let t = now();
-        assert_eq!(s.broadcast(APP, 7, "m".into(), t).await.unwrap(), 1);
-        assert_eq!(s.broadcast(APP, 7, "m".into(), t + 10).await.unwrap(), 1);
-        assert_eq!(s.broadcast(APP, 8, "m".into(), t + 10).await.unwrap(), 2);
-        assert_eq!(s.broadcast(APP, 7, "m".into(), t + 400).await.unwrap(), 3);
+        assert_eq!(s.broadcast(APP, 7, bmsg("m"), t).await.unwrap(), 1);
+        assert_eq!(s.broadcast(APP, 7, bmsg("m"), t + 10).await.unwrap(), 1);
+        assert_eq!(s.broadcast(APP, 8, bmsg("m"), t + 10).await.unwrap(), 2);
+        assert_eq!(s.broadcast(APP, 7, bmsg("m"), t + 400).await.unwrap(), 3);
         // Old rows are dropped, the counter goes on.
-        assert_eq!(s.broadcast(APP, 9, "n".into(), t + 1000).await.unwrap(), 4);
-        assert_eq!(s.broadcast(OTHER_APP, 7, "m".into(), t).await.unwrap(), 1);
+        assert_eq!(s.broadcast(APP, 9, bmsg("n"), t + 1000).await.unwrap(), 4);
+        assert_eq!(s.broadcast(OTHER_APP, 7, bmsg("m"), t).await.unwrap(), 1);
     })
     .await;
 }
@@ -476,7 +476,7 @@ async fn concurrent_broadcasts_take_distinct_seqs() {
         let tasks: Vec<_> = (0..12u32)
             .map(|i| {
                 let s = s.clone();
-                tokio::spawn(async move { s.broadcast(APP, i, "m".into(), t).await.unwrap() })
+                tokio::spawn(async move { s.broadcast(APP, i, bmsg("m"), t).await.unwrap() })
             })
             .collect();
         let mut seqs = Vec::new();
@@ -571,4 +571,12 @@ async fn room_admins_and_the_ban_check() {
         assert!(s.room_admins(APP, id()).await.unwrap().is_empty());
     })
     .await;
+}
+
+fn bmsg(text: &str) -> timber_store::NewBroadcast {
+    timber_store::NewBroadcast {
+        from: "admin".into(),
+        body: format!(r#"[{{"MsgType":"TIMTextElem","MsgContent":{{"Text":"{text}"}}}}]"#),
+        cloud_custom_data: None,
+    }
 }
