@@ -94,6 +94,17 @@ async fn admins_empty_online_sets_and_every_refusal() {
     )
     .await;
     assert_eq!(admins(&c, "live").await, ["a1", "a3", "a4", "a5"]);
+    // Room admins answer Admin in get_role_in_group, present or not; a revoked one does not.
+    let roles = c
+        .call_ok(
+            "group_open_http_svc/get_role_in_group",
+            json!({"GroupId": "live", "User_Account": ["a1", "a2"]}),
+        )
+        .await;
+    assert_eq!(
+        roles["UserIdList"],
+        json!([{"Member_Account": "a1", "Role": "Admin"}, {"Member_Account": "a2", "Role": "NotMember"}])
+    );
     // An account never imported: 10019.
     assert_eq!(
         code(

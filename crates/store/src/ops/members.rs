@@ -598,9 +598,25 @@ impl ReadOp for Roles {
     async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
         let g = find_group(r, self.app, &self.group_id).await?;
         let g = require_group(g, &self.group_id)?;
+        let room = g.ty == timber_core::group::GroupType::AVChatRoom;
         let mut out = Vec::with_capacity(self.accounts.len());
         for a in &self.accounts {
-            out.push(find_member(r, self.app, g.key, a).await?.map(|m| m.role));
+            let mut role = find_member(r, self.app, g.key, a).await?.map(|m| m.role);
+            // An AVChatRoom keeps its admins apart (groups-more.md §7.4): they answer Admin,
+            // present or not; the owner stays the owner.
+            if room && role != Some(Role::Owner) {
+                let admin = r
+                    .query_opt(
+                        "SELECT 1 FROM room_admins WHERE app = $1 AND gkey = $2 AND user_id = $3",
+                        params![self.app, g.key, a],
+                    )
+                    .await?
+                    .is_some();
+                if admin {
+                    role = Some(Role::Admin);
+                }
+            }
+            out.push(role);
         }
         Ok(out)
     }
