@@ -35,6 +35,7 @@ pub const COMMANDS: &[&str] = &[
     GROUP_AFTER_OWNER,
     GROUP_AFTER_ATTR_CHANGED,
     GROUP_AFTER_READ_RECEIPT,
+    GROUP_ON_MEMBER_STATE_CHANGE,
     PROFILE_AFTER_SET,
     SNS_FRIEND_ADD,
     SNS_FRIEND_DELETE,
@@ -84,6 +85,8 @@ pub const GROUP_AFTER_OWNER: &str = "Group.CallbackAfterChangeGroupOwner";
 pub const GROUP_AFTER_ATTR_CHANGED: &str = "Group.CallbackAfterGroupAttrChanged";
 /// After the SDK-only group_msg_receipt marks messages read (groups-more.md §6.4, inferred).
 pub const GROUP_AFTER_READ_RECEIPT: &str = "Group.CallbackAfterReadReceipt";
+/// An AVChatRoom member came online in the room or went offline (callbacks.md §6.3).
+pub const GROUP_ON_MEMBER_STATE_CHANGE: &str = "Group.CallbackOnMemberStateChange";
 /// After portrait_set (profiles.md §4); not after an account import (inferred).
 pub const PROFILE_AFTER_SET: &str = "Profile.CallbackPortraitSet";
 /// After friend_add (not friend_import; relationships.md §24).

@@ -3,7 +3,7 @@
 
 use crate::backend::Backend;
 use crate::ops::member::{
-    ClearC2cForMember, ClearGroupForMember, OwnClearMarks, OwnHistory, StateChange,
+    ClearC2cForMember, ClearGroupForMember, OwnClearMarks, OwnHistory, RoomStateChange, StateChange,
 };
 use crate::Result;
 use std::sync::Arc;
@@ -85,6 +85,16 @@ pub trait MemberStore {
         action: &'static str,
         reason: &'static str,
         platform: &'static str,
+    ) -> Result<()>;
+
+    /// Records Group.CallbackOnMemberStateChange: `members` came into (`online`) or left the
+    /// AVChatRoom `group_id` (when the app wants it).
+    async fn room_state_change(
+        &self,
+        app: AppId,
+        group_id: String,
+        online: bool,
+        members: Vec<String>,
     ) -> Result<()>;
 }
 
@@ -176,6 +186,22 @@ impl<B: Backend> MemberStore for B {
             member,
             peer,
             now,
+        })
+        .await
+    }
+
+    async fn room_state_change(
+        &self,
+        app: AppId,
+        group_id: String,
+        online: bool,
+        members: Vec<String>,
+    ) -> Result<()> {
+        self.write(RoomStateChange {
+            app,
+            group_id,
+            online,
+            members,
         })
         .await
     }

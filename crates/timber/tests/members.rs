@@ -1618,6 +1618,70 @@ async fn rest_send_c2c(admin: &Client, from: &str, to: &str) {
         .await;
 }
 
+#[tokio::test]
+async fn av_chat_room_presence_is_called_back() {
+    let (url, hits) = callback_receiver(|_| false).await;
+    let (server, admin) = start_calling_back(&url).await;
+    let g = admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "AVChatRoom", "Name": "live"}),
+        )
+        .await["GroupId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    const CMD: &str = "Group.CallbackOnMemberStateChange";
+    let seen = |n: usize| {
+        let (hits, g) = (hits.clone(), g.clone());
+        async move {
+            wait_hits(&hits, CMD, n)
+                .await
+                .iter()
+                .map(|h| {
+                    assert_eq!(h["GroupId"], g.as_str());
+                    assert_eq!(h["Type"], "AVChatRoom");
+                    let who = h["MemberList"][0]["Member_Account"].as_str().unwrap();
+                    format!("{} {who}", h["EventType"].as_str().unwrap())
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut a = Member::connect(&server, "a").await;
+    let mut a2 = Member::connect(&server, "a").await;
+    let mut b = Member::connect(&server, "b").await;
+    let mut c = Member::connect(&server, "c").await;
+    a.ok("joinGroup", json!({"groupID": g})).await;
+    // a second device of a's: still one member online, no second callback.
+    a2.ok("joinGroup", json!({"groupID": g})).await;
+    b.ok("joinGroup", json!({"groupID": g})).await;
+    c.ok("joinGroup", json!({"groupID": g})).await;
+    assert_eq!(seen(3).await, ["Online a", "Online b", "Online c"]);
+    // quitGroup, a ban, and the last connection closing: each goes offline once.
+    b.ok("quitGroup", json!({"groupID": g})).await;
+    admin
+        .call_ok(
+            "group_open_http_svc/ban_group_member",
+            json!({"GroupId": g, "Members_Account": ["c"], "Duration": 60}),
+        )
+        .await;
+    drop(a);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(seen(5).await.len(), 5, "a is still online through a2");
+    a2.ws.close(None).await.unwrap();
+    assert_eq!(
+        seen(6).await,
+        [
+            "Online a",
+            "Online b",
+            "Online c",
+            "Offline b",
+            "Offline c",
+            "Offline a"
+        ]
+    );
+}
+
 /// A server whose one app calls back `url`.
 async fn start_calling_back(url: &str) -> (TestServer, Client) {
     let app = common::TestApp::random();

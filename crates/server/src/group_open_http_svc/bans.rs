@@ -40,12 +40,13 @@ pub async fn ban_group_member(ctx: &Ctx, req: BanReq) -> Result<Empty, Failure> 
         )
         .await?;
     // Only an AVChatRoom has an online set: for another group this finds nobody.
-    ctx.state.members.ban_out(
+    let dropped = ctx.state.members.ban_out(
         ctx.caller.app.sdkappid,
         &id,
         &accounts,
         &ctx.caller.identifier,
     );
+    crate::member::room_state(&ctx.state, &ctx.caller.app, &id, false, dropped).await;
     Ok(Empty {})
 }
 

@@ -240,31 +240,40 @@ impl Hub {
 
     /// Puts a connected account in a group through its connection `conn` (joinGroup in an
     /// AVChatRoom, which keeps no member list: its members are those present).
-    pub fn enter(&self, app: AppId, group: &str, account: &str, conn: u64, now: i64) {
+    /// True when the account was not present before (it came online in the room).
+    pub fn enter(&self, app: AppId, group: &str, account: &str, conn: u64, now: i64) -> bool {
         if let Some(conns) = self.app(app) {
             let mut c = conns.lock().unwrap_or_else(|e| e.into_inner());
             if c.accounts.contains_key(account) {
-                self.rooms.enter(app, group, account, conn, now);
+                let new = self.rooms.enter(app, group, account, conn, now);
                 c.join(group, account);
+                return new;
             }
         }
+        false
     }
 
     /// The account quits the room (quitGroup): absent at once, whatever its connections.
-    pub fn exit(&self, app: AppId, group: &str, account: &str) {
-        self.rooms.remove(app, group, &[account.to_owned()]);
+    /// True when it was present.
+    pub fn exit(&self, app: AppId, group: &str, account: &str) -> bool {
+        let was = !self
+            .rooms
+            .remove(app, group, &[account.to_owned()])
+            .is_empty();
         if let Some(conns) = self.app(app) {
             conns
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .leave(group, account);
         }
+        was
     }
 
     /// The connection `conn`, which joined the room, ended: the account leaves it when no
-    /// other connection of its holds it.
-    pub fn exit_conn(&self, app: AppId, group: &str, account: &str, conn: u64) {
-        if self.rooms.leave_conn(app, group, account, conn) {
+    /// other connection of its holds it (then true).
+    pub fn exit_conn(&self, app: AppId, group: &str, account: &str, conn: u64) -> bool {
+        let left = self.rooms.leave_conn(app, group, account, conn);
+        if left {
             if let Some(conns) = self.app(app) {
                 conns
                     .lock()
@@ -272,16 +281,26 @@ impl Hub {
                     .leave(group, account);
             }
         }
+        left
     }
 
     /// ban_group_member on an AVChatRoom (groups-more.md §5.1): the banned who are present
     /// are dropped from the room; they and those who stay hear `onMemberKicked`.
-    pub fn ban_out(&self, app: AppId, group: &str, accounts: &[String], operator: &str) {
+    /// Returns those dropped.
+    pub fn ban_out(
+        &self,
+        app: AppId,
+        group: &str,
+        accounts: &[String],
+        operator: &str,
+    ) -> Vec<String> {
         let dropped = self.rooms.remove(app, group, accounts);
         if dropped.is_empty() {
-            return;
+            return dropped;
         }
-        let Some(conns) = self.app(app) else { return };
+        let Some(conns) = self.app(app) else {
+            return dropped;
+        };
         let mut c = conns.lock().unwrap_or_else(|e| e.into_inner());
         let frame = events::frame_of(&Change::MembersLeft {
             group_id: group.to_owned(),
@@ -303,6 +322,8 @@ impl Hub {
         for a in &dropped {
             c.leave(group, a);
         }
+        drop(c);
+        dropped
     }
 
     /// The connected accounts in a group (for AVChatRoom, its online members).

@@ -766,9 +766,13 @@ impl Session {
                 )
                 .into());
             }
-            self.state
+            if self
+                .state
                 .members
-                .enter(self.app_id(), g, &self.me, self.handle.id, now);
+                .enter(self.app_id(), g, &self.me, self.handle.id, now)
+            {
+                super::room_state(&self.state, &self.app, g, true, vec![self.me.clone()]).await;
+            }
             self.joined_rooms
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -877,7 +881,9 @@ impl Session {
             before != rooms.len()
         };
         if was_room {
-            self.state.members.exit(self.app_id(), g, &self.me);
+            if self.state.members.exit(self.app_id(), g, &self.me) {
+                super::room_state(&self.state, &self.app, g, false, vec![self.me.clone()]).await;
+            }
             return Ok(json!({}));
         }
         let found = self

@@ -299,9 +299,12 @@ async fn serve(
             .unwrap_or_else(|e| e.into_inner()),
     );
     for room in rooms {
-        state
+        if state
             .members
-            .exit_conn(app.sdkappid, &room, &session.me, handle.id);
+            .exit_conn(app.sdkappid, &room, &session.me, handle.id)
+        {
+            room_state(&state, &app, &room, false, vec![session.me.clone()]).await;
+        }
     }
     drop(registration);
     tracing::debug!(conn = handle.id, "member disconnected");
@@ -319,6 +322,29 @@ enum Ended {
 }
 
 /// State.StateChange, when the app wants it; a failure to record it is logged, not fatal.
+/// Group.CallbackOnMemberStateChange for `members` coming into (`online`) or leaving an
+/// AVChatRoom, when the app wants it.
+pub(crate) async fn room_state(
+    state: &State,
+    app: &crate::apps::App,
+    group: &str,
+    online: bool,
+    members: Vec<String>,
+) {
+    if members.is_empty()
+        || !app.wants_callback(timber_core::callback::GROUP_ON_MEMBER_STATE_CHANGE)
+    {
+        return;
+    }
+    let recorded = state
+        .store
+        .room_state_change(app.sdkappid, group.to_owned(), online, members)
+        .await;
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "Group.CallbackOnMemberStateChange could not be recorded");
+    }
+}
+
 async fn state_change(s: &Session, action: &'static str, reason: &'static str, p: Platform) {
     if !s.app.wants_callback(timber_core::callback::STATE_CHANGE) {
         return;

@@ -121,11 +121,13 @@ impl Rooms {
             .collect()
     }
 
-    /// `conn` of `account` joins; a user already present keeps the first join's time.
-    pub fn enter(&self, app: AppId, group: &str, account: &str, conn: u64, now: i64) {
+    /// `conn` of `account` joins; a user already present keeps the first join's time. True
+    /// when the user was not present before.
+    pub fn enter(&self, app: AppId, group: &str, account: &str, conn: u64, now: i64) -> bool {
         self.with(app, group, |room| {
             room.next_order += 1;
             let order = room.next_order;
+            let new = !room.members.contains_key(account);
             room.members
                 .entry(account.to_owned())
                 .or_insert_with(|| Present {
@@ -136,7 +138,8 @@ impl Rooms {
                 })
                 .conns
                 .insert(conn);
-        });
+            new
+        })
     }
 
     /// `conn` ended; true when it was the last holding `account` in the room.

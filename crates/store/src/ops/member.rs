@@ -243,3 +243,48 @@ impl WriteOp for StateChange {
         )])
     }
 }
+
+/// AVChatRoom members came into the room or left it (joinGroup, quitGroup, their last
+/// connection closing, a ban): Group.CallbackOnMemberStateChange (callbacks.md §6.3), recorded
+/// in the outbox like every after-event. It writes nothing else.
+pub(crate) struct RoomStateChange {
+    pub app: AppId,
+    pub group_id: String,
+    pub online: bool,
+    pub members: Vec<String>,
+}
+
+impl WriteOp for RoomStateChange {
+    type Plan = ();
+    type Out = ();
+
+    async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn apply<W: WriteTx>(&self, (): (), _: &mut W) -> Result<(), DbError> {
+        Ok(())
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::GROUP_ON_MEMBER_STATE_CHANGE]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        (): &(),
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        Ok(vec![Event::new(
+            cb::GROUP_ON_MEMBER_STATE_CHANGE,
+            cb::group_ordering(&self.group_id),
+            serde_json::json!({
+                "GroupId": self.group_id,
+                "Type": "AVChatRoom",
+                "EventType": if self.online { "Online" } else { "Offline" },
+                "MemberList": cb::member_list(self.members.iter().map(String::as_str)),
+            }),
+        )])
+    }
+}
