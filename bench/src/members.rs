@@ -125,17 +125,12 @@ fn text(s: &str) -> Value {
     json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": s}}])
 }
 
-/// Raises this process's open-file limit to the hard one (thousands of client sockets).
+/// Raises this process's open-file limit to the hard one (thousands of client sockets), as
+/// timber does for itself (`crates/timber/src/open_files.rs`, the same `rlimit` crate).
 pub fn raise_open_files() {
-    // SAFETY: getrlimit/setrlimit with a valid pointer to a local struct.
-    unsafe {
-        let mut l = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 {
-            l.rlim_cur = l.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+    if let Ok((soft, hard)) = rlimit::getrlimit(rlimit::Resource::NOFILE) {
+        if soft < hard {
+            let _ = rlimit::setrlimit(rlimit::Resource::NOFILE, hard, hard);
         }
     }
 }
