@@ -636,19 +636,11 @@ impl WriteOp for Withdraw {
     type Plan = i64;
     type Out = ();
 
-    fn changes(
-        &self,
-        out: &Self::Out,
-        sink: &dyn ChangeSink,
-    ) -> Option<(AppId, Vec<MemberChange>)> {
-        let () = out;
-        sink.wants(self.app).then(|| {
-            let change = MemberChange::C2cWithdrawn {
-                from: self.from.clone(),
-                to: self.to.clone(),
-                key: self.key.to_string(),
-            };
-            (self.app, vec![change])
+    fn changes(&self, _: &Self::Out, sink: &dyn ChangeSink) -> Option<(AppId, Vec<MemberChange>)> {
+        super::one_change(self.app, sink, || MemberChange::C2cWithdrawn {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            key: self.key.to_string(),
         })
     }
 
@@ -710,21 +702,13 @@ impl WriteOp for ModifyC2c {
     type Plan = (i64, Modified);
     type Out = ();
 
-    fn changes(
-        &self,
-        out: &Self::Out,
-        sink: &dyn ChangeSink,
-    ) -> Option<(AppId, Vec<MemberChange>)> {
-        let () = out;
-        sink.wants(self.app).then(|| {
-            let change = MemberChange::C2cModified {
-                from: self.from.clone(),
-                to: self.to.clone(),
-                key: self.key.to_string(),
-                body: self.body.clone(),
-                cloud_custom_data: self.cloud_custom_data.clone(),
-            };
-            (self.app, vec![change])
+    fn changes(&self, _: &Self::Out, sink: &dyn ChangeSink) -> Option<(AppId, Vec<MemberChange>)> {
+        super::one_change(self.app, sink, || MemberChange::C2cModified {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            key: self.key.to_string(),
+            body: self.body.clone(),
+            cloud_custom_data: self.cloud_custom_data.clone(),
         })
     }
 
@@ -825,18 +809,10 @@ impl WriteOp for SetRead {
     type Plan = Option<(i64, Side, i64)>;
     type Out = ();
 
-    fn changes(
-        &self,
-        out: &Self::Out,
-        sink: &dyn ChangeSink,
-    ) -> Option<(AppId, Vec<MemberChange>)> {
-        let () = out;
-        sink.wants(self.app).then(|| {
-            let change = MemberChange::C2cReadChanged {
-                member: self.report.clone(),
-                peer: self.peer.clone(),
-            };
-            (self.app, vec![change])
+    fn changes(&self, _: &Self::Out, sink: &dyn ChangeSink) -> Option<(AppId, Vec<MemberChange>)> {
+        super::one_change(self.app, sink, || MemberChange::C2cReadChanged {
+            member: self.report.clone(),
+            peer: self.peer.clone(),
         })
     }
 

@@ -170,12 +170,9 @@ impl WriteOp for DestroyGroup {
         out: &Self::Out,
         sink: &dyn ChangeSink,
     ) -> Option<(AppId, Vec<MemberChange>)> {
-        sink.wants(self.app).then(|| {
-            let change = MemberChange::GroupDismissed {
-                group_id: self.group_id.clone(),
-                operator: out.owner.clone(),
-            };
-            (self.app, vec![change])
+        super::one_change(self.app, sink, || MemberChange::GroupDismissed {
+            group_id: self.group_id.clone(),
+            operator: out.owner.clone(),
         })
     }
 
@@ -263,18 +260,10 @@ impl WriteOp for ModifyGroup {
     type Plan = ProfilePlan;
     type Out = ();
 
-    fn changes(
-        &self,
-        out: &Self::Out,
-        sink: &dyn ChangeSink,
-    ) -> Option<(AppId, Vec<MemberChange>)> {
-        let () = out;
-        sink.wants(self.app).then(|| {
-            let change = MemberChange::GroupInfoChanged {
-                group_id: self.group_id.clone(),
-                operator: self.operator.clone(),
-            };
-            (self.app, vec![change])
+    fn changes(&self, _: &Self::Out, sink: &dyn ChangeSink) -> Option<(AppId, Vec<MemberChange>)> {
+        super::one_change(self.app, sink, || MemberChange::GroupInfoChanged {
+            group_id: self.group_id.clone(),
+            operator: self.operator.clone(),
         })
     }
 

@@ -123,13 +123,10 @@ impl WriteOp for ClearGroupForMember {
     }
 
     fn changes(&self, out: &u64, sink: &dyn ChangeSink) -> Option<(AppId, Vec<Change>)> {
-        sink.wants(self.app).then(|| {
-            let change = Change::MemberClearedGroup {
-                group_id: self.group_id.clone(),
-                member: self.member.clone(),
-                upto: *out,
-            };
-            (self.app, vec![change])
+        super::one_change(self.app, sink, || Change::MemberClearedGroup {
+            group_id: self.group_id.clone(),
+            member: self.member.clone(),
+            upto: *out,
         })
     }
 }

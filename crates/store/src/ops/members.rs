@@ -309,18 +309,10 @@ impl WriteOp for ModifyMember {
     type Plan = (i64, MemberPlan);
     type Out = ();
 
-    fn changes(
-        &self,
-        out: &Self::Out,
-        sink: &dyn ChangeSink,
-    ) -> Option<(AppId, Vec<MemberChange>)> {
-        let () = out;
-        sink.wants(self.app).then(|| {
-            let change = MemberChange::MemberInfoChanged {
-                group_id: self.group_id.clone(),
-                account: self.account.clone(),
-            };
-            (self.app, vec![change])
+    fn changes(&self, _: &Self::Out, sink: &dyn ChangeSink) -> Option<(AppId, Vec<MemberChange>)> {
+        super::one_change(self.app, sink, || MemberChange::MemberInfoChanged {
+            group_id: self.group_id.clone(),
+            account: self.account.clone(),
         })
     }
 
@@ -444,12 +436,9 @@ impl WriteOp for ChangeOwner {
         sink: &dyn ChangeSink,
     ) -> Option<(AppId, Vec<MemberChange>)> {
         let _ = out;
-        sink.wants(self.app).then(|| {
-            let change = MemberChange::GroupInfoChanged {
-                group_id: self.group_id.clone(),
-                operator: self.operator.clone(),
-            };
-            (self.app, vec![change])
+        super::one_change(self.app, sink, || MemberChange::GroupInfoChanged {
+            group_id: self.group_id.clone(),
+            operator: self.operator.clone(),
         })
     }
 

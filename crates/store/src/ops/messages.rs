@@ -644,20 +644,12 @@ impl WriteOp for ModifyMessage {
     type Plan = (i64, Modified);
     type Out = ();
 
-    fn changes(
-        &self,
-        out: &Self::Out,
-        sink: &dyn ChangeSink,
-    ) -> Option<(AppId, Vec<MemberChange>)> {
-        let () = out;
-        sink.wants(self.app).then(|| {
-            let change = MemberChange::GroupModified {
-                group_id: self.group_id.clone(),
-                seq: self.seq,
-                body: self.body.clone(),
-                cloud_custom_data: self.cloud_custom_data.clone(),
-            };
-            (self.app, vec![change])
+    fn changes(&self, _: &Self::Out, sink: &dyn ChangeSink) -> Option<(AppId, Vec<MemberChange>)> {
+        super::one_change(self.app, sink, || MemberChange::GroupModified {
+            group_id: self.group_id.clone(),
+            seq: self.seq,
+            body: self.body.clone(),
+            cloud_custom_data: self.cloud_custom_data.clone(),
         })
     }
 
@@ -704,12 +696,9 @@ impl WriteOp for ClearHistory {
         out: &Self::Out,
         sink: &dyn ChangeSink,
     ) -> Option<(AppId, Vec<MemberChange>)> {
-        sink.wants(self.app).then(|| {
-            let change = MemberChange::GroupCleared {
-                group_id: self.group_id.clone(),
-                upto: *out,
-            };
-            (self.app, vec![change])
+        super::one_change(self.app, sink, || MemberChange::GroupCleared {
+            group_id: self.group_id.clone(),
+            upto: *out,
         })
     }
 
@@ -746,18 +735,10 @@ impl WriteOp for SetUnread {
     type Plan = (i64, Option<ReadMark>);
     type Out = ();
 
-    fn changes(
-        &self,
-        out: &Self::Out,
-        sink: &dyn ChangeSink,
-    ) -> Option<(AppId, Vec<MemberChange>)> {
-        let () = out;
-        sink.wants(self.app).then(|| {
-            let change = MemberChange::GroupReadChanged {
-                group_id: self.group_id.clone(),
-                member: self.member.clone(),
-            };
-            (self.app, vec![change])
+    fn changes(&self, _: &Self::Out, sink: &dyn ChangeSink) -> Option<(AppId, Vec<MemberChange>)> {
+        super::one_change(self.app, sink, || MemberChange::GroupReadChanged {
+            group_id: self.group_id.clone(),
+            member: self.member.clone(),
         })
     }
 

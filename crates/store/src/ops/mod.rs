@@ -90,6 +90,15 @@ pub(crate) trait WriteOp: Send + Sync + 'static {
     }
 }
 
+/// One change of a write to `app`, built only when a member of the app is connected.
+pub(crate) fn one_change(
+    app: AppId,
+    sink: &dyn ChangeSink,
+    change: impl FnOnce() -> Change,
+) -> Option<(AppId, Vec<Change>)> {
+    sink.wants(app).then(|| (app, vec![change()]))
+}
+
 /// The changes of `op`'s output, if a member is connected to hear them.
 pub(crate) fn changes_of<O: WriteOp>(
     op: &O,
