@@ -8,7 +8,7 @@ mod common;
 use axum::extract::{RawQuery, State};
 use axum::routing::post;
 use axum::Router;
-use common::{PgSchema, ServerOptions, TestApp, TestServer};
+use common::{PgSchema, ServerOptions, TestServer};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -158,16 +158,7 @@ async fn tls_receiver() -> (String, Arc<Receiver>, tempfile::TempDir) {
 
 /// A server whose one app calls back `url` with `extra` TOML keys (e.g. a failure policy).
 fn options(url: &str, extra: &str) -> ServerOptions {
-    let app = TestApp::random();
-    let apps = format!(
-        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}, callback_token = {TOKEN:?}{extra}}}]",
-        app.sdkappid, app.key
-    );
-    ServerOptions {
-        apps: vec![app],
-        env: vec![("TIMBER_APPS".into(), apps)],
-        ..ServerOptions::default()
-    }
+    ServerOptions::calling_back(url, &format!(", callback_token = {TOKEN:?}{extra}"))
 }
 
 async fn setup(server: &TestServer) -> String {

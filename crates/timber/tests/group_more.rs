@@ -1101,17 +1101,7 @@ async fn wait_for(hits: &Hits, command: &str, n: usize) -> Vec<Value> {
 #[tokio::test]
 async fn attribute_writes_and_bans_call_back() {
     let (url, hits) = receiver().await;
-    let app = TestApp::random();
-    let apps = format!(
-        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}}}]",
-        app.sdkappid, app.key
-    );
-    let server = TestServer::start_with(ServerOptions {
-        apps: vec![app],
-        env: vec![("TIMBER_APPS".into(), apps)],
-        ..ServerOptions::default()
-    })
-    .await;
+    let server = TestServer::start_with(ServerOptions::calling_back(&url, "")).await;
     let c = setup(&server).await;
     c.call_ok(
         MODIFY_ATTR,
@@ -1474,17 +1464,7 @@ common::also_on_postgres!(read_receipts_count_list_and_page);
 #[tokio::test]
 async fn marking_reads_calls_back() {
     let (url, hits) = receiver().await;
-    let app = TestApp::random();
-    let apps = format!(
-        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}}}]",
-        app.sdkappid, app.key
-    );
-    let server = TestServer::start_with(ServerOptions {
-        apps: vec![app],
-        env: vec![("TIMBER_APPS".into(), apps)],
-        ..ServerOptions::default()
-    })
-    .await;
+    let server = TestServer::start_with(ServerOptions::calling_back(&url, "")).await;
     let c = setup(&server).await;
     let seq = send(&c, "pub", "alice", 1).await;
     c.call_ok(

@@ -1684,17 +1684,7 @@ async fn av_chat_room_presence_is_called_back() {
 
 /// A server whose one app calls back `url`.
 async fn start_calling_back(url: &str) -> (TestServer, Client) {
-    let app = common::TestApp::random();
-    let apps = format!(
-        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}}}]",
-        app.sdkappid, app.key
-    );
-    let server = TestServer::start_with(ServerOptions {
-        apps: vec![app],
-        env: vec![("TIMBER_APPS".into(), apps)],
-        ..ServerOptions::default()
-    })
-    .await;
+    let server = TestServer::start_with(ServerOptions::calling_back(url, "")).await;
     let admin = server.client();
     import_accounts(&admin, &["a", "b", "c"]).await;
     (server, admin)

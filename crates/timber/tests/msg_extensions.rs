@@ -480,17 +480,7 @@ async fn writes_are_reported_after_they_happen() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/im", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let test_app = TestApp::random();
-    let apps = format!(
-        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}}}]",
-        test_app.sdkappid, test_app.key
-    );
-    let server = TestServer::start_with(ServerOptions {
-        apps: vec![test_app],
-        env: vec![("TIMBER_APPS".into(), apps)],
-        ..ServerOptions::default()
-    })
-    .await;
+    let server = TestServer::start_with(ServerOptions::calling_back(&url, "")).await;
     let admin = server.client();
     setup(&admin).await;
     let seq = send(&admin, "pub", 1, true).await;

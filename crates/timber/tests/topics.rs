@@ -505,17 +505,7 @@ async fn topic_changes_are_called_back() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/im", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let app = TestApp::random();
-    let apps = format!(
-        "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}}}]",
-        app.sdkappid, app.key
-    );
-    let server = TestServer::start_with(ServerOptions {
-        apps: vec![app],
-        env: vec![("TIMBER_APPS".into(), apps)],
-        ..ServerOptions::default()
-    })
-    .await;
+    let server = TestServer::start_with(ServerOptions::calling_back(&url, "")).await;
     let admin = server.client();
     setup(&admin).await;
     let (code, _) = admin

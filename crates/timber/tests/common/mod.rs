@@ -125,6 +125,23 @@ pub struct ServerOptions {
     pub args: Vec<String>,
 }
 
+impl ServerOptions {
+    /// One random app whose callbacks go to `url`, with `extra` TOML keys of the app
+    /// (`", callbacks = [...]"`, or empty).
+    pub fn calling_back(url: &str, extra: &str) -> ServerOptions {
+        let app = TestApp::random();
+        let apps = format!(
+            "[{{sdkappid = {}, key = {:?}, callback_url = {url:?}{extra}}}]",
+            app.sdkappid, app.key
+        );
+        ServerOptions {
+            apps: vec![app],
+            env: vec![("TIMBER_APPS".into(), apps)],
+            ..ServerOptions::default()
+        }
+    }
+}
+
 /// A PostgreSQL schema of its own for one test, on the server at `$TIMBER_TEST_POSTGRES_URL`;
 /// dropped with the last server that uses it.
 pub struct PgSchema {
