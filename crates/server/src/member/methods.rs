@@ -585,19 +585,7 @@ impl Session {
         let store = &self.state.store;
         let unread = match opt_u64(p, "msgSeq")? {
             None => 0,
-            Some(seq) => {
-                let found = store
-                    .get_groups(self.app_id(), vec![g.to_owned()], false)
-                    .await
-                    .map_err(|e| self.store_error(e, Service::Group))?;
-                let last = found
-                    .into_iter()
-                    .next()
-                    .flatten()
-                    .map(|f| f.group.last_seq())
-                    .ok_or_else(|| Error::from(ErrorCode::GroupNotFound))?;
-                last.saturating_sub(seq)
-            }
+            Some(seq) => self.group(g).await?.last_seq().saturating_sub(seq),
         };
         store
             .set_unread(self.app_id(), g.to_owned(), self.me.clone(), unread)
@@ -735,20 +723,25 @@ impl Session {
         }))
     }
 
-    async fn join_group(&self, p: &Params) -> Result<Value, RpcError> {
-        let g = req_str(p, "groupID")?;
+    /// The live group `g`; 10010 when there is none.
+    async fn group(&self, g: &str) -> Result<timber_core::group::GroupRecord, RpcError> {
         let found = self
             .state
             .store
             .get_groups(self.app_id(), vec![g.to_owned()], false)
             .await
             .map_err(|e| self.store_error(e, Service::Group))?;
-        let group = found
+        Ok(found
             .into_iter()
             .next()
             .flatten()
             .ok_or_else(|| Error::new(ErrorCode::GroupNotFound, format!("no group {g:?}")))?
-            .group;
+            .group)
+    }
+
+    async fn join_group(&self, p: &Params) -> Result<Value, RpcError> {
+        let g = req_str(p, "groupID")?;
+        let group = self.group(g).await?;
         if group.ty == timber_core::group::GroupType::AVChatRoom {
             // No member list: a member is present while connected (groups-more.md §7), and
             // a banned user stays out until the ban ends (§5.1; 10007 is our choice of code).
@@ -886,18 +879,7 @@ impl Session {
             }
             return Ok(json!({}));
         }
-        let found = self
-            .state
-            .store
-            .get_groups(self.app_id(), vec![g.to_owned()], false)
-            .await
-            .map_err(|e| self.store_error(e, Service::Group))?;
-        let group = found
-            .into_iter()
-            .next()
-            .flatten()
-            .ok_or_else(|| Error::new(ErrorCode::GroupNotFound, format!("no group {g:?}")))?
-            .group;
+        let group = self.group(g).await?;
         if group.owner == self.me && group.ty != timber_core::group::GroupType::Private {
             return Err(Error::new(
                 ErrorCode::GroupPermissionDenied,
