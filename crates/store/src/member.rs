@@ -3,7 +3,7 @@
 
 use crate::backend::Backend;
 use crate::ops::member::{
-    ClearC2cForMember, ClearGroupForMember, OwnClearMarks, OwnHistory, RoomStateChange, StateChange,
+    ClearC2cForMember, ClearGroupForMember, EventOnly, OwnClearMarks, OwnHistory,
 };
 use crate::Result;
 use std::sync::Arc;
@@ -197,12 +197,9 @@ impl<B: Backend> MemberStore for B {
         online: bool,
         members: Vec<String>,
     ) -> Result<()> {
-        self.write(RoomStateChange {
-            app,
-            group_id,
-            online,
-            members,
-        })
+        self.write(EventOnly::room_state_change(
+            app, &group_id, online, &members,
+        ))
         .await
     }
 
@@ -214,13 +211,9 @@ impl<B: Backend> MemberStore for B {
         reason: &'static str,
         platform: &'static str,
     ) -> Result<()> {
-        self.write(StateChange {
-            app,
-            user,
-            action,
-            reason,
-            platform,
-        })
+        self.write(EventOnly::state_change(
+            app, &user, action, reason, platform,
+        ))
         .await
     }
 }

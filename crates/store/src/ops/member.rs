@@ -195,20 +195,61 @@ impl WriteOp for ClearC2cForMember {
     }
 }
 
-/// A member connection came up or went down: State.StateChange (callbacks.md §6.1), recorded
-/// in the outbox like every after-event. It writes nothing else.
-pub(crate) struct StateChange {
+/// A callback event with no change behind it, recorded in the outbox like every after-event:
+/// State.StateChange when a member connection comes up or goes down (callbacks.md §6.1),
+/// Group.CallbackOnMemberStateChange when AVChatRoom members come into a room or leave it
+/// (§6.3). It writes nothing else.
+pub(crate) struct EventOnly {
     pub app: AppId,
-    pub user: String,
-    /// `Login`, `Logout` or `Disconnect`.
-    pub action: &'static str,
-    /// `Register`, `Unregister`, `LinkClose` or `TimeOut`.
-    pub reason: &'static str,
-    /// As State.StateChange spells it (`IOS` upper-case).
-    pub platform: &'static str,
+    /// `[event.command]`, as `WriteOp::callbacks` names what the op may record.
+    pub commands: &'static [&'static str],
+    pub event: Event,
 }
 
-impl WriteOp for StateChange {
+impl EventOnly {
+    /// State.StateChange: `action` `Login`, `Logout` or `Disconnect`; `reason` `Register`,
+    /// `Unregister`, `LinkClose` or `TimeOut`; `platform` as the callback spells it (`IOS`).
+    pub fn state_change(
+        app: AppId,
+        user: &str,
+        action: &str,
+        reason: &str,
+        platform: &str,
+    ) -> Self {
+        EventOnly {
+            app,
+            commands: &[cb::STATE_CHANGE],
+            event: Event::new(
+                cb::STATE_CHANGE,
+                cb::user_ordering(user),
+                serde_json::json!({
+                    "Info": {"Action": action, "To_Account": user, "Reason": reason},
+                    "OptPlatform": platform,
+                }),
+            ),
+        }
+    }
+
+    /// Group.CallbackOnMemberStateChange for `members` of the AVChatRoom `group_id`.
+    pub fn room_state_change(app: AppId, group_id: &str, online: bool, members: &[String]) -> Self {
+        EventOnly {
+            app,
+            commands: &[cb::GROUP_ON_MEMBER_STATE_CHANGE],
+            event: Event::new(
+                cb::GROUP_ON_MEMBER_STATE_CHANGE,
+                cb::group_ordering(group_id),
+                serde_json::json!({
+                    "GroupId": group_id,
+                    "Type": "AVChatRoom",
+                    "EventType": if online { "Online" } else { "Offline" },
+                    "MemberList": cb::member_list(members.iter().map(String::as_str)),
+                }),
+            ),
+        }
+    }
+}
+
+impl WriteOp for EventOnly {
     type Plan = ();
     type Out = ();
 
@@ -221,7 +262,7 @@ impl WriteOp for StateChange {
     }
 
     fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
-        Some((self.app, &[cb::STATE_CHANGE]))
+        Some((self.app, self.commands))
     }
 
     async fn events<W: WriteTx>(
@@ -230,58 +271,6 @@ impl WriteOp for StateChange {
         _: &[&'static str],
         _: &mut W,
     ) -> Result<Vec<Event>, DbError> {
-        Ok(vec![Event::new(
-            cb::STATE_CHANGE,
-            cb::user_ordering(&self.user),
-            serde_json::json!({
-                "Info": {"Action": self.action, "To_Account": self.user, "Reason": self.reason},
-                "OptPlatform": self.platform,
-            }),
-        )])
-    }
-}
-
-/// AVChatRoom members came into the room or left it (joinGroup, quitGroup, their last
-/// connection closing, a ban): Group.CallbackOnMemberStateChange (callbacks.md §6.3), recorded
-/// in the outbox like every after-event. It writes nothing else.
-pub(crate) struct RoomStateChange {
-    pub app: AppId,
-    pub group_id: String,
-    pub online: bool,
-    pub members: Vec<String>,
-}
-
-impl WriteOp for RoomStateChange {
-    type Plan = ();
-    type Out = ();
-
-    async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
-        Ok(())
-    }
-
-    async fn apply<W: WriteTx>(&self, (): (), _: &mut W) -> Result<(), DbError> {
-        Ok(())
-    }
-
-    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
-        Some((self.app, &[cb::GROUP_ON_MEMBER_STATE_CHANGE]))
-    }
-
-    async fn events<W: WriteTx>(
-        &self,
-        (): &(),
-        _: &[&'static str],
-        _: &mut W,
-    ) -> Result<Vec<Event>, DbError> {
-        Ok(vec![Event::new(
-            cb::GROUP_ON_MEMBER_STATE_CHANGE,
-            cb::group_ordering(&self.group_id),
-            serde_json::json!({
-                "GroupId": self.group_id,
-                "Type": "AVChatRoom",
-                "EventType": if self.online { "Online" } else { "Offline" },
-                "MemberList": cb::member_list(self.members.iter().map(String::as_str)),
-            }),
-        )])
+        Ok(vec![self.event.clone()])
     }
 }
