@@ -304,16 +304,11 @@ pub async fn check_members(ctx: &Ctx, req: CheckMembersReq) -> Result<CheckMembe
     let mut seen = std::collections::HashSet::new();
     accounts.retain(|a| seen.insert(a.clone()));
     room(ctx, &id, &ROOM_ADMIN_TYPES).await?;
-    let inside = ctx
-        .state
-        .members
-        .rooms
-        .contains(ctx.caller.app.sdkappid, &id, &accounts);
+    let inside = crate::member::room_members(&ctx.state, ctx.caller.app.sdkappid, &id).await;
     Ok(CheckMembersResp {
         present: accounts
             .into_iter()
-            .zip(inside)
-            .filter_map(|(a, i)| i.then_some(a))
+            .filter(|a| inside.binary_search_by(|(p, _)| p.cmp(a)).is_ok())
             .collect(),
     })
 }

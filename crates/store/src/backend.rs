@@ -66,6 +66,38 @@ pub(crate) trait Backend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send {
         async { Ok(Vec::new()) }
     }
+
+    /// `account` came into the AVChatRoom `group_id` through this node (other nodes count
+    /// it; one process has nobody to tell).
+    fn room_entered(
+        &self,
+        _app: AppId,
+        _group_id: &str,
+        _account: &str,
+        _join_time: i64,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async { Ok(()) }
+    }
+
+    /// `accounts` left the room through this node, or through any (`everywhere`).
+    fn room_left(
+        &self,
+        _app: AppId,
+        _group_id: &str,
+        _accounts: &[String],
+        _everywhere: bool,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async { Ok(()) }
+    }
+
+    /// (account, join time) of the room's members present through the other live nodes.
+    fn remote_room_members(
+        &self,
+        _app: AppId,
+        _group_id: &str,
+    ) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send {
+        async { Ok(Vec::new()) }
+    }
 }
 
 /// Kick times of the accounts that have one, kept by the only process that writes them.

@@ -2,12 +2,15 @@
 //! REST API does not, and the sink every committed write publishes its changes to.
 
 use crate::backend::Backend;
+use crate::ops::applications::{Answer, Apply, Pending};
 use crate::ops::member::{
-    ClearC2cForMember, ClearGroupForMember, EventOnly, OwnClearMarks, OwnHistory,
+    ChangeOnly, ClearC2cForMember, ClearGroupForMember, EventOnly, OwnClearMarks, OwnHistory,
 };
+use crate::ops::members::Join;
 use crate::Result;
 use std::sync::Arc;
-use timber_core::member::ChangeSink;
+use timber_core::group::{AddResult, GroupOp, JoinType, NewMember};
+use timber_core::member::{Application, Change, ChangeSink, MAX_LISTED_APPLICATIONS};
 use timber_core::message::{MemberPage, Retention};
 use timber_core::AppId;
 
@@ -96,6 +99,60 @@ pub trait MemberStore {
         online: bool,
         members: Vec<String>,
     ) -> Result<()>;
+
+    /// Publishes a change with nothing stored behind it, to the members of every node.
+    async fn announce(&self, app: AppId, change: Change) -> Result<()>;
+
+    /// joinGroup on a NeedPermission group: records (or renews) the application and tells
+    /// the group's owner and admins. `None` when the applicant is a member already. 10010.
+    async fn apply_to_join(
+        &self,
+        app: AppId,
+        group_id: String,
+        applicant: String,
+        message: String,
+        now: i64,
+    ) -> Result<Option<Vec<String>>>;
+
+    /// acceptGroupApplication (`accept`: the applicant joins, `JoinType` `Apply`, `operator`
+    /// the one who accepted) or refuseGroupApplication; either takes the application away.
+    /// `None` when refused; a banned applicant accepted is `AddResult::Failed`. 10004 when
+    /// there is no pending application, 10010.
+    async fn answer_application(
+        &self,
+        app: AppId,
+        group_id: String,
+        applicant: String,
+        accept: bool,
+        operator: String,
+        now: i64,
+    ) -> Result<Option<AddResult>>;
+
+    /// The pending applications to the groups `reviewer` owns or administers, oldest first,
+    /// at most `MAX_LISTED_APPLICATIONS`.
+    async fn pending_applications(&self, app: AppId, reviewer: String) -> Result<Vec<Application>>;
+
+    /// `account` came into the AVChatRoom through this node (members.md §6).
+    async fn room_entered(
+        &self,
+        app: AppId,
+        group_id: String,
+        account: String,
+        join_time: i64,
+    ) -> Result<()>;
+
+    /// `accounts` left the room through this node, or through any node (`everywhere`: bans).
+    async fn room_left(
+        &self,
+        app: AppId,
+        group_id: String,
+        accounts: Vec<String>,
+        everywhere: bool,
+    ) -> Result<()>;
+
+    /// (account, join time) of those present in the room through the other live nodes.
+    async fn remote_room_members(&self, app: AppId, group_id: String)
+        -> Result<Vec<(String, i64)>>;
 }
 
 #[async_trait::async_trait]
@@ -215,5 +272,86 @@ impl<B: Backend> MemberStore for B {
             app, &user, action, reason, platform,
         ))
         .await
+    }
+    async fn announce(&self, app: AppId, change: Change) -> Result<()> {
+        self.write(ChangeOnly { app, change }).await
+    }
+
+    async fn apply_to_join(
+        &self,
+        app: AppId,
+        group_id: String,
+        applicant: String,
+        message: String,
+        now: i64,
+    ) -> Result<Option<Vec<String>>> {
+        self.write(Apply {
+            app,
+            group_id,
+            applicant,
+            message,
+            now,
+        })
+        .await
+    }
+
+    async fn answer_application(
+        &self,
+        app: AppId,
+        group_id: String,
+        applicant: String,
+        accept: bool,
+        operator: String,
+        now: i64,
+    ) -> Result<Option<AddResult>> {
+        let join = Join {
+            app,
+            group_id,
+            op: GroupOp::AddMember,
+            members: vec![NewMember::member(applicant, now)],
+            silent: false,
+            operator,
+            now,
+            join_type: JoinType::Apply,
+        };
+        let out = self.write(Answer { join, accept }).await?;
+        Ok(out.map(|r| r.into_iter().next().unwrap_or(AddResult::Failed)))
+    }
+
+    async fn pending_applications(&self, app: AppId, reviewer: String) -> Result<Vec<Application>> {
+        self.read(Pending {
+            app,
+            reviewer,
+            limit: MAX_LISTED_APPLICATIONS,
+        })
+        .await
+    }
+
+    async fn room_entered(
+        &self,
+        app: AppId,
+        group_id: String,
+        account: String,
+        join_time: i64,
+    ) -> Result<()> {
+        Backend::room_entered(self, app, &group_id, &account, join_time).await
+    }
+
+    async fn room_left(
+        &self,
+        app: AppId,
+        group_id: String,
+        accounts: Vec<String>,
+        everywhere: bool,
+    ) -> Result<()> {
+        Backend::room_left(self, app, &group_id, &accounts, everywhere).await
+    }
+
+    async fn remote_room_members(
+        &self,
+        app: AppId,
+        group_id: String,
+    ) -> Result<Vec<(String, i64)>> {
+        Backend::remote_room_members(self, app, &group_id).await
     }
 }

@@ -714,6 +714,30 @@ const MIGRATIONS: &[&str] = &[
     ) {WITHOUT_ROWID};
     CREATE INDEX member_presence_account ON member_presence (app, account);
     ",
+    // 20: pending join applications (members.md `joinGroup` on a NeedPermission group),
+    // answered by the group's owner or an admin on whichever node they are connected to, and
+    // kept across restarts. One per applicant and group: applying again replaces the message.
+    // The AVChatRoom members present on each node (members.md §6), so that a room's online
+    // count and member list cover every node; rows of a dead node go with its heartbeat.
+    "
+    CREATE TABLE group_applications (
+        app       BIGINT NOT NULL,
+        gkey      BIGINT NOT NULL,
+        applicant TEXT   NOT NULL,
+        message   TEXT   NOT NULL,
+        at        BIGINT NOT NULL,
+        PRIMARY KEY (app, gkey, applicant)
+    ) {WITHOUT_ROWID};
+    CREATE TABLE room_presence (
+        node      TEXT   NOT NULL,
+        app       BIGINT NOT NULL,
+        group_id  TEXT   NOT NULL,
+        account   TEXT   NOT NULL,
+        join_time BIGINT NOT NULL,
+        PRIMARY KEY (node, app, group_id, account)
+    ) {WITHOUT_ROWID};
+    CREATE INDEX room_presence_room ON room_presence (app, group_id);
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

@@ -1,7 +1,8 @@
 //! End-to-end: members on several nodes (members.md §6) — two timber processes on one
 //! PostgreSQL database, real WebSocket clients. A member connected to node A hears what was
-//! written through node B (group and one-to-one messages, in commit order), online status
-//! and kicks work across the nodes, and the connections of a node that died expire.
+//! written through node B (group and one-to-one messages, in commit order, join applications,
+//! system notifications), online status, kicks, AVChatRoom presence and bans work across the
+//! nodes, and the connections of a node that died expire.
 //! Skipped (loudly) without `TIMBER_TEST_POSTGRES_URL`.
 
 mod common;
@@ -81,6 +82,21 @@ impl Member {
     }
 
     async fn ok(&mut self, method: &str, params: Value) -> Value {
+        let f = self.call(method, params).await;
+        assert!(f.get("error").is_none(), "{method}: {f}");
+        f["result"].clone()
+    }
+
+    /// The error code of a call that must fail.
+    async fn err(&mut self, method: &str, params: Value) -> i64 {
+        let f = self.call(method, params).await;
+        f["error"]["code"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{method} should fail: {f}"))
+    }
+
+    /// The answer frame of one request.
+    async fn call(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         let req = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
@@ -91,8 +107,7 @@ impl Member {
         loop {
             let f = self.frame(WAIT).await.expect("an answer");
             if f["id"] == id {
-                assert!(f.get("error").is_none(), "{method}: {f}");
-                return f["result"].clone();
+                return f;
             }
         }
     }
@@ -293,4 +308,132 @@ async fn a_node_that_stops_takes_its_connections_along_at_once() {
         Duration::from_millis(TTL_SECS * 1000 / 2),
     )
     .await;
+}
+
+/// The count and the check of an AVChatRoom's present members through `admin`'s node.
+async fn room_view(admin: &Client, room: &str, who: &[&str]) -> (u64, Value) {
+    let num = admin
+        .call_ok(
+            "group_open_http_svc/get_online_member_num",
+            json!({"GroupId": room}),
+        )
+        .await["OnlineMemberNum"]
+        .as_u64()
+        .unwrap();
+    let checked = admin
+        .call_ok(
+            "group_open_avchatroom_http_svc/check_members",
+            json!({"GroupId": room, "Member_Account": who}),
+        )
+        .await;
+    (num, checked["Member_Account"].clone())
+}
+
+#[tokio::test]
+async fn applications_notifications_and_room_presence_cross_nodes() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (on_a, on_b) = (a.client(), b.client());
+    import_accounts(&on_a, &["o", "p", "r1", "r2"]).await;
+    let g = on_b
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "Name": "np", "Owner_Account": "o",
+                   "ApplyJoinOption": "NeedPermission"}),
+        )
+        .await["GroupId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut o = Member::connect(&a, "o").await;
+    let mut p = Member::connect(&b, "p").await;
+    until_status(&on_b, "o", "Online", WAIT).await;
+    until_status(&on_a, "p", "Online", WAIT).await;
+
+    // An application made on B reaches the owner on A, who finds it listed and accepts it.
+    let joined = p
+        .ok("joinGroup", json!({"groupID": g, "message": "me too"}))
+        .await;
+    assert_eq!(joined, json!({"joined": false, "pending": true}));
+    let heard = o.event("onReceiveJoinApplication").await;
+    assert_eq!(heard["member"]["userID"], "p");
+    assert_eq!(heard["opReason"], "me too");
+    let list = o.ok("getGroupApplicationList", json!({})).await;
+    assert_eq!(list["applicationList"][0]["fromUser"], "p");
+    assert_eq!(list["applicationList"][0]["requestMsg"], "me too");
+    o.ok(
+        "acceptGroupApplication",
+        json!({"groupID": g, "userID": "p"}),
+    )
+    .await;
+    assert_eq!(
+        p.event("onMemberEnter").await["memberList"][0]["userID"],
+        "p"
+    );
+    let roles = on_b
+        .call_ok(
+            "group_open_http_svc/get_role_in_group",
+            json!({"GroupId": g, "User_Account": ["p"]}),
+        )
+        .await;
+    assert_eq!(roles["UserIdList"][0]["Role"], "Member");
+    // Answered once: a second answer finds none (10004), and the list is empty.
+    let again = json!({"groupID": g, "userID": "p"});
+    assert_eq!(o.err("refuseGroupApplication", again).await, 10004);
+    let list = o.ok("getGroupApplicationList", json!({})).await;
+    assert_eq!(list["applicationList"], json!([]));
+
+    // A system notification sent through A reaches the member on B.
+    on_a.call_ok(
+        "group_open_http_svc/send_group_system_notification",
+        json!({"GroupId": g, "Content": "maintenance at noon"}),
+    )
+    .await;
+    let note = p.event("onRecvGroupSystemNotification").await;
+    assert_eq!(note["content"], "maintenance at noon");
+
+    // AVChatRoom presence is counted by every node; a ban through A drops a member on B.
+    let room = on_a
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "AVChatRoom", "Name": "live", "Owner_Account": "o"}),
+        )
+        .await["GroupId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut r1 = Member::connect(&a, "r1").await;
+    let mut r2 = Member::connect(&b, "r2").await;
+    r1.ok("joinGroup", json!({"groupID": room})).await;
+    r2.ok("joinGroup", json!({"groupID": room})).await;
+    for admin in [&on_a, &on_b] {
+        let (num, present) = room_view(admin, &room, &["r1", "r2", "p"]).await;
+        assert_eq!((num, present), (2, json!(["r1", "r2"])));
+    }
+    on_a.call_ok(
+        "group_open_http_svc/ban_group_member",
+        json!({"GroupId": room, "Members_Account": ["r2"], "Duration": 60}),
+    )
+    .await;
+    for m in [&mut r1, &mut r2] {
+        let kicked = m.event("onMemberKicked").await;
+        assert_eq!(kicked["memberList"][0]["userID"], "r2");
+    }
+    for admin in [&on_a, &on_b] {
+        let (num, present) = room_view(admin, &room, &["r1", "r2"]).await;
+        assert_eq!((num, present), (1, json!(["r1"])));
+    }
+    // The banned member is out on its own node too: a room message does not reach it.
+    on_a.call_ok(
+        "group_open_http_svc/send_group_msg",
+        json!({"GroupId": room, "From_Account": "o", "Random": 5, "MsgBody": text("live")}),
+    )
+    .await;
+    assert_eq!(r1.event("onRecvNewMessage").await["groupID"], room);
+    r2.no_event("onRecvNewMessage").await;
+    // Leaving on A is seen through B.
+    r1.ok("quitGroup", json!({"groupID": room})).await;
+    let (num, _) = room_view(&on_b, &room, &["r1"]).await;
+    assert_eq!(num, 0);
 }

@@ -1935,3 +1935,66 @@ async fn profiles_batch_sends_unread_resets_and_refused_applications() {
         .await;
     assert_eq!(texts(&h), ["x"]);
 }
+
+/// A join application is kept by the store: the owner, offline when it was made, finds it
+/// with getGroupApplicationList after a restart, and accepts it.
+#[tokio::test]
+async fn a_pending_application_outlives_a_restart() {
+    let (app, dir) = (common::TestApp::random(), common::DataDir::new());
+    let options = ServerOptions {
+        apps: vec![app],
+        data_dir: Some(dir),
+        ..Default::default()
+    };
+    let server = TestServer::start_with(options.clone()).await;
+    let admin = server.client();
+    import_accounts(&admin, &["a", "b", "c"]).await;
+    let g = admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "Name": "g", "Owner_Account": "a",
+                   "ApplyJoinOption": "NeedPermission"}),
+        )
+        .await["GroupId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut c = Member::connect(&server, "c").await;
+    let pending = c
+        .ok("joinGroup", json!({"groupID": g, "message": "hello"}))
+        .await;
+    assert_eq!(pending, json!({"joined": false, "pending": true}));
+    // Only the owner and admins see it.
+    let none = c.ok("getGroupApplicationList", json!({})).await;
+    assert_eq!(none["applicationList"], json!([]));
+    drop(c);
+    server.stop().await;
+
+    let server = TestServer::start_with(options).await;
+    let mut a = Member::connect(&server, "a").await;
+    let list = a.ok("getGroupApplicationList", json!({})).await;
+    let list = list["applicationList"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["groupID"], g.as_str());
+    assert_eq!(list[0]["fromUser"], "c");
+    assert_eq!(list[0]["requestMsg"], "hello");
+    assert!(list[0]["addTime"].as_i64().unwrap() > 0);
+    a.ok(
+        "acceptGroupApplication",
+        json!({"groupID": g, "userID": "c"}),
+    )
+    .await;
+    let admin = server.client();
+    let roles = admin
+        .call_ok(
+            "group_open_http_svc/get_role_in_group",
+            json!({"GroupId": g, "User_Account": ["c"]}),
+        )
+        .await;
+    assert_eq!(roles["UserIdList"][0]["Role"], "Member");
+    // Accepted: a's list is empty, and refusing it now finds nothing (10004).
+    let list = a.ok("getGroupApplicationList", json!({})).await;
+    assert_eq!(list["applicationList"], json!([]));
+    let gone = json!({"groupID": g, "userID": "c"});
+    assert_eq!(a.err("refuseGroupApplication", gone).await, 10004);
+}

@@ -138,6 +138,28 @@ pub enum Change {
     Broadcast {
         msg: GroupMsg,
     },
+    /// A member applied to join a NeedPermission group: its owner and admins (`reviewers`,
+    /// read with the application) hear `onReceiveJoinApplication`.
+    JoinApplication {
+        group_id: String,
+        applicant: String,
+        message: String,
+        reviewers: Vec<String>,
+    },
+    /// send_group_system_notification: heard by the group's connected members (only those of
+    /// `to` when it names some). Nothing is stored.
+    SystemNotification {
+        group_id: String,
+        to: Vec<String>,
+        content: String,
+    },
+    /// ban_group_member on an AVChatRoom: the banned who are present on any node leave the
+    /// room; they and those who stay hear `onMemberKicked`.
+    RoomBanned {
+        group_id: String,
+        accounts: Vec<String>,
+        operator: String,
+    },
     /// The REST `kick`: every connection of the account closes (4001).
     Kicked {
         account: String,
@@ -246,4 +268,34 @@ mod tests {
         }
         assert_eq!(Platform::parse("web"), None);
     }
+}
+
+/// A pending join application to a NeedPermission group, as `getGroupApplicationList` lists
+/// it for the group's owner and admins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub group_id: String,
+    pub applicant: String,
+    pub message: String,
+    /// When it was made (or last made again).
+    pub time: i64,
+}
+
+/// The most applications one `getGroupApplicationList` answer holds (oldest first).
+pub const MAX_LISTED_APPLICATIONS: u64 = 500;
+
+/// `acceptGroupApplication` / `refuseGroupApplication` answer a pending application only:
+/// 10004 when `applicant` has none to `group_id` (never applied, already answered).
+pub fn require_application(
+    pending: bool,
+    group_id: &str,
+    applicant: &str,
+) -> Result<(), crate::Error> {
+    if pending {
+        return Ok(());
+    }
+    Err(crate::Error::new(
+        crate::ErrorCode::GroupInvalidParameter,
+        format!("{applicant:?} has no pending application to {group_id:?}"),
+    ))
 }

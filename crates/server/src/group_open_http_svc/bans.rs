@@ -21,7 +21,7 @@ pub struct BanReq {
 /// second (10004); `Description` ≤ 1,000 bytes. Members among them are removed as by
 /// delete_group_member (tip, Group.CallbackAfterMemberExit `Kicked`); the owner cannot be
 /// banned (10007). A ban again sets a new end. In an AVChatRoom, the banned who are present
-/// on this node are dropped from the room and hear `onMemberKicked` (§5.1, §7.1).
+/// through any node are dropped from the room and hear `onMemberKicked` (§5.1, §7.1).
 pub async fn ban_group_member(ctx: &Ctx, req: BanReq) -> Result<Empty, Failure> {
     let id = group_id(req.group_id)?;
     let accounts = account_list(req.accounts, MAX_BAN_ACCOUNTS, "Members_Account")?;
@@ -40,13 +40,25 @@ pub async fn ban_group_member(ctx: &Ctx, req: BanReq) -> Result<Empty, Failure> 
         )
         .await?;
     // Only an AVChatRoom has an online set: for another group this finds nobody.
-    let dropped = ctx.state.members.ban_out(
-        ctx.caller.app.sdkappid,
-        &id,
-        &accounts,
-        &ctx.caller.identifier,
-    );
-    crate::member::room_state(&ctx.state, &ctx.caller.app, &id, false, dropped).await;
+    let present =
+        crate::member::room_members(ctx.state.as_ref(), ctx.caller.app.sdkappid, &id).await;
+    let dropped: Vec<String> = accounts
+        .into_iter()
+        .filter(|a| present.iter().any(|(p, _)| p == a))
+        .collect();
+    if !dropped.is_empty() {
+        let app = ctx.caller.app.sdkappid;
+        let change = timber_core::member::Change::RoomBanned {
+            group_id: id.clone(),
+            accounts: dropped.clone(),
+            operator: ctx.caller.identifier.clone(),
+        };
+        ctx.store().announce(app, change).await?;
+        ctx.store()
+            .room_left(app, id.clone(), dropped.clone(), true)
+            .await?;
+        crate::member::room_callback(&ctx.state, &ctx.caller.app, &id, false, dropped).await;
+    }
     Ok(Empty {})
 }
 

@@ -493,8 +493,8 @@ pub struct OnlineMemberNumResp {
     online_member_num: u64,
 }
 
-/// spec: groups.md §4.17. AVChatRoom only (others 10007, our choice among conflicting pages);
-/// timber holds no long-lived client connections, so the answer is always 0.
+/// spec: groups.md §4.17. AVChatRoom only (others 10007, our choice among conflicting pages):
+/// the members present in the room over the member protocol, through any node.
 pub async fn get_online_member_num(
     ctx: &Ctx,
     req: GroupIdReq,
@@ -512,11 +512,9 @@ pub async fn get_online_member_num(
         .into());
     };
     g.group.ty.check(GroupOp::OnlineMemberNum)?;
-    // The members connected to this node (members.md; in an AVChatRoom, those present).
-    let online = ctx
-        .state
-        .members
-        .present(ctx.caller.app.sdkappid, &id)
+    // The members present through any node (members.md §6).
+    let online = crate::member::room_members(&ctx.state, ctx.caller.app.sdkappid, &id)
+        .await
         .len();
     Ok(OnlineMemberNumResp {
         online_member_num: online as u64,

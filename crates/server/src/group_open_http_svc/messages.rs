@@ -356,10 +356,16 @@ pub async fn send_group_system_notification(
             return Err(e.into());
         }
     }
-    // Online members only: the connected members of the group (or those named) hear it.
-    ctx.state
-        .members
-        .system_notification(ctx.caller.app.sdkappid, &id, &to, &content);
+    // Online members only: the connected members of the group (or those named), on every
+    // node, hear it.
+    let change = timber_core::member::Change::SystemNotification {
+        group_id: id,
+        to,
+        content,
+    };
+    ctx.store()
+        .announce(ctx.caller.app.sdkappid, change)
+        .await?;
     Ok(Empty {})
 }
 

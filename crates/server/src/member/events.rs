@@ -215,6 +215,29 @@ pub fn frame_of(change: &Change) -> Outgoing {
         Change::C2cWithdrawn { from, .. } | Change::C2cModified { from, .. } => {
             c2c_edit(change, from)
         }
+        Change::JoinApplication {
+            group_id,
+            applicant,
+            message,
+            ..
+        } => notification(
+            "onReceiveJoinApplication",
+            json!({"groupID": group_id, "member": {"userID": applicant}, "opReason": message}),
+        ),
+        Change::SystemNotification {
+            group_id, content, ..
+        } => notification(
+            "onRecvGroupSystemNotification",
+            json!({"groupID": group_id, "content": content}),
+        ),
+        Change::RoomBanned {
+            group_id,
+            accounts,
+            operator,
+        } => notification(
+            "onMemberKicked",
+            json!({"groupID": group_id, "memberList": user_list(accounts), "opUser": operator}),
+        ),
         Change::Kicked { .. } => notice("onKickedOffline"),
         Change::AccountDeleted { .. } => notice("onKickedOffline"),
     }

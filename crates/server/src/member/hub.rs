@@ -127,8 +127,6 @@ pub struct Hub {
     pub idle: std::time::Duration,
     /// Told when the node stops: every connection closes with 1001.
     pub stopping: tokio::sync::watch::Sender<bool>,
-    /// Pending join applications (app, group, applicant), kept in memory on this node.
-    applications: Mutex<HashSet<(AppId, String, String)>>,
     /// The AVChatRooms' online members, join times and marks (groups-more.md §7).
     pub rooms: super::rooms::Rooms,
 }
@@ -158,7 +156,6 @@ impl Hub {
             queue_capacity: queue_capacity.max(1),
             idle: super::IDLE_AFTER,
             stopping: tokio::sync::watch::channel(false).0,
-            applications: Mutex::new(HashSet::new()),
             rooms: super::rooms::Rooms::default(),
         }
     }
@@ -284,48 +281,6 @@ impl Hub {
         left
     }
 
-    /// ban_group_member on an AVChatRoom (groups-more.md §5.1): the banned who are present
-    /// are dropped from the room; they and those who stay hear `onMemberKicked`.
-    /// Returns those dropped.
-    pub fn ban_out(
-        &self,
-        app: AppId,
-        group: &str,
-        accounts: &[String],
-        operator: &str,
-    ) -> Vec<String> {
-        let dropped = self.rooms.remove(app, group, accounts);
-        if dropped.is_empty() {
-            return dropped;
-        }
-        let Some(conns) = self.app(app) else {
-            return dropped;
-        };
-        let mut c = conns.lock().unwrap_or_else(|e| e.into_inner());
-        let frame = events::frame_of(&Change::MembersLeft {
-            group_id: group.to_owned(),
-            accounts: dropped.clone(),
-            operator: operator.to_owned(),
-            kicked: true,
-        });
-        let mut audience: Vec<String> = c
-            .groups
-            .get(group)
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default();
-        audience.sort();
-        for a in &audience {
-            for h in c.conns_of(a) {
-                h.offer(frame.clone());
-            }
-        }
-        for a in &dropped {
-            c.leave(group, a);
-        }
-        drop(c);
-        dropped
-    }
-
     /// The connected accounts in a group (for AVChatRoom, its online members).
     pub fn present(&self, app: AppId, group: &str) -> Vec<String> {
         let Some(conns) = self.app(app) else {
@@ -350,51 +305,10 @@ impl Hub {
         c.conns_of(account).map(|h| h.platform).collect()
     }
 
-    /// Records a join application to a NeedPermission group (answered by its owner or admins
-    /// with acceptGroupApplication / refuseGroupApplication).
-    pub fn apply(&self, app: AppId, group: &str, account: &str, _message: &str, _owner: &str) {
-        self.applications
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert((app, group.to_owned(), account.to_owned()));
-    }
-
-    /// Takes a pending application away; false when there was none.
-    pub fn take_application(&self, app: AppId, group: &str, account: &str) -> bool {
-        self.applications
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&(app, group.to_owned(), account.to_owned()))
-    }
-
     /// Waits until every member connection of this node has ended.
     pub async fn drained(&self) {
         while self.connections() > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    }
-
-    /// send_group_system_notification: `onRecvGroupSystemNotification` to the connected
-    /// members of the group (only those of `to` when it names some). Nothing is stored.
-    pub fn system_notification(&self, app: AppId, group: &str, to: &[String], content: &str) {
-        if !self.wants(app) {
-            return;
-        }
-        let Some(conns) = self.app(app) else { return };
-        let frame = events::notification(
-            "onRecvGroupSystemNotification",
-            serde_json::json!({"groupID": group, "content": content}),
-        );
-        let c = conns.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(members) = c.groups.get(group) else {
-            return;
-        };
-        for a in members {
-            if to.is_empty() || to.contains(a) {
-                for h in c.conns_of(a) {
-                    h.offer(frame.clone());
-                }
-            }
         }
     }
 
@@ -531,6 +445,36 @@ impl Hub {
                     if from == to {
                         break;
                     }
+                }
+            }
+            Change::JoinApplication { reviewers, .. } => {
+                let frame = events::frame_of(&change);
+                send(&c, &mut reviewers.iter().map(String::as_str), &frame);
+            }
+            Change::SystemNotification { group_id, to, .. } => {
+                let frame = events::frame_of(&change);
+                let all = members(&c, group_id);
+                let mut who = all.iter().filter(|a| to.is_empty() || to.contains(a));
+                send(&c, &mut who.by_ref().map(String::as_str), &frame);
+            }
+            Change::RoomBanned {
+                group_id, accounts, ..
+            } => {
+                // Those present here leave the room; the room and they hear it.
+                self.rooms.remove(app, group_id, accounts);
+                let frame = events::frame_of(&change);
+                let mut all = members(&c, group_id);
+                all.extend(
+                    accounts
+                        .iter()
+                        .filter(|a| c.accounts.contains_key(*a))
+                        .cloned(),
+                );
+                all.sort();
+                all.dedup();
+                send(&c, &mut all.iter().map(String::as_str), &frame);
+                for a in accounts {
+                    c.leave(group_id, a);
                 }
             }
             Change::Kicked { account } => {

@@ -227,6 +227,7 @@ impl Session {
             }
             "joinGroup" => self.join_group(p).await,
             "quitGroup" => self.quit_group(p).await,
+            "getGroupApplicationList" => self.application_list().await,
             "acceptGroupApplication" | "refuseGroupApplication" => {
                 self.answer_application(p, method == "acceptGroupApplication")
                     .await
@@ -789,27 +790,20 @@ impl Session {
             && group.ty != timber_core::group::GroupType::Private
         {
             let message = opt_str(p, "message")?.unwrap_or("");
-            self.state
-                .members
-                .apply(self.app_id(), g, &self.me, message, &group.owner);
-            let admins = self
-                .rest(
-                    Service::Group,
-                    "get_group_member_info",
-                    json!({"GroupId": g, "MemberRoleFilter": ["Owner", "Admin"], "Limit": 100}),
+            let pending = self
+                .state
+                .store
+                .apply_to_join(
+                    self.app_id(),
+                    g.to_owned(),
+                    self.me.clone(),
+                    message.to_owned(),
+                    timber_core::now_secs(),
                 )
                 .await
-                .ok()
-                .and_then(|v| v["MemberList"].as_array().cloned())
-                .unwrap_or_default();
-            let frame = super::events::notification(
-                "onReceiveJoinApplication",
-                json!({"groupID": g, "member": {"userID": self.me}, "opReason": message}),
-            );
-            for a in admins {
-                if let Some(a) = a["Member_Account"].as_str() {
-                    self.state.members.to_account(self.app_id(), a, &frame, 0);
-                }
+                .map_err(|e| self.store_error(e, Service::Group))?;
+            if pending.is_none() {
+                return Ok(json!({"joined": true}));
             }
             return Ok(json!({"joined": false, "pending": true}));
         }
@@ -852,17 +846,46 @@ impl Session {
             )
             .into());
         }
-        if !self.state.members.take_application(self.app_id(), g, user) {
+        let result = self
+            .state
+            .store
+            .answer_application(
+                self.app_id(),
+                g.to_owned(),
+                user.to_owned(),
+                accept,
+                self.me.clone(),
+                timber_core::now_secs(),
+            )
+            .await
+            .map_err(|e| self.store_error(e, Service::Group))?;
+        if result == Some(timber_core::group::AddResult::Failed) {
             return Err(Error::new(
-                ErrorCode::GroupInvalidParameter,
-                format!("{user:?} has no pending application to {g:?}"),
+                ErrorCode::GroupPermissionDenied,
+                format!("{user:?} is banned from group {g:?}"),
             )
             .into());
         }
-        if accept {
-            self.admit(g, user).await?;
-        }
         Ok(json!({}))
+    }
+
+    /// The pending applications to the groups this member owns or administers, oldest
+    /// first: what `onReceiveJoinApplication` announced, for a member who was offline then.
+    async fn application_list(&self) -> Result<Value, RpcError> {
+        let list = self
+            .state
+            .store
+            .pending_applications(self.app_id(), self.me.clone())
+            .await
+            .map_err(|e| self.store_error(e, Service::Group))?;
+        let list: Vec<Value> = list
+            .into_iter()
+            .map(|a| {
+                json!({"groupID": a.group_id, "fromUser": a.applicant,
+                       "requestMsg": a.message, "addTime": a.time})
+            })
+            .collect();
+        Ok(json!({"applicationList": list}))
     }
 
     async fn quit_group(&self, p: &Params) -> Result<Value, RpcError> {

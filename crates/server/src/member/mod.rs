@@ -56,6 +56,25 @@ pub async fn platforms(state: &State, app: u64, accounts: &[String]) -> Vec<Vec<
     out
 }
 
+/// (account, join time) of the members present in an AVChatRoom through any node: this
+/// node's registry and the other nodes' presence rows (members.md §6), by account. A failure
+/// to read the other nodes' is logged and answers with this node's alone.
+pub async fn room_members(state: &State, app: u64, group: &str) -> Vec<(String, i64)> {
+    let mut all = state.members.rooms.present(app, group);
+    match state.store.remote_room_members(app, group.to_owned()).await {
+        Ok(remote) => {
+            for (account, at) in remote {
+                match all.binary_search_by(|(a, _)| a.cmp(&account)) {
+                    Ok(i) => all[i].1 = all[i].1.min(at),
+                    Err(i) => all.insert(i, (account, at)),
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "other nodes' AVChatRoom members could not be read"),
+    }
+    all
+}
+
 /// A connection that sends nothing (a pong included) this long is closed (members.md §1);
 /// the server pings at a third of it, every 30 s.
 pub const IDLE_AFTER: Duration = Duration::from_secs(90);
@@ -107,8 +126,10 @@ fn platform_of(raw: Option<&str>) -> Result<Platform, Error> {
     Ok(platform)
 }
 
-/// Bytes a connection reads into at a time.
-const READ_BUFFER: usize = 4 * 1024;
+/// Bytes a connection reads into at a time: its read buffer, allocated when it connects and
+/// held while it waits (a larger frame grows it while it is read). Members' requests are
+/// small; 1 KiB rather than 4 is a quarter of an idle connection's memory (BENCHMARKS.md).
+const READ_BUFFER: usize = 1024;
 /// Bytes of frames gathered before they are written (each frame is flushed anyway).
 const WRITE_BUFFER: usize = 4 * 1024;
 
@@ -260,7 +281,9 @@ async fn serve(
     let (sink, mut stream) = socket.split();
     let stopping = state.members.stopping.subscribe();
     let platform = handle.platform;
-    state_change(&session, "Login", "Register", platform).await;
+    // The futures before and after the connection's life are boxed, as the requests are:
+    // held inline, their space would be part of every idle connection's task.
+    Box::pin(state_change(&session, "Login", "Register", platform)).await;
     let mut server_closed = false;
     let ended = tokio::select! {
         by_client = read_loop(session.clone(), &mut stream, last_seen.clone()) => by_client,
@@ -273,6 +296,20 @@ async fn serve(
             }
         }
     };
+    Box::pin(wind_up(&session, &mut stream, server_closed, ended)).await;
+    drop(registration);
+    tracing::debug!(conn = handle.id, "member disconnected");
+}
+
+/// After a connection's life: the closing handshake when the server closed it, the state
+/// callback of how it ended, and the AVChatRooms it held.
+async fn wind_up(
+    session: &Session,
+    stream: &mut futures_util::stream::SplitStream<WebSocket>,
+    server_closed: bool,
+    ended: Ended,
+) {
+    let platform = session.handle.platform;
     if server_closed {
         // The closing handshake: the client's close frame, or a short wait. Dropping the
         // socket at once would reset it and could lose the close frame on its way.
@@ -286,9 +323,9 @@ async fn serve(
         .await;
     }
     match ended {
-        Ended::ClientClosed => state_change(&session, "Logout", "Unregister", platform).await,
-        Ended::Dropped => state_change(&session, "Disconnect", "LinkClose", platform).await,
-        Ended::TimedOut => state_change(&session, "Disconnect", "TimeOut", platform).await,
+        Ended::ClientClosed => state_change(session, "Logout", "Unregister", platform).await,
+        Ended::Dropped => state_change(session, "Disconnect", "LinkClose", platform).await,
+        Ended::TimedOut => state_change(session, "Disconnect", "TimeOut", platform).await,
         // The kick recorded its own logout.
         Ended::Kicked => {}
     }
@@ -299,15 +336,22 @@ async fn serve(
             .unwrap_or_else(|e| e.into_inner()),
     );
     for room in rooms {
-        if state
-            .members
-            .exit_conn(app.sdkappid, &room, &session.me, handle.id)
-        {
-            room_state(&state, &app, &room, false, vec![session.me.clone()]).await;
+        if session.state.members.exit_conn(
+            session.app.sdkappid,
+            &room,
+            &session.me,
+            session.handle.id,
+        ) {
+            room_state(
+                &session.state,
+                &session.app,
+                &room,
+                false,
+                vec![session.me.clone()],
+            )
+            .await;
         }
     }
-    drop(registration);
-    tracing::debug!(conn = handle.id, "member disconnected");
 }
 
 /// How a connection ended, as State.StateChange reports it.
@@ -321,10 +365,47 @@ enum Ended {
     Kicked,
 }
 
-/// State.StateChange, when the app wants it; a failure to record it is logged, not fatal.
-/// Group.CallbackOnMemberStateChange for `members` coming into (`online`) or leaving an
-/// AVChatRoom, when the app wants it.
+/// `members` came into (`online`) or left an AVChatRoom through this node: the other nodes
+/// learn it from the store (members.md §6), and Group.CallbackOnMemberStateChange is
+/// recorded when the app wants it. Failures are logged: presence on this node holds anyway.
 pub(crate) async fn room_state(
+    state: &State,
+    app: &crate::apps::App,
+    group: &str,
+    online: bool,
+    members: Vec<String>,
+) {
+    if members.is_empty() {
+        return;
+    }
+    let recorded = if online {
+        let now = timber_core::now_secs();
+        let mut r = Ok(());
+        for m in &members {
+            r = r.and(
+                state
+                    .store
+                    .room_entered(app.sdkappid, group.to_owned(), m.clone(), now)
+                    .await,
+            );
+        }
+        r
+    } else {
+        let (app_id, group) = (app.sdkappid, group.to_owned());
+        state
+            .store
+            .room_left(app_id, group, members.clone(), false)
+            .await
+    };
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "AVChatRoom presence could not be shared with other nodes");
+    }
+    room_callback(state, app, group, online, members).await
+}
+
+/// Group.CallbackOnMemberStateChange for `members` coming into (`online`) or leaving an
+/// AVChatRoom, when the app wants it; a failure to record it is logged, not fatal.
+pub(crate) async fn room_callback(
     state: &State,
     app: &crate::apps::App,
     group: &str,
@@ -345,6 +426,7 @@ pub(crate) async fn room_state(
     }
 }
 
+/// State.StateChange, when the app wants it; a failure to record it is logged, not fatal.
 async fn state_change(s: &Session, action: &'static str, reason: &'static str, p: Platform) {
     if !s.app.wants_callback(timber_core::callback::STATE_CHANGE) {
         return;
@@ -387,9 +469,10 @@ async fn read_loop(
             Err((id, e)) => Some(rpc::error(&id, &e)),
             Ok(req) => {
                 let origin = session.handle.id;
-                let outcome = hub::ORIGIN
-                    .scope(origin, session.call(&req.method, &req.params))
-                    .await;
+                // Boxed: the methods' futures are kilobytes, which an idle connection's
+                // task would otherwise carry for its whole life.
+                let call = Box::pin(session.call(&req.method, &req.params));
+                let outcome = hub::ORIGIN.scope(origin, call).await;
                 req.id.map(|id| match outcome {
                     Ok(v) => rpc::result(&id, v),
                     Err(e) => rpc::error(&id, &e),

@@ -6,8 +6,9 @@
 //! connections that joined holds it: `quitGroup` or a ban takes the user out at once, the end
 //! of a connection only when it was the last one holding the room. Marks are lost with the
 //! presence, except the special mark 500 (inferred: settable on offline users and kept
-//! across leaving and returning). One node's registry: with several nodes each node answers
-//! for its own connections (simplification, as `get_online_member_num` does).
+//! across leaving and returning). One node's registry: with several nodes, the online count,
+//! `check_members` and bans also read the others' presence rows (members.md §6, through
+//! `member::room_members`); `get_members` and marks stay this node's (simplification).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
@@ -165,6 +166,19 @@ impl Rooms {
                 .filter(|a| room.members.remove(a.as_str()).is_some())
                 .cloned()
                 .collect()
+        })
+    }
+
+    /// (account, join time) of everyone present, by account.
+    pub fn present(&self, app: AppId, group: &str) -> Vec<(String, i64)> {
+        self.with(app, group, |room| {
+            let mut all: Vec<(String, i64)> = room
+                .members
+                .iter()
+                .map(|(a, p)| (a.clone(), p.join_time))
+                .collect();
+            all.sort();
+            all
         })
     }
 

@@ -118,6 +118,11 @@ async fn leave_all_groups(w: &mut impl WriteTx, app: AppId, user: &str) -> Resul
         params![app, user],
     )
     .await?;
+    w.execute(
+        "DELETE FROM group_applications WHERE app = $1 AND applicant = $2",
+        params![app, user],
+    )
+    .await?;
     Ok(())
 }
 

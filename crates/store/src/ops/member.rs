@@ -274,3 +274,29 @@ impl WriteOp for EventOnly {
         Ok(vec![self.event.clone()])
     }
 }
+
+/// A change for members with nothing stored behind it (send_group_system_notification, an
+/// AVChatRoom ban's drops): written as a transaction of its own only so that it travels the
+/// way every change does, in commit order and, on PostgreSQL, through the change log to
+/// every node.
+pub(crate) struct ChangeOnly {
+    pub app: AppId,
+    pub change: Change,
+}
+
+impl WriteOp for ChangeOnly {
+    type Plan = ();
+    type Out = ();
+
+    async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn apply<W: WriteTx>(&self, (): (), _: &mut W) -> Result<(), DbError> {
+        Ok(())
+    }
+
+    fn changes(&self, (): &(), sink: &dyn ChangeSink) -> Option<(AppId, Vec<Change>)> {
+        super::one_change(self.app, sink, || self.change.clone())
+    }
+}

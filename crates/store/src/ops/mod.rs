@@ -12,6 +12,7 @@
 pub(crate) mod accounts;
 mod append;
 pub(crate) mod appinfo;
+pub(crate) mod applications;
 pub(crate) mod c2c;
 pub(crate) mod contacts;
 pub(crate) mod extensions;

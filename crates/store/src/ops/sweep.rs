@@ -52,6 +52,10 @@ impl WriteOp for PurgeStep {
             // av: an AVChatRoom's admins (groups-more.md §7.4).
             "DELETE FROM room_admins WHERE app = $1 AND gkey = $2 AND user_id IN
                  (SELECT user_id FROM room_admins WHERE app = $1 AND gkey = $2 ORDER BY user_id LIMIT $3)",
+            // Pending join applications (members.md `joinGroup`).
+            "DELETE FROM group_applications WHERE app = $1 AND gkey = $2 AND applicant IN
+                 (SELECT applicant FROM group_applications WHERE app = $1 AND gkey = $2
+                  ORDER BY applicant LIMIT $3)",
             "DELETE FROM group_receipts WHERE app = $1 AND gkey = $2 AND (seq, user_id) IN
                  (SELECT seq, user_id FROM group_receipts WHERE app = $1 AND gkey = $2
                   ORDER BY seq, user_id LIMIT $3)",

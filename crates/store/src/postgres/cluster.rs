@@ -16,7 +16,8 @@
 //!   renews its `member_nodes` row every third of the TTL while it has connections, and
 //!   removes the rows of nodes whose heartbeat is older than the TTL (they died without
 //!   removing them); a node that stops removes its own. A node's own status answers come
-//!   from its hub; other nodes' from these rows.
+//!   from its hub; other nodes' from these rows. The AVChatRoom members present through a
+//!   node are `room_presence` rows of it, kept and expired the same way.
 //! - **Cheap when nobody listens.** A node writes to the log only while its own hub has a
 //!   member connected or it knows of another node's (`remote`, refreshed on every presence
 //!   notification and heartbeat). A member connecting to another node is in `remote` a
@@ -215,6 +216,9 @@ impl Cluster {
             c.execute("DELETE FROM member_presence WHERE node = $1", &[&self.node])
                 .await
                 .map_err(DbError::from)?;
+            c.execute("DELETE FROM room_presence WHERE node = $1", &[&self.node])
+                .await
+                .map_err(DbError::from)?;
             c.execute("DELETE FROM member_nodes WHERE node = $1", &[&self.node])
                 .await
                 .map_err(DbError::from)?;
@@ -225,6 +229,67 @@ impl Cluster {
         if let Err(e) = r {
             tracing::warn!(error = %e, "member presence could not be removed at stop");
         }
+    }
+
+    /// `account` is present in the AVChatRoom `group_id` through this node (members.md §6):
+    /// the other nodes count it in the room's online members.
+    pub(crate) async fn room_entered(
+        &self,
+        app: AppId,
+        group_id: &str,
+        account: &str,
+        join_time: i64,
+    ) -> Result<()> {
+        let c = self.pool.get().await.map_err(DbError::internal)?;
+        c.execute(
+            "INSERT INTO room_presence (node, app, group_id, account, join_time)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (node, app, group_id, account) DO NOTHING",
+            &[&self.node, &(app as i64), &group_id, &account, &join_time],
+        )
+        .await
+        .map_err(DbError::from)?;
+        Ok(())
+    }
+
+    /// `accounts` left the room through this node, or (`everywhere`: a ban) through any.
+    pub(crate) async fn room_left(
+        &self,
+        app: AppId,
+        group_id: &str,
+        accounts: &[String],
+        everywhere: bool,
+    ) -> Result<()> {
+        let c = self.pool.get().await.map_err(DbError::internal)?;
+        c.execute(
+            "DELETE FROM room_presence
+             WHERE app = $1 AND group_id = $2 AND account = ANY($3) AND ($4 OR node = $5)",
+            &[&(app as i64), &group_id, &accounts, &everywhere, &self.node],
+        )
+        .await
+        .map_err(DbError::from)?;
+        Ok(())
+    }
+
+    /// (account, join time) of the members present in the room through the other live
+    /// nodes, an account present through several once (its first join).
+    pub(crate) async fn remote_room_members(
+        &self,
+        app: AppId,
+        group_id: &str,
+    ) -> Result<Vec<(String, i64)>> {
+        let c = self.pool.get().await.map_err(DbError::internal)?;
+        let alive = timber_core::now_secs() - self.ttl.as_secs() as i64;
+        let rows = c
+            .query(
+                "SELECT p.account, min(p.join_time) FROM room_presence p
+                 JOIN member_nodes n ON n.node = p.node
+                 WHERE p.app = $1 AND p.group_id = $2 AND p.node <> $3 AND n.seen >= $4
+                 GROUP BY p.account ORDER BY p.account",
+                &[&(app as i64), &group_id, &self.node, &alive],
+            )
+            .await
+            .map_err(DbError::from)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     /// The platforms each of `accounts` is connected from on the other live nodes.
@@ -282,6 +347,13 @@ impl Cluster {
             )
             .await
             .map_err(DbError::from)?;
+        c.execute(
+            "DELETE FROM room_presence WHERE node IN
+             (SELECT node FROM member_nodes WHERE seen < $1)",
+            &[&dead],
+        )
+        .await
+        .map_err(DbError::from)?;
         c.execute("DELETE FROM member_nodes WHERE seen < $1", &[&dead])
             .await
             .map_err(DbError::from)?;

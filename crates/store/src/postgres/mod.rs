@@ -165,6 +165,34 @@ impl Backend for PgStore {
     ) -> Result<Vec<(String, String)>> {
         self.cluster.remote_platforms(app, accounts).await
     }
+
+    async fn room_entered(
+        &self,
+        app: u64,
+        group_id: &str,
+        account: &str,
+        join_time: i64,
+    ) -> Result<()> {
+        self.cluster
+            .room_entered(app, group_id, account, join_time)
+            .await
+    }
+
+    async fn room_left(
+        &self,
+        app: u64,
+        group_id: &str,
+        accounts: &[String],
+        everywhere: bool,
+    ) -> Result<()> {
+        self.cluster
+            .room_left(app, group_id, accounts, everywhere)
+            .await
+    }
+
+    async fn remote_room_members(&self, app: u64, group_id: &str) -> Result<Vec<(String, i64)>> {
+        self.cluster.remote_room_members(app, group_id).await
+    }
 }
 
 impl From<tokio_postgres::Error> for DbError {

@@ -281,3 +281,193 @@ async fn committed_writes_publish_their_changes_in_order() {
     })
     .await;
 }
+
+/// The group `np` of `setup`'s app, NeedPermission, owned by `o` with `a` its admin and `b` a
+/// member.
+async fn needs_permission(s: &dyn Store) {
+    let group = NewGroup {
+        group_id: Some("np".into()),
+        ty: GroupType::Public,
+        name: "np".into(),
+        introduction: String::new(),
+        notification: String::new(),
+        face_url: String::new(),
+        owner: Some("o".into()),
+        create_time: T0,
+        max_member_num: GroupType::Public.default_max_members(),
+        apply_join_option: "NeedPermission".into(),
+        invite_join_option: None,
+        mute_all: false,
+        support_topic: false,
+        app_defined_data: vec![],
+        members: vec![
+            NewMember {
+                role: timber_core::group::Role::Admin,
+                ..NewMember::member("a", T0)
+            },
+            NewMember::member("b", T0),
+        ],
+    };
+    s.create_group(APP, group, T0).await.unwrap();
+}
+
+fn listed(list: &[timber_core::member::Application]) -> Vec<(String, String, String)> {
+    list.iter()
+        .map(|a| (a.group_id.clone(), a.applicant.clone(), a.message.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn join_applications_wait_for_an_owner_or_admin() {
+    on_every_backend(|s| async move {
+        setup(&*s, APP).await;
+        needs_permission(&*s).await;
+        // The reviewers are the owner and the admins; a member applying is told it is in.
+        let told = s
+            .apply_to_join(APP, "np".into(), "c".into(), "let me in".into(), T0)
+            .await
+            .unwrap();
+        assert_eq!(told, Some(vec!["a".to_owned(), "o".to_owned()]));
+        let member = s.apply_to_join(APP, "np".into(), "b".into(), "".into(), T0);
+        assert_eq!(member.await.unwrap(), None);
+        assert_eq!(
+            code(
+                s.apply_to_join(APP, "nope".into(), "c".into(), "".into(), T0)
+                    .await
+            ),
+            ErrorCode::GroupNotFound
+        );
+        // Applying again replaces the message; the list is the reviewers' only.
+        s.apply_to_join(APP, "np".into(), "c".into(), "please".into(), T0 + 1)
+            .await
+            .unwrap();
+        let want = vec![("np".to_owned(), "c".to_owned(), "please".to_owned())];
+        for reviewer in ["o", "a"] {
+            let list = s.pending_applications(APP, reviewer.into()).await.unwrap();
+            assert_eq!(listed(&list), want, "{reviewer}");
+            assert_eq!(list[0].time, T0 + 1);
+        }
+        assert!(s
+            .pending_applications(APP, "b".into())
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(s
+            .pending_applications(OTHER_APP, "o".into())
+            .await
+            .unwrap()
+            .is_empty());
+
+        // A refusal takes it away; answering again finds nothing (10004).
+        let refused = s.answer_application(APP, "np".into(), "c".into(), false, "a".into(), T0);
+        assert_eq!(refused.await.unwrap(), None);
+        let again = s.answer_application(APP, "np".into(), "c".into(), true, "o".into(), T0);
+        assert_eq!(code(again.await), ErrorCode::GroupInvalidParameter);
+        assert!(s.roles(APP, "np".into(), vec!["c".into()]).await.unwrap()[0].is_none());
+
+        // An acceptance makes the applicant a member, once.
+        s.apply_to_join(APP, "np".into(), "c".into(), "".into(), T0)
+            .await
+            .unwrap();
+        let accepted = s.answer_application(APP, "np".into(), "c".into(), true, "o".into(), T0);
+        assert_eq!(
+            accepted.await.unwrap(),
+            Some(timber_core::group::AddResult::Added)
+        );
+        assert!(s.roles(APP, "np".into(), vec!["c".into()]).await.unwrap()[0].is_some());
+        assert!(s
+            .pending_applications(APP, "o".into())
+            .await
+            .unwrap()
+            .is_empty());
+        let twice = s.answer_application(APP, "np".into(), "c".into(), true, "a".into(), T0);
+        assert_eq!(code(twice.await), ErrorCode::GroupInvalidParameter);
+
+        // A deleted applicant's application goes with the account.
+        s.import_accounts(APP, vec![NewAccount::bare("d")], T0)
+            .await
+            .unwrap();
+        s.apply_to_join(APP, "np".into(), "d".into(), "".into(), T0)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.pending_applications(APP, "o".into()).await.unwrap().len(),
+            1
+        );
+        s.delete_accounts(APP, vec!["d".into()]).await.unwrap();
+        assert!(s
+            .pending_applications(APP, "o".into())
+            .await
+            .unwrap()
+            .is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn applications_and_announcements_reach_the_change_sink() {
+    on_every_backend(|s| async move {
+        let sink = Arc::new(Collect {
+            on: true,
+            ..Collect::default()
+        });
+        s.set_change_sink(sink.clone());
+        setup(&*s, APP).await;
+        needs_permission(&*s).await;
+        s.apply_to_join(APP, "np".into(), "c".into(), "hi".into(), T0)
+            .await
+            .unwrap();
+        let note = Change::SystemNotification {
+            group_id: "np".into(),
+            to: vec![],
+            content: "maintenance".into(),
+        };
+        s.announce(APP, note.clone()).await.unwrap();
+        s.answer_application(APP, "np".into(), "c".into(), true, "a".into(), T0)
+            .await
+            .unwrap();
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let wanted = |got: &[(AppId, Change)]| {
+            got.iter()
+                .filter(|(_, c)| match c {
+                    Change::JoinApplication { .. } | Change::SystemNotification { .. } => true,
+                    Change::MembersJoined { group_id, .. } => group_id == "np",
+                    _ => false,
+                })
+                .count()
+        };
+        while wanted(&sink.got.lock().unwrap()) < 3 && std::time::Instant::now() < until {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let got: Vec<Change> = sink
+            .got
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, c)| c.clone())
+            .filter(|c| match c {
+                Change::JoinApplication { .. } | Change::SystemNotification { .. } => true,
+                Change::MembersJoined { group_id, .. } => group_id == "np",
+                _ => false,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                Change::JoinApplication {
+                    group_id: "np".into(),
+                    applicant: "c".into(),
+                    message: "hi".into(),
+                    reviewers: vec!["a".into(), "o".into()],
+                },
+                note,
+                Change::MembersJoined {
+                    group_id: "np".into(),
+                    accounts: vec!["c".into()],
+                    operator: "a".into(),
+                },
+            ]
+        );
+    })
+    .await;
+}
