@@ -209,12 +209,17 @@ async fn main() -> anyhow::Result<()> {
         table.push_str(&render_pushes(&pushes));
     }
     if !member_scenarios.is_empty() {
+        let ceiling = rows
+            .iter()
+            .find(|r| r.scenario == Scenario::Ceiling)
+            .map_or(f64::NAN, Row::median_throughput);
         let sizes = members::Sizes {
             fanout_members: args.fanout_members.max(1),
             idle_connections: args.idle_connections.max(1),
             c2c_pairs: args.c2c_pairs.max(1),
             senders: args.member_senders,
             duration: Duration::from_secs(args.duration),
+            ceiling,
         };
         let mut outcomes = Vec::new();
         for m in member_scenarios {
@@ -223,10 +228,6 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("  {:.0} deliveries/s; {}", o.deliveries_per_s, o.note);
             outcomes.push(o);
         }
-        let ceiling = rows
-            .iter()
-            .find(|r| r.scenario == Scenario::Ceiling)
-            .map_or(f64::NAN, Row::median_throughput);
         table.push_str(&members::render(&outcomes, ceiling));
     }
     println!("{table}");

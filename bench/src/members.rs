@@ -2,8 +2,12 @@
 //! `/v1/member`, fed by REST writes.
 //!
 //! - `fanout`: one group of `fanout_members` connected members; REST `send_group_msg` into
-//!   it from a few keep-alive connections. Member deliveries per second, and per message the
-//!   time from the send's answer to the last member receiving it (p50, p99).
+//!   it from a few keep-alive connections, as fast as they are answered. Member deliveries
+//!   per second, and per message the time from the send's answer to the last member
+//!   receiving it (p50, p99). Saturated, that time is mostly the queue the senders build.
+//! - `fanout_paced`: the same at a fixed rate, the one at which deliveries are 2 × the
+//!   ceiling's requests per second (issue 27's throughput target): the latency at the target
+//!   throughput rather than past it.
 //! - `connections`: `idle_connections` member connections that do nothing: the server's RSS
 //!   with them (and per connection beyond the idle server) and its CPU at rest.
 //! - `c2c_live`: `c2c_pairs` pairs, each side connected; REST `sendmsg` from one side to the
@@ -24,13 +28,15 @@ use tokio_tungstenite::tungstenite::Message;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemberScenario {
     Fanout,
+    FanoutPaced,
     Connections,
     C2cLive,
 }
 
 impl MemberScenario {
-    pub const ALL: [MemberScenario; 3] = [
+    pub const ALL: [MemberScenario; 4] = [
         MemberScenario::Fanout,
+        MemberScenario::FanoutPaced,
         MemberScenario::Connections,
         MemberScenario::C2cLive,
     ];
@@ -38,6 +44,7 @@ impl MemberScenario {
     pub fn name(self) -> &'static str {
         match self {
             MemberScenario::Fanout => "fanout",
+            MemberScenario::FanoutPaced => "fanout_paced",
             MemberScenario::Connections => "connections",
             MemberScenario::C2cLive => "c2c_live",
         }
@@ -57,6 +64,9 @@ pub struct Sizes {
     /// Concurrent REST connections sending.
     pub senders: usize,
     pub duration: Duration,
+    /// The ceiling's requests per second in this run (`fanout_paced` sends at 2 × this
+    /// divided by the group's members).
+    pub ceiling: f64,
 }
 
 /// One member scenario's result, as a row of the members table.
@@ -143,7 +153,11 @@ pub async fn run(
     sizes: Sizes,
 ) -> anyhow::Result<MemberOutcome> {
     match s {
-        MemberScenario::Fanout => fanout(addr, t, pid, sizes).await,
+        MemberScenario::Fanout => fanout(addr, t, pid, sizes, None).await,
+        MemberScenario::FanoutPaced => {
+            let rate = 2.0 * sizes.ceiling / sizes.fanout_members as f64;
+            fanout(addr, t, pid, sizes, Some(rate)).await
+        }
         MemberScenario::Connections => connections(addr, t, pid, sizes).await,
         MemberScenario::C2cLive => c2c_live(addr, t, pid, sizes).await,
     }
@@ -152,11 +166,13 @@ pub async fn run(
 /// Per message seq: (members that received it, the last receive).
 type Received = Arc<Mutex<HashMap<u64, (usize, Instant)>>>;
 
+/// `pace`: sends per second in all (spread over the senders); `None`: as fast as answered.
 async fn fanout(
     addr: SocketAddr,
     t: &Target,
     pid: u32,
     sizes: Sizes,
+    pace: Option<f64>,
 ) -> anyhow::Result<MemberOutcome> {
     let n = sizes.fanout_members;
     let mut admin = Conn::connect(addr).await?;
@@ -215,12 +231,25 @@ async fn fanout(
     let random = Arc::new(AtomicU32::new(1));
     let started = Instant::now();
     let mut senders = Vec::new();
-    for _ in 0..sizes.senders.max(1) {
+    let n_senders = sizes.senders.max(1);
+    // Each sender's period, so that all of them together send at `pace`.
+    let period = pace
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .map(|r| Duration::from_secs_f64(n_senders as f64 / r));
+    for _ in 0..n_senders {
         let (t, g, from) = (t.clone(), g.clone(), users[0].clone());
         let (answered, stop, random) = (answered.clone(), stop.clone(), random.clone());
         senders.push(tokio::spawn(async move {
             let mut c = Conn::connect(addr).await?;
+            let mut tick = period.map(|p| {
+                let mut i = tokio::time::interval(p);
+                i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                i
+            });
             while !stop.load(Ordering::Relaxed) {
+                if let Some(tick) = tick.as_mut() {
+                    tick.tick().await;
+                }
                 let r = random.fetch_add(1, Ordering::Relaxed);
                 let v = c
                     .call_ok(
@@ -276,9 +305,19 @@ async fn fanout(
             _ => incomplete += 1,
         }
     }
+    let (scenario, what) = match pace {
+        None => (
+            MemberScenario::Fanout,
+            format!("send_group_msg into a group of {n} connected members"),
+        ),
+        Some(r) => (
+            MemberScenario::FanoutPaced,
+            format!("the same at {r:.1} sends/s (2 × ceiling deliveries/s)"),
+        ),
+    };
     Ok(MemberOutcome {
-        scenario: MemberScenario::Fanout,
-        what: format!("send_group_msg into a group of {n} connected members"),
+        scenario,
+        what,
         deliveries_per_s: total as f64 / elapsed.as_secs_f64(),
         sends_per_s: a.len() as f64 / sending.as_secs_f64(),
         latency: Some(latency),
