@@ -10,7 +10,7 @@ use timber_core::member::{C2cMsg, Change, GroupMsg};
 /// A notification frame: `{"jsonrpc":"2.0","method":…,"params":…}`.
 pub fn notification(method: &str, params: Value) -> Outgoing {
     let text = json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string();
-    Outgoing::Text(Arc::from(text))
+    Outgoing::Text(Arc::new(text.into()))
 }
 
 /// A notification with empty params (`onKickedOffline`, `onUserSigExpired`).

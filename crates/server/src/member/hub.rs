@@ -15,6 +15,7 @@
 //!   of the shared change log (members.md §6), for writes made through any node.
 
 use super::events;
+use axum::extract::ws::Utf8Bytes;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -22,10 +23,13 @@ use timber_core::member::{close, Change, ChangeSink, Platform};
 use timber_core::AppId;
 use tokio::sync::{mpsc, Notify};
 
-/// What a connection's writer sends: a text frame, or the close it ends with.
+/// What a connection's writer sends: a text frame, or the close it ends with. The text is
+/// shared, not copied, by every connection a frame goes to (a clone counts a reference);
+/// behind an `Arc`, a queue slot is 24 bytes rather than 40 (each connection's queue
+/// allocates 32 slots at once).
 #[derive(Debug, Clone)]
 pub enum Outgoing {
-    Text(Arc<str>),
+    Text(Arc<Utf8Bytes>),
     Close(u16, &'static str),
 }
 

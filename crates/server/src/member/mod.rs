@@ -17,7 +17,7 @@ mod rpc;
 use crate::apps::App;
 use crate::auth::Query;
 use crate::State;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, RawQuery, State as AxState};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -80,6 +80,8 @@ pub async fn room_members(state: &State, app: u64, group: &str) -> Vec<(String, 
 pub const IDLE_AFTER: Duration = Duration::from_secs(90);
 /// How long a connection the server closed waits for the client's close frame.
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
+/// At most this many waiting frames are written together after the one received.
+const WRITE_BATCH: usize = 63;
 /// A frame that cannot be written this long ends the connection.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -489,7 +491,9 @@ async fn read_loop(
 impl Session {
     /// Queues an answer, waiting for room: a member's own requests may wait for its queue.
     async fn reply(&self, text: String) {
-        self.handle.reply(Outgoing::Text(Arc::from(text))).await;
+        self.handle
+            .reply(Outgoing::Text(Arc::new(text.into())))
+            .await;
     }
 }
 
@@ -528,11 +532,8 @@ async fn write_loop(
             _ = &mut expiry => {
                 let frame = events::notice("onUserSigExpired");
                 if let Outgoing::Text(t) = frame {
-                    let _ = tokio::time::timeout(
-                        WRITE_TIMEOUT,
-                        sink.send(Message::Text((&*t).into())),
-                    )
-                    .await;
+                    let text = Message::Text(Utf8Bytes::clone(&t));
+                    let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.send(text)).await;
                 }
                 break close_with(close::SIG_EXPIRED, "UserSig expired");
             }
@@ -540,16 +541,38 @@ async fn write_loop(
                 None => return 0,
                 Some(Outgoing::Close(code, why)) => break close_with(code, why),
                 Some(Outgoing::Text(t)) => {
+                    let mut close_after = None;
+                    // The frames already waiting go out with it, in one write: under a
+                    // backlog (a busy group) a connection makes one system call for many.
+                    let write = async {
+                        sink.feed(Message::Text(Utf8Bytes::clone(&t))).await?;
+                        for _ in 0..WRITE_BATCH {
+                            match rx.try_recv() {
+                                Ok(Outgoing::Text(t)) => {
+                                    sink.feed(Message::Text(Utf8Bytes::clone(&t))).await?
+                                }
+                                Ok(Outgoing::Close(code, why)) => {
+                                    close_after = Some(close_with(code, why));
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        sink.flush().await
+                    };
                     tokio::select! {
                         biased;
                         _ = handle.close_now.notified() => {
                             break close_with(handle.closing(), reason(handle.closing()));
                         }
-                        sent = tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Text((&*t).into()))) => {
+                        sent = tokio::time::timeout(WRITE_TIMEOUT, write) => {
                             if !matches!(sent, Ok(Ok(()))) {
                                 return 0;
                             }
                         }
+                    }
+                    if let Some(end) = close_after {
+                        break end;
                     }
                 }
             },
