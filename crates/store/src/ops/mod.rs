@@ -13,6 +13,7 @@ pub(crate) mod accounts;
 mod append;
 pub(crate) mod appinfo;
 pub(crate) mod c2c;
+pub(crate) mod console;
 pub(crate) mod contacts;
 pub(crate) mod extensions;
 pub(crate) mod follow;
