@@ -152,7 +152,10 @@ impl StoreGauges {
         set(&self.writer_queue, &[], g.writer_queue);
         set(&self.writer_last_batch, &[], g.writer_last_batch);
         set(&self.pool, &["in_use"], g.pool_in_use);
-        let idle = g.pool_size.zip(g.pool_in_use).map(|(s, u)| s.saturating_sub(u));
+        let idle = g
+            .pool_size
+            .zip(g.pool_in_use)
+            .map(|(s, u)| s.saturating_sub(u));
         set(&self.pool, &["idle"], idle);
         set(&self.pool_max, &[], g.pool_max);
         set(&self.pool_waiting, &[], g.pool_waiting);

@@ -33,7 +33,9 @@ pub const LOG_PER_APP: usize = 1000;
 
 /// Callback latency buckets, in seconds: a backend on the same machine answers in a
 /// millisecond or two, and nothing waits past the 2 s timeout.
-const CALLBACK_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 2.5];
+const CALLBACK_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 2.5,
+];
 
 /// The platform of every event timber sees: all come from its REST API (callbacks.md §1).
 const OPT_PLATFORM: &str = "RESTAPI";
@@ -241,7 +243,6 @@ impl Callbacks {
             log.remove(&app);
         }
     }
-
 }
 
 fn describe(e: &reqwest::Error) -> String {

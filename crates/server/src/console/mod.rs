@@ -16,24 +16,75 @@ pub(crate) use api::{accounts, act, c2c, events, groups};
 
 /// The console's files: (name under `/console/`, content type, bytes).
 const FILES: &[(&str, &str, &str)] = &[
-    ("index.html", "text/html; charset=utf-8", include_str!("web/index.html")),
-    ("style.css", "text/css; charset=utf-8", include_str!("web/style.css")),
-    ("app.js", "text/javascript; charset=utf-8", include_str!("web/app.js")),
-    ("api.js", "text/javascript; charset=utf-8", include_str!("web/api.js")),
-    ("ui.js", "text/javascript; charset=utf-8", include_str!("web/ui.js")),
-    ("accounts.js", "text/javascript; charset=utf-8", include_str!("web/accounts.js")),
-    ("groups.js", "text/javascript; charset=utf-8", include_str!("web/groups.js")),
-    ("history.js", "text/javascript; charset=utf-8", include_str!("web/history.js")),
-    ("c2c.js", "text/javascript; charset=utf-8", include_str!("web/c2c.js")),
-    ("callbacks.js", "text/javascript; charset=utf-8", include_str!("web/callbacks.js")),
-    ("events.js", "text/javascript; charset=utf-8", include_str!("web/events.js")),
-    ("act.js", "text/javascript; charset=utf-8", include_str!("web/act.js")),
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_str!("web/index.html"),
+    ),
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("web/style.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/app.js"),
+    ),
+    (
+        "api.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/api.js"),
+    ),
+    (
+        "ui.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/ui.js"),
+    ),
+    (
+        "accounts.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/accounts.js"),
+    ),
+    (
+        "groups.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/groups.js"),
+    ),
+    (
+        "history.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/history.js"),
+    ),
+    (
+        "c2c.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/c2c.js"),
+    ),
+    (
+        "callbacks.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/callbacks.js"),
+    ),
+    (
+        "events.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/events.js"),
+    ),
+    (
+        "act.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/act.js"),
+    ),
 ];
 
 /// The console's routes, merged into the server's router.
 pub(crate) fn routes() -> Router<Arc<crate::State>> {
     Router::new()
-        .route("/console", get(|| async { Redirect::permanent("/console/") }))
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
         .route("/console/", get(|| file(Path("index.html".to_owned()))))
         .route("/console/{file}", get(file))
         .route("/_timber/accounts", get(accounts))
@@ -58,7 +109,10 @@ async fn file(Path(name): Path<String>) -> Response {
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'",
         ),
     );
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     resp
 }

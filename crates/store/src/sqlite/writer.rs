@@ -79,7 +79,14 @@ impl Writer {
             .spawn(move || {
                 let mut conn = conn;
                 let syncer = wal.map(Syncer::start);
-                run(&mut conn, rx, &counter, &load_of_thread, syncer.as_ref(), &gate);
+                run(
+                    &mut conn,
+                    rx,
+                    &counter,
+                    &load_of_thread,
+                    syncer.as_ref(),
+                    &gate,
+                );
                 // Every batch is answered before the WAL is checkpointed away.
                 if let Some(syncer) = syncer {
                     syncer.finish();
