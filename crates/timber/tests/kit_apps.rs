@@ -80,7 +80,11 @@ async fn history(admin: &common::Client, g: &str) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|m| m["MsgBody"][0]["MsgContent"]["Text"].as_str().map(String::from))
+        .filter_map(|m| {
+            m["MsgBody"][0]["MsgContent"]["Text"]
+                .as_str()
+                .map(String::from)
+        })
         .collect();
     texts.sort();
     texts
@@ -98,7 +102,11 @@ async fn c2c(admin: &common::Client) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|m| m["MsgBody"][0]["MsgContent"]["Text"].as_str().map(String::from))
+        .filter_map(|m| {
+            m["MsgBody"][0]["MsgContent"]["Text"]
+                .as_str()
+                .map(String::from)
+        })
         .collect()
 }
 
@@ -206,12 +214,18 @@ async fn a_seed_file_may_hold_several_apps_and_import_takes_the_callers() {
     send(&a, &ga, "more").await;
     assert_eq!(history(&b, &gb).await, ["b0", "b1", "b2"]);
     // A reset puts each app back to its own document.
-    a.request("x").path("/_timber/reset").param("all", "1").send().await.envelope("reset");
+    a.request("x")
+        .path("/_timber/reset")
+        .param("all", "1")
+        .send()
+        .await
+        .envelope("reset");
     assert_eq!(history(&a, &ga).await, ["a0", "a1", "a2"]);
     assert_eq!(history(&b, &gb).await, ["b0", "b1", "b2"]);
 
     // The same array given to /_timber/import: each caller's app takes its own document.
-    b.call_ok("group_open_http_svc/destroy_group", json!({"GroupId": gb})).await;
+    b.call_ok("group_open_http_svc/destroy_group", json!({"GroupId": gb}))
+        .await;
     let r = import(&b, &docs).await;
     assert_eq!(r["ErrorCode"], 0, "{r}");
     assert_eq!(history(&b, &gb).await, ["b0", "b1", "b2"]);

@@ -212,7 +212,8 @@ pub(crate) async fn events(
 
 /// `POST /_timber/act?…&as=USER` with `{"method": …, "params": {…}}`: runs one member method
 /// (members.md §3) as `USER`, as a connection of theirs would, without one: the same rules,
-/// callbacks and codes. Answers `Result` or the method's error as `ErrorCode`/`ErrorInfo`.
+/// callbacks and codes. Answers `Result`, or the method's error as `ErrorCode`/`ErrorInfo`
+/// (a JSON-RPC error as 60002 with its code as `RpcCode`).
 pub(crate) async fn act(
     AxState(state): AxState<Arc<State>>,
     RawQuery(raw): RawQuery,
@@ -271,11 +272,21 @@ pub(crate) async fn act(
     match result {
         Err(e) => answer(Err(e)),
         Ok(Ok(v)) => answer(Ok(json!({"Result": v}))),
-        Ok(Err(e)) => crate::json_response(
-            json!({"ActionStatus": "FAIL", "ErrorCode": e.code, "ErrorInfo": e.message})
-                .to_string()
-                .into_bytes(),
-            0,
-        ),
+        // A Tencent code is answered as it is; a JSON-RPC one (an unknown method, bad
+        // params: negative) as 60002, with the member protocol's code beside it.
+        Ok(Err(e)) => {
+            let body = match u32::try_from(e.code) {
+                Ok(code) => {
+                    json!({"ActionStatus": "FAIL", "ErrorCode": code, "ErrorInfo": e.message})
+                }
+                Err(_) => json!({
+                    "ActionStatus": "FAIL",
+                    "ErrorCode": ErrorCode::HttpParse.code(),
+                    "ErrorInfo": e.message,
+                    "RpcCode": e.code,
+                }),
+            };
+            crate::json_response(body.to_string().into_bytes(), 0)
+        }
     }
 }

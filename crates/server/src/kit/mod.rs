@@ -196,8 +196,9 @@ pub(crate) async fn export(
 /// seed file's form) the one naming `app`; an array of one goes to `app` whatever it names,
 /// as `--seed` does for a server of one app.
 fn pick_document(bytes: &[u8], app: AppId) -> Result<Document, Error> {
-    let not_a_document =
-        |e: serde_json::Error| Error::new(ErrorCode::JsonParse, format!("not a state document: {e}"));
+    let not_a_document = |e: serde_json::Error| {
+        Error::new(ErrorCode::JsonParse, format!("not a state document: {e}"))
+    };
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(not_a_document)?;
     if !value.is_array() {
         return serde_json::from_value(value).map_err(not_a_document);
