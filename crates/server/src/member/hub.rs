@@ -205,6 +205,10 @@ impl Hub {
     }
 
     fn observer_of(&self, app: AppId) -> Option<broadcast::Sender<Arc<str>>> {
+        // One atomic load while no console watches: the delivery path takes no lock for it.
+        if self.observing.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         let observers = self.observers.read().ok()?;
         observers
             .get(&app)
