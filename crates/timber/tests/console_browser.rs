@@ -250,6 +250,29 @@ async fn the_console_shows_an_app_and_acts_as_a_member() {
         )
         .await;
 
+    // Message 3 is made a month old (past the app's 7 days of retention) through an export
+    // and an import: expired.
+    let export = admin
+        .request("x")
+        .path("/_timber/export")
+        .method("GET")
+        .send()
+        .await;
+    let mut doc: Value = serde_json::from_str(&export.text).unwrap();
+    for m in doc["tables"]["group_messages"].as_array_mut().unwrap() {
+        if m["seq"] == 3 {
+            m["time"] = json!(common::now() - 30 * 86_400);
+        }
+    }
+    let imported = admin
+        .request("x")
+        .path("/_timber/import")
+        .json(&doc)
+        .send()
+        .await
+        .envelope("import");
+    assert_eq!(imported["ErrorCode"], 0, "{imported}");
+
     // Signs in from the fragment, which then leaves the address bar.
     let console = format!(
         "{}/console/#sdkappid={}&identifier={}&usersig={}",
@@ -300,13 +323,10 @@ async fn the_console_shows_an_app_and_acts_as_a_member() {
         "{row}"
     );
 
-    // The group's history side by side: the admin's view and bob's.
+    // The group's history side by side: the admin's view and bob's, with cleared (1, 2),
+    // expired (3) and recalled (4) slots marked.
     click(b, "tbody tr[data-group] a").await;
     wait_text(b, "th", "As bob sees it").await;
-    assert_eq!(
-        attr(b, "#cleared-upto", "id").await.as_deref(),
-        Some("cleared-upto")
-    );
     wait_text(b, "#cleared-upto", "2").await;
     let slot = |seq: u64| format!("tr[data-seq='{seq}']");
     assert_eq!(
@@ -340,6 +360,8 @@ async fn the_console_shows_an_app_and_acts_as_a_member() {
     );
     wait_text(b, &format!("{} td:nth-child(3)", slot(4)), "recalled").await;
     wait_text(b, &format!("{} td:nth-child(3)", slot(1)), "cleared").await;
+    wait_text(b, &format!("{} td:nth-child(3)", slot(3)), "expired").await;
+    wait_text(b, &format!("{} td:nth-child(2)", slot(3)), "expired").await;
     wait_text(b, &format!("{} td:nth-child(2)", slot(5)), "message 5").await;
     screenshot(b, "history").await;
 
