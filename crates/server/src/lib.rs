@@ -10,6 +10,7 @@ mod audit_mgr;
 pub mod auth;
 pub mod callbacks;
 mod configsvc;
+mod console;
 mod dispatch;
 mod editions;
 pub mod envelope;
@@ -137,6 +138,9 @@ impl State {
         hub.idle = std::time::Duration::from_secs(settings.member_idle_secs.max(1));
         let members = Arc::new(hub);
         store.set_change_sink(members.clone());
+        let metrics = metrics::Metrics::default();
+        metrics.register(Box::new(callbacks.counts.clone()));
+        metrics.register(Box::new(callbacks.seconds.clone()));
         Arc::new(State {
             members,
             store,
@@ -144,7 +148,7 @@ impl State {
             settings,
             sigs: SigCache::new(100_000),
             next_request_id: AtomicU64::new(1),
-            metrics: metrics::Metrics::default(),
+            metrics,
             batch_budget: openim::budget::Budget::default(),
             callbacks,
             history_files: open_msg_svc::Files::default(),
@@ -200,6 +204,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/_timber/push_task", get(all_member_push::task_endpoint))
         .route("/_timber/history/{token}", get(open_msg_svc::download))
         .route("/v1/member", get(member::connect))
+        .merge(console::routes())
         .fallback(unknown_path)
         .with_state(state)
 }

@@ -1,6 +1,7 @@
-//! `/metrics`, in the Prometheus text format. Per-command counts and latencies (and member
-//! connections) are kept by the `prometheus` crate; the connection counters below predate it
-//! and keep their names, as does `timber_callbacks_total` (`callbacks/mod.rs`).
+//! `/metrics`, in the Prometheus text format. Per-command counts and latencies, member
+//! connections, the store's writer and pool gauges, and the callbacks' counts and latencies
+//! (`callbacks/mod.rs`) are kept by the `prometheus` crate; the connection counters below
+//! predate it and keep their names.
 
 use crate::State;
 use axum::extract::State as AxState;
@@ -15,6 +16,10 @@ pub struct Metrics {
     api_seconds: prometheus::HistogramVec,
     /// `timber_member_connections`: set when scraped.
     member_connections: prometheus::IntGauge,
+    /// `timber_console_streams`: the console's live feeds open (`/_timber/events`).
+    console_streams: prometheus::IntGauge,
+    /// `timber_store_*`: the store's writer and pool (`Store::gauges`), set when scraped.
+    store: StoreGauges,
     requests: AtomicU64,
     failed: AtomicU64,
     micros: AtomicU64,
@@ -55,10 +60,22 @@ impl Default for Metrics {
             "Member (WebSocket) connections open on this node.",
         )
         .expect("valid metric");
+        let console_streams = IntGauge::new(
+            "timber_console_streams",
+            "Console live feeds (/_timber/events) open on this node.",
+        )
+        .expect("valid metric");
+        let store = StoreGauges::default();
         for c in [
             Box::new(api_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(api_seconds.clone()),
             Box::new(member_connections.clone()),
+            Box::new(console_streams.clone()),
+            Box::new(store.writer_queue.clone()),
+            Box::new(store.writer_last_batch.clone()),
+            Box::new(store.pool.clone()),
+            Box::new(store.pool_max.clone()),
+            Box::new(store.pool_waiting.clone()),
         ] {
             registry.register(c).expect("registered once");
         }
@@ -67,6 +84,8 @@ impl Default for Metrics {
             api_requests,
             api_seconds,
             member_connections,
+            console_streams,
+            store,
             requests: AtomicU64::default(),
             failed: AtomicU64::default(),
             micros: AtomicU64::default(),
@@ -75,7 +94,82 @@ impl Default for Metrics {
     }
 }
 
+/// The store's gauges; only those of the store in use are set (and so shown).
+struct StoreGauges {
+    writer_queue: prometheus::IntGaugeVec,
+    writer_last_batch: prometheus::IntGaugeVec,
+    pool: prometheus::IntGaugeVec,
+    pool_max: prometheus::IntGaugeVec,
+    pool_waiting: prometheus::IntGaugeVec,
+}
+
+impl Default for StoreGauges {
+    fn default() -> Self {
+        // Vectors (of no label for most) so that a gauge the store does not have is absent
+        // rather than a misleading 0.
+        let gauge = |name: &str, help: &str, labels: &[&str]| {
+            prometheus::IntGaugeVec::new(prometheus::Opts::new(name, help), labels)
+                .expect("valid metric")
+        };
+        StoreGauges {
+            writer_queue: gauge(
+                "timber_store_writer_queue",
+                "SQLite: writes waiting for the writer thread.",
+                &[],
+            ),
+            writer_last_batch: gauge(
+                "timber_store_writer_last_batch",
+                "SQLite: writes committed together by the last group commit.",
+                &[],
+            ),
+            pool: gauge(
+                "timber_store_pool_connections",
+                "PostgreSQL: connections of the pool, by state (in_use, idle).",
+                &["state"],
+            ),
+            pool_max: gauge(
+                "timber_store_pool_max_connections",
+                "PostgreSQL: the pool's capacity.",
+                &[],
+            ),
+            pool_waiting: gauge(
+                "timber_store_pool_waiting",
+                "PostgreSQL: requests waiting for a connection of the pool.",
+                &[],
+            ),
+        }
+    }
+}
+
+impl StoreGauges {
+    fn set(&self, g: timber_store::StoreGauges) {
+        let set = |v: &prometheus::IntGaugeVec, labels: &[&str], value: Option<u64>| {
+            if let Some(value) = value {
+                v.with_label_values(labels)
+                    .set(i64::try_from(value).unwrap_or(i64::MAX));
+            }
+        };
+        set(&self.writer_queue, &[], g.writer_queue);
+        set(&self.writer_last_batch, &[], g.writer_last_batch);
+        set(&self.pool, &["in_use"], g.pool_in_use);
+        let idle = g
+            .pool_size
+            .zip(g.pool_in_use)
+            .map(|(s, u)| s.saturating_sub(u));
+        set(&self.pool, &["idle"], idle);
+        set(&self.pool_max, &[], g.pool_max);
+        set(&self.pool_waiting, &[], g.pool_waiting);
+    }
+}
+
 impl Metrics {
+    /// Adds a collector kept elsewhere (the callbacks' counters) to `/metrics`.
+    pub(crate) fn register(&self, c: Box<dyn prometheus::core::Collector>) {
+        if let Err(e) = self.registry.register(c) {
+            tracing::error!(error = %e, "a metric could not be registered");
+        }
+    }
+
     /// One answered call. `service` and `command` are the route's names when timber knows
     /// them and `"unknown"` otherwise, so that a client's typos cannot grow the label sets;
     /// error codes are the fixed table's (and injected or app-defined ones).
@@ -165,9 +259,11 @@ pub(crate) async fn render(AxState(state): AxState<Arc<State>>) -> String {
         load(&c.header_timeouts),
         load(&c.body_timeouts),
     );
-    out.push_str(&state.callbacks.render_metrics());
     m.member_connections
         .set(i64::try_from(state.members.connections()).unwrap_or(i64::MAX));
+    m.console_streams
+        .set(i64::try_from(state.members.observers()).unwrap_or(i64::MAX));
+    m.store.set(state.store.gauges());
     let encoder = prometheus::TextEncoder::new();
     if let Ok(text) = encoder.encode_to_string(&m.registry.gather()) {
         out.push_str(&text);

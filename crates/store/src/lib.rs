@@ -10,6 +10,7 @@
 mod accounts;
 mod backend;
 pub mod c2c;
+pub mod console;
 pub mod contacts;
 pub mod extensions;
 pub mod follow;
@@ -33,6 +34,7 @@ pub mod topics;
 
 pub use accounts::{AccountStore, NewAccount};
 pub use c2c::C2cStore;
+pub use console::ConsoleStore;
 pub use contacts::ContactStore;
 pub use extensions::ExtensionStore;
 pub use follow::FollowStore;
@@ -107,6 +109,7 @@ pub trait Store:
     + MemberStore
     + OfficialStore
     + KitStore
+    + ConsoleStore
     + Send
     + Sync
     + 'static
@@ -115,4 +118,29 @@ pub trait Store:
     async fn ping(&self) -> Result<()>;
     /// Finishes queued writes and closes the store; later calls fail.
     async fn close(&self);
+
+    /// What the store's writer or connection pool is doing now (`/metrics`).
+    fn gauges(&self) -> StoreGauges {
+        StoreGauges::default()
+    }
+}
+
+/// The store's load as `/metrics` shows it; a backend fills in what it has (`None`: not
+/// this backend's).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreGauges {
+    /// SQLite: writes waiting for the writer thread.
+    pub writer_queue: Option<u64>,
+    /// SQLite: writes committed by the last group commit.
+    pub writer_last_batch: Option<u64>,
+    /// SQLite: group commits so far.
+    pub writer_batches: Option<u64>,
+    /// PostgreSQL: connections of the pool lent out now.
+    pub pool_in_use: Option<u64>,
+    /// PostgreSQL: connections the pool holds (lent out or idle).
+    pub pool_size: Option<u64>,
+    /// PostgreSQL: the pool's capacity.
+    pub pool_max: Option<u64>,
+    /// PostgreSQL: requests waiting for a connection.
+    pub pool_waiting: Option<u64>,
 }

@@ -59,8 +59,9 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-/// The lines printed once the server listens: the app, its admin, a UserSig and a curl line
-/// that succeeds when pasted into a shell.
+/// The lines printed once the server listens: the app, its admin, a UserSig, the console's
+/// URL that signs in by itself (the UserSig in the fragment, which a browser never sends, so
+/// it stays out of every log), and a curl line that succeeds when pasted into a shell.
 pub fn banner(addr: &std::net::SocketAddr, app: &App, now: i64) -> String {
     let admin = app.default_admin();
     let sig = timber_usersig::generate(app.sdkappid, &app.key, admin, BANNER_SIG_LIFETIME, now);
@@ -81,6 +82,7 @@ pub fn banner(addr: &std::net::SocketAddr, app: &App, now: i64) -> String {
          SDKAppID:   {sdkappid}\n\
          admin:      {admin}\n\
          UserSig:    {sig}\n\
+         console:    {base}/console/#sdkappid={sdkappid}&identifier={admin_in_url}&usersig={sig}\n\
          try:\n\
          curl -s '{base}/v4/im_open_login_svc/account_check?sdkappid={sdkappid}&identifier={admin_in_url}&usersig={sig}&random=1&contenttype=json' -d '{body}'\n",
         sdkappid = app.sdkappid,
@@ -104,6 +106,11 @@ mod tests {
             let first = text.lines().next().unwrap();
             assert_eq!(first, format!("timber listening on {base}"));
             assert!(text.contains(&format!("curl -s '{base}/v4/")), "{text}");
+            // The console signs in from the fragment, which the browser never sends.
+            assert!(
+                text.contains(&format!("console:    {base}/console/#sdkappid=")),
+                "{text}"
+            );
         }
     }
 

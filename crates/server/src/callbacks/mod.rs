@@ -17,7 +17,7 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use timber_core::callback::{decide, now_millis, BeforeKind, Verdict};
@@ -31,6 +31,12 @@ pub const TIMEOUT: Duration = Duration::from_secs(2);
 /// Attempts kept per app for `GET /_timber/callbacks` (in memory: gone at restart).
 pub const LOG_PER_APP: usize = 1000;
 
+/// Callback latency buckets, in seconds: a backend on the same machine answers in a
+/// millisecond or two, and nothing waits past the 2 s timeout.
+const CALLBACK_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 2.5,
+];
+
 /// The platform of every event timber sees: all come from its REST API (callbacks.md §1).
 const OPT_PLATFORM: &str = "RESTAPI";
 
@@ -39,8 +45,10 @@ pub struct Callbacks {
     /// Pooled keep-alive connections to the apps' URLs.
     client: reqwest::Client,
     log: Mutex<HashMap<AppId, VecDeque<Attempt>>>,
-    /// `(command, outcome)` → attempts, for `/metrics`.
-    counts: Mutex<BTreeMap<(String, &'static str), u64>>,
+    /// `timber_callbacks_total{command,outcome}`, registered by `Metrics`.
+    pub(crate) counts: prometheus::IntCounterVec,
+    /// `timber_callback_duration_seconds{command}`: from sending to the answer or failure.
+    pub(crate) seconds: prometheus::HistogramVec,
     /// Woken when a write of this node recorded events.
     pub(crate) recorded: Arc<Notify>,
 }
@@ -64,7 +72,23 @@ impl Default for Callbacks {
                 .build()
                 .expect("an HTTP client with default TLS-less settings always builds"),
             log: Mutex::default(),
-            counts: Mutex::default(),
+            counts: prometheus::IntCounterVec::new(
+                prometheus::Opts::new(
+                    "timber_callbacks_total",
+                    "Callback deliveries attempted, by command and outcome.",
+                ),
+                &["command", "outcome"],
+            )
+            .expect("valid metric"),
+            seconds: prometheus::HistogramVec::new(
+                prometheus::HistogramOpts::new(
+                    "timber_callback_duration_seconds",
+                    "Time from sending a callback to its answer or failure, by command.",
+                )
+                .buckets(CALLBACK_BUCKETS.to_vec()),
+                &["command"],
+            )
+            .expect("valid metric"),
             recorded: Arc::default(),
         }
     }
@@ -187,17 +211,13 @@ impl Callbacks {
         result
     }
 
-    fn remember(&self, app: AppId, mut attempt: Attempt) {
-        if let Ok(mut counts) = self.counts.lock() {
-            let key = (attempt.command, attempt.outcome);
-            match counts.get_mut(&key) {
-                Some(n) => *n += 1,
-                None => {
-                    counts.insert((key.0.clone(), key.1), 1);
-                }
-            }
-            attempt.command = key.0;
-        }
+    fn remember(&self, app: AppId, attempt: Attempt) {
+        self.counts
+            .with_label_values(&[attempt.command.as_str(), attempt.outcome])
+            .inc();
+        self.seconds
+            .with_label_values(&[attempt.command.as_str()])
+            .observe(attempt.latency_ms / 1e3);
         if let Ok(mut log) = self.log.lock() {
             let entries = log.entry(app).or_default();
             if entries.len() == LOG_PER_APP {
@@ -222,22 +242,6 @@ impl Callbacks {
         if let Ok(mut log) = self.log.lock() {
             log.remove(&app);
         }
-    }
-
-    /// `timber_callbacks_total` in the Prometheus text format.
-    pub(crate) fn render_metrics(&self) -> String {
-        let mut out = String::from(
-            "# HELP timber_callbacks_total Callback deliveries attempted, by command and outcome.\n\
-             # TYPE timber_callbacks_total counter\n",
-        );
-        if let Ok(counts) = self.counts.lock() {
-            for ((command, outcome), n) in counts.iter() {
-                out.push_str(&format!(
-                    "timber_callbacks_total{{command=\"{command}\",outcome=\"{outcome}\"}} {n}\n"
-                ));
-            }
-        }
-        out
     }
 }
 

@@ -192,8 +192,36 @@ pub(crate) async fn export(
     )
 }
 
-/// `POST /_timber/import`: replaces the caller's app's state by the body's [`Document`]; the
-/// app's admin accounts are there afterwards whatever the document holds.
+/// The body's document for `app`: the body itself, or from a JSON array of documents (a
+/// seed file's form) the one naming `app`; an array of one goes to `app` whatever it names,
+/// as `--seed` does for a server of one app.
+fn pick_document(bytes: &[u8], app: AppId) -> Result<Document, Error> {
+    let not_a_document = |e: serde_json::Error| {
+        Error::new(ErrorCode::JsonParse, format!("not a state document: {e}"))
+    };
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(not_a_document)?;
+    if !value.is_array() {
+        return serde_json::from_value(value).map_err(not_a_document);
+    }
+    let mut docs: Vec<Document> = serde_json::from_value(value).map_err(not_a_document)?;
+    if docs.len() == 1 {
+        return Ok(docs.remove(0));
+    }
+    let at = docs
+        .iter()
+        .position(|d| d.sdkappid == Some(app))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::HttpParse,
+                format!("none of the {} documents is SDKAppID {app}'s", docs.len()),
+            )
+        })?;
+    Ok(docs.swap_remove(at))
+}
+
+/// `POST /_timber/import`: replaces the caller's app's state by the body's [`Document`] (or
+/// its own of an array of them); the app's admin accounts are there afterwards whatever the
+/// document holds.
 pub(crate) async fn import(
     AxState(state): AxState<Arc<State>>,
     RawQuery(raw): RawQuery,
@@ -204,9 +232,7 @@ pub(crate) async fn import(
             let caller = caller(&state, raw.as_deref()).await?;
             let app = caller.app.sdkappid;
             let bytes = crate::read_body(body, usize::MAX / 16).await?;
-            let doc: Document = serde_json::from_slice(&bytes).map_err(|e| {
-                Error::new(ErrorCode::JsonParse, format!("not a state document: {e}"))
-            })?;
+            let doc = pick_document(&bytes, app)?;
             if doc.format != FORMAT {
                 return Err(Error::new(
                     ErrorCode::HttpParse,

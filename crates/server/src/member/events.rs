@@ -242,3 +242,22 @@ pub fn frame_of(change: &Change) -> Outgoing {
         Change::AccountDeleted { .. } => notice("onKickedOffline"),
     }
 }
+
+/// A change as the console's live feed shows it: `{"member": …, "frame": …}`, the member
+/// frame the change becomes and, for a change only one member hears (a clear or read mark of
+/// their own), that member.
+pub fn observed(change: &Change) -> Arc<str> {
+    let member = match change {
+        Change::MemberClearedGroup { member, .. }
+        | Change::MemberClearedC2c { member, .. }
+        | Change::GroupReadChanged { member, .. }
+        | Change::C2cReadChanged { member, .. } => Some(member.as_str()),
+        Change::Kicked { account } | Change::AccountDeleted { account } => Some(account.as_str()),
+        _ => None,
+    };
+    let frame = match frame_of(change) {
+        Outgoing::Text(t) => t,
+        Outgoing::Close(..) => Arc::from("null"),
+    };
+    Arc::from(format!(r#"{{"member":{},"frame":{frame}}}"#, json!(member)))
+}

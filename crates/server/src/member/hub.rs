@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use timber_core::member::{close, Change, ChangeSink, Platform};
 use timber_core::AppId;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{broadcast, mpsc, Notify};
 
 /// What a connection's writer sends: a text frame, or the close it ends with. The text is
 /// shared, not copied, by every connection a frame goes to (a clone counts a reference);
@@ -133,6 +133,26 @@ pub struct Hub {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// The AVChatRooms' online members, join times and marks (groups-more.md §7).
     pub rooms: super::rooms::Rooms,
+    /// The console's event streams (`/_timber/events`), by app: every change of the app, as
+    /// its member frame, whoever it goes to.
+    observers: RwLock<HashMap<AppId, broadcast::Sender<Arc<str>>>>,
+    /// Streams open, all apps: while there is one, writes build their changes.
+    observing: AtomicUsize,
+}
+
+/// Changes a console stream may fall behind by before it skips (and says how many).
+pub const OBSERVER_BACKLOG: usize = 4096;
+
+/// One console stream of an app's changes; dropping it ends the stream.
+pub struct Observer {
+    pub rx: broadcast::Receiver<Arc<str>>,
+    hub: Arc<Hub>,
+}
+
+impl Drop for Observer {
+    fn drop(&mut self) {
+        self.hub.observing.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Default for Hub {
@@ -161,7 +181,54 @@ impl Hub {
             idle: super::IDLE_AFTER,
             stopping: tokio::sync::watch::channel(false).0,
             rooms: super::rooms::Rooms::default(),
+            observers: RwLock::new(HashMap::new()),
+            observing: AtomicUsize::new(0),
         }
+    }
+
+    /// Opens a stream of every change of `app` (the console's live feed).
+    pub fn observe(self: &Arc<Self>, app: AppId) -> Observer {
+        let mut observers = self.observers.write().unwrap_or_else(|e| e.into_inner());
+        let rx = observers
+            .entry(app)
+            .or_insert_with(|| broadcast::channel(OBSERVER_BACKLOG).0)
+            .subscribe();
+        self.observing.fetch_add(1, Ordering::AcqRel);
+        Observer {
+            rx,
+            hub: self.clone(),
+        }
+    }
+
+    /// Console streams open now, all apps.
+    pub fn observers(&self) -> usize {
+        self.observing.load(Ordering::Acquire)
+    }
+
+    fn observer_of(&self, app: AppId) -> Option<broadcast::Sender<Arc<str>>> {
+        // One atomic load while no console watches: the delivery path takes no lock for it.
+        if self.observing.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let observers = self.observers.read().ok()?;
+        observers
+            .get(&app)
+            .filter(|tx| tx.receiver_count() > 0)
+            .cloned()
+    }
+
+    /// A handle for requests made on a member's behalf without a connection (the console's
+    /// "act as a member"): registered nowhere, so events never reach it.
+    pub fn detached(&self, account: &str) -> Arc<ConnHandle> {
+        let (tx, _) = mpsc::channel(1);
+        Arc::new(ConnHandle {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            account: account.to_owned(),
+            platform: Platform::Web,
+            tx,
+            closing: AtomicU16::new(0),
+            close_now: Notify::new(),
+        })
     }
 
     fn app(&self, app: AppId) -> Option<Arc<Mutex<AppConns>>> {
@@ -503,11 +570,11 @@ impl Hub {
 
 impl ChangeSink for Hub {
     fn active(&self) -> bool {
-        self.total.load(Ordering::Acquire) > 0
+        self.total.load(Ordering::Acquire) > 0 || self.observing.load(Ordering::Acquire) > 0
     }
 
     fn wants(&self, app: AppId) -> bool {
-        self.apps.read().is_ok_and(|a| a.contains_key(&app))
+        self.apps.read().is_ok_and(|a| a.contains_key(&app)) || self.observer_of(app).is_some()
     }
 
     fn publish(&self, app: AppId, changes: Vec<Change>) {
@@ -519,7 +586,11 @@ impl ChangeSink for Hub {
     }
 
     fn publish_from(&self, app: AppId, changes: Vec<Change>, origin: u64) {
+        let observer = self.observer_of(app);
         for change in changes {
+            if let Some(tx) = &observer {
+                let _ = tx.send(events::observed(&change));
+            }
             self.deliver(app, change, origin);
         }
     }

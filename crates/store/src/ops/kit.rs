@@ -109,6 +109,30 @@ fn json_of(kind: ColumnKind, cell: Cell) -> serde_json::Value {
     }
 }
 
+/// The columns that hold the keys groups, one-to-one conversations and topics draw from one
+/// sequence for all apps (`schema.rs`): `gkey` (a group's, or minus a topic's where topic
+/// messages are kept), `ckey`, `tkey`, and `conv` (a group's gkey, or minus a ckey).
+const KEY_COLUMNS: &[&str] = &["gkey", "ckey", "tkey", "conv"];
+
+/// How far a document's keys are moved so that none meets a key another app's rows hold: past
+/// the largest of them. A document exported from another app of this server (or another
+/// server) holds keys those apps use already; moving every key of the document by the same
+/// amount (away from zero, negative keys included) keeps its rows pointing at each other.
+async fn key_shift<R: ReadTx>(r: &mut R, app: AppId, schema: &Schema) -> Result<i64, DbError> {
+    let mut shift = 0;
+    for (table, columns) in schema {
+        for (column, _) in columns {
+            if !KEY_COLUMNS.contains(&column.as_str()) {
+                continue;
+            }
+            let sql = format!("SELECT max(abs({column})) FROM {table} WHERE app <> $1");
+            let row = r.query_one(&sql, params![app]).await?;
+            shift = shift.max(row.opt_i64(0).unwrap_or(0));
+        }
+    }
+    Ok(shift)
+}
+
 /// Replaces the app's rows by a document's.
 pub(crate) struct ImportApp {
     pub app: AppId,
@@ -135,6 +159,7 @@ impl WriteOp for ImportApp {
             .map(|(t, cols)| (t.clone(), cols.iter().map(|(c, _)| c.clone()).collect()))
             .collect();
         kit::check_document(&names, &self.dump)?;
+        let shift = key_shift(r, self.app, &schema).await?;
         let mut rows = Vec::new();
         let mut revoked = Vec::new();
         for (table, list) in &self.dump {
@@ -148,7 +173,13 @@ impl WriteOp for ImportApp {
                         .find(|(c, _)| c == column)
                         .map(|(_, k)| *k)
                         .unwrap_or(ColumnKind::Text);
-                    values.push(kit::scalar(kind, table, column, value)?);
+                    let mut value = kit::scalar(kind, table, column, value)?;
+                    if KEY_COLUMNS.contains(&column.as_str()) {
+                        if let Scalar::Int(Some(v)) = &mut value {
+                            *v += shift * v.signum();
+                        }
+                    }
+                    values.push(value);
                     columns.push(column.clone());
                 }
                 if table == "accounts" {

@@ -14,6 +14,7 @@ mod append;
 pub(crate) mod appinfo;
 pub(crate) mod applications;
 pub(crate) mod c2c;
+pub(crate) mod console;
 pub(crate) mod contacts;
 pub(crate) mod extensions;
 pub(crate) mod follow;

@@ -227,6 +227,18 @@ impl Store for PgStore {
         self.cluster.leave().await;
         self.pool.close();
     }
+
+    fn gauges(&self) -> crate::StoreGauges {
+        let status = self.pool.status();
+        let size = status.size as u64;
+        crate::StoreGauges {
+            pool_in_use: Some(size.saturating_sub(status.available as u64)),
+            pool_size: Some(size),
+            pool_max: Some(status.max_size as u64),
+            pool_waiting: Some(status.waiting as u64),
+            ..Default::default()
+        }
+    }
 }
 
 /// Helpers for tests that need a PostgreSQL database of their own.

@@ -362,6 +362,17 @@ impl Store for SqliteStore {
         }
         self.writer.close();
     }
+
+    fn gauges(&self) -> crate::StoreGauges {
+        use std::sync::atomic::Ordering::Acquire;
+        let load = self.writer.load();
+        crate::StoreGauges {
+            writer_queue: Some(load.queued.load(Acquire)),
+            writer_last_batch: Some(load.last_batch.load(Acquire)),
+            writer_batches: Some(load.batches.load(Acquire)),
+            ..Default::default()
+        }
+    }
 }
 
 /// Maps any rusqlite error to an internal store error (`?` on rusqlite calls).

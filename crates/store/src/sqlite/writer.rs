@@ -51,6 +51,16 @@ pub(crate) struct Writer {
     thread: Mutex<Option<JoinHandle<()>>>,
     /// Rows inserted, updated or deleted by the writer so far (SQLite's `total_changes`).
     rows_written: Arc<AtomicU64>,
+    /// Jobs sent and not yet run, the last batch's size and the batches so far (`/metrics`).
+    load: Arc<Load>,
+}
+
+/// The writer's load, for `/metrics`.
+#[derive(Default)]
+pub(crate) struct Load {
+    pub queued: AtomicU64,
+    pub last_batch: AtomicU64,
+    pub batches: AtomicU64,
 }
 
 impl Writer {
@@ -62,12 +72,21 @@ impl Writer {
         let (tx, rx) = mpsc::channel::<Job>();
         let rows_written = Arc::new(AtomicU64::new(0));
         let counter = rows_written.clone();
+        let load = Arc::new(Load::default());
+        let load_of_thread = load.clone();
         let thread = std::thread::Builder::new()
             .name("timber-sqlite-writer".into())
             .spawn(move || {
                 let mut conn = conn;
                 let syncer = wal.map(Syncer::start);
-                run(&mut conn, rx, &counter, syncer.as_ref(), &gate);
+                run(
+                    &mut conn,
+                    rx,
+                    &counter,
+                    &load_of_thread,
+                    syncer.as_ref(),
+                    &gate,
+                );
                 // Every batch is answered before the WAL is checkpointed away.
                 if let Some(syncer) = syncer {
                     syncer.finish();
@@ -79,7 +98,12 @@ impl Writer {
             tx: Mutex::new(Some(tx)),
             thread: Mutex::new(Some(thread)),
             rows_written,
+            load,
         }
+    }
+
+    pub(crate) fn load(&self) -> &Load {
+        &self.load
     }
 
     /// Rows written so far; up to date for every job that has been answered.
@@ -117,10 +141,14 @@ impl Writer {
             });
             Ran { done, spoiled }
         });
+        self.load.queued.fetch_add(1, Ordering::AcqRel);
         let sent = match self.tx.lock().map_err(StoreError::internal)?.as_ref() {
             Some(tx) => tx.send(job).is_ok(),
             None => false,
         };
+        if !sent {
+            self.load.queued.fetch_sub(1, Ordering::AcqRel);
+        }
         if !sent {
             return Err(StoreError::internal("the store is closed"));
         }
@@ -145,6 +173,7 @@ fn run(
     conn: &mut Connection,
     rx: mpsc::Receiver<Job>,
     rows_written: &AtomicU64,
+    load: &Load,
     syncer: Option<&Syncer>,
     gate: &RestartGate,
 ) {
@@ -158,6 +187,7 @@ fn run(
         let mut spoiled = false;
         while let Some(job) = next.take() {
             let ran = job(began.is_ok().then_some(&mut *conn));
+            load.queued.fetch_sub(1, Ordering::AcqRel);
             pending.push(ran.done);
             // After some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_NOMEM) SQLite
             // may roll the whole transaction back on its own. Its jobs are then lost, and a
@@ -188,6 +218,9 @@ fn run(
             }
         };
         rows_written.store(conn.total_changes() - base, Ordering::Release);
+        load.last_batch
+            .store(pending.len() as u64, Ordering::Release);
+        load.batches.fetch_add(1, Ordering::AcqRel);
         let batch = std::mem::replace(&mut pending, Vec::with_capacity(MAX_BATCH));
         // A batch that changed nothing (reads, no-op clears) has nothing to make durable.
         let wrote = conn.total_changes() != changes_before;

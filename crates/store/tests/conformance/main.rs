@@ -4,6 +4,7 @@
 
 mod accounts;
 mod c2c;
+mod console;
 mod contacts;
 mod extensions;
 mod group_more;

@@ -590,6 +590,8 @@ pub struct Banner {
     pub usersig: String,
     /// The `curl …` line, exactly as printed.
     pub curl: String,
+    /// The console URL that signs in by itself (the UserSig in its fragment).
+    pub console: String,
 }
 
 impl Banner {
@@ -608,6 +610,7 @@ impl Banner {
             admin: field("admin:"),
             usersig: field("UserSig:"),
             curl: format!("curl {}", field("curl ")),
+            console: field("console:"),
         }
     }
 }
