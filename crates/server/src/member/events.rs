@@ -257,7 +257,8 @@ pub fn observed(change: &Change) -> Arc<str> {
     };
     let frame = match frame_of(change) {
         Outgoing::Text(t) => t,
-        Outgoing::Close(..) => Arc::from("null"),
+        Outgoing::Close(..) => Arc::new("null".into()),
     };
+    let frame = frame.as_str();
     Arc::from(format!(r#"{{"member":{},"frame":{frame}}}"#, json!(member)))
 }
