@@ -124,8 +124,15 @@ impl Member {
 
 /// Two servers hosting the same app on one fresh schema, with a short dead-node TTL.
 async fn two_nodes() -> Option<(TestServer, TestServer)> {
+    let mut nodes = nodes(2).await?;
+    let b = nodes.pop()?;
+    Some((nodes.pop()?, b))
+}
+
+/// `n` servers hosting the same app on one fresh schema, with a short dead-node TTL.
+async fn nodes(n: usize) -> Option<Vec<TestServer>> {
     if std::env::var("TIMBER_TEST_POSTGRES_URL").is_err() {
-        eprintln!("NOTE: TIMBER_TEST_POSTGRES_URL is not set: member two-node tests SKIPPED");
+        eprintln!("NOTE: TIMBER_TEST_POSTGRES_URL is not set: member multi-node tests SKIPPED");
         return None;
     }
     let pg: Arc<PgSchema> = PgSchema::create().await;
@@ -136,9 +143,11 @@ async fn two_nodes() -> Option<(TestServer, TestServer)> {
         env: vec![("TIMBER_MEMBER_NODE_TTL_SECS".into(), TTL_SECS.to_string())],
         ..ServerOptions::default()
     };
-    let a = TestServer::start_with(options.clone()).await;
-    let b = TestServer::start_with(options).await;
-    Some((a, b))
+    let mut nodes = Vec::new();
+    for _ in 0..n {
+        nodes.push(TestServer::start_with(options.clone()).await);
+    }
+    Some(nodes)
 }
 
 async fn status(admin: &Client, user: &str) -> Value {
@@ -267,6 +276,100 @@ async fn members_on_one_node_hear_writes_through_the_other_in_commit_order() {
     assert_eq!(m.close_code().await, 4001);
     until_status(&on_b, "m", "Offline", WAIT).await;
     n.ok("getLoginUser", json!({})).await;
+}
+
+/// Three nodes, a member on each: sends through every node at once take gap-free MsgSeqs and
+/// reach every member in that order; a recall, a clear and kicks through any node reach the
+/// members on every node.
+#[tokio::test]
+async fn three_nodes_reach_the_members_on_every_node() {
+    let Some(nodes) = nodes(3).await else {
+        return;
+    };
+    let admins: Vec<Client> = nodes.iter().map(TestServer::client).collect();
+    let users = ["m0", "m1", "m2"];
+    import_accounts(&admins[0], &["o", "m0", "m1", "m2"]).await;
+    let g = admins[2]
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "Name": "g", "Owner_Account": "o",
+                   "MemberList": users.map(|u| json!({"Member_Account": u}))}),
+        )
+        .await["GroupId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut members = Vec::new();
+    for (i, node) in nodes.iter().enumerate() {
+        members.push(Member::connect(node, users[i]).await);
+        // The next node knows of it: its connection is registered.
+        until_status(&admins[(i + 1) % 3], users[i], "Online", WAIT).await;
+    }
+
+    let per_node = 15u32;
+    let mut sends = Vec::new();
+    for (i, admin) in admins.iter().enumerate() {
+        for k in 0..per_node {
+            let (admin, g) = (admin.clone(), g.clone());
+            sends.push(tokio::spawn(async move {
+                admin
+                    .call_ok(
+                        "group_open_http_svc/send_group_msg",
+                        json!({"GroupId": g, "From_Account": "o",
+                               "Random": 100 + i as u32 * 1000 + k, "MsgBody": text("x")}),
+                    )
+                    .await["MsgSeq"]
+                    .as_u64()
+                    .unwrap()
+            }));
+        }
+    }
+    let mut seqs = Vec::new();
+    for s in sends {
+        seqs.push(s.await.unwrap());
+    }
+    seqs.sort_unstable();
+    let first = seqs[0];
+    let expected: Vec<u64> = (first..first + u64::from(per_node) * 3).collect();
+    assert_eq!(seqs, expected, "gap-free and unique across the nodes");
+    for member in &mut members {
+        let mut heard = Vec::new();
+        while heard.len() < seqs.len() {
+            heard.push(seq_of(&member.event("onRecvNewMessage").await));
+        }
+        assert_eq!(heard, seqs, "in commit order, each once");
+    }
+
+    // A recall through node 1, a clear through node 2.
+    admins[1]
+        .call_ok(
+            "group_open_http_svc/group_msg_recall",
+            json!({"GroupId": g, "MsgSeqList": [{"MsgSeq": first}]}),
+        )
+        .await;
+    for member in &mut members {
+        assert_eq!(member.event("onRecvMessageRevoked").await["msgSeq"], first);
+    }
+    admins[2]
+        .call_ok("group_open_http_svc/clear_group_msg", json!({"GroupId": g}))
+        .await;
+    let last = *seqs.last().unwrap();
+    for member in &mut members {
+        let e = member.event("onGroupHistoryCleared").await;
+        assert_eq!(e, json!({"groupID": g, "msgSeq": last, "byAdmin": true}));
+    }
+
+    // Each member kicked through the next node.
+    for (i, member) in members.iter_mut().enumerate() {
+        admins[(i + 1) % 3]
+            .call_ok("im_open_login_svc/kick", json!({"UserID": users[i]}))
+            .await;
+        member.event("onKickedOffline").await;
+        assert_eq!(member.close_code().await, 4001);
+    }
+    for (i, user) in users.iter().enumerate() {
+        until_status(&admins[(i + 2) % 3], user, "Offline", WAIT).await;
+    }
 }
 
 #[tokio::test]

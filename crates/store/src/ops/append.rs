@@ -36,14 +36,14 @@ pub(super) async fn move_head(
 ) -> Result<(), DbError> {
     match contact {
         None => {
-            w.execute(
+            w.write(
                 "UPDATE groups SET next_msg_seq = $2, last_msg_time = $3 WHERE gkey = $1",
                 params![gkey, head.next_msg_seq, head.last_msg_time],
             )
             .await?
         }
         Some(c) => {
-            w.execute(
+            w.write(
                 "UPDATE groups SET next_msg_seq = $2, last_msg_time = $3, contact_seq = $4,
                      contact_time = $5 WHERE gkey = $1",
                 params![gkey, head.next_msg_seq, head.last_msg_time, c.seq, c.time],
@@ -71,7 +71,7 @@ pub(super) async fn insert(
     } else {
         msg.body.as_str()
     };
-    w.execute(
+    w.write(
         "INSERT INTO group_messages (app, gkey, seq, sender, random, time, priority, state,
              is_system, body, cloud_custom_data, to_accounts)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",

@@ -90,7 +90,7 @@ async fn lock_group_row(r: &mut impl ReadTx, app: AppId, group_id: &str) -> Resu
     let lock = r.for_update();
     if !lock.is_empty() {
         let sql = format!("SELECT 1 FROM groups g WHERE g.app = $1 AND g.group_id = $2{lock}");
-        r.query_opt(&sql, params![app, group_id]).await?;
+        r.lock_row(&sql, params![app, group_id]).await?;
     }
     Ok(())
 }
@@ -235,7 +235,7 @@ impl WriteOp for SendMessage {
             }
         }
         if touch_sender {
-            w.execute(
+            w.write(
                 "UPDATE group_members SET last_send_time = $4 WHERE app = $1 AND gkey = $2 AND user_id = $3",
                 params![self.app, gkey, &msg.from, msg.time],
             )
@@ -714,7 +714,7 @@ impl WriteOp for ClearHistory {
         w: &mut W,
     ) -> Result<u64, DbError> {
         if moved {
-            w.execute(
+            w.write(
                 "UPDATE groups SET cleared_upto = $2 WHERE gkey = $1",
                 params![gkey, watermark],
             )

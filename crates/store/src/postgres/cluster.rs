@@ -135,7 +135,7 @@ impl Cluster {
     /// Inserts a write's changes into the log, in its transaction, just before the commit.
     pub(crate) async fn log(
         &self,
-        txn: &tokio_postgres::Transaction<'_>,
+        txn: &impl tokio_postgres::GenericClient,
         app: AppId,
         changes: &[Change],
         origin: u64,

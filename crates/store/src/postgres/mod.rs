@@ -76,11 +76,47 @@ impl PgStore {
 }
 
 impl PgStore {
-    /// One attempt at `op`: a transaction with its checks, its writes and the commit.
+    /// One attempt at `op`: a transaction with its checks, its writes and the commit, its
+    /// statements pipelined (`sql::postgres`).
     async fn try_write<O: WriteOp>(&self, op: &O) -> Result<O::Out> {
-        let mut client = self.pool.get().await.map_err(DbError::internal)?;
-        let txn = client.transaction().await.map_err(DbError::from)?;
-        let t = &mut PgTx::new(&txn);
+        let mut conn = Detach(Some(self.pool.get().await.map_err(DbError::internal)?));
+        let (out, ended) = match conn.0.as_ref() {
+            Some(client) => {
+                let mut t = PgTx::begin(client);
+                match self.steps(op, &mut t, client).await {
+                    // A COMMIT ends the transaction even when it fails (PostgreSQL then rolls
+                    // it back), so the connection is reusable either way.
+                    Ok((out, recorded)) => match t.commit().await {
+                        Ok(()) => {
+                            if let (true, Some(filter)) = (recorded, self.callbacks.get()) {
+                                filter.recorded();
+                            }
+                            (Ok(out), true)
+                        }
+                        Err(e) => (Err(e.into()), true),
+                    },
+                    Err(e) => {
+                        let ended = t.rollback().await.is_ok();
+                        (Err(e), ended)
+                    }
+                }
+            }
+            None => unreachable!("the connection is only taken below"),
+        };
+        if ended {
+            conn.0.take(); // back to the pool
+        }
+        out
+    }
+
+    /// `op`'s checks and writes, and its change log row, in the open transaction `t`;
+    /// whether it recorded callback events.
+    async fn steps<O: WriteOp>(
+        &self,
+        op: &O,
+        t: &mut PgTx<'_, deadpool_postgres::Object>,
+        client: &deadpool_postgres::Object,
+    ) -> Result<(O::Out, bool)> {
         let filter = self.callbacks.get();
         let ip = crate::outbox::client_ip();
         let (out, recorded) = crate::ops::run(op, t, filter.map(|f| &**f), &ip).await?;
@@ -90,13 +126,12 @@ impl PgStore {
         let gate = self.cluster.gate();
         if let Some((app, changes)) = crate::ops::changes_of(op, &out, Some(&gate)) {
             use timber_core::member::ChangeSink;
-            self.cluster.log(&txn, app, &changes, gate.origin()).await?;
+            t.flush().await?;
+            self.cluster
+                .log(&***client, app, &changes, gate.origin())
+                .await?;
         }
-        txn.commit().await.map_err(DbError::from)?;
-        if let (true, Some(filter)) = (recorded, filter) {
-            filter.recorded();
-        }
-        Ok(out)
+        Ok((out, recorded))
     }
 
     /// A pooled connection for reads, each statement on its own: under PostgreSQL's READ
@@ -192,6 +227,20 @@ impl Backend for PgStore {
 
     async fn remote_room_members(&self, app: u64, group_id: &str) -> Result<Vec<(String, i64)>> {
         self.cluster.remote_room_members(app, group_id).await
+    }
+}
+
+/// A pooled connection while a transaction may be open on it. Dropped with it open (the
+/// request's future was cancelled mid-way, or a statement failed and so did the rollback), it
+/// is taken out of the pool and closed, which ends the transaction without its writes; the
+/// pool must never hand out a connection inside someone else's transaction.
+struct Detach(Option<deadpool_postgres::Object>);
+
+impl Drop for Detach {
+    fn drop(&mut self) {
+        if let Some(open) = self.0.take() {
+            drop(deadpool_postgres::Object::take(open));
+        }
     }
 }
 

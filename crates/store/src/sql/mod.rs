@@ -242,6 +242,17 @@ pub(crate) trait ReadTx: Send {
         async move { Ok(self.query(sql, params).await?.into_iter().next()) }
     }
 
+    /// Runs a statement that only takes a row lock (`SELECT … FOR UPDATE`, its rows unread).
+    /// PostgreSQL sends it with the next statement, in one round trip; that statement still
+    /// starts only once the lock is granted (`sql::postgres`).
+    fn lock_row(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move { self.query_opt(sql, params).await.map(drop) }
+    }
+
     /// Runs a query that returns exactly one row.
     fn query_one(
         &mut self,
@@ -264,6 +275,17 @@ pub(crate) trait WriteTx: ReadTx {
         sql: &str,
         params: &[Param<'_>],
     ) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Runs a statement whose changed-row count is not looked at. PostgreSQL sends it with
+    /// the next statement or the commit, in one round trip; its error, if any, fails the
+    /// operation there.
+    fn write(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move { self.execute(sql, params).await.map(drop) }
+    }
 
     /// A new group key, never handed out before (even for a group since destroyed).
     fn next_group_key(&mut self) -> impl Future<Output = Result<i64>> + Send;

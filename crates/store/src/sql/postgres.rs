@@ -1,22 +1,176 @@
-//! [`ReadTx`] and [`WriteTx`] on a tokio-postgres transaction, or on a pooled connection
-//! for reads.
+//! [`ReadTx`] and [`WriteTx`] on a tokio-postgres connection: a transaction this type opens
+//! and commits itself ([`PgTx::begin`]), or a pooled connection for reads.
+//!
+//! In a transaction, every statement whose answer nobody reads — `BEGIN`, a group's row lock
+//! ([`ReadTx::lock_row`]), a write whose row count is not looked at ([`WriteTx::write`]) — is
+//! held back and sent in one pipeline with the next statement that is read, or with the
+//! `COMMIT` (tokio-postgres sends requests polled together without waiting for each answer).
+//! PostgreSQL still runs them one after the other, in order, each statement of READ
+//! COMMITTED on a snapshot taken when it starts: a statement sent after a lock in the same
+//! pipeline sees everything committed before the lock was granted, exactly as if it had
+//! waited for the lock's answer. A send is two round trips (BEGIN, lock and its checks; its
+//! writes and COMMIT) instead of six (BENCHMARKS.md, ledger: pipelined PostgreSQL
+//! transactions).
 
 use super::{Param, ReadTx, Result, RowRef, Value, WriteTx};
 use crate::DbError;
 use bytes::BytesMut;
 use deadpool_postgres::GenericClient;
 use std::borrow::Cow;
+use std::future::Future;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use tokio_postgres::Statement;
 
 pub(crate) struct PgTx<'a, C> {
     t: &'a C,
+    /// A transaction this value opened, whose statements may be held back.
+    in_tx: bool,
+    /// `BEGIN` is still to be sent, before the first statement.
+    begin: bool,
+    /// Statements whose answers nobody reads, sent before the next one that is read.
+    held: Vec<(Statement, Vec<OwnedParam>)>,
 }
 
-impl<'a, C: GenericClient> PgTx<'a, C> {
-    /// `t`: a transaction, or a pooled connection (each statement then commits on its own).
+impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
+    /// `t`: a pooled connection, each statement committing on its own (reads).
     pub(crate) fn new(t: &'a C) -> Self {
-        PgTx { t }
+        PgTx {
+            t,
+            in_tx: false,
+            begin: false,
+            held: Vec::new(),
+        }
     }
+
+    /// A transaction on `t`, opened by the first statement sent (nothing is sent yet). End it
+    /// with [`PgTx::commit`] or [`PgTx::rollback`]; a connection left in it must not go
+    /// back to the pool (`postgres::Detach`).
+    pub(crate) fn begin(t: &'a C) -> Self {
+        PgTx {
+            t,
+            in_tx: true,
+            begin: true,
+            held: Vec::new(),
+        }
+    }
+
+    /// Sends everything held back (and `BEGIN` if still due) with `last`, in one pipeline;
+    /// answers `last`'s result, or the first error.
+    async fn pipelined<T>(
+        &mut self,
+        last: impl Future<Output = std::result::Result<T, tokio_postgres::Error>> + Send,
+    ) -> Result<T> {
+        if !self.begin && self.held.is_empty() {
+            return Ok(last.await?);
+        }
+        let begin = std::mem::take(&mut self.begin);
+        let held = std::mem::take(&mut self.held);
+        let t = self.t;
+        let refs: Vec<Vec<&(dyn ToSql + Sync)>> = held
+            .iter()
+            .map(|(_, ps)| ps.iter().map(|p| p as &(dyn ToSql + Sync)).collect())
+            .collect();
+        // Polled in order, so sent in order: BEGIN, the held statements, then `last`.
+        let opening = async move {
+            if begin {
+                t.batch_execute("BEGIN").await
+            } else {
+                Ok(())
+            }
+        };
+        let held_back = futures_util::future::try_join_all(
+            held.iter()
+                .zip(&refs)
+                .map(|((stmt, _), ps)| t.execute(stmt, ps)),
+        );
+        let (_, _, out) = futures_util::future::try_join3(opening, held_back, last).await?;
+        Ok(out)
+    }
+
+    /// Sends what is held back, so that statements sent on the connection directly come
+    /// after it.
+    pub(crate) async fn flush(&mut self) -> Result<()> {
+        self.pipelined(async { Ok(()) }).await
+    }
+
+    /// Commits the transaction, with the statements held back in the same round trip.
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        if self.begin && self.held.is_empty() {
+            return Ok(()); // nothing was ever sent
+        }
+        let t = self.t;
+        self.pipelined(t.batch_execute("COMMIT")).await
+    }
+
+    /// Ends the transaction without its writes (an operation refused, or a statement
+    /// failed); what is held back is never sent.
+    pub(crate) async fn rollback(self) -> Result<()> {
+        if self.in_tx && !self.begin {
+            self.t.batch_execute("ROLLBACK").await?;
+        }
+        Ok(())
+    }
+
+    /// `sql`, prepared once per connection, and its parameters owned, to be sent later.
+    async fn hold(&mut self, sql: &str, params: &[Param<'_>]) -> Result<()> {
+        let stmt = self.t.prepare_cached(sql).await?;
+        let owned = params.iter().map(OwnedParam::from).collect();
+        self.held.push((stmt, owned));
+        Ok(())
+    }
+}
+
+/// A [`Param`] kept until the statement holding it is sent.
+#[derive(Debug)]
+enum OwnedParam {
+    I64(i64),
+    OptI64(Option<i64>),
+    Str(String),
+    OptStr(Option<String>),
+    Bool(bool),
+    OptBool(Option<bool>),
+}
+
+impl From<&Param<'_>> for OwnedParam {
+    fn from(p: &Param<'_>) -> Self {
+        match *p {
+            Param::I64(v) => OwnedParam::I64(v),
+            Param::OptI64(v) => OwnedParam::OptI64(v),
+            Param::Str(s) => OwnedParam::Str(s.to_owned()),
+            Param::OptStr(s) => OwnedParam::OptStr(s.map(str::to_owned)),
+            Param::Bool(b) => OwnedParam::Bool(b),
+            Param::OptBool(b) => OwnedParam::OptBool(b),
+        }
+    }
+}
+
+impl OwnedParam {
+    fn as_param(&self) -> Param<'_> {
+        match self {
+            OwnedParam::I64(v) => Param::I64(*v),
+            OwnedParam::OptI64(v) => Param::OptI64(*v),
+            OwnedParam::Str(s) => Param::Str(s),
+            OwnedParam::OptStr(s) => Param::OptStr(s.as_deref()),
+            OwnedParam::Bool(b) => Param::Bool(*b),
+            OwnedParam::OptBool(b) => Param::OptBool(*b),
+        }
+    }
+}
+
+impl ToSql for OwnedParam {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        self.as_param().to_sql(ty, out)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <Param<'_> as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
 }
 
 impl ToSql for Param<'_> {
@@ -91,10 +245,19 @@ impl<C: GenericClient + Sync> ReadTx for PgTx<'_, C> {
         let stmt = self.t.prepare_cached(sql).await?;
         let params: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        for r in self.t.query(&stmt, &params).await? {
+        let t = self.t;
+        for r in self.pipelined(t.query(&stmt, &params)).await? {
             f(&r)?;
         }
         Ok(())
+    }
+
+    async fn lock_row(&mut self, sql: &str, params: &[Param<'_>]) -> Result<()> {
+        if self.in_tx {
+            self.hold(sql, params).await
+        } else {
+            self.query_opt(sql, params).await.map(drop)
+        }
     }
 
     fn for_update(&self) -> &'static str {
@@ -133,7 +296,16 @@ impl<C: GenericClient + Sync> WriteTx for PgTx<'_, C> {
         let stmt = self.t.prepare_cached(sql).await?;
         let params: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        Ok(self.t.execute(&stmt, &params).await?)
+        let t = self.t;
+        self.pipelined(t.execute(&stmt, &params)).await
+    }
+
+    async fn write(&mut self, sql: &str, params: &[Param<'_>]) -> Result<()> {
+        if self.in_tx {
+            self.hold(sql, params).await
+        } else {
+            self.execute(sql, params).await.map(drop)
+        }
     }
 
     async fn next_group_key(&mut self) -> Result<i64> {
