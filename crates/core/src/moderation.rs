@@ -83,6 +83,20 @@ pub fn check_message(words: &[String], body: &str) -> Result<()> {
     Ok(())
 }
 
+/// Text fields outside messages (profile, group, relationship: push-and-operations.md §4.1):
+/// the first field holding a word refuses the call with `code` (40005, 80001 or 30005).
+pub fn check_fields(words: &[String], fields: &[(&str, &str)], code: ErrorCode) -> Result<()> {
+    for (field, text) in fields {
+        if let Some(w) = hits(words, text).first() {
+            return Err(Error::new(
+                code,
+                format!("{field} holds the dirty word {w:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// On-demand moderation's verdict of one content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
