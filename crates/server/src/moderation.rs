@@ -70,6 +70,20 @@ pub async fn check_fields(
     Ok(timber_core::moderation::check_fields(&words, fields, code)?)
 }
 
+/// Masks the app's replacing local keywords (`FilterType` 1, words and regular
+/// expressions) in a message's text elements by asterisks before it is stored
+/// (push-and-operations.md §8); a body without a match stays as sent.
+pub async fn replace_words(ctx: &Ctx, body: &mut String) -> Result<(), Failure> {
+    let rules = ctx
+        .store()
+        .replacing_keywords(ctx.caller.app.sdkappid)
+        .await?;
+    if let Some(new) = timber_core::moderation::replace_in_body(body, &rules) {
+        *body = new;
+    }
+    Ok(())
+}
+
 const AUDIT_NAMES: &[&str] = &[
     "C2C",
     "Group",
