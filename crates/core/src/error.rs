@@ -78,6 +78,8 @@ error_codes! {
     /// portrait_get without any account to read.
     ProfileNoAccount = 40002, "no account to read was given";
     ProfileAccountNotFound = 40003, "the requested account does not exist";
+    /// A profile field holds one of the app's dirty words (push-and-operations.md §4.1).
+    ProfileDirtyWord = 40005, "a profile field contains a sensitive word";
     ProfileInternal = 40006, "internal server error: retry";
     /// A custom tag configured without admin read permission (portrait_get).
     ProfileNoReadPermission = 40007, "no read permission for this tag";
@@ -157,6 +159,8 @@ error_codes! {
     SnsInvalidParameter = 30001, "request parameter error, or the relationship is already in (or not in) the requested state";
     /// The requested account was never imported.
     SnsAccountNotFound = 30003, "the requested account does not exist";
+    /// A relationship field (remark, friend-list name) holds one of the app's dirty words.
+    SnsDirtyWord = 30005, "a relationship field contains a sensitive word";
     SnsInternal = 30006, "internal server error: retry";
     /// The requester's `Tag_Profile_IM_AdminForbidType` is `AdminForbid_Type_SendOut`.
     SnsAddForbidden = 30009, "this user is forbidden to send friend requests";

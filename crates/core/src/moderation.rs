@@ -83,6 +83,20 @@ pub fn check_message(words: &[String], body: &str) -> Result<()> {
     Ok(())
 }
 
+/// Text fields outside messages (profile, group, relationship: push-and-operations.md §4.1):
+/// the first field holding a word refuses the call with `code` (40005, 80001 or 30005).
+pub fn check_fields(words: &[String], fields: &[(&str, &str)], code: ErrorCode) -> Result<()> {
+    for (field, text) in fields {
+        if let Some(w) = hits(words, text).first() {
+            return Err(Error::new(
+                code,
+                format!("{field} holds the dirty word {w:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// On-demand moderation's verdict of one content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -196,3 +210,113 @@ pub const LABELS: &[&str] = &[
 /// Keywords per add or delete request, and per page.
 pub const MAX_KEYWORDS_PER_REQUEST: usize = 10;
 pub const MAX_PAGE: i64 = 100;
+
+/// Largest compiled size of a regular-expression keyword: a keyword cannot make a send slow
+/// or large (a pattern over it matches nothing).
+const MAX_REGEX_BYTES: usize = 64 * 1024;
+
+/// A replacing keyword (`FilterType` 1): a word, or a regular expression (`WordType` 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacing {
+    pub keyword: String,
+    pub regex: bool,
+    /// `ReplacedContent`; empty: one asterisk a matched character.
+    pub with: String,
+}
+
+fn masked(text: &str, rules: &[Replacing]) -> String {
+    let mut out = text.to_owned();
+    for r in rules.iter().filter(|r| !r.keyword.is_empty()) {
+        let pattern = if r.regex {
+            r.keyword.clone()
+        } else {
+            regex::escape(&r.keyword)
+        };
+        let Ok(re) = regex::RegexBuilder::new(&pattern)
+            .size_limit(MAX_REGEX_BYTES)
+            .dfa_size_limit(MAX_REGEX_BYTES)
+            .build()
+        else {
+            continue;
+        };
+        out = re
+            .replace_all(&out, |c: &regex::Captures| {
+                if r.with.is_empty() {
+                    "*".repeat(c[0].chars().count())
+                } else {
+                    r.with.clone()
+                }
+            })
+            .into_owned();
+    }
+    out
+}
+
+/// A `MsgBody` whose text elements have every replacing keyword masked by asterisks (one a
+/// character), or `None` when nothing matched (the body stays byte for byte as sent).
+pub fn replace_in_body(body: &str, rules: &[Replacing]) -> Option<String> {
+    if rules.is_empty() {
+        return None;
+    }
+    let Ok(Value::Array(mut elems)) = serde_json::from_str::<Value>(body) else {
+        return None;
+    };
+    let mut changed = false;
+    for e in elems.iter_mut().filter(|e| e["MsgType"] == "TIMTextElem") {
+        if let Some(t) = e["MsgContent"]["Text"].as_str() {
+            let new = masked(t, rules);
+            if new != t {
+                e["MsgContent"]["Text"] = Value::String(new);
+                changed = true;
+            }
+        }
+    }
+    changed.then(|| Value::Array(elems).to_string())
+}
+
+#[cfg(test)]
+mod replace_tests {
+    use super::*;
+
+    #[test]
+    fn words_and_regexes_are_masked_in_text_only() {
+        let rules = [
+            Replacing {
+                keyword: "bad".into(),
+                regex: false,
+                with: String::new(),
+            },
+            Replacing {
+                keyword: r"\d{3}-\d{4}".into(),
+                regex: true,
+                with: String::new(),
+            },
+            Replacing {
+                keyword: "a.b".into(),
+                regex: false,
+                with: "#".into(),
+            },
+        ];
+        let body = r#"[{"MsgType":"TIMTextElem","MsgContent":{"Text":"bad 555-1234 axb a.b 坏bad"}},{"MsgType":"TIMCustomElem","MsgContent":{"Data":"bad"}}]"#;
+        let out = replace_in_body(body, &rules).unwrap();
+        assert!(
+            out.contains(r#""Text":"*** ******** axb # 坏***""#),
+            "{out}"
+        );
+        assert!(out.contains(r#""Data":"bad""#), "{out}");
+        assert_eq!(
+            replace_in_body(
+                r#"[{"MsgType":"TIMTextElem","MsgContent":{"Text":"ok"}}]"#,
+                &rules
+            ),
+            None
+        );
+        // A pattern over the size limit matches nothing rather than blowing up.
+        let huge = [Replacing {
+            keyword: r"\w{1000}{1000}".into(),
+            regex: true,
+            with: String::new(),
+        }];
+        assert_eq!(replace_in_body(body, &huge), None);
+    }
+}

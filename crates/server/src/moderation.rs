@@ -48,6 +48,42 @@ pub async fn delete(ctx: &Ctx, req: WordsReq) -> Result<Empty, Failure> {
     Ok(Empty {})
 }
 
+/// Refuses with `code` when one of `fields` (name, text) holds a word that blocks messages
+/// (dirty words, blocking local keywords, cloud keywords): the profile, group and
+/// relationship fields of push-and-operations.md §4.1. One read; nothing is read when no
+/// field is given.
+pub async fn check_fields(
+    ctx: &Ctx,
+    fields: &[(&str, &str)],
+    code: ErrorCode,
+) -> Result<(), Failure> {
+    if fields.iter().all(|(_, t)| t.is_empty()) {
+        return Ok(());
+    }
+    let words: Vec<String> = ctx
+        .store()
+        .moderation_words(ctx.caller.app.sdkappid)
+        .await?
+        .into_iter()
+        .map(|(w, _)| w)
+        .collect();
+    Ok(timber_core::moderation::check_fields(&words, fields, code)?)
+}
+
+/// Masks the app's replacing local keywords (`FilterType` 1, words and regular
+/// expressions) in a message's text elements by asterisks before it is stored
+/// (push-and-operations.md §8); a body without a match stays as sent.
+pub async fn replace_words(ctx: &Ctx, body: &mut String) -> Result<(), Failure> {
+    let rules = ctx
+        .store()
+        .replacing_keywords(ctx.caller.app.sdkappid)
+        .await?;
+    if let Some(new) = timber_core::moderation::replace_in_body(body, &rules) {
+        *body = new;
+    }
+    Ok(())
+}
+
 const AUDIT_NAMES: &[&str] = &[
     "C2C",
     "Group",

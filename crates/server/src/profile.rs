@@ -41,6 +41,13 @@ pub async fn portrait_set(ctx: &Ctx, req: PortraitSetReq) -> Result<Empty, Failu
         )
         .into());
     }
+    // String values (nick, signature, location, custom strings) against the dirty words.
+    let texts: Vec<(&str, &str)> = req
+        .items
+        .iter()
+        .filter_map(|i| i.value.as_str().map(|v| (i.tag.as_str(), v)))
+        .collect();
+    crate::moderation::check_fields(ctx, &texts, ErrorCode::ProfileDirtyWord).await?;
     let items = req
         .items
         .into_iter()

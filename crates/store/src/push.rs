@@ -194,6 +194,12 @@ pub trait PushStore {
 
     /// On-demand moderation's words and their labels.
     async fn moderation_words(&self, app: AppId) -> Result<Vec<(String, String)>>;
+
+    /// The replacing local keywords (`FilterType` 1) a send masks.
+    async fn replacing_keywords(
+        &self,
+        app: AppId,
+    ) -> Result<Vec<timber_core::moderation::Replacing>>;
 }
 
 #[async_trait::async_trait]
@@ -384,5 +390,13 @@ impl<B: Backend> PushStore for B {
 
     async fn moderation_words(&self, app: AppId) -> Result<Vec<(String, String)>> {
         self.read(LabeledWords { app }).await
+    }
+
+    async fn replacing_keywords(
+        &self,
+        app: AppId,
+    ) -> Result<Vec<timber_core::moderation::Replacing>> {
+        self.read(crate::ops::moderation::ReplacingKeywords { app })
+            .await
     }
 }

@@ -248,3 +248,83 @@ async fn local_and_cloud_keywords() {
     assert_eq!(resp["TotalCount"], 0);
 }
 common::also_on_postgres!(local_and_cloud_keywords);
+
+/// Replacing local keywords (`FilterType` 1): words and regular expressions are masked in the
+/// stored text (by `ReplacedContent`, else one asterisk a character) in sendmsg,
+/// batchsendmsg and send_group_msg; custom elements are kept; the send succeeds.
+#[tokio::test]
+async fn replacing_keywords_mask_sent_text() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    let app = server.apps[0].sdkappid;
+    import_accounts(&admin, &["a", "b", "o"]).await;
+    mgr(
+        &admin,
+        app,
+        "add_local_audit_keywords",
+        json!({"LocalAuditWords": [
+            {"Keyword": "darn", "WordType": 1, "FilterType": 1},
+            {"Keyword": "heck", "WordType": 1, "FilterType": 1, "ReplacedContent": "[x]"},
+            {"Keyword": "[0-9]{3}-[0-9]{4}", "WordType": 2, "FilterType": 1},
+            {"Keyword": "(a+)+{999}{999}", "WordType": 2, "FilterType": 1}]}),
+    )
+    .await;
+    let body = json!([
+        {"MsgType": "TIMTextElem", "MsgContent": {"Text": "darn, call 555-1234, heck"}},
+        {"MsgType": "TIMCustomElem", "MsgContent": {"Data": "darn"}}]);
+    let masked = "****, call ********, [x]";
+    admin
+        .call_ok(
+            "openim/sendmsg",
+            json!({"From_Account": "a", "To_Account": "b", "MsgRandom": 1, "MsgBody": body}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "openim/batchsendmsg",
+            json!({"From_Account": "a", "To_Account": ["o"], "MsgRandom": 2, "MsgBody": body}),
+        )
+        .await;
+    for peer in ["b", "o"] {
+        let roam = admin
+            .call_ok(
+                "openim/admin_getroammsg",
+                json!({"Operator_Account": "a", "Peer_Account": peer, "MaxCnt": 10,
+                    "MinTime": 0, "MaxTime": 4_000_000_000u64}),
+            )
+            .await;
+        let msg = &roam["MsgList"][0]["MsgBody"];
+        assert_eq!(msg[0]["MsgContent"]["Text"], masked, "{roam}");
+        assert_eq!(msg[1]["MsgContent"]["Data"], "darn", "{roam}");
+    }
+    admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "GroupId": "g1", "Name": "g", "Owner_Account": "o",
+                "MemberList": [{"Member_Account": "a"}]}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "group_open_http_svc/send_group_msg",
+            json!({"GroupId": "g1", "From_Account": "a", "Random": 3, "MsgBody": body}),
+        )
+        .await;
+    let hist = admin
+        .call_ok(
+            "group_open_http_svc/group_msg_get_simple",
+            json!({"GroupId": "g1", "ReqMsgNumber": 1}),
+        )
+        .await;
+    assert_eq!(
+        hist["RspMsgList"][0]["MsgBody"][0]["MsgContent"]["Text"], masked,
+        "{hist}"
+    );
+    // A text without a keyword is stored as sent.
+    admin
+        .call_ok(
+            "openim/sendmsg",
+            json!({"From_Account": "b", "To_Account": "a", "MsgRandom": 4, "MsgBody": text("clean 55-12")}),
+        )
+        .await;
+}

@@ -2,7 +2,8 @@
 //! their limits, their effect on sendmsg, batchsendmsg and send_group_msg (80001 for a text
 //! element holding one; custom elements are not checked), on-demand moderation
 //! (`v4/im_msg_audit/content_moderation`, `batch_content_moderation`) against them, every
-//! documented error code, and tenancy. spec: push-and-operations.md §4.1, §4.2, §8.
+//! documented error code, tenancy, and the words in profile (40005), group (80001) and
+//! relationship (30005) fields. spec: push-and-operations.md §4.1, §4.2, §8.
 
 mod common;
 
@@ -365,4 +366,137 @@ async fn chat_files_banned_and_signed() {
         )
         .await;
     assert_eq!(resp["PreSigURLs"][0]["Status"], 0);
+}
+
+/// The words in profile (40005), group (80001) and relationship (30005) fields, refused
+/// before anything is written; clean values pass (push-and-operations.md §4.1).
+#[tokio::test]
+async fn dirty_words_in_profile_group_and_relationship_fields() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    import_accounts(&admin, &["a", "b", "o"]).await;
+    // Before any word is stored, the same values pass.
+    admin
+        .call_ok(
+            "profile/portrait_set",
+            json!({"From_Account": "a", "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "spammer"}]}),
+        )
+        .await;
+    admin
+        .call_ok(ADD, json!({"DirtyWordsList": ["spam"]}))
+        .await;
+
+    // Profile: 40005, and the stored nick stays what it was.
+    let (code, info) = admin
+        .call_err(
+            "profile/portrait_set",
+            json!({"From_Account": "a", "ProfileItem": [
+                {"Tag": "Tag_Profile_IM_Gender", "Value": "Gender_Type_Male"},
+                {"Tag": "Tag_Profile_IM_SelfSignature", "Value": "no spam here"}]}),
+        )
+        .await;
+    assert_eq!(code, 40005, "{info}");
+    let got = admin
+        .call_ok(
+            "profile/portrait_get",
+            json!({"To_Account": ["a"], "TagList": ["Tag_Profile_IM_Gender"]}),
+        )
+        .await;
+    assert!(!got.to_string().contains("Gender_Type_Male"), "{got}");
+    admin
+        .call_ok(
+            "profile/portrait_set",
+            json!({"From_Account": "a", "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "clean"}]}),
+        )
+        .await;
+
+    // Groups: 80001 for name, introduction and notification, at creation and modification.
+    for field in ["Name", "Introduction", "Notification"] {
+        let mut body = json!({"Type": "Public", "Name": "g", "Owner_Account": "o"});
+        body[field] = json!("spam!");
+        let (code, info) = admin
+            .call_err("group_open_http_svc/create_group", body)
+            .await;
+        assert_eq!(code, 80001, "{field}: {info}");
+    }
+    admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "GroupId": "g1", "Name": "g", "Owner_Account": "o"}),
+        )
+        .await;
+    for field in ["Name", "Introduction", "Notification"] {
+        let mut body = json!({"GroupId": "g1"});
+        body[field] = json!("more spam");
+        let (code, info) = admin
+            .call_err("group_open_http_svc/modify_group_base_info", body)
+            .await;
+        assert_eq!(code, 80001, "{field}: {info}");
+    }
+    let info = admin
+        .call_ok(
+            "group_open_http_svc/get_group_info",
+            json!({"GroupIdList": ["g1"]}),
+        )
+        .await;
+    assert_eq!(info["GroupInfo"][0]["Name"], "g", "{info}");
+    admin
+        .call_ok(
+            "group_open_http_svc/modify_group_base_info",
+            json!({"GroupId": "g1", "Name": "fine", "Introduction": "hello"}),
+        )
+        .await;
+
+    // Relationships: 30005 for a remark or a list name when adding, importing, updating,
+    // and for group_add's list names; nothing is written.
+    let add = |remark: &str, group: &str| {
+        json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "b", "AddSource": "AddSource_Type_X",
+            "Remark": remark, "GroupName": group}], "ForceAddFlags": 1})
+    };
+    let import = |remark: &str, group: &str| {
+        json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "b", "AddSource": "AddSource_Type_X",
+            "Remark": remark, "GroupName": [group]}]})
+    };
+    for (path, body) in [
+        ("sns/friend_add", &add as &dyn Fn(&str, &str) -> Value),
+        ("sns/friend_import", &import),
+    ] {
+        let (code, info) = admin.call_err(path, body("my spam pal", "ok")).await;
+        assert_eq!(code, 30005, "{path}: {info}");
+        let (code, info) = admin.call_err(path, body("pal", "spamlist")).await;
+        assert_eq!(code, 30005, "{path}: {info}");
+    }
+    let friends = admin
+        .call_ok(
+            "sns/friend_get",
+            json!({"From_Account": "a", "StartIndex": 0}),
+        )
+        .await;
+    assert_eq!(friends["FriendNum"], 0, "{friends}");
+    admin.call_ok("sns/friend_add", add("pal", "")).await;
+    for item in [
+        json!({"Tag": "Tag_SNS_IM_Remark", "Value": "spam"}),
+        json!({"Tag": "Tag_SNS_IM_Group", "Value": ["ok", "spam"]}),
+    ] {
+        let (code, info) = admin
+            .call_err(
+                "sns/friend_update",
+                json!({"From_Account": "a", "UpdateItem": [{"To_Account": "b", "SnsItem": [item]}]}),
+            )
+            .await;
+        assert_eq!(code, 30005, "{info}");
+    }
+    let (code, info) = admin
+        .call_err(
+            "sns/group_add",
+            json!({"From_Account": "a", "GroupName": ["spam"]}),
+        )
+        .await;
+    assert_eq!(code, 30005, "{info}");
+    admin
+        .call_ok(
+            "sns/group_add",
+            json!({"From_Account": "a", "GroupName": ["buddies"]}),
+        )
+        .await;
 }

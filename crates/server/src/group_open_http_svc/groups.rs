@@ -203,6 +203,16 @@ pub async fn create_group(ctx: &Ctx, req: CreateGroupReq) -> Result<CreateGroupR
             ..NewMember::member(m.account, ctx.now)
         });
     }
+    crate::moderation::check_fields(
+        ctx,
+        &[
+            ("Name", group.name.as_str()),
+            ("Introduction", group.introduction.as_str()),
+            ("Notification", group.notification.as_str()),
+        ],
+        ErrorCode::MsgFiltered,
+    )
+    .await?;
     if callbacks::wants_before(ctx, BeforeKind::CreateGroup) {
         let owner = group.owner.as_deref().unwrap_or("");
         let fields = json!({
@@ -468,6 +478,15 @@ pub async fn modify_group_base_info(ctx: &Ctx, req: ModifyGroupReq) -> Result<Em
         MAX_GROUP_CUSTOM_FIELDS,
         MAX_GROUP_CUSTOM_VALUE_BYTES,
     )?;
+    let texts: Vec<(&str, &str)> = [
+        ("Name", &req.name),
+        ("Introduction", &req.introduction),
+        ("Notification", &req.notification),
+    ]
+    .into_iter()
+    .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
+    .collect();
+    crate::moderation::check_fields(ctx, &texts, ErrorCode::MsgFiltered).await?;
     let operator = operator(ctx, req.from_account).await?;
     let changes = GroupChanges {
         name: req.name,

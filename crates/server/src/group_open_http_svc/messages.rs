@@ -267,6 +267,8 @@ pub async fn send_group_msg(ctx: &Ctx, req: SendGroupMsgReq) -> Result<SendGroup
         cloud_custom_data,
         to_accounts,
     };
+    let mut msg = msg;
+    crate::moderation::replace_words(ctx, &mut msg.body).await?;
     let send = SendMsg {
         msg,
         sender_is_admin,

@@ -202,6 +202,7 @@ pub async fn sendmsg(ctx: &Ctx, mut req: SendReq) -> Result<SendMsgResp, Failure
             }
         }
     }
+    crate::moderation::replace_words(ctx, &mut msg.body).await?;
     let sent = ctx.store().send_c2c(ctx.caller.app.sdkappid, msg).await?;
     Ok(answer(&from, sent))
 }
@@ -280,6 +281,7 @@ pub async fn batchsendmsg(ctx: &Ctx, mut req: SendReq) -> Result<BatchSendResp, 
     // batchsendmsg sends no callbacks (c2c-messages.md §4).
     let (mut template, _) = new_msg(ctx, req)?;
     template.after_callback = false;
+    crate::moderation::replace_words(ctx, &mut template.body).await?;
     let mut errors = Vec::new();
     let mut msgs = Vec::with_capacity(to.len());
     for t in to {

@@ -131,9 +131,22 @@ fn add_request(ctx: &Ctx, req: FriendAddReq, import: bool) -> Result<FriendAdd, 
     })
 }
 
+/// Remarks and friend-list names against the dirty words (30005, push-and-operations.md §4.1).
+async fn check_add_texts(ctx: &Ctx, req: &FriendAdd) -> Result<(), Failure> {
+    let mut texts: Vec<(&str, &str)> = Vec::new();
+    for i in &req.items {
+        if let Some(r) = &i.remark {
+            texts.push(("Remark", r));
+        }
+        texts.extend(i.groups.iter().map(|g| ("GroupName", g.as_str())));
+    }
+    crate::moderation::check_fields(ctx, &texts, ErrorCode::SnsDirtyWord).await
+}
+
 /// spec: relationships.md §1.
 pub async fn friend_add(ctx: &Ctx, req: FriendAddReq) -> Result<ItemsResp, Failure> {
     let req = add_request(ctx, req, false)?;
+    check_add_texts(ctx, &req).await?;
     let out = ctx
         .store()
         .friend_add(ctx.caller.app.sdkappid, req, ctx.now)
@@ -144,6 +157,7 @@ pub async fn friend_add(ctx: &Ctx, req: FriendAddReq) -> Result<ItemsResp, Failu
 /// spec: relationships.md §2. No callback.
 pub async fn friend_import(ctx: &Ctx, req: FriendAddReq) -> Result<ItemsResp, Failure> {
     let req = add_request(ctx, req, true)?;
+    check_add_texts(ctx, &req).await?;
     let out = ctx
         .store()
         .friend_import(ctx.caller.app.sdkappid, req, ctx.now)
@@ -211,7 +225,18 @@ pub async fn friend_update(ctx: &Ctx, req: FriendUpdateReq) -> Result<ItemsResp,
                 .map(field_update)
                 .collect(),
         })
-        .collect();
+        .collect::<Vec<UpdateItem>>();
+    let mut texts: Vec<(&str, &str)> = Vec::new();
+    for i in &items {
+        for f in &i.fields {
+            match f {
+                FieldUpdate::Remark(r) => texts.push((TAG_REMARK, r)),
+                FieldUpdate::Groups(g) => texts.extend(g.iter().map(|g| (TAG_GROUP, g.as_str()))),
+                _ => {}
+            }
+        }
+    }
+    crate::moderation::check_fields(ctx, &texts, ErrorCode::SnsDirtyWord).await?;
     let out = ctx
         .store()
         .friend_update(ctx.caller.app.sdkappid, from, items, ctx.now)

@@ -32,6 +32,8 @@ pub struct ListAddResp {
 pub async fn group_add(ctx: &Ctx, req: ListAddReq) -> Result<ListAddResp, Failure> {
     let from = from_account(req.from)?;
     let names = req.names.ok_or_else(|| invalid("GroupName is required"))?;
+    let texts: Vec<(&str, &str)> = names.iter().map(|n| ("GroupName", n.as_str())).collect();
+    crate::moderation::check_fields(ctx, &texts, timber_core::ErrorCode::SnsDirtyWord).await?;
     let given = req.to.is_some();
     let to = req.to.unwrap_or_default();
     if to.len() > MAX_TARGETS {

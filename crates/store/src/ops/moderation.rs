@@ -385,3 +385,31 @@ impl ReadOp for LabeledWords {
         Ok(out)
     }
 }
+
+/// The app's replacing local keywords (`FilterType` 1), words and regular expressions: a
+/// send masks them (push-and-operations.md §8).
+pub(crate) struct ReplacingKeywords {
+    pub app: AppId,
+}
+
+impl ReadOp for ReplacingKeywords {
+    type Out = Vec<timber_core::moderation::Replacing>;
+
+    async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
+        let rows = r
+            .query(
+                "SELECT keyword, word_type, replaced FROM audit_keywords
+                 WHERE app = $1 AND lib = '' AND filter_type = 1 ORDER BY id",
+                params![self.app],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut row| timber_core::moderation::Replacing {
+                keyword: row.take_str(0),
+                regex: row.i64(1) == 2,
+                with: row.take_str(2),
+            })
+            .collect())
+    }
+}
