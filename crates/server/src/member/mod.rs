@@ -380,24 +380,16 @@ pub(crate) async fn room_state(
     if members.is_empty() {
         return;
     }
+    let (store, app_id) = (&state.store, app.sdkappid);
     let recorded = if online {
         let now = timber_core::now_secs();
-        let mut r = Ok(());
-        for m in &members {
-            r = r.and(
-                state
-                    .store
-                    .room_entered(app.sdkappid, group.to_owned(), m.clone(), now)
-                    .await,
-            );
-        }
-        r
+        let entered = members
+            .iter()
+            .map(|m| store.room_entered(app_id, group.to_owned(), m.clone(), now));
+        futures_util::future::try_join_all(entered).await.map(drop)
     } else {
-        let (app_id, group) = (app.sdkappid, group.to_owned());
-        state
-            .store
-            .room_left(app_id, group, members.clone(), false)
-            .await
+        let left = members.clone();
+        store.room_left(app_id, group.to_owned(), left, false).await
     };
     if let Err(e) = recorded {
         tracing::warn!(error = %e, "AVChatRoom presence could not be shared with other nodes");
