@@ -446,6 +446,28 @@ async fn dirty_words_in_profile_group_and_relationship_fields() {
             json!({"GroupId": "g1", "Name": "fine", "Introduction": "hello"}),
         )
         .await;
+    // A member's name card too; a clean one is kept.
+    let card = |c: &str| json!({"GroupId": "g1", "Member_Account": "o", "NameCard": c});
+    let (code, info) = admin
+        .call_err(
+            "group_open_http_svc/modify_group_member_info",
+            card("spam!"),
+        )
+        .await;
+    assert_eq!(code, 80001, "NameCard: {info}");
+    admin
+        .call_ok(
+            "group_open_http_svc/modify_group_member_info",
+            card("owner"),
+        )
+        .await;
+    let members = admin
+        .call_ok(
+            "group_open_http_svc/get_group_member_info",
+            json!({"GroupId": "g1"}),
+        )
+        .await;
+    assert_eq!(members["MemberList"][0]["NameCard"], "owner", "{members}");
 
     // Relationships: 30005 for a remark or a list name when adding, importing, updating,
     // and for group_add's list names; nothing is written.

@@ -332,6 +332,9 @@ pub async fn modify_group_member_info(ctx: &Ctx, req: ModifyMemberReq) -> Result
     }
     if let Some(card) = &req.name_card {
         check_text("NameCard", card, MAX_NAME_CARD_BYTES)?;
+        // A name card is group text like the group's name (groups.md: 80001).
+        let card = [("NameCard", card.as_str())];
+        crate::moderation::check_fields(ctx, &card, timber_core::ErrorCode::MsgFiltered).await?;
     }
     validate_custom_fields(
         &req.app_member_defined_data,
