@@ -22,32 +22,35 @@ fn code<T: std::fmt::Debug>(r: Result<T, StoreError>) -> ErrorCode {
     }
 }
 
-async fn setup(s: &dyn Store, app: AppId) {
-    let accounts = ["o", "a", "b", "c"]
-        .into_iter()
-        .map(NewAccount::bare)
-        .collect();
-    s.import_accounts(app, accounts, T0).await.unwrap();
-    let group = NewGroup {
-        group_id: Some("g".into()),
+/// A Public group `id` owned by `o`, with `members`.
+fn public_group(id: &str, apply_join_option: &str, members: Vec<NewMember>) -> NewGroup {
+    NewGroup {
+        group_id: Some(id.into()),
         ty: GroupType::Public,
-        name: "g".into(),
+        name: id.into(),
         introduction: String::new(),
         notification: String::new(),
         face_url: String::new(),
         owner: Some("o".into()),
         create_time: T0,
         max_member_num: GroupType::Public.default_max_members(),
-        apply_join_option: "FreeAccess".into(),
+        apply_join_option: apply_join_option.into(),
         invite_join_option: None,
         mute_all: false,
         support_topic: false,
         app_defined_data: vec![],
-        members: ["a", "b"]
-            .iter()
-            .map(|m| NewMember::member(*m, T0))
-            .collect(),
-    };
+        members,
+    }
+}
+
+async fn setup(s: &dyn Store, app: AppId) {
+    let accounts = ["o", "a", "b", "c"]
+        .into_iter()
+        .map(NewAccount::bare)
+        .collect();
+    s.import_accounts(app, accounts, T0).await.unwrap();
+    let members = ["a", "b"].map(|m| NewMember::member(m, T0)).to_vec();
+    let group = public_group("g", "FreeAccess", members);
     s.create_group(app, group, T0).await.unwrap();
 }
 
@@ -285,29 +288,12 @@ async fn committed_writes_publish_their_changes_in_order() {
 /// The group `np` of `setup`'s app, NeedPermission, owned by `o` with `a` its admin and `b` a
 /// member.
 async fn needs_permission(s: &dyn Store) {
-    let group = NewGroup {
-        group_id: Some("np".into()),
-        ty: GroupType::Public,
-        name: "np".into(),
-        introduction: String::new(),
-        notification: String::new(),
-        face_url: String::new(),
-        owner: Some("o".into()),
-        create_time: T0,
-        max_member_num: GroupType::Public.default_max_members(),
-        apply_join_option: "NeedPermission".into(),
-        invite_join_option: None,
-        mute_all: false,
-        support_topic: false,
-        app_defined_data: vec![],
-        members: vec![
-            NewMember {
-                role: timber_core::group::Role::Admin,
-                ..NewMember::member("a", T0)
-            },
-            NewMember::member("b", T0),
-        ],
+    let admin = NewMember {
+        role: timber_core::group::Role::Admin,
+        ..NewMember::member("a", T0)
     };
+    let members = vec![admin, NewMember::member("b", T0)];
+    let group = public_group("np", "NeedPermission", members);
     s.create_group(APP, group, T0).await.unwrap();
 }
 
