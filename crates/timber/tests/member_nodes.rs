@@ -176,6 +176,33 @@ async fn until_status(admin: &Client, user: &str, want: &str, within: Duration) 
     }
 }
 
+/// `per_node` sends into `g` through each of `admins` at once; their MsgSeqs, sorted.
+async fn concurrent_sends(admins: &[Client], g: &str, per_node: u32) -> Vec<u64> {
+    let mut sends = Vec::new();
+    for (i, admin) in admins.iter().enumerate() {
+        for k in 0..per_node {
+            let (admin, g) = (admin.clone(), g.to_owned());
+            sends.push(tokio::spawn(async move {
+                admin
+                    .call_ok(
+                        "group_open_http_svc/send_group_msg",
+                        json!({"GroupId": g, "From_Account": "o",
+                               "Random": 100 + i as u32 * 1000 + k, "MsgBody": text("x")}),
+                    )
+                    .await["MsgSeq"]
+                    .as_u64()
+                    .unwrap()
+            }));
+        }
+    }
+    let mut seqs = Vec::new();
+    for s in sends {
+        seqs.push(s.await.unwrap());
+    }
+    seqs.sort_unstable();
+    seqs
+}
+
 fn seq_of(event: &Value) -> u64 {
     event["message"]["MsgSeq"].as_u64().unwrap()
 }
@@ -230,28 +257,7 @@ async fn members_on_one_node_hear_writes_through_the_other_in_commit_order() {
     // Concurrent sends through both nodes: every member hears each one once, in MsgSeq order
     // (one group's writes commit in MsgSeq order).
     let per_node = 25u32;
-    let mut sends = Vec::new();
-    for (i, client) in [on_a.clone(), on_b.clone()].into_iter().enumerate() {
-        for k in 0..per_node {
-            let (client, g) = (client.clone(), g.clone());
-            sends.push(tokio::spawn(async move {
-                client
-                    .call_ok(
-                        "group_open_http_svc/send_group_msg",
-                        json!({"GroupId": g, "From_Account": "o",
-                               "Random": 100 + i as u32 * 1000 + k, "MsgBody": text("x")}),
-                    )
-                    .await["MsgSeq"]
-                    .as_u64()
-                    .unwrap()
-            }));
-        }
-    }
-    let mut seqs = Vec::new();
-    for s in sends {
-        seqs.push(s.await.unwrap());
-    }
-    seqs.sort_unstable();
+    let seqs = concurrent_sends(&[on_a.clone(), on_b.clone()], &g, per_node).await;
     for member in [&mut m, &mut n] {
         let mut heard = Vec::new();
         while heard.len() < seqs.len() {
@@ -307,28 +313,7 @@ async fn three_nodes_reach_the_members_on_every_node() {
     }
 
     let per_node = 15u32;
-    let mut sends = Vec::new();
-    for (i, admin) in admins.iter().enumerate() {
-        for k in 0..per_node {
-            let (admin, g) = (admin.clone(), g.clone());
-            sends.push(tokio::spawn(async move {
-                admin
-                    .call_ok(
-                        "group_open_http_svc/send_group_msg",
-                        json!({"GroupId": g, "From_Account": "o",
-                               "Random": 100 + i as u32 * 1000 + k, "MsgBody": text("x")}),
-                    )
-                    .await["MsgSeq"]
-                    .as_u64()
-                    .unwrap()
-            }));
-        }
-    }
-    let mut seqs = Vec::new();
-    for s in sends {
-        seqs.push(s.await.unwrap());
-    }
-    seqs.sort_unstable();
+    let seqs = concurrent_sends(&admins, &g, per_node).await;
     let first = seqs[0];
     let expected: Vec<u64> = (first..first + u64::from(per_node) * 3).collect();
     assert_eq!(seqs, expected, "gap-free and unique across the nodes");
