@@ -416,23 +416,24 @@ impl Hub {
         match &change {
             Change::GroupMessage { group_id, msg } => {
                 let frame = events::group_message(group_id, msg);
+                let c = &*c;
+                // The hot path (a group's every message): the group's connected accounts
+                // are walked in place, not copied.
+                let Some(inside) = c.groups.get(group_id.as_str()) else {
+                    return;
+                };
                 if msg.to_accounts.is_empty() {
-                    let all = members(&c, group_id);
-                    send(&c, &mut all.iter().map(String::as_str), &frame);
+                    send(c, &mut inside.iter().map(String::as_str), &frame);
                 } else {
                     let mut who: Vec<&str> = msg.to_accounts.iter().map(String::as_str).collect();
                     who.push(&msg.from);
                     who.sort_unstable();
                     who.dedup();
-                    let inside: Vec<&str> = who
-                        .into_iter()
-                        .filter(|a| {
-                            c.groups
-                                .get(group_id.as_str())
-                                .is_some_and(|s| s.contains(*a))
-                        })
-                        .collect();
-                    send(&c, &mut inside.into_iter(), &frame);
+                    send(
+                        c,
+                        &mut who.into_iter().filter(|a| inside.contains(*a)),
+                        &frame,
+                    );
                 }
             }
             Change::Broadcast { msg } => {

@@ -24,8 +24,10 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use hub::{ConnHandle, Outgoing};
 use serde_json::Value;
+use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 use timber_core::member::{close, Platform};
 use timber_core::{Error, ErrorCode};
@@ -511,16 +513,21 @@ async fn write_loop(
     };
     // A stop that came before this connection subscribed is seen here.
     let stopped_already = *stopping.borrow();
+    // The close and stop waits are made once and polled again each turn: made anew inside
+    // the loop, each frame would register and unregister a waiter on both (two locks).
+    let close_now = handle.close_now.notified();
+    let stop = stopping.changed();
+    tokio::pin!(close_now, stop);
     let end = loop {
         if stopped_already {
             break close_with(close::GOING_AWAY, "server stopping");
         }
         tokio::select! {
             biased;
-            _ = handle.close_now.notified() => {
+            _ = &mut close_now => {
                 break close_with(handle.closing(), reason(handle.closing()));
             }
-            _ = stopping.changed() => break close_with(close::GOING_AWAY, "server stopping"),
+            _ = &mut stop => break close_with(close::GOING_AWAY, "server stopping"),
             _ = &mut expiry => {
                 let frame = events::notice("onUserSigExpired");
                 if let Outgoing::Text(t) = frame {
@@ -533,38 +540,29 @@ async fn write_loop(
                 None => return 0,
                 Some(Outgoing::Close(code, why)) => break close_with(code, why),
                 Some(Outgoing::Text(t)) => {
-                    let mut close_after = None;
-                    // The frames already waiting go out with it, in one write: under a
-                    // backlog (a busy group) a connection makes one system call for many.
-                    let write = async {
-                        sink.feed(Message::Text(Utf8Bytes::clone(&t))).await?;
-                        for _ in 0..WRITE_BATCH {
-                            match rx.try_recv() {
-                                Ok(Outgoing::Text(t)) => {
-                                    sink.feed(Message::Text(Utf8Bytes::clone(&t))).await?
-                                }
-                                Ok(Outgoing::Close(code, why)) => {
-                                    close_after = Some(close_with(code, why));
-                                    break;
-                                }
-                                Err(_) => break,
+                    let write = write_batch(&mut sink, &mut rx, t);
+                    tokio::pin!(write);
+                    // Polled once first: a write the socket takes at once (nearly all) arms
+                    // no timer. One that waits is bounded by WRITE_TIMEOUT, and a close
+                    // decided meanwhile (a kick, the queue overflowing) cuts it.
+                    let first = std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await;
+                    let written = match first {
+                        Poll::Ready(written) => written,
+                        Poll::Pending => tokio::select! {
+                            biased;
+                            _ = &mut close_now => {
+                                break close_with(handle.closing(), reason(handle.closing()));
                             }
-                        }
-                        sink.flush().await
+                            written = tokio::time::timeout(WRITE_TIMEOUT, &mut write) => match written {
+                                Ok(written) => written,
+                                Err(_) => return 0,
+                            },
+                        },
                     };
-                    tokio::select! {
-                        biased;
-                        _ = handle.close_now.notified() => {
-                            break close_with(handle.closing(), reason(handle.closing()));
-                        }
-                        sent = tokio::time::timeout(WRITE_TIMEOUT, write) => {
-                            if !matches!(sent, Ok(Ok(()))) {
-                                return 0;
-                            }
-                        }
-                    }
-                    if let Some(end) = close_after {
-                        break end;
+                    match written {
+                        Ok(None) => {}
+                        Ok(Some((code, why))) => break close_with(code, why),
+                        Err(_) => return 0,
                     }
                 }
             },
@@ -586,6 +584,30 @@ async fn write_loop(
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(end)).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
     code
+}
+
+/// Writes `first` and the frames already waiting behind it (up to `WRITE_BATCH`), then
+/// flushes once: under a backlog (a busy group) a connection makes one system call for many
+/// frames. A close met in the queue ends the batch and is returned, to be sent last.
+async fn write_batch(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    rx: &mut tokio::sync::mpsc::Receiver<Outgoing>,
+    first: Arc<Utf8Bytes>,
+) -> Result<Option<(u16, &'static str)>, axum::Error> {
+    sink.feed(Message::Text(Utf8Bytes::clone(&first))).await?;
+    let mut close = None;
+    for _ in 0..WRITE_BATCH {
+        match rx.try_recv() {
+            Ok(Outgoing::Text(t)) => sink.feed(Message::Text(Utf8Bytes::clone(&t))).await?,
+            Ok(Outgoing::Close(code, why)) => {
+                close = Some((code, why));
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    sink.flush().await?;
+    Ok(close)
 }
 
 fn reason(code: u16) -> &'static str {

@@ -125,6 +125,13 @@ pub async fn serve(
             drop(stream);
             continue;
         };
+        // Small writes go out at once. With Nagle's algorithm a frame pushed to a member
+        // while the previous one is unacknowledged waits for the client's ACK, which a
+        // client that only listens delays by up to 40 ms (delayed ACKs): a member receiving
+        // two messages in quick succession got the second late.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY could not be set: {e}");
+        }
         let connection = Connection {
             builder: builder.clone(),
             router: router.clone(),
