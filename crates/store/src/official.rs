@@ -22,6 +22,8 @@ pub struct NewOfficial {
     pub info: BaseInfo,
     pub max_subscribers: u64,
     pub now: i64,
+    /// The REST caller (the callbacks' `Operator_Account`).
+    pub operator: String,
 }
 
 #[async_trait::async_trait]
@@ -30,11 +32,18 @@ pub trait OfficialStore {
     /// taken.
     async fn create_official(&self, app: AppId, new: NewOfficial) -> Result<()>;
 
-    /// destroy_official_account, with its subscribers and messages (10010 unknown).
-    async fn destroy_official(&self, app: AppId, id: String) -> Result<()>;
+    /// destroy_official_account, with its subscribers and messages (10010 unknown);
+    /// `operator` is the callbacks' `Operator_Account`, as below.
+    async fn destroy_official(&self, app: AppId, id: String, operator: String) -> Result<()>;
 
     /// modify_official_account_base_info: the present fields (10004 over a limit, 10010).
-    async fn modify_official(&self, app: AppId, id: String, edit: BaseInfoEdit) -> Result<()>;
+    async fn modify_official(
+        &self,
+        app: AppId,
+        id: String,
+        edit: BaseInfoEdit,
+        operator: String,
+    ) -> Result<()>;
 
     /// Each account in order, `None` for an unknown one.
     async fn officials(&self, app: AppId, ids: Vec<String>)
@@ -65,6 +74,7 @@ pub trait OfficialStore {
         app: AppId,
         id: String,
         users: Vec<String>,
+        operator: String,
     ) -> Result<Vec<u8>>;
 
     /// modify_subscriber_info (10010 unknown account, 10004 not a subscriber).
@@ -147,16 +157,30 @@ impl<B: Backend> OfficialStore for B {
             info: new.info,
             max_subscribers: new.max_subscribers,
             now: new.now,
+            operator: new.operator,
         })
         .await
     }
 
-    async fn destroy_official(&self, app: AppId, id: String) -> Result<()> {
-        self.write(Destroy { app, id }).await
+    async fn destroy_official(&self, app: AppId, id: String, operator: String) -> Result<()> {
+        self.write(Destroy { app, id, operator }).await.map(drop)
     }
 
-    async fn modify_official(&self, app: AppId, id: String, edit: BaseInfoEdit) -> Result<()> {
-        self.write(Modify { app, id, edit }).await
+    async fn modify_official(
+        &self,
+        app: AppId,
+        id: String,
+        edit: BaseInfoEdit,
+        operator: String,
+    ) -> Result<()> {
+        self.write(Modify {
+            app,
+            id,
+            edit,
+            operator,
+        })
+        .await
+        .map(drop)
     }
 
     async fn officials(
@@ -197,6 +221,7 @@ impl<B: Backend> OfficialStore for B {
             now,
         })
         .await
+        .map(|(results, _)| results)
     }
 
     async fn delete_subscribers(
@@ -204,8 +229,15 @@ impl<B: Backend> OfficialStore for B {
         app: AppId,
         id: String,
         users: Vec<String>,
+        operator: String,
     ) -> Result<Vec<u8>> {
-        self.write(DeleteSubscribers { app, id, users }).await
+        self.write(DeleteSubscribers {
+            app,
+            id,
+            users,
+            operator,
+        })
+        .await
     }
 
     async fn modify_subscriber(

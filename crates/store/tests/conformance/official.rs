@@ -30,6 +30,7 @@ fn new(id: &str, owner: &str, max: u64) -> NewOfficial {
         },
         max_subscribers: max,
         now: 1000,
+        operator: "admin".into(),
     }
 }
 
@@ -40,6 +41,8 @@ fn msg(random: u32, body: &str, now: i64) -> NewOfficialMsg {
         cloud_custom_data: None,
         online_only: false,
         now,
+        operator: "admin".into(),
+        after_callback: true,
     }
 }
 
@@ -79,11 +82,14 @@ async fn official_accounts_and_their_subscribers() {
             max_subscribers: Some(3),
             ..Default::default()
         };
-        s.modify_official(APP, id.clone(), edit.clone())
+        s.modify_official(APP, id.clone(), edit.clone(), "admin".into())
             .await
             .unwrap();
         assert_eq!(
-            code(s.modify_official(APP, "@TOA#_none".into(), edit).await),
+            code(
+                s.modify_official(APP, "@TOA#_none".into(), edit, "admin".into())
+                    .await
+            ),
             ErrorCode::GroupNotFound
         );
         let got = s
@@ -177,7 +183,7 @@ async fn official_accounts_and_their_subscribers() {
         );
 
         let removed = s
-            .delete_subscribers(APP, id.clone(), users(&["a", "c", "a"]))
+            .delete_subscribers(APP, id.clone(), users(&["a", "c", "a"]), "admin".into())
             .await
             .unwrap();
         assert_eq!(removed, [1, 2, 0]);
@@ -189,9 +195,11 @@ async fn official_accounts_and_their_subscribers() {
             2
         );
 
-        s.destroy_official(APP, id.clone()).await.unwrap();
+        s.destroy_official(APP, id.clone(), "admin".into())
+            .await
+            .unwrap();
         assert_eq!(
-            code(s.destroy_official(APP, id.clone()).await),
+            code(s.destroy_official(APP, id.clone(), "admin".into()).await),
             ErrorCode::GroupNotFound
         );
         assert_eq!(
