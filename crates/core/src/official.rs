@@ -388,6 +388,8 @@ mod tests {
             cloud_custom_data: None,
             online_only: false,
             now,
+            operator: "admin".into(),
+            after_callback: true,
         };
         assert_eq!(
             decide_send(3, std::slice::from_ref(&old), &msg(7, 1100)),

@@ -2,15 +2,23 @@
 //! are `timber_core::official`'s and `timber_core::robot`'s.
 
 use crate::backend::Backend;
+use crate::ops::accounts::Import;
+use crate::ops::c2c::{ModifyC2c, SendC2c};
 use crate::ops::official::{
     AddSubscribers, Create, DeleteSubscribers, Destroy, GetAccounts, History, Modify,
     ModifySubscriber, Recall, SendMsg, Subscribed, Subscribers,
 };
-use crate::ops::robots::{AppendStream, Flag, IsRobot, List, StartStream, Unflag};
+use crate::ops::profiles::SetPortrait;
+use crate::ops::robots::{
+    AppendStream, AppendStreamMsg, CreateRobot, Flag, IsRobot, List, StartStreamMsg, Unflag,
+};
 use crate::Result;
+use timber_core::c2c::{C2cSent, MsgKey, NewC2cMsg};
+use timber_core::message::Retention;
 use timber_core::official::{
     BaseInfo, BaseInfoEdit, NewOfficialMsg, OfficialAccount, OfficialMsg, OfficialSent, Subscriber,
 };
+use timber_core::profile::{CustomTags, RawItem};
 use timber_core::robot::Stream;
 use timber_core::AppId;
 
@@ -24,6 +32,30 @@ pub struct NewOfficial {
     pub now: i64,
     /// The REST caller (the callbacks' `Operator_Account`).
     pub operator: String,
+}
+
+/// A chatbot to create (create_robot), as the handler checked it.
+#[derive(Debug, Clone)]
+pub struct NewRobot {
+    pub user: String,
+    /// Who asked: `Operator_Account` of the portrait callback.
+    pub operator: String,
+    /// The profile items to write (`Nick`, `FaceUrl`, `SelfSignature`); may be empty.
+    pub items: Vec<RawItem>,
+    pub custom: CustomTags,
+    pub now: i64,
+}
+
+/// A later chunk of a streamed reply (send_stream_msg with a `MsgKey`).
+#[derive(Debug, Clone)]
+pub struct StreamChunk {
+    pub key: MsgKey,
+    pub from: String,
+    pub chunk: String,
+    pub finish: bool,
+    /// The message's size limit after the chunk (the app's `max_msg_bytes`: 80002 over it).
+    pub max_bytes: usize,
+    pub retention: Retention,
 }
 
 #[async_trait::async_trait]
@@ -122,8 +154,10 @@ pub trait OfficialStore {
         with_recalled: bool,
     ) -> Result<(Vec<OfficialMsg>, bool)>;
 
-    /// create_robot's flag: 10004 for a 21st valid chatbot; again for a valid one is a no-op.
-    async fn flag_robot(&self, app: AppId, user: String) -> Result<()>;
+    /// create_robot in one transaction: the flag (10004 for a 21st valid chatbot; again for a
+    /// valid one is a no-op), the account's import and its profile items; a refusal of any
+    /// step writes nothing.
+    async fn create_robot(&self, app: AppId, robot: NewRobot) -> Result<()>;
 
     /// delete_robot: 10004 when `user` is not a valid chatbot.
     async fn unflag_robot(&self, app: AppId, user: String) -> Result<()>;
@@ -133,18 +167,21 @@ pub trait OfficialStore {
 
     async fn is_robot(&self, app: AppId, user: String) -> Result<bool>;
 
-    /// Records a streamed reply whose message was stored under `key`.
-    async fn start_stream(&self, app: AppId, key: String, stream: Stream) -> Result<()>;
-
-    /// Appends a chunk: the stream after it (10004 unknown, foreign or finished).
-    async fn append_stream(
+    /// send_stream_msg's first call in one transaction: `msg` (from a valid chatbot to an
+    /// existing account, 10004 otherwise; its body the stream's) stored as sendmsg stores it,
+    /// and the stream of `chunks` recorded under its key.
+    async fn start_stream_msg(
         &self,
         app: AppId,
-        key: String,
-        from: String,
-        chunk: String,
-        finish: bool,
-    ) -> Result<Stream>;
+        msg: NewC2cMsg,
+        chunks: Vec<String>,
+        finished: bool,
+    ) -> Result<C2cSent>;
+
+    /// A later chunk in one transaction: appended to the stream (10004 unknown, foreign or
+    /// finished, or a bot no longer valid) and the message's body rebuilt from every chunk
+    /// (`modify_c2c`'s refusals: nothing appended). The stream after it.
+    async fn append_stream_msg(&self, app: AppId, chunk: StreamChunk) -> Result<Stream>;
 }
 
 #[async_trait::async_trait]
@@ -308,8 +345,28 @@ impl<B: Backend> OfficialStore for B {
         .await
     }
 
-    async fn flag_robot(&self, app: AppId, user: String) -> Result<()> {
-        self.write(Flag { app, user }).await
+    async fn create_robot(&self, app: AppId, robot: NewRobot) -> Result<()> {
+        let portrait = (!robot.items.is_empty()).then(|| SetPortrait {
+            app,
+            operator: robot.operator,
+            user: robot.user.clone(),
+            items: robot.items,
+            custom: robot.custom,
+        });
+        self.write(CreateRobot {
+            flag: Flag {
+                app,
+                user: robot.user.clone(),
+            },
+            import: Import {
+                app,
+                accounts: vec![crate::NewAccount::bare(&robot.user)],
+                now: robot.now,
+            },
+            portrait,
+        })
+        .await
+        .map(drop)
     }
 
     async fn unflag_robot(&self, app: AppId, user: String) -> Result<()> {
@@ -324,25 +381,42 @@ impl<B: Backend> OfficialStore for B {
         self.read(IsRobot { app, user }).await
     }
 
-    async fn start_stream(&self, app: AppId, key: String, stream: Stream) -> Result<()> {
-        self.write(StartStream { app, key, stream }).await
-    }
-
-    async fn append_stream(
+    async fn start_stream_msg(
         &self,
         app: AppId,
-        key: String,
-        from: String,
-        chunk: String,
-        finish: bool,
-    ) -> Result<Stream> {
-        self.write(AppendStream {
-            app,
-            key,
-            from,
-            chunk,
-            finish,
+        msg: NewC2cMsg,
+        chunks: Vec<String>,
+        finished: bool,
+    ) -> Result<C2cSent> {
+        self.write(StartStreamMsg {
+            send: SendC2c { app, msg },
+            chunks,
+            finished,
         })
         .await
+    }
+
+    async fn append_stream_msg(&self, app: AppId, c: StreamChunk) -> Result<Stream> {
+        let append = AppendStream {
+            app,
+            key: c.key.to_string(),
+            from: c.from,
+            chunk: c.chunk,
+            finish: c.finish,
+        };
+        // The parties and the body are the stream's, filled in by the check.
+        let modify = ModifyC2c {
+            app,
+            from: String::new(),
+            to: String::new(),
+            key: c.key,
+            body: None,
+            cloud_custom_data: None,
+            max_bytes: c.max_bytes,
+            retention: c.retention,
+        };
+        self.write(AppendStreamMsg { append, modify })
+            .await
+            .map(|(stream, _)| stream)
     }
 }
