@@ -19,6 +19,8 @@ pub const COMMANDS: &[&str] = &[
     GROUP_BEFORE_CREATE,
     GROUP_BEFORE_INVITE,
     GROUP_BEFORE_APPLY_JOIN,
+    OFFICIAL_BEFORE_CREATE,
+    OFFICIAL_BEFORE_SEND,
     STATE_CHANGE,
     C2C_AFTER_SEND,
     C2C_AFTER_REPORT,
@@ -50,7 +52,30 @@ pub const COMMANDS: &[&str] = &[
     GROUP_AFTER_MSG_EXTENSION,
     C2C_AFTER_MSG_EXTENSION,
     ALERT_REQUEST_OVER_LIMIT,
+    OFFICIAL_AFTER_CREATE,
+    OFFICIAL_AFTER_DESTROYED,
+    OFFICIAL_AFTER_INFO_CHANGED,
+    OFFICIAL_AFTER_FULL,
+    OFFICIAL_AFTER_DELETE_SUBSCRIBER,
+    OFFICIAL_AFTER_SEND,
 ];
+
+/// Official accounts (push-and-operations.md §5): the documented names; the triggers and
+/// payloads are inferred where §5 marks them so, the delete-subscriber payload documented.
+pub const OFFICIAL_BEFORE_CREATE: &str = "OfficialAccount.CallbackBeforeCreateOfficialAccount";
+pub const OFFICIAL_AFTER_CREATE: &str = "OfficialAccount.CallbackAfterCreateOfficialAccount";
+pub const OFFICIAL_AFTER_DESTROYED: &str = "OfficialAccount.CallbackAfterOfficialAccountDestroyed";
+pub const OFFICIAL_AFTER_INFO_CHANGED: &str =
+    "OfficialAccount.CallbackAfterOfficialAccountInfoChanged";
+pub const OFFICIAL_AFTER_FULL: &str = "OfficialAccount.CallbackAfterOfficialAccountFull";
+pub const OFFICIAL_AFTER_DELETE_SUBSCRIBER: &str = "OfficialAccount.CallbackAfterDeleteSubscriber";
+pub const OFFICIAL_BEFORE_SEND: &str = "OfficialAccount.CallbackBeforeSendMsg";
+pub const OFFICIAL_AFTER_SEND: &str = "OfficialAccount.CallbackAfterSendMsg";
+
+/// The events of one official account are delivered in order.
+pub fn official_ordering(id: &str) -> String {
+    format!("o:{id}")
+}
 
 /// Community topics and message extensions (groups-more.md §10).
 pub const GROUP_BEFORE_CREATE_TOPIC: &str = "Group.CallbackBeforeCreateTopic";
@@ -292,6 +317,10 @@ pub enum BeforeKind {
     ApplyJoin,
     /// `Group.CallbackBeforeCreateTopic` (groups-more.md §10).
     CreateTopic,
+    /// `OfficialAccount.CallbackBeforeCreateOfficialAccount` (push-and-operations.md §5.2).
+    CreateOfficial,
+    /// `OfficialAccount.CallbackBeforeSendMsg` (§5.11): may refuse, drop or modify.
+    OfficialSend,
 }
 
 impl BeforeKind {
@@ -303,10 +332,14 @@ impl BeforeKind {
             BeforeKind::InviteJoin => GROUP_BEFORE_INVITE,
             BeforeKind::ApplyJoin => GROUP_BEFORE_APPLY_JOIN,
             BeforeKind::CreateTopic => GROUP_BEFORE_CREATE_TOPIC,
+            BeforeKind::CreateOfficial => OFFICIAL_BEFORE_CREATE,
+            BeforeKind::OfficialSend => OFFICIAL_BEFORE_SEND,
         }
     }
 
-    /// The code a caller gets for a refusal (ErrorCode 1), and under the `deny` policy.
+    /// The code a caller gets for a refusal (ErrorCode 1), and under the `deny` policy. The
+    /// official-account kinds share the group family's codes, as the service's other codes do
+    /// (inferred).
     pub const fn refusal(self) -> ErrorCode {
         match self {
             BeforeKind::C2cSend => ErrorCode::C2cRefusedByCallback,
@@ -325,7 +358,10 @@ impl BeforeKind {
 
     /// Only message sends may be dropped silently (ErrorCode 2).
     const fn may_drop(self) -> bool {
-        matches!(self, BeforeKind::C2cSend | BeforeKind::GroupSend)
+        matches!(
+            self,
+            BeforeKind::C2cSend | BeforeKind::GroupSend | BeforeKind::OfficialSend
+        )
     }
 }
 

@@ -2,12 +2,15 @@
 //! elements hold one is refused (80001), and on-demand moderation (`im_msg_audit`) judges
 //! text against them. spec: push-and-operations.md §4.1, §4.2, §8.
 //!
-//! A word matches as a substring, case-sensitively; only `TIMTextElem` texts are checked
-//! (not custom elements), as the docs say. Words take effect at once (the cloud's 5-minute
+//! A word matches as a substring, case-sensitively, a regular-expression keyword (`WordType`
+//! 2) as its pattern; only `TIMTextElem` texts are checked (not custom elements), as the docs
+//! say. Words take effect at once (the cloud's 5-minute
 //! delay is not emulated).
 
 use crate::{Error, ErrorCode, Result};
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// Custom words per app.
 pub const MAX_DIRTY_WORDS: usize = 50;
@@ -58,22 +61,59 @@ pub fn texts_of(body: &str) -> Vec<String> {
         .collect()
 }
 
-/// The words of `words` that `text` holds, in `words`' order.
-pub fn hits<'a>(words: &'a [String], text: &str) -> Vec<&'a str> {
+/// A word that blocks: a dirty word, a local keyword with `FilterType` 2 (a word, or a
+/// regular expression when `WordType` is 2), or a cloud keyword; `label` is what on-demand
+/// moderation answers for a hit (`Illegal` but for cloud keywords).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Blocking {
+    pub keyword: String,
+    pub regex: bool,
+    pub label: String,
+}
+
+impl Blocking {
+    /// A plain word labelled `Illegal` (dirty words, local block words).
+    pub fn word(keyword: impl Into<String>) -> Blocking {
+        Blocking {
+            keyword: keyword.into(),
+            regex: false,
+            label: "Illegal".to_owned(),
+        }
+    }
+
+    /// What of `text` this keyword hits: the word itself, or a regular expression's first
+    /// match (the text it blocked, which is what `Keywords` reports). A pattern that does not
+    /// compile, or compiles over the size limit, hits nothing.
+    fn hit(&self, text: &str) -> Option<String> {
+        if self.keyword.is_empty() {
+            return None;
+        }
+        if !self.regex {
+            return text.contains(&self.keyword).then(|| self.keyword.clone());
+        }
+        let re = compiled(&self.keyword)?;
+        re.find(text)
+            .filter(|m| !m.as_str().is_empty())
+            .map(|m| m.as_str().to_owned())
+    }
+}
+
+/// The hits of `words` in `text`, in `words`' order, each with its keyword's label.
+pub fn hits<'a>(words: &'a [Blocking], text: &str) -> Vec<(String, &'a str)> {
     words
         .iter()
-        .filter(|w| !w.is_empty() && text.contains(w.as_str()))
-        .map(String::as_str)
+        .filter_map(|w| w.hit(text).map(|h| (h, w.label.as_str())))
         .collect()
 }
 
-/// A message send: 80001 when a text element holds a dirty word.
-pub fn check_message(words: &[String], body: &str) -> Result<()> {
+/// A message send: 80001 when a text element holds a blocking word or matches a blocking
+/// regular expression.
+pub fn check_message(words: &[Blocking], body: &str) -> Result<()> {
     if words.is_empty() {
         return Ok(());
     }
     for text in texts_of(body) {
-        if let Some(w) = hits(words, &text).first() {
+        if let Some((w, _)) = hits(words, &text).first() {
             return Err(Error::new(
                 ErrorCode::MsgFiltered,
                 format!("the message holds the dirty word {w:?}"),
@@ -85,9 +125,12 @@ pub fn check_message(words: &[String], body: &str) -> Result<()> {
 
 /// Text fields outside messages (profile, group, relationship: push-and-operations.md §4.1):
 /// the first field holding a word refuses the call with `code` (40005, 80001 or 30005).
-pub fn check_fields(words: &[String], fields: &[(&str, &str)], code: ErrorCode) -> Result<()> {
+pub fn check_fields(words: &[Blocking], fields: &[(&str, &str)], code: ErrorCode) -> Result<()> {
+    if words.is_empty() {
+        return Ok(());
+    }
     for (field, text) in fields {
-        if let Some(w) = hits(words, text).first() {
+        if let Some((w, _)) = hits(words, text).first() {
             return Err(Error::new(
                 code,
                 format!("{field} holds the dirty word {w:?}"),
@@ -107,47 +150,39 @@ pub struct Verdict {
     pub keywords: Vec<String>,
 }
 
-/// A text against the words: a hit is `Block`, score 100, `Illegal` and the words; none
-/// `Pass`, 0, `Normal`. Images, audio and video always pass (§8).
-pub fn moderate(words: &[String], content_type: &str, content: &str) -> Verdict {
-    let found: Vec<String> = if content_type == "Text" {
+/// A text against the words: a hit is `Block`, score 100, the first hit's label and the
+/// words hit; none `Pass`, 0, `Normal`. Images, audio and video always pass (§8).
+pub fn moderate(words: &[Blocking], content_type: &str, content: &str) -> Verdict {
+    let found = if content_type == "Text" {
         hits(words, content)
-            .into_iter()
-            .map(str::to_owned)
-            .collect()
     } else {
         Vec::new()
     };
-    if found.is_empty() {
-        Verdict {
+    let Some((_, first_label)) = found.first() else {
+        return Verdict {
             result: "Pass",
             score: 0,
             label: "Normal",
-            keywords: found,
-        }
-    } else {
-        Verdict {
-            result: "Block",
-            score: 100,
-            label: "Illegal",
-            keywords: found,
-        }
-    }
-}
-
-/// Like [`moderate`] with each word's label (dirty words and local keywords `Illegal`,
-/// cloud keywords their own): the first hit's label is the verdict's.
-pub fn moderate_labeled(words: &[(String, String)], content_type: &str, content: &str) -> Verdict {
-    let plain: Vec<String> = words.iter().map(|(w, _)| w.clone()).collect();
-    let mut v = moderate(&plain, content_type, content);
-    if let Some(first) = v.keywords.first() {
-        if let Some((_, label)) = words.iter().find(|(w, _)| w == first) {
-            if let Some(l) = LABELS.iter().find(|l| **l == label.as_str()) {
-                v.label = l;
-            }
+            keywords: Vec::new(),
+        };
+    };
+    let label = LABELS
+        .iter()
+        .find(|l| *l == first_label)
+        .copied()
+        .unwrap_or("Illegal");
+    let mut keywords: Vec<String> = Vec::with_capacity(found.len());
+    for (w, _) in found {
+        if !keywords.contains(&w) {
+            keywords.push(w);
         }
     }
-    v
+    Verdict {
+        result: "Block",
+        score: 100,
+        label,
+        keywords,
+    }
 }
 
 #[cfg(test)]
@@ -156,7 +191,7 @@ mod tests {
 
     #[test]
     fn words_and_messages() {
-        let words = vec!["bad".to_owned(), "坏".to_owned()];
+        let words = vec![Blocking::word("bad"), Blocking::word("坏")];
         let body = r#"[{"MsgType":"TIMCustomElem","MsgContent":{"Data":"bad"}},
             {"MsgType":"TIMTextElem","MsgContent":{"Text":"all good"}}]"#;
         assert!(check_message(&words, body).is_ok());
@@ -176,6 +211,55 @@ mod tests {
         assert!(decide_add(&[], &["".into()]).is_err());
         assert!(decide_add(&[], &["x".repeat(201)]).is_err());
     }
+
+    #[test]
+    fn blocking_regular_expressions() {
+        let words = vec![
+            Blocking {
+                keyword: r"\d{3}-\d{4}".into(),
+                regex: true,
+                label: "Illegal".into(),
+            },
+            Blocking {
+                keyword: "x*".into(),
+                regex: true,
+                label: "Illegal".into(),
+            },
+            Blocking {
+                keyword: "(unclosed".into(),
+                regex: true,
+                label: "Illegal".into(),
+            },
+            Blocking {
+                keyword: "casino".into(),
+                regex: false,
+                label: "Ad".into(),
+            },
+        ];
+        let body = r#"[{"MsgType":"TIMTextElem","MsgContent":{"Text":"call 555-1234"}}]"#;
+        assert_eq!(check_message(&words, body).unwrap_err().code.code(), 80001);
+        // An empty match ("x*" on any text) and a pattern that does not compile block nothing.
+        let clean = r#"[{"MsgType":"TIMTextElem","MsgContent":{"Text":"(unclosed 55-12"}}]"#;
+        assert!(check_message(&words, clean).is_ok());
+        let v = moderate(&words, "Text", "555-1234 at the casino");
+        assert_eq!((v.result, v.label), ("Block", "Illegal"));
+        assert_eq!(v.keywords, vec!["555-1234", "casino"]);
+        assert_eq!(moderate(&words, "Text", "casino").label, "Ad");
+        let err = check_fields(
+            &words,
+            &[("Name", "ok"), ("Remark", "777-0000")],
+            ErrorCode::SnsDirtyWord,
+        )
+        .unwrap_err();
+        assert_eq!(err.code.code(), 30005);
+        // Over the size limit: no match rather than a slow or huge automaton.
+        let huge = [Blocking {
+            keyword: r"\w{1000}{1000}".into(),
+            regex: true,
+            label: "Illegal".into(),
+        }];
+        assert!(check_message(&huge, body).is_ok());
+    }
 }
 
 /// A keyword of a library (`im_msg_audit_mgr`): the local library (`lib` empty) or a cloud
@@ -184,7 +268,7 @@ mod tests {
 pub struct Keyword {
     pub id: i64,
     pub keyword: String,
-    /// 1 word, 2 regular expression (stored; only words are matched).
+    /// 1 word, 2 regular expression.
     pub word_type: i64,
     /// 1 replace, 2 block (local keywords; cloud keywords block).
     pub filter_type: i64,
@@ -224,19 +308,44 @@ pub struct Replacing {
     pub with: String,
 }
 
+/// How many compiled patterns [`compiled`] keeps before it starts again: far more than the
+/// keywords of a few busy apps, little memory.
+const MAX_CACHED_PATTERNS: usize = 4096;
+
+/// `pattern` compiled with the size limits, from a process-wide cache keyed by the pattern:
+/// a send checks every keyword of its app, and compiling a regular expression costs far more
+/// than matching it. The key is the pattern's text, so an app's edited list needs no
+/// invalidation (a new pattern is a new key; one no longer listed is simply not asked for).
+/// `None`: the pattern does not compile (it then matches nothing), remembered as well.
+fn compiled(pattern: &str) -> Option<Arc<regex::Regex>> {
+    static CACHE: LazyLock<Mutex<HashMap<String, Option<Arc<regex::Regex>>>>> =
+        LazyLock::new(Default::default);
+    if let Some(hit) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
+        return hit.clone();
+    }
+    let re = regex::RegexBuilder::new(pattern)
+        .size_limit(MAX_REGEX_BYTES)
+        .dfa_size_limit(MAX_REGEX_BYTES)
+        .build()
+        .ok()
+        .map(Arc::new);
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= MAX_CACHED_PATTERNS {
+        cache.clear();
+    }
+    cache.insert(pattern.to_owned(), re.clone());
+    re
+}
+
 fn masked(text: &str, rules: &[Replacing]) -> String {
     let mut out = text.to_owned();
     for r in rules.iter().filter(|r| !r.keyword.is_empty()) {
-        let pattern = if r.regex {
-            r.keyword.clone()
+        let re = if r.regex {
+            compiled(&r.keyword)
         } else {
-            regex::escape(&r.keyword)
+            compiled(&regex::escape(&r.keyword))
         };
-        let Ok(re) = regex::RegexBuilder::new(&pattern)
-            .size_limit(MAX_REGEX_BYTES)
-            .dfa_size_limit(MAX_REGEX_BYTES)
-            .build()
-        else {
+        let Some(re) = re else {
             continue;
         };
         out = re

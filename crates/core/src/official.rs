@@ -252,6 +252,49 @@ pub struct NewOfficialMsg {
     /// `OnlineOnlyFlag` 1: delivered to online subscribers only, stored nowhere.
     pub online_only: bool,
     pub now: i64,
+    /// The REST caller: the callbacks' `Operator_Account`.
+    pub operator: String,
+    /// Whether `OfficialAccount.CallbackAfterSendMsg` is to be sent (not forbidden by
+    /// `ForbidCallbackControl`; the app still has to want it).
+    pub after_callback: bool,
+}
+
+impl NewOfficialMsg {
+    /// The fields Before- and AfterSendMsg share (inferred, as the group send's).
+    pub fn callback_fields(&self, id: &str) -> serde_json::Value {
+        let mut v = serde_json::json!({
+            "Official_Account": id,
+            "Operator_Account": self.operator,
+            "Random": self.random,
+            "OnlineOnlyFlag": u8::from(self.online_only),
+            "MsgBody": crate::callback::body_value(&self.body),
+        });
+        if let Some(data) = &self.cloud_custom_data {
+            v["CloudCustomData"] = data.as_str().into();
+        }
+        v
+    }
+}
+
+/// An `OfficialAccount.*` after-event: `fields` (an object, `Official_Account` among them),
+/// in the account's ordering.
+pub fn event(command: &'static str, id: &str, fields: serde_json::Value) -> crate::callback::Event {
+    crate::callback::Event::new(command, crate::callback::official_ordering(id), fields)
+}
+
+/// The account's base fields as the create and info-changed callbacks carry them (inferred:
+/// the names of `get_official_account_info`).
+pub fn info_fields(id: &str, owner: &str, info: &BaseInfo, max: u64) -> serde_json::Value {
+    serde_json::json!({
+        "Official_Account": id,
+        "Owner_Account": owner,
+        "Name": info.name,
+        "Introduction": info.introduction,
+        "FaceUrl": info.face_url,
+        "Organization": info.organization,
+        "CustomString": info.custom,
+        "MaxSubscriberNum": max,
+    })
 }
 
 /// What a broadcast decides: a duplicate of a message of the last five minutes with the same
@@ -345,6 +388,8 @@ mod tests {
             cloud_custom_data: None,
             online_only: false,
             now,
+            operator: "admin".into(),
+            after_callback: true,
         };
         assert_eq!(
             decide_send(3, std::slice::from_ref(&old), &msg(7, 1100)),

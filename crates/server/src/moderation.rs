@@ -8,7 +8,7 @@ use crate::envelope::Empty;
 use crate::failure::Failure;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
-use timber_core::moderation::{moderate_labeled, Verdict};
+use timber_core::moderation::{moderate, Verdict};
 use timber_core::{Error, ErrorCode};
 
 #[derive(Deserialize)]
@@ -49,7 +49,7 @@ pub async fn delete(ctx: &Ctx, req: WordsReq) -> Result<Empty, Failure> {
 }
 
 /// Refuses with `code` when one of `fields` (name, text) holds a word that blocks messages
-/// (dirty words, blocking local keywords, cloud keywords): the profile, group and
+/// (dirty words, blocking local keywords, words and regular expressions, cloud keywords): the profile, group and
 /// relationship fields of push-and-operations.md §4.1. One read; nothing is read when no
 /// field is given.
 pub async fn check_fields(
@@ -60,13 +60,10 @@ pub async fn check_fields(
     if fields.iter().all(|(_, t)| t.is_empty()) {
         return Ok(());
     }
-    let words: Vec<String> = ctx
+    let words = ctx
         .store()
         .moderation_words(ctx.caller.app.sdkappid)
-        .await?
-        .into_iter()
-        .map(|(w, _)| w)
-        .collect();
+        .await?;
     Ok(timber_core::moderation::check_fields(&words, fields, code)?)
 }
 
@@ -170,7 +167,7 @@ pub async fn content_moderation(ctx: &Ctx, req: ModerationReq) -> Result<Moderat
         score,
         label,
         keywords,
-    } = moderate_labeled(&words, &req.content_type, &req.content);
+    } = moderate(&words, &req.content_type, &req.content);
     Ok(ModerationResp {
         request_id: request_id(),
         result,
@@ -259,7 +256,7 @@ pub async fn batch_content_moderation(ctx: &Ctx, req: BatchReq) -> Result<BatchR
         .contents
         .into_iter()
         .map(|item| {
-            let v = moderate_labeled(&words, &item.content_type, &item.content);
+            let v = moderate(&words, &item.content_type, &item.content);
             BatchResult {
                 code: 0,
                 info: "",

@@ -3,19 +3,24 @@
 //! `timber_core::official`'s; the codes are the group family's (10004 a bad field, 10010 an
 //! unknown account, 10021 a custom ID in use) and 20001 for a body that is not JSON.
 //!
-//! Not done yet: the `OfficialAccount.*` callbacks, per-subscriber delivery records for the
-//! member-facing side, and the cloud's send rate limits (1 a second, 2 broadcasts an hour).
+//! The `OfficialAccount.*` callbacks: the before-callbacks of create and send are asked here,
+//! before the store is touched (`crate::callbacks::before`); the after-events are recorded by
+//! the store operations in their transactions (`timber_store::ops::official`). Under the
+//! app's `rate_limits = "cloud"` a send is held to the cloud's 1 message a second and 2
+//! broadcasts an hour per account (10023, `crate::rate_limits`).
 
+use crate::callbacks;
 use crate::envelope::{self, account, Empty, Service};
 use crate::failure::Failure;
-use crate::msg_body::{check_size, checked_body};
+use crate::msg_body::{check_size, checked_body, checked_raw};
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use timber_core::callback::{BeforeKind, Verdict};
 use timber_core::official::{
-    self as oa, check_custom_id, generated_id, parse_msg_key, BaseInfoEdit, NewOfficialMsg,
-    OfficialAccount, Subscriber,
+    self as oa, check_custom_id, generated_id, info_fields, parse_msg_key, BaseInfoEdit,
+    NewOfficialMsg, OfficialAccount, Subscriber,
 };
 use timber_core::{Error, ErrorCode};
 use timber_store::official::NewOfficial;
@@ -75,7 +80,8 @@ pub struct CreateResp {
 }
 
 /// `create_official_account`: a custom ID must carry the `@TOA#_` prefix; without one an ID
-/// is generated.
+/// is generated. `OfficialAccount.CallbackBeforeCreateOfficialAccount` is asked first (with
+/// the ID the account is to have) and may refuse (10016, or the app's 10100–10200).
 pub async fn create_official_account(ctx: &Ctx, req: CreateReq) -> Result<CreateResp, Failure> {
     let edit = req.rest.edit(Some(req.name));
     edit.check()?;
@@ -85,15 +91,24 @@ pub async fn create_official_account(ctx: &Ctx, req: CreateReq) -> Result<Create
         check_custom_id(id)?;
     }
     let app = ctx.caller.app.sdkappid;
+    let mut id = req.id.clone().unwrap_or_else(generated_id);
+    if callbacks::wants_before(ctx, BeforeKind::CreateOfficial) {
+        let mut fields = info_fields(&id, &req.owner, &info, max);
+        fields["Operator_Account"] = ctx.caller.identifier.as_str().into();
+        if let Verdict::Refuse(e) = callbacks::before(ctx, BeforeKind::CreateOfficial, fields).await
+        {
+            return Err(e.into());
+        }
+    }
     let mut tries = 0;
     loop {
-        let id = req.id.clone().unwrap_or_else(generated_id);
         let new = NewOfficial {
             id: id.clone(),
             owner: req.owner.clone(),
             info: info.clone(),
             max_subscribers: max,
             now: ctx.now,
+            operator: ctx.caller.identifier.clone(),
         };
         match ctx.store().create_official(app, new).await {
             Ok(()) => return Ok(CreateResp { id }),
@@ -101,6 +116,7 @@ pub async fn create_official_account(ctx: &Ctx, req: CreateReq) -> Result<Create
                 if e.code == ErrorCode::GroupIdInUse && req.id.is_none() && tries < ID_TRIES =>
             {
                 tries += 1;
+                id = generated_id();
             }
             Err(e) => return Err(e.into()),
         }
@@ -116,7 +132,11 @@ pub struct AccountReq {
 /// `destroy_official_account`.
 pub async fn destroy_official_account(ctx: &Ctx, req: AccountReq) -> Result<Empty, Failure> {
     ctx.store()
-        .destroy_official(ctx.caller.app.sdkappid, req.id)
+        .destroy_official(
+            ctx.caller.app.sdkappid,
+            req.id,
+            ctx.caller.identifier.clone(),
+        )
         .await?;
     Ok(Empty {})
 }
@@ -143,7 +163,12 @@ pub async fn modify_official_account_base_info(
 ) -> Result<Empty, Failure> {
     let edit = req.rest.edit(req.name);
     ctx.store()
-        .modify_official(ctx.caller.app.sdkappid, req.id, edit)
+        .modify_official(
+            ctx.caller.app.sdkappid,
+            req.id,
+            edit,
+            ctx.caller.identifier.clone(),
+        )
         .await?;
     Ok(Empty {})
 }
@@ -478,7 +503,12 @@ pub async fn delete_subscriber(ctx: &Ctx, req: DeleteReq) -> Result<ResultsResp,
     check_batch(&users)?;
     let got = ctx
         .store()
-        .delete_subscribers(ctx.caller.app.sdkappid, req.id, users.clone())
+        .delete_subscribers(
+            ctx.caller.app.sdkappid,
+            req.id,
+            users.clone(),
+            ctx.caller.identifier.clone(),
+        )
         .await?;
     Ok(results(users, got))
 }
@@ -617,6 +647,9 @@ pub struct SendResp {
 
 /// `send_official_account_msg`: a broadcast with the account's next Seq; a repeat of the last
 /// five minutes (same body, same `Random`) answers the first one's key.
+/// `OfficialAccount.CallbackBeforeSendMsg` may refuse (10016 or the app's code), drop (success,
+/// nothing stored; `MsgKey` empty, inferred) or replace `MsgBody` / `CloudCustomData`; the
+/// after-callback carries what was stored.
 pub async fn send_official_account_msg(ctx: &Ctx, req: SendReq) -> Result<SendResp, Failure> {
     let body = checked_body(&req.body).map_err(|e| invalid(format!("MsgBody: {e}")))?;
     check_size(ctx, &body, req.cloud_custom_data.as_deref())?;
@@ -638,17 +671,60 @@ pub async fn send_official_account_msg(ctx: &Ctx, req: SendReq) -> Result<SendRe
             return Err(invalid("SendMsgControl cannot be used with OnlineOnlyFlag 1").into());
         }
     }
-    let msg = NewOfficialMsg {
+    let forbids = |c: &str| req.forbid.iter().flatten().any(|f| f == c);
+    let cloud_rates = ctx.caller.app.rate_limits == crate::apps::RateLimits::Cloud;
+    let app = ctx.caller.app.sdkappid;
+    if cloud_rates {
+        ctx.state.limits.official_check(app, &req.id, ctx.now)?;
+    }
+    let mut msg = NewOfficialMsg {
         random: req.random,
         body,
         cloud_custom_data: req.cloud_custom_data,
         online_only,
         now: ctx.now,
+        operator: ctx.caller.identifier.clone(),
+        after_callback: !forbids(CALLBACK_CONTROLS[1]),
     };
-    let sent = ctx
-        .store()
-        .send_official(ctx.caller.app.sdkappid, req.id, msg)
-        .await?;
+    if !forbids(CALLBACK_CONTROLS[0]) && callbacks::wants_before(ctx, BeforeKind::OfficialSend) {
+        // An unknown account is refused before the app is asked.
+        if ctx
+            .store()
+            .officials(app, vec![req.id.clone()])
+            .await?
+            .pop()
+            .flatten()
+            .is_none()
+        {
+            return Err(oa::not_found(&req.id).into());
+        }
+        match callbacks::before(ctx, BeforeKind::OfficialSend, msg.callback_fields(&req.id)).await {
+            Verdict::Refuse(e) => return Err(e.into()),
+            Verdict::Drop => {
+                return Ok(SendResp {
+                    time: ctx.now,
+                    key: String::new(),
+                })
+            }
+            Verdict::Allow {
+                msg_body,
+                cloud_custom_data,
+                ..
+            } => {
+                // A replacement that is not a valid MsgBody is ignored (as the group send's).
+                if let Some(new) = msg_body.and_then(|b| checked_raw(&b)) {
+                    msg.body = new;
+                }
+                if let Some(data) = cloud_custom_data {
+                    msg.cloud_custom_data = Some(data);
+                }
+            }
+        }
+    }
+    let sent = ctx.store().send_official(app, req.id.clone(), msg).await?;
+    if cloud_rates && !sent.duplicate {
+        ctx.state.limits.official_sent(app, &req.id, ctx.now);
+    }
     Ok(SendResp {
         time: sent.time,
         key: sent.key(),

@@ -3,19 +3,24 @@
 //! (`timber_core::robot`); its `Nick`, `FaceUrl` and `SelfSignature` are its profile tags. A
 //! streamed reply is one stored C2C message from the bot, rewritten with every chunk.
 //!
+//! Each command is one store transaction: create_robot's flag, import and profile
+//! (`OfficialStore::create_robot`), a stream's first message and its record, a chunk and the
+//! rewritten message; a refusal leaves nothing half-written.
+//!
 //! Not done yet: the `Bot.OnC2CMessage` / `Bot.OnGroupMessage` callbacks.
 
 use crate::envelope::{account, Empty, Service};
 use crate::failure::Failure;
+use crate::msg_body::check_size;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use timber_core::c2c::{server_seq, MsgKey, NewC2cMsg};
 use timber_core::profile::RawItem;
 use timber_core::profile::{IMAGE, NICK};
-use timber_core::robot::{check_robot_id, stream_body, Stream, MAX_FIELD_BYTES};
+use timber_core::robot::{check_robot_id, stream_body, MAX_FIELD_BYTES};
 use timber_core::Error;
-use timber_store::NewAccount;
+use timber_store::official::{NewRobot, StreamChunk};
 
 const SELF_SIGNATURE: &str = "Tag_Profile_IM_SelfSignature";
 
@@ -35,8 +40,9 @@ pub struct CreateReq {
     signature: Option<String>,
 }
 
-/// `create_robot`: flags the bot (10004 for a UserID without `@RBT#`, or a 21st bot), imports
-/// its account and writes the given profile fields. Creating one again succeeds.
+/// `create_robot`: flags the bot (10004 for a UserID without `@RBT#`, a 21st bot, or a field
+/// over 500 bytes or holding NUL), imports its account and writes the given profile fields,
+/// in one transaction. Creating one again succeeds.
 pub async fn create_robot(ctx: &Ctx, req: CreateReq) -> Result<Empty, Failure> {
     check_robot_id(&req.user)?;
     let fields = [
@@ -48,13 +54,11 @@ pub async fn create_robot(ctx: &Ctx, req: CreateReq) -> Result<Empty, Failure> {
         if value.as_ref().map_or(0, String::len) > MAX_FIELD_BYTES {
             return Err(invalid(format!("{name} is over {MAX_FIELD_BYTES} bytes")).into());
         }
+        if value.as_ref().is_some_and(|v| v.contains('\0')) {
+            return Err(invalid(format!("{name} holds a NUL character")).into());
+        }
     }
     let app = &ctx.caller.app;
-    let store = ctx.store();
-    store.flag_robot(app.sdkappid, req.user.clone()).await?;
-    store
-        .import_accounts(app.sdkappid, vec![NewAccount::bare(&req.user)], ctx.now)
-        .await?;
     let items: Vec<RawItem> = fields
         .iter()
         .filter_map(|(tag, _, v)| {
@@ -64,17 +68,14 @@ pub async fn create_robot(ctx: &Ctx, req: CreateReq) -> Result<Empty, Failure> {
             })
         })
         .collect();
-    if !items.is_empty() {
-        store
-            .set_portrait(
-                app.sdkappid,
-                ctx.caller.identifier.clone(),
-                req.user,
-                items,
-                app.profile_custom_tags.clone(),
-            )
-            .await?;
-    }
+    let robot = NewRobot {
+        user: req.user,
+        operator: ctx.caller.identifier.clone(),
+        items,
+        custom: app.profile_custom_tags.clone(),
+        now: ctx.now,
+    };
+    ctx.store().create_robot(app.sdkappid, robot).await?;
     Ok(Empty {})
 }
 
@@ -130,7 +131,9 @@ pub struct StreamResp {
 /// `send_stream_msg`: the first call (no `MsgKey`) stores a C2C message from the bot to the
 /// user and answers its key; later calls append their chunk to it, `Finish` 1 the last.
 /// 10004 for a sender that is not a valid bot, an unknown receiver, an unknown or finished
-/// key. Later calls go to the first call's receiver (their `To_Account` is not compared).
+/// key; 80002 when the message would grow past the app's `max_msg_bytes` (the chunk is not
+/// appended). Later calls go to the first call's receiver (their `To_Account` is not
+/// compared). Each call is one transaction.
 pub async fn send_stream_msg(ctx: &Ctx, req: StreamReq) -> Result<StreamResp, Failure> {
     let finish = match req.finish {
         None | Some(0) => false,
@@ -140,23 +143,16 @@ pub async fn send_stream_msg(ctx: &Ctx, req: StreamReq) -> Result<StreamResp, Fa
     let app = &ctx.caller.app;
     let store = ctx.store();
     let Some(key) = req.key.filter(|k| !k.is_empty()) else {
-        if !store.is_robot(app.sdkappid, req.from.clone()).await? {
-            return Err(invalid(format!("{:?} is not a chatbot", req.from)).into());
-        }
-        let exists = store
-            .accounts_exist(app.sdkappid, vec![req.to.clone()])
-            .await?;
-        if exists != [true] {
-            return Err(invalid(format!("To_Account {:?} does not exist", req.to)).into());
-        }
         let chunks = vec![req.chunk];
+        let body = stream_body(&chunks, finish);
+        check_size(ctx, &body, None)?;
         let msg = NewC2cMsg {
-            from: req.from.clone(),
-            to: req.to.clone(),
+            from: req.from,
+            to: req.to,
             seq: server_seq(),
             random: rand::random(),
             time: ctx.now,
-            body: stream_body(&chunks, finish),
+            body,
             cloud_custom_data: None,
             offline_push: None,
             sync_sender: true,
@@ -167,41 +163,23 @@ pub async fn send_stream_msg(ctx: &Ctx, req: StreamReq) -> Result<StreamResp, Fa
             after_callback: false,
             support_extension: false,
         };
-        let sent = store.send_c2c(app.sdkappid, msg).await?;
-        let key = sent.key.to_string();
-        let stream = Stream {
-            from: req.from,
-            to: req.to,
-            chunks,
-            finished: finish,
-        };
-        store
-            .start_stream(app.sdkappid, key.clone(), stream)
+        let sent = store
+            .start_stream_msg(app.sdkappid, msg, chunks, finish)
             .await?;
-        return Ok(StreamResp { key });
+        return Ok(StreamResp {
+            key: sent.key.to_string(),
+        });
     };
     let msg_key = MsgKey::parse(&key)
         .ok_or_else(|| invalid(format!("MsgKey {key:?} is not a key this server gave")))?;
-    let stream = store
-        .append_stream(
-            app.sdkappid,
-            key.clone(),
-            req.from.clone(),
-            req.chunk,
-            finish,
-        )
-        .await?;
-    store
-        .modify_c2c(
-            app.sdkappid,
-            stream.from,
-            stream.to,
-            msg_key,
-            Some(stream_body(&stream.chunks, stream.finished)),
-            None,
-            usize::MAX,
-            ctx.retention(),
-        )
-        .await?;
+    let chunk = StreamChunk {
+        key: msg_key,
+        from: req.from,
+        chunk: req.chunk,
+        finish,
+        max_bytes: app.max_msg_bytes,
+        retention: ctx.retention(),
+    };
+    store.append_stream_msg(app.sdkappid, chunk).await?;
     Ok(StreamResp { key })
 }

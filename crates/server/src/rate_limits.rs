@@ -1,18 +1,25 @@
 //! The cloud's call frequencies, for apps with `rate_limits = "cloud"` (limits.md §3,
 //! rest-protocol.md §8): per (app, command) a second's calls, 60007 beyond the command's limit
 //! (200/s, 100/s for multiaccount_import, account_delete and account_check); per group 40
-//! messages a second, 10023 beyond. At 80% of a command's limit in a second the app is sent
-//! `Alert.RequestOverLimit` (callbacks.md §6), once per second and command.
+//! messages a second, 10023 beyond; per official account 1 message a second and 2 broadcasts
+//! an hour, 10023 beyond (push-and-operations.md §0, §5.11; the code inferred there). At 80%
+//! of a command's limit in a second the app is sent `Alert.RequestOverLimit` (callbacks.md
+//! §6), once per second and command.
 //!
 //! Windows are whole seconds of the wall clock, counted on this node (the cloud's windows are
 //! not documented; a fixed second is the simplest reading).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use timber_core::{AppId, Error, ErrorCode};
 
 /// Group messages a second, per group.
 pub const GROUP_MESSAGES_PER_SECOND: u32 = 40;
+
+/// An official account's sends: at most one a second and two an hour (§5.11).
+pub const OFFICIAL_PER_SECOND: usize = 1;
+pub const OFFICIAL_PER_HOUR: usize = 2;
+const HOUR: i64 = 3600;
 
 /// The share of a command's limit at which the alarm callback is sent.
 const ALARM_PERCENT: u32 = 80;
@@ -58,6 +65,8 @@ pub enum Verdict {
 pub struct RateLimits {
     commands: Mutex<HashMap<(AppId, &'static str, String), Window>>,
     groups: Mutex<HashMap<(AppId, String), Window>>,
+    /// Per official account, the times of its sends of the last hour, oldest first.
+    officials: Mutex<HashMap<(AppId, String), VecDeque<i64>>>,
 }
 
 impl RateLimits {
@@ -111,12 +120,55 @@ impl RateLimits {
         Ok(())
     }
 
+    /// Whether official account `id` may send at `now`: 10023 when it sent in this second or
+    /// twice in the last hour. Only sends that were stored count ([`Self::official_sent`]):
+    /// a refused or duplicate one uses nothing up.
+    pub fn official_check(&self, app: AppId, id: &str, now: i64) -> Result<(), Error> {
+        let mut map = self
+            .officials
+            .lock()
+            .map_err(|_| ErrorCode::GroupMsgFrequency)?;
+        let Some(times) = map.get_mut(&(app, id.to_owned())) else {
+            return Ok(());
+        };
+        while times.front().is_some_and(|&t| t <= now - HOUR) {
+            times.pop_front();
+        }
+        let this_second = times.iter().filter(|&&t| t == now).count();
+        if this_second >= OFFICIAL_PER_SECOND {
+            return Err(Error::new(
+                ErrorCode::GroupMsgFrequency,
+                format!("official account {id} may send {OFFICIAL_PER_SECOND} message a second"),
+            ));
+        }
+        if times.len() >= OFFICIAL_PER_HOUR {
+            return Err(Error::new(
+                ErrorCode::GroupMsgFrequency,
+                format!("official account {id} may send {OFFICIAL_PER_HOUR} broadcasts an hour"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts a send of official account `id` at `now`.
+    pub fn official_sent(&self, app: AppId, id: &str, now: i64) {
+        if let Ok(mut map) = self.officials.lock() {
+            if map.len() > 100_000 {
+                map.retain(|_, t| t.back().is_some_and(|&t| t > now - HOUR));
+            }
+            map.entry((app, id.to_owned())).or_default().push_back(now);
+        }
+    }
+
     /// Forgets the app's counts (`/_timber/reset`).
     pub fn forget(&self, app: AppId) {
         if let Ok(mut m) = self.commands.lock() {
             m.retain(|k, _| k.0 != app);
         }
         if let Ok(mut m) = self.groups.lock() {
+            m.retain(|k, _| k.0 != app);
+        }
+        if let Ok(mut m) = self.officials.lock() {
             m.retain(|k, _| k.0 != app);
         }
     }
@@ -161,7 +213,17 @@ mod tests {
             ErrorCode::GroupMsgFrequency
         );
         assert!(l.group_message(1, "h", 5).is_ok());
+        // Official accounts: one a second, two an hour; only what was sent counts.
+        assert!(l.official_check(1, "o", 100).is_ok());
+        l.official_sent(1, "o", 100);
+        assert!(l.official_check(1, "o", 100).is_err());
+        assert!(l.official_check(1, "p", 100).is_ok());
+        assert!(l.official_check(1, "o", 101).is_ok());
+        l.official_sent(1, "o", 101);
+        assert!(l.official_check(1, "o", 102).is_err());
+        assert!(l.official_check(1, "o", 100 + HOUR).is_ok());
         l.forget(1);
         assert!(l.group_message(1, "g", 5).is_ok());
+        assert!(l.official_check(1, "o", 101).is_ok());
     }
 }

@@ -2,15 +2,23 @@
 //! are `timber_core::official`'s and `timber_core::robot`'s.
 
 use crate::backend::Backend;
+use crate::ops::accounts::Import;
+use crate::ops::c2c::{ModifyC2c, SendC2c};
 use crate::ops::official::{
     AddSubscribers, Create, DeleteSubscribers, Destroy, GetAccounts, History, Modify,
     ModifySubscriber, Recall, SendMsg, Subscribed, Subscribers,
 };
-use crate::ops::robots::{AppendStream, Flag, IsRobot, List, StartStream, Unflag};
+use crate::ops::profiles::SetPortrait;
+use crate::ops::robots::{
+    AppendStream, AppendStreamMsg, CreateRobot, Flag, IsRobot, List, StartStreamMsg, Unflag,
+};
 use crate::Result;
+use timber_core::c2c::{C2cSent, MsgKey, NewC2cMsg};
+use timber_core::message::Retention;
 use timber_core::official::{
     BaseInfo, BaseInfoEdit, NewOfficialMsg, OfficialAccount, OfficialMsg, OfficialSent, Subscriber,
 };
+use timber_core::profile::{CustomTags, RawItem};
 use timber_core::robot::Stream;
 use timber_core::AppId;
 
@@ -22,6 +30,32 @@ pub struct NewOfficial {
     pub info: BaseInfo,
     pub max_subscribers: u64,
     pub now: i64,
+    /// The REST caller (the callbacks' `Operator_Account`).
+    pub operator: String,
+}
+
+/// A chatbot to create (create_robot), as the handler checked it.
+#[derive(Debug, Clone)]
+pub struct NewRobot {
+    pub user: String,
+    /// Who asked: `Operator_Account` of the portrait callback.
+    pub operator: String,
+    /// The profile items to write (`Nick`, `FaceUrl`, `SelfSignature`); may be empty.
+    pub items: Vec<RawItem>,
+    pub custom: CustomTags,
+    pub now: i64,
+}
+
+/// A later chunk of a streamed reply (send_stream_msg with a `MsgKey`).
+#[derive(Debug, Clone)]
+pub struct StreamChunk {
+    pub key: MsgKey,
+    pub from: String,
+    pub chunk: String,
+    pub finish: bool,
+    /// The message's size limit after the chunk (the app's `max_msg_bytes`: 80002 over it).
+    pub max_bytes: usize,
+    pub retention: Retention,
 }
 
 #[async_trait::async_trait]
@@ -30,11 +64,18 @@ pub trait OfficialStore {
     /// taken.
     async fn create_official(&self, app: AppId, new: NewOfficial) -> Result<()>;
 
-    /// destroy_official_account, with its subscribers and messages (10010 unknown).
-    async fn destroy_official(&self, app: AppId, id: String) -> Result<()>;
+    /// destroy_official_account, with its subscribers and messages (10010 unknown);
+    /// `operator` is the callbacks' `Operator_Account`, as below.
+    async fn destroy_official(&self, app: AppId, id: String, operator: String) -> Result<()>;
 
     /// modify_official_account_base_info: the present fields (10004 over a limit, 10010).
-    async fn modify_official(&self, app: AppId, id: String, edit: BaseInfoEdit) -> Result<()>;
+    async fn modify_official(
+        &self,
+        app: AppId,
+        id: String,
+        edit: BaseInfoEdit,
+        operator: String,
+    ) -> Result<()>;
 
     /// Each account in order, `None` for an unknown one.
     async fn officials(&self, app: AppId, ids: Vec<String>)
@@ -65,6 +106,7 @@ pub trait OfficialStore {
         app: AppId,
         id: String,
         users: Vec<String>,
+        operator: String,
     ) -> Result<Vec<u8>>;
 
     /// modify_subscriber_info (10010 unknown account, 10004 not a subscriber).
@@ -112,8 +154,10 @@ pub trait OfficialStore {
         with_recalled: bool,
     ) -> Result<(Vec<OfficialMsg>, bool)>;
 
-    /// create_robot's flag: 10004 for a 21st valid chatbot; again for a valid one is a no-op.
-    async fn flag_robot(&self, app: AppId, user: String) -> Result<()>;
+    /// create_robot in one transaction: the flag (10004 for a 21st valid chatbot; again for a
+    /// valid one is a no-op), the account's import and its profile items; a refusal of any
+    /// step writes nothing.
+    async fn create_robot(&self, app: AppId, robot: NewRobot) -> Result<()>;
 
     /// delete_robot: 10004 when `user` is not a valid chatbot.
     async fn unflag_robot(&self, app: AppId, user: String) -> Result<()>;
@@ -123,18 +167,21 @@ pub trait OfficialStore {
 
     async fn is_robot(&self, app: AppId, user: String) -> Result<bool>;
 
-    /// Records a streamed reply whose message was stored under `key`.
-    async fn start_stream(&self, app: AppId, key: String, stream: Stream) -> Result<()>;
-
-    /// Appends a chunk: the stream after it (10004 unknown, foreign or finished).
-    async fn append_stream(
+    /// send_stream_msg's first call in one transaction: `msg` (from a valid chatbot to an
+    /// existing account, 10004 otherwise; its body the stream's) stored as sendmsg stores it,
+    /// and the stream of `chunks` recorded under its key.
+    async fn start_stream_msg(
         &self,
         app: AppId,
-        key: String,
-        from: String,
-        chunk: String,
-        finish: bool,
-    ) -> Result<Stream>;
+        msg: NewC2cMsg,
+        chunks: Vec<String>,
+        finished: bool,
+    ) -> Result<C2cSent>;
+
+    /// A later chunk in one transaction: appended to the stream (10004 unknown, foreign or
+    /// finished, or a bot no longer valid) and the message's body rebuilt from every chunk
+    /// (`modify_c2c`'s refusals: nothing appended). The stream after it.
+    async fn append_stream_msg(&self, app: AppId, chunk: StreamChunk) -> Result<Stream>;
 }
 
 #[async_trait::async_trait]
@@ -147,16 +194,30 @@ impl<B: Backend> OfficialStore for B {
             info: new.info,
             max_subscribers: new.max_subscribers,
             now: new.now,
+            operator: new.operator,
         })
         .await
     }
 
-    async fn destroy_official(&self, app: AppId, id: String) -> Result<()> {
-        self.write(Destroy { app, id }).await
+    async fn destroy_official(&self, app: AppId, id: String, operator: String) -> Result<()> {
+        self.write(Destroy { app, id, operator }).await.map(drop)
     }
 
-    async fn modify_official(&self, app: AppId, id: String, edit: BaseInfoEdit) -> Result<()> {
-        self.write(Modify { app, id, edit }).await
+    async fn modify_official(
+        &self,
+        app: AppId,
+        id: String,
+        edit: BaseInfoEdit,
+        operator: String,
+    ) -> Result<()> {
+        self.write(Modify {
+            app,
+            id,
+            edit,
+            operator,
+        })
+        .await
+        .map(drop)
     }
 
     async fn officials(
@@ -197,6 +258,7 @@ impl<B: Backend> OfficialStore for B {
             now,
         })
         .await
+        .map(|(results, _)| results)
     }
 
     async fn delete_subscribers(
@@ -204,8 +266,15 @@ impl<B: Backend> OfficialStore for B {
         app: AppId,
         id: String,
         users: Vec<String>,
+        operator: String,
     ) -> Result<Vec<u8>> {
-        self.write(DeleteSubscribers { app, id, users }).await
+        self.write(DeleteSubscribers {
+            app,
+            id,
+            users,
+            operator,
+        })
+        .await
     }
 
     async fn modify_subscriber(
@@ -276,8 +345,28 @@ impl<B: Backend> OfficialStore for B {
         .await
     }
 
-    async fn flag_robot(&self, app: AppId, user: String) -> Result<()> {
-        self.write(Flag { app, user }).await
+    async fn create_robot(&self, app: AppId, robot: NewRobot) -> Result<()> {
+        let portrait = (!robot.items.is_empty()).then(|| SetPortrait {
+            app,
+            operator: robot.operator,
+            user: robot.user.clone(),
+            items: robot.items,
+            custom: robot.custom,
+        });
+        self.write(CreateRobot {
+            flag: Flag {
+                app,
+                user: robot.user.clone(),
+            },
+            import: Import {
+                app,
+                accounts: vec![crate::NewAccount::bare(&robot.user)],
+                now: robot.now,
+            },
+            portrait,
+        })
+        .await
+        .map(drop)
     }
 
     async fn unflag_robot(&self, app: AppId, user: String) -> Result<()> {
@@ -292,25 +381,42 @@ impl<B: Backend> OfficialStore for B {
         self.read(IsRobot { app, user }).await
     }
 
-    async fn start_stream(&self, app: AppId, key: String, stream: Stream) -> Result<()> {
-        self.write(StartStream { app, key, stream }).await
-    }
-
-    async fn append_stream(
+    async fn start_stream_msg(
         &self,
         app: AppId,
-        key: String,
-        from: String,
-        chunk: String,
-        finish: bool,
-    ) -> Result<Stream> {
-        self.write(AppendStream {
-            app,
-            key,
-            from,
-            chunk,
-            finish,
+        msg: NewC2cMsg,
+        chunks: Vec<String>,
+        finished: bool,
+    ) -> Result<C2cSent> {
+        self.write(StartStreamMsg {
+            send: SendC2c { app, msg },
+            chunks,
+            finished,
         })
         .await
+    }
+
+    async fn append_stream_msg(&self, app: AppId, c: StreamChunk) -> Result<Stream> {
+        let append = AppendStream {
+            app,
+            key: c.key.to_string(),
+            from: c.from,
+            chunk: c.chunk,
+            finish: c.finish,
+        };
+        // The parties and the body are the stream's, filled in by the check.
+        let modify = ModifyC2c {
+            app,
+            from: String::new(),
+            to: String::new(),
+            key: c.key,
+            body: None,
+            cloud_custom_data: None,
+            max_bytes: c.max_bytes,
+            retention: c.retention,
+        };
+        self.write(AppendStreamMsg { append, modify })
+            .await
+            .map(|(stream, _)| stream)
     }
 }

@@ -4,8 +4,8 @@
 use crate::backend::Backend;
 use crate::ops::appinfo::AppStats;
 use crate::ops::moderation::{
-    AddDirtyWords, AddKeywords, AreBanned, DeleteDirtyWords, DeleteKeywords, GetDirtyWords,
-    LabeledWords, ListKeywords, ListLibraries, SetBanned,
+    AddDirtyWords, AddKeywords, AreBanned, BlockingWords, DeleteDirtyWords, DeleteKeywords,
+    GetDirtyWords, ListKeywords, ListLibraries, SetBanned,
 };
 use crate::ops::msglog::HourMessages;
 use crate::ops::push::{
@@ -192,8 +192,9 @@ pub trait PushStore {
         items: Vec<(Option<i64>, String)>,
     ) -> Result<Vec<Option<i64>>>;
 
-    /// On-demand moderation's words and their labels.
-    async fn moderation_words(&self, app: AppId) -> Result<Vec<(String, String)>>;
+    /// The words that block (dirty words, local `FilterType` 2 words and regular expressions,
+    /// cloud keywords) with their moderation labels.
+    async fn moderation_words(&self, app: AppId) -> Result<Vec<timber_core::moderation::Blocking>>;
 
     /// The replacing local keywords (`FilterType` 1) a send masks.
     async fn replacing_keywords(
@@ -388,8 +389,8 @@ impl<B: Backend> PushStore for B {
         self.write(DeleteKeywords { app, lib, items }).await
     }
 
-    async fn moderation_words(&self, app: AppId) -> Result<Vec<(String, String)>> {
-        self.read(LabeledWords { app }).await
+    async fn moderation_words(&self, app: AppId) -> Result<Vec<timber_core::moderation::Blocking>> {
+        self.read(BlockingWords { app }).await
     }
 
     async fn replacing_keywords(

@@ -87,7 +87,19 @@ async fn check_upgraded(store: Arc<dyn Store>) {
     let sent = store.send_c2c(APP, c2c).await.unwrap();
     assert!(!sent.duplicate);
     // So did the official-account and chatbot tables (migration 16).
-    store.flag_robot(APP, "@RBT#bot".into()).await.unwrap();
+    store
+        .create_robot(
+            APP,
+            timber_store::official::NewRobot {
+                user: "@RBT#bot".into(),
+                operator: "admin".into(),
+                items: vec![],
+                custom: Default::default(),
+                now: 1,
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(store.robots(APP).await.unwrap(), ["@RBT#bot"]);
     assert_eq!(
         store.officials(APP, vec!["@TOA#_x".into()]).await.unwrap(),

@@ -328,3 +328,195 @@ async fn replacing_keywords_mask_sent_text() {
         )
         .await;
 }
+
+/// Blocking regular expressions (`FilterType` 2, `WordType` 2) act wherever blocking words
+/// do: sendmsg, batchsendmsg and send_group_msg are refused with 80001 and store nothing;
+/// on-demand moderation answers `Block` with the matched text; profile (40005), group
+/// (80001) and relationship (30005) fields are refused and nothing is written. A pattern that
+/// does not compile or is over the size limit blocks nothing; replacing regexes do not block.
+#[tokio::test]
+async fn blocking_regular_expressions() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    let app = server.apps[0].sdkappid;
+    import_accounts(&admin, &["a", "b", "o"]).await;
+    admin
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "GroupId": "g1", "Name": "g", "Owner_Account": "o",
+                "MemberList": [{"Member_Account": "a"}]}),
+        )
+        .await;
+    mgr(
+        &admin,
+        app,
+        "add_local_audit_keywords",
+        json!({"LocalAuditWords": [
+            {"Keyword": "[0-9]{3}-[0-9]{4}", "WordType": 2, "FilterType": 2},
+            {"Keyword": "(unclosed", "WordType": 2, "FilterType": 2},
+            {"Keyword": "\\w{1000}{1000}", "WordType": 2, "FilterType": 2},
+            {"Keyword": "^z+$", "WordType": 2, "FilterType": 1}]}),
+    )
+    .await;
+
+    // Messages: 80001, nothing stored.
+    let (code, info) = admin
+        .call_err(
+            "openim/sendmsg",
+            json!({"From_Account": "a", "To_Account": "b", "MsgRandom": 1,
+                "MsgBody": text("call 555-1234")}),
+        )
+        .await;
+    assert_eq!(code, 80001, "{info}");
+    let (code, _) = admin
+        .call_err(
+            "openim/batchsendmsg",
+            json!({"From_Account": "a", "To_Account": ["b", "o"], "MsgRandom": 2,
+                "MsgBody": text("or 555-9999")}),
+        )
+        .await;
+    assert_eq!(code, 80001);
+    let (code, _) = admin
+        .call_err(
+            "group_open_http_svc/send_group_msg",
+            json!({"GroupId": "g1", "From_Account": "a", "Random": 3,
+                "MsgBody": text("group 123-4567")}),
+        )
+        .await;
+    assert_eq!(code, 80001);
+    for peer in ["b", "o"] {
+        let roam = admin
+            .call_ok(
+                "openim/admin_getroammsg",
+                json!({"Operator_Account": "a", "Peer_Account": peer, "MaxCnt": 10,
+                    "MinTime": 0, "MaxTime": 4_000_000_000u64}),
+            )
+            .await;
+        assert_eq!(roam["MsgCnt"], 0, "{roam}");
+    }
+    let hist = admin
+        .call_ok(
+            "group_open_http_svc/group_msg_get_simple",
+            json!({"GroupId": "g1", "ReqMsgNumber": 10}),
+        )
+        .await;
+    assert!(!hist.to_string().contains("123-4567"), "{hist}");
+    // Texts the patterns do not match pass, the broken patterns and the replacing one too.
+    for (random, t) in [(4, "(unclosed 55-12"), (5, "zzz")] {
+        admin
+            .call_ok(
+                "openim/sendmsg",
+                json!({"From_Account": "a", "To_Account": "b", "MsgRandom": random,
+                    "MsgBody": text(t)}),
+            )
+            .await;
+    }
+
+    // On-demand moderation: Block with the text matched.
+    let resp = admin
+        .call_ok(
+            "im_msg_audit/content_moderation",
+            json!({"AuditName": "C2C", "ContentType": "Text", "Content": "ring 555-1234 now"}),
+        )
+        .await;
+    assert_eq!(
+        (&resp["Result"], &resp["Label"], &resp["Keywords"]),
+        (&json!("Block"), &json!("Illegal"), &json!(["555-1234"])),
+        "{resp}"
+    );
+    let resp = admin
+        .call_ok(
+            "im_msg_audit/batch_content_moderation",
+            json!({"AuditName": "C2C", "Contents": [
+                {"ContentId": 1, "ContentType": "Text", "Content": "fine"},
+                {"ContentId": 2, "ContentType": "Text", "Content": "000-0000"}]}),
+        )
+        .await;
+    assert_eq!(resp["AuditResults"][0]["Result"], "Pass", "{resp}");
+    assert_eq!(resp["AuditResults"][1]["Result"], "Block", "{resp}");
+    assert_eq!(resp["AuditResults"][1]["Keywords"], json!(["000-0000"]));
+
+    // Profile 40005, group 80001, relationship 30005; nothing written.
+    let (code, _) = admin
+        .call_err(
+            "profile/portrait_set",
+            json!({"From_Account": "a", "ProfileItem": [
+                {"Tag": "Tag_Profile_IM_Nick", "Value": "dial 555-1234"}]}),
+        )
+        .await;
+    assert_eq!(code, 40005);
+    let got = admin
+        .call_ok(
+            "profile/portrait_get",
+            json!({"To_Account": ["a"], "TagList": ["Tag_Profile_IM_Nick"]}),
+        )
+        .await;
+    assert!(!got.to_string().contains("555-1234"), "{got}");
+    let (code, _) = admin
+        .call_err(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "Name": "555-1234", "Owner_Account": "o"}),
+        )
+        .await;
+    assert_eq!(code, 80001);
+    let (code, _) = admin
+        .call_err(
+            "group_open_http_svc/modify_group_base_info",
+            json!({"GroupId": "g1", "Notification": "call 555-1234"}),
+        )
+        .await;
+    assert_eq!(code, 80001);
+    let (code, _) = admin
+        .call_err(
+            "group_open_http_svc/modify_group_member_info",
+            json!({"GroupId": "g1", "Member_Account": "a", "NameCard": "555-1234"}),
+        )
+        .await;
+    assert_eq!(code, 80001);
+    let (code, _) = admin
+        .call_err(
+            "sns/friend_add",
+            json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "b",
+                "AddSource": "AddSource_Type_X", "Remark": "555-1234"}], "ForceAddFlags": 1}),
+        )
+        .await;
+    assert_eq!(code, 30005);
+    let (code, _) = admin
+        .call_err(
+            "sns/group_add",
+            json!({"From_Account": "a", "GroupName": ["555-1234"]}),
+        )
+        .await;
+    assert_eq!(code, 30005);
+    let friends = admin
+        .call_ok(
+            "sns/friend_get",
+            json!({"From_Account": "a", "StartIndex": 0}),
+        )
+        .await;
+    assert_eq!(friends["FriendNum"], 0, "{friends}");
+    let info = admin
+        .call_ok(
+            "group_open_http_svc/get_group_info",
+            json!({"GroupIdList": ["g1"]}),
+        )
+        .await;
+    assert!(!info.to_string().contains("555-1234"), "{info}");
+
+    // Deleted, the pattern blocks no more.
+    mgr(
+        &admin,
+        app,
+        "delete_local_audit_keywords",
+        json!({"LocalAuditWords": [{"Keyword": "[0-9]{3}-[0-9]{4}"}]}),
+    )
+    .await;
+    admin
+        .call_ok(
+            "openim/sendmsg",
+            json!({"From_Account": "a", "To_Account": "b", "MsgRandom": 6,
+                "MsgBody": text("call 555-1234")}),
+        )
+        .await;
+}
+common::also_on_postgres!(blocking_regular_expressions);

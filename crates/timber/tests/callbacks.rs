@@ -1020,3 +1020,214 @@ async fn relationship_changes_are_reported() {
     assert_eq!(rx.hits_of("Sns.CallbackFriendDelete").len(), 1);
     assert_eq!(rx.hits_of("Sns.CallbackFriendAdd").len(), 1);
 }
+
+const OA: &str = "official_account_open_http_svc";
+
+/// The `OfficialAccount.*` callbacks (push-and-operations.md §5): before create and before
+/// send decide (refuse with 10016 or the app's code, drop, rewrite), and the after-events of
+/// create, info change, full, delete subscriber, send and destroy reach a real receiver with
+/// their fields; nothing refused is stored and a forbidden callback is not sent.
+#[tokio::test]
+async fn official_account_callbacks() {
+    let (url, rx) = receiver().await;
+    let server = TestServer::start_with(options(&url, "")).await;
+    setup(&server).await;
+    let admin = server.client();
+    let sdkappid = server.apps[0].sdkappid;
+    let dur = Duration::ZERO;
+    let create = |id: &str| {
+        json!({"Owner_Account": "alice", "OfficialAccountUserID": id, "Name": "News",
+               "MaxSubscriberNum": 2})
+    };
+
+    // Before create: a refusal stores nothing; an app code passes through.
+    let before_create = "OfficialAccount.CallbackBeforeCreateOfficialAccount";
+    rx.answer(before_create, json!({"ErrorCode": 1}), dur);
+    let (code, _) = admin
+        .call_err(&format!("{OA}/create_official_account"), create("@TOA#_no"))
+        .await;
+    assert_eq!(code, 10016);
+    rx.answer(
+        before_create,
+        json!({"ErrorCode": 10110, "ErrorInfo": "not that one"}),
+        dur,
+    );
+    assert_eq!(
+        admin
+            .call_err(&format!("{OA}/create_official_account"), create("@TOA#_no"))
+            .await,
+        (10110, "not that one".into())
+    );
+    let info = admin
+        .call_ok(
+            &format!("{OA}/get_official_account_info"),
+            json!({"OfficialAccountIdList": [{"Official_Account": "@TOA#_no"}]}),
+        )
+        .await;
+    assert_eq!(info["OfficialAccountInfoList"][0]["ErrorCode"], 10010);
+    let asked = rx.wait_for(before_create, 2).await;
+    assert_eq!(asked[0].body["Official_Account"], "@TOA#_no");
+    assert_eq!(asked[0].body["Owner_Account"], "alice");
+    assert_eq!(asked[0].body["Name"], "News");
+    check_transport(&asked[0], sdkappid);
+
+    rx.answer(before_create, json!({"ErrorCode": 0}), dur);
+    let id = "@TOA#_news";
+    admin
+        .call_ok(&format!("{OA}/create_official_account"), create(id))
+        .await;
+    let after = rx
+        .wait_for("OfficialAccount.CallbackAfterCreateOfficialAccount", 1)
+        .await;
+    assert_eq!(after.len(), 1, "refused creations are not reported");
+    let b = &after[0].body;
+    assert_eq!(
+        (
+            &b["Official_Account"],
+            &b["Owner_Account"],
+            &b["Name"],
+            &b["MaxSubscriberNum"]
+        ),
+        (&json!(id), &json!("alice"), &json!("News"), &json!(2))
+    );
+    assert_eq!(b["Operator_Account"], "administrator");
+    check_transport(&after[0], sdkappid);
+
+    admin
+        .call_ok(
+            &format!("{OA}/modify_official_account_base_info"),
+            json!({"Official_Account": id, "Introduction": "daily"}),
+        )
+        .await;
+    let changed = rx
+        .wait_for("OfficialAccount.CallbackAfterOfficialAccountInfoChanged", 1)
+        .await;
+    assert_eq!(changed[0].body["Introduction"], "daily");
+    assert_eq!(changed[0].body["Name"], "News");
+
+    // Two of three fit: the account is full, reported once with its counts.
+    admin
+        .call_ok(
+            &format!("{OA}/add_subscriber"),
+            json!({"Official_Account": id, "SubscriberList": [
+                {"Subscriber_Account": "alice"}, {"Subscriber_Account": "bob"}]}),
+        )
+        .await;
+    let full = rx
+        .wait_for("OfficialAccount.CallbackAfterOfficialAccountFull", 1)
+        .await;
+    assert_eq!(full[0].body["SubscriberNum"], 2);
+    assert_eq!(full[0].body["MaxSubscriberNum"], 2);
+
+    // Before send: refused, app code, dropped (nothing stored), rewritten.
+    let send = |random: u32, forbid: Value| {
+        json!({"Official_Account": id, "Random": random, "MsgBody": text("hello"),
+               "ForbidCallbackControl": forbid})
+    };
+    let path = format!("{OA}/send_official_account_msg");
+    let before_send = "OfficialAccount.CallbackBeforeSendMsg";
+    rx.answer(before_send, json!({"ErrorCode": 1}), dur);
+    assert_eq!(admin.call_err(&path, send(1, json!([]))).await.0, 10016);
+    rx.answer(before_send, json!({"ErrorCode": 10150}), dur);
+    assert_eq!(admin.call_err(&path, send(2, json!([]))).await.0, 10150);
+    rx.answer(before_send, json!({"ErrorCode": 2}), dur);
+    let dropped = admin.call_ok(&path, send(3, json!([]))).await;
+    assert_eq!(dropped["MsgKey"], "", "{dropped}");
+    // An unknown account is refused without asking.
+    let asked_before = rx.hits_of(before_send).len();
+    let (code, _) = admin
+        .call_err(
+            &path,
+            json!({"Official_Account": "@TOA#_none", "Random": 1, "MsgBody": text("x")}),
+        )
+        .await;
+    assert_eq!(code, 10010);
+    assert_eq!(rx.hits_of(before_send).len(), asked_before);
+    rx.answer(
+        before_send,
+        json!({"ErrorCode": 0, "MsgBody": text("rewritten"), "CloudCustomData": "cc"}),
+        dur,
+    );
+    let sent = admin.call_ok(&path, send(4, json!([]))).await;
+    let asked = rx.wait_for(before_send, 4).await;
+    assert_eq!(asked[3].body["Official_Account"], id);
+    assert_eq!(asked[3].body["MsgBody"], text("hello"));
+    assert_eq!(asked[3].body["Random"], 4);
+    let after_send = rx.wait_for("OfficialAccount.CallbackAfterSendMsg", 1).await;
+    assert_eq!(after_send.len(), 1, "only the allowed message is reported");
+    let b = &after_send[0].body;
+    assert_eq!(b["MsgBody"], text("rewritten"));
+    assert_eq!(b["CloudCustomData"], "cc");
+    assert_eq!(b["MsgKey"], sent["MsgKey"]);
+    assert_eq!(b["MsgSeq"], 1);
+    let history = admin
+        .call_ok(
+            &format!("{OA}/official_account_msg_get_simple"),
+            json!({"Official_Account": id}),
+        )
+        .await;
+    let list = history["RspMsgList"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{history}");
+    assert_eq!(list[0]["MsgBody"], text("rewritten"));
+    // Both callbacks forbidden: neither asked nor reported.
+    let before_n = rx.hits_of(before_send).len();
+    admin
+        .call_ok(
+            &path,
+            send(
+                5,
+                json!(["ForbidBeforeSendMsgCallback", "ForbidAfterSendMsgCallback"]),
+            ),
+        )
+        .await;
+
+    admin
+        .call_ok(
+            &format!("{OA}/delete_subscriber"),
+            json!({"Official_Account": id, "SubscriberToDel_Account": ["bob", "nobody"]}),
+        )
+        .await;
+    let deleted = rx
+        .wait_for("OfficialAccount.CallbackAfterDeleteSubscriber", 1)
+        .await;
+    let b = &deleted[0].body;
+    assert_eq!(b["Official_Account"], id);
+    assert_eq!(b["Operator_Account"], "administrator");
+    assert_eq!(
+        b["SubscribeAccountList"],
+        json!([{"Subscriber_Account": "bob"}])
+    );
+    admin
+        .call_ok(
+            &format!("{OA}/destroy_official_account"),
+            json!({"Official_Account": id}),
+        )
+        .await;
+    let destroyed = rx
+        .wait_for("OfficialAccount.CallbackAfterOfficialAccountDestroyed", 1)
+        .await;
+    assert_eq!(destroyed[0].body["Owner_Account"], "alice");
+    // The events of one account arrive in order, and the forbidden send sent nothing.
+    assert_eq!(rx.hits_of(before_send).len(), before_n);
+    assert_eq!(rx.hits_of("OfficialAccount.CallbackAfterSendMsg").len(), 1);
+    let order: Vec<String> = rx
+        .hits
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|h| h.command().to_owned())
+        .filter(|c| c.starts_with("OfficialAccount.CallbackAfter"))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "OfficialAccount.CallbackAfterCreateOfficialAccount",
+            "OfficialAccount.CallbackAfterOfficialAccountInfoChanged",
+            "OfficialAccount.CallbackAfterOfficialAccountFull",
+            "OfficialAccount.CallbackAfterSendMsg",
+            "OfficialAccount.CallbackAfterDeleteSubscriber",
+            "OfficialAccount.CallbackAfterOfficialAccountDestroyed",
+        ]
+    );
+}
+common::also_on_postgres!(official_account_callbacks);

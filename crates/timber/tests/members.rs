@@ -1998,3 +1998,45 @@ async fn a_pending_application_outlives_a_restart() {
     let gone = json!({"groupID": g, "userID": "c"});
     assert_eq!(a.err("refuseGroupApplication", gone).await, 10004);
 }
+
+/// A member's sends meet the app's blocking words and regular expressions as REST sends do:
+/// 80001 for one-to-one and group messages, and the recipient receives nothing.
+#[tokio::test]
+async fn a_member_send_holding_a_blocking_word_or_pattern_is_refused() {
+    let (server, admin) = start().await;
+    let g = group(&admin, "Public").await;
+    admin
+        .call_ok(
+            "im_msg_audit_mgr/add_local_audit_keywords",
+            json!({"SdkAppId": server.apps[0].sdkappid, "LocalAuditWords": [
+                {"Keyword": "[0-9]{3}-[0-9]{4}", "WordType": 2, "FilterType": 2},
+                {"Keyword": "fraud", "WordType": 1, "FilterType": 2}]}),
+        )
+        .await;
+    let mut a = Member::connect(&server, "a").await;
+    let mut b = Member::connect(&server, "b").await;
+    for t in ["call 555-1234", "fraud"] {
+        assert_eq!(
+            b.err("sendMessage", json!({"userID": "a", "msgBody": text(t)}))
+                .await,
+            80001,
+            "{t}"
+        );
+        assert_eq!(
+            b.err("sendMessage", json!({"groupID": g, "msgBody": text(t)}))
+                .await,
+            80001,
+            "{t}"
+        );
+    }
+    a.no_event("onRecvNewMessage").await;
+    b.ok(
+        "sendMessage",
+        json!({"userID": "a", "msgBody": text("55-12")}),
+    )
+    .await;
+    assert_eq!(
+        a.event("onRecvNewMessage").await["message"]["MsgBody"],
+        text("55-12")
+    );
+}

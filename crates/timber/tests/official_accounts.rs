@@ -816,3 +816,90 @@ async fn tenancy() {
 }
 
 common::also_on_postgres!(tenancy);
+
+/// create_robot and send_stream_msg are one transaction each: a chunk that would make the
+/// message longer than the app's `max_msg_bytes` is refused with 80002 and appends nothing
+/// (the stream goes on from its chunks before), a first chunk over it stores no message; a
+/// bot field holding NUL is 10004 and leaves neither the bot nor its account.
+#[tokio::test]
+async fn a_refused_step_leaves_nothing_half_written() {
+    let app = TestApp::random();
+    let apps = format!(
+        "[{{sdkappid = {}, key = {:?}, max_msg_bytes = 300}}]",
+        app.sdkappid, app.key
+    );
+    let server = TestServer::start_with(ServerOptions {
+        apps: vec![app],
+        env: vec![("TIMBER_APPS".into(), apps)],
+        ..ServerOptions::default()
+    })
+    .await;
+    let admin = server.client();
+    import_accounts(&admin, &["u"]).await;
+    let (code, info) = admin
+        .call_err(
+            &bot("create_robot"),
+            json!({"UserID": "@RBT#nul", "Nick": "a\u{0}b"}),
+        )
+        .await;
+    assert_eq!(code, 10004, "{info}");
+    let all = admin.call_ok(&bot("get_all_robots"), json!({})).await;
+    assert_eq!(all["Robot_Account"], json!([]));
+    let check = admin
+        .call_ok(
+            "im_open_login_svc/account_check",
+            json!({"CheckItem": [{"UserID": "@RBT#nul"}]}),
+        )
+        .await;
+    assert_eq!(check["ResultItem"][0]["AccountStatus"], "NotImported");
+
+    admin
+        .call_ok(&bot("create_robot"), json!({"UserID": "@RBT#b"}))
+        .await;
+    let send = |body: Value| {
+        let admin = admin.clone();
+        async move { admin.call(&bot("send_stream_msg"), body).await }
+    };
+    let roam = || async {
+        admin
+            .call_ok(
+                "openim/admin_getroammsg",
+                json!({"Operator_Account": "u", "Peer_Account": "@RBT#b", "MaxCnt": 10,
+                    "MinTime": 0, "MaxTime": 4_000_000_000u64}),
+            )
+            .await
+    };
+    let big = "y".repeat(400);
+    let first = send(json!({"From_Account": "@RBT#b", "To_Account": "u", "Chunk": big})).await;
+    assert_eq!(first["ErrorCode"], 80002, "{first}");
+    assert_eq!(
+        roam().await["MsgCnt"],
+        0,
+        "no message for a refused first chunk"
+    );
+    let first = send(json!({"From_Account": "@RBT#b", "To_Account": "u", "Chunk": "Hel"})).await;
+    let key = first["MsgKey"].as_str().unwrap().to_owned();
+    let over =
+        send(json!({"From_Account": "@RBT#b", "To_Account": "u", "Chunk": big, "MsgKey": key}))
+            .await;
+    assert_eq!(over["ErrorCode"], 80002, "{over}");
+    let done = send(
+        json!({"From_Account": "@RBT#b", "To_Account": "u", "Chunk": "lo",
+        "MsgKey": key, "Finish": 1}),
+    )
+    .await;
+    assert_eq!(done["ErrorCode"], 0, "{done}");
+    let roam = roam().await;
+    let data: Value = serde_json::from_str(
+        roam["MsgList"][0]["MsgBody"][0]["MsgContent"]["Data"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        data,
+        json!({"chatbotPlugin": 2, "chunks": ["Hel", "lo"], "isFinished": 1}),
+        "the refused chunk was not appended"
+    );
+}
+common::also_on_postgres!(a_refused_step_leaves_nothing_half_written);

@@ -687,6 +687,7 @@ impl WriteOp for Withdraw {
 }
 
 /// modify_c2c_msg.
+#[derive(Clone)]
 pub(crate) struct ModifyC2c {
     pub app: AppId,
     pub from: String,

@@ -4,7 +4,7 @@
 use super::{ReadOp, WriteOp};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
-use timber_core::moderation::{check_word, decide_add, Keyword};
+use timber_core::moderation::{check_word, decide_add, Blocking, Keyword};
 use timber_core::AppId;
 
 pub(super) async fn read_words(r: &mut impl ReadTx, app: AppId) -> Result<Vec<String>, DbError> {
@@ -146,21 +146,39 @@ impl ReadOp for AreBanned {
     }
 }
 
-/// The words that block a message: the dirty words, local keywords that block, and cloud
-/// keywords (words only, not regular expressions).
+/// The words that block a message, each with its moderation label: the dirty words and the
+/// local keywords that block (`FilterType` 2, words and regular expressions), `Illegal`, and
+/// the cloud keywords (words, their own label), in that order.
 pub(super) async fn blocking_words(
     r: &mut impl ReadTx,
     app: AppId,
-) -> Result<Vec<String>, DbError> {
-    let mut words = read_words(r, app).await?;
+) -> Result<Vec<Blocking>, DbError> {
+    let mut words: Vec<Blocking> = read_words(r, app)
+        .await?
+        .into_iter()
+        .map(Blocking::word)
+        .collect();
     let rows = r
         .query(
-            "SELECT keyword FROM audit_keywords
-             WHERE app = $1 AND word_type = 1 AND (lib <> '' OR filter_type = 2)",
+            "SELECT keyword, word_type, lib, label FROM audit_keywords
+             WHERE app = $1 AND (lib <> '' OR filter_type = 2) ORDER BY lib, id",
             params![app],
         )
         .await?;
-    words.extend(rows.into_iter().map(|mut row| row.take_str(0)));
+    for mut row in rows {
+        let keyword = row.take_str(0);
+        let cloud = !row.take_str(2).is_empty();
+        words.push(Blocking {
+            keyword,
+            // Cloud keywords are words whatever was stored.
+            regex: !cloud && row.i64(1) == 2,
+            label: if cloud {
+                row.take_str(3)
+            } else {
+                "Illegal".to_owned()
+            },
+        });
+    }
     Ok(words)
 }
 
@@ -352,37 +370,17 @@ impl WriteOp for DeleteKeywords {
     }
 }
 
-/// On-demand moderation's words with their labels: the dirty words and blocking local
-/// keywords (`Illegal`), and the cloud keywords (their own label).
-pub(crate) struct LabeledWords {
+/// The words that block, for on-demand moderation and the profile, group and relationship
+/// fields ([`blocking_words`]).
+pub(crate) struct BlockingWords {
     pub app: AppId,
 }
 
-impl ReadOp for LabeledWords {
-    type Out = Vec<(String, String)>;
+impl ReadOp for BlockingWords {
+    type Out = Vec<Blocking>;
 
     async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
-        let mut out: Vec<(String, String)> = read_words(r, self.app)
-            .await?
-            .into_iter()
-            .map(|w| (w, "Illegal".to_owned()))
-            .collect();
-        let rows = r
-            .query(
-                "SELECT keyword, lib, label FROM audit_keywords
-                 WHERE app = $1 AND word_type = 1 AND (lib <> '' OR filter_type = 2) ORDER BY lib, id",
-                params![self.app],
-            )
-            .await?;
-        for mut row in rows {
-            let label = if row.take_str(1).is_empty() {
-                "Illegal".to_owned()
-            } else {
-                row.take_str(2)
-            };
-            out.push((row.take_str(0), label));
-        }
-        Ok(out)
+        Ok(blocking_words(r, self.app).await?)
     }
 }
 

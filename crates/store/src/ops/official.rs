@@ -4,10 +4,12 @@
 use super::{ReadOp, WriteOp};
 use crate::sql::{params, ReadTx, Row, WriteTx};
 use crate::{DbError, StoreError};
+use serde_json::json;
+use timber_core::callback::{self as cb, Event};
 use timber_core::official::{
-    decide_add_subscribers, decide_send, not_found, BaseInfo, BaseInfoEdit, NewOfficialMsg,
-    OfficialAccount, OfficialMsg, OfficialSent, Subscriber, RESULT_DONE, RESULT_FAILED,
-    RESULT_UNCHANGED,
+    decide_add_subscribers, decide_send, event, info_fields, not_found, BaseInfo, BaseInfoEdit,
+    NewOfficialMsg, OfficialAccount, OfficialMsg, OfficialSent, Subscriber, RESULT_DONE,
+    RESULT_FAILED, RESULT_UNCHANGED,
 };
 use timber_core::{AppId, Error, ErrorCode};
 
@@ -82,6 +84,7 @@ pub(crate) struct Create {
     pub info: BaseInfo,
     pub max_subscribers: u64,
     pub now: i64,
+    pub operator: String,
 }
 
 impl WriteOp for Create {
@@ -135,23 +138,45 @@ impl WriteOp for Create {
         .await?;
         Ok(())
     }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::OFFICIAL_AFTER_CREATE]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        (): &(),
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let mut fields = info_fields(&self.id, &self.owner, &self.info, self.max_subscribers);
+        fields["Operator_Account"] = self.operator.as_str().into();
+        fields["CreateTime"] = self.now.into();
+        Ok(vec![event(cb::OFFICIAL_AFTER_CREATE, &self.id, fields)])
+    }
 }
 
 /// destroy_official_account: the account with its subscribers and messages.
 pub(crate) struct Destroy {
     pub app: AppId,
     pub id: String,
+    pub operator: String,
 }
 
 impl WriteOp for Destroy {
-    type Plan = ();
-    type Out = ();
+    type Plan = OfficialAccount;
+    /// The account as it was.
+    type Out = OfficialAccount;
 
-    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<(), StoreError> {
-        load(r, self.app, &self.id, true).await.map(|_| ())
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<OfficialAccount, StoreError> {
+        load(r, self.app, &self.id, true).await
     }
 
-    async fn apply<W: WriteTx>(&self, _: (), w: &mut W) -> Result<(), DbError> {
+    async fn apply<W: WriteTx>(
+        &self,
+        account: OfficialAccount,
+        w: &mut W,
+    ) -> Result<OfficialAccount, DbError> {
         for table in ["official_subscribers", "official_messages"] {
             w.execute(
                 &format!("DELETE FROM {table} WHERE app = $1 AND official = $2"),
@@ -164,7 +189,25 @@ impl WriteOp for Destroy {
             params![self.app, &self.id],
         )
         .await?;
-        Ok(())
+        Ok(account)
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::OFFICIAL_AFTER_DESTROYED]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        account: &OfficialAccount,
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        Ok(vec![event(
+            cb::OFFICIAL_AFTER_DESTROYED,
+            &self.id,
+            json!({"Official_Account": self.id, "Owner_Account": account.owner,
+                   "Operator_Account": self.operator, "Name": account.info.name}),
+        )])
     }
 }
 
@@ -173,20 +216,26 @@ pub(crate) struct Modify {
     pub app: AppId,
     pub id: String,
     pub edit: BaseInfoEdit,
+    pub operator: String,
 }
 
 impl WriteOp for Modify {
-    type Plan = (BaseInfo, u64);
-    type Out = ();
+    /// The new info, the new limit, the owner.
+    type Plan = (BaseInfo, u64, String);
+    type Out = (BaseInfo, u64, String);
 
-    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<(BaseInfo, u64), StoreError> {
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         self.edit.check()?;
         let account = load(r, self.app, &self.id, true).await?;
         let max = self.edit.max_subscribers.unwrap_or(account.max_subscribers);
-        Ok((self.edit.applied(account.info), max))
+        Ok((self.edit.applied(account.info), max, account.owner))
     }
 
-    async fn apply<W: WriteTx>(&self, (i, max): (BaseInfo, u64), w: &mut W) -> Result<(), DbError> {
+    async fn apply<W: WriteTx>(
+        &self,
+        (i, max, owner): Self::Plan,
+        w: &mut W,
+    ) -> Result<Self::Out, DbError> {
         w.execute(
             "UPDATE official_accounts SET name = $3, introduction = $4, face_url = $5,
                  organization = $6, custom = $7, max_subscribers = $8
@@ -203,7 +252,27 @@ impl WriteOp for Modify {
             ],
         )
         .await?;
-        Ok(())
+        Ok((i, max, owner))
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::OFFICIAL_AFTER_INFO_CHANGED]))
+    }
+
+    /// The account's fields after the change (inferred payload).
+    async fn events<W: WriteTx>(
+        &self,
+        (info, max, owner): &Self::Out,
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let mut fields = info_fields(&self.id, owner, info, *max);
+        fields["Operator_Account"] = self.operator.as_str().into();
+        Ok(vec![event(
+            cb::OFFICIAL_AFTER_INFO_CHANGED,
+            &self.id,
+            fields,
+        )])
     }
 }
 
@@ -285,11 +354,15 @@ pub(crate) struct AddSubscribers {
     pub now: i64,
 }
 
-impl WriteOp for AddSubscribers {
-    type Plan = Vec<u8>;
-    type Out = Vec<u8>;
+/// Per user its `Result`, and `Some((subscribers, max))` when this add left the account full
+/// (it added the last subscriber it had room for, or found no room for one).
+pub(crate) type AddOutcome = (Vec<u8>, Option<(u64, u64)>);
 
-    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Vec<u8>, StoreError> {
+impl WriteOp for AddSubscribers {
+    type Plan = AddOutcome;
+    type Out = AddOutcome;
+
+    async fn check<R: ReadTx>(&self, r: &mut R) -> Result<AddOutcome, StoreError> {
         let account = load(r, self.app, &self.id, true).await?;
         let mut existing = Vec::with_capacity(self.users.len());
         let mut imported = Vec::with_capacity(self.users.len());
@@ -297,16 +370,32 @@ impl WriteOp for AddSubscribers {
             existing.push(is_subscribed(r, self.app, &self.id, user).await?);
             imported.push(account_exists(r, self.app, user).await?);
         }
-        Ok(decide_add_subscribers(
+        let results = decide_add_subscribers(
             &self.users,
             &existing,
             &imported,
             account.subscribers,
             account.max_subscribers,
-        ))
+        );
+        let added = results.iter().filter(|&&r| r == RESULT_DONE).count() as u64;
+        let after = account.subscribers + added;
+        // A refused newcomer that exists and is not a repeat met the limit.
+        let refused = (0..self.users.len()).any(|i| {
+            results[i] == RESULT_FAILED
+                && imported[i]
+                && !existing[i]
+                && !self.users[..i].contains(&self.users[i])
+        });
+        let full = (after >= account.max_subscribers && (added > 0 || refused))
+            .then_some((after, account.max_subscribers));
+        Ok((results, full))
     }
 
-    async fn apply<W: WriteTx>(&self, results: Vec<u8>, w: &mut W) -> Result<Vec<u8>, DbError> {
+    async fn apply<W: WriteTx>(
+        &self,
+        (results, full): AddOutcome,
+        w: &mut W,
+    ) -> Result<AddOutcome, DbError> {
         for (user, &result) in self.users.iter().zip(&results) {
             if result == RESULT_DONE {
                 w.execute(
@@ -317,7 +406,30 @@ impl WriteOp for AddSubscribers {
                 .await?;
             }
         }
-        Ok(results)
+        Ok((results, full))
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::OFFICIAL_AFTER_FULL]))
+    }
+
+    async fn events<W: WriteTx>(
+        &self,
+        (_, full): &AddOutcome,
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        Ok(full
+            .iter()
+            .map(|(n, max)| {
+                event(
+                    cb::OFFICIAL_AFTER_FULL,
+                    &self.id,
+                    json!({"Official_Account": self.id, "SubscriberNum": n,
+                           "MaxSubscriberNum": max}),
+                )
+            })
+            .collect())
     }
 }
 
@@ -326,6 +438,7 @@ pub(crate) struct DeleteSubscribers {
     pub app: AppId,
     pub id: String,
     pub users: Vec<String>,
+    pub operator: String,
 }
 
 impl WriteOp for DeleteSubscribers {
@@ -358,6 +471,36 @@ impl WriteOp for DeleteSubscribers {
             }
         }
         Ok(results)
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::OFFICIAL_AFTER_DELETE_SUBSCRIBER]))
+    }
+
+    /// The documented payload: the account, the operator and the accounts removed (none
+    /// removed, no event).
+    async fn events<W: WriteTx>(
+        &self,
+        results: &Vec<u8>,
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let removed: Vec<serde_json::Value> = self
+            .users
+            .iter()
+            .zip(results)
+            .filter(|(_, &r)| r == RESULT_DONE)
+            .map(|(u, _)| json!({"Subscriber_Account": u}))
+            .collect();
+        if removed.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(vec![event(
+            cb::OFFICIAL_AFTER_DELETE_SUBSCRIBER,
+            &self.id,
+            json!({"Official_Account": self.id, "Operator_Account": self.operator,
+                   "SubscribeAccountList": removed}),
+        )])
     }
 }
 
@@ -527,6 +670,29 @@ impl WriteOp for SendMsg {
         )
         .await?;
         Ok(sent)
+    }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        self.msg
+            .after_callback
+            .then_some((self.app, &[cb::OFFICIAL_AFTER_SEND]))
+    }
+
+    /// The message as sent, with its Seq, time and key; a duplicate sends nothing.
+    async fn events<W: WriteTx>(
+        &self,
+        sent: &OfficialSent,
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        if sent.duplicate {
+            return Ok(Vec::new());
+        }
+        let mut fields = self.msg.callback_fields(&self.id);
+        fields["MsgSeq"] = sent.seq.into();
+        fields["MsgTime"] = sent.time.into();
+        fields["MsgKey"] = sent.key().into();
+        Ok(vec![event(cb::OFFICIAL_AFTER_SEND, &self.id, fields)])
     }
 }
 

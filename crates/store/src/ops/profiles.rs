@@ -24,6 +24,14 @@ pub(crate) struct SetPortrait {
     pub custom: CustomTags,
 }
 
+impl SetPortrait {
+    /// The items to write, `exists` saying whether the account does: for an op that imports
+    /// the account earlier in the same transaction (`robots::CreateRobot`), `true`.
+    pub(crate) fn decide(&self, exists: bool) -> Result<Vec<ProfileItem>, timber_core::Error> {
+        decide_portrait_set(exists, &self.user, &self.items, &self.custom)
+    }
+}
+
 impl WriteOp for SetPortrait {
     type Plan = Vec<ProfileItem>;
     type Out = ProfileChange;
@@ -37,12 +45,7 @@ impl WriteOp for SetPortrait {
             .query_opt(&sql, params![self.app, &self.user])
             .await?
             .is_some();
-        Ok(decide_portrait_set(
-            exists,
-            &self.user,
-            &self.items,
-            &self.custom,
-        )?)
+        Ok(self.decide(exists)?)
     }
 
     async fn apply<W: WriteTx>(

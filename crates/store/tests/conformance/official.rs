@@ -4,10 +4,14 @@
 //! §5, §6, §8.
 
 use crate::on_every_backend;
+use timber_core::c2c::NewC2cMsg;
+use timber_core::c2c::RoamQuery;
+use timber_core::message::Retention;
 use timber_core::official::{BaseInfo, BaseInfoEdit, NewOfficialMsg};
-use timber_core::robot::{Stream, MAX_ROBOTS};
+use timber_core::profile::RawItem;
+use timber_core::robot::{stream_body, MAX_ROBOTS};
 use timber_core::ErrorCode;
-use timber_store::official::NewOfficial;
+use timber_store::official::{NewOfficial, NewRobot, StreamChunk};
 use timber_store::{NewAccount, StoreError};
 
 const APP: u64 = 1400000001;
@@ -30,6 +34,7 @@ fn new(id: &str, owner: &str, max: u64) -> NewOfficial {
         },
         max_subscribers: max,
         now: 1000,
+        operator: "admin".into(),
     }
 }
 
@@ -40,6 +45,8 @@ fn msg(random: u32, body: &str, now: i64) -> NewOfficialMsg {
         cloud_custom_data: None,
         online_only: false,
         now,
+        operator: "admin".into(),
+        after_callback: true,
     }
 }
 
@@ -79,11 +86,14 @@ async fn official_accounts_and_their_subscribers() {
             max_subscribers: Some(3),
             ..Default::default()
         };
-        s.modify_official(APP, id.clone(), edit.clone())
+        s.modify_official(APP, id.clone(), edit.clone(), "admin".into())
             .await
             .unwrap();
         assert_eq!(
-            code(s.modify_official(APP, "@TOA#_none".into(), edit).await),
+            code(
+                s.modify_official(APP, "@TOA#_none".into(), edit, "admin".into())
+                    .await
+            ),
             ErrorCode::GroupNotFound
         );
         let got = s
@@ -177,7 +187,7 @@ async fn official_accounts_and_their_subscribers() {
         );
 
         let removed = s
-            .delete_subscribers(APP, id.clone(), users(&["a", "c", "a"]))
+            .delete_subscribers(APP, id.clone(), users(&["a", "c", "a"]), "admin".into())
             .await
             .unwrap();
         assert_eq!(removed, [1, 2, 0]);
@@ -189,9 +199,11 @@ async fn official_accounts_and_their_subscribers() {
             2
         );
 
-        s.destroy_official(APP, id.clone()).await.unwrap();
+        s.destroy_official(APP, id.clone(), "admin".into())
+            .await
+            .unwrap();
         assert_eq!(
-            code(s.destroy_official(APP, id.clone()).await),
+            code(s.destroy_official(APP, id.clone(), "admin".into()).await),
             ErrorCode::GroupNotFound
         );
         assert_eq!(
@@ -291,19 +303,65 @@ async fn official_messages_recall_and_history() {
     .await;
 }
 
+fn bot(user: &str, items: Vec<RawItem>) -> NewRobot {
+    NewRobot {
+        user: user.into(),
+        operator: "admin".into(),
+        items,
+        custom: Default::default(),
+        now: 1000,
+    }
+}
+
+fn nick(v: &str) -> Vec<RawItem> {
+    vec![RawItem {
+        tag: "Tag_Profile_IM_Nick".into(),
+        value: serde_json::json!(v),
+    }]
+}
+
+fn stream_msg(from: &str, to: &str, body: String) -> NewC2cMsg {
+    NewC2cMsg {
+        from: from.into(),
+        to: to.into(),
+        seq: 7,
+        random: 9,
+        time: 5000,
+        body,
+        cloud_custom_data: None,
+        offline_push: None,
+        sync_sender: true,
+        counts_unread: true,
+        updates_last: true,
+        need_receipt: false,
+        online_only: false,
+        after_callback: false,
+        support_extension: false,
+    }
+}
+
+const FOREVER: Retention = Retention { days: 0, now: 0 };
+
 #[tokio::test]
 async fn chatbots_and_streamed_replies() {
     on_every_backend(|s| async move {
         for i in 0..MAX_ROBOTS {
-            s.flag_robot(APP, format!("@RBT#{i:02}")).await.unwrap();
+            s.create_robot(APP, bot(&format!("@RBT#{i:02}"), vec![]))
+                .await
+                .unwrap();
         }
-        s.flag_robot(APP, "@RBT#00".into()).await.unwrap();
+        s.create_robot(APP, bot("@RBT#00", nick("again")))
+            .await
+            .unwrap();
         assert_eq!(
-            code(s.flag_robot(APP, "@RBT#new".into()).await),
+            code(s.create_robot(APP, bot("@RBT#new", vec![])).await),
             ErrorCode::GroupInvalidParameter
         );
         assert_eq!(s.robots(APP).await.unwrap().len(), MAX_ROBOTS);
         assert!(s.robots(OTHER_APP).await.unwrap().is_empty());
+        // The bot's account was imported with its profile.
+        let got = s.get_portraits(APP, vec!["@RBT#00".into()]).await.unwrap();
+        assert!(format!("{got:?}").contains("again"), "{got:?}");
         s.unflag_robot(APP, "@RBT#00".into()).await.unwrap();
         assert_eq!(
             code(s.unflag_robot(APP, "@RBT#00".into()).await),
@@ -312,46 +370,118 @@ async fn chatbots_and_streamed_replies() {
         assert!(!s.is_robot(APP, "@RBT#00".into()).await.unwrap());
         assert!(s.is_robot(APP, "@RBT#01".into()).await.unwrap());
         assert!(!s.is_robot(OTHER_APP, "@RBT#01".into()).await.unwrap());
-        s.flag_robot(APP, "@RBT#new".into()).await.unwrap();
+        // One transaction: a profile item the portrait step refuses (a NUL) leaves neither
+        // the flag nor the account.
+        assert_eq!(
+            code(s.create_robot(APP, bot("@RBT#new", nick("a\0b"))).await),
+            ErrorCode::ProfileInvalidParameter
+        );
+        assert!(!s.is_robot(APP, "@RBT#new".into()).await.unwrap());
+        assert_eq!(
+            s.accounts_exist(APP, vec!["@RBT#new".into()])
+                .await
+                .unwrap(),
+            [false]
+        );
+        s.create_robot(APP, bot("@RBT#new", vec![])).await.unwrap();
 
-        let stream = Stream {
-            from: "@RBT#01".into(),
-            to: "u".into(),
-            chunks: vec!["Hel".into()],
-            finished: false,
-        };
-        s.start_stream(APP, "1_2_3".into(), stream).await.unwrap();
+        // Streams: the first call's message and record in one transaction.
+        s.import_accounts(APP, vec![NewAccount::bare("u")], 1)
+            .await
+            .unwrap();
         assert_eq!(
             code(
-                s.append_stream(APP, "1_2_3".into(), "@RBT#02".into(), "x".into(), false)
+                s.start_stream_msg(APP, stream_msg("@RBT#00", "u", "[]".into()), vec![], false)
+                    .await
+            ),
+            ErrorCode::GroupInvalidParameter,
+            "no longer a valid bot"
+        );
+        assert_eq!(
+            code(
+                s.start_stream_msg(
+                    APP,
+                    stream_msg("@RBT#01", "nobody", "[]".into()),
+                    vec![],
+                    false
+                )
+                .await
+            ),
+            ErrorCode::GroupInvalidParameter,
+            "an unknown receiver"
+        );
+        let first = vec!["Hel".to_string()];
+        let sent = s
+            .start_stream_msg(
+                APP,
+                stream_msg("@RBT#01", "u", stream_body(&first, false)),
+                first,
+                false,
+            )
+            .await
+            .unwrap();
+        let chunk = |from: &str, text: &str, finish: bool, max_bytes: usize| StreamChunk {
+            key: sent.key,
+            from: from.into(),
+            chunk: text.into(),
+            finish,
+            max_bytes,
+            retention: FOREVER,
+        };
+        assert_eq!(
+            code(
+                s.append_stream_msg(APP, chunk("@RBT#02", "x", false, 10_000))
                     .await
             ),
             ErrorCode::GroupInvalidParameter
         );
         assert_eq!(
             code(
-                s.append_stream(
-                    OTHER_APP,
-                    "1_2_3".into(),
-                    "@RBT#01".into(),
-                    "x".into(),
-                    false
-                )
-                .await
+                s.append_stream_msg(OTHER_APP, chunk("@RBT#01", "x", false, 10_000))
+                    .await
             ),
             ErrorCode::GroupInvalidParameter
         );
+        // One transaction: the message's rewrite refused (too long) appends nothing.
+        assert_eq!(
+            code(
+                s.append_stream_msg(APP, chunk("@RBT#01", &"y".repeat(500), false, 300))
+                    .await
+            ),
+            ErrorCode::MsgTooLong
+        );
         let done = s
-            .append_stream(APP, "1_2_3".into(), "@RBT#01".into(), "lo".into(), true)
+            .append_stream_msg(APP, chunk("@RBT#01", "lo", true, 10_000))
             .await
             .unwrap();
         assert_eq!(
-            (done.chunks, done.finished, done.to.as_str()),
+            (done.chunks.clone(), done.finished, done.to.as_str()),
             (vec!["Hel".to_string(), "lo".into()], true, "u")
+        );
+        let roam = s
+            .roam_c2c(
+                APP,
+                "u".into(),
+                "@RBT#01".into(),
+                RoamQuery {
+                    max_cnt: 10,
+                    min_time: 0,
+                    max_time: i64::MAX,
+                    before: None,
+                },
+                FOREVER,
+            )
+            .await
+            .unwrap();
+        assert_eq!(roam.entries.len(), 1);
+        assert_eq!(
+            roam.entries[0].body,
+            stream_body(&done.chunks, true),
+            "the stored message is the whole stream"
         );
         assert_eq!(
             code(
-                s.append_stream(APP, "1_2_3".into(), "@RBT#01".into(), "!".into(), false)
+                s.append_stream_msg(APP, chunk("@RBT#01", "!", false, 10_000))
                     .await
             ),
             ErrorCode::GroupInvalidParameter

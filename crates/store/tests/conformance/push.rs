@@ -366,7 +366,7 @@ async fn banned_files_per_app() {
 
 #[tokio::test]
 async fn keyword_libraries() {
-    use timber_core::moderation::Keyword;
+    use timber_core::moderation::{Blocking, Keyword};
     let kw = |w: &str, filter_type: i64, label: &str| Keyword {
         id: 0,
         keyword: w.into(),
@@ -398,13 +398,38 @@ async fn keyword_libraries() {
             s.list_keyword_libraries(APP).await.unwrap(),
             vec![("lib".to_owned(), 1, 6)]
         );
-        let mut words = s.moderation_words(APP).await.unwrap();
-        words.sort();
-        assert_eq!(
-            words,
+        s.add_keywords(
+            APP,
+            String::new(),
             vec![
-                ("a".to_owned(), "Illegal".to_owned()),
-                ("c".to_owned(), "Ad".to_owned())
+                Keyword {
+                    word_type: 2,
+                    ..kw("^r+$", 2, "")
+                },
+                Keyword {
+                    word_type: 2,
+                    ..kw("^s+$", 1, "")
+                },
+            ],
+            7,
+        )
+        .await
+        .unwrap();
+        s.add_dirty_words(APP, vec!["d".into()]).await.unwrap();
+        let b = |k: &str, regex: bool, label: &str| Blocking {
+            keyword: k.into(),
+            regex,
+            label: label.into(),
+        };
+        // Dirty words, local blocking keywords (words and regular expressions; not the
+        // replacing ones), then cloud keywords with their labels.
+        assert_eq!(
+            s.moderation_words(APP).await.unwrap(),
+            vec![
+                b("d", false, "Illegal"),
+                b("a", false, "Illegal"),
+                b("^r+$", true, "Illegal"),
+                b("c", false, "Ad")
             ]
         );
         let gone = s
