@@ -106,17 +106,17 @@ async fn a_failing_write_in_a_batch_fails_alone_and_the_others_commit() {
     )
     .await
     .unwrap();
-    let send = |from: &'static str, body: String| {
+    let send = |from: &'static str, random: u32, body: String| {
         let c = c.clone();
         tokio::spawn(async move {
             c.call(
                 SEND,
-                json!({"GroupId": "g", "From_Account": from, "MsgBody": text(&body)}),
+                json!({"GroupId": "g", "From_Account": from, "Random": random, "MsgBody": text(&body)}),
             )
             .await
         })
     };
-    let first = send("m", "first".into());
+    let first = send("m", 100, "first".into());
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut queued = Vec::new();
     for i in 0..8 {
@@ -125,7 +125,7 @@ async fn a_failing_write_in_a_batch_fails_alone_and_the_others_commit() {
             5 => ("outsider", "not a member".to_owned()),
             _ => ("m", format!("ok {i}")),
         };
-        queued.push((from, body.clone(), send(from, body)));
+        queued.push((from, body.clone(), send(from, i, body)));
     }
     let mut waiting = 0;
     for _ in 0..100 {
@@ -135,12 +135,14 @@ async fn a_failing_write_in_a_batch_fails_alone_and_the_others_commit() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(waiting, 8, "the eight sends wait in the group's lane");
+    // Released before any assertion: a test failing with the lock held would leave its
+    // schema undroppable.
     lock.release().await.unwrap();
+    assert_eq!(waiting, 8, "the eight sends wait in the group's lane");
 
     assert_eq!(first.await.unwrap()["MsgSeq"], 1);
+    // The lane runs them in the order they arrived, which is not the order spawned.
     let mut stored = vec![(1, "first".to_owned())];
-    let mut seq = 1;
     for (from, body, answer) in queued {
         let answer = answer.await.unwrap();
         if body == "poison" {
@@ -149,12 +151,18 @@ async fn a_failing_write_in_a_batch_fails_alone_and_the_others_commit() {
         } else if from == "outsider" {
             assert_eq!(answer["ErrorCode"], 10007, "not a member: {answer}");
         } else {
-            seq += 1;
             assert_eq!(answer["ActionStatus"], "OK", "{answer}");
-            assert_eq!(answer["MsgSeq"], seq, "{body}: the next seq, none skipped");
-            stored.push((seq, body));
+            stored.push((answer["MsgSeq"].as_u64().unwrap(), body));
         }
     }
+    stored.sort();
+    let seqs: Vec<u64> = stored.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        seqs,
+        (1..=7).collect::<Vec<_>>(),
+        "none skipped, none taken twice"
+    );
+    let seq = 7;
     assert_eq!(
         gauge(server, "timber_store_writer_last_batch").await,
         Some(8),
@@ -177,11 +185,12 @@ async fn many_sends_into_one_group_through_two_nodes_take_every_seq_once() {
         for n in 0..per_node {
             let client = client.clone();
             let body = format!("{node}-{n}");
+            let random = node as u32 * 1_000 + n;
             sends.push(tokio::spawn(async move {
                 let r = client
                     .call_ok(
                         SEND,
-                        json!({"GroupId": "g", "From_Account": "m", "MsgBody": text(&body)}),
+                        json!({"GroupId": "g", "From_Account": "m", "Random": random, "MsgBody": text(&body)}),
                     )
                     .await;
                 (r["MsgSeq"].as_u64().unwrap(), body)
