@@ -507,16 +507,16 @@ async fn a_multi_message_import_stores_the_rows_of_one_per_call() {
     group(&admin, "Public", "single").await;
     let t = now();
     let msgs = vec![
-        json!({"From_Account": "a", "SendTime": t - 5, "Random": 7, "MsgBody": text("1")}),
-        json!({"From_Account": "b", "SendTime": t - 5, "MsgBody": text("no random"), "CloudCustomData": "cc"}),
-        json!({"From_Account": "a", "SendTime": t - 4, "Random": 7, "MsgBody": text("repeat in the call")}),
-        json!({"From_Account": "c", "SendTime": t - 3, "Random": 8, "MsgBody": text("3")}),
-        json!({"From_Account": "a", "SendTime": t - 3, "Random": 9, "MsgBody": text("4")}),
+        json!({"From_Account": "a", "SendTime": t, "Random": 7, "MsgBody": text("1")}),
+        json!({"From_Account": "b", "SendTime": t, "Random": 5, "MsgBody": text("another sender"), "CloudCustomData": "cc"}),
+        json!({"From_Account": "a", "SendTime": t, "Random": 7, "MsgBody": text("repeat in the call")}),
+        json!({"From_Account": "c", "SendTime": t, "Random": 8, "MsgBody": text("3")}),
+        json!({"From_Account": "a", "SendTime": t, "Random": 9, "MsgBody": text("4")}),
     ];
     // A message already stored: its Random comes again in both imports.
     for gid in ["bulk", "single"] {
         admin
-            .call_ok(IMPORT, json!({"GroupId": gid, "MsgList": [{"From_Account": "a", "SendTime": t - 6, "Random": 8, "MsgBody": text("stored")}]}))
+            .call_ok(IMPORT, json!({"GroupId": gid, "MsgList": [{"From_Account": "a", "SendTime": t, "Random": 8, "MsgBody": text("stored")}]}))
             .await;
     }
     let bulk = admin
