@@ -73,6 +73,7 @@ impl Default for Metrics {
             Box::new(console_streams.clone()),
             Box::new(store.writer_queue.clone()),
             Box::new(store.writer_last_batch.clone()),
+            Box::new(store.writer_batches.clone()),
             Box::new(store.pool.clone()),
             Box::new(store.pool_max.clone()),
             Box::new(store.pool_waiting.clone()),
@@ -98,6 +99,7 @@ impl Default for Metrics {
 struct StoreGauges {
     writer_queue: prometheus::IntGaugeVec,
     writer_last_batch: prometheus::IntGaugeVec,
+    writer_batches: prometheus::IntGaugeVec,
     pool: prometheus::IntGaugeVec,
     pool_max: prometheus::IntGaugeVec,
     pool_waiting: prometheus::IntGaugeVec,
@@ -114,12 +116,17 @@ impl Default for StoreGauges {
         StoreGauges {
             writer_queue: gauge(
                 "timber_store_writer_queue",
-                "SQLite: writes waiting for the writer thread.",
+                "SQLite: writes waiting for the writer thread; PostgreSQL: writes waiting for their group's batch (group commit).",
                 &[],
             ),
             writer_last_batch: gauge(
                 "timber_store_writer_last_batch",
-                "SQLite: writes committed together by the last group commit.",
+                "SQLite, or PostgreSQL with group commit: writes committed together by the last group commit.",
+                &[],
+            ),
+            writer_batches: gauge(
+                "timber_store_writer_batches",
+                "SQLite, or PostgreSQL with group commit: group commits so far.",
                 &[],
             ),
             pool: gauge(
@@ -151,6 +158,7 @@ impl StoreGauges {
         };
         set(&self.writer_queue, &[], g.writer_queue);
         set(&self.writer_last_batch, &[], g.writer_last_batch);
+        set(&self.writer_batches, &[], g.writer_batches);
         set(&self.pool, &["in_use"], g.pool_in_use);
         let idle = g
             .pool_size

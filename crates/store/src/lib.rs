@@ -129,11 +129,12 @@ pub trait Store:
 /// this backend's).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreGauges {
-    /// SQLite: writes waiting for the writer thread.
+    /// SQLite: writes waiting for the writer thread. PostgreSQL with group commit: writes
+    /// waiting for their group's next batch.
     pub writer_queue: Option<u64>,
-    /// SQLite: writes committed by the last group commit.
+    /// SQLite, PostgreSQL with group commit: writes committed by the last group commit.
     pub writer_last_batch: Option<u64>,
-    /// SQLite: group commits so far.
+    /// SQLite, PostgreSQL with group commit: group commits so far.
     pub writer_batches: Option<u64>,
     /// PostgreSQL: connections of the pool lent out now.
     pub pool_in_use: Option<u64>,

@@ -66,6 +66,10 @@ pub struct Config {
     /// commits. `false` leaves SQLite's own cache as it is.
     #[serde(default = "default_true")]
     pub sqlite_page_cache: bool,
+    /// Whether writes to one group waiting on a PostgreSQL node share one transaction and
+    /// one commit (each in a savepoint of its own). `false`: every write commits alone.
+    #[serde(default = "default_true")]
+    pub postgres_group_commit: bool,
     /// The hosted apps. Empty: one app is generated on first start and kept in `data_dir`.
     #[serde(default)]
     pub apps: Vec<App>,
@@ -133,6 +137,7 @@ const VALUE_KEYS: &[&str] = &[
     "max_connections",
     "sqlite_wal_vfs",
     "sqlite_page_cache",
+    "postgres_group_commit",
     "apps",
 ];
 
@@ -285,6 +290,7 @@ mod tests {
         assert_eq!(c.max_connections, None);
         assert!(c.sqlite_wal_vfs);
         assert!(c.sqlite_page_cache);
+        assert!(c.postgres_group_commit);
         assert!(c.apps.is_empty());
     }
 
@@ -317,9 +323,11 @@ mod tests {
                 ("TIMBER_MAX_CONNECTIONS", "64"),
                 ("TIMBER_SQLITE_WAL_VFS", "false"),
                 ("TIMBER_SQLITE_PAGE_CACHE", "false"),
+                ("TIMBER_POSTGRES_GROUP_COMMIT", "false"),
             ],
         )
         .unwrap();
+        assert!(!c.postgres_group_commit);
         assert!(!c.sqlite_wal_vfs);
         assert!(!c.sqlite_page_cache);
         assert_eq!(c.listen, "0.0.0.0:1");

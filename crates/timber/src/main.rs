@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use timber_server::apps::{App, Apps};
-use timber_store::postgres::PgStore;
+use timber_store::postgres::{PgOptions, PgStore};
 use timber_store::sqlite::{SqliteOptions, SqliteStore};
 use timber_store::{NewAccount, Store};
 
@@ -148,9 +148,14 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         }
         "memory" => Arc::new(SqliteStore::open_memory()?),
         url if url.starts_with("postgres://") || url.starts_with("postgresql://") => Arc::new(
-            PgStore::connect(url)
-                .await
-                .context("connecting to PostgreSQL")?,
+            PgStore::connect_with(
+                url,
+                &PgOptions {
+                    group_commit: config.postgres_group_commit,
+                },
+            )
+            .await
+            .context("connecting to PostgreSQL")?,
         ),
         other => {
             bail!("unknown storage {other:?}: use \"sqlite\", \"memory\" or a postgres:// URL")

@@ -497,6 +497,54 @@ async fn import_group_msg_takes_consecutive_seqs_under_the_time_rules() {
 }
 common::also_on_postgres!(import_group_msg_takes_consecutive_seqs_under_the_time_rules);
 
+/// One import_group_msg of several messages stores them in one statement, their repeats
+/// probed in one statement (the bulk path a history is seeded through): the rows and the
+/// answers are those of the same messages imported one per call.
+#[tokio::test]
+async fn a_multi_message_import_stores_the_rows_of_one_per_call() {
+    let (server, admin) = start().await;
+    group(&admin, "Public", "bulk").await;
+    group(&admin, "Public", "single").await;
+    let t = now();
+    let msgs = vec![
+        json!({"From_Account": "a", "SendTime": t, "Random": 7, "MsgBody": text("1")}),
+        json!({"From_Account": "b", "SendTime": t, "Random": 5, "MsgBody": text("another sender"), "CloudCustomData": "cc"}),
+        json!({"From_Account": "a", "SendTime": t, "Random": 7, "MsgBody": text("repeat in the call")}),
+        json!({"From_Account": "c", "SendTime": t, "Random": 8, "MsgBody": text("3")}),
+        json!({"From_Account": "a", "SendTime": t, "Random": 9, "MsgBody": text("4")}),
+    ];
+    // A message already stored: its Random comes again in both imports.
+    for gid in ["bulk", "single"] {
+        admin
+            .call_ok(IMPORT, json!({"GroupId": gid, "MsgList": [{"From_Account": "a", "SendTime": t, "Random": 8, "MsgBody": text("stored")}]}))
+            .await;
+    }
+    let bulk = admin
+        .call_ok(IMPORT, json!({"GroupId": "bulk", "MsgList": msgs}))
+        .await["ImportMsgResult"]
+        .clone();
+    let mut single = Vec::new();
+    for m in &msgs {
+        let r = admin
+            .call_ok(IMPORT, json!({"GroupId": "single", "MsgList": [m]}))
+            .await;
+        single.push(r["ImportMsgResult"][0].clone());
+    }
+    assert_eq!(bulk, Value::Array(single));
+    // What the two groups hold reads the same, field by field.
+    let page = |gid: &'static str| {
+        let admin = admin.clone();
+        async move {
+            history(&admin, json!({"GroupId": gid, "ReqMsgNumber": 20})).await["RspMsgList"].clone()
+        }
+    };
+    let stored = page("bulk").await;
+    assert_eq!(stored.as_array().unwrap().len(), 4, "{stored}");
+    assert_eq!(stored, page("single").await);
+    let _ = server;
+}
+common::also_on_postgres!(a_multi_message_import_stores_the_rows_of_one_per_call);
+
 /// Migration: import_group with a past CreateTime, then history, then members with unread
 /// counts (import_group and import_group_member are on the groups branch).
 #[tokio::test]

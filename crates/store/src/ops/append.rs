@@ -16,8 +16,10 @@ pub(super) async fn write(
     gkey: i64,
     appends: &Appends,
 ) -> Result<(), DbError> {
-    for (seq, msg) in &appends.rows {
-        insert(w, app, gkey, *seq, msg).await?;
+    // One statement for all the rows: import_group_msg stores seven at once, and the bulk
+    // seeding of a history is made of those (BENCHMARKS.md, ledger: bulk seeding).
+    for chunk in appends.rows.chunks(MAX_ROWS_PER_INSERT) {
+        insert_all(w, app, gkey, chunk).await?;
     }
     if let Some(head) = appends.head {
         move_head(w, gkey, head, None).await?;
@@ -54,6 +56,68 @@ pub(super) async fn move_head(
     Ok(())
 }
 
+/// Rows per multi-row INSERT: 12 parameters each, well under SQLite's limit of 32,766.
+const MAX_ROWS_PER_INSERT: usize = 64;
+
+const INSERT_INTO: &str = "INSERT INTO group_messages (app, gkey, seq, sender, random, time, \
+    priority, state, is_system, body, cloud_custom_data, to_accounts) VALUES ";
+
+/// The receivers column of a message (NULL when it is for every member).
+fn to_accounts(msg: &NewGroupMsg) -> Option<String> {
+    (!msg.to_accounts.is_empty())
+        .then(|| serde_json::to_string(&msg.to_accounts).unwrap_or_default())
+}
+
+/// The body column: an online-only message keeps its slot, never its body (the body is only
+/// pushed to connected members, timber_core::member).
+fn stored_body(msg: &NewGroupMsg) -> &str {
+    if msg.state == timber_core::message::SlotState::Unstored {
+        timber_core::message::PLACEHOLDER_BODY
+    } else {
+        msg.body.as_str()
+    }
+}
+
+/// Stores `rows` (seq, message) in one statement.
+async fn insert_all(
+    w: &mut impl WriteTx,
+    app: AppId,
+    gkey: i64,
+    rows: &[(u64, NewGroupMsg)],
+) -> Result<(), DbError> {
+    if let [(seq, msg)] = rows {
+        return insert(w, app, gkey, *seq, msg).await;
+    }
+    let tos: Vec<Option<String>> = rows.iter().map(|(_, m)| to_accounts(m)).collect();
+    let mut sql = String::from(INSERT_INTO);
+    let mut params = Vec::with_capacity(rows.len() * 12);
+    for (k, ((seq, msg), to)) in rows.iter().zip(&tos).enumerate() {
+        if k > 0 {
+            sql.push_str(", ");
+        }
+        let n = 12 * k;
+        let marks: Vec<String> = (1..=12).map(|i| format!("${}", n + i)).collect();
+        sql.push('(');
+        sql.push_str(&marks.join(", "));
+        sql.push(')');
+        params.extend_from_slice(params![
+            app,
+            gkey,
+            *seq,
+            &msg.from,
+            msg.random,
+            msg.time,
+            msg.priority,
+            msg.state.to_db(),
+            msg.is_system,
+            stored_body(msg),
+            &msg.cloud_custom_data,
+            to.as_deref(),
+        ]);
+    }
+    w.write(&sql, &params).await
+}
+
 /// Stores one message at `seq`.
 pub(super) async fn insert(
     w: &mut impl WriteTx,
@@ -62,15 +126,8 @@ pub(super) async fn insert(
     seq: u64,
     msg: &NewGroupMsg,
 ) -> Result<(), DbError> {
-    let to = (!msg.to_accounts.is_empty())
-        .then(|| serde_json::to_string(&msg.to_accounts).unwrap_or_default());
-    // An online-only message keeps its slot, never its body (the body is only pushed to
-    // connected members, timber_core::member).
-    let body = if msg.state == timber_core::message::SlotState::Unstored {
-        timber_core::message::PLACEHOLDER_BODY
-    } else {
-        msg.body.as_str()
-    };
+    let to = to_accounts(msg);
+    let body = stored_body(msg);
     w.write(
         "INSERT INTO group_messages (app, gkey, seq, sender, random, time, priority, state,
              is_system, body, cloud_custom_data, to_accounts)

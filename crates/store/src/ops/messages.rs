@@ -13,7 +13,7 @@ use super::rows::{
 };
 use super::{append, ReadOp, SinkOp, WriteOp};
 use crate::messages::HistoryQuery;
-use crate::sql::{params, ReadTx, RowRef, WriteTx};
+use crate::sql::{params, Param, ReadTx, RowRef, WriteTx};
 use crate::{DbError, StoreError};
 use serde_json::json;
 use std::sync::LazyLock;
@@ -77,6 +77,56 @@ pub(super) async fn find_duplicate(
         Some(seq) => Ok(Some(original(r, app, gkey, seq as u64).await?)),
         None => Ok(None),
     }
+}
+
+/// The stored message each of `msgs` repeats (its `Random` in its window), probed for the
+/// whole call in one statement: a probe per message was a round trip each under the group's
+/// lock on PostgreSQL, seven per import_group_msg (BENCHMARKS.md, ledger: bulk seeding).
+async fn stored_duplicates(
+    r: &mut impl ReadTx,
+    app: AppId,
+    gkey: i64,
+    msgs: &[ImportMsg],
+) -> Result<Vec<Option<Sent>>, DbError> {
+    let mut found: Vec<Option<Sent>> = msgs.iter().map(|_| None).collect();
+    let probes: Vec<(usize, u32, i64)> = msgs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| m.random.map(|random| (i, random, dedup_since(m.send_time))))
+        .collect();
+    if probes.is_empty() {
+        return Ok(found);
+    }
+    // `column1…3` are what both databases name a VALUES list's columns.
+    let values: Vec<String> = (0..probes.len())
+        .map(|k| {
+            let n = 3 + 3 * k;
+            format!(
+                "(CAST(${n} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                n + 1,
+                n + 2
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT v.column1, ({}) FROM (VALUES {}) AS v",
+        duplicate_probe("$2", "v.column2", "v.column3"),
+        values.join(", ")
+    );
+    let mut params = vec![Param::from(app), Param::from(gkey)];
+    for &(i, random, since) in &probes {
+        params.extend([
+            Param::from(i as u64),
+            Param::from(random),
+            Param::from(since),
+        ]);
+    }
+    for row in r.query(&sql, &params).await? {
+        if let (Some(slot), Some(seq)) = (found.get_mut(row.i64(0) as usize), row.opt_i64(1)) {
+            *slot = Some(original(r, app, gkey, seq as u64).await?);
+        }
+    }
+    Ok(found)
 }
 
 /// Locks the group's row (PostgreSQL) in a statement of its own, before a send reads anything
@@ -145,6 +195,10 @@ pub(crate) struct SendMessage {
 impl WriteOp for SendMessage {
     type Plan = (i64, SendPlan);
     type Out = Sent;
+
+    fn batch_key(&self) -> Option<(AppId, &str)> {
+        Some((self.app, &self.group_id))
+    }
 
     fn changes(
         &self,
@@ -318,15 +372,13 @@ impl WriteOp for ImportMessages {
     type Plan = (i64, ImportPlan);
     type Out = Vec<Imported>;
 
+    fn batch_key(&self) -> Option<(AppId, &str)> {
+        Some((self.app, &self.group_id))
+    }
+
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let g = locked_group(r, self.app, &self.group_id).await?;
-        let mut stored_duplicates = Vec::with_capacity(self.msgs.len());
-        for m in &self.msgs {
-            stored_duplicates.push(match m.random {
-                Some(random) => find_duplicate(r, self.app, g.key, random, m.send_time).await?,
-                None => None,
-            });
-        }
+        let stored_duplicates = stored_duplicates(r, self.app, g.key, &self.msgs).await?;
         let plan = decide_import(
             &g,
             &self.msgs,
@@ -690,6 +742,10 @@ pub(crate) struct ClearHistory {
 impl WriteOp for ClearHistory {
     type Plan = (i64, u64, bool);
     type Out = u64;
+
+    fn batch_key(&self) -> Option<(AppId, &str)> {
+        Some((self.app, &self.group_id))
+    }
 
     fn changes(
         &self,

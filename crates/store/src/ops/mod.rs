@@ -90,6 +90,16 @@ pub(crate) trait WriteOp: Send + Sync + 'static {
     fn changes(&self, _out: &Self::Out, _sink: &dyn ChangeSink) -> Option<(AppId, Vec<Change>)> {
         None
     }
+
+    /// The group whose row this write locks first, when it is short and locks nothing
+    /// outside that group: writes waiting for the same group on one PostgreSQL node then
+    /// share one transaction and one commit (`postgres/commit.rs`). Keyed by group, a batch
+    /// takes one group's row lock, as each of its writes alone would: batches on two nodes
+    /// cannot deadlock over the order of several groups' locks. `None` (long writes, the
+    /// kit, migrations, writes across groups): the write runs alone.
+    fn batch_key(&self) -> Option<(AppId, &str)> {
+        None
+    }
 }
 
 /// One change of a write to `app`, built only when a member of the app is connected.

@@ -1,9 +1,11 @@
 //! The PostgreSQL store: for running several stateless timber nodes on one database.
 //!
-//! Every operation is one transaction. Operations that depend on a group's state first lock
-//! the group's row (`SELECT … FOR UPDATE`), so writes to one group are serialized across all
-//! nodes: two nodes can never take the same MsgSeq, and every check sees the state its write
-//! changes. Nothing is cached in memory: every answer comes from the database.
+//! Every operation is one transaction, or, for the writes to one group waiting on one node,
+//! a savepoint in one transaction they share (group commit, `commit.rs`). Operations that
+//! depend on a group's state first lock the group's row (`SELECT … FOR UPDATE`), so writes
+//! to one group are serialized across all nodes: two nodes can never take the same MsgSeq,
+//! and every check sees the state its write changes. Nothing is cached in memory: every
+//! answer comes from the database.
 //!
 //! SQL is kept to what PostgreSQL-compatible distributed engines (CockroachDB, YugabyteDB)
 //! support: plain tables, a sequence for group keys, `ON CONFLICT … DO UPDATE`, `RETURNING`,
@@ -16,6 +18,7 @@
 //!   what CockroachDB's serializable transactions require of clients.
 
 pub(crate) mod cluster;
+mod commit;
 mod schema;
 
 use crate::backend::{Backend, RevokedCache};
@@ -24,6 +27,7 @@ use crate::outbox::CallbackFilter;
 use crate::sql::postgres::PgTx;
 use crate::{DbError, Result, Store, StoreError};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use timber_core::message::PageSink;
 use tokio_postgres::error::SqlState;
@@ -34,19 +38,45 @@ const MAX_RETRIES: usize = 8;
 /// Connections per node.
 const POOL_SIZE: usize = 32;
 
+/// How the PostgreSQL store runs (configuration keys `postgres_*`).
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// Writes to one group waiting on this node share one transaction (`commit.rs`);
+    /// `false`: every write commits alone.
+    pub group_commit: bool,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions { group_commit: true }
+    }
+}
+
 pub struct PgStore {
+    shared: Arc<Shared>,
+}
+
+/// What the store's requests and its group commit tasks share.
+struct Shared {
     pool: Pool,
     /// Which after-events to record (set once by the HTTP layer; none until then).
     callbacks: OnceLock<Arc<dyn CallbackFilter>>,
     /// The change log and presence shared with the other nodes; committed changes reach
     /// this node's member hub through it (members.md §6).
     cluster: Arc<cluster::Cluster>,
+    group_commit: bool,
+    lanes: commit::Lanes,
 }
 
 impl PgStore {
     /// Connects to `url` (a `postgres://` URL; `?options=-c%20search_path%3Dname` selects a
     /// schema) and migrates the schema, safely when several nodes start at once.
     pub async fn connect(url: &str) -> Result<PgStore> {
+        Self::connect_with(url, &PgOptions::default()).await
+    }
+
+    /// [`PgStore::connect`] with `options`.
+    pub async fn connect_with(url: &str, options: &PgOptions) -> Result<PgStore> {
         let config: tokio_postgres::Config = url.parse().map_err(StoreError::internal)?;
         let manager = Manager::from_config(
             config,
@@ -60,30 +90,35 @@ impl PgStore {
             .build()
             .map_err(StoreError::internal)?;
         let store = PgStore {
-            cluster: cluster::Cluster::new(pool.clone(), url),
-            pool,
-            callbacks: OnceLock::new(),
+            shared: Arc::new(Shared {
+                cluster: cluster::Cluster::new(pool.clone(), url),
+                pool,
+                callbacks: OnceLock::new(),
+                group_commit: options.group_commit,
+                lanes: commit::Lanes::default(),
+            }),
         };
         store.migrate().await?;
-        store.cluster.probe().await?;
+        store.shared.cluster.probe().await?;
         Ok(store)
     }
 
     async fn migrate(&self) -> Result<()> {
-        let mut client = self.pool.get().await.map_err(StoreError::internal)?;
+        let mut client = self.shared.pool.get().await.map_err(StoreError::internal)?;
         schema::migrate(&mut client).await
     }
 }
 
-impl PgStore {
-    /// One attempt at `op`: a transaction with its checks, its writes and the commit, its
-    /// statements pipelined (`sql::postgres`).
+impl Shared {
+    /// One attempt at `op` alone: a transaction with its checks, its writes and the commit,
+    /// its statements pipelined (`sql::postgres`).
     async fn try_write<O: WriteOp>(&self, op: &O) -> Result<O::Out> {
         let mut conn = Detach(Some(self.pool.get().await.map_err(DbError::internal)?));
+        let ip = crate::outbox::client_ip();
         let (out, ended) = match conn.0.as_ref() {
             Some(client) => {
                 let mut t = PgTx::begin(client);
-                match self.steps(op, &mut t, client).await {
+                match self.steps(op, &mut t, client, &ip).await {
                     // A COMMIT ends the transaction even when it fails (PostgreSQL then rolls
                     // it back), so the connection is reusable either way.
                     Ok((out, recorded)) => match t.commit().await {
@@ -110,16 +145,16 @@ impl PgStore {
     }
 
     /// `op`'s checks and writes, and its change log row, in the open transaction `t`;
-    /// whether it recorded callback events.
+    /// whether it recorded callback events. `ip`: the request's client address.
     async fn steps<O: WriteOp>(
         &self,
         op: &O,
         t: &mut PgTx<'_, deadpool_postgres::Object>,
         client: &deadpool_postgres::Object,
+        ip: &str,
     ) -> Result<(O::Out, bool)> {
         let filter = self.callbacks.get();
-        let ip = crate::outbox::client_ip();
-        let (out, recorded) = crate::ops::run(op, t, filter.map(|f| &**f), &ip).await?;
+        let (out, recorded) = crate::ops::run(op, t, filter.map(|f| &**f), ip).await?;
         // What members on any node hear of it goes into the change log, last, so that its
         // id is drawn as late before the commit as it can be (cluster.rs, Gaps). Every node,
         // this one included, delivers it from there.
@@ -142,24 +177,31 @@ impl PgStore {
     }
 }
 
-/// Each write is one transaction, retried from the start (its checks included) when it loses
-/// a race with another transaction; reads run on a pooled connection.
+/// Each write is one transaction, or shares its group's batch (`commit.rs`), and is retried
+/// alone from the start (its checks included) when it loses a race with another
+/// transaction; reads run on a pooled connection.
 impl Backend for PgStore {
     async fn write<O: WriteOp>(&self, op: O) -> Result<O::Out> {
-        let mut attempt = 0;
-        loop {
-            match self.try_write(&op).await {
-                Err(StoreError::Db(DbError::Conflict(why))) if attempt < MAX_RETRIES => {
-                    attempt += 1;
-                    tracing::debug!(attempt, %why, "retrying a PostgreSQL transaction");
+        let shared = &self.shared;
+        let key = op
+            .batch_key()
+            .filter(|_| shared.group_commit)
+            .map(|(app, group)| (app, group.to_owned()));
+        if let Some((app, group)) = key {
+            let op = Arc::new(op);
+            return match shared.batched(app, &group, op.clone()).await {
+                Err(StoreError::Db(DbError::Conflict(why))) => {
+                    tracing::debug!(%why, "retrying a write of a batch alone");
+                    shared.retry(&*op, 1).await
                 }
-                other => return other,
-            }
+                other => other,
+            };
         }
+        shared.retry(&op, 0).await
     }
 
     async fn read<O: ReadOp>(&self, op: O) -> Result<O::Out> {
-        let client = self.reader().await?;
+        let client = self.shared.reader().await?;
         op.read(&mut PgTx::new(&client)).await
     }
 
@@ -168,7 +210,7 @@ impl Backend for PgStore {
     }
 
     async fn read_into<O: SinkOp>(&self, op: O, sink: &mut dyn PageSink) -> Result<O::Out> {
-        let client = self.reader().await?;
+        let client = self.shared.reader().await?;
         op.read_into(&mut PgTx::new(&client), sink).await
     }
 
@@ -178,19 +220,22 @@ impl Backend for PgStore {
     }
 
     fn install_callback_filter(&self, filter: Arc<dyn CallbackFilter>) {
-        let _ = self.callbacks.set(filter);
+        let _ = self.shared.callbacks.set(filter);
     }
 
     fn install_change_sink(&self, sink: Arc<dyn timber_core::member::ChangeSink>) {
-        self.cluster.start(sink);
+        self.shared.cluster.start(sink);
     }
 
     async fn member_connected(&self, app: u64, conn: u64, account: &str, platform: &str) {
-        self.cluster.connected(app, conn, account, platform).await
+        self.shared
+            .cluster
+            .connected(app, conn, account, platform)
+            .await
     }
 
     async fn member_disconnected(&self, conn: u64) {
-        self.cluster.disconnected(conn).await
+        self.shared.cluster.disconnected(conn).await
     }
 
     async fn remote_platforms(
@@ -198,7 +243,7 @@ impl Backend for PgStore {
         app: u64,
         accounts: &[String],
     ) -> Result<Vec<(String, String)>> {
-        self.cluster.remote_platforms(app, accounts).await
+        self.shared.cluster.remote_platforms(app, accounts).await
     }
 
     async fn room_entered(
@@ -208,7 +253,8 @@ impl Backend for PgStore {
         account: &str,
         join_time: i64,
     ) -> Result<()> {
-        self.cluster
+        self.shared
+            .cluster
             .room_entered(app, group_id, account, join_time)
             .await
     }
@@ -220,13 +266,29 @@ impl Backend for PgStore {
         accounts: &[String],
         everywhere: bool,
     ) -> Result<()> {
-        self.cluster
+        self.shared
+            .cluster
             .room_left(app, group_id, accounts, everywhere)
             .await
     }
 
     async fn remote_room_members(&self, app: u64, group_id: &str) -> Result<Vec<(String, i64)>> {
-        self.cluster.remote_room_members(app, group_id).await
+        self.shared.cluster.remote_room_members(app, group_id).await
+    }
+}
+
+impl Shared {
+    /// Runs `op` alone until it does not lose a race, `attempt` tries already made.
+    async fn retry<O: WriteOp>(&self, op: &O, mut attempt: usize) -> Result<O::Out> {
+        loop {
+            match self.try_write(op).await {
+                Err(StoreError::Db(DbError::Conflict(why))) if attempt < MAX_RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(attempt, %why, "retrying a PostgreSQL transaction");
+                }
+                other => return other,
+            }
+        }
     }
 }
 
@@ -267,25 +329,31 @@ impl From<tokio_postgres::Error> for StoreError {
 #[async_trait::async_trait]
 impl Store for PgStore {
     async fn ping(&self) -> Result<()> {
-        let client = self.pool.get().await.map_err(StoreError::internal)?;
+        let client = self.shared.pool.get().await.map_err(StoreError::internal)?;
         client.query_one("SELECT 1", &[]).await?;
         Ok(())
     }
 
     async fn close(&self) {
-        self.cluster.leave().await;
-        self.pool.close();
+        self.shared.cluster.leave().await;
+        self.shared.pool.close();
     }
 
     fn gauges(&self) -> crate::StoreGauges {
-        let status = self.pool.status();
+        let status = self.shared.pool.status();
         let size = status.size as u64;
+        let lanes = &self.shared.lanes;
+        let group_commit = self.shared.group_commit;
+        let batch =
+            |n: &std::sync::atomic::AtomicU64| group_commit.then(|| n.load(Ordering::Acquire));
         crate::StoreGauges {
+            writer_queue: batch(&lanes.queued),
+            writer_last_batch: batch(&lanes.last_batch),
+            writer_batches: batch(&lanes.batches),
             pool_in_use: Some(size.saturating_sub(status.available as u64)),
             pool_size: Some(size),
             pool_max: Some(status.max_size as u64),
             pool_waiting: Some(status.waiting as u64),
-            ..Default::default()
         }
     }
 }
@@ -358,6 +426,32 @@ pub mod testing {
         drop(client);
         let _ = task.await;
         result
+    }
+
+    /// A transaction of a test's own, holding the row locks of a `SELECT … FOR UPDATE` until
+    /// [`RowLock::release`]: the writes that wait for those rows meanwhile queue up where
+    /// the test can watch them (the group commit's lanes, `/metrics`).
+    pub struct RowLock {
+        client: tokio_postgres::Client,
+        task: tokio::task::JoinHandle<std::result::Result<(), tokio_postgres::Error>>,
+    }
+
+    /// Opens a transaction on `url` and runs `select` (a locking `SELECT`) in it.
+    pub async fn lock_rows(url: &str, select: &str) -> Result<RowLock> {
+        let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
+        let task = tokio::spawn(conn);
+        client.batch_execute(&format!("BEGIN; {select}")).await?;
+        Ok(RowLock { client, task })
+    }
+
+    impl RowLock {
+        /// Commits the transaction (it changed nothing), releasing the locks.
+        pub async fn release(self) -> Result<()> {
+            self.client.batch_execute("COMMIT").await?;
+            drop(self.client);
+            let _ = self.task.await;
+            Ok(())
+        }
     }
 
     /// Runs `sql` (one or more statements) on a connection to `url`: a schema URL from

@@ -25,8 +25,9 @@ pub(crate) struct PgTx<'a, C> {
     t: &'a C,
     /// A transaction this value opened, whose statements may be held back.
     in_tx: bool,
-    /// `BEGIN` is still to be sent, before the first statement.
-    begin: bool,
+    /// What opens the transaction (`BEGIN`, or a savepoint in a batch's transaction), still
+    /// to be sent before the first statement.
+    begin: Option<&'static str>,
     /// Statements whose answers nobody reads, sent before the next one that is read.
     held: Vec<(Statement, Vec<OwnedParam>)>,
 }
@@ -37,7 +38,7 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
         PgTx {
             t,
             in_tx: false,
-            begin: false,
+            begin: None,
             held: Vec::new(),
         }
     }
@@ -46,12 +47,45 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
     /// with [`PgTx::commit`] or [`PgTx::rollback`]; a connection left in it must not go
     /// back to the pool (`postgres::Detach`).
     pub(crate) fn begin(t: &'a C) -> Self {
+        Self::opened_by(t, "BEGIN")
+    }
+
+    /// A transaction on `t` opened by `opening` when the first statement is sent: `BEGIN`,
+    /// or in a group commit's transaction (`postgres/commit.rs`) `SAVEPOINT …`, with the
+    /// `BEGIN` before it for the batch's first write. End it with [`PgTx::release`] or
+    /// [`PgTx::rollback_to`].
+    pub(crate) fn opened_by(t: &'a C, opening: &'static str) -> Self {
         PgTx {
             t,
             in_tx: true,
-            begin: true,
+            begin: Some(opening),
             held: Vec::new(),
         }
+    }
+
+    /// Whether the opening statement has been sent.
+    pub(crate) fn opened(&self) -> bool {
+        self.in_tx && self.begin.is_none()
+    }
+
+    /// Sends what is held back and then `sql` (`RELEASE SAVEPOINT …`), in one round trip;
+    /// nothing when nothing was ever sent.
+    pub(crate) async fn release(&mut self, sql: &'static str) -> Result<()> {
+        if self.begin.is_some() && self.held.is_empty() {
+            return Ok(());
+        }
+        let t = self.t;
+        self.pipelined(t.batch_execute(sql)).await
+    }
+
+    /// Drops what is held back and, if the opening was sent, sends `sql` (`ROLLBACK TO
+    /// SAVEPOINT …`).
+    pub(crate) async fn rollback_to(&mut self, sql: &'static str) -> Result<()> {
+        self.held.clear();
+        if self.opened() {
+            self.t.batch_execute(sql).await?;
+        }
+        Ok(())
     }
 
     /// Sends everything held back (and `BEGIN` if still due) with `last`, in one pipeline;
@@ -60,10 +94,10 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
         &mut self,
         last: impl Future<Output = std::result::Result<T, tokio_postgres::Error>> + Send,
     ) -> Result<T> {
-        if !self.begin && self.held.is_empty() {
+        if self.begin.is_none() && self.held.is_empty() {
             return Ok(last.await?);
         }
-        let begin = std::mem::take(&mut self.begin);
+        let begin = self.begin.take();
         let held = std::mem::take(&mut self.held);
         let t = self.t;
         let refs: Vec<Vec<&(dyn ToSql + Sync)>> = held
@@ -72,10 +106,9 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
             .collect();
         // Polled in order, so sent in order: BEGIN, the held statements, then `last`.
         let opening = async move {
-            if begin {
-                t.batch_execute("BEGIN").await
-            } else {
-                Ok(())
+            match begin {
+                Some(sql) => t.batch_execute(sql).await,
+                None => Ok(()),
             }
         };
         let held_back = futures_util::future::try_join_all(
@@ -95,7 +128,7 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
 
     /// Commits the transaction, with the statements held back in the same round trip.
     pub(crate) async fn commit(mut self) -> Result<()> {
-        if self.begin && self.held.is_empty() {
+        if self.begin.is_some() && self.held.is_empty() {
             return Ok(()); // nothing was ever sent
         }
         let t = self.t;
@@ -105,7 +138,7 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
     /// Ends the transaction without its writes (an operation refused, or a statement
     /// failed); what is held back is never sent.
     pub(crate) async fn rollback(self) -> Result<()> {
-        if self.in_tx && !self.begin {
+        if self.opened() {
             self.t.batch_execute("ROLLBACK").await?;
         }
         Ok(())

@@ -1,0 +1,325 @@
+//! Group commit per node: the writes to one group waiting on this node share one transaction
+//! and one commit.
+//!
+//! Every write to a group locks the group's row until its commit, so writes into one hot
+//! group run one after the other, each holding the lock over its own commit's fsync. Here a
+//! write whose op names its group ([`WriteOp::batch_key`]) joins that group's *lane*: the
+//! first one starts a task that runs the lane's waiting writes, up to [`MAX_BATCH`], in one
+//! transaction, then the writes that came meanwhile, until the lane is empty. The row is
+//! locked once per batch and committed once, so the lock is held over one fsync per batch.
+//!
+//! - **Gap-free MsgSeq.** Every write of a batch takes the group's row lock (`FOR UPDATE`,
+//!   re-granted at once inside the batch) and reads the head its predecessor wrote in the
+//!   same transaction; another node's batch waits for the lock as a single write does.
+//! - **A failed write fails alone.** Each write runs inside `SAVEPOINT op`; when one fails —
+//!   a refusal, a statement PostgreSQL rejects — `ROLLBACK TO SAVEPOINT` undoes it and only
+//!   it, and its request gets its error. One that lost a race (a deadlock, a serialization
+//!   failure) is rolled back the same way and then retried alone, from the start
+//!   ([`super::PgStore`]'s retry loop). A write that breaks the transaction itself (the
+//!   rollback to its savepoint fails) makes every write of the batch retry alone: none of
+//!   them committed.
+//! - **Durable answers.** Every request is answered after the batch's `COMMIT` has
+//!   returned; a `COMMIT` that fails fails every write it held (retried alone if it was a
+//!   serialization failure, which means nothing committed).
+//! - **Lock order.** A batch locks one group's row first, like each of its writes would, and
+//!   its writes touch only that group's rows: two nodes' batches cannot deadlock over the
+//!   order of several groups' locks. If they deadlock all the same, PostgreSQL aborts one
+//!   statement, and that write is retried alone as above.
+//! - **Alone when it is alone.** A batch of one runs exactly as a write outside the group
+//!   commit (no savepoint): a send is still two round trips when nothing waits. A write in a
+//!   batch of several costs one round trip more (its savepoint's release), saved many times
+//!   over by the commits it shares.
+//!
+//! The batch runs in a task of its own, so a request cancelled while it waits does not
+//! cancel the writes of the others. `postgres_group_commit = false` turns it off.
+
+use super::{Detach, Shared};
+use crate::ops::WriteOp;
+use crate::sql::postgres::PgTx;
+use crate::{DbError, Result, StoreError};
+use deadpool_postgres::Object;
+use futures_util::future::BoxFuture;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use timber_core::AppId;
+use tokio::sync::oneshot;
+
+/// Most writes in one transaction: as the SQLite writer's (`sqlite/writer.rs`), so that a
+/// batch's last write does not wait behind too many others.
+const MAX_BATCH: usize = 32;
+
+type Key = (AppId, String);
+
+/// The writes waiting for each group, and the counts `/metrics` shows.
+#[derive(Default)]
+pub(crate) struct Lanes {
+    /// A lane is in the map while its task runs; writes that arrive meanwhile join it.
+    waiting: Mutex<HashMap<Key, Vec<Box<dyn Job>>>>,
+    pub(crate) queued: AtomicU64,
+    pub(crate) last_batch: AtomicU64,
+    pub(crate) batches: AtomicU64,
+}
+
+/// One write of a batch, its type erased.
+trait Job: Send {
+    /// Runs the write's checks and writes in the open transaction `t`; whether it recorded
+    /// callback events.
+    fn run<'a>(
+        &'a mut self,
+        shared: &'a Shared,
+        t: &'a mut PgTx<'_, Object>,
+        client: &'a Object,
+    ) -> BoxFuture<'a, Result<bool>>;
+
+    /// Answers the request: its output if `result` is `Ok` (its batch committed).
+    fn answer(self: Box<Self>, result: Result<()>);
+}
+
+struct Pending<O: WriteOp> {
+    op: Arc<O>,
+    /// The request's client address (a task-local of the request, gone in the lane's task).
+    ip: String,
+    out: Option<O::Out>,
+    answer: oneshot::Sender<Result<O::Out>>,
+}
+
+impl<O: WriteOp> Job for Pending<O> {
+    fn run<'a>(
+        &'a mut self,
+        shared: &'a Shared,
+        t: &'a mut PgTx<'_, Object>,
+        client: &'a Object,
+    ) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move {
+            let (out, recorded) = shared.steps(&*self.op, t, client, &self.ip).await?;
+            self.out = Some(out);
+            Ok(recorded)
+        })
+    }
+
+    fn answer(self: Box<Self>, result: Result<()>) {
+        let Pending { out, answer, .. } = *self;
+        let result = result.and_then(|()| {
+            out.ok_or_else(|| StoreError::internal("a committed write left no output"))
+        });
+        let _ = answer.send(result);
+    }
+}
+
+/// A lane's task ended without emptying the lane (it panicked): the lane goes, and its
+/// waiting writes are answered with an error as their senders drop.
+struct LaneGuard<'a> {
+    lanes: &'a Lanes,
+    key: &'a Key,
+    emptied: bool,
+}
+
+impl Drop for LaneGuard<'_> {
+    fn drop(&mut self) {
+        if !self.emptied {
+            let mut waiting = self.lanes.waiting.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(left) = waiting.remove(self.key) {
+                self.lanes
+                    .queued
+                    .fetch_sub(left.len() as u64, Ordering::AcqRel);
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// Runs `op` in its group's next batch; answers once that batch committed.
+    pub(super) async fn batched<O: WriteOp>(
+        self: &Arc<Self>,
+        app: AppId,
+        group_id: &str,
+        op: Arc<O>,
+    ) -> Result<O::Out> {
+        let (answer, receive) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(Pending {
+            op,
+            ip: crate::outbox::client_ip(),
+            out: None,
+            answer,
+        });
+        let key = (app, group_id.to_owned());
+        let start = {
+            let mut waiting = self.lanes.waiting.lock().unwrap_or_else(|e| e.into_inner());
+            self.lanes.queued.fetch_add(1, Ordering::AcqRel);
+            match waiting.get_mut(&key) {
+                Some(lane) => {
+                    lane.push(job);
+                    false
+                }
+                None => {
+                    waiting.insert(key.clone(), vec![job]);
+                    true
+                }
+            }
+        };
+        if start {
+            let me = self.clone();
+            tokio::spawn(async move { me.drain(key).await });
+        }
+        receive
+            .await
+            .map_err(|_| StoreError::internal("the group commit stopped"))?
+    }
+
+    /// Runs the lane's batches until no write waits in it.
+    async fn drain(&self, key: Key) {
+        let mut guard = LaneGuard {
+            lanes: &self.lanes,
+            key: &key,
+            emptied: false,
+        };
+        loop {
+            let jobs: Vec<Box<dyn Job>> = {
+                let mut waiting = self.lanes.waiting.lock().unwrap_or_else(|e| e.into_inner());
+                let Some(lane) = waiting.get_mut(&key) else {
+                    break;
+                };
+                if lane.is_empty() {
+                    waiting.remove(&key);
+                    break;
+                }
+                let n = lane.len().min(MAX_BATCH);
+                lane.drain(..n).collect()
+            };
+            self.lanes
+                .queued
+                .fetch_sub(jobs.len() as u64, Ordering::AcqRel);
+            self.lanes
+                .last_batch
+                .store(jobs.len() as u64, Ordering::Release);
+            self.lanes.batches.fetch_add(1, Ordering::AcqRel);
+            self.run_batch(jobs).await;
+        }
+        guard.emptied = true;
+    }
+
+    /// One transaction for `jobs`, each answered once its fate is known.
+    async fn run_batch(&self, mut jobs: Vec<Box<dyn Job>>) {
+        let client = match self.pool.get().await {
+            Ok(c) => c,
+            Err(e) => {
+                for job in jobs {
+                    job.answer(Err(StoreError::internal(&e)));
+                }
+                return;
+            }
+        };
+        let mut conn = Detach(Some(client));
+        let (results, recorded, ended) = match conn.0.as_ref() {
+            Some(client) if jobs.len() == 1 => self.alone(&mut *jobs[0], client).await,
+            Some(client) => self.together(&mut jobs, client).await,
+            None => unreachable!("the connection is only taken below"),
+        };
+        if ended {
+            conn.0.take(); // back to the pool
+        }
+        drop(conn);
+        if let (true, Some(filter)) = (recorded, self.callbacks.get()) {
+            filter.recorded();
+        }
+        for (job, result) in jobs.into_iter().zip(results) {
+            job.answer(result);
+        }
+    }
+
+    /// A batch of one: the write's own transaction, as outside the group commit.
+    async fn alone(&self, job: &mut dyn Job, client: &Object) -> (Vec<Result<()>>, bool, bool) {
+        let mut t = PgTx::begin(client);
+        match job.run(self, &mut t, client).await {
+            Ok(recorded) => match t.commit().await {
+                Ok(()) => (vec![Ok(())], recorded, true),
+                Err(e) => (vec![Err(e.into())], false, true),
+            },
+            Err(e) => {
+                let ended = t.rollback().await.is_ok();
+                (vec![Err(e)], false, ended)
+            }
+        }
+    }
+
+    /// Several writes in one transaction, each inside a savepoint; what each is answered,
+    /// whether any recorded callback events, and whether the transaction ended.
+    async fn together(
+        &self,
+        jobs: &mut [Box<dyn Job>],
+        client: &Object,
+    ) -> (Vec<Result<()>>, bool, bool) {
+        let mut results: Vec<Result<bool>> = Vec::with_capacity(jobs.len());
+        let mut begun = false;
+        let mut broken = false;
+        for job in jobs.iter_mut() {
+            if broken {
+                results.push(Err(retry_alone("an earlier write broke the batch")));
+                continue;
+            }
+            let opening = if begun {
+                "SAVEPOINT op"
+            } else {
+                "BEGIN; SAVEPOINT op"
+            };
+            let mut t = PgTx::opened_by(client, opening);
+            let mut result = job.run(self, &mut t, client).await;
+            if result.is_ok() {
+                if let Err(e) = t.release("RELEASE SAVEPOINT op").await {
+                    result = Err(e.into());
+                }
+            }
+            begun |= t.opened();
+            if result.is_err() && t.rollback_to("ROLLBACK TO SAVEPOINT op").await.is_err() {
+                broken = true;
+            }
+            results.push(result);
+        }
+        if broken {
+            // Nothing of this transaction will commit; the connection is closed with it
+            // (`Detach`), and every write that had succeeded in it runs again alone.
+            let results = results
+                .into_iter()
+                .map(|r| match r {
+                    Ok(_) => Err(retry_alone("the batch's transaction broke")),
+                    Err(e) => Err(e),
+                })
+                .collect();
+            return (results, false, false);
+        }
+        let recorded = results.iter().any(|r| matches!(r, Ok(true)));
+        let committed = if begun {
+            client.batch_execute("COMMIT").await.map_err(DbError::from)
+        } else {
+            Ok(())
+        };
+        // A COMMIT ends the transaction even when it fails (PostgreSQL then rolls it back).
+        match committed {
+            Ok(()) => (
+                results.into_iter().map(|r| r.map(drop)).collect(),
+                recorded,
+                true,
+            ),
+            Err(e) => {
+                let failed = |e: &DbError| match e {
+                    DbError::Conflict(why) => DbError::Conflict(why.clone()),
+                    DbError::Internal(why) => DbError::Internal(why.clone()),
+                };
+                let results = results
+                    .into_iter()
+                    .map(|r| match r {
+                        Ok(_) => Err(StoreError::Db(failed(&e))),
+                        Err(own) => Err(own),
+                    })
+                    .collect();
+                (results, false, true)
+            }
+        }
+    }
+}
+
+/// The error that sends a write back to run alone: it did not commit, and nothing of it did.
+fn retry_alone(why: &str) -> StoreError {
+    StoreError::Db(DbError::Conflict(why.to_owned()))
+}

@@ -1,0 +1,227 @@
+//! PostgreSQL's group commit (`crates/store/src/postgres/commit.rs`): sends into one group
+//! waiting on a node share one transaction, a write that fails in it fails alone, and MsgSeq
+//! stays unique and gap-free across nodes. Skipped (loudly) without
+//! `TIMBER_TEST_POSTGRES_URL`.
+
+mod common;
+
+use common::{next_msg_seq, text, Client, PgSchema, ServerOptions, TestApp, TestServer};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+const SEND: &str = "group_open_http_svc/send_group_msg";
+
+async fn nodes(n: usize) -> Option<(Arc<PgSchema>, Vec<TestServer>)> {
+    if std::env::var("TIMBER_TEST_POSTGRES_URL").is_err() {
+        eprintln!("NOTE: TIMBER_TEST_POSTGRES_URL is not set: group commit tests SKIPPED");
+        return None;
+    }
+    let pg: Arc<PgSchema> = PgSchema::create().await;
+    let options = ServerOptions {
+        apps: vec![TestApp::random()],
+        storage: Some(pg.url.clone()),
+        pg: Some(pg.clone()),
+        ..ServerOptions::default()
+    };
+    let mut servers = Vec::new();
+    for _ in 0..n {
+        servers.push(TestServer::start_with(options.clone()).await);
+    }
+    Some((pg, servers))
+}
+
+/// Accounts `o` (owner) and `m` (member) and the Public group `g` of both.
+async fn group_of_two(c: &Client) {
+    c.call_ok(
+        "im_open_login_svc/multiaccount_import",
+        json!({"Accounts": ["o", "m", "outsider"]}),
+    )
+    .await;
+    c.call_ok(
+        "group_open_http_svc/create_group",
+        json!({"Type": "Public", "GroupId": "g", "Name": "g", "Owner_Account": "o",
+               "MemberList": [{"Member_Account": "m"}]}),
+    )
+    .await;
+}
+
+/// A store gauge from `/metrics` (absent: `None`).
+async fn gauge(server: &TestServer, name: &str) -> Option<u64> {
+    let (_, body) = server.get("/metrics").await;
+    body.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .map(|v| v as u64)
+}
+
+/// Every (MsgSeq, text) of the group's history, oldest first.
+async fn history(c: &Client, gid: &str) -> Vec<(u64, String)> {
+    let r = c
+        .call_ok(
+            "group_open_http_svc/group_msg_get_simple",
+            json!({"GroupId": gid, "ReqMsgNumber": 20}),
+        )
+        .await;
+    let mut out: Vec<(u64, String)> = r["RspMsgList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["MsgSeq"].as_u64().unwrap(),
+                m["MsgBody"][0]["MsgContent"]["Text"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_failing_write_in_a_batch_fails_alone_and_the_others_commit() {
+    let Some((pg, servers)) = nodes(1).await else {
+        return;
+    };
+    let server = &servers[0];
+    let c = server.client();
+    group_of_two(&c).await;
+    // The database refuses one message (a test's own constraint): its INSERT fails in the
+    // middle of the batch, after the writes before it and before those after it.
+    server
+        .execute_sql(
+            "",
+            "ALTER TABLE group_messages ADD CONSTRAINT test_poison CHECK (body NOT LIKE '%poison%')",
+        )
+        .await;
+    // Another transaction holds the group's row: the first send waits for it in a batch of
+    // its own, and every send after it queues in the group's lane.
+    let lock = timber_store::postgres::testing::lock_rows(
+        &pg.url,
+        "SELECT 1 FROM groups WHERE group_id = 'g' FOR UPDATE",
+    )
+    .await
+    .unwrap();
+    let send = |from: &'static str, random: u32, body: String| {
+        let c = c.clone();
+        tokio::spawn(async move {
+            c.call(
+                SEND,
+                json!({"GroupId": "g", "From_Account": from, "Random": random, "MsgBody": text(&body)}),
+            )
+            .await
+        })
+    };
+    let first = send("m", 100, "first".into());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut queued = Vec::new();
+    for i in 0..8 {
+        let (from, body) = match i {
+            3 => ("m", "poison".to_owned()),
+            5 => ("outsider", "not a member".to_owned()),
+            _ => ("m", format!("ok {i}")),
+        };
+        queued.push((from, body.clone(), send(from, i, body)));
+    }
+    let mut waiting = 0;
+    for _ in 0..100 {
+        waiting = gauge(server, "timber_store_writer_queue").await.unwrap();
+        if waiting == 8 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Released before any assertion: a test failing with the lock held would leave its
+    // schema undroppable.
+    lock.release().await.unwrap();
+    assert_eq!(waiting, 8, "the eight sends wait in the group's lane");
+
+    assert_eq!(first.await.unwrap()["MsgSeq"], 1);
+    // The lane runs them in the order they arrived, which is not the order spawned.
+    let mut stored = vec![(1, "first".to_owned())];
+    for (from, body, answer) in queued {
+        let answer = answer.await.unwrap();
+        if body == "poison" {
+            assert_eq!(answer["ActionStatus"], "FAIL", "{answer}");
+            assert_eq!(answer["ErrorCode"], 10002, "internal error: {answer}");
+        } else if from == "outsider" {
+            assert_eq!(answer["ErrorCode"], 10007, "not a member: {answer}");
+        } else {
+            assert_eq!(answer["ActionStatus"], "OK", "{answer}");
+            stored.push((answer["MsgSeq"].as_u64().unwrap(), body));
+        }
+    }
+    stored.sort();
+    let seqs: Vec<u64> = stored.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        seqs,
+        (1..=7).collect::<Vec<_>>(),
+        "none skipped, none taken twice"
+    );
+    let seq = 7;
+    assert_eq!(
+        gauge(server, "timber_store_writer_last_batch").await,
+        Some(8),
+        "the eight shared one transaction"
+    );
+    assert_eq!(history(&c, "g").await, stored);
+    assert_eq!(next_msg_seq(&c, "g").await, seq + 1);
+}
+
+#[tokio::test]
+async fn many_sends_into_one_group_through_two_nodes_take_every_seq_once() {
+    let Some((_pg, servers)) = nodes(2).await else {
+        return;
+    };
+    let clients: Vec<Client> = servers.iter().map(|s| s.client()).collect();
+    group_of_two(&clients[0]).await;
+    let per_node = 150u32;
+    let mut sends = Vec::new();
+    for (node, client) in clients.iter().enumerate() {
+        for n in 0..per_node {
+            let client = client.clone();
+            let body = format!("{node}-{n}");
+            let random = node as u32 * 1_000 + n;
+            sends.push(tokio::spawn(async move {
+                let r = client
+                    .call_ok(
+                        SEND,
+                        json!({"GroupId": "g", "From_Account": "m", "Random": random, "MsgBody": text(&body)}),
+                    )
+                    .await;
+                (r["MsgSeq"].as_u64().unwrap(), body)
+            }));
+        }
+    }
+    let mut sent = Vec::new();
+    for s in sends {
+        sent.push(s.await.unwrap());
+    }
+    sent.sort();
+    let total = 2 * u64::from(per_node);
+    let seqs: Vec<u64> = sent.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        seqs,
+        (1..=total).collect::<Vec<_>>(),
+        "unique and gap-free across nodes"
+    );
+    for c in &clients {
+        assert_eq!(next_msg_seq(c, "g").await, total + 1);
+    }
+    // Each answer's seq holds that send's message (the newest page, read on the other node).
+    let newest = history(&clients[1], "g").await;
+    assert_eq!(newest, sent[sent.len() - 20..].to_vec());
+    // The sends did share transactions: fewer batches than sends on some node.
+    let mut batches = 0;
+    for s in &servers {
+        batches += gauge(s, "timber_store_writer_batches").await.unwrap_or(0);
+    }
+    assert!(
+        batches < total,
+        "{batches} batches for {total} sends: no batch held two"
+    );
+}
