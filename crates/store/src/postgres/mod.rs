@@ -3,7 +3,9 @@
 //! Every operation is one transaction. Operations that depend on a group's state first lock
 //! the group's row (`SELECT … FOR UPDATE`), so writes to one group are serialized across all
 //! nodes: two nodes can never take the same MsgSeq, and every check sees the state its write
-//! changes. Nothing is cached in memory: every answer comes from the database.
+//! changes. One thing is cached in memory, the kick times every request reads, and only
+//! under a lease that every write changing them waits on (`cache.rs`): every other answer
+//! comes from the database.
 //!
 //! SQL is kept to what PostgreSQL-compatible distributed engines (CockroachDB, YugabyteDB)
 //! support: plain tables, a sequence for group keys, `ON CONFLICT … DO UPDATE`, `RETURNING`,
@@ -15,6 +17,7 @@
 //! - Serialization failures (SQLSTATE 40001) and deadlocks (40P01) are retried, which is
 //!   what CockroachDB's serializable transactions require of clients.
 
+pub(crate) mod cache;
 pub(crate) mod cluster;
 mod schema;
 
@@ -41,6 +44,8 @@ pub struct PgStore {
     /// The change log and presence shared with the other nodes; committed changes reach
     /// this node's member hub through it (members.md §6).
     cluster: Arc<cluster::Cluster>,
+    /// The kick times this node keeps, invalidated through the database (`cache.rs`).
+    cache: Arc<cache::NodeCache>,
 }
 
 impl PgStore {
@@ -59,13 +64,18 @@ impl PgStore {
             .max_size(POOL_SIZE)
             .build()
             .map_err(StoreError::internal)?;
+        let cluster = cluster::Cluster::new(pool.clone(), url);
         let store = PgStore {
-            cluster: cluster::Cluster::new(pool.clone(), url),
+            cache: cache::NodeCache::new(pool.clone(), url, &cluster.node),
+            cluster,
             pool,
             callbacks: OnceLock::new(),
         };
         store.migrate().await?;
         store.cluster.probe().await?;
+        if store.cluster.notifies() {
+            store.cache.start();
+        }
         Ok(store)
     }
 
@@ -123,6 +133,13 @@ impl PgStore {
         // What members on any node hear of it goes into the change log, last, so that its
         // id is drawn as late before the commit as it can be (cluster.rs, Gaps). Every node,
         // this one included, delivers it from there.
+        // What other nodes must drop from their caches (cache.rs), committed with the write.
+        if let Some(inv) = op.invalidates(&out) {
+            t.flush().await?;
+            self.cache
+                .record(&***client, &inv, self.cluster.notifies())
+                .await?;
+        }
         let gate = self.cluster.gate();
         if let Some((app, changes)) = crate::ops::changes_of(op, &out, Some(&gate)) {
             use timber_core::member::ChangeSink;
@@ -147,15 +164,20 @@ impl PgStore {
 impl Backend for PgStore {
     async fn write<O: WriteOp>(&self, op: O) -> Result<O::Out> {
         let mut attempt = 0;
-        loop {
+        let out = loop {
             match self.try_write(&op).await {
                 Err(StoreError::Db(DbError::Conflict(why))) if attempt < MAX_RETRIES => {
                     attempt += 1;
                     tracing::debug!(attempt, %why, "retrying a PostgreSQL transaction");
                 }
-                other => return other,
+                other => break other?,
             }
+        };
+        // Answered only once every node's cache has dropped what it changed (cache.rs).
+        if op.invalidates(&out).is_some() {
+            self.cache.settle().await?;
         }
+        Ok(out)
     }
 
     async fn read<O: ReadOp>(&self, op: O) -> Result<O::Out> {
@@ -172,9 +194,14 @@ impl Backend for PgStore {
         op.read_into(&mut PgTx::new(&client), sink).await
     }
 
-    /// None: another node may change a kick time at any moment.
+    /// None: another node may change a kick time at any moment (this node's leased cache is
+    /// `kick_cache`).
     fn revoked_cache(&self) -> Option<&RevokedCache> {
         None
+    }
+
+    fn kick_cache(&self) -> Option<&cache::NodeCache> {
+        Some(&self.cache)
     }
 
     fn install_callback_filter(&self, filter: Arc<dyn CallbackFilter>) {
@@ -273,6 +300,7 @@ impl Store for PgStore {
     }
 
     async fn close(&self) {
+        self.cache.leave().await;
         self.cluster.leave().await;
         self.pool.close();
     }
@@ -358,6 +386,16 @@ pub mod testing {
         drop(client);
         let _ = task.await;
         result
+    }
+
+    /// The first column of every row `sql` answers on a connection to `url`, as text.
+    pub async fn query_texts(url: &str, sql: &str) -> Result<Vec<String>> {
+        let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
+        let task = tokio::spawn(conn);
+        let result = client.query(sql, &[]).await.map_err(StoreError::from);
+        drop(client);
+        let _ = task.await;
+        Ok(result?.iter().map(|r| r.get::<_, String>(0)).collect())
     }
 
     /// Runs `sql` (one or more statements) on a connection to `url`: a schema URL from
