@@ -13,8 +13,14 @@ pub const NOT_EXPORTED: &[&str] = &["callback_outbox"];
 /// Tables the kit never touches, not even on reset: the member change log and presence of
 /// several nodes (members.md §6) say what the nodes are pushing and who is connected (and
 /// present in which AVChatRoom) now;
-/// deleting them would leave gaps in the log and connected members offline.
-pub const LIVE_ONLY: &[&str] = &["member_changes", "member_presence", "room_presence"];
+/// deleting them would leave gaps in the log and connected members offline. Nor the
+/// nodes' cache invalidations (`cache_changes`), which a reset or import adds to.
+pub const LIVE_ONLY: &[&str] = &[
+    "member_changes",
+    "member_presence",
+    "room_presence",
+    "cache_changes",
+];
 
 /// The column every app-scoped table starts its key with; a document never carries it (rows
 /// are imported into the app named by the request).

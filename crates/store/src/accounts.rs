@@ -92,15 +92,27 @@ impl<B: Backend> AccountStore for B {
     }
 
     /// From memory where this process is the only writer (it updates the cache after each
-    /// committed kick or delete, so the answer is never stale); else from the database, as
-    /// another node may have kicked the user a moment ago.
+    /// committed kick or delete, so the answer is never stale); else from the node's leased
+    /// cache, which every kick, delete, reset and import waits on before it is answered
+    /// (`postgres/cache.rs`); else from the database.
     async fn revoked_before(&self, app: AppId, user: &str) -> Result<Option<i64>> {
-        match self.revoked_cache() {
-            Some(cache) => Ok(cache.get(app, user)?),
-            None => {
-                let user = user.to_owned();
-                self.read(RevokedBefore { app, user }).await
-            }
+        if let Some(cache) = self.revoked_cache() {
+            return Ok(cache.get(app, user)?);
         }
+        let leased = self.kick_cache();
+        if let Some(hit) = leased.and_then(|c| c.kick(app, user)) {
+            return Ok(hit);
+        }
+        let generation = leased.map(|c| c.generation());
+        let at = self
+            .read(RevokedBefore {
+                app,
+                user: user.to_owned(),
+            })
+            .await?;
+        if let (Some(cache), Some(generation)) = (leased, generation) {
+            cache.fill(generation, app, user, at);
+        }
+        Ok(at)
     }
 }

@@ -35,6 +35,12 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// them in memory (SQLite: one process owns the file); `None` reads the database.
     fn revoked_cache(&self) -> Option<&RevokedCache>;
 
+    /// A per-node cache of kick times, used only while its lease says no other node's write
+    /// can have changed them unseen (several PostgreSQL nodes, `postgres/cache.rs`).
+    fn kick_cache(&self) -> Option<&crate::postgres::cache::NodeCache> {
+        None
+    }
+
     /// Sets the filter every later write asks which after-events to record.
     fn install_callback_filter(&self, filter: Arc<dyn CallbackFilter>);
 

@@ -738,6 +738,29 @@ const MIGRATIONS: &[&str] = &[
     ) {WITHOUT_ROWID};
     CREATE INDEX room_presence_room ON room_presence (app, group_id);
     ",
+    // 21: the per-node caches of several nodes on PostgreSQL (`postgres/cache.rs`). The
+    // invalidation log: one row per committed write that changes cached data, numbered by
+    // `cache_head` (whose row lock makes the numbers commit in order), kept a minute. The
+    // nodes that answer from a cache, each with the last row it applied and the end of its
+    // lease. SQLite, one process, creates them and never uses them.
+    "
+    CREATE TABLE cache_head (
+        one  BIGINT NOT NULL PRIMARY KEY,
+        last BIGINT NOT NULL
+    ) {WITHOUT_ROWID};
+    INSERT INTO cache_head (one, last) VALUES (1, 0);
+    CREATE TABLE cache_changes (
+        id    BIGINT NOT NULL PRIMARY KEY,
+        app   BIGINT NOT NULL,
+        users TEXT,
+        at    BIGINT NOT NULL
+    ) {WITHOUT_ROWID};
+    CREATE TABLE cache_nodes (
+        node     TEXT   NOT NULL PRIMARY KEY,
+        seen     BIGINT NOT NULL,
+        until_ms BIGINT NOT NULL
+    ) {WITHOUT_ROWID};
+    ",
 ];
 
 /// Every migration in order, in `dialect`'s SQL.

@@ -155,7 +155,7 @@ async fn a_postgres_schema_of_the_previous_count_upgrades_in_place() {
             .await
             .unwrap()
             .get(0);
-        assert_eq!(version, 20, "from old version {old_version} to the newest");
+        assert_eq!(version, 21, "from old version {old_version} to the newest");
         let index = client
             .query_one(
                 "SELECT indexdef FROM pg_indexes

@@ -3,7 +3,7 @@
 
 use super::profiles::{delete_profile, write_items};
 use super::rows::accounts_exist;
-use super::{ReadOp, WriteOp};
+use super::{Invalidation, ReadOp, WriteOp};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, NewAccount, StoreError};
 use timber_core::callback::{self as cb, Event};
@@ -50,6 +50,21 @@ pub(crate) struct Delete {
 impl WriteOp for Delete {
     type Plan = ();
     type Out = Vec<bool>;
+
+    /// A deleted account takes its kick time along; imported again, it has none.
+    fn invalidates(&self, out: &Vec<bool>) -> Option<Invalidation> {
+        let users: Vec<String> = self
+            .users
+            .iter()
+            .zip(out)
+            .filter(|(_, deleted)| **deleted)
+            .map(|(u, _)| u.clone())
+            .collect();
+        (!users.is_empty()).then_some(Invalidation {
+            app: self.app,
+            users: Some(users),
+        })
+    }
 
     fn changes(
         &self,
@@ -150,6 +165,13 @@ pub(crate) struct Kick {
 impl WriteOp for Kick {
     type Plan = ();
     type Out = bool;
+
+    fn invalidates(&self, found: &bool) -> Option<Invalidation> {
+        found.then(|| Invalidation {
+            app: self.app,
+            users: Some(vec![self.user.clone()]),
+        })
+    }
 
     fn changes(
         &self,

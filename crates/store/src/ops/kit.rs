@@ -1,6 +1,6 @@
 //! The emulator kit's operations over every app-scoped table (`crate::kit`).
 
-use super::{ReadOp, WriteOp};
+use super::{Invalidation, ReadOp, WriteOp};
 use crate::kit::{AppDump, DumpRow};
 use crate::sql::{params, Cell, Param, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
@@ -48,6 +48,13 @@ pub(crate) struct ResetApp {
 impl WriteOp for ResetApp {
     type Plan = Schema;
     type Out = ();
+
+    fn invalidates(&self, (): &()) -> Option<Invalidation> {
+        Some(Invalidation {
+            app: self.app,
+            users: None,
+        })
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Schema, StoreError> {
         Ok(app_tables(r).await?)
@@ -151,6 +158,13 @@ impl WriteOp for ImportApp {
     type Plan = ImportPlan;
     /// Rows written, and the kicks the accounts carry.
     type Out = (u64, Vec<(String, i64)>);
+
+    fn invalidates(&self, _: &Self::Out) -> Option<Invalidation> {
+        Some(Invalidation {
+            app: self.app,
+            users: None,
+        })
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<ImportPlan, StoreError> {
         let schema = app_tables(r).await?;

@@ -100,6 +100,20 @@ pub(crate) trait WriteOp: Send + Sync + 'static {
     fn batch_key(&self) -> Option<(AppId, &str)> {
         None
     }
+
+    /// What this committed write changed of the data PostgreSQL nodes cache
+    /// (`postgres/cache.rs`: kick times); the transaction records it for every node.
+    fn invalidates(&self, _out: &Self::Out) -> Option<Invalidation> {
+        None
+    }
+}
+
+/// What a committed write changed of the cached data: the kick times of `users` of `app`,
+/// or (`None`: a reset, an import) of every account of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Invalidation {
+    pub app: AppId,
+    pub users: Option<Vec<String>>,
 }
 
 /// One change of a write to `app`, built only when a member of the app is connected.

@@ -94,6 +94,11 @@ impl Cluster {
         Ok(())
     }
 
+    /// Whether the database has NOTIFY (and LISTEN).
+    pub(crate) fn notifies(&self) -> bool {
+        self.notify.load(Ordering::Acquire)
+    }
+
     async fn notify(&self, c: &impl tokio_postgres::GenericClient, what: &str) -> Result<()> {
         if self.notify.load(Ordering::Acquire) {
             c.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &what])

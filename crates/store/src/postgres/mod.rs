@@ -4,8 +4,9 @@
 //! a savepoint in one transaction they share (group commit, `commit.rs`). Operations that
 //! depend on a group's state first lock the group's row (`SELECT … FOR UPDATE`), so writes
 //! to one group are serialized across all nodes: two nodes can never take the same MsgSeq,
-//! and every check sees the state its write changes. Nothing is cached in memory: every
-//! answer comes from the database.
+//! and every check sees the state its write changes. One thing is cached in memory, the
+//! kick times every request reads, and only under a lease that every write changing them
+//! waits on (`cache.rs`): every other answer comes from the database.
 //!
 //! SQL is kept to what PostgreSQL-compatible distributed engines (CockroachDB, YugabyteDB)
 //! support: plain tables, a sequence for group keys, `ON CONFLICT … DO UPDATE`, `RETURNING`,
@@ -17,6 +18,7 @@
 //! - Serialization failures (SQLSTATE 40001) and deadlocks (40P01) are retried, which is
 //!   what CockroachDB's serializable transactions require of clients.
 
+pub(crate) mod cache;
 pub(crate) mod cluster;
 mod commit;
 mod schema;
@@ -66,6 +68,8 @@ struct Shared {
     cluster: Arc<cluster::Cluster>,
     group_commit: bool,
     lanes: commit::Lanes,
+    /// The kick times this node keeps, invalidated through the database (`cache.rs`).
+    cache: Arc<cache::NodeCache>,
 }
 
 impl PgStore {
@@ -89,9 +93,11 @@ impl PgStore {
             .max_size(POOL_SIZE)
             .build()
             .map_err(StoreError::internal)?;
+        let cluster = cluster::Cluster::new(pool.clone(), url);
         let store = PgStore {
             shared: Arc::new(Shared {
-                cluster: cluster::Cluster::new(pool.clone(), url),
+                cache: cache::NodeCache::new(pool.clone(), url, &cluster.node),
+                cluster,
                 pool,
                 callbacks: OnceLock::new(),
                 group_commit: options.group_commit,
@@ -100,6 +106,9 @@ impl PgStore {
         };
         store.migrate().await?;
         store.shared.cluster.probe().await?;
+        if store.shared.cluster.notifies() {
+            store.shared.cache.start();
+        }
         Ok(store)
     }
 
@@ -155,6 +164,13 @@ impl Shared {
     ) -> Result<(O::Out, bool)> {
         let filter = self.callbacks.get();
         let (out, recorded) = crate::ops::run(op, t, filter.map(|f| &**f), ip).await?;
+        // What other nodes must drop from their caches (cache.rs), committed with the write.
+        if let Some(inv) = op.invalidates(&out) {
+            t.flush().await?;
+            self.cache
+                .record(&***client, &inv, self.cluster.notifies())
+                .await?;
+        }
         // What members on any node hear of it goes into the change log, last, so that its
         // id is drawn as late before the commit as it can be (cluster.rs, Gaps). Every node,
         // this one included, delivers it from there.
@@ -187,17 +203,22 @@ impl Backend for PgStore {
             .batch_key()
             .filter(|_| shared.group_commit)
             .map(|(app, group)| (app, group.to_owned()));
-        if let Some((app, group)) = key {
-            let op = Arc::new(op);
-            return match shared.batched(app, &group, op.clone()).await {
+        let op = Arc::new(op);
+        let out = match key {
+            Some((app, group)) => match shared.batched(app, &group, op.clone()).await {
                 Err(StoreError::Db(DbError::Conflict(why))) => {
                     tracing::debug!(%why, "retrying a write of a batch alone");
                     shared.retry(&*op, 1).await
                 }
                 other => other,
-            };
+            },
+            None => shared.retry(&*op, 0).await,
+        }?;
+        // Answered only once every node's cache has dropped what it changed (cache.rs).
+        if op.invalidates(&out).is_some() {
+            shared.cache.settle().await?;
         }
-        shared.retry(&op, 0).await
+        Ok(out)
     }
 
     async fn read<O: ReadOp>(&self, op: O) -> Result<O::Out> {
@@ -214,9 +235,14 @@ impl Backend for PgStore {
         op.read_into(&mut PgTx::new(&client), sink).await
     }
 
-    /// None: another node may change a kick time at any moment.
+    /// None: another node may change a kick time at any moment (this node's leased cache is
+    /// `kick_cache`).
     fn revoked_cache(&self) -> Option<&RevokedCache> {
         None
+    }
+
+    fn kick_cache(&self) -> Option<&cache::NodeCache> {
+        Some(&self.shared.cache)
     }
 
     fn install_callback_filter(&self, filter: Arc<dyn CallbackFilter>) {
@@ -335,6 +361,7 @@ impl Store for PgStore {
     }
 
     async fn close(&self) {
+        self.shared.cache.leave().await;
         self.shared.cluster.leave().await;
         self.shared.pool.close();
     }
@@ -452,6 +479,16 @@ pub mod testing {
             let _ = self.task.await;
             Ok(())
         }
+    }
+
+    /// The first column of every row `sql` answers on a connection to `url`, as text.
+    pub async fn query_texts(url: &str, sql: &str) -> Result<Vec<String>> {
+        let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
+        let task = tokio::spawn(conn);
+        let result = client.query(sql, &[]).await.map_err(StoreError::from);
+        drop(client);
+        let _ = task.await;
+        Ok(result?.iter().map(|r| r.get::<_, String>(0)).collect())
     }
 
     /// Runs `sql` (one or more statements) on a connection to `url`: a schema URL from
