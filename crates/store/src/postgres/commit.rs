@@ -80,6 +80,9 @@ struct Pending<O: WriteOp> {
     op: Arc<O>,
     /// The request's client address (a task-local of the request, gone in the lane's task).
     ip: String,
+    /// The member connection the request came from (a task-local of the request too): its
+    /// own connection does not hear its own write.
+    origin: u64,
     out: Option<O::Out>,
     answer: oneshot::Sender<Result<O::Out>>,
 }
@@ -92,7 +95,9 @@ impl<O: WriteOp> Job for Pending<O> {
         client: &'a Object,
     ) -> BoxFuture<'a, Result<bool>> {
         Box::pin(async move {
-            let (out, recorded) = shared.steps(&*self.op, t, client, &self.ip).await?;
+            let (out, recorded) = shared
+                .steps(&*self.op, t, client, &self.ip, self.origin)
+                .await?;
             self.out = Some(out);
             Ok(recorded)
         })
@@ -140,6 +145,7 @@ impl Shared {
         let job: Box<dyn Job> = Box::new(Pending {
             op,
             ip: crate::outbox::client_ip(),
+            origin: self.origin(),
             out: None,
             answer,
         });

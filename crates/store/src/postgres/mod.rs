@@ -127,7 +127,7 @@ impl Shared {
         let (out, ended) = match conn.0.as_ref() {
             Some(client) => {
                 let mut t = PgTx::begin(client);
-                match self.steps(op, &mut t, client, &ip).await {
+                match self.steps(op, &mut t, client, &ip, self.origin()).await {
                     // A COMMIT ends the transaction even when it fails (PostgreSQL then rolls
                     // it back), so the connection is reusable either way.
                     Ok((out, recorded)) => match t.commit().await {
@@ -154,13 +154,15 @@ impl Shared {
     }
 
     /// `op`'s checks and writes, and its change log row, in the open transaction `t`;
-    /// whether it recorded callback events. `ip`: the request's client address.
+    /// whether it recorded callback events. `ip`: the request's client address; `origin`:
+    /// the member connection it came from (`Shared::origin`, read in the request's task).
     async fn steps<O: WriteOp>(
         &self,
         op: &O,
         t: &mut PgTx<'_, deadpool_postgres::Object>,
         client: &deadpool_postgres::Object,
         ip: &str,
+        origin: u64,
     ) -> Result<(O::Out, bool)> {
         let filter = self.callbacks.get();
         let (out, recorded) = crate::ops::run(op, t, filter.map(|f| &**f), ip).await?;
@@ -176,13 +178,17 @@ impl Shared {
         // this one included, delivers it from there.
         let gate = self.cluster.gate();
         if let Some((app, changes)) = crate::ops::changes_of(op, &out, Some(&gate)) {
-            use timber_core::member::ChangeSink;
             t.flush().await?;
-            self.cluster
-                .log(&***client, app, &changes, gate.origin())
-                .await?;
+            self.cluster.log(&***client, app, &changes, origin).await?;
         }
         Ok((out, recorded))
+    }
+
+    /// The member connection whose request is running, read where the request runs: a
+    /// batched write runs in its group's commit task, where the request's task-local is gone.
+    fn origin(&self) -> u64 {
+        use timber_core::member::ChangeSink;
+        self.cluster.gate().origin()
     }
 
     /// A pooled connection for reads, each statement on its own: under PostgreSQL's READ
