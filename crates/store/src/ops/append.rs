@@ -16,13 +16,24 @@ pub(super) async fn write(
     gkey: i64,
     appends: &Appends,
 ) -> Result<(), DbError> {
+    insert_rows(w, app, gkey, appends).await?;
+    if let Some(head) = appends.head {
+        move_head(w, gkey, head, None).await?;
+    }
+    Ok(())
+}
+
+/// Stores the rows of `appends`, without moving the group's head (the caller writes it).
+pub(super) async fn insert_rows(
+    w: &mut impl WriteTx,
+    app: AppId,
+    gkey: i64,
+    appends: &Appends,
+) -> Result<(), DbError> {
     // One statement for all the rows: import_group_msg stores seven at once, and the bulk
     // seeding of a history is made of those (BENCHMARKS.md, ledger: bulk seeding).
     for chunk in appends.rows.chunks(MAX_ROWS_PER_INSERT) {
         insert_all(w, app, gkey, chunk).await?;
-    }
-    if let Some(head) = appends.head {
-        move_head(w, gkey, head, None).await?;
     }
     Ok(())
 }

@@ -374,10 +374,12 @@ impl WriteOp for DeleteContact {
             Kind::Group => {
                 let row = r
                     .query_opt(
+                        // The membership by key, not a join the planner may run as a scan of
+                        // the owner's memberships (see `SEND_FACTS` in ops/messages.rs).
                         "SELECT g.gkey, g.contact_seq, g.contact_time, g.next_msg_seq, g.read_floor,
-                                m.user_id IS NOT NULL
+                                EXISTS (SELECT 1 FROM group_members m
+                                        WHERE m.app = g.app AND m.gkey = g.gkey AND m.user_id = $3)
                          FROM groups g
-                         LEFT JOIN group_members m ON m.app = g.app AND m.gkey = g.gkey AND m.user_id = $3
                          WHERE g.app = $1 AND g.group_id = $2",
                         params![app, &self.key.peer, owner],
                     )
