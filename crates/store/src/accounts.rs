@@ -99,7 +99,7 @@ impl<B: Backend> AccountStore for B {
         if let Some(cache) = self.revoked_cache() {
             return Ok(cache.get(app, user)?);
         }
-        let leased = self.kick_cache();
+        let leased = self.node_cache();
         if let Some(hit) = leased.and_then(|c| c.kick(app, user)) {
             return Ok(hit);
         }

@@ -37,7 +37,7 @@ pub(crate) trait Backend: Send + Sync + 'static {
 
     /// A per-node cache of kick times, used only while its lease says no other node's write
     /// can have changed them unseen (several PostgreSQL nodes, `postgres/cache.rs`).
-    fn kick_cache(&self) -> Option<&crate::postgres::cache::NodeCache> {
+    fn node_cache(&self) -> Option<&crate::postgres::cache::NodeCache> {
         None
     }
 

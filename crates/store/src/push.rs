@@ -15,6 +15,7 @@ use crate::ops::push::{
 };
 use crate::Result;
 use serde_json::Value;
+use std::sync::Arc;
 use timber_core::nospeaking::{self, MuteEnds};
 use timber_core::push::{AttrNames, Condition};
 use timber_core::AppId;
@@ -200,7 +201,7 @@ pub trait PushStore {
     async fn replacing_keywords(
         &self,
         app: AppId,
-    ) -> Result<Vec<timber_core::moderation::Replacing>>;
+    ) -> Result<Arc<Vec<timber_core::moderation::Replacing>>>;
 }
 
 #[async_trait::async_trait]
@@ -393,11 +394,24 @@ impl<B: Backend> PushStore for B {
         self.read(BlockingWords { app }).await
     }
 
+    /// From the node's leased cache on PostgreSQL (`postgres/cache.rs`), which every local
+    /// keyword change waits on before it is answered; else from the database.
     async fn replacing_keywords(
         &self,
         app: AppId,
-    ) -> Result<Vec<timber_core::moderation::Replacing>> {
-        self.read(crate::ops::moderation::ReplacingKeywords { app })
-            .await
+    ) -> Result<Arc<Vec<timber_core::moderation::Replacing>>> {
+        let leased = self.node_cache();
+        if let Some(hit) = leased.and_then(|c| c.replacing(app)) {
+            return Ok(hit);
+        }
+        let generation = leased.map(|c| c.generation());
+        let rules = Arc::new(
+            self.read(crate::ops::moderation::ReplacingKeywords { app })
+                .await?,
+        );
+        if let (Some(cache), Some(generation)) = (leased, generation) {
+            cache.fill_replacing(generation, app, rules.clone());
+        }
+        Ok(rules)
     }
 }

@@ -1,5 +1,6 @@
 //! The per-node caches of several PostgreSQL nodes (`crates/store/src/postgres/cache.rs`):
-//! whatever node A writes of the cached data (kick times), node B's very next request
+//! whatever node A writes of the cached data (kick times, replacing keywords), node B's very
+//! next request
 //! answers from the new state, with no pause in between, and a node whose LISTEN connection
 //! is cut drops what it cached. The data no node caches (a group's mute-all, its members) is
 //! checked the same way, so that a cache added there later must keep the rule too. Skipped
@@ -258,4 +259,60 @@ async fn group_changes_through_one_node_hold_on_the_others_next_send() {
     .await;
     let (code, _) = on_b.call_err(SEND, send("n", 5)).await;
     assert_eq!(code, 10007, "removed on B at once");
+}
+
+/// The newest stored text of group `g`, read through `node`.
+async fn newest_text(node: &TestServer) -> String {
+    let r = node
+        .client()
+        .call_ok(
+            "group_open_http_svc/group_msg_get_simple",
+            json!({"GroupId": "g", "ReqMsgNumber": 1}),
+        )
+        .await;
+    r["RspMsgList"][0]["MsgBody"][0]["MsgContent"]["Text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned()
+}
+
+/// The replacing keywords a send masks are cached per node: a keyword added through A is
+/// masked in B's very next send, and one deleted through B no longer in A's.
+#[tokio::test]
+async fn replacing_keywords_changed_through_one_node_hold_on_the_others_next_send() {
+    let Some((a, b, _)) = two_nodes().await else {
+        return;
+    };
+    let app = a.apps[0].sdkappid;
+    let (on_a, on_b) = (a.client(), b.client());
+    on_a.call_ok(
+        "group_open_http_svc/create_group",
+        json!({"Type": "Public", "GroupId": "g", "Name": "g"}),
+    )
+    .await;
+    let send = |random: u32| json!({"GroupId": "g", "Random": random, "MsgBody": text("oh darn")});
+    // Both nodes have read (and may keep) the app's replacing keywords: none.
+    on_a.call_ok(SEND, send(1)).await;
+    on_b.call_ok(SEND, send(2)).await;
+    on_b.call_ok(SEND, send(3)).await;
+    assert_eq!(newest_text(&a).await, "oh darn");
+
+    on_a.call_ok(
+        "im_msg_audit_mgr/add_local_audit_keywords",
+        json!({"SdkAppId": app, "LocalAuditWords": [
+            {"Keyword": "darn", "WordType": 1, "FilterType": 1}]}),
+    )
+    .await;
+    on_b.call_ok(SEND, send(4)).await;
+    assert_eq!(newest_text(&a).await, "oh ****", "masked on B at once");
+    on_a.call_ok(SEND, send(5)).await;
+    assert_eq!(newest_text(&b).await, "oh ****");
+
+    on_b.call_ok(
+        "im_msg_audit_mgr/delete_local_audit_keywords",
+        json!({"SdkAppId": app, "LocalAuditWords": [{"Keyword": "darn"}]}),
+    )
+    .await;
+    on_a.call_ok(SEND, send(6)).await;
+    assert_eq!(newest_text(&b).await, "oh darn", "unmasked on A at once");
 }

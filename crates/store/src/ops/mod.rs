@@ -102,14 +102,15 @@ pub(crate) trait WriteOp: Send + Sync + 'static {
     }
 
     /// What this committed write changed of the data PostgreSQL nodes cache
-    /// (`postgres/cache.rs`: kick times); the transaction records it for every node.
+    /// (`postgres/cache.rs`: kick times, replacing keywords); the transaction records it for
+    /// every node.
     fn invalidates(&self, _out: &Self::Out) -> Option<Invalidation> {
         None
     }
 }
 
 /// What a committed write changed of the cached data: the kick times of `users` of `app`,
-/// or (`None`: a reset, an import) of every account of it.
+/// or (`None`: a reset, an import, a keyword change) everything cached of the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Invalidation {
     pub app: AppId,

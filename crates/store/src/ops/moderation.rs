@@ -1,7 +1,7 @@
 //! The app's dirty words: get, add, delete, and the check a send makes against them.
 //! spec: push-and-operations.md §4.1, §8; the rules are `timber_core::moderation`'s.
 
-use super::{ReadOp, WriteOp};
+use super::{Invalidation, ReadOp, WriteOp};
 use crate::sql::{params, ReadTx, WriteTx};
 use crate::{DbError, StoreError};
 use timber_core::moderation::{check_word, decide_add, Blocking, Keyword};
@@ -266,9 +266,19 @@ pub(crate) struct AddKeywords {
     pub now: i64,
 }
 
+/// A change to the local library (`lib` empty) may change the replacing keywords that
+/// PostgreSQL nodes cache (`postgres/cache.rs`): they drop everything of the app.
+fn local_library(app: AppId, lib: &str) -> Option<Invalidation> {
+    lib.is_empty().then_some(Invalidation { app, users: None })
+}
+
 impl WriteOp for AddKeywords {
     type Plan = Vec<Keyword>;
     type Out = ();
+
+    fn invalidates(&self, (): &()) -> Option<Invalidation> {
+        local_library(self.app, &self.lib)
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Vec<Keyword>, StoreError> {
         let rows = r
@@ -332,6 +342,10 @@ pub(crate) struct DeleteKeywords {
 impl WriteOp for DeleteKeywords {
     type Plan = Vec<Option<i64>>;
     type Out = Vec<Option<i64>>;
+
+    fn invalidates(&self, deleted: &Self::Out) -> Option<Invalidation> {
+        local_library(self.app, &self.lib).filter(|_| deleted.iter().any(Option::is_some))
+    }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
         let mut out = Vec::with_capacity(self.items.len());

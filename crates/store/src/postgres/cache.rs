@@ -2,17 +2,24 @@
 //! other nodes write (issue 31, item 3).
 //!
 //! **What is cached, and why only that.** Counted per request on PostgreSQL (BENCHMARKS.md,
-//! *PostgreSQL*): every request reads its caller's kick time (`accounts.revoked_before`,
-//! `AccountStore::revoked_before`, from `auth::verify_user`) on a pooled connection of its
-//! own: one round trip before the command runs, a third of a send's and half of a point
-//! read's. Nothing else read on every request costs a statement of its own: the apps and
-//! their settings are configuration (in memory on every node already), and a send's group,
-//! sender, mutes and word filters are read in the one statement that takes the group's row
-//! lock, which a cache could not save. So kick times are the one cached kind. The cache maps
-//! (app, UserID) to the kick time or to "never kicked", the answer the database gives.
+//! *PostgreSQL*), two reads cost a round trip of their own on a pooled connection, outside
+//! any row lock:
+//! - every request reads its caller's kick time (`accounts.revoked_before`,
+//!   `AccountStore::revoked_before`, from `auth::verify_user`): a third of a send's round
+//!   trips and half of a point read's;
+//! - every send reads its app's replacing keywords (`PushStore::replacing_keywords`),
+//!   to mask them before the before-send callback sees the text.
 //!
-//! **Invalidation through the database.** Every write that can change a kick time (a kick,
-//! an account deletion, a kit reset or import: `WriteOp::invalidates`) inserts a
+//! Nothing else read on every request costs a statement of its own: the apps and their
+//! settings are configuration (in memory on every node already), and a send's group,
+//! sender, mutes and blocking-word flag are read in the one statement that takes the
+//! group's row lock, which a cache could not save. The cache maps (app, UserID) to the kick
+//! time or to "never kicked", and an app to its replacing keywords: the answers the
+//! database gives.
+//!
+//! **Invalidation through the database.** Every write that can change what is cached (a
+//! kick, an account deletion, a keyword added or deleted, a kit reset or import:
+//! `WriteOp::invalidates`) inserts a
 //! `cache_changes` row in its own transaction and notifies `timber_cache`. The row's number
 //! comes from `cache_head`, whose row lock each such transaction holds until it ends, so the
 //! numbers become visible in order with no gaps: a node that has read every row up to N has
@@ -26,7 +33,8 @@
 //! renews it every third of [`LEASE`] on its LISTEN connection, and counts the lease from
 //! before the renewing statement, so its own view of the lease ends before the database's.
 //! So by the time A answers, every node either has dropped the entry or has stopped using
-//! its cache. A dead node holds up kicks for at most [`LEASE`]; kicks are rare.
+//! its cache. A dead node holds up kicks and keyword changes for at most [`LEASE`]; both
+//! are rare.
 //!
 //! **A lost listener drops everything.** The lease is renewed on the LISTEN connection, so a
 //! node whose listener dies stops answering from memory within [`LEASE`]. When it
@@ -47,6 +55,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use timber_core::moderation::Replacing;
 use timber_core::AppId;
 use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, NoTls};
@@ -62,12 +71,30 @@ const CAPACITY: usize = 100_000;
 /// The database's clock in milliseconds, in SQL.
 const NOW_MS: &str = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
-/// This node's cache of kick times.
+/// What the cache holds, under one lock so that one generation covers both kinds.
+#[derive(Default)]
+struct Entries {
+    kicks: HashMap<(AppId, String), Option<i64>>,
+    replacing: HashMap<AppId, Arc<Vec<Replacing>>>,
+}
+
+impl Entries {
+    fn len(&self) -> usize {
+        self.kicks.len() + self.replacing.len()
+    }
+
+    fn clear(&mut self) {
+        self.kicks.clear();
+        self.replacing.clear();
+    }
+}
+
+/// This node's cache of kick times and replacing keywords.
 pub(crate) struct NodeCache {
     pool: Pool,
     url: String,
     node: String,
-    kicks: Mutex<HashMap<(AppId, String), Option<i64>>>,
+    entries: Mutex<Entries>,
     /// Bumped by every invalidation and emptying; a fill is kept only if it did not move.
     generation: AtomicU64,
     /// Nanoseconds after `base` until which the lease lets this node answer from memory; 0:
@@ -86,7 +113,7 @@ impl NodeCache {
             pool,
             url: url.to_owned(),
             node: node.to_owned(),
-            kicks: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
             generation: AtomicU64::new(0),
             lease_until: AtomicU64::new(0),
             base: Instant::now(),
@@ -114,8 +141,17 @@ impl NodeCache {
         if !self.leased() {
             return None;
         }
-        let kicks = self.kicks.lock().ok()?;
-        kicks.get(&(app, user.to_owned())).copied()
+        let entries = self.entries.lock().ok()?;
+        entries.kicks.get(&(app, user.to_owned())).copied()
+    }
+
+    /// The cached replacing keywords of `app`: `None` when they must be read.
+    pub(crate) fn replacing(&self, app: AppId) -> Option<Arc<Vec<Replacing>>> {
+        if !self.leased() {
+            return None;
+        }
+        let entries = self.entries.lock().ok()?;
+        entries.replacing.get(&app).cloned()
     }
 
     /// The generation to hand to [`NodeCache::fill`], taken before the read.
@@ -123,47 +159,65 @@ impl NodeCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Keeps what the database answered, unless an invalidation came in since `generation`.
+    /// Keeps the kick time the database answered, unless an invalidation came in since
+    /// `generation`.
     pub(crate) fn fill(&self, generation: u64, app: AppId, user: &str, at: Option<i64>) {
+        self.keep(generation, |e| {
+            e.kicks.insert((app, user.to_owned()), at);
+        });
+    }
+
+    /// Keeps the replacing keywords the database answered, as [`NodeCache::fill`].
+    pub(crate) fn fill_replacing(&self, generation: u64, app: AppId, rules: Arc<Vec<Replacing>>) {
+        self.keep(generation, |e| {
+            e.replacing.insert(app, rules);
+        });
+    }
+
+    fn keep(&self, generation: u64, insert: impl FnOnce(&mut Entries)) {
         if !self.leased() {
             return;
         }
-        if let Ok(mut kicks) = self.kicks.lock() {
+        if let Ok(mut entries) = self.entries.lock() {
             // Under the lock: an invalidation bumps the generation under it too.
             if self.generation.load(Ordering::Acquire) != generation {
                 return;
             }
-            if kicks.len() >= CAPACITY {
-                kicks.clear();
+            if entries.len() >= CAPACITY {
+                entries.clear();
             }
-            kicks.insert((app, user.to_owned()), at);
+            insert(&mut entries);
         }
     }
 
+    /// Drops the kick times of `users` of `app`, or (`None`) everything cached of `app`.
     fn drop_entries(&self, app: AppId, users: Option<Vec<String>>) {
-        let mut kicks = match self.kicks.lock() {
-            Ok(k) => k,
+        let mut entries = match self.entries.lock() {
+            Ok(e) => e,
             Err(poisoned) => poisoned.into_inner(),
         };
         self.generation.fetch_add(1, Ordering::AcqRel);
         match users {
             Some(users) => {
                 for user in users {
-                    kicks.remove(&(app, user));
+                    entries.kicks.remove(&(app, user));
                 }
             }
-            None => kicks.retain(|(a, _), _| *a != app),
+            None => {
+                entries.kicks.retain(|(a, _), _| *a != app);
+                entries.replacing.remove(&app);
+            }
         }
     }
 
     fn empty(&self) {
         self.lease_until.store(0, Ordering::Release);
-        let mut kicks = match self.kicks.lock() {
-            Ok(k) => k,
+        let mut entries = match self.entries.lock() {
+            Ok(e) => e,
             Err(poisoned) => poisoned.into_inner(),
         };
         self.generation.fetch_add(1, Ordering::AcqRel);
-        kicks.clear();
+        entries.clear();
     }
 
     /// Records `inv` in the open transaction of the write that made it, as its last

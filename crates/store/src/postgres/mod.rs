@@ -242,12 +242,12 @@ impl Backend for PgStore {
     }
 
     /// None: another node may change a kick time at any moment (this node's leased cache is
-    /// `kick_cache`).
+    /// `node_cache`).
     fn revoked_cache(&self) -> Option<&RevokedCache> {
         None
     }
 
-    fn kick_cache(&self) -> Option<&cache::NodeCache> {
+    fn node_cache(&self) -> Option<&cache::NodeCache> {
         Some(&self.shared.cache)
     }
 
