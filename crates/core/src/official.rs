@@ -46,7 +46,9 @@ pub fn check_msg_flag(flag: &str) -> Result<(), Error> {
     if MSG_FLAGS.contains(&flag) {
         return Ok(());
     }
-    Err(invalid(format!("MsgFlag {flag:?} is not one of {MSG_FLAGS:?}")))
+    Err(invalid(format!(
+        "MsgFlag {flag:?} is not one of {MSG_FLAGS:?}"
+    )))
 }
 
 /// Whether a subscriber with `flag` is delivered broadcasts online.

@@ -2,13 +2,13 @@
 //! are `timber_core::official`'s and `timber_core::robot`'s.
 
 use crate::backend::Backend;
+use crate::messages::{RetentionPolicy, SweepStep};
 use crate::ops::accounts::Import;
 use crate::ops::c2c::{ModifyC2c, SendC2c};
 use crate::ops::official::{
     AddSubscribers, Create, DeleteSubscribers, Destroy, ExpireOfficialStep, GetAccounts, History,
     Modify, ModifySubscriber, Recall, SendMsg, Subscribed, Subscribers, Subscriptions,
 };
-use crate::messages::{RetentionPolicy, SweepStep};
 use crate::ops::profiles::SetPortrait;
 use crate::ops::robots::{
     AppendStream, AppendStreamMsg, CreateRobot, Flag, IsRobot, List, StartStreamMsg, Unflag,
@@ -156,8 +156,12 @@ pub trait OfficialStore {
     ) -> Result<OfficialSent>;
 
     /// official_account_msg_recall: per key 0 or 10030 (also for an expired message).
-    async fn recall_official(&self, app: AppId, id: String, recall: OfficialRecall)
-        -> Result<Vec<u32>>;
+    async fn recall_official(
+        &self,
+        app: AppId,
+        id: String,
+        recall: OfficialRecall,
+    ) -> Result<Vec<u32>>;
 
     /// official_account_msg_get_simple: up to `count` unexpired messages below Seq `before`,
     /// newest first, and `IsFinished` (0 more remain, 2 older ones expired, 1 otherwise).

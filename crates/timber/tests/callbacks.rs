@@ -1292,7 +1292,11 @@ async fn official_account_subscriber_and_recall_callbacks() {
         admin.call_err(&add, subs(&["bob"])).await,
         (10120, "members only".into())
     );
-    assert_eq!(count(admin.clone()).await, 0, "a refused add stores nothing");
+    assert_eq!(
+        count(admin.clone()).await,
+        0,
+        "a refused add stores nothing"
+    );
     let asked = rx.wait_for(before, 2).await;
     assert_eq!(asked[0].body["Official_Account"], id);
     assert_eq!(asked[0].body["Operator_Account"], "administrator");
@@ -1308,7 +1312,11 @@ async fn official_account_subscriber_and_recall_callbacks() {
         )
         .await;
     assert_eq!(code, 10010);
-    assert_eq!(rx.hits_of(before).len(), 2, "an unknown account is not asked about");
+    assert_eq!(
+        rx.hits_of(before).len(),
+        2,
+        "an unknown account is not asked about"
+    );
 
     rx.answer(before, json!({"ErrorCode": 0}), dur);
     let after_add = "OfficialAccount.CallbackAfterAddSubscriber";

@@ -609,4 +609,23 @@ async fn official_broadcasts_reach_subscribers_on_another_node() {
         got["message"]["MsgBody"][0]["MsgContent"]["Text"],
         "discarded"
     );
+    // Node B reads what both nodes wrote.
+    let subs = on_b
+        .call_ok(
+            &oa("get_subscriber_info"),
+            json!({"Official_Account": id, "Next": ""}),
+        )
+        .await;
+    let flags: Vec<(&str, &str)> = subs["SubscriberList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["Subscriber_Account"].as_str().unwrap(),
+                s["MsgFlag"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(flags, [("s", "Discard"), ("t", "AcceptAndNotify")]);
 }

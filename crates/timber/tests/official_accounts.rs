@@ -1036,9 +1036,7 @@ mod members {
         for (k, v) in extra.as_object().unwrap() {
             body[k] = v.clone();
         }
-        admin
-            .call_ok(&oa("send_official_account_msg"), body)
-            .await
+        admin.call_ok(&oa("send_official_account_msg"), body).await
     }
 
     fn body_text(message: &Value) -> &str {
@@ -1098,8 +1096,10 @@ mod members {
             assert_eq!(modify(bad.clone()).await, 10004, "{bad}");
         }
         assert_eq!(
-            modify(json!({"Official_Account": "@TOA#_none", "Subscriber_Account": "a",
-                          "MsgFlag": "Discard"}))
+            modify(
+                json!({"Official_Account": "@TOA#_none", "Subscriber_Account": "a",
+                          "MsgFlag": "Discard"})
+            )
             .await,
             10010
         );
@@ -1188,7 +1188,11 @@ mod members {
             .as_array()
             .unwrap()
             .iter()
-            .map(|m| m["IsPlaceMsg"].as_u64().map_or("?", |p| if p == 2 { "recalled" } else { "message" }))
+            .map(|m| {
+                m["IsPlaceMsg"]
+                    .as_u64()
+                    .map_or("?", |p| if p == 2 { "recalled" } else { "message" })
+            })
             .collect();
         assert_eq!(stored, ["recalled"], "{history}");
 
@@ -1197,7 +1201,10 @@ mod members {
         set_flag(&admin, id, "a", "Discard").await;
         for m in [&mut a1, &mut a2] {
             let p = m.expect("onOfficialAccountMsgFlagChanged").await;
-            assert_eq!((&p["officialAccountID"], &p["msgFlag"]), (&json!(id), &json!("Discard")));
+            assert_eq!(
+                (&p["officialAccountID"], &p["msgFlag"]),
+                (&json!(id), &json!("Discard"))
+            );
         }
         broadcast(&admin, id, "quiet", json!({})).await;
         let p = b.expect("onRecvNewMessage").await;

@@ -10,9 +10,9 @@ use timber_core::callback::{self as cb, Event};
 use timber_core::member::{self as live, Change, ChangeSink};
 use timber_core::message::Retention;
 use timber_core::official::{
-    decide_add_subscribers, decide_send, delivers, event, history_finished, info_fields,
-    msg_key, not_found, BaseInfo, BaseInfoEdit, NewOfficialMsg, OfficialAccount, OfficialMsg,
-    OfficialSent, Subscriber, RESULT_DONE, RESULT_FAILED, RESULT_UNCHANGED,
+    decide_add_subscribers, decide_send, delivers, event, history_finished, info_fields, msg_key,
+    not_found, BaseInfo, BaseInfoEdit, NewOfficialMsg, OfficialAccount, OfficialMsg, OfficialSent,
+    Subscriber, RESULT_DONE, RESULT_FAILED, RESULT_UNCHANGED,
 };
 use timber_core::{AppId, Error, ErrorCode};
 
@@ -466,7 +466,11 @@ impl WriteOp for AddSubscribers {
     }
 
     /// The new subscribers' connections hear it; the hub delivers to them from now on.
-    fn changes(&self, (results, _): &AddOutcome, sink: &dyn ChangeSink) -> Option<(AppId, Vec<Change>)> {
+    fn changes(
+        &self,
+        (results, _): &AddOutcome,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<Change>)> {
         let accounts = done(&self.users, results);
         (!accounts.is_empty() && sink.wants(self.app)).then(|| {
             let change = Change::OfficialSubscribed {
@@ -1034,7 +1038,11 @@ impl WriteOp for ExpireOfficialStep {
         apps.sort_unstable();
         let mut deleted = 0u64;
         for (app, days) in apps {
-            let Some(cutoff) = (Retention { days, now: self.now }).cutoff() else {
+            let Some(cutoff) = (Retention {
+                days,
+                now: self.now,
+            })
+            .cutoff() else {
                 continue;
             };
             let budget = self.max_rows - deleted;

@@ -194,7 +194,11 @@ async fn official_accounts_and_their_subscribers() {
             s.subscriptions(APP, "a".into()).await.unwrap(),
             [(id.clone(), true)]
         );
-        assert!(s.subscriptions(OTHER_APP, "a".into()).await.unwrap().is_empty());
+        assert!(s
+            .subscriptions(OTHER_APP, "a".into())
+            .await
+            .unwrap()
+            .is_empty());
         let (_, page, _) = s
             .official_subscribers(APP, id.clone(), None, 10)
             .await
