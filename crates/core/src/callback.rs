@@ -21,6 +21,7 @@ pub const COMMANDS: &[&str] = &[
     GROUP_BEFORE_APPLY_JOIN,
     OFFICIAL_BEFORE_CREATE,
     OFFICIAL_BEFORE_SEND,
+    OFFICIAL_BEFORE_ADD_SUBSCRIBER,
     STATE_CHANGE,
     C2C_AFTER_SEND,
     C2C_AFTER_REPORT,
@@ -58,6 +59,8 @@ pub const COMMANDS: &[&str] = &[
     OFFICIAL_AFTER_FULL,
     OFFICIAL_AFTER_DELETE_SUBSCRIBER,
     OFFICIAL_AFTER_SEND,
+    OFFICIAL_AFTER_ADD_SUBSCRIBER,
+    OFFICIAL_AFTER_WITHDRAW,
 ];
 
 /// Official accounts (push-and-operations.md §5): the documented names; the triggers and
@@ -71,6 +74,12 @@ pub const OFFICIAL_AFTER_FULL: &str = "OfficialAccount.CallbackAfterOfficialAcco
 pub const OFFICIAL_AFTER_DELETE_SUBSCRIBER: &str = "OfficialAccount.CallbackAfterDeleteSubscriber";
 pub const OFFICIAL_BEFORE_SEND: &str = "OfficialAccount.CallbackBeforeSendMsg";
 pub const OFFICIAL_AFTER_SEND: &str = "OfficialAccount.CallbackAfterSendMsg";
+/// add_subscriber (push-and-operations.md §5.7: inferred REST triggers): the before-callback
+/// may refuse the whole call; the after-event names those added (the delete event's shape).
+pub const OFFICIAL_BEFORE_ADD_SUBSCRIBER: &str = "OfficialAccount.CallbackBeforeAddSubscriber";
+pub const OFFICIAL_AFTER_ADD_SUBSCRIBER: &str = "OfficialAccount.CallbackAfterAddSubscriber";
+/// official_account_msg_recall (§5.12, inferred trigger): the keys recalled.
+pub const OFFICIAL_AFTER_WITHDRAW: &str = "OfficialAccount.CallbackAfterMsgWithDraw";
 
 /// The events of one official account are delivered in order.
 pub fn official_ordering(id: &str) -> String {
@@ -321,6 +330,8 @@ pub enum BeforeKind {
     CreateOfficial,
     /// `OfficialAccount.CallbackBeforeSendMsg` (§5.11): may refuse, drop or modify.
     OfficialSend,
+    /// `OfficialAccount.CallbackBeforeAddSubscriber` (§5.7, inferred): may refuse.
+    AddSubscriber,
 }
 
 impl BeforeKind {
@@ -334,6 +345,7 @@ impl BeforeKind {
             BeforeKind::CreateTopic => GROUP_BEFORE_CREATE_TOPIC,
             BeforeKind::CreateOfficial => OFFICIAL_BEFORE_CREATE,
             BeforeKind::OfficialSend => OFFICIAL_BEFORE_SEND,
+            BeforeKind::AddSubscriber => OFFICIAL_BEFORE_ADD_SUBSCRIBER,
         }
     }
 

@@ -34,6 +34,41 @@ pub const DUPLICATE_SECS: i64 = 300;
 
 /// The subscriber `MsgFlag` values (documented).
 pub const MSG_FLAGS: &[&str] = &["AcceptAndNotify", "AcceptNotNotify", "Discard"];
+/// A new subscription's `MsgFlag` (the column's default).
+pub const DEFAULT_MSG_FLAG: &str = "AcceptAndNotify";
+/// The `MsgFlag` under which a subscriber receives nothing. `AcceptNotNotify` only turns off
+/// offline push, which timber does not have: online, it delivers as `AcceptAndNotify` does.
+pub const DISCARD: &str = "Discard";
+
+/// 10004 for a `MsgFlag` that is not one of [`MSG_FLAGS`] (inferred: the REST field and the
+/// member method `setOfficialAccountMsgFlag` alike).
+pub fn check_msg_flag(flag: &str) -> Result<(), Error> {
+    if MSG_FLAGS.contains(&flag) {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "MsgFlag {flag:?} is not one of {MSG_FLAGS:?}"
+    )))
+}
+
+/// Whether a subscriber with `flag` is delivered broadcasts online.
+pub fn delivers(flag: &str) -> bool {
+    flag != DISCARD
+}
+
+/// official_account_msg_get_simple's `IsFinished` (§5.13): 0 when unexpired messages older
+/// than the page remain, else 2 when anything older than the page has expired (its oldest
+/// unexpired message, `oldest_live`, is above Seq 1, and the page does not reach Seq 1:
+/// `floor` is the lowest Seq the page covers), else 1.
+pub fn history_finished(more: bool, floor: u64, oldest_live: Option<u64>) -> u8 {
+    if more {
+        0
+    } else if floor > 1 && oldest_live.is_none_or(|oldest| oldest > 1) {
+        2
+    } else {
+        1
+    }
+}
 
 /// `add_subscriber` / `delete_subscriber` per-entry `Result`.
 pub const RESULT_FAILED: u8 = 0;
@@ -338,6 +373,22 @@ mod tests {
         for bad in ["71_2_1", "71_1", "a_1_2", "1_1_2_3", ""] {
             assert_eq!(parse_msg_key(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn msg_flags_and_finished() {
+        assert!(check_msg_flag("AcceptNotNotify").is_ok());
+        assert_eq!(
+            check_msg_flag("accept").unwrap_err().code,
+            ErrorCode::GroupInvalidParameter
+        );
+        assert!(delivers("AcceptNotNotify") && !delivers("Discard"));
+        assert_eq!(history_finished(true, 5, Some(1)), 0);
+        // Everything older than Seq 5 expired (swept or not).
+        assert_eq!(history_finished(false, 5, Some(5)), 2);
+        assert_eq!(history_finished(false, 5, None), 2);
+        assert_eq!(history_finished(false, 1, Some(1)), 1);
+        assert_eq!(history_finished(false, 3, Some(1)), 1);
     }
 
     #[test]

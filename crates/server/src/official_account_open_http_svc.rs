@@ -3,7 +3,8 @@
 //! `timber_core::official`'s; the codes are the group family's (10004 a bad field, 10010 an
 //! unknown account, 10021 a custom ID in use) and 20001 for a body that is not JSON.
 //!
-//! The `OfficialAccount.*` callbacks: the before-callbacks of create and send are asked here,
+//! The `OfficialAccount.*` callbacks: the before-callbacks of create, send and add subscriber
+//! are asked here,
 //! before the store is touched (`crate::callbacks::before`); the after-events are recorded by
 //! the store operations in their transactions (`timber_store::ops::official`). Under the
 //! app's `rate_limits = "cloud"` a send is held to the cloud's 1 message a second and 2
@@ -23,7 +24,7 @@ use timber_core::official::{
     NewOfficialMsg, OfficialAccount, Subscriber,
 };
 use timber_core::{Error, ErrorCode};
-use timber_store::official::NewOfficial;
+use timber_store::official::{NewOfficial, OfficialRecall};
 use timber_store::StoreError;
 
 fn invalid(info: impl Into<String>) -> Error {
@@ -460,15 +461,53 @@ fn results(users: Vec<String>, results: Vec<u8>) -> ResultsResp {
 }
 
 /// `add_subscriber`: per account 0 failed (not imported, or the account is full), 1 added,
-/// 2 already subscribed.
+/// 2 already subscribed. `OfficialAccount.CallbackBeforeAddSubscriber` (inferred) is asked
+/// first with the request's list, for a known account only, and may refuse the whole call
+/// (10016, or the app's 10100–10200).
 pub async fn add_subscriber(ctx: &Ctx, req: AddReq) -> Result<ResultsResp, Failure> {
     let users: Vec<String> = req.list.into_iter().map(|i| i.user).collect();
     check_batch(&users)?;
+    let app = ctx.caller.app.sdkappid;
+    if callbacks::wants_before(ctx, BeforeKind::AddSubscriber) {
+        require_account(ctx, &req.id).await?;
+        let list: Vec<Value> = users
+            .iter()
+            .map(|u| json!({"Subscriber_Account": u}))
+            .collect();
+        let fields = json!({"Official_Account": req.id,
+                            "Operator_Account": ctx.caller.identifier,
+                            "SubscriberList": list});
+        if let Verdict::Refuse(e) = callbacks::before(ctx, BeforeKind::AddSubscriber, fields).await
+        {
+            return Err(e.into());
+        }
+    }
     let got = ctx
         .store()
-        .add_subscribers(ctx.caller.app.sdkappid, req.id, users.clone(), ctx.now)
+        .add_subscribers(
+            app,
+            req.id,
+            users.clone(),
+            ctx.now,
+            ctx.caller.identifier.clone(),
+        )
         .await?;
     Ok(results(users, got))
+}
+
+/// 10010 unless the app has the official account `id`: asked before a before-callback, so
+/// that the app is never asked about an account that does not exist.
+async fn require_account(ctx: &Ctx, id: &str) -> Result<(), Failure> {
+    let found = ctx
+        .store()
+        .officials(ctx.caller.app.sdkappid, vec![id.to_owned()])
+        .await?
+        .pop()
+        .flatten();
+    match found {
+        Some(_) => Ok(()),
+        None => Err(oa::not_found(id).into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -521,10 +560,19 @@ pub struct ModifySubscriberReq {
     user: String,
     #[serde(rename = "CustomString", default)]
     custom: Option<String>,
+    /// `AcceptAndNotify`, `AcceptNotNotify` or `Discard` (inferred: the subscriber record's
+    /// field, which §5.9's list from the SDK model leaves out).
+    #[serde(rename = "MsgFlag", default)]
+    msg_flag: Option<String>,
 }
 
-/// `modify_subscriber_info`: the subscriber's `CustomString` (≤ 3 000 bytes).
+/// `modify_subscriber_info`: the subscriber's `CustomString` (≤ 3 000 bytes) and `MsgFlag`
+/// (10004 for another value). `Discard` stops delivery to the subscriber's connections at
+/// once; `AcceptNotNotify` only turns off offline push, which timber does not have.
 pub async fn modify_subscriber_info(ctx: &Ctx, req: ModifySubscriberReq) -> Result<Empty, Failure> {
+    if let Some(flag) = &req.msg_flag {
+        oa::check_msg_flag(flag)?;
+    }
     if let Some(c) = &req.custom {
         if c.len() > oa::MAX_CUSTOM_BYTES {
             return Err(invalid(format!(
@@ -536,12 +584,20 @@ pub async fn modify_subscriber_info(ctx: &Ctx, req: ModifySubscriberReq) -> Resu
         }
     }
     ctx.store()
-        .modify_subscriber(ctx.caller.app.sdkappid, req.id, req.user, req.custom)
+        .modify_subscriber(
+            ctx.caller.app.sdkappid,
+            req.id,
+            req.user,
+            req.custom,
+            req.msg_flag,
+        )
         .await?;
     Ok(Empty {})
 }
 
-const SELF_FIELDS: &[&str] = &["SubscribeTime", "CustomString"];
+/// `SelfInfoFilter`'s fields: the documented two, and the subscriber's `MsgFlag` (inferred:
+/// how a member sees its own setting, `getSubscribedOfficialAccountList`).
+const SELF_FIELDS: &[&str] = &["SubscribeTime", "CustomString", "MsgFlag"];
 
 #[derive(Deserialize)]
 pub struct SubscribedReq {
@@ -595,6 +651,7 @@ pub async fn get_subscribed_official_account_list(
             for f in &own {
                 let v = match *f {
                     "SubscribeTime" => json!(s.subscribe_time),
+                    "MsgFlag" => json!(s.msg_flag),
                     _ => json!(s.custom),
                 };
                 info.insert((*f).into(), v);
@@ -755,8 +812,9 @@ pub struct RecallResp {
     list: Vec<RecallRet>,
 }
 
-/// `official_account_msg_recall`: per key 0 recalled or 10030 (no such message, or already
-/// recalled).
+/// `official_account_msg_recall`: per key 0 recalled or 10030 (no such message, expired, or
+/// already recalled). The subscribers connected hear `onRecvMessageRevoked`;
+/// `OfficialAccount.CallbackAfterMsgWithDraw` (inferred) names the keys recalled.
 pub async fn official_account_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<RecallResp, Failure> {
     if req.keys.is_empty() || req.keys.len() > oa::MAX_RECALL_KEYS {
         return Err(invalid(format!(
@@ -773,10 +831,15 @@ pub async fn official_account_msg_recall(ctx: &Ctx, req: RecallReq) -> Result<Re
         ))
         .into());
     }
-    let parsed = req.keys.iter().map(|k| parse_msg_key(k)).collect();
+    let recall = OfficialRecall {
+        keys: req.keys.iter().map(|k| parse_msg_key(k)).collect(),
+        operator: ctx.caller.identifier.clone(),
+        reason: req.reason,
+        retention: ctx.retention(),
+    };
     let codes = ctx
         .store()
-        .recall_official(ctx.caller.app.sdkappid, req.id, parsed)
+        .recall_official(ctx.caller.app.sdkappid, req.id, recall)
         .await?;
     let list = req
         .keys
@@ -818,7 +881,8 @@ const PLACE_RECALLED: u8 = 2;
 
 /// `official_account_msg_get_simple`: at most 20 messages older than `LastMsgKey` (the
 /// newest without it), newest first; recalled ones only with `WithRecalledMsg` 1, as
-/// placeholders without a body.
+/// placeholders without a body. Messages past the app's retention are never returned (the
+/// sweeper deletes them); `IsFinished` 2 says that everything older than the page expired.
 pub async fn official_account_msg_get_simple(
     ctx: &Ctx,
     req: HistoryReq,
@@ -839,7 +903,7 @@ pub async fn official_account_msg_get_simple(
         Some(1) => true,
         Some(v) => return Err(invalid(format!("WithRecalledMsg {v} must be 0 or 1")).into()),
     };
-    let (page, more) = ctx
+    let (page, finished) = ctx
         .store()
         .official_history(
             ctx.caller.app.sdkappid,
@@ -847,6 +911,7 @@ pub async fn official_account_msg_get_simple(
             before,
             count,
             with_recalled,
+            ctx.retention(),
         )
         .await?;
     let last = page.last().map(|m| m.key()).unwrap_or_default();
@@ -877,7 +942,7 @@ pub async fn official_account_msg_get_simple(
         .collect();
     Ok(HistoryResp {
         id: req.id,
-        finished: u8::from(!more),
+        finished,
         last,
         list,
     })

@@ -1,7 +1,7 @@
 //! The background sweeper: reclaims space, never inside a request (DESIGN.md invariant 4).
 //!
 //! Each pass first purges destroyed groups (their members, mutes and messages), then deletes
-//! messages past their app's retention. Work is done in small steps — each one short write
+//! messages past their app's retention (group, one-to-one and official accounts' messages). Work is done in small steps — each one short write
 //! transaction of at most `STEP_ROWS` rows — with a pause between steps, so requests never
 //! queue behind a long delete. The retention cursor lives in the store, so a restart resumes
 //! where the last step stopped. Until a row is swept it already reads as expired
@@ -67,6 +67,14 @@ async fn run(
     }
 }
 
+/// The histories that expire with the app's retention.
+#[derive(Clone, Copy)]
+enum History {
+    Group,
+    C2c,
+    Official,
+}
+
 /// One pass; returns early (Ok) when asked to stop.
 async fn pass(
     store: &dyn Store,
@@ -95,14 +103,15 @@ async fn pass(
             return stopping(purged, expired);
         }
     }
-    // Group messages, then one-to-one messages: each its own walk with its own cursor.
-    for c2c in [false, true] {
+    // Group messages, then one-to-one messages (each its own walk with its own cursor), then
+    // official accounts' messages (the oldest expired first, no cursor).
+    for history in [History::Group, History::C2c, History::Official] {
         loop {
             let (policy, now) = (policy.clone(), timber_core::now_secs());
-            let step = if c2c {
-                store.expire_c2c_step(policy, now, STEP_ROWS).await?
-            } else {
-                store.expire_step(policy, now, STEP_ROWS).await?
+            let step = match history {
+                History::Group => store.expire_step(policy, now, STEP_ROWS).await?,
+                History::C2c => store.expire_c2c_step(policy, now, STEP_ROWS).await?,
+                History::Official => store.expire_official_step(policy, now, STEP_ROWS).await?,
             };
             expired += step.deleted;
             if step.pass_done {
@@ -196,6 +205,50 @@ mod tests {
             vec![2],
             "the expired message is gone, even read with no retention"
         );
+        store.close().await;
+    }
+
+    /// A pass deletes official accounts' expired messages, and keeps the retained ones.
+    #[tokio::test]
+    async fn a_pass_sweeps_official_messages() {
+        use timber_core::message::Retention;
+        use timber_core::official::NewOfficialMsg;
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open_memory().unwrap());
+        let now = timber_core::now_secs();
+        let owner = vec![timber_store::NewAccount::bare("o")];
+        store.import_accounts(1, owner, now).await.unwrap();
+        let id = "@TOA#_news".to_owned();
+        let account = timber_store::official::NewOfficial {
+            id: id.clone(),
+            owner: "o".into(),
+            info: Default::default(),
+            max_subscribers: 10,
+            now: now - 3 * 86_400,
+            operator: "admin".into(),
+        };
+        store.create_official(1, account).await.unwrap();
+        for (random, time) in [(1, now - 2 * 86_400), (2, now)] {
+            let msg = NewOfficialMsg {
+                random,
+                body: "[]".into(),
+                cloud_custom_data: None,
+                online_only: false,
+                now: time,
+                operator: "admin".into(),
+                after_callback: false,
+            };
+            store.send_official(1, id.clone(), msg).await.unwrap();
+        }
+        let policy: RetentionPolicy = Arc::new(HashMap::from([(1, 1)]));
+        let (_stop, mut stopped) = watch::channel(false);
+        pass(&*store, &policy, &mut stopped).await.unwrap();
+        let forever = Retention::forever(now);
+        let (page, _) = store
+            .official_history(1, id, None, 20, true, forever)
+            .await
+            .unwrap();
+        let seqs: Vec<u64> = page.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, vec![2], "the expired message is gone");
         store.close().await;
     }
 

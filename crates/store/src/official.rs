@@ -2,11 +2,12 @@
 //! are `timber_core::official`'s and `timber_core::robot`'s.
 
 use crate::backend::Backend;
+use crate::messages::{RetentionPolicy, SweepStep};
 use crate::ops::accounts::Import;
 use crate::ops::c2c::{ModifyC2c, SendC2c};
 use crate::ops::official::{
-    AddSubscribers, Create, DeleteSubscribers, Destroy, GetAccounts, History, Modify,
-    ModifySubscriber, Recall, SendMsg, Subscribed, Subscribers,
+    AddSubscribers, Create, DeleteSubscribers, Destroy, ExpireOfficialStep, GetAccounts, History,
+    Modify, ModifySubscriber, Recall, SendMsg, Subscribed, Subscribers, Subscriptions,
 };
 use crate::ops::profiles::SetPortrait;
 use crate::ops::robots::{
@@ -32,6 +33,17 @@ pub struct NewOfficial {
     pub now: i64,
     /// The REST caller (the callbacks' `Operator_Account`).
     pub operator: String,
+}
+
+/// An official_account_msg_recall, as the handler checked it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficialRecall {
+    /// Parsed keys (`None`: not a key this server gave).
+    pub keys: Vec<Option<(u64, i64)>>,
+    /// The REST caller: the callback's `Operator_Account` and the members' `operator`.
+    pub operator: String,
+    pub reason: Option<String>,
+    pub retention: Retention,
 }
 
 /// A chatbot to create (create_robot), as the handler checked it.
@@ -92,12 +104,14 @@ pub trait OfficialStore {
     ) -> Result<(u64, Vec<Subscriber>, bool)>;
 
     /// add_subscriber: per user its `Result` (0 failed, 1 added, 2 already). 10010 unknown.
+    /// `operator` is the callbacks' `Operator_Account`.
     async fn add_subscribers(
         &self,
         app: AppId,
         id: String,
         users: Vec<String>,
         now: i64,
+        operator: String,
     ) -> Result<Vec<u8>>;
 
     /// delete_subscriber: per user 1 removed, 2 was not subscribed. 10010 unknown.
@@ -109,14 +123,20 @@ pub trait OfficialStore {
         operator: String,
     ) -> Result<Vec<u8>>;
 
-    /// modify_subscriber_info (10010 unknown account, 10004 not a subscriber).
+    /// modify_subscriber_info (10010 unknown account, 10004 not a subscriber): the present
+    /// fields; `msg_flag` one of `timber_core::official::MSG_FLAGS`.
     async fn modify_subscriber(
         &self,
         app: AppId,
         id: String,
         user: String,
         custom: Option<String>,
+        msg_flag: Option<String>,
     ) -> Result<()>;
+
+    /// The official accounts `user` subscribes to, each with whether its `MsgFlag` lets
+    /// broadcasts through: what the member hub holds while `user` is connected.
+    async fn subscriptions(&self, app: AppId, user: String) -> Result<Vec<(String, bool)>>;
 
     /// The accounts `user` subscribes to, in subscription order: (total, the page).
     async fn subscribed_officials(
@@ -135,16 +155,16 @@ pub trait OfficialStore {
         msg: NewOfficialMsg,
     ) -> Result<OfficialSent>;
 
-    /// official_account_msg_recall: per key 0 or 10030.
+    /// official_account_msg_recall: per key 0 or 10030 (also for an expired message).
     async fn recall_official(
         &self,
         app: AppId,
         id: String,
-        keys: Vec<Option<(u64, i64)>>,
+        recall: OfficialRecall,
     ) -> Result<Vec<u32>>;
 
-    /// official_account_msg_get_simple: up to `count` messages below Seq `before`, newest
-    /// first, and whether older ones remain.
+    /// official_account_msg_get_simple: up to `count` unexpired messages below Seq `before`,
+    /// newest first, and `IsFinished` (0 more remain, 2 older ones expired, 1 otherwise).
     async fn official_history(
         &self,
         app: AppId,
@@ -152,7 +172,17 @@ pub trait OfficialStore {
         before: Option<u64>,
         count: u64,
         with_recalled: bool,
-    ) -> Result<(Vec<OfficialMsg>, bool)>;
+        retention: Retention,
+    ) -> Result<(Vec<OfficialMsg>, u8)>;
+
+    /// One step of the retention sweep of official messages (as `MessageStore::expire_step`
+    /// for groups): at most `max_rows` expired messages deleted, oldest first.
+    async fn expire_official_step(
+        &self,
+        policy: RetentionPolicy,
+        now: i64,
+        max_rows: u64,
+    ) -> Result<SweepStep>;
 
     /// create_robot in one transaction: the flag (10004 for a 21st valid chatbot; again for a
     /// valid one is a no-op), the account's import and its profile items; a refusal of any
@@ -250,12 +280,14 @@ impl<B: Backend> OfficialStore for B {
         id: String,
         users: Vec<String>,
         now: i64,
+        operator: String,
     ) -> Result<Vec<u8>> {
         self.write(AddSubscribers {
             app,
             id,
             users,
             now,
+            operator,
         })
         .await
         .map(|(results, _)| results)
@@ -283,14 +315,20 @@ impl<B: Backend> OfficialStore for B {
         id: String,
         user: String,
         custom: Option<String>,
+        msg_flag: Option<String>,
     ) -> Result<()> {
         self.write(ModifySubscriber {
             app,
             id,
             user,
             custom,
+            msg_flag,
         })
         .await
+    }
+
+    async fn subscriptions(&self, app: AppId, user: String) -> Result<Vec<(String, bool)>> {
+        self.read(Subscriptions { app, user }).await
     }
 
     async fn subscribed_officials(
@@ -322,9 +360,17 @@ impl<B: Backend> OfficialStore for B {
         &self,
         app: AppId,
         id: String,
-        keys: Vec<Option<(u64, i64)>>,
+        recall: OfficialRecall,
     ) -> Result<Vec<u32>> {
-        self.write(Recall { app, id, keys }).await
+        self.write(Recall {
+            app,
+            id,
+            keys: recall.keys,
+            operator: recall.operator,
+            reason: recall.reason,
+            retention: recall.retention,
+        })
+        .await
     }
 
     async fn official_history(
@@ -334,13 +380,29 @@ impl<B: Backend> OfficialStore for B {
         before: Option<u64>,
         count: u64,
         with_recalled: bool,
-    ) -> Result<(Vec<OfficialMsg>, bool)> {
+        retention: Retention,
+    ) -> Result<(Vec<OfficialMsg>, u8)> {
         self.read(History {
             app,
             id,
             before,
             count,
             with_recalled,
+            retention,
+        })
+        .await
+    }
+
+    async fn expire_official_step(
+        &self,
+        policy: RetentionPolicy,
+        now: i64,
+        max_rows: u64,
+    ) -> Result<SweepStep> {
+        self.write(ExpireOfficialStep {
+            policy,
+            now,
+            max_rows,
         })
         .await
     }

@@ -1223,6 +1223,7 @@ async fn official_account_callbacks() {
         [
             "OfficialAccount.CallbackAfterCreateOfficialAccount",
             "OfficialAccount.CallbackAfterOfficialAccountInfoChanged",
+            "OfficialAccount.CallbackAfterAddSubscriber",
             "OfficialAccount.CallbackAfterOfficialAccountFull",
             "OfficialAccount.CallbackAfterSendMsg",
             "OfficialAccount.CallbackAfterDeleteSubscriber",
@@ -1231,3 +1232,176 @@ async fn official_account_callbacks() {
     );
 }
 common::also_on_postgres!(official_account_callbacks);
+
+/// The inferred subscriber and recall callbacks of official accounts (push-and-operations.md
+/// §5.7, §5.8, §5.12): BeforeAddSubscriber refuses the whole add (10016, the app's code;
+/// nothing stored, an unknown account refused without asking), AfterAddSubscriber names those
+/// added, AfterOfficialAccountFull comes when an add reaches MaxSubscriberNum,
+/// AfterDeleteSubscriber carries the documented fields, AfterMsgWithDraw the keys recalled;
+/// an add or a recall that changed nothing reports nothing.
+#[tokio::test]
+async fn official_account_subscriber_and_recall_callbacks() {
+    let (url, rx) = receiver().await;
+    let server = TestServer::start_with(options(&url, "")).await;
+    setup(&server).await;
+    let admin = server.client();
+    admin
+        .call_ok(
+            "im_open_login_svc/multiaccount_import",
+            json!({"Accounts": ["carol"]}),
+        )
+        .await;
+    let sdkappid = server.apps[0].sdkappid;
+    let dur = Duration::ZERO;
+    let id = "@TOA#_subs";
+    admin
+        .call_ok(
+            &format!("{OA}/create_official_account"),
+            json!({"Owner_Account": "alice", "OfficialAccountUserID": id, "Name": "Subs",
+                   "MaxSubscriberNum": 2}),
+        )
+        .await;
+    let add = format!("{OA}/add_subscriber");
+    let subs = |users: &[&str]| {
+        let list: Vec<Value> = users
+            .iter()
+            .map(|u| json!({"Subscriber_Account": u}))
+            .collect();
+        json!({"Official_Account": id, "SubscriberList": list})
+    };
+    let count = |admin: common::Client| async move {
+        admin
+            .call_ok(
+                &format!("{OA}/get_subscriber_info"),
+                json!({"Official_Account": id, "Next": ""}),
+            )
+            .await["SubscriberNum"]
+            .as_u64()
+            .unwrap()
+    };
+
+    let before = "OfficialAccount.CallbackBeforeAddSubscriber";
+    rx.answer(before, json!({"ErrorCode": 1}), dur);
+    assert_eq!(admin.call_err(&add, subs(&["bob"])).await.0, 10016);
+    rx.answer(
+        before,
+        json!({"ErrorCode": 10120, "ErrorInfo": "members only"}),
+        dur,
+    );
+    assert_eq!(
+        admin.call_err(&add, subs(&["bob"])).await,
+        (10120, "members only".into())
+    );
+    assert_eq!(
+        count(admin.clone()).await,
+        0,
+        "a refused add stores nothing"
+    );
+    let asked = rx.wait_for(before, 2).await;
+    assert_eq!(asked[0].body["Official_Account"], id);
+    assert_eq!(asked[0].body["Operator_Account"], "administrator");
+    assert_eq!(
+        asked[0].body["SubscriberList"],
+        json!([{"Subscriber_Account": "bob"}])
+    );
+    check_transport(&asked[0], sdkappid);
+    let (code, _) = admin
+        .call_err(
+            &add,
+            json!({"Official_Account": "@TOA#_none", "SubscriberList": [{"Subscriber_Account": "bob"}]}),
+        )
+        .await;
+    assert_eq!(code, 10010);
+    assert_eq!(
+        rx.hits_of(before).len(),
+        2,
+        "an unknown account is not asked about"
+    );
+
+    rx.answer(before, json!({"ErrorCode": 0}), dur);
+    let after_add = "OfficialAccount.CallbackAfterAddSubscriber";
+    let full = "OfficialAccount.CallbackAfterOfficialAccountFull";
+    admin.call_ok(&add, subs(&["bob", "nobody"])).await;
+    let added = rx.wait_for(after_add, 1).await;
+    let b = &added[0].body;
+    assert_eq!(b["Official_Account"], id);
+    assert_eq!(b["Operator_Account"], "administrator");
+    assert_eq!(
+        b["SubscribeAccountList"],
+        json!([{"Subscriber_Account": "bob"}]),
+        "only those added"
+    );
+    check_transport(&added[0], sdkappid);
+    // bob again (already) and alice: the second of two fills the account.
+    admin.call_ok(&add, subs(&["bob", "alice"])).await;
+    let added = rx.wait_for(after_add, 2).await;
+    assert_eq!(
+        added[1].body["SubscribeAccountList"],
+        json!([{"Subscriber_Account": "alice"}])
+    );
+    let f = rx.wait_for(full, 1).await;
+    assert_eq!(
+        (&f[0].body["SubscriberNum"], &f[0].body["MaxSubscriberNum"]),
+        (&json!(2), &json!(2))
+    );
+
+    // Recall: the keys recalled, the operator and the reason; a key not found reports
+    // nothing (seen by the next event arriving alone).
+    let sent = admin
+        .call_ok(
+            &format!("{OA}/send_official_account_msg"),
+            json!({"Official_Account": id, "Random": 7, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x"}}]}),
+        )
+        .await;
+    let key = sent["MsgKey"].as_str().unwrap().to_owned();
+    let recall = format!("{OA}/official_account_msg_recall");
+    let r = admin
+        .call_ok(
+            &recall,
+            json!({"Official_Account": id, "MsgKeyList": ["9_1_1"]}),
+        )
+        .await;
+    assert_eq!(r["RecallRetList"][0]["RetCode"], 10030);
+    admin
+        .call_ok(
+            &recall,
+            json!({"Official_Account": id, "MsgKeyList": [key, key], "Reason": "typo"}),
+        )
+        .await;
+    let withdraw = "OfficialAccount.CallbackAfterMsgWithDraw";
+    let w = rx.wait_for(withdraw, 1).await;
+    let b = &w[0].body;
+    assert_eq!(b["Official_Account"], id);
+    assert_eq!(b["Operator_Account"], "administrator");
+    assert_eq!(b["MsgKeyList"], json!([key]), "each key once");
+    assert_eq!(b["Reason"], "typo");
+    check_transport(&w[0], sdkappid);
+
+    // Delete: the documented fields, EventTime among them.
+    admin
+        .call_ok(
+            &format!("{OA}/delete_subscriber"),
+            json!({"Official_Account": id, "SubscriberToDel_Account": ["alice"]}),
+        )
+        .await;
+    let d = rx
+        .wait_for("OfficialAccount.CallbackAfterDeleteSubscriber", 1)
+        .await;
+    assert_eq!(
+        d[0].body["SubscribeAccountList"],
+        json!([{"Subscriber_Account": "alice"}])
+    );
+    check_transport(&d[0], sdkappid);
+    // Adding someone already subscribed reports nothing: the carol add after it is the only
+    // new AfterAddSubscriber.
+    admin.call_ok(&add, subs(&["bob"])).await;
+    admin.call_ok(&add, subs(&["carol"])).await;
+    let added = rx.wait_for(after_add, 3).await;
+    assert_eq!(
+        added[2].body["SubscribeAccountList"],
+        json!([{"Subscriber_Account": "carol"}])
+    );
+    assert_eq!(rx.hits_of(withdraw).len(), 1);
+    assert_eq!(rx.wait_for(full, 2).await.len(), 2, "carol filled it again");
+}
+common::also_on_postgres!(official_account_subscriber_and_recall_callbacks);

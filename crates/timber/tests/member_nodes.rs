@@ -525,3 +525,107 @@ async fn applications_notifications_and_room_presence_cross_nodes() {
     let (num, _) = room_view(&on_b, &room, &["r1"]).await;
     assert_eq!(num, 0);
 }
+
+/// Official accounts across nodes: a subscriber connected to node B hears the broadcasts and
+/// recalls sent through node A, and the subscription changes made through A (add, MsgFlag)
+/// change B's delivery at once; a member subscribing on B hears what A sends.
+#[tokio::test]
+async fn official_broadcasts_reach_subscribers_on_another_node() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (on_a, on_b) = (a.client(), b.client());
+    import_accounts(&on_a, &["owner", "s", "t"]).await;
+    let oa = |cmd: &str| format!("official_account_open_http_svc/{cmd}");
+    let id = "@TOA#_nodes";
+    on_a.call_ok(
+        &oa("create_official_account"),
+        json!({"Owner_Account": "owner", "OfficialAccountUserID": id, "Name": "Nodes"}),
+    )
+    .await;
+    let mut s = Member::connect(&b, "s").await;
+    let mut t = Member::connect(&b, "t").await;
+    until_status(&on_a, "s", "Online", WAIT).await;
+    until_status(&on_a, "t", "Online", WAIT).await;
+
+    on_a.call_ok(
+        &oa("add_subscriber"),
+        json!({"Official_Account": id, "SubscriberList": [{"Subscriber_Account": "s"}]}),
+    )
+    .await;
+    assert_eq!(
+        s.event("onOfficialAccountSubscribed").await["officialAccountID"],
+        id
+    );
+    let broadcast = |random: u32, body: &str| {
+        let on_a = on_a.clone();
+        let body = text(body);
+        async move {
+            on_a.call_ok(
+                "official_account_open_http_svc/send_official_account_msg",
+                json!({"Official_Account": id, "Random": random, "MsgBody": body}),
+            )
+            .await
+        }
+    };
+    let sent = broadcast(1, "from a").await;
+    let got = s.event("onRecvNewMessage").await;
+    assert_eq!(got["officialAccountID"], id);
+    assert_eq!(got["message"]["MsgKey"], sent["MsgKey"]);
+    assert_eq!(got["message"]["MsgBody"][0]["MsgContent"]["Text"], "from a");
+    on_a.call_ok(
+        &oa("official_account_msg_recall"),
+        json!({"Official_Account": id, "MsgKeyList": [sent["MsgKey"]]}),
+    )
+    .await;
+    let got = s.event("onRecvMessageRevoked").await;
+    assert_eq!(
+        (&got["officialAccountID"], &got["msgKey"]),
+        (&json!(id), &sent["MsgKey"])
+    );
+
+    // Discard through A: B stops delivering at once (the one-to-one message sent after the
+    // broadcast is the next message s hears).
+    on_a.call_ok(
+        &oa("modify_subscriber_info"),
+        json!({"Official_Account": id, "Subscriber_Account": "s", "MsgFlag": "Discard"}),
+    )
+    .await;
+    s.event("onOfficialAccountMsgFlagChanged").await;
+    // t subscribes through its own node.
+    t.ok("subscribeOfficialAccount", json!({"officialAccountID": id}))
+        .await;
+    broadcast(2, "discarded").await;
+    on_a.call_ok(
+        "openim/sendmsg",
+        json!({"From_Account": "owner", "To_Account": "s", "MsgRandom": 9, "MsgBody": text("marker")}),
+    )
+    .await;
+    let got = s.event("onRecvNewMessage").await;
+    assert_eq!(got["userID"], "owner", "a Discard subscriber heard {got}");
+    let got = t.event("onRecvNewMessage").await;
+    assert_eq!(got["officialAccountID"], id);
+    assert_eq!(
+        got["message"]["MsgBody"][0]["MsgContent"]["Text"],
+        "discarded"
+    );
+    // Node B reads what both nodes wrote.
+    let subs = on_b
+        .call_ok(
+            &oa("get_subscriber_info"),
+            json!({"Official_Account": id, "Next": ""}),
+        )
+        .await;
+    let flags: Vec<(&str, &str)> = subs["SubscriberList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["Subscriber_Account"].as_str().unwrap(),
+                s["MsgFlag"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(flags, [("s", "Discard"), ("t", "AcceptAndNotify")]);
+}

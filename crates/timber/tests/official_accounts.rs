@@ -903,3 +903,572 @@ async fn a_refused_step_leaves_nothing_half_written() {
     );
 }
 common::also_on_postgres!(a_refused_step_leaves_nothing_half_written);
+
+// ---- Members: delivery to connected subscribers, MsgFlag, the member methods ----
+
+mod members {
+    use super::{oa, text};
+    use crate::common::{self, import_accounts, Client, ServerOptions, TestServer};
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::{json, Value};
+    use std::time::Duration;
+    use tokio::net::TcpStream;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+    const WAIT: Duration = Duration::from_secs(10);
+
+    /// A connected member: notifications in arrival order, answers by id.
+    pub struct Member {
+        ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+        next_id: u64,
+        /// Notifications that came before an answer, in order.
+        events: std::collections::VecDeque<Value>,
+    }
+
+    impl Member {
+        pub async fn connect(server: &TestServer, user: &str) -> Member {
+            let app = &server.apps[0];
+            let url = format!(
+                "{}/v1/member?sdkappid={}&identifier={user}&usersig={}",
+                server.base.replacen("http://", "ws://", 1),
+                app.sdkappid,
+                app.sig(user)
+            );
+            let (ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+            Member {
+                ws,
+                next_id: 1,
+                events: Default::default(),
+            }
+        }
+
+        async fn frame(&mut self) -> Value {
+            loop {
+                let msg = tokio::time::timeout(WAIT, self.ws.next())
+                    .await
+                    .expect("a frame within the wait")
+                    .expect("the connection is open")
+                    .expect("a readable frame");
+                match msg {
+                    Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+                    Message::Close(f) => panic!("closed: {f:?}"),
+                    _ => continue,
+                }
+            }
+        }
+
+        /// The next notification, whatever it is.
+        pub async fn next(&mut self) -> Value {
+            if let Some(e) = self.events.pop_front() {
+                return e;
+            }
+            loop {
+                let f = self.frame().await;
+                if f.get("method").is_some() {
+                    return f;
+                }
+            }
+        }
+
+        /// The next notification, which must be `method`: its params.
+        pub async fn expect(&mut self, method: &str) -> Value {
+            let f = self.next().await;
+            assert_eq!(f["method"], method, "{f}");
+            f["params"].clone()
+        }
+
+        /// The next notification must be the one-to-one marker from `owner` (`marker`):
+        /// nothing of the official account came before it.
+        pub async fn expect_marker(&mut self) {
+            let p = self.expect("onRecvNewMessage").await;
+            assert_eq!(p["userID"], "owner", "not the marker: {p}");
+        }
+
+        pub async fn call(&mut self, method: &str, params: Value) -> Value {
+            let id = self.next_id;
+            self.next_id += 1;
+            let req = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+            self.ws
+                .send(Message::Text(req.to_string().into()))
+                .await
+                .unwrap();
+            loop {
+                let f = self.frame().await;
+                if f["id"] == id {
+                    return f;
+                }
+                assert!(f.get("method").is_some(), "unexpected frame {f}");
+                self.events.push_back(f);
+            }
+        }
+
+        pub async fn ok(&mut self, method: &str, params: Value) -> Value {
+            let f = self.call(method, params).await;
+            assert!(f.get("error").is_none(), "{method}: {f}");
+            f["result"].clone()
+        }
+
+        pub async fn err(&mut self, method: &str, params: Value) -> i64 {
+            let f = self.call(method, params).await;
+            f["error"]["code"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{method} should fail: {f}"))
+        }
+    }
+
+    /// A one-to-one message from `owner` to `to`: what a member hears after anything sent
+    /// before it, so that it arriving first proves nothing else came.
+    pub async fn marker(admin: &Client, to: &str) {
+        admin
+            .call_ok(
+                "openim/sendmsg",
+                json!({"From_Account": "owner", "To_Account": to, "MsgRandom": common::random_u32(),
+                       "MsgBody": text("marker")}),
+            )
+            .await;
+    }
+
+    /// A broadcast of `id`; its answer (`MsgKey`, `MsgTime`).
+    pub async fn broadcast(admin: &Client, id: &str, t: &str, extra: Value) -> Value {
+        let mut body = json!({"Official_Account": id, "Random": common::random_u32(),
+                              "MsgBody": text(t)});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        admin.call_ok(&oa("send_official_account_msg"), body).await
+    }
+
+    fn body_text(message: &Value) -> &str {
+        message["MsgBody"][0]["MsgContent"]["Text"]
+            .as_str()
+            .unwrap_or("")
+    }
+
+    async fn set_flag(admin: &Client, id: &str, user: &str, flag: &str) {
+        admin
+            .call_ok(
+                &oa("modify_subscriber_info"),
+                json!({"Official_Account": id, "Subscriber_Account": user, "MsgFlag": flag}),
+            )
+            .await;
+    }
+
+    /// Connected subscribers hear a broadcast on every connection (AcceptNotNotify as
+    /// AcceptAndNotify: no offline push here) and its recall; a Discard subscriber and a
+    /// non-subscriber hear nothing; OnlineOnlyFlag reaches them and stores nothing; MsgFlag
+    /// set through REST changes delivery at once; every code of MsgFlag in
+    /// modify_subscriber_info; destroying the account tells its subscribers.
+    #[tokio::test]
+    async fn connected_subscribers_hear_broadcasts_and_recalls() {
+        let server = TestServer::start().await;
+        let admin = server.client();
+        import_accounts(&admin, &["owner", "a", "b", "c", "d"]).await;
+        let id = "@TOA#_live";
+        admin
+            .call_ok(
+                &oa("create_official_account"),
+                json!({"Owner_Account": "owner", "OfficialAccountUserID": id, "Name": "Live"}),
+            )
+            .await;
+        admin
+            .call_ok(
+                &oa("add_subscriber"),
+                json!({"Official_Account": id, "SubscriberList": [
+                    {"Subscriber_Account": "a"}, {"Subscriber_Account": "b"},
+                    {"Subscriber_Account": "c"}]}),
+            )
+            .await;
+        set_flag(&admin, id, "b", "AcceptNotNotify").await;
+        set_flag(&admin, id, "c", "Discard").await;
+        // MsgFlag's codes: another value, a non-subscriber, not a string: 10004; an unknown
+        // account: 10010.
+        let modify = |body: Value| {
+            let admin = admin.clone();
+            async move { admin.call_err(&oa("modify_subscriber_info"), body).await.0 }
+        };
+        for bad in [
+            json!({"Official_Account": id, "Subscriber_Account": "a", "MsgFlag": "Loud"}),
+            json!({"Official_Account": id, "Subscriber_Account": "a", "MsgFlag": ""}),
+            json!({"Official_Account": id, "Subscriber_Account": "d", "MsgFlag": "Discard"}),
+            json!({"Official_Account": id, "Subscriber_Account": "a", "MsgFlag": 2}),
+        ] {
+            assert_eq!(modify(bad.clone()).await, 10004, "{bad}");
+        }
+        assert_eq!(
+            modify(
+                json!({"Official_Account": "@TOA#_none", "Subscriber_Account": "a",
+                          "MsgFlag": "Discard"})
+            )
+            .await,
+            10010
+        );
+        let subs = admin
+            .call_ok(
+                &oa("get_subscriber_info"),
+                json!({"Official_Account": id, "Next": ""}),
+            )
+            .await;
+        let flags: Vec<(&str, &str)> = subs["SubscriberList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["Subscriber_Account"].as_str().unwrap(),
+                    s["MsgFlag"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                ("a", "AcceptAndNotify"),
+                ("b", "AcceptNotNotify"),
+                ("c", "Discard")
+            ]
+        );
+
+        let mut a1 = Member::connect(&server, "a").await;
+        let mut a2 = Member::connect(&server, "a").await;
+        let mut b = Member::connect(&server, "b").await;
+        let mut c = Member::connect(&server, "c").await;
+        let mut d = Member::connect(&server, "d").await;
+
+        let sent = broadcast(&admin, id, "hello", json!({"CloudCustomData": "cc"})).await;
+        for m in [&mut a1, &mut a2, &mut b] {
+            let p = m.expect("onRecvNewMessage").await;
+            assert_eq!(p["officialAccountID"], id);
+            let msg = &p["message"];
+            assert_eq!(msg["MsgKey"], sent["MsgKey"]);
+            assert_eq!(msg["MsgSeq"], 1);
+            assert_eq!(msg["MsgTime"], sent["MsgTime"]);
+            assert_eq!(msg["MsgTimeStamp"], sent["MsgTime"]);
+            assert_eq!(msg["From_Account"], id);
+            assert_eq!(body_text(msg), "hello");
+            assert_eq!(msg["CloudCustomData"], "cc");
+        }
+        for (m, user) in [(&mut c, "c"), (&mut d, "d")] {
+            marker(&admin, user).await;
+            m.expect_marker().await;
+        }
+
+        // The recall reaches those the message reached.
+        admin
+            .call_ok(
+                &oa("official_account_msg_recall"),
+                json!({"Official_Account": id, "MsgKeyList": [sent["MsgKey"]]}),
+            )
+            .await;
+        for m in [&mut a1, &mut a2, &mut b] {
+            let p = m.expect("onRecvMessageRevoked").await;
+            assert_eq!(p["officialAccountID"], id);
+            assert_eq!(p["msgKey"], sent["MsgKey"]);
+            assert_eq!(p["operator"], "administrator");
+        }
+        for (m, user) in [(&mut c, "c"), (&mut d, "d")] {
+            marker(&admin, user).await;
+            m.expect_marker().await;
+        }
+
+        // OnlineOnlyFlag: heard by the online subscribers, stored nowhere.
+        broadcast(&admin, id, "flash", json!({"OnlineOnlyFlag": 1})).await;
+        for m in [&mut a1, &mut b] {
+            let p = m.expect("onRecvNewMessage").await;
+            assert_eq!(body_text(&p["message"]), "flash");
+        }
+        a2.expect("onRecvNewMessage").await;
+        let history = admin
+            .call_ok(
+                &oa("official_account_msg_get_simple"),
+                json!({"Official_Account": id, "WithRecalledMsg": 1}),
+            )
+            .await;
+        let stored: Vec<&str> = history["RspMsgList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                m["IsPlaceMsg"]
+                    .as_u64()
+                    .map_or("?", |p| if p == 2 { "recalled" } else { "message" })
+            })
+            .collect();
+        assert_eq!(stored, ["recalled"], "{history}");
+
+        // MsgFlag through REST: Discard stops a's delivery at once (both devices hear the
+        // change), and setting it back starts it again.
+        set_flag(&admin, id, "a", "Discard").await;
+        for m in [&mut a1, &mut a2] {
+            let p = m.expect("onOfficialAccountMsgFlagChanged").await;
+            assert_eq!(
+                (&p["officialAccountID"], &p["msgFlag"]),
+                (&json!(id), &json!("Discard"))
+            );
+        }
+        broadcast(&admin, id, "quiet", json!({})).await;
+        let p = b.expect("onRecvNewMessage").await;
+        assert_eq!(body_text(&p["message"]), "quiet");
+        marker(&admin, "a").await;
+        a1.expect_marker().await;
+        a2.expect_marker().await;
+        set_flag(&admin, id, "a", "AcceptAndNotify").await;
+        set_flag(&admin, id, "c", "AcceptNotNotify").await;
+        a1.expect("onOfficialAccountMsgFlagChanged").await;
+        c.expect("onOfficialAccountMsgFlagChanged").await;
+        broadcast(&admin, id, "loud", json!({})).await;
+        for m in [&mut a1, &mut b, &mut c] {
+            let p = m.expect("onRecvNewMessage").await;
+            assert_eq!(body_text(&p["message"]), "loud");
+        }
+
+        // Destroyed: its subscribers (Discard or not) hear it; d does not.
+        set_flag(&admin, id, "c", "Discard").await;
+        c.expect("onOfficialAccountMsgFlagChanged").await;
+        admin
+            .call_ok(
+                &oa("destroy_official_account"),
+                json!({"Official_Account": id}),
+            )
+            .await;
+        for m in [&mut b, &mut c] {
+            let p = m.expect("onOfficialAccountDeleted").await;
+            assert_eq!(p["officialAccountID"], id);
+        }
+        marker(&admin, "d").await;
+        d.expect_marker().await;
+    }
+    common::also_on_postgres!(connected_subscribers_hear_broadcasts_and_recalls);
+
+    /// The member methods: subscribeOfficialAccount, unsubscribeOfficialAccount,
+    /// setOfficialAccountMsgFlag, getSubscribedOfficialAccountList change delivery at once,
+    /// tell the member's other devices, and answer the REST commands' codes.
+    #[tokio::test]
+    async fn members_manage_their_own_subscriptions() {
+        let server = TestServer::start_with(ServerOptions::default()).await;
+        let admin = server.client();
+        import_accounts(&admin, &["owner", "a", "b", "c"]).await;
+        let id = "@TOA#_self";
+        admin
+            .call_ok(
+                &oa("create_official_account"),
+                json!({"Owner_Account": "owner", "OfficialAccountUserID": id, "Name": "Self",
+                       "MaxSubscriberNum": 2}),
+            )
+            .await;
+        let mut a1 = Member::connect(&server, "a").await;
+        let mut a2 = Member::connect(&server, "a").await;
+        let mut b = Member::connect(&server, "b").await;
+        let mut c = Member::connect(&server, "c").await;
+        let the = json!({"officialAccountID": id});
+
+        // Before subscribing: nothing.
+        broadcast(&admin, id, "before", json!({})).await;
+        marker(&admin, "a").await;
+        a1.expect_marker().await;
+        a2.expect_marker().await;
+
+        let r = a1.ok("subscribeOfficialAccount", the.clone()).await;
+        assert_eq!(r["alreadySubscribed"], false);
+        let p = a2.expect("onOfficialAccountSubscribed").await;
+        assert_eq!(p["officialAccountID"], id);
+        let r = a1.ok("subscribeOfficialAccount", the.clone()).await;
+        assert_eq!(r["alreadySubscribed"], true);
+        let sent = broadcast(&admin, id, "now", json!({})).await;
+        for m in [&mut a1, &mut a2] {
+            let p = m.expect("onRecvNewMessage").await;
+            assert_eq!(p["message"]["MsgKey"], sent["MsgKey"]);
+        }
+        let subs = admin
+            .call_ok(
+                &oa("get_subscriber_info"),
+                json!({"Official_Account": id, "Next": ""}),
+            )
+            .await;
+        assert_eq!(subs["SubscriberNum"], 1);
+
+        // Discard from a client: no delivery, the other device told.
+        let flag = |f: &str| json!({"officialAccountID": id, "msgFlag": f});
+        a1.ok("setOfficialAccountMsgFlag", flag("Discard")).await;
+        let p = a2.expect("onOfficialAccountMsgFlagChanged").await;
+        assert_eq!(p["msgFlag"], "Discard");
+        let list = a1.ok("getSubscribedOfficialAccountList", json!({})).await;
+        assert_eq!(list["totalCount"], 1);
+        assert_eq!(list["isFinished"], true);
+        let entry = &list["officialAccountList"][0];
+        assert_eq!(entry["Official_Account"], id);
+        assert_eq!(entry["Name"], "Self");
+        assert_eq!(entry["SelfInfo"]["MsgFlag"], "Discard");
+        broadcast(&admin, id, "dropped", json!({})).await;
+        marker(&admin, "a").await;
+        a1.expect_marker().await;
+        a2.expect_marker().await;
+        a1.ok("setOfficialAccountMsgFlag", flag("AcceptNotNotify"))
+            .await;
+        a2.expect("onOfficialAccountMsgFlagChanged").await;
+        broadcast(&admin, id, "back", json!({})).await;
+        for m in [&mut a1, &mut a2] {
+            let p = m.expect("onRecvNewMessage").await;
+            assert_eq!(body_text(&p["message"]), "back");
+        }
+
+        // The codes: params (-32602), an unknown account (10010), a MsgFlag of another value
+        // or of a non-subscriber (10004), a page out of range (10004), a full account (10014).
+        let none = json!({"officialAccountID": "@TOA#_none"});
+        for method in [
+            "subscribeOfficialAccount",
+            "unsubscribeOfficialAccount",
+            "setOfficialAccountMsgFlag",
+        ] {
+            assert_eq!(a1.err(method, json!({})).await, -32602, "{method}");
+            assert_eq!(
+                a1.err(method, json!({"officialAccountID": 7})).await,
+                -32602,
+                "{method}"
+            );
+            let mut p = none.clone();
+            p["msgFlag"] = json!("Discard");
+            assert_eq!(a1.err(method, p).await, 10010, "{method}");
+        }
+        assert_eq!(
+            a1.err("setOfficialAccountMsgFlag", the.clone()).await,
+            -32602
+        );
+        assert_eq!(
+            a1.err("setOfficialAccountMsgFlag", flag("Loud")).await,
+            10004
+        );
+        assert_eq!(
+            b.err("setOfficialAccountMsgFlag", flag("Discard")).await,
+            10004,
+            "b does not subscribe"
+        );
+        assert_eq!(
+            a1.err("getSubscribedOfficialAccountList", json!({"count": 0}))
+                .await,
+            10004
+        );
+        assert_eq!(
+            a1.err("getSubscribedOfficialAccountList", json!({"count": "x"}))
+                .await,
+            -32602
+        );
+        b.ok("subscribeOfficialAccount", the.clone()).await;
+        assert_eq!(c.err("subscribeOfficialAccount", the.clone()).await, 10014);
+        let list = c.ok("getSubscribedOfficialAccountList", json!({})).await;
+        assert_eq!(
+            (&list["totalCount"], &list["officialAccountList"]),
+            (&json!(0), &json!([]))
+        );
+
+        // Unsubscribing stops delivery at once; again changes nothing.
+        let r = a1.ok("unsubscribeOfficialAccount", the.clone()).await;
+        assert_eq!(r["wasSubscribed"], true);
+        a2.expect("onOfficialAccountUnsubscribed").await;
+        let r = a1.ok("unsubscribeOfficialAccount", the.clone()).await;
+        assert_eq!(r["wasSubscribed"], false);
+        broadcast(&admin, id, "gone", json!({})).await;
+        let p = b.expect("onRecvNewMessage").await;
+        assert_eq!(body_text(&p["message"]), "gone");
+        marker(&admin, "a").await;
+        a1.expect_marker().await;
+        a2.expect_marker().await;
+        // Room again: c subscribes now.
+        c.ok("subscribeOfficialAccount", the.clone()).await;
+        broadcast(&admin, id, "c too", json!({})).await;
+        c.expect("onRecvNewMessage").await;
+    }
+    common::also_on_postgres!(members_manage_their_own_subscriptions);
+}
+
+/// Official messages follow the app's retention (7 days by default), as group messages do:
+/// expired ones are never returned nor recalled, `IsFinished` 2 says that everything older
+/// than the page expired, and the sweeper deletes them.
+#[tokio::test]
+async fn official_messages_expire_with_the_apps_retention() {
+    let server = TestServer::start_with(ServerOptions {
+        env: vec![("TIMBER_SWEEP_INTERVAL_SECS".into(), "1".into())],
+        ..ServerOptions::default()
+    })
+    .await;
+    let admin = server.client();
+    import_accounts(&admin, &["owner"]).await;
+    let id = "@TOA#_old";
+    admin
+        .call_ok(
+            &oa("create_official_account"),
+            json!({"Owner_Account": "owner", "OfficialAccountUserID": id, "Name": "Old"}),
+        )
+        .await;
+    let mut times = Vec::new();
+    for (random, t) in [(1, "one"), (2, "two"), (3, "three"), (4, "four")] {
+        let sent = admin
+            .call_ok(
+                &oa("send_official_account_msg"),
+                json!({"Official_Account": id, "Random": random, "MsgBody": text(t)}),
+            )
+            .await;
+        times.push(sent["MsgTime"].as_i64().unwrap());
+    }
+    // Messages 1 and 2 are made a month old, beyond the retention.
+    let age = "UPDATE official_messages SET time = time - 2592000 WHERE seq <= 2;";
+    server.execute_sql(age, age).await;
+    let history = |body: Value| {
+        let admin = admin.clone();
+        async move {
+            let mut body = body;
+            body["Official_Account"] = json!(id);
+            admin
+                .call_ok(&oa("official_account_msg_get_simple"), body)
+                .await
+        }
+    };
+    let seqs = |h: &Value| -> Vec<u64> {
+        h["RspMsgList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["MsgSeq"].as_u64().unwrap())
+            .collect()
+    };
+    let all = history(json!({"WithRecalledMsg": 1})).await;
+    assert_eq!((seqs(&all), &all["IsFinished"]), (vec![4, 3], &json!(2)));
+    let first = history(json!({"ReqMsgNumber": 1})).await;
+    assert_eq!((seqs(&first), &first["IsFinished"]), (vec![4], &json!(0)));
+    let rest = history(json!({"ReqMsgNumber": 1, "LastMsgKey": first["LastMsgKey"]})).await;
+    assert_eq!((seqs(&rest), &rest["IsFinished"]), (vec![3], &json!(2)));
+    let past = history(json!({"LastMsgKey": rest["LastMsgKey"]})).await;
+    assert_eq!((seqs(&past), &past["IsFinished"]), (vec![], &json!(2)));
+
+    // An expired message cannot be recalled (its key, with its time as it is now).
+    let old_time = times[0] - 2_592_000;
+    let r = admin
+        .call_ok(
+            &oa("official_account_msg_recall"),
+            json!({"Official_Account": id, "MsgKeyList": [format!("1_1_{old_time}")]}),
+        )
+        .await;
+    assert_eq!(r["RecallRetList"][0]["RetCode"], 10030);
+
+    // The sweeper deletes the expired rows, and only them.
+    let srv = &server;
+    let official_rows = || async move {
+        srv.stored_rows()
+            .await
+            .into_iter()
+            .filter(|r| r.starts_with("official_messages: "))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while official_rows().await != 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the expired official messages were not swept:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let all = history(json!({"WithRecalledMsg": 1})).await;
+    assert_eq!((seqs(&all), &all["IsFinished"]), (vec![4, 3], &json!(2)));
+}
+common::also_on_postgres!(official_messages_expire_with_the_apps_retention);

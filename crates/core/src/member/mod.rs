@@ -49,6 +49,19 @@ pub struct C2cMsg {
     pub sync_sender: bool,
 }
 
+/// A broadcast of an official account as it was committed (stored, or `OnlineOnlyFlag` 1:
+/// stored nowhere, heard only now), with the body its subscribers receive.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OfficialMsg {
+    pub seq: u64,
+    pub random: u32,
+    pub time: i64,
+    /// `{Seq}_1_{MsgTime}`.
+    pub key: String,
+    pub body: String,
+    pub cloud_custom_data: Option<String>,
+}
+
 /// What one committed write changed, as members may need to hear of it. Serializable: on
 /// PostgreSQL the changes travel to the other nodes through the change log (members.md §6).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -159,6 +172,39 @@ pub enum Change {
         group_id: String,
         accounts: Vec<String>,
         operator: String,
+    },
+    /// send_official_account_msg: heard by the connected subscribers whose `MsgFlag` is not
+    /// `Discard` (the hub's view of them; nothing is read for a send).
+    OfficialMessage {
+        official_id: String,
+        msg: OfficialMsg,
+    },
+    /// official_account_msg_recall: the keys recalled, heard as the message was.
+    OfficialRecalled {
+        official_id: String,
+        keys: Vec<String>,
+        operator: String,
+    },
+    /// add_subscriber (REST or `subscribeOfficialAccount`): the accounts newly subscribed,
+    /// with the default `MsgFlag` (delivered).
+    OfficialSubscribed {
+        official_id: String,
+        accounts: Vec<String>,
+    },
+    /// delete_subscriber (REST or `unsubscribeOfficialAccount`): the accounts removed.
+    OfficialUnsubscribed {
+        official_id: String,
+        accounts: Vec<String>,
+    },
+    /// A subscriber's `MsgFlag` was set (modify_subscriber_info, `setOfficialAccountMsgFlag`).
+    OfficialMsgFlag {
+        official_id: String,
+        account: String,
+        msg_flag: String,
+    },
+    /// destroy_official_account: its subscribers hear it, and it has none from now on.
+    OfficialDestroyed {
+        official_id: String,
     },
     /// The REST `kick`: every connection of the account closes (4001).
     Kicked {

@@ -5,7 +5,7 @@ use super::hub::Outgoing;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use timber_core::member::{C2cMsg, Change, GroupMsg};
+use timber_core::member::{C2cMsg, Change, GroupMsg, OfficialMsg};
 
 /// A notification frame: `{"jsonrpc":"2.0","method":…,"params":…}`.
 pub fn notification(method: &str, params: Value) -> Outgoing {
@@ -105,6 +105,24 @@ pub fn c2c_edit(change: &Change, peer: &str) -> Outgoing {
         }
         _ => notice("onConversationChanged"),
     }
+}
+
+/// A broadcast of an official account as official_account_msg_get_simple shows it, with
+/// `MsgTime` (send_official_account_msg's name for the time) beside `MsgTimeStamp`.
+pub fn official_msg_json(official_id: &str, m: &OfficialMsg) -> Value {
+    json!({
+        "From_Account": official_id,
+        "MsgSeq": m.seq,
+        "MsgRandom": m.random,
+        "MsgTimeStamp": m.time,
+        "MsgTime": m.time,
+        "MsgKey": m.key,
+        "MsgPriority": 2,
+        "MsgBody": raw_json(&m.body),
+        "CloudCustomData": m.cloud_custom_data.as_deref().unwrap_or(""),
+        "IsPlaceMsg": 0,
+        "IsSystemMsg": 0,
+    })
 }
 
 fn user_list(accounts: &[String]) -> Value {
@@ -238,6 +256,39 @@ pub fn frame_of(change: &Change) -> Outgoing {
             "onMemberKicked",
             json!({"groupID": group_id, "memberList": user_list(accounts), "opUser": operator}),
         ),
+        Change::OfficialMessage { official_id, msg } => notification(
+            "onRecvNewMessage",
+            json!({"officialAccountID": official_id, "message": official_msg_json(official_id, msg)}),
+        ),
+        Change::OfficialRecalled {
+            official_id,
+            keys,
+            operator,
+        } => notification(
+            "onRecvMessageRevoked",
+            json!({"officialAccountID": official_id, "msgKey": keys.first(), "msgKeyList": keys,
+                   "operator": operator}),
+        ),
+        Change::OfficialSubscribed { official_id, .. } => notification(
+            "onOfficialAccountSubscribed",
+            json!({"officialAccountID": official_id}),
+        ),
+        Change::OfficialUnsubscribed { official_id, .. } => notification(
+            "onOfficialAccountUnsubscribed",
+            json!({"officialAccountID": official_id}),
+        ),
+        Change::OfficialMsgFlag {
+            official_id,
+            msg_flag,
+            ..
+        } => notification(
+            "onOfficialAccountMsgFlagChanged",
+            json!({"officialAccountID": official_id, "msgFlag": msg_flag}),
+        ),
+        Change::OfficialDestroyed { official_id } => notification(
+            "onOfficialAccountDeleted",
+            json!({"officialAccountID": official_id}),
+        ),
         Change::Kicked { .. } => notice("onKickedOffline"),
         Change::AccountDeleted { .. } => notice("onKickedOffline"),
     }
@@ -253,6 +304,7 @@ pub fn observed(change: &Change) -> Arc<str> {
         | Change::GroupReadChanged { member, .. }
         | Change::C2cReadChanged { member, .. } => Some(member.as_str()),
         Change::Kicked { account } | Change::AccountDeleted { account } => Some(account.as_str()),
+        Change::OfficialMsgFlag { account, .. } => Some(account.as_str()),
         _ => None,
     };
     let frame = match frame_of(change) {

@@ -1,6 +1,6 @@
 //! The member hub of this node (DESIGN.md, Changes, callbacks and members): the live
-//! connections by app and account, the groups each connected account is in, and delivery of
-//! committed changes to them.
+//! connections by app and account, the groups each connected account is in, the official
+//! accounts it subscribes to, and delivery of committed changes to them.
 //!
 //! - **Cheap when nobody listens.** `ChangeSink::active` is one atomic load: while no member
 //!   is connected to this node, a write builds no change at all (the REST send path is
@@ -86,6 +86,12 @@ struct AppConns {
     groups: HashMap<String, HashSet<String>>,
     /// Groups by connected account.
     member_of: HashMap<String, HashSet<String>>,
+    /// Connected subscribers by official account, each with whether broadcasts reach it
+    /// (its `MsgFlag` is not `Discard`): loaded at connect, kept by the subscription changes.
+    /// A broadcast walks one entry; the subscriber list is never read for a send.
+    officials: HashMap<String, HashMap<String, bool>>,
+    /// Official accounts by connected subscriber.
+    subscribed: HashMap<String, HashSet<String>>,
 }
 
 impl AppConns {
@@ -113,6 +119,44 @@ impl AppConns {
         if let Some(set) = self.member_of.get_mut(account) {
             set.remove(group);
         }
+    }
+
+    /// `account` (if connected) subscribes to `official`, delivered or not.
+    fn subscribe(&mut self, official: &str, account: &str, delivered: bool) {
+        if !self.accounts.contains_key(account) {
+            return;
+        }
+        self.officials
+            .entry(official.to_owned())
+            .or_default()
+            .insert(account.to_owned(), delivered);
+        self.subscribed
+            .entry(account.to_owned())
+            .or_default()
+            .insert(official.to_owned());
+    }
+
+    fn unsubscribe(&mut self, official: &str, account: &str) {
+        if let Some(subs) = self.officials.get_mut(official) {
+            subs.remove(account);
+            if subs.is_empty() {
+                self.officials.remove(official);
+            }
+        }
+        if let Some(set) = self.subscribed.get_mut(account) {
+            set.remove(official);
+            if set.is_empty() {
+                self.subscribed.remove(account);
+            }
+        }
+    }
+
+    /// The connected subscribers of `official`, whatever their `MsgFlag`.
+    fn subscribers(&self, official: &str) -> Vec<String> {
+        self.officials
+            .get(official)
+            .map(|subs| subs.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     fn conns_of<'a>(&'a self, account: &str) -> impl Iterator<Item = &'a Arc<ConnHandle>> + 'a {
@@ -235,14 +279,16 @@ impl Hub {
         self.apps.read().ok()?.get(&app).cloned()
     }
 
-    /// Registers a connection of `account` in the groups it is in; returns its handle and the
-    /// receiving end of its queue.
+    /// Registers a connection of `account` in the groups it is in and as a subscriber of the
+    /// official accounts it subscribes to (each with whether its `MsgFlag` delivers); returns
+    /// its handle and the receiving end of its queue.
     pub fn register(
         &self,
         app: AppId,
         account: &str,
         platform: Platform,
         groups: &[String],
+        officials: &[(String, bool)],
     ) -> (Arc<ConnHandle>, mpsc::Receiver<Outgoing>) {
         let (tx, rx) = mpsc::channel(self.queue_capacity);
         let handle = Arc::new(ConnHandle {
@@ -264,6 +310,9 @@ impl Hub {
             .push(handle.clone());
         for g in groups {
             c.join(g, account);
+        }
+        for (official, delivered) in officials {
+            c.subscribe(official, account, *delivered);
         }
         drop(c);
         self.total.fetch_add(1, Ordering::AcqRel);
@@ -287,6 +336,16 @@ impl Hub {
                         set.remove(&handle.account);
                         if set.is_empty() {
                             c.groups.remove(&g);
+                        }
+                    }
+                }
+            }
+            if let Some(officials) = c.subscribed.remove(&handle.account) {
+                for o in officials {
+                    if let Some(subs) = c.officials.get_mut(&o) {
+                        subs.remove(&handle.account);
+                        if subs.is_empty() {
+                            c.officials.remove(&o);
                         }
                     }
                 }
@@ -547,6 +606,60 @@ impl Hub {
                 send(&c, &mut all.iter().map(String::as_str), &frame);
                 for a in accounts {
                     c.leave(group_id, a);
+                }
+            }
+            Change::OfficialMessage { official_id, .. }
+            | Change::OfficialRecalled { official_id, .. } => {
+                let frame = events::frame_of(&change);
+                // Walked in place, as a group's message is: only those delivered to.
+                let c = &*c;
+                if let Some(subs) = c.officials.get(official_id.as_str()) {
+                    send(
+                        c,
+                        &mut subs.iter().filter(|(_, &d)| d).map(|(a, _)| a.as_str()),
+                        &frame,
+                    );
+                }
+            }
+            Change::OfficialSubscribed {
+                official_id,
+                accounts,
+            } => {
+                for a in accounts {
+                    c.subscribe(official_id, a, true);
+                }
+                let frame = events::frame_of(&change);
+                send(&c, &mut accounts.iter().map(String::as_str), &frame);
+            }
+            Change::OfficialUnsubscribed {
+                official_id,
+                accounts,
+            } => {
+                let frame = events::frame_of(&change);
+                send(&c, &mut accounts.iter().map(String::as_str), &frame);
+                for a in accounts {
+                    c.unsubscribe(official_id, a);
+                }
+            }
+            Change::OfficialMsgFlag {
+                official_id,
+                account,
+                msg_flag,
+            } => {
+                c.subscribe(
+                    official_id,
+                    account,
+                    timber_core::official::delivers(msg_flag),
+                );
+                let frame = events::frame_of(&change);
+                send(&c, &mut std::iter::once(account.as_str()), &frame);
+            }
+            Change::OfficialDestroyed { official_id } => {
+                let frame = events::frame_of(&change);
+                let all = c.subscribers(official_id);
+                send(&c, &mut all.iter().map(String::as_str), &frame);
+                for a in &all {
+                    c.unsubscribe(official_id, a);
                 }
             }
             Change::Kicked { account } => {

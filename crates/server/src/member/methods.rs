@@ -232,6 +232,41 @@ impl Session {
                 self.answer_application(p, method == "acceptGroupApplication")
                     .await
             }
+            "subscribeOfficialAccount" => self.subscribe_official(p).await,
+            "unsubscribeOfficialAccount" => self.unsubscribe_official(p).await,
+            "setOfficialAccountMsgFlag" => {
+                let id = req_str(p, "officialAccountID")?;
+                let flag = req_str(p, "msgFlag")?;
+                self.rest(
+                    Service::Official,
+                    "modify_subscriber_info",
+                    json!({"Official_Account": id, "Subscriber_Account": self.me, "MsgFlag": flag}),
+                )
+                .await?;
+                Ok(json!({}))
+            }
+            "getSubscribedOfficialAccountList" => {
+                let mut body = json!({"Subscriber_Account": self.me});
+                if let Some(offset) = opt_u64(p, "offset")? {
+                    body["Offset"] = json!(offset);
+                }
+                if let Some(count) = opt_u64(p, "count")? {
+                    body["Limit"] = json!(count);
+                }
+                let v = self
+                    .rest(
+                        Service::Official,
+                        "get_subscribed_official_account_list",
+                        body,
+                    )
+                    .await?;
+                Ok(json!({
+                    "officialAccountList": v.get("OfficialAccountInfoList").cloned().unwrap_or(json!([])),
+                    "totalCount": v.get("TotalCount").cloned().unwrap_or(json!(0)),
+                    "nextOffset": v.get("Next").cloned().unwrap_or(json!(0)),
+                    "isFinished": v.get("CompleteFlag").and_then(Value::as_u64) != Some(0),
+                }))
+            }
             "getUserStatus" => {
                 let users = str_list(p, "userIDList")?;
                 let live = super::platforms(&self.state, self.app_id(), &users).await;
@@ -886,6 +921,45 @@ impl Session {
             })
             .collect();
         Ok(json!({"applicationList": list}))
+    }
+
+    /// `subscribeOfficialAccount {officialAccountID}`: add_subscriber with the member as the
+    /// subscriber and the operator (its before-callback, its codes: 10010 unknown). The
+    /// member's account exists (connecting imported it), so a failed add means the account
+    /// is full: 10014, as a full group's. Subscribing again changes nothing.
+    async fn subscribe_official(&self, p: &Params) -> Result<Value, RpcError> {
+        let id = req_str(p, "officialAccountID")?;
+        let v = self
+            .rest(
+                Service::Official,
+                "add_subscriber",
+                json!({"Official_Account": id, "SubscriberList": [{"Subscriber_Account": self.me}]}),
+            )
+            .await?;
+        match v["SubscriberList"][0]["Result"].as_u64() {
+            Some(1) => Ok(json!({"alreadySubscribed": false})),
+            Some(2) => Ok(json!({"alreadySubscribed": true})),
+            _ => Err(Error::new(
+                ErrorCode::GroupFull,
+                format!("official account {id:?} has reached its MaxSubscriberNum"),
+            )
+            .into()),
+        }
+    }
+
+    /// `unsubscribeOfficialAccount {officialAccountID}`: delete_subscriber of the member
+    /// (10010 unknown); unsubscribing when not subscribed changes nothing.
+    async fn unsubscribe_official(&self, p: &Params) -> Result<Value, RpcError> {
+        let id = req_str(p, "officialAccountID")?;
+        let v = self
+            .rest(
+                Service::Official,
+                "delete_subscriber",
+                json!({"Official_Account": id, "SubscriberToDel_Account": [self.me]}),
+            )
+            .await?;
+        let was = v["SubscriberList"][0]["Result"].as_u64() == Some(1);
+        Ok(json!({"wasSubscribed": was}))
     }
 
     async fn quit_group(&self, p: &Params) -> Result<Value, RpcError> {

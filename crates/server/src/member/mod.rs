@@ -218,9 +218,20 @@ pub async fn connect(
             return refuse(&Error::from(ErrorCode::AccountInternal));
         }
     };
+    // The official accounts it subscribes to, as the groups: the hub delivers their
+    // broadcasts from the connected subscribers it holds, never reading the subscriber list.
+    let officials = match store.subscriptions(app.sdkappid, me.clone()).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "member connect: the subscriptions could not be read");
+            return refuse(&Error::from(ErrorCode::AccountInternal));
+        }
+    };
     let expires_at = verified.expires_at();
     // Registered before the answer: what commits once the client holds its 101 reaches it.
-    let (handle, rx) = state.members.register(app.sdkappid, &me, platform, &groups);
+    let (handle, rx) = state
+        .members
+        .register(app.sdkappid, &me, platform, &groups, &officials);
     // Known to the other nodes before the 101 too (query_online_status, and their writes
     // logged for it: members.md §6).
     state

@@ -2,14 +2,17 @@
 //! spec: push-and-operations.md §5; the rules are `timber_core::official`'s.
 
 use super::{ReadOp, WriteOp};
+use crate::messages::{RetentionPolicy, SweepStep};
 use crate::sql::{params, ReadTx, Row, WriteTx};
 use crate::{DbError, StoreError};
 use serde_json::json;
 use timber_core::callback::{self as cb, Event};
+use timber_core::member::{self as live, Change, ChangeSink};
+use timber_core::message::Retention;
 use timber_core::official::{
-    decide_add_subscribers, decide_send, event, info_fields, not_found, BaseInfo, BaseInfoEdit,
-    NewOfficialMsg, OfficialAccount, OfficialMsg, OfficialSent, Subscriber, RESULT_DONE,
-    RESULT_FAILED, RESULT_UNCHANGED,
+    decide_add_subscribers, decide_send, delivers, event, history_finished, info_fields, msg_key,
+    not_found, BaseInfo, BaseInfoEdit, NewOfficialMsg, OfficialAccount, OfficialMsg, OfficialSent,
+    Subscriber, RESULT_DONE, RESULT_FAILED, RESULT_UNCHANGED,
 };
 use timber_core::{AppId, Error, ErrorCode};
 
@@ -196,6 +199,13 @@ impl WriteOp for Destroy {
         Some((self.app, &[cb::OFFICIAL_AFTER_DESTROYED]))
     }
 
+    /// Its connected subscribers hear it, and the hub forgets them.
+    fn changes(&self, _: &OfficialAccount, sink: &dyn ChangeSink) -> Option<(AppId, Vec<Change>)> {
+        super::one_change(self.app, sink, || Change::OfficialDestroyed {
+            official_id: self.id.clone(),
+        })
+    }
+
     async fn events<W: WriteTx>(
         &self,
         account: &OfficialAccount,
@@ -352,6 +362,8 @@ pub(crate) struct AddSubscribers {
     pub id: String,
     pub users: Vec<String>,
     pub now: i64,
+    /// The REST caller (a member subscribing itself: that member): `Operator_Account`.
+    pub operator: String,
 }
 
 /// Per user its `Result`, and `Some((subscribers, max))` when this add left the account full
@@ -410,27 +422,74 @@ impl WriteOp for AddSubscribers {
     }
 
     fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
-        Some((self.app, &[cb::OFFICIAL_AFTER_FULL]))
+        Some((
+            self.app,
+            &[cb::OFFICIAL_AFTER_ADD_SUBSCRIBER, cb::OFFICIAL_AFTER_FULL],
+        ))
     }
 
+    /// AfterAddSubscriber with those added (none added, none sent; inferred payload, the
+    /// delete event's), then AfterOfficialAccountFull when the add left the account full.
     async fn events<W: WriteTx>(
         &self,
-        (_, full): &AddOutcome,
-        _: &[&'static str],
+        (results, full): &AddOutcome,
+        wanted: &[&'static str],
         _: &mut W,
     ) -> Result<Vec<Event>, DbError> {
-        Ok(full
+        let mut out = Vec::new();
+        let added: Vec<serde_json::Value> = self
+            .users
             .iter()
-            .map(|(n, max)| {
+            .zip(results)
+            .filter(|(_, &r)| r == RESULT_DONE)
+            .map(|(u, _)| json!({"Subscriber_Account": u}))
+            .collect();
+        if !added.is_empty() && wanted.contains(&cb::OFFICIAL_AFTER_ADD_SUBSCRIBER) {
+            out.push(event(
+                cb::OFFICIAL_AFTER_ADD_SUBSCRIBER,
+                &self.id,
+                json!({"Official_Account": self.id, "Operator_Account": self.operator,
+                       "SubscribeAccountList": added}),
+            ));
+        }
+        if wanted.contains(&cb::OFFICIAL_AFTER_FULL) {
+            out.extend(full.iter().map(|(n, max)| {
                 event(
                     cb::OFFICIAL_AFTER_FULL,
                     &self.id,
                     json!({"Official_Account": self.id, "SubscriberNum": n,
                            "MaxSubscriberNum": max}),
                 )
-            })
-            .collect())
+            }));
+        }
+        Ok(out)
     }
+
+    /// The new subscribers' connections hear it; the hub delivers to them from now on.
+    fn changes(
+        &self,
+        (results, _): &AddOutcome,
+        sink: &dyn ChangeSink,
+    ) -> Option<(AppId, Vec<Change>)> {
+        let accounts = done(&self.users, results);
+        (!accounts.is_empty() && sink.wants(self.app)).then(|| {
+            let change = Change::OfficialSubscribed {
+                official_id: self.id.clone(),
+                accounts,
+            };
+            (self.app, vec![change])
+        })
+    }
+}
+
+/// The users whose `Result` is 1 (added, removed).
+fn done(users: &[String], results: &[u8]) -> Vec<String> {
+    users
+        .iter()
+        .zip(results)
+        .filter(|(_, &r)| r == RESULT_DONE)
+        .map(|(u, _)| u.clone())
+        .collect()
 }
 
 /// delete_subscriber: per user 1 removed, 2 was not subscribed.
@@ -477,6 +536,18 @@ impl WriteOp for DeleteSubscribers {
         Some((self.app, &[cb::OFFICIAL_AFTER_DELETE_SUBSCRIBER]))
     }
 
+    /// The removed subscribers' connections hear it; the hub stops delivering to them.
+    fn changes(&self, results: &Vec<u8>, sink: &dyn ChangeSink) -> Option<(AppId, Vec<Change>)> {
+        let accounts = done(&self.users, results);
+        (!accounts.is_empty() && sink.wants(self.app)).then(|| {
+            let change = Change::OfficialUnsubscribed {
+                official_id: self.id.clone(),
+                accounts,
+            };
+            (self.app, vec![change])
+        })
+    }
+
     /// The documented payload: the account, the operator and the accounts removed (none
     /// removed, no event).
     async fn events<W: WriteTx>(
@@ -510,6 +581,8 @@ pub(crate) struct ModifySubscriber {
     pub id: String,
     pub user: String,
     pub custom: Option<String>,
+    /// A `MsgFlag` the handler checked (`timber_core::official::check_msg_flag`).
+    pub msg_flag: Option<String>,
 }
 
 impl WriteOp for ModifySubscriber {
@@ -537,7 +610,54 @@ impl WriteOp for ModifySubscriber {
             )
             .await?;
         }
+        if let Some(flag) = &self.msg_flag {
+            w.execute(
+                "UPDATE official_subscribers SET msg_flag = $4
+                 WHERE app = $1 AND official = $2 AND user_id = $3",
+                params![self.app, &self.id, &self.user, flag],
+            )
+            .await?;
+        }
         Ok(())
+    }
+
+    /// A new `MsgFlag` decides whether the hub delivers to the subscriber from now on.
+    fn changes(&self, _: &(), sink: &dyn ChangeSink) -> Option<(AppId, Vec<Change>)> {
+        let flag = self.msg_flag.as_ref()?;
+        super::one_change(self.app, sink, || Change::OfficialMsgFlag {
+            official_id: self.id.clone(),
+            account: self.user.clone(),
+            msg_flag: flag.clone(),
+        })
+    }
+}
+
+/// The official accounts `user` subscribes to, each with whether its `MsgFlag` delivers
+/// broadcasts: what the hub holds for a member while connected.
+pub(crate) struct Subscriptions {
+    pub app: AppId,
+    pub user: String,
+}
+
+impl ReadOp for Subscriptions {
+    type Out = Vec<(String, bool)>;
+
+    async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
+        let rows = r
+            .query(
+                "SELECT official, msg_flag FROM official_subscribers
+                 WHERE app = $1 AND user_id = $2 ORDER BY official",
+                params![self.app, &self.user],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut row| {
+                let id = row.take_str(0);
+                let flag = row.take_str(1);
+                (id, delivers(&flag))
+            })
+            .collect())
     }
 }
 
@@ -694,6 +814,25 @@ impl WriteOp for SendMsg {
         fields["MsgKey"] = sent.key().into();
         Ok(vec![event(cb::OFFICIAL_AFTER_SEND, &self.id, fields)])
     }
+
+    /// The broadcast (stored or online only) for the connected subscribers; a duplicate was
+    /// heard the first time.
+    fn changes(&self, sent: &OfficialSent, sink: &dyn ChangeSink) -> Option<(AppId, Vec<Change>)> {
+        if sent.duplicate {
+            return None;
+        }
+        super::one_change(self.app, sink, || Change::OfficialMessage {
+            official_id: self.id.clone(),
+            msg: live::OfficialMsg {
+                seq: sent.seq,
+                random: self.msg.random,
+                time: sent.time,
+                key: sent.key(),
+                body: self.msg.body.clone(),
+                cloud_custom_data: self.msg.cloud_custom_data.clone(),
+            },
+        })
+    }
 }
 
 /// official_account_msg_recall: per key 0 recalled, 10030 not found (also an already
@@ -703,6 +842,28 @@ pub(crate) struct Recall {
     pub id: String,
     /// Parsed keys (`None`: not a key this server gave).
     pub keys: Vec<Option<(u64, i64)>>,
+    /// The REST caller: `Operator_Account` and the members' `operator`.
+    pub operator: String,
+    pub reason: Option<String>,
+    /// An expired message is not found (10030), as a group's is.
+    pub retention: Retention,
+}
+
+impl Recall {
+    /// The keys recalled (`RetCode` 0), as the server gave them, each once (a key repeated in
+    /// the request is answered 0 each time).
+    fn recalled(&self, codes: &[u32]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (key, &code) in self.keys.iter().zip(codes) {
+            if let (Some((seq, time)), 0) = (key, code) {
+                let key = msg_key(*seq, *time);
+                if !out.contains(&key) {
+                    out.push(key);
+                }
+            }
+        }
+        out
+    }
 }
 
 impl WriteOp for Recall {
@@ -715,14 +876,16 @@ impl WriteOp for Recall {
         let mut out = Vec::with_capacity(self.keys.len());
         for key in &self.keys {
             let found = match key {
-                Some((seq, time)) => r
-                    .query_opt(
-                        "SELECT recalled FROM official_messages
-                         WHERE app = $1 AND official = $2 AND seq = $3 AND time = $4",
-                        params![self.app, &self.id, *seq, *time],
-                    )
-                    .await?
-                    .is_some_and(|row| !row.bool(0)),
+                Some((seq, time)) => {
+                    !self.retention.expired(*time)
+                        && r.query_opt(
+                            "SELECT recalled FROM official_messages
+                             WHERE app = $1 AND official = $2 AND seq = $3 AND time = $4",
+                            params![self.app, &self.id, *seq, *time],
+                        )
+                        .await?
+                        .is_some_and(|row| !row.bool(0))
+                }
                 None => false,
             };
             out.push(if found { 0 } else { not_found });
@@ -743,6 +906,43 @@ impl WriteOp for Recall {
         }
         Ok(codes)
     }
+
+    fn callbacks(&self) -> Option<(AppId, &'static [&'static str])> {
+        Some((self.app, &[cb::OFFICIAL_AFTER_WITHDRAW]))
+    }
+
+    /// The keys recalled, the operator and the reason (inferred payload); none recalled,
+    /// none sent.
+    async fn events<W: WriteTx>(
+        &self,
+        codes: &Vec<u32>,
+        _: &[&'static str],
+        _: &mut W,
+    ) -> Result<Vec<Event>, DbError> {
+        let keys = self.recalled(codes);
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut fields = json!({"Official_Account": self.id, "Operator_Account": self.operator,
+                                "MsgKeyList": keys});
+        if let Some(reason) = &self.reason {
+            fields["Reason"] = reason.as_str().into();
+        }
+        Ok(vec![event(cb::OFFICIAL_AFTER_WITHDRAW, &self.id, fields)])
+    }
+
+    /// The connected subscribers the message reached hear the recall.
+    fn changes(&self, codes: &Vec<u32>, sink: &dyn ChangeSink) -> Option<(AppId, Vec<Change>)> {
+        let keys = self.recalled(codes);
+        (!keys.is_empty() && sink.wants(self.app)).then(|| {
+            let change = Change::OfficialRecalled {
+                official_id: self.id.clone(),
+                keys,
+                operator: self.operator.clone(),
+            };
+            (self.app, vec![change])
+        })
+    }
 }
 
 /// official_account_msg_get_simple: up to `count` messages with Seq below `before`
@@ -753,30 +953,35 @@ pub(crate) struct History {
     pub before: Option<u64>,
     pub count: u64,
     pub with_recalled: bool,
+    /// Expired messages are never returned, swept or not.
+    pub retention: Retention,
 }
 
 impl ReadOp for History {
-    /// (the page, whether older messages remain).
-    type Out = (Vec<OfficialMsg>, bool);
+    /// (the page, `IsFinished`: `timber_core::official::history_finished`).
+    type Out = (Vec<OfficialMsg>, u8);
 
     async fn read<R: ReadTx>(&self, r: &mut R) -> Result<Self::Out, StoreError> {
-        load(r, self.app, &self.id, false).await?;
+        let account = load(r, self.app, &self.id, false).await?;
         let recalled = if self.with_recalled {
             ""
         } else {
             " AND recalled = FALSE"
         };
+        // Times never decrease with Seq, so the unexpired messages are the newest ones.
+        let cutoff = self.retention.cutoff().unwrap_or(i64::MIN);
         let rows = r
             .query(
                 &format!(
                     "SELECT {MSG_COLUMNS} FROM official_messages
-                     WHERE app = $1 AND official = $2 AND seq < $3{recalled}
-                     ORDER BY seq DESC LIMIT $4"
+                     WHERE app = $1 AND official = $2 AND seq < $3 AND time >= $4{recalled}
+                     ORDER BY seq DESC LIMIT $5"
                 ),
                 params![
                     self.app,
                     &self.id,
                     self.before.unwrap_or(u64::MAX),
+                    cutoff,
                     self.count.saturating_add(1)
                 ],
             )
@@ -784,6 +989,81 @@ impl ReadOp for History {
         let mut page: Vec<OfficialMsg> = rows.into_iter().map(msg_of).collect();
         let more = page.len() as u64 > self.count;
         page.truncate(self.count as usize);
-        Ok((page, more))
+        let floor = match page.last() {
+            Some(m) => m.seq,
+            None => self
+                .before
+                .unwrap_or(u64::MAX)
+                .min(account.seq.saturating_add(1)),
+        };
+        let finished = if more || self.retention.cutoff().is_none() {
+            u8::from(!more)
+        } else {
+            // The oldest message not expired, recalled ones included.
+            let oldest_live = r
+                .query_opt(
+                    "SELECT seq FROM official_messages
+                     WHERE app = $1 AND official = $2 AND time >= $3 ORDER BY seq LIMIT 1",
+                    params![self.app, &self.id, cutoff],
+                )
+                .await?
+                .map(|row| row.u64(0));
+            history_finished(more, floor, oldest_live)
+        };
+        Ok((page, finished))
+    }
+}
+
+/// One step of the retention sweep of official messages: deletes at most `max_rows` expired
+/// messages, the oldest first, app by app. No cursor is kept: what is left expired is still
+/// the oldest rows, so the next step starts there. The rows are found within the app's part
+/// of the primary key, with no index on `time`: official messages are few (the cloud allows
+/// an account two broadcasts an hour), and no migration is spent on them.
+pub(crate) struct ExpireOfficialStep {
+    pub policy: RetentionPolicy,
+    pub now: i64,
+    pub max_rows: u64,
+}
+
+impl WriteOp for ExpireOfficialStep {
+    type Plan = ();
+    type Out = SweepStep;
+
+    async fn check<R: ReadTx>(&self, _: &mut R) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn apply<W: WriteTx>(&self, (): (), w: &mut W) -> Result<SweepStep, DbError> {
+        let mut apps: Vec<(AppId, u32)> = self.policy.iter().map(|(a, d)| (*a, *d)).collect();
+        apps.sort_unstable();
+        let mut deleted = 0u64;
+        for (app, days) in apps {
+            let Some(cutoff) = (Retention {
+                days,
+                now: self.now,
+            })
+            .cutoff() else {
+                continue;
+            };
+            let budget = self.max_rows - deleted;
+            deleted += w
+                .execute(
+                    "DELETE FROM official_messages WHERE app = $1 AND (official, seq) IN
+                         (SELECT official, seq FROM official_messages
+                          WHERE app = $1 AND time < $2 ORDER BY time LIMIT $3)",
+                    params![app, cutoff, budget],
+                )
+                .await?;
+            if deleted >= self.max_rows {
+                return Ok(SweepStep {
+                    deleted,
+                    pass_done: false,
+                });
+            }
+        }
+        Ok(SweepStep {
+            deleted,
+            pass_done: true,
+        })
     }
 }

@@ -11,7 +11,7 @@ use timber_core::official::{BaseInfo, BaseInfoEdit, NewOfficialMsg};
 use timber_core::profile::RawItem;
 use timber_core::robot::{stream_body, MAX_ROBOTS};
 use timber_core::ErrorCode;
-use timber_store::official::{NewOfficial, NewRobot, StreamChunk};
+use timber_store::official::{NewOfficial, NewRobot, OfficialRecall, StreamChunk};
 use timber_store::{NewAccount, StoreError};
 
 const APP: u64 = 1400000001;
@@ -21,6 +21,15 @@ fn code<T: std::fmt::Debug>(r: Result<T, StoreError>) -> ErrorCode {
     match r {
         Err(StoreError::Domain(e)) => e.code,
         other => panic!("expected a domain error, got {other:?}"),
+    }
+}
+
+fn recall(keys: Vec<Option<(u64, i64)>>) -> OfficialRecall {
+    OfficialRecall {
+        keys,
+        operator: "admin".into(),
+        reason: None,
+        retention: Retention::forever(6000),
     }
 }
 
@@ -125,18 +134,19 @@ async fn official_accounts_and_their_subscribers() {
                 id.clone(),
                 users(&["a", "zz", "b", "a", "o", "c"]),
                 2000,
+                "admin".into(),
             )
             .await
             .unwrap();
         assert_eq!(added, [1, 0, 1, 0, 1, 0]);
         let again = s
-            .add_subscribers(APP, id.clone(), users(&["a"]), 2001)
+            .add_subscribers(APP, id.clone(), users(&["a"]), 2001, "admin".into())
             .await
             .unwrap();
         assert_eq!(again, [2]);
         assert_eq!(
             code(
-                s.add_subscribers(APP, "@TOA#_none".into(), users(&["a"]), 1)
+                s.add_subscribers(APP, "@TOA#_none".into(), users(&["a"]), 1, "admin".into())
                     .await
             ),
             ErrorCode::GroupNotFound
@@ -162,13 +172,39 @@ async fn official_accounts_and_their_subscribers() {
             .unwrap();
         assert_eq!((rest.len(), rest[0].user.as_str(), more), (1, "o", false));
 
-        s.modify_subscriber(APP, id.clone(), "a".into(), Some("vip".into()))
+        s.modify_subscriber(APP, id.clone(), "a".into(), Some("vip".into()), None)
             .await
             .unwrap();
         assert_eq!(
-            code(s.modify_subscriber(APP, id.clone(), "c".into(), None).await),
+            code(
+                s.modify_subscriber(APP, id.clone(), "c".into(), None, None)
+                    .await
+            ),
             ErrorCode::GroupInvalidParameter
         );
+        // The MsgFlag, and what the member hub loads: Discard is not delivered.
+        s.modify_subscriber(APP, id.clone(), "b".into(), None, Some("Discard".into()))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.subscriptions(APP, "b".into()).await.unwrap(),
+            [(id.clone(), false)]
+        );
+        assert_eq!(
+            s.subscriptions(APP, "a".into()).await.unwrap(),
+            [(id.clone(), true)]
+        );
+        assert!(s
+            .subscriptions(OTHER_APP, "a".into())
+            .await
+            .unwrap()
+            .is_empty());
+        let (_, page, _) = s
+            .official_subscribers(APP, id.clone(), None, 10)
+            .await
+            .unwrap();
+        let b = page.iter().find(|p| p.user == "b").unwrap();
+        assert_eq!((b.msg_flag.as_str(), b.custom.as_str()), ("Discard", ""));
         let (total, list) = s
             .subscribed_officials(APP, "a".into(), 0, 10)
             .await
@@ -265,7 +301,7 @@ async fn official_messages_recall_and_history() {
             .recall_official(
                 APP,
                 id.clone(),
-                vec![Some((2, 5100)), Some((2, 5100)), Some((9, 1)), None],
+                recall(vec![Some((2, 5100)), Some((2, 5100)), Some((9, 1)), None]),
             )
             .await
             .unwrap();
@@ -273,32 +309,87 @@ async fn official_messages_recall_and_history() {
         assert_eq!(recalled[2..], [10030, 10030]);
         assert_eq!(recalled[0], 0);
         let again = s
-            .recall_official(APP, id.clone(), vec![Some((2, 5100))])
+            .recall_official(APP, id.clone(), recall(vec![Some((2, 5100))]))
             .await
             .unwrap();
         assert_eq!(again, [10030]);
 
-        let (page, more) = s
-            .official_history(APP, id.clone(), None, 20, false)
+        let keep = Retention::forever(6000);
+        let (page, finished) = s
+            .official_history(APP, id.clone(), None, 20, false, keep)
             .await
             .unwrap();
         let seqs: Vec<u64> = page.iter().map(|m| m.seq).collect();
-        assert_eq!((seqs, more), (vec![3, 1], false));
-        let (page, more) = s
-            .official_history(APP, id.clone(), None, 2, true)
+        assert_eq!((seqs, finished), (vec![3, 1], 1));
+        let (page, finished) = s
+            .official_history(APP, id.clone(), None, 2, true, keep)
             .await
             .unwrap();
-        assert_eq!((page.len(), page[1].recalled, more), (2, true, true));
+        assert_eq!((page.len(), page[1].recalled, finished), (2, true, 0));
         let (page, _) = s
-            .official_history(APP, id.clone(), Some(2), 20, true)
+            .official_history(APP, id.clone(), Some(2), 20, true, keep)
             .await
             .unwrap();
         assert_eq!(page.iter().map(|m| m.seq).collect::<Vec<_>>(), [1]);
         assert_eq!(page[0].body, "[1]");
         assert_eq!(
-            code(s.official_history(OTHER_APP, id, None, 20, true).await),
+            code(
+                s.official_history(OTHER_APP, id.clone(), None, 20, true, keep)
+                    .await
+            ),
             ErrorCode::GroupNotFound
         );
+
+        // Retention: one day after 5000 + 86,400, message 1 (time 5000) has expired; 2 and 3
+        // (5100, 5400) have not. Expired messages are not returned, cannot be recalled, and
+        // IsFinished says older ones expired; the sweep deletes them, and only them.
+        let day = |now| Retention { days: 1, now };
+        let later = 5050 + 86_400;
+        let (page, finished) = s
+            .official_history(APP, id.clone(), None, 20, true, day(later))
+            .await
+            .unwrap();
+        assert_eq!(
+            (page.iter().map(|m| m.seq).collect::<Vec<_>>(), finished),
+            (vec![3, 2], 2)
+        );
+        let (page, finished) = s
+            .official_history(APP, id.clone(), None, 1, true, day(later))
+            .await
+            .unwrap();
+        assert_eq!((page[0].seq, finished), (3, 0));
+        let mut expired = recall(vec![Some((1, 5000))]);
+        expired.retention = day(later);
+        assert_eq!(
+            s.recall_official(APP, id.clone(), expired).await.unwrap(),
+            [10030]
+        );
+        let policy = std::sync::Arc::new(std::collections::HashMap::from([(APP, 1u32)]));
+        let step = s
+            .expire_official_step(policy.clone(), later, 100)
+            .await
+            .unwrap();
+        assert_eq!((step.deleted, step.pass_done), (1, true));
+        let (page, finished) = s
+            .official_history(APP, id.clone(), None, 20, true, keep)
+            .await
+            .unwrap();
+        assert_eq!(
+            (page.iter().map(|m| m.seq).collect::<Vec<_>>(), finished),
+            (vec![3, 2], 1),
+            "swept: message 1 is gone even for a reader that keeps everything"
+        );
+        let (_, finished) = s
+            .official_history(APP, id.clone(), None, 20, true, day(later))
+            .await
+            .unwrap();
+        assert_eq!(finished, 2, "what was swept had expired");
+        // A budget smaller than the expired rows leaves the pass open.
+        let step = s
+            .expire_official_step(policy, 5400 + 86_401, 1)
+            .await
+            .unwrap();
+        assert_eq!((step.deleted, step.pass_done), (1, false));
     })
     .await;
 }
