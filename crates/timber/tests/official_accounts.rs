@@ -394,6 +394,48 @@ async fn accounts_subscribers_and_info() {
     );
 }
 
+/// An OnlineOnlyFlag message is stored nowhere but takes its seq: the next stored message's
+/// MsgKey is a new one, and the history holds only the stored message.
+#[tokio::test]
+async fn an_online_only_message_takes_a_seq_of_its_own() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    import_accounts(&admin, &["owner"]).await;
+    admin
+        .call_ok(
+            &oa("create_official_account"),
+            json!({"Owner_Account": "owner", "OfficialAccountUserID": "@TOA#_o", "Name": "O"}),
+        )
+        .await;
+    let send = |random: u32, online: u8| {
+        json!({"Official_Account": "@TOA#_o", "Random": random,
+        "MsgBody": text(&format!("m{random}")), "OnlineOnlyFlag": online})
+    };
+    let flash = admin
+        .call_ok(&oa("send_official_account_msg"), send(1, 1))
+        .await;
+    let stored = admin
+        .call_ok(&oa("send_official_account_msg"), send(2, 0))
+        .await;
+    let key = |v: &Value| v["MsgKey"].as_str().unwrap().to_owned();
+    assert!(key(&flash).starts_with("1_1_"), "{flash}");
+    assert!(key(&stored).starts_with("2_1_"), "{stored}");
+    let history = admin
+        .call_ok(
+            &oa("official_account_msg_get_simple"),
+            json!({"Official_Account": "@TOA#_o"}),
+        )
+        .await;
+    let keys: Vec<String> = history["RspMsgList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["IsPlaceMsg"] == 0)
+        .map(key)
+        .collect();
+    assert_eq!(keys, [key(&stored)], "{history}");
+}
+
 #[tokio::test]
 async fn broadcasts_recall_and_history() {
     let server = TestServer::start().await;

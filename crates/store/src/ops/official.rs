@@ -767,7 +767,17 @@ impl WriteOp for SendMsg {
         sent: OfficialSent,
         w: &mut W,
     ) -> Result<OfficialSent, DbError> {
-        if sent.duplicate || self.msg.online_only {
+        if sent.duplicate {
+            return Ok(sent);
+        }
+        if self.msg.online_only {
+            // Stored nowhere, but its seq is taken: its MsgKey is never given again to the
+            // next stored message. History lists the stored ones, so the seq is a gap there.
+            w.execute(
+                "UPDATE official_accounts SET seq = $3 WHERE app = $1 AND id = $2",
+                params![self.app, &self.id, sent.seq],
+            )
+            .await?;
             return Ok(sent);
         }
         w.execute(
