@@ -394,6 +394,58 @@ async fn accounts_subscribers_and_info() {
     );
 }
 
+/// A deleted account's subscriptions go with it: the account's SubscriberNum and list no
+/// longer hold it, and imported again it subscribes to nothing.
+#[tokio::test]
+async fn a_deleted_account_is_no_subscriber() {
+    let server = TestServer::start().await;
+    let admin = server.client();
+    import_accounts(&admin, &["owner", "a", "b"]).await;
+    admin
+        .call_ok(
+            &oa("create_official_account"),
+            json!({"Owner_Account": "owner", "OfficialAccountUserID": "@TOA#_d", "Name": "D"}),
+        )
+        .await;
+    admin
+        .call_ok(
+            &oa("add_subscriber"),
+            json!({"Official_Account": "@TOA#_d", "SubscriberList": [
+                {"Subscriber_Account": "a"}, {"Subscriber_Account": "b"}]}),
+        )
+        .await;
+    admin
+        .call_ok(
+            "im_open_login_svc/account_delete",
+            json!({"DeleteItem": [{"UserID": "a"}]}),
+        )
+        .await;
+    let page = admin
+        .call_ok(
+            &oa("get_subscriber_info"),
+            json!({"Official_Account": "@TOA#_d", "Next": ""}),
+        )
+        .await;
+    assert_eq!(page["SubscriberNum"], 1, "{page}");
+    let users: Vec<&str> = page["SubscriberList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Subscriber_Account"].as_str().unwrap())
+        .collect();
+    assert_eq!(users, ["b"]);
+    import_accounts(&admin, &["a"]).await;
+    let subscribed = admin
+        .call_ok(
+            &oa("get_subscribed_official_account_list"),
+            json!({"Subscriber_Account": "a"}),
+        )
+        .await;
+    assert_eq!(subscribed["TotalCount"], 0, "{subscribed}");
+}
+
+common::also_on_postgres!(a_deleted_account_is_no_subscriber);
+
 /// An OnlineOnlyFlag message is stored nowhere but takes its seq: the next stored message's
 /// MsgKey is a new one, and the history holds only the stored message.
 #[tokio::test]

@@ -332,22 +332,12 @@ impl Hub {
             c.accounts.remove(&handle.account);
             if let Some(groups) = c.member_of.remove(&handle.account) {
                 for g in groups {
-                    if let Some(set) = c.groups.get_mut(&g) {
-                        set.remove(&handle.account);
-                        if set.is_empty() {
-                            c.groups.remove(&g);
-                        }
-                    }
+                    c.leave(&g, &handle.account);
                 }
             }
             if let Some(officials) = c.subscribed.remove(&handle.account) {
                 for o in officials {
-                    if let Some(subs) = c.officials.get_mut(&o) {
-                        subs.remove(&handle.account);
-                        if subs.is_empty() {
-                            c.officials.remove(&o);
-                        }
-                    }
+                    c.unsubscribe(&o, &handle.account);
                 }
             }
         }

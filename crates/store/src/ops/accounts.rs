@@ -102,6 +102,7 @@ impl WriteOp for Delete {
                 super::contacts::delete_owner(w, self.app, user).await?;
                 delete_profile(w, self.app, user).await?;
                 super::sns::forget_user(w, self.app, user).await?;
+                super::official::forget_subscriber(w, self.app, user).await?;
             }
             out.push(n > 0);
         }

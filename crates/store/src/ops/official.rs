@@ -705,6 +705,20 @@ impl ReadOp for Subscribed {
     }
 }
 
+/// A deleted account subscribes to nothing any more: its subscriptions go, and with them
+/// its place in each account's `SubscriberNum` (a count of the rows).
+pub(super) async fn forget_subscriber(
+    w: &mut impl WriteTx,
+    app: AppId,
+    user: &str,
+) -> Result<(), DbError> {
+    w.write(
+        "DELETE FROM official_subscribers WHERE app = $1 AND user_id = $2",
+        params![app, user],
+    )
+    .await
+}
+
 fn msg_of(mut row: Row) -> OfficialMsg {
     OfficialMsg {
         seq: row.u64(0),
