@@ -18,6 +18,16 @@ fn bot(cmd: &str) -> String {
     format!("{BOT}/{cmd}")
 }
 
+/// Creates the official account `id` named `name`, owned by the imported account `owner`.
+async fn create_official(admin: &common::Client, id: &str, name: &str) {
+    admin
+        .call_ok(
+            &oa("create_official_account"),
+            json!({"Owner_Account": "owner", "OfficialAccountUserID": id, "Name": name}),
+        )
+        .await;
+}
+
 fn text(t: &str) -> Value {
     json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}])
 }
@@ -401,12 +411,7 @@ async fn a_deleted_account_is_no_subscriber() {
     let server = TestServer::start().await;
     let admin = server.client();
     import_accounts(&admin, &["owner", "a", "b"]).await;
-    admin
-        .call_ok(
-            &oa("create_official_account"),
-            json!({"Owner_Account": "owner", "OfficialAccountUserID": "@TOA#_d", "Name": "D"}),
-        )
-        .await;
+    create_official(&admin, "@TOA#_d", "D").await;
     admin
         .call_ok(
             &oa("add_subscriber"),
@@ -453,12 +458,7 @@ async fn an_online_only_message_takes_a_seq_of_its_own() {
     let server = TestServer::start().await;
     let admin = server.client();
     import_accounts(&admin, &["owner"]).await;
-    admin
-        .call_ok(
-            &oa("create_official_account"),
-            json!({"Owner_Account": "owner", "OfficialAccountUserID": "@TOA#_o", "Name": "O"}),
-        )
-        .await;
+    create_official(&admin, "@TOA#_o", "O").await;
     let send = |random: u32, online: u8| {
         json!({"Official_Account": "@TOA#_o", "Random": random,
         "MsgBody": text(&format!("m{random}")), "OnlineOnlyFlag": online})
@@ -493,12 +493,7 @@ async fn broadcasts_recall_and_history() {
     let server = TestServer::start().await;
     let admin = server.client();
     import_accounts(&admin, &["owner"]).await;
-    admin
-        .call_ok(
-            &oa("create_official_account"),
-            json!({"Owner_Account": "owner", "OfficialAccountUserID": "@TOA#_m", "Name": "M"}),
-        )
-        .await;
+    create_official(&admin, "@TOA#_m", "M").await;
     let send = |random: u32, t: &str| json!({"Official_Account": "@TOA#_m", "Random": random, "MsgBody": text(t)});
     let first = admin
         .call_ok(&oa("send_official_account_msg"), send(1, "one"))
@@ -1488,12 +1483,7 @@ async fn official_messages_expire_with_the_apps_retention() {
     let admin = server.client();
     import_accounts(&admin, &["owner"]).await;
     let id = "@TOA#_old";
-    admin
-        .call_ok(
-            &oa("create_official_account"),
-            json!({"Owner_Account": "owner", "OfficialAccountUserID": id, "Name": "Old"}),
-        )
-        .await;
+    create_official(&admin, id, "Old").await;
     let mut times = Vec::new();
     for (random, t) in [(1, "one"), (2, "two"), (3, "three"), (4, "four")] {
         let sent = admin
