@@ -26,7 +26,7 @@
 
 use crate::{DbError, Result};
 use deadpool_postgres::Pool;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use timber_core::member::{Change, ChangeSink};
@@ -59,6 +59,10 @@ pub(crate) struct Cluster {
     wake: Notify,
     /// The database has NOTIFY (not CockroachDB): writes wake the readers.
     notify: AtomicBool,
+    /// The log's last id when the store opened: the reader starts after it. Read at open,
+    /// not when the reader's task first runs, so that no change committed between the hub's
+    /// installation and that first run is skipped.
+    opened_at: AtomicI64,
 }
 
 impl Cluster {
@@ -81,11 +85,14 @@ impl Cluster {
             ttl: Duration::from_secs(ttl),
             wake: Notify::new(),
             notify: AtomicBool::new(true),
+            opened_at: AtomicI64::new(0),
         })
     }
 
-    /// Finds out whether the database has NOTIFY; without it the nodes poll the log.
+    /// Finds out whether the database has NOTIFY (without it the nodes poll the log), and
+    /// where the log stands.
     pub(crate) async fn probe(&self) -> Result<()> {
+        self.opened_at.store(self.head().await?, Ordering::Release);
         let c = self.pool.get().await.map_err(DbError::internal)?;
         if let Err(e) = c.execute("SELECT pg_notify($1, 'x')", &[&CHANNEL]).await {
             tracing::warn!(error = %e, "no NOTIFY: nodes poll the member change log");
@@ -393,15 +400,7 @@ impl Cluster {
 
     /// LISTENs on its own connection (reconnecting when it drops) and reads the log.
     async fn listen(self: Arc<Self>) {
-        let mut last = loop {
-            match self.head().await {
-                Ok(id) => break id,
-                Err(e) => {
-                    tracing::warn!(error = %e, "member change log: no head yet");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-        };
+        let mut last = self.opened_at.load(Ordering::Acquire);
         let presence = Arc::new(Notify::new());
         loop {
             let (client, mut conn) = match tokio_postgres::connect(&self.url, NoTls).await {
