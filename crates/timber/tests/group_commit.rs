@@ -1,5 +1,5 @@
 //! PostgreSQL's group commit (`crates/store/src/postgres/commit.rs`): sends into one group
-//! waiting on a node share one transaction, a write that fails in it fails alone, and MsgSeq
+//! waiting on a node share one transaction, a write refused or failing in it fails alone, and MsgSeq
 //! stays unique and gap-free across nodes. Skipped (loudly) without
 //! `TIMBER_TEST_POSTGRES_URL`.
 
@@ -82,24 +82,23 @@ async fn history(c: &Client, gid: &str) -> Vec<(u64, String)> {
     out
 }
 
-#[tokio::test]
-async fn a_failing_write_in_a_batch_fails_alone_and_the_others_commit() {
-    let Some((pg, servers)) = nodes(1).await else {
-        return;
-    };
-    let server = &servers[0];
+/// What one send of a queued batch was and what it was answered.
+struct Sent {
+    from: &'static str,
+    body: String,
+    answer: serde_json::Value,
+}
+
+/// Sends `first` alone while another transaction holds the group's row, then the eight
+/// `queued` (sender, text) behind it in the group's lane, and releases the row: the eight
+/// run in one batch. The answers of all nine, `first`'s first.
+async fn one_batch_after_another(
+    pg: &PgSchema,
+    server: &TestServer,
+    queued: Vec<(&'static str, String)>,
+) -> Vec<Sent> {
+    assert_eq!(queued.len(), 8);
     let c = server.client();
-    group_of_two(&c).await;
-    // The database refuses one message (a test's own constraint): its INSERT fails in the
-    // middle of the batch, after the writes before it and before those after it.
-    server
-        .execute_sql(
-            "",
-            "ALTER TABLE group_messages ADD CONSTRAINT test_poison CHECK (body NOT LIKE '%poison%')",
-        )
-        .await;
-    // Another transaction holds the group's row: the first send waits for it in a batch of
-    // its own, and every send after it queues in the group's lane.
     let lock = timber_store::postgres::testing::lock_rows(
         &pg.url,
         "SELECT 1 FROM groups WHERE group_id = 'g' FOR UPDATE",
@@ -118,14 +117,9 @@ async fn a_failing_write_in_a_batch_fails_alone_and_the_others_commit() {
     };
     let first = send("m", 100, "first".into());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut queued = Vec::new();
-    for i in 0..8 {
-        let (from, body) = match i {
-            3 => ("m", "poison".to_owned()),
-            5 => ("outsider", "not a member".to_owned()),
-            _ => ("m", format!("ok {i}")),
-        };
-        queued.push((from, body.clone(), send(from, i, body)));
+    let mut sends = Vec::new();
+    for (i, (from, body)) in queued.into_iter().enumerate() {
+        sends.push((from, body.clone(), send(from, i as u32, body)));
     }
     let mut waiting = 0;
     for _ in 0..100 {
@@ -139,37 +133,122 @@ async fn a_failing_write_in_a_batch_fails_alone_and_the_others_commit() {
     // schema undroppable.
     lock.release().await.unwrap();
     assert_eq!(waiting, 8, "the eight sends wait in the group's lane");
-
-    assert_eq!(first.await.unwrap()["MsgSeq"], 1);
-    // The lane runs them in the order they arrived, which is not the order spawned.
-    let mut stored = vec![(1, "first".to_owned())];
-    for (from, body, answer) in queued {
-        let answer = answer.await.unwrap();
-        if body == "poison" {
-            assert_eq!(answer["ActionStatus"], "FAIL", "{answer}");
-            assert_eq!(answer["ErrorCode"], 10002, "internal error: {answer}");
-        } else if from == "outsider" {
-            assert_eq!(answer["ErrorCode"], 10007, "not a member: {answer}");
-        } else {
-            assert_eq!(answer["ActionStatus"], "OK", "{answer}");
-            stored.push((answer["MsgSeq"].as_u64().unwrap(), body));
-        }
+    let mut out = vec![Sent {
+        from: "m",
+        body: "first".into(),
+        answer: first.await.unwrap(),
+    }];
+    for (from, body, answer) in sends {
+        out.push(Sent {
+            from,
+            body,
+            answer: answer.await.unwrap(),
+        });
     }
-    stored.sort();
-    let seqs: Vec<u64> = stored.iter().map(|(s, _)| *s).collect();
-    assert_eq!(
-        seqs,
-        (1..=7).collect::<Vec<_>>(),
-        "none skipped, none taken twice"
-    );
-    let seq = 7;
     assert_eq!(
         gauge(server, "timber_store_writer_last_batch").await,
         Some(8),
         "the eight shared one transaction"
     );
-    assert_eq!(history(&c, "g").await, stored);
-    assert_eq!(next_msg_seq(&c, "g").await, seq + 1);
+    out
+}
+
+/// The eight sends after the first: `m`'s, the sixth from a non-member and, with `poison`,
+/// the fourth a body the database refuses.
+fn queued(poison: bool) -> Vec<(&'static str, String)> {
+    (0..8)
+        .map(|i| match i {
+            3 if poison => ("m", "poison".to_owned()),
+            5 => ("outsider", "not a member".to_owned()),
+            _ => ("m", format!("ok {i}")),
+        })
+        .collect()
+}
+
+/// Checks every answer against what was sent (a `poison` body fails with 10002, the
+/// outsider with 10007) and that the stored history is exactly the accepted sends, with
+/// seqs 1..=n; answers the seqs stored.
+async fn check_answers(c: &Client, sent: &[Sent]) -> Vec<u64> {
+    let mut stored = Vec::new();
+    for s in sent {
+        if s.body == "poison" {
+            assert_eq!(s.answer["ActionStatus"], "FAIL", "{}", s.answer);
+            assert_eq!(s.answer["ErrorCode"], 10002, "internal error: {}", s.answer);
+        } else if s.from == "outsider" {
+            assert_eq!(s.answer["ErrorCode"], 10007, "not a member: {}", s.answer);
+        } else {
+            assert_eq!(s.answer["ActionStatus"], "OK", "{}", s.answer);
+            stored.push((s.answer["MsgSeq"].as_u64().unwrap(), s.body.clone()));
+        }
+    }
+    stored.sort();
+    let seqs: Vec<u64> = stored.iter().map(|(s, _)| *s).collect();
+    let n = seqs.len() as u64;
+    assert_eq!(
+        seqs,
+        (1..=n).collect::<Vec<_>>(),
+        "none skipped, none taken twice"
+    );
+    assert_eq!(history(c, "g").await, stored);
+    assert_eq!(next_msg_seq(c, "g").await, n + 1);
+    seqs
+}
+
+/// How many transactions committed the group's messages of `seqs` (their rows' `xmin`).
+async fn transactions(pg: &PgSchema, seqs: &[u64]) -> usize {
+    let list: Vec<String> = seqs.iter().map(u64::to_string).collect();
+    let xmins = timber_store::postgres::testing::query_texts(
+        &pg.url,
+        &format!(
+            "SELECT DISTINCT m.xmin::text FROM group_messages m JOIN groups g ON g.gkey = m.gkey
+             WHERE g.group_id = 'g' AND m.seq IN ({})",
+            list.join(", ")
+        ),
+    )
+    .await
+    .unwrap();
+    xmins.len()
+}
+
+#[tokio::test]
+async fn a_refused_write_in_a_batch_is_refused_alone_and_the_others_commit_together() {
+    let Some((pg, servers)) = nodes(1).await else {
+        return;
+    };
+    let server = &servers[0];
+    let c = server.client();
+    group_of_two(&c).await;
+    let sent = one_batch_after_another(&pg, server, queued(false)).await;
+    let seqs = check_answers(&c, &sent).await;
+    assert_eq!(seqs.len(), 8);
+    // The first alone, then the seven accepted of the batch in one transaction.
+    assert_eq!(transactions(&pg, &seqs[..1]).await, 1);
+    assert_eq!(
+        transactions(&pg, &seqs[1..]).await,
+        1,
+        "the batch went on past its refusal"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_write_in_a_batch_fails_alone_and_the_others_commit() {
+    let Some((pg, servers)) = nodes(1).await else {
+        return;
+    };
+    let server = &servers[0];
+    let c = server.client();
+    group_of_two(&c).await;
+    // The database refuses one message (a test's own constraint): its INSERT fails in the
+    // middle of the batch, after the writes before it and before those after it.
+    server
+        .execute_sql(
+            "",
+            "ALTER TABLE group_messages ADD CONSTRAINT test_poison CHECK (body NOT LIKE '%poison%')",
+        )
+        .await;
+    let sent = one_batch_after_another(&pg, server, queued(true)).await;
+    let seqs = check_answers(&c, &sent).await;
+    assert_eq!(seqs.len(), 7);
 }
 
 #[tokio::test]

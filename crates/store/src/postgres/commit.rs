@@ -11,24 +11,27 @@
 //! - **Gap-free MsgSeq.** Every write of a batch takes the group's row lock (`FOR UPDATE`,
 //!   re-granted at once inside the batch) and reads the head its predecessor wrote in the
 //!   same transaction; another node's batch waits for the lock as a single write does.
-//! - **A failed write fails alone.** Each write runs inside `SAVEPOINT op`; when one fails —
-//!   a refusal, a statement PostgreSQL rejects — `ROLLBACK TO SAVEPOINT` undoes it and only
-//!   it, and its request gets its error. One that lost a race (a deadlock, a serialization
-//!   failure) is rolled back the same way and then retried alone, from the start
-//!   ([`super::PgStore`]'s retry loop). A write that breaks the transaction itself (the
-//!   rollback to its savepoint fails) makes every write of the batch retry alone: none of
-//!   them committed.
+//! - **A refused write is refused alone.** Every refusal comes before its write's first
+//!   change (`ops::WriteOp`: checks cannot write), so a refused write leaves the
+//!   transaction as it found it, and the next write goes on in it; no savepoint is needed.
+//! - **A failed statement fails nobody else.** A write's statements whose answers are not
+//!   read travel with the next write's checks (`sql/postgres.rs`), so a batch of writes is
+//!   one round trip each. When PostgreSQL fails a statement — one it rejects, a deadlock, a
+//!   serialization failure — the transaction is rolled back and every write of the batch
+//!   runs again alone, from the start ([`super::PgStore`]'s retry loop): the one that
+//!   failed gets its own error there, and the others commit.
 //! - **Durable answers.** Every request is answered after the batch's `COMMIT` has
-//!   returned; a `COMMIT` that fails fails every write it held (retried alone if it was a
-//!   serialization failure, which means nothing committed).
+//!   returned. When it fails (with the last write's statements sent with it), every write
+//!   of the batch runs again alone; one whose commit's fate was unknown (the connection
+//!   lost mid-`COMMIT`) is then caught by the write's own duplicate check, as a client's
+//!   retry would be (a send's or an import's `Random` window).
 //! - **Lock order.** A batch locks one group's row first, like each of its writes would, and
 //!   its writes touch only that group's rows: two nodes' batches cannot deadlock over the
 //!   order of several groups' locks. If they deadlock all the same, PostgreSQL aborts one
 //!   statement, and that write is retried alone as above.
-//! - **Alone when it is alone.** A batch of one runs exactly as a write outside the group
-//!   commit (no savepoint): a send is still two round trips when nothing waits. A write in a
-//!   batch of several costs one round trip more (its savepoint's release), saved many times
-//!   over by the commits it shares.
+//! - **Alone when it is alone.** A batch of one is the write's own transaction, as outside
+//!   the group commit: a send is two round trips when nothing waits, and its error is its
+//!   own.
 //!
 //! The batch runs in a task of its own, so a request cancelled while it waits does not
 //! cancel the writes of the others. `postgres_group_commit = false` turns it off.
@@ -218,7 +221,6 @@ impl Shared {
         };
         let mut conn = Detach(Some(client));
         let (results, recorded, ended) = match conn.0.as_ref() {
-            Some(client) if jobs.len() == 1 => self.alone(&mut *jobs[0], client).await,
             Some(client) => self.together(&mut jobs, client).await,
             None => unreachable!("the connection is only taken below"),
         };
@@ -234,93 +236,63 @@ impl Shared {
         }
     }
 
-    /// A batch of one: the write's own transaction, as outside the group commit.
-    async fn alone(&self, job: &mut dyn Job, client: &Object) -> (Vec<Result<()>>, bool, bool) {
-        let mut t = PgTx::begin(client);
-        match job.run(self, &mut t, client).await {
-            Ok(recorded) => match t.commit().await {
-                Ok(()) => (vec![Ok(())], recorded, true),
-                Err(e) => (vec![Err(e.into())], false, true),
-            },
-            Err(e) => {
-                let ended = t.rollback().await.is_ok();
-                (vec![Err(e)], false, ended)
-            }
-        }
-    }
-
-    /// Several writes in one transaction, each inside a savepoint; what each is answered,
+    /// The writes of `jobs` in one transaction, one after the other; what each is answered,
     /// whether any recorded callback events, and whether the transaction ended.
+    ///
+    /// A refusal comes before its write's first change (`ops::WriteOp`), so a refused write
+    /// leaves the transaction as it found it and the next one goes on. A write's statements
+    /// whose answers are not read are sent with the next write's checks (`PgTx`), so a
+    /// failed statement may be an earlier write's: when PostgreSQL fails one, nothing of the
+    /// transaction commits and every write of a batch of several runs again alone.
     async fn together(
         &self,
         jobs: &mut [Box<dyn Job>],
         client: &Object,
     ) -> (Vec<Result<()>>, bool, bool) {
+        let mut t = PgTx::begin(client);
         let mut results: Vec<Result<bool>> = Vec::with_capacity(jobs.len());
-        let mut begun = false;
-        let mut broken = false;
         for job in jobs.iter_mut() {
-            if broken {
-                results.push(Err(retry_alone("an earlier write broke the batch")));
-                continue;
-            }
-            let opening = if begun {
-                "SAVEPOINT op"
-            } else {
-                "BEGIN; SAVEPOINT op"
-            };
-            let mut t = PgTx::opened_by(client, opening);
-            let mut result = job.run(self, &mut t, client).await;
-            if result.is_ok() {
-                if let Err(e) = t.release("RELEASE SAVEPOINT op").await {
-                    result = Err(e.into());
+            match job.run(self, &mut t, client).await {
+                Err(StoreError::Db(e)) => {
+                    let ended = t.rollback().await.is_ok();
+                    let results = if jobs.len() == 1 {
+                        vec![Err(StoreError::Db(e))]
+                    } else {
+                        jobs.iter()
+                            .map(|_| Err(retry_alone("a statement of the batch failed")))
+                            .collect()
+                    };
+                    return (results, false, ended);
                 }
+                other => results.push(other),
             }
-            begun |= t.opened();
-            if result.is_err() && t.rollback_to("ROLLBACK TO SAVEPOINT op").await.is_err() {
-                broken = true;
-            }
-            results.push(result);
         }
-        if broken {
-            // Nothing of this transaction will commit; the connection is closed with it
-            // (`Detach`), and every write that had succeeded in it runs again alone.
-            let results = results
-                .into_iter()
-                .map(|r| match r {
-                    Ok(_) => Err(retry_alone("the batch's transaction broke")),
-                    Err(e) => Err(e),
-                })
-                .collect();
-            return (results, false, false);
+        if results.iter().all(|r| r.is_err()) {
+            let ended = t.rollback().await.is_ok();
+            return (
+                results.into_iter().map(|r| r.map(drop)).collect(),
+                false,
+                ended,
+            );
         }
         let recorded = results.iter().any(|r| matches!(r, Ok(true)));
-        let committed = if begun {
-            client.batch_execute("COMMIT").await.map_err(DbError::from)
-        } else {
-            Ok(())
-        };
         // A COMMIT ends the transaction even when it fails (PostgreSQL then rolls it back).
-        match committed {
+        // The last write's statements travel with it, so its failure may be theirs: in a
+        // batch of several, every write runs again alone, as after any failed statement.
+        match t.commit().await {
             Ok(()) => (
                 results.into_iter().map(|r| r.map(drop)).collect(),
                 recorded,
                 true,
             ),
-            Err(e) => {
-                let failed = |e: &DbError| match e {
-                    DbError::Conflict(why) => DbError::Conflict(why.clone()),
-                    DbError::Internal(why) => DbError::Internal(why.clone()),
-                };
-                let results = results
-                    .into_iter()
-                    .map(|r| match r {
-                        Ok(_) => Err(StoreError::Db(failed(&e))),
-                        Err(own) => Err(own),
-                    })
-                    .collect();
-                (results, false, true)
-            }
+            Err(e) if jobs.len() == 1 => (vec![Err(e.into())], false, true),
+            Err(_) => (
+                jobs.iter()
+                    .map(|_| Err(retry_alone("the batch's commit failed")))
+                    .collect(),
+                false,
+                true,
+            ),
         }
     }
 }

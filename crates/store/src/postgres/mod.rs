@@ -1,7 +1,7 @@
 //! The PostgreSQL store: for running several stateless timber nodes on one database.
 //!
 //! Every operation is one transaction, or, for the writes to one group waiting on one node,
-//! a savepoint in one transaction they share (group commit, `commit.rs`). Operations that
+//! one part of a transaction they share (group commit, `commit.rs`). Operations that
 //! depend on a group's state first lock the group's row (`SELECT … FOR UPDATE`), so writes
 //! to one group are serialized across all nodes: two nodes can never take the same MsgSeq,
 //! and every check sees the state its write changes. One thing is cached in memory, the

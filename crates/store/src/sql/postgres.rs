@@ -25,8 +25,7 @@ pub(crate) struct PgTx<'a, C> {
     t: &'a C,
     /// A transaction this value opened, whose statements may be held back.
     in_tx: bool,
-    /// What opens the transaction (`BEGIN`, or a savepoint in a batch's transaction), still
-    /// to be sent before the first statement.
+    /// `BEGIN`, while it is still to be sent before the first statement.
     begin: Option<&'static str>,
     /// Statements whose answers nobody reads, sent before the next one that is read.
     held: Vec<(Statement, Vec<OwnedParam>)>,
@@ -47,45 +46,17 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
     /// with [`PgTx::commit`] or [`PgTx::rollback`]; a connection left in it must not go
     /// back to the pool (`postgres::Detach`).
     pub(crate) fn begin(t: &'a C) -> Self {
-        Self::opened_by(t, "BEGIN")
-    }
-
-    /// A transaction on `t` opened by `opening` when the first statement is sent: `BEGIN`,
-    /// or in a group commit's transaction (`postgres/commit.rs`) `SAVEPOINT …`, with the
-    /// `BEGIN` before it for the batch's first write. End it with [`PgTx::release`] or
-    /// [`PgTx::rollback_to`].
-    pub(crate) fn opened_by(t: &'a C, opening: &'static str) -> Self {
         PgTx {
             t,
             in_tx: true,
-            begin: Some(opening),
+            begin: Some("BEGIN"),
             held: Vec::new(),
         }
     }
 
     /// Whether the opening statement has been sent.
-    pub(crate) fn opened(&self) -> bool {
+    fn opened(&self) -> bool {
         self.in_tx && self.begin.is_none()
-    }
-
-    /// Sends what is held back and then `sql` (`RELEASE SAVEPOINT …`), in one round trip;
-    /// nothing when nothing was ever sent.
-    pub(crate) async fn release(&mut self, sql: &'static str) -> Result<()> {
-        if self.begin.is_some() && self.held.is_empty() {
-            return Ok(());
-        }
-        let t = self.t;
-        self.pipelined(t.batch_execute(sql)).await
-    }
-
-    /// Drops what is held back and, if the opening was sent, sends `sql` (`ROLLBACK TO
-    /// SAVEPOINT …`).
-    pub(crate) async fn rollback_to(&mut self, sql: &'static str) -> Result<()> {
-        self.held.clear();
-        if self.opened() {
-            self.t.batch_execute(sql).await?;
-        }
-        Ok(())
     }
 
     /// Sends everything held back (and `BEGIN` if still due) with `last`, in one pipeline;
