@@ -383,6 +383,7 @@ async fn import_history(t: &Target, id: &str, count: u64) -> anyhow::Result<()> 
     // Every message carries the same SendTime, which satisfies the ascending-time rule
     // whatever order the concurrent calls commit in.
     let send_time = now - 600;
+    let started = std::time::Instant::now();
     let calls = count.div_ceil(7);
     let workers = 16u64;
     let mut tasks = Vec::new();
@@ -407,6 +408,13 @@ async fn import_history(t: &Target, id: &str, count: u64) -> anyhow::Result<()> 
     }
     for task in tasks {
         task.await??;
+    }
+    if count >= 10_000 {
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "seeded group {id:?}: {count} messages in {secs:.1} s ({:.0} messages/s)",
+            count as f64 / secs
+        );
     }
     Ok(())
 }

@@ -545,6 +545,53 @@ async fn a_multi_message_import_stores_the_rows_of_one_per_call() {
 }
 common::also_on_postgres!(a_multi_message_import_stores_the_rows_of_one_per_call);
 
+/// The same import_group_msg sent many times at once (a migration retried on other
+/// connections or nodes) stores its messages once: each import's repeat probe runs after the
+/// group's lock, and sees what every import that held it before stored.
+#[tokio::test]
+async fn concurrent_repeats_of_an_import_store_its_messages_once() {
+    let (_server, admin) = start().await;
+    group(&admin, "Public", "g").await;
+    let t = now();
+    for round in 0..4i64 {
+        let msgs = json!([
+            {"From_Account": "a", "SendTime": t, "Random": 100 + round, "MsgBody": text("one")},
+            {"From_Account": "b", "SendTime": t, "Random": 200 + round, "MsgBody": text("two")},
+        ]);
+        let imports: Vec<_> = (0..16)
+            .map(|_| {
+                let admin = admin.clone();
+                let msgs = msgs.clone();
+                tokio::spawn(async move {
+                    admin
+                        .call_ok(IMPORT, json!({"GroupId": "g", "MsgList": msgs}))
+                        .await["ImportMsgResult"]
+                        .clone()
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for i in imports {
+            let r = i.await.unwrap();
+            let seqs: Vec<u64> = r
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["MsgSeq"].as_u64().unwrap())
+                .collect();
+            answers.push(seqs);
+        }
+        let want = vec![2 * round as u64 + 1, 2 * round as u64 + 2];
+        assert!(
+            answers.iter().all(|a| *a == want),
+            "round {round}: {answers:?}"
+        );
+    }
+    let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 20})).await;
+    assert_eq!(seqs(&page), vec![8, 7, 6, 5, 4, 3, 2, 1]);
+}
+common::also_on_postgres!(concurrent_repeats_of_an_import_store_its_messages_once);
+
 /// Migration: import_group with a past CreateTime, then history, then members with unread
 /// counts (import_group and import_group_member are on the groups branch).
 #[tokio::test]

@@ -8,8 +8,8 @@
 //! sweeper deletes them by primary key, without a time index.
 
 use super::rows::{
-    account_exists, are_members, find_group, find_member, group_type, locked_group, read_one,
-    read_range,
+    account_exists, are_members, find_group, find_member, group_from_row, group_type, locked_group,
+    read_one, read_range, GROUP_COLUMNS, GROUP_COLUMNS_OF_G, GROUP_COLUMN_COUNT,
 };
 use super::{append, ReadOp, SinkOp, WriteOp};
 use crate::messages::HistoryQuery;
@@ -79,15 +79,17 @@ pub(super) async fn find_duplicate(
     }
 }
 
-/// The stored message each of `msgs` repeats (its `Random` in its window), probed for the
-/// whole call in one statement: a probe per message was a round trip each under the group's
-/// lock on PostgreSQL, seven per import_group_msg (BENCHMARKS.md, ledger: bulk seeding).
-async fn stored_duplicates(
+/// The group `group_id` (whose row the caller locked) and the stored message each of `msgs`
+/// repeats (its `Random` in its window), read in one statement: one row per probed message,
+/// the group's columns on each. A probe per message was a round trip each under the group's
+/// lock on PostgreSQL, seven per import_group_msg, and the group's row one more
+/// (BENCHMARKS.md, ledger: bulk seeding).
+async fn group_and_duplicates(
     r: &mut impl ReadTx,
     app: AppId,
-    gkey: i64,
+    group_id: &str,
     msgs: &[ImportMsg],
-) -> Result<Vec<Option<Sent>>, DbError> {
+) -> Result<(Option<GroupRecord>, Vec<Option<Sent>>), DbError> {
     let mut found: Vec<Option<Sent>> = msgs.iter().map(|_| None).collect();
     let probes: Vec<(usize, u32, i64)> = msgs
         .iter()
@@ -95,7 +97,13 @@ async fn stored_duplicates(
         .filter_map(|(i, m)| m.random.map(|random| (i, random, dedup_since(m.send_time))))
         .collect();
     if probes.is_empty() {
-        return Ok(found);
+        let g = r
+            .query_opt(
+                &format!("SELECT {GROUP_COLUMNS} FROM groups WHERE app = $1 AND group_id = $2"),
+                params![app, group_id],
+            )
+            .await?;
+        return Ok((g.map(|mut g| group_from_row(&mut g, 0)), found));
     }
     // `column1…3` are what both databases name a VALUES list's columns.
     let values: Vec<String> = (0..probes.len())
@@ -109,11 +117,13 @@ async fn stored_duplicates(
         })
         .collect();
     let sql = format!(
-        "SELECT v.column1, ({}) FROM (VALUES {}) AS v",
-        duplicate_probe("$2", "v.column2", "v.column3"),
+        "SELECT {}, v.column1, ({}) FROM groups g CROSS JOIN (VALUES {}) AS v
+         WHERE g.app = $1 AND g.group_id = $2",
+        *GROUP_COLUMNS_OF_G,
+        duplicate_probe("g.gkey", "v.column2", "v.column3"),
         values.join(", ")
     );
-    let mut params = vec![Param::from(app), Param::from(gkey)];
+    let mut params = vec![Param::from(app), Param::from(group_id)];
     for &(i, random, since) in &probes {
         params.extend([
             Param::from(i as u64),
@@ -121,12 +131,21 @@ async fn stored_duplicates(
             Param::from(since),
         ]);
     }
-    for row in r.query(&sql, &params).await? {
-        if let (Some(slot), Some(seq)) = (found.get_mut(row.i64(0) as usize), row.opt_i64(1)) {
-            *slot = Some(original(r, app, gkey, seq as u64).await?);
+    let mut rows = r.query(&sql, &params).await?;
+    let Some(first) = rows.first_mut() else {
+        return Ok((None, found));
+    };
+    let group = group_from_row(first, 0);
+    for row in &rows {
+        let (i, seq) = (
+            row.i64(GROUP_COLUMN_COUNT),
+            row.opt_i64(GROUP_COLUMN_COUNT + 1),
+        );
+        if let (Some(slot), Some(seq)) = (found.get_mut(i as usize), seq) {
+            *slot = Some(original(r, app, group.key, seq as u64).await?);
         }
     }
-    Ok(found)
+    Ok((Some(group), found))
 }
 
 /// Locks the group's row (PostgreSQL) in a statement of its own, before a send reads anything
@@ -384,8 +403,12 @@ impl WriteOp for ImportMessages {
     }
 
     async fn check<R: ReadTx>(&self, r: &mut R) -> Result<Self::Plan, StoreError> {
-        let g = locked_group(r, self.app, &self.group_id).await?;
-        let stored_duplicates = stored_duplicates(r, self.app, g.key, &self.msgs).await?;
+        // The lock first, in a statement of its own, so that the probes see every import
+        // that held it before (as for a send: `lock_group_row`).
+        lock_group_row(r, self.app, &self.group_id).await?;
+        let (g, stored_duplicates) =
+            group_and_duplicates(r, self.app, &self.group_id, &self.msgs).await?;
+        let g = require_group(g, &self.group_id)?;
         let plan = decide_import(
             &g,
             &self.msgs,
