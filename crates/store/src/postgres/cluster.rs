@@ -144,7 +144,8 @@ impl Cluster {
         Gate(self.clone())
     }
 
-    /// Inserts a write's changes into the log, in its transaction, just before the commit.
+    /// Inserts a write's changes into the log, in its transaction, just before the commit;
+    /// the row and its NOTIFY are sent in one pipeline (polled together), one round trip.
     pub(crate) async fn log(
         &self,
         txn: &impl tokio_postgres::GenericClient,
@@ -153,19 +154,22 @@ impl Cluster {
         origin: u64,
     ) -> Result<()> {
         let body = serde_json::to_string(changes).map_err(DbError::internal)?;
-        txn.execute(
-            "INSERT INTO member_changes (app, node, origin, at, body) VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &(app as i64),
-                &self.node,
-                &(origin as i64),
-                &timber_core::now_secs(),
-                &body,
-            ],
-        )
-        .await
-        .map_err(DbError::from)?;
-        self.notify(txn, "c").await
+        let insert = async {
+            txn.execute(
+                "INSERT INTO member_changes (app, node, origin, at, body) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &(app as i64),
+                    &self.node,
+                    &(origin as i64),
+                    &timber_core::now_secs(),
+                    &body,
+                ],
+            )
+            .await
+            .map_err(|e| DbError::from(e).into())
+        };
+        futures_util::future::try_join(insert, self.notify(txn, "c")).await?;
+        Ok(())
     }
 
     /// A member connection of this node opened.
