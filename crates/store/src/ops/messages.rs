@@ -13,19 +13,20 @@ use super::rows::{
 };
 use super::{append, ReadOp, SinkOp, WriteOp};
 use crate::messages::HistoryQuery;
-use crate::sql::{params, Param, ReadTx, RowRef, WriteTx};
+use crate::sql::{params, Param, ReadTx, RowRef, Value, WriteTx};
 use crate::{DbError, StoreError};
 use serde_json::json;
 use std::sync::LazyLock;
 use timber_core::callback::{self as cb, Event, GroupMsgFields};
 use timber_core::contacts::GroupHead;
-use timber_core::group::{last_seq, require_group, GroupOp, GroupRecord, Role};
+use timber_core::group::{last_seq, not_found, require_group, GroupOp, GroupRecord, Role};
 use timber_core::member::{Change as MemberChange, ChangeSink, GroupMsg as LiveGroupMsg};
 use timber_core::message::{
     decide_clear, decide_import, decide_modify, decide_recall, decide_send, decide_set_unread,
     dedup_since, delete_by_sender_from, member_unread, member_view, plan_page, AdminPage,
     ImportMsg, ImportPlan, Imported, MemberPage, Modified, MsgHead, PageSink, ReadMark, RecallPlan,
     Retention, SendFacts, SendMsg, SendPlan, Sent, SlotFacts, SlotState, StoredRef,
+    MAX_HISTORY_PAGE,
 };
 use timber_core::{AppId, ErrorCode};
 
@@ -498,6 +499,9 @@ impl SinkOp for History {
         r: &mut R,
         sink: &mut dyn PageSink,
     ) -> Result<u8, StoreError> {
+        if r.round_trips() {
+            return self.read_in_one_statement(r, sink).await;
+        }
         // Only what the page needs: reading the whole group row (ten strings) took a tenth of
         // the request's server time (BENCHMARKS.md, ledger: history reads three group columns).
         let g = r
@@ -511,6 +515,94 @@ impl SinkOp for History {
         group_type(&g.take_str(1)).check(GroupOp::PullHistory)?;
         admin_page(r, self.app, key, last, &self.query, self.retention, sink).await
     }
+}
+
+/// The page's message columns, after the group's three in [`History::read_in_one_statement`].
+const PAGE_COLUMNS: &str =
+    "seq, sender, random, time, priority, state, is_system, body, cloud_custom_data";
+
+impl History {
+    /// The group's three columns and the page in one statement, where a statement is a round
+    /// trip (PostgreSQL): the page's range is bounded by the group's row through `LATERAL`,
+    /// so the planner reads only the page's rows of the primary key (with the page a
+    /// `UNION ALL` beside the group's row, it read far past them: BENCHMARKS.md, tried and
+    /// not kept). The arithmetic is
+    /// `plan_page`'s, which then decides the page from the group's row as on SQLite; a row
+    /// outside its range is ignored.
+    async fn read_in_one_statement<R: ReadTx>(
+        &self,
+        r: &mut R,
+        sink: &mut dyn PageSink,
+    ) -> Result<u8, StoreError> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT g.gkey, g.type, g.next_msg_seq, m.* FROM groups g LEFT JOIN LATERAL \
+                 (SELECT {PAGE_COLUMNS} FROM group_messages m \
+                  WHERE m.app = g.app AND m.gkey = g.gkey AND m.seq BETWEEN \
+                  least($3, g.next_msg_seq - 1) - $4 + 1 AND least($3, g.next_msg_seq - 1) \
+                  ORDER BY m.seq DESC) m ON true \
+                 WHERE g.app = $1 AND g.group_id = $2"
+            )
+        });
+        let q = &self.query;
+        let newest = q
+            .req_seq
+            .map_or(i64::MAX, |s| s.min(i64::MAX as u64) as i64);
+        let wanted = q.req_number.min(MAX_HISTORY_PAGE) as i64;
+        // Set by the first row, the group's: whether its type lets the admin pull history.
+        let mut allowed: Option<Result<(), StoreError>> = None;
+        let mut sink = Some(sink);
+        let mut page = None;
+        r.query_each(
+            &SQL,
+            params![self.app, &self.group_id, newest, wanted],
+            |row: &dyn RowRef| {
+                if allowed.is_none() {
+                    let checked = group_type(&row.str(1)?)
+                        .check(GroupOp::PullHistory)
+                        .map(drop);
+                    if checked.is_ok() {
+                        let last = last_seq(row.i64(2)?.max(0) as u64);
+                        page = plan_page(q.req_seq, q.req_number, last)
+                            .zip(sink.take())
+                            .map(|(range, sink)| {
+                                AdminPage::new(range, q.with_recalled, self.retention, sink)
+                            });
+                    }
+                    allowed = Some(checked.map_err(StoreError::from));
+                }
+                match &mut page {
+                    Some(page) if !matches!(row.get(3)?, Value::Null) => {
+                        stored_row(row, 3, |m| page.row(m))
+                    }
+                    _ => Ok(()),
+                }
+            },
+        )
+        .await?;
+        match allowed {
+            None => Err(not_found(&self.group_id).into()),
+            Some(Err(refused)) => Err(refused),
+            Some(Ok(())) => Ok(page.map_or(1, AdminPage::finish)),
+        }
+    }
+}
+
+/// Hands the stored message whose [`PAGE_COLUMNS`] start at column `at` of `r` to `f`.
+fn stored_row(r: &dyn RowRef, at: usize, f: impl FnOnce(StoredRef<'_>)) -> Result<(), DbError> {
+    let (from, body, custom) = (r.str(at + 1)?, r.str(at + 7)?, r.opt_str(at + 8)?);
+    f(StoredRef {
+        seq: r.i64(at)?.max(0) as u64,
+        from: &from,
+        random: r.i64(at + 2)? as u32,
+        time: r.i64(at + 3)?,
+        priority: r.i64(at + 4)? as u8,
+        state: SlotState::from_db(r.i64(at + 5)?),
+        is_system: r.i64(at + 6)? != 0,
+        body: &body,
+        cloud_custom_data: custom.as_deref(),
+    });
+    Ok(())
 }
 
 /// The admin's page of the message stream `key` whose last seq is `last` (a group's, or a
@@ -528,26 +620,16 @@ pub(super) async fn admin_page<R: ReadTx>(
         return Ok(1);
     };
     let mut page = AdminPage::new(range, q.with_recalled, retention, sink);
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {PAGE_COLUMNS} FROM group_messages \
+             WHERE app = $1 AND gkey = $2 AND seq BETWEEN $3 AND $4 ORDER BY seq DESC"
+        )
+    });
     r.query_each(
-        "SELECT seq, sender, random, time, priority, state, is_system, body, cloud_custom_data \
-         FROM group_messages WHERE app = $1 AND gkey = $2 AND seq BETWEEN $3 AND $4 \
-         ORDER BY seq DESC",
+        &SQL,
         params![app, key, range.lo, range.hi],
-        |r: &dyn RowRef| {
-            let (from, body, custom) = (r.str(1)?, r.str(7)?, r.opt_str(8)?);
-            page.row(StoredRef {
-                seq: r.i64(0)?.max(0) as u64,
-                from: &from,
-                random: r.i64(2)? as u32,
-                time: r.i64(3)?,
-                priority: r.i64(4)? as u8,
-                state: SlotState::from_db(r.i64(5)?),
-                is_system: r.i64(6)? != 0,
-                body: &body,
-                cloud_custom_data: custom.as_deref(),
-            });
-            Ok(())
-        },
+        |r: &dyn RowRef| stored_row(r, 0, |m| page.row(m)),
     )
     .await?;
     Ok(page.finish())

@@ -198,6 +198,11 @@ pub(crate) trait ReadTx: Send {
     /// once; `None` on SQLite, whose single writer already does.
     fn claims_lock(&self) -> Option<&'static str>;
 
+    /// Whether every statement is a round trip to a server process (PostgreSQL), so that a
+    /// read folded into one statement saves a wait on the network; on SQLite a statement is
+    /// a call into the process's own library, and two plain ones cost less than one join.
+    fn round_trips(&self) -> bool;
+
     /// A query listing every column of every table of the schema as (table, column, type)
     /// rows, in table order then column order (the emulator kit's export, reset and import
     /// read the schema rather than keep a list of tables that could fall behind it).

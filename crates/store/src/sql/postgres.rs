@@ -277,6 +277,10 @@ impl<C: GenericClient + Sync> ReadTx for PgTx<'_, C> {
         Some("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(7437261)) l")
     }
 
+    fn round_trips(&self) -> bool {
+        true
+    }
+
     fn columns_sql(&self) -> &'static str {
         "SELECT table_name::text, column_name::text, data_type::text \
          FROM information_schema.columns WHERE table_schema = current_schema() \

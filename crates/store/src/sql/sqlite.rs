@@ -123,6 +123,10 @@ impl ReadTx for SqliteTx<'_> {
         None
     }
 
+    fn round_trips(&self) -> bool {
+        false
+    }
+
     fn columns_sql(&self) -> &'static str {
         "SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p \
          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid"
