@@ -1,7 +1,8 @@
 //! Two timber processes on one PostgreSQL database, as behind a load balancer: every MsgSeq
 //! is unique and gap-free when both take messages for one group at once, and whatever one
 //! node writes, the other answers at once — no node caches anything that can go stale.
-//! Skipped (loudly) without `TIMBER_TEST_POSTGRES_URL`.
+//! Skipped (loudly) without `TIMBER_TEST_POSTGRES_URL`; the Unix socket's test also needs
+//! `TIMBER_TEST_POSTGRES_SOCKET_URL`.
 
 mod common;
 
@@ -28,6 +29,63 @@ async fn two_nodes() -> Option<(TestServer, TestServer)> {
     let a = TestServer::start_with(options.clone()).await;
     let b = TestServer::start_with(options).await;
     Some((a, b))
+}
+
+/// A node on the same machine as PostgreSQL may connect through its Unix socket (README,
+/// Sizing PostgreSQL): one node on TCP and one on the socket share the database, each
+/// answering at once what the other wrote. Skipped (loudly) without
+/// `TIMBER_TEST_POSTGRES_SOCKET_URL` (the socket's URL, `.ci/run` sets it).
+#[tokio::test]
+async fn a_node_on_the_unix_socket_shares_the_database_with_one_on_tcp() {
+    let Ok(socket) = std::env::var("TIMBER_TEST_POSTGRES_SOCKET_URL") else {
+        eprintln!("NOTE: TIMBER_TEST_POSTGRES_SOCKET_URL is not set: Unix socket test SKIPPED");
+        return;
+    };
+    assert!(
+        std::env::var("TIMBER_TEST_POSTGRES_URL").is_ok(),
+        "TIMBER_TEST_POSTGRES_URL must be set beside TIMBER_TEST_POSTGRES_SOCKET_URL"
+    );
+    let pg: Arc<PgSchema> = PgSchema::create().await;
+    let app = TestApp::random();
+    let on = |url: String| ServerOptions {
+        apps: vec![app.clone()],
+        storage: Some(url),
+        pg: Some(pg.clone()),
+        ..ServerOptions::default()
+    };
+    let tcp = TestServer::start_with(on(pg.url.clone())).await;
+    let unix = TestServer::start_with(on(pg.url_on(&socket))).await;
+    let (on_tcp, on_unix) = (tcp.client(), unix.client());
+    on_unix
+        .call_ok(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "GroupId": "g", "Name": "g"}),
+        )
+        .await;
+    for (i, client) in [&on_tcp, &on_unix, &on_tcp].into_iter().enumerate() {
+        let sent = client
+            .call_ok(
+                SEND,
+                json!({"GroupId": "g", "Random": i, "MsgBody": text("hi")}),
+            )
+            .await;
+        assert_eq!(sent["MsgSeq"], i + 1);
+    }
+    for client in [&on_tcp, &on_unix] {
+        let page = client
+            .call_ok(
+                "group_open_http_svc/group_msg_get_simple",
+                json!({"GroupId": "g", "ReqMsgNumber": 20}),
+            )
+            .await;
+        let seqs: Vec<u64> = page["RspMsgList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["MsgSeq"].as_u64().unwrap())
+            .collect();
+        assert_eq!(seqs, [3, 2, 1]);
+    }
 }
 
 async fn unread(admin: &Client, member: &str) -> u64 {

@@ -160,6 +160,13 @@ impl PgSchema {
             .expect("create a PostgreSQL test schema");
         Arc::new(PgSchema { base, name, url })
     }
+
+    /// A URL of this schema on the same database reached through `base` (another address
+    /// of the same server, such as its Unix socket).
+    pub fn url_on(&self, base: &str) -> String {
+        let sep = if base.contains('?') { '&' } else { '?' };
+        format!("{base}{sep}options=-c%20search_path%3D{}", self.name)
+    }
 }
 
 impl Drop for PgSchema {
