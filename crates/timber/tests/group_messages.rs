@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{group_info, next_msg_seq, now, text, Client, ServerOptions, TestServer};
+use common::{
+    group_info, history_seqs, next_msg_seq, now, text, Client, ServerOptions, TestServer,
+};
 use serde_json::{json, Value};
 
 const SEND: &str = "group_open_http_svc/send_group_msg";
@@ -60,15 +62,6 @@ async fn send(admin: &Client, gid: &str, from: &str, random: u32, t: &str) -> (u
 
 async fn history(admin: &Client, body: Value) -> Value {
     admin.call_ok(GET, body).await
-}
-
-fn seqs(page: &Value) -> Vec<u64> {
-    page["RspMsgList"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["MsgSeq"].as_u64().unwrap())
-        .collect()
 }
 
 /// `member`'s entry in the MemberList of get_group_info.
@@ -142,7 +135,7 @@ async fn clear_group_msg_hides_from_members_and_keeps_for_the_admin() {
     );
     // The admin still pulls every message, looking normal.
     let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 20})).await;
-    assert_eq!(seqs(&page), vec![5, 4, 3, 2, 1]);
+    assert_eq!(history_seqs(&page), vec![5, 4, 3, 2, 1]);
     for m in page["RspMsgList"].as_array().unwrap() {
         assert_eq!(m["IsPlaceMsg"], 0);
         assert_eq!(m["MsgBody"][0]["MsgType"], "TIMTextElem");
@@ -171,7 +164,7 @@ async fn clear_group_msg_hides_from_members_and_keeps_for_the_admin() {
     let server = server.restart().await;
     let admin = server.client();
     let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 20})).await;
-    assert_eq!(seqs(&page), vec![6, 5, 4, 3, 2, 1]);
+    assert_eq!(history_seqs(&page), vec![6, 5, 4, 3, 2, 1]);
 }
 common::also_on_postgres!(clear_group_msg_hides_from_members_and_keeps_for_the_admin);
 
@@ -263,7 +256,7 @@ async fn a_repeated_random_answers_the_original_seq_and_time() {
     assert_eq!(send(&admin, "g", "a", 100, "other").await.0, 2);
     assert_eq!(next_msg_seq(&admin, "g").await, 3);
     let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 20})).await;
-    assert_eq!(seqs(&page), vec![2, 1]);
+    assert_eq!(history_seqs(&page), vec![2, 1]);
 }
 common::also_on_postgres!(a_repeated_random_answers_the_original_seq_and_time);
 
@@ -281,7 +274,7 @@ async fn online_only_messages_take_a_seq_and_read_as_placeholders() {
     assert_eq!(r["MsgSeq"], 2);
     send(&admin, "g", "a", 3, "stored").await;
     let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 20})).await;
-    assert_eq!(seqs(&page), vec![3, 2, 1]);
+    assert_eq!(history_seqs(&page), vec![3, 2, 1]);
     let placeholder = &page["RspMsgList"][1];
     assert_eq!(field_names(placeholder), ENTRY_FIELDS);
     assert_eq!(
@@ -312,7 +305,7 @@ async fn history_pages_newest_first_by_smallest_seq_minus_one() {
     let mut body = json!({"GroupId": "g", "ReqMsgNumber": 20});
     loop {
         let page = history(&admin, body.clone()).await;
-        let got = seqs(&page);
+        let got = history_seqs(&page);
         assert!(got.len() <= 20);
         assert_eq!(page["IsFinished"], 1);
         let Some(&smallest) = got.last() else { break };
@@ -329,14 +322,14 @@ async fn history_pages_newest_first_by_smallest_seq_minus_one() {
         json!({"GroupId": "g", "ReqMsgNumber": 50, "ReqMsgSeq": 4_000_000_000u64}),
     )
     .await;
-    assert_eq!(seqs(&page), (26..=45).rev().collect::<Vec<u64>>());
+    assert_eq!(history_seqs(&page), (26..=45).rev().collect::<Vec<u64>>());
     assert_eq!(page["IsFinished"], 0);
     let page = history(
         &admin,
         json!({"GroupId": "g", "ReqMsgNumber": 5, "ReqMsgSeq": 3}),
     )
     .await;
-    assert_eq!(seqs(&page), vec![3, 2, 1]);
+    assert_eq!(history_seqs(&page), vec![3, 2, 1]);
     assert_eq!(page["IsFinished"], 1);
     // An empty group.
     group(&admin, "Public", "empty").await;
@@ -371,13 +364,13 @@ async fn recall_and_delete_by_sender_mark_slots() {
         )
         .await;
     let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 20})).await;
-    assert_eq!(seqs(&page), vec![6, 4]);
+    assert_eq!(history_seqs(&page), vec![6, 4]);
     let page = history(
         &admin,
         json!({"GroupId": "g", "ReqMsgNumber": 20, "WithRecalledMsg": 1}),
     )
     .await;
-    assert_eq!(seqs(&page), vec![6, 5, 4, 3, 2, 1]);
+    assert_eq!(history_seqs(&page), vec![6, 5, 4, 3, 2, 1]);
     let places: Vec<u64> = page["RspMsgList"]
         .as_array()
         .unwrap()
@@ -482,7 +475,7 @@ async fn import_group_msg_takes_consecutive_seqs_under_the_time_rules() {
         ])
     );
     let page = history(&admin, json!({"GroupId": "work", "ReqMsgNumber": 20})).await;
-    assert_eq!(seqs(&page), vec![3, 2, 1]);
+    assert_eq!(history_seqs(&page), vec![3, 2, 1]);
     assert_eq!(page["RspMsgList"][0]["From_Account"], "departed");
     assert_eq!(page["RspMsgList"][2]["MsgRandom"], 11);
     assert_eq!(
@@ -588,7 +581,7 @@ async fn concurrent_repeats_of_an_import_store_its_messages_once() {
         );
     }
     let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 20})).await;
-    assert_eq!(seqs(&page), vec![8, 7, 6, 5, 4, 3, 2, 1]);
+    assert_eq!(history_seqs(&page), vec![8, 7, 6, 5, 4, 3, 2, 1]);
 }
 common::also_on_postgres!(concurrent_repeats_of_an_import_store_its_messages_once);
 
@@ -787,7 +780,7 @@ async fn concurrent_repeats_of_a_random_store_one_message() {
         assert_eq!(first, u64::from(round) + 1, "round {round}");
     }
     let page = history(&admin, json!({"GroupId": "g", "ReqMsgNumber": 20})).await;
-    assert_eq!(seqs(&page), vec![5, 4, 3, 2, 1]);
+    assert_eq!(history_seqs(&page), vec![5, 4, 3, 2, 1]);
 }
 common::also_on_postgres!(concurrent_repeats_of_a_random_store_one_message);
 
@@ -862,7 +855,7 @@ async fn survive_kill_9(options: ServerOptions) -> TestServer {
             json!({"GroupId": "g", "ReqMsgNumber": 20, "ReqMsgSeq": req}),
         )
         .await;
-        all.extend(seqs(&page));
+        all.extend(history_seqs(&page));
     }
     assert_eq!(all, (1..=40).rev().collect::<Vec<u64>>());
     assert_eq!(next_msg_seq(&admin, "g").await, 41);

@@ -1507,14 +1507,7 @@ async fn official_messages_expire_with_the_apps_retention() {
                 .await
         }
     };
-    let seqs = |h: &Value| -> Vec<u64> {
-        h["RspMsgList"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["MsgSeq"].as_u64().unwrap())
-            .collect()
-    };
+    let seqs = common::history_seqs;
     let all = history(json!({"WithRecalledMsg": 1})).await;
     assert_eq!((seqs(&all), &all["IsFinished"]), (vec![4, 3], &json!(2)));
     let first = history(json!({"ReqMsgNumber": 1})).await;

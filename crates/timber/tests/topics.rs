@@ -216,13 +216,7 @@ async fn topic_messages_have_their_own_seqs() {
             json!({"GroupId": COM, "TopicId": t1, "ReqMsgNumber": 20}),
         )
         .await;
-    let seqs: Vec<u64> = page["RspMsgList"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["MsgSeq"].as_u64().unwrap())
-        .collect();
-    assert_eq!(seqs, [2, 1]);
+    assert_eq!(common::history_seqs(&page), [2, 1]);
     assert_eq!(page["RspMsgList"][0]["From_Account"], "o");
     assert_eq!(page["IsFinished"], 1);
     let got = admin

@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{next_msg_seq, text, Client, PgSchema, ServerOptions, TestApp, TestServer};
+use common::{
+    history_seqs, next_msg_seq, text, Client, PgSchema, ServerOptions, TestApp, TestServer,
+};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -78,13 +80,7 @@ async fn a_node_on_the_unix_socket_shares_the_database_with_one_on_tcp() {
                 json!({"GroupId": "g", "ReqMsgNumber": 20}),
             )
             .await;
-        let seqs: Vec<u64> = page["RspMsgList"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["MsgSeq"].as_u64().unwrap())
-            .collect();
-        assert_eq!(seqs, [3, 2, 1]);
+        assert_eq!(history_seqs(&page), [3, 2, 1]);
     }
 }
 

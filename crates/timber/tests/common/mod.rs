@@ -973,6 +973,16 @@ pub async fn group_info(c: &Client, gid: &str) -> Value {
     resp["GroupInfo"][0].clone()
 }
 
+/// The `MsgSeq` of each entry of a history answer's `RspMsgList`, in its order.
+pub fn history_seqs(page: &serde_json::Value) -> Vec<u64> {
+    page["RspMsgList"]
+        .as_array()
+        .expect("RspMsgList")
+        .iter()
+        .map(|m| m["MsgSeq"].as_u64().expect("MsgSeq"))
+        .collect()
+}
+
 /// The group's NextMsgSeq, as get_group_info reports it.
 pub async fn next_msg_seq(c: &Client, gid: &str) -> u64 {
     group_info(c, gid).await["NextMsgSeq"]
