@@ -1,6 +1,6 @@
 //! PostgreSQL's group commit (`crates/store/src/postgres/commit.rs`): sends into one group
-//! waiting on a node share one transaction, a write refused or failing in it fails alone, and MsgSeq
-//! stays unique and gap-free across nodes. Skipped (loudly) without
+//! waiting on a node share one transaction, a write refused or failing in it fails alone,
+//! and MsgSeq stays unique and gap-free across nodes. Skipped (loudly) without
 //! `TIMBER_TEST_POSTGRES_URL`.
 
 mod common;

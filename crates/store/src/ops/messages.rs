@@ -9,7 +9,7 @@
 
 use super::rows::{
     account_exists, are_members, find_group, find_member, group_from_row, group_type, locked_group,
-    read_one, read_range, GROUP_COLUMNS, GROUP_COLUMNS_OF_G, GROUP_COLUMN_COUNT,
+    read_one, read_range, GROUP_COLUMNS_OF_G, GROUP_COLUMN_COUNT,
 };
 use super::{append, ReadOp, SinkOp, WriteOp};
 use crate::messages::HistoryQuery;
@@ -98,13 +98,7 @@ async fn group_and_duplicates(
         .filter_map(|(i, m)| m.random.map(|random| (i, random, dedup_since(m.send_time))))
         .collect();
     if probes.is_empty() {
-        let g = r
-            .query_opt(
-                &format!("SELECT {GROUP_COLUMNS} FROM groups WHERE app = $1 AND group_id = $2"),
-                params![app, group_id],
-            )
-            .await?;
-        return Ok((g.map(|mut g| group_from_row(&mut g, 0)), found));
+        return Ok((find_group(r, app, group_id).await?, found));
     }
     // `column1…3` are what both databases name a VALUES list's columns.
     let values: Vec<String> = (0..probes.len())
